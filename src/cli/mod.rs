@@ -1,0 +1,274 @@
+//! Commands of the `accord` binary.
+
+mod render;
+
+use std::io::{self, IsTerminal, Read, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Parser, Subcommand};
+
+use accord::fold;
+use accord::history::{self, EntityRef};
+use accord::ids::Hash;
+use accord::log::{Log, LogError, Prefix};
+use accord::state::StateDocument;
+use accord::store::{self, DraftOutcome, FileStore, StoreError};
+use accord::time::Timestamp;
+
+/// Keeps the history of a negotiation as an append-only, hash-chained event log and folds
+/// it into the state of the negotiation.
+#[derive(Parser)]
+#[command(name = "accord", version, about, max_term_width = 100)]
+pub struct Arguments {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Append drafts (JSON Lines, from FILE or stdin) to LOG, all or none.
+    Append {
+        log: PathBuf,
+        /// Drafts: one {"type","data","occurred","id"?,"source"?} per line; stdin if absent.
+        file: Option<PathBuf>,
+        /// Refuse unless the log has exactly N events (optimistic concurrency).
+        #[arg(long, value_name = "N")]
+        expect_seq: Option<u64>,
+        /// Print one JSON object per draft and one for the result.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the state the log folds to.
+    State {
+        log: PathBuf,
+        /// Only the log's first SEQ lines.
+        #[arg(long, value_name = "SEQ")]
+        at: Option<u64>,
+        /// Only the lines recorded at or before TIME (what was known then).
+        #[arg(long, value_name = "TIME")]
+        known_at: Option<String>,
+        /// Only the events that occurred at or before TIME (what was true then).
+        #[arg(long, value_name = "TIME")]
+        as_of: Option<String>,
+        /// The state JSON of the format, keys sorted, on one line.
+        #[arg(long, conflicts_with = "hash")]
+        json: bool,
+        /// Only the SHA-256 of the state JSON.
+        #[arg(long)]
+        hash: bool,
+    },
+    /// Check every line: shape, chain and every rule, folded in application order.
+    Verify {
+        log: PathBuf,
+        /// Also require that the log extends this pinned head (the hash of one of its lines).
+        #[arg(long, value_name = "HEX")]
+        head: Option<String>,
+        /// Print the result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every event that touched an entity, in application order, with what it changed.
+    History {
+        log: PathBuf,
+        /// party:ID, issue:ID, proposal:ID, agreement:ID or provision:AGREEMENT/PROVISION.
+        #[arg(value_name = "KIND:ID")]
+        entity: String,
+        /// One JSON object per event, with the entity before and after.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the head of the log (the hash of its last line).
+    Head {
+        log: PathBuf,
+        /// The hash of line SEQ instead.
+        #[arg(long, value_name = "SEQ")]
+        at: Option<u64>,
+    },
+}
+
+/// How a command failed: refused input (exit 1) or a usage or I/O problem (exit 2).
+#[derive(Debug)]
+pub enum Failure {
+    Refused(String),
+    Usage(String),
+}
+
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Failure {
+        match error {
+            StoreError::Io { .. } => Failure::Usage(error.to_string()),
+            _ => Failure::Refused(error.to_string()),
+        }
+    }
+}
+
+fn refused_at(path: &Path, error: LogError) -> Failure {
+    Failure::Refused(format!("{}: {error}", path.display()))
+}
+
+fn time_argument(flag: &str, text: &Option<String>) -> Result<Option<Timestamp>, Failure> {
+    text.as_deref()
+        .map(|text| Timestamp::parse_argument(text).map_err(|error| Failure::Usage(format!("{flag}: {error}"))))
+        .transpose()
+}
+
+fn print(text: &str) -> Result<(), Failure> {
+    let mut stdout = io::stdout().lock();
+    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+        // A closed pipe (`accord history ... | head`) is the reader's choice, not a failure.
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(error) => Err(Failure::Usage(format!("writing to stdout: {error}"))),
+        Ok(()) => Ok(()),
+    }
+}
+
+pub fn run(arguments: Arguments) -> Result<(), Failure> {
+    match arguments.command {
+        Command::Append { log, file, expect_seq, json } => append(&log, file.as_deref(), expect_seq, json),
+        Command::State { log, at, known_at, as_of, json, hash } => {
+            let prefix = Prefix { at, known_at: time_argument("--known-at", &known_at)? };
+            let as_of = time_argument("--as-of", &as_of)?;
+            state(&log, &prefix, as_of.as_ref(), json, hash)
+        }
+        Command::Verify { log, head, json } => verify(&log, head.as_deref(), json),
+        Command::History { log, entity, json } => history(&log, &entity, json),
+        Command::Head { log, at } => head(&log, at),
+    }
+}
+
+fn read_log(path: &Path, prefix: &Prefix) -> Result<Log, Failure> {
+    let bytes = FileStore::new(path).read_bytes()?;
+    let log = Log::read(&bytes, prefix).map_err(|error| refused_at(path, error))?;
+    if let Some(at) = prefix.at
+        && at > log.len()
+        && prefix.known_at.is_none()
+    {
+        return Err(Failure::Usage(format!(
+            "--at {at}: {} has {} lines",
+            path.display(),
+            log.len()
+        )));
+    }
+    Ok(log)
+}
+
+fn append(path: &Path, file: Option<&Path>, expect_seq: Option<u64>, json: bool) -> Result<(), Failure> {
+    let mut text = String::new();
+    let read = match file {
+        Some(file) => std::fs::File::open(file).and_then(|mut opened| opened.read_to_string(&mut text)),
+        None => io::stdin().read_to_string(&mut text),
+    };
+    let source_name = file.map_or("stdin".to_string(), |file| file.display().to_string());
+    read.map_err(|error| Failure::Usage(format!("{source_name}: {error}")))?;
+    let drafts = store::parse_drafts(&text).map_err(|error| Failure::Refused(format!("{source_name}: {error}")))?;
+    let outcome = FileStore::new(path).append(&drafts, expect_seq, chrono::Utc::now()).map_err(|error| {
+        match error {
+            // Name the drafts' source: "d.jsonl: draft on line 3: ...".
+            StoreError::Draft { .. } => Failure::Refused(format!("{source_name}: {error}")),
+            other => Failure::from(other),
+        }
+    })?;
+    let mut out = String::new();
+    for draft in &outcome.drafts {
+        let line = match (draft, json) {
+            (DraftOutcome::Appended { seq, id, type_name }, false) => format!("appended seq {seq} {type_name} {id}"),
+            (DraftOutcome::Duplicate { existing_seq, id }, false) => {
+                format!("duplicate {id}: already at seq {existing_seq}, skipped")
+            }
+            (DraftOutcome::Appended { seq, id, type_name }, true) => {
+                serde_json::json!({"result": "appended", "seq": seq, "id": id, "type": type_name}).to_string()
+            }
+            (DraftOutcome::Duplicate { existing_seq, id }, true) => {
+                serde_json::json!({"result": "duplicate", "seq": existing_seq, "id": id}).to_string()
+            }
+        };
+        out.push_str(&line);
+        out.push('\n');
+    }
+    if json {
+        out.push_str(&serde_json::json!({"events": outcome.events, "head": outcome.head}).to_string());
+    } else {
+        out.push_str(&format!("head {} ({} events)", outcome.head, outcome.events));
+    }
+    out.push('\n');
+    print(&out)
+}
+
+fn state(path: &Path, prefix: &Prefix, as_of: Option<&Timestamp>, json: bool, hash: bool) -> Result<(), Failure> {
+    let log = read_log(path, prefix)?;
+    let folded = fold::fold(&log.events, as_of).map_err(|error| refused_at(path, error))?;
+    let document = StateDocument::new(&folded, log.len(), log.head());
+    if hash {
+        return print(&format!("{}\n", Hash::of(document.to_json().as_bytes())));
+    }
+    if json {
+        return print(&format!("{}\n", document.to_json()));
+    }
+    print(&render::state(path, &document, prefix, as_of))
+}
+
+fn verify(path: &Path, pinned: Option<&str>, json: bool) -> Result<(), Failure> {
+    let pinned = pinned
+        .map(|text| Hash::parse(text).map_err(|error| Failure::Usage(format!("--head: {error}"))))
+        .transpose()?;
+    let log = read_log(path, &Prefix::default())?;
+    fold::fold(&log.events, None).map_err(|error| refused_at(path, error))?;
+    let mut pinned_at = None;
+    if let Some(pinned) = pinned {
+        let Some(position) = log.line_hashes.iter().position(|hash| *hash == pinned) else {
+            return Err(Failure::Refused(format!(
+                "{}: head.unknown: no line of the log hashes to the pinned head {pinned}: the log does not extend it",
+                path.display()
+            )));
+        };
+        pinned_at = Some(position as u64 + 1);
+    }
+    if json {
+        let mut report = serde_json::json!({"ok": true, "events": log.len(), "head": log.head()});
+        if let Some(seq) = pinned_at {
+            report["pinned_seq"] = seq.into();
+        }
+        return print(&format!("{report}\n"));
+    }
+    let mut line = format!("ok {} events head {}", log.len(), log.head());
+    if let Some(seq) = pinned_at {
+        line.push_str(&format!(" (extends the pinned head, line {seq})"));
+    }
+    print(&format!("{line}\n"))
+}
+
+fn history(path: &Path, entity: &str, json: bool) -> Result<(), Failure> {
+    let entity = EntityRef::parse(entity).map_err(Failure::Usage)?;
+    let log = read_log(path, &Prefix::default())?;
+    let entries = history::history(&log.events, &entity).map_err(|error| refused_at(path, error))?;
+    if entries.is_empty() {
+        return Err(Failure::Refused(format!("{}: no event names {entity}", path.display())));
+    }
+    if json {
+        let mut out = String::new();
+        for entry in &entries {
+            let event = entry.event;
+            let line = serde_json::json!({
+                "after": entry.after,
+                "before": entry.before,
+                "data": event.data,
+                "id": event.id,
+                "occurred": event.occurred,
+                "recorded": event.recorded,
+                "seq": event.seq,
+                "source": event.source,
+                "type": event.data.type_name(),
+            });
+            out.push_str(&line.to_string());
+            out.push('\n');
+        }
+        return print(&out);
+    }
+    let color = io::stdout().is_terminal();
+    print(&render::history(&entity, &entries, color))
+}
+
+fn head(path: &Path, at: Option<u64>) -> Result<(), Failure> {
+    let log = read_log(path, &Prefix { at, known_at: None })?;
+    print(&format!("{}\n", log.head()))
+}

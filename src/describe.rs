@@ -1,0 +1,154 @@
+//! Events and entities in words, for people reading a terminal.
+
+use crate::event::{EventData, StatementKind};
+use crate::ids::Slug;
+use crate::reducer::category_name;
+
+fn list(names: &[Slug]) -> String {
+    match names {
+        [] => "nobody".to_string(),
+        [only] => only.to_string(),
+        [init @ .., last] => {
+            let head: Vec<&str> = init.iter().map(Slug::as_str).collect();
+            format!("{} and {last}", head.join(", "))
+        }
+    }
+}
+
+pub fn persons(count: u64, category: crate::event::Category) -> String {
+    match (category_name(category), count) {
+        ("remains", _) => format!("the remains of {count} persons"),
+        (name, 1) => format!("1 {name}"),
+        (name, _) => format!("{count} {name}s"),
+    }
+}
+
+/// Longest text quoted in a one-line description; the rest is cut with an ellipsis.
+const QUOTE_CHARS: usize = 100;
+
+pub fn quote(text: &str) -> String {
+    if text.chars().count() <= QUOTE_CHARS {
+        format!("\u{201c}{text}\u{201d}")
+    } else {
+        let head: String = text.chars().take(QUOTE_CHARS - 1).collect();
+        format!("\u{201c}{}\u{2026}\u{201d}", head.trim_end())
+    }
+}
+
+fn statement_verb(kind: StatementKind) -> &'static str {
+    match kind {
+        StatementKind::Position => "states its position",
+        StatementKind::Commitment => "commits",
+        StatementKind::Demand => "demands",
+        StatementKind::Appeal => "appeals",
+        StatementKind::Accusation => "accuses",
+        StatementKind::Denial => "denies",
+        StatementKind::Claim => "claims",
+    }
+}
+
+/// One sentence saying what an event records.
+pub fn describe(data: &EventData) -> String {
+    match data {
+        EventData::PartyJoined(joined) => {
+            let role = match joined.role {
+                crate::event::Role::Party => "a party",
+                crate::event::Role::Mediator => "a mediator",
+                crate::event::Role::Observer => "an observer",
+            };
+            let members = match joined.members.as_deref() {
+                Some(members) if !members.is_empty() => format!(" (members {})", list(members)),
+                _ => String::new(),
+            };
+            format!("{} ({}) joins as {role}{members}", joined.party, joined.name)
+        }
+        EventData::IssueRaised(raised) => format!("issue {} raised: {}", raised.issue, raised.title),
+        EventData::ProposalMade(made) => {
+            let relation = match (&made.supersedes, &made.counters) {
+                (Some(old), _) => format!(", superseding {old}"),
+                (_, Some(old)) => format!(", countering {old}"),
+                _ => String::new(),
+            };
+            let issues: Vec<&str> = made.terms.iter().map(|term| term.issue.as_str()).collect();
+            format!(
+                "{} proposes {} to {}{relation} (terms on {})",
+                made.by,
+                made.proposal,
+                list(&made.to),
+                issues.join(", ")
+            )
+        }
+        EventData::ProposalAccepted(act) => format!("{} accepts proposal {}", act.by, act.proposal),
+        EventData::ProposalRejected(rejected) => match &rejected.reason {
+            Some(reason) => format!("{} rejects proposal {}: {}", rejected.by, rejected.proposal, quote(reason)),
+            None => format!("{} rejects proposal {}", rejected.by, rejected.proposal),
+        },
+        EventData::ProposalWithdrawn(act) => format!("{} withdraws proposal {}", act.by, act.proposal),
+        EventData::StatementMade(statement) => {
+            let speaker = statement.speaker.as_ref().map(|speaker| format!(" ({speaker})")).unwrap_or_default();
+            let against = match statement.against.as_deref() {
+                Some(against) if !against.is_empty() => format!(" {}", list(against)),
+                _ => String::new(),
+            };
+            let about = match (&statement.agreement, &statement.provision, &statement.issue) {
+                (Some(agreement), Some(provision), _) => format!(" [{agreement}/{provision}]"),
+                (Some(agreement), None, _) => format!(" [{agreement}]"),
+                (None, _, Some(issue)) => format!(" [{issue}]"),
+                _ => String::new(),
+            };
+            format!(
+                "{}{speaker} {}{against}{about}: {}",
+                statement.by,
+                statement_verb(statement.kind),
+                quote(&statement.text)
+            )
+        }
+        EventData::AgreementSigned(signed) => {
+            let witnesses = match signed.witnesses.as_deref() {
+                Some(witnesses) if !witnesses.is_empty() => format!(", witnessed by {}", list(witnesses)),
+                _ => String::new(),
+            };
+            format!(
+                "{} sign {} ({}), {} provision{}{witnesses}",
+                list(&signed.signatories),
+                signed.agreement,
+                signed.title,
+                signed.provisions.len(),
+                if signed.provisions.len() == 1 { "" } else { "s" }
+            )
+        }
+        EventData::ProvisionUpdated(updated) => {
+            let status = serde_json::to_value(updated.status).expect("a status serialises");
+            let note = updated.note.as_ref().map(|note| format!(": {}", quote(note))).unwrap_or_default();
+            format!(
+                "provision {}/{} is now {}{note}",
+                updated.agreement,
+                updated.provision,
+                status.as_str().unwrap_or_default()
+            )
+        }
+        EventData::AgreementTerminated(terminated) => {
+            let by = terminated.by.as_ref().map(|by| format!(" by {by}")).unwrap_or_default();
+            format!("agreement {} terminated{by}: {}", terminated.agreement, quote(&terminated.reason))
+        }
+        EventData::DetentionReported(reported) => format!(
+            "{} holds {} of {}",
+            reported.holder,
+            persons(reported.count, reported.category),
+            reported.of
+        ),
+        EventData::ReleaseMade(release) => {
+            let under = match (&release.agreement, &release.provision) {
+                (Some(agreement), Some(provision)) => format!(" under {agreement}/{provision}"),
+                (Some(agreement), None) => format!(" under {agreement}"),
+                _ => String::new(),
+            };
+            format!(
+                "{} releases {} of {}{under}",
+                release.by,
+                persons(release.count, release.category),
+                release.of
+            )
+        }
+    }
+}

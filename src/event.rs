@@ -1,0 +1,519 @@
+//! The events of format v1: the envelope, the twelve event types, and drafts.
+//!
+//! Parsing is strict: unknown fields, duplicate keys, wrong types, malformed identifiers and
+//! timestamps are all refused under `envelope.shape`, with the field named. Everything this
+//! module accepts is well formed; whether it makes sense against the state is the reducer's
+//! question.
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
+
+use crate::ids::{EventId, Hash, Slug};
+use crate::rules::{Rule, Violation};
+use crate::time::Timestamp;
+
+/// The only format version there is.
+pub const FORMAT_VERSION: u64 = 1;
+
+/// The largest count of persons one event may carry and one holder may hold: the largest
+/// integer every JSON reader represents exactly (2^53 - 1).
+pub const MAX_COUNT: u64 = (1 << 53) - 1;
+
+/// Who takes part and how.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Party,
+    Mediator,
+    Observer,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StatementKind {
+    Position,
+    Commitment,
+    Demand,
+    Appeal,
+    Accusation,
+    Denial,
+    Claim,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProvisionStatus {
+    Pending,
+    InProgress,
+    Fulfilled,
+    Breached,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Category {
+    Combatant,
+    Civilian,
+    Remains,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PartyJoined {
+    pub party: Slug,
+    pub name: String,
+    pub role: Role,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub members: Option<Vec<Slug>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssueRaised {
+    pub issue: Slug,
+    pub title: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Term {
+    pub issue: Slug,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProposalMade {
+    pub proposal: Slug,
+    pub by: Slug,
+    pub to: Vec<Slug>,
+    pub terms: Vec<Term>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub supersedes: Option<Slug>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub counters: Option<Slug>,
+}
+
+/// `proposal.accepted` and `proposal.withdrawn` carry the same fields.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProposalAct {
+    pub proposal: Slug,
+    pub by: Slug,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProposalRejected {
+    pub proposal: Slug,
+    pub by: Slug,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatementMade {
+    pub by: Slug,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub speaker: Option<String>,
+    pub kind: StatementKind,
+    pub text: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<Vec<Slug>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issue: Option<Slug>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agreement: Option<Slug>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provision: Option<Slug>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub against: Option<Vec<Slug>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProvisionTerms {
+    pub provision: Slug,
+    pub text: String,
+    pub obligated: Vec<Slug>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgreementSigned {
+    pub agreement: Slug,
+    pub title: String,
+    pub signatories: Vec<Slug>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub witnesses: Option<Vec<Slug>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proposal: Option<Slug>,
+    pub provisions: Vec<ProvisionTerms>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProvisionUpdated {
+    pub agreement: Slug,
+    pub provision: Slug,
+    pub status: ProvisionStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AgreementTerminated {
+    pub agreement: Slug,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<Slug>,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DetentionReported {
+    pub holder: Slug,
+    pub of: Slug,
+    pub category: Category,
+    pub count: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReleaseMade {
+    pub by: Slug,
+    pub of: Slug,
+    pub category: Category,
+    pub count: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agreement: Option<Slug>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provision: Option<Slug>,
+}
+
+/// The `data` of an event, by its `type`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum EventData {
+    PartyJoined(PartyJoined),
+    IssueRaised(IssueRaised),
+    ProposalMade(ProposalMade),
+    ProposalAccepted(ProposalAct),
+    ProposalRejected(ProposalRejected),
+    ProposalWithdrawn(ProposalAct),
+    StatementMade(StatementMade),
+    AgreementSigned(AgreementSigned),
+    ProvisionUpdated(ProvisionUpdated),
+    AgreementTerminated(AgreementTerminated),
+    DetentionReported(DetentionReported),
+    ReleaseMade(ReleaseMade),
+}
+
+/// Every `type` of format v1, in the order the format lists them.
+pub const EVENT_TYPES: [&str; 12] = [
+    "party.joined",
+    "issue.raised",
+    "proposal.made",
+    "proposal.accepted",
+    "proposal.rejected",
+    "proposal.withdrawn",
+    "statement.made",
+    "agreement.signed",
+    "provision.updated",
+    "agreement.terminated",
+    "detention.reported",
+    "release.made",
+];
+
+impl EventData {
+    /// Parses the `data` of an event of the given `type` and checks its shape.
+    pub fn parse(type_name: &str, data_json: &str) -> Result<EventData, String> {
+        fn typed<T: DeserializeOwned>(type_name: &str, json: &str) -> Result<T, String> {
+            serde_json::from_str(json).map_err(|error| format!("data of {type_name}: {}", describe_json_error(&error)))
+        }
+        let data = match type_name {
+            "party.joined" => EventData::PartyJoined(typed(type_name, data_json)?),
+            "issue.raised" => EventData::IssueRaised(typed(type_name, data_json)?),
+            "proposal.made" => EventData::ProposalMade(typed(type_name, data_json)?),
+            "proposal.accepted" => EventData::ProposalAccepted(typed(type_name, data_json)?),
+            "proposal.rejected" => EventData::ProposalRejected(typed(type_name, data_json)?),
+            "proposal.withdrawn" => EventData::ProposalWithdrawn(typed(type_name, data_json)?),
+            "statement.made" => EventData::StatementMade(typed(type_name, data_json)?),
+            "agreement.signed" => EventData::AgreementSigned(typed(type_name, data_json)?),
+            "provision.updated" => EventData::ProvisionUpdated(typed(type_name, data_json)?),
+            "agreement.terminated" => {
+                EventData::AgreementTerminated(typed(type_name, data_json)?)
+            }
+            "detention.reported" => EventData::DetentionReported(typed(type_name, data_json)?),
+            "release.made" => EventData::ReleaseMade(typed(type_name, data_json)?),
+            other => {
+                let shown: String = other.chars().take(40).collect();
+                return Err(format!(
+                    "unknown event type `{shown}` (expected one of {})",
+                    EVENT_TYPES.join(", ")
+                ));
+            }
+        };
+        data.check_shape().map_err(|detail| format!("data of {type_name}: {detail}"))?;
+        Ok(data)
+    }
+
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            EventData::PartyJoined(_) => "party.joined",
+            EventData::IssueRaised(_) => "issue.raised",
+            EventData::ProposalMade(_) => "proposal.made",
+            EventData::ProposalAccepted(_) => "proposal.accepted",
+            EventData::ProposalRejected(_) => "proposal.rejected",
+            EventData::ProposalWithdrawn(_) => "proposal.withdrawn",
+            EventData::StatementMade(_) => "statement.made",
+            EventData::AgreementSigned(_) => "agreement.signed",
+            EventData::ProvisionUpdated(_) => "provision.updated",
+            EventData::AgreementTerminated(_) => "agreement.terminated",
+            EventData::DetentionReported(_) => "detention.reported",
+            EventData::ReleaseMade(_) => "release.made",
+        }
+    }
+
+    /// The parts of `envelope.shape` that types alone do not say.
+    fn check_shape(&self) -> Result<(), String> {
+        fn count_in_range(count: u64) -> Result<(), String> {
+            if count == 0 {
+                return Err("`count` must be at least 1".into());
+            }
+            if count > MAX_COUNT {
+                return Err(format!("`count` {count} is larger than {MAX_COUNT}"));
+            }
+            Ok(())
+        }
+        match self {
+            EventData::ProposalMade(made) => {
+                if made.to.is_empty() {
+                    return Err("`to` must name at least one party".into());
+                }
+                if made.terms.is_empty() {
+                    return Err("`terms` must hold at least one term".into());
+                }
+                if made.supersedes.is_some() && made.counters.is_some() {
+                    return Err("a proposal names at most one of `supersedes` and `counters`".into());
+                }
+            }
+            EventData::AgreementSigned(signed) => {
+                if signed.signatories.len() < 2 {
+                    return Err("`signatories` must name at least two parties".into());
+                }
+                if signed.provisions.is_empty() {
+                    return Err("`provisions` must hold at least one provision".into());
+                }
+            }
+            EventData::DetentionReported(reported) => count_in_range(reported.count)?,
+            EventData::ReleaseMade(release) => count_in_range(release.count)?,
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// One line of a log, parsed and shape-checked. `v` is implied: it is always 1 here.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub seq: u64,
+    pub id: EventId,
+    pub occurred: Timestamp,
+    pub recorded: Timestamp,
+    pub data: EventData,
+    pub source: Option<String>,
+    pub prev: Hash,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnvelopeFields<'a> {
+    v: serde_json::Value,
+    seq: u64,
+    id: EventId,
+    occurred: Timestamp,
+    recorded: Timestamp,
+    #[serde(rename = "type")]
+    type_name: String,
+    #[serde(borrow)]
+    data: &'a RawValue,
+    source: Option<String>,
+    prev: Hash,
+}
+
+#[derive(Serialize)]
+struct EnvelopeOut<'a> {
+    v: u64,
+    seq: u64,
+    id: EventId,
+    occurred: &'a Timestamp,
+    recorded: &'a Timestamp,
+    #[serde(rename = "type")]
+    type_name: &'static str,
+    data: &'a EventData,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    source: &'a Option<String>,
+    prev: Hash,
+}
+
+impl Event {
+    /// Parses one line (without its newline). Checks `envelope.shape` and `envelope.version`;
+    /// the rules between lines (seq, id, recorded, chain) are the reader's.
+    pub fn parse_line(line: &[u8]) -> Result<Event, Violation> {
+        let shape = |detail: String| Violation::new(Rule::EnvelopeShape, detail);
+        let text = std::str::from_utf8(line).map_err(|error| {
+            shape(format!("the line is not UTF-8 (invalid byte at offset {})", error.valid_up_to()))
+        })?;
+        if text.starts_with('\u{feff}') {
+            return Err(shape("the line starts with a byte-order mark".into()));
+        }
+        if text.trim().is_empty() {
+            return Err(shape("the line is blank; a log has one JSON object per line".into()));
+        }
+        if !text.trim_start().starts_with('{') {
+            return Err(shape("the line is not a JSON object".into()));
+        }
+        let fields: EnvelopeFields<'_> = serde_json::from_str(text)
+            .map_err(|error| shape(format!("envelope: {}", describe_json_error(&error))))?;
+        if fields.v != serde_json::Value::from(FORMAT_VERSION) {
+            let shown: String = fields.v.to_string().chars().take(40).collect();
+            return Err(Violation::new(
+                Rule::EnvelopeVersion,
+                format!("`v` is {shown}; this reader knows version {FORMAT_VERSION} only"),
+            ));
+        }
+        if fields.seq == 0 {
+            return Err(shape("`seq` must be at least 1".into()));
+        }
+        let data = EventData::parse(&fields.type_name, fields.data.get()).map_err(shape)?;
+        Ok(Event {
+            seq: fields.seq,
+            id: fields.id,
+            occurred: fields.occurred,
+            recorded: fields.recorded,
+            data,
+            source: fields.source,
+            prev: fields.prev,
+        })
+    }
+
+    /// The line accord writes for this event: fields in the format's order, compact, no newline.
+    pub fn to_line(&self) -> String {
+        let out = EnvelopeOut {
+            v: FORMAT_VERSION,
+            seq: self.seq,
+            id: self.id,
+            occurred: &self.occurred,
+            recorded: &self.recorded,
+            type_name: self.data.type_name(),
+            data: &self.data,
+            source: &self.source,
+            prev: self.prev,
+        };
+        serde_json::to_string(&out).expect("an event always serialises")
+    }
+}
+
+/// What a client asks accord to append: accord fills `v`, `seq`, `recorded`, `prev`, and a
+/// random `id` when none is given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Draft {
+    pub id: Option<EventId>,
+    pub occurred: Timestamp,
+    pub data: EventData,
+    pub source: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DraftFields<'a> {
+    #[serde(rename = "type")]
+    type_name: String,
+    #[serde(borrow)]
+    data: &'a RawValue,
+    occurred: Timestamp,
+    id: Option<EventId>,
+    source: Option<String>,
+}
+
+impl Draft {
+    /// Parses one draft line: `{"type", "data", "occurred", "id"?, "source"?}`.
+    pub fn parse(text: &str) -> Result<Draft, Violation> {
+        let shape = |detail: String| Violation::new(Rule::EnvelopeShape, detail);
+        if !text.trim_start().starts_with('{') {
+            return Err(shape("a draft is one JSON object per line".into()));
+        }
+        let fields: DraftFields<'_> = serde_json::from_str(text)
+            .map_err(|error| shape(format!("draft: {}", describe_json_error(&error))))?;
+        let data = EventData::parse(&fields.type_name, fields.data.get()).map_err(shape)?;
+        Ok(Draft {
+            id: fields.id,
+            occurred: fields.occurred,
+            data,
+            source: fields.source,
+        })
+    }
+
+    /// Whether an event already in the log is this draft, sent again.
+    pub fn is_same_as(&self, event: &Event) -> bool {
+        self.occurred.as_str() == event.occurred.as_str()
+            && self.data == event.data
+            && self.source == event.source
+    }
+}
+
+/// serde_json's message, with its "at line 1 column N" turned into a column a person can use.
+fn describe_json_error(error: &serde_json::Error) -> String {
+    let message = error.to_string();
+    let without_position = match message.rfind(" at line ") {
+        Some(cut) => message[..cut].to_string(),
+        None => message,
+    };
+    if error.column() > 0 {
+        format!("{without_position} (column {})", error.column())
+    } else {
+        without_position
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LINE: &str = r#"{"v":1,"seq":1,"id":"00000000-0000-4000-8000-000000000001","occurred":"2020-11-09T21:00:00Z","recorded":"2026-11-27T10:00:00.000000Z","type":"party.joined","data":{"party":"ARM","name":"Armenia","role":"party"},"source":"a citation","prev":"0000000000000000000000000000000000000000000000000000000000000000"}"#;
+
+    #[test]
+    fn a_line_round_trips_byte_for_byte() {
+        let event = Event::parse_line(LINE.as_bytes()).unwrap();
+        assert_eq!(event.to_line(), LINE);
+    }
+
+    #[test]
+    fn duplicate_keys_and_unknown_fields_are_refused() {
+        let duplicate = LINE.replace(r#""role":"party""#, r#""role":"party","role":"observer""#);
+        let error = Event::parse_line(duplicate.as_bytes()).unwrap_err();
+        assert_eq!(error.rule, Rule::EnvelopeShape);
+        assert!(error.detail.contains("duplicate field"), "{}", error.detail);
+
+        let unknown = LINE.replace(r#""role":"party""#, r#""role":"party","colour":"red""#);
+        let error = Event::parse_line(unknown.as_bytes()).unwrap_err();
+        assert!(error.detail.contains("unknown field `colour`"), "{}", error.detail);
+    }
+
+    #[test]
+    fn null_optional_fields_read_as_absent() {
+        let with_null = LINE.replace(r#""source":"a citation""#, r#""source":null"#);
+        let event = Event::parse_line(with_null.as_bytes()).unwrap();
+        assert_eq!(event.source, None);
+    }
+
+    #[test]
+    fn version_two_is_its_own_rule() {
+        let v2 = LINE.replace(r#""v":1"#, r#""v":2"#);
+        assert_eq!(Event::parse_line(v2.as_bytes()).unwrap_err().rule, Rule::EnvelopeVersion);
+    }
+}

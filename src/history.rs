@@ -1,0 +1,236 @@
+//! The history of one entity: every event whose data names it, in application order, with
+//! the entity as it stood before and after.
+
+use std::fmt;
+
+use serde_json::{Value, json};
+
+use crate::event::{Event, EventData};
+use crate::fold::{Folded, application_order};
+use crate::ids::Slug;
+use crate::log::LogError;
+use crate::state::State;
+
+/// What `history` is asked about: `party:ARM`, `provision:AGREEMENT/PROVISION`, ...
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum EntityRef {
+    Party(Slug),
+    Issue(Slug),
+    Proposal(Slug),
+    Agreement(Slug),
+    Provision(Slug, Slug),
+}
+
+impl EntityRef {
+    pub fn parse(text: &str) -> Result<EntityRef, String> {
+        let (kind, id) = text
+            .split_once(':')
+            .ok_or_else(|| format!("`{text}` is not KIND:ID (for example party:ARM or provision:AGREEMENT/PROVISION)"))?;
+        let slug = |part: &str| Slug::parse(part);
+        Ok(match kind {
+            "party" => EntityRef::Party(slug(id)?),
+            "issue" => EntityRef::Issue(slug(id)?),
+            "proposal" => EntityRef::Proposal(slug(id)?),
+            "agreement" => EntityRef::Agreement(slug(id)?),
+            "provision" => {
+                let (agreement, provision) = id
+                    .split_once('/')
+                    .ok_or_else(|| format!("`{text}`: a provision is named provision:AGREEMENT/PROVISION"))?;
+                EntityRef::Provision(slug(agreement)?, slug(provision)?)
+            }
+            other => {
+                return Err(format!(
+                    "unknown kind `{other}` (expected party, issue, proposal, agreement or provision)"
+                ));
+            }
+        })
+    }
+
+    /// Whether the event's data names this entity.
+    pub fn is_named_by(&self, data: &EventData) -> bool {
+        let has = |names: &[Slug], wanted: &Slug| names.contains(wanted);
+        let some = |name: &Option<Slug>, wanted: &Slug| name.as_ref() == Some(wanted);
+        let some_list = |names: &Option<Vec<Slug>>, wanted: &Slug| names.as_deref().is_some_and(|names| names.contains(wanted));
+        match self {
+            EntityRef::Party(party) => match data {
+                EventData::PartyJoined(joined) => joined.party == *party || some_list(&joined.members, party),
+                EventData::IssueRaised(_) => false,
+                EventData::ProposalMade(made) => made.by == *party || has(&made.to, party),
+                EventData::ProposalAccepted(act) | EventData::ProposalWithdrawn(act) => act.by == *party,
+                EventData::ProposalRejected(rejected) => rejected.by == *party,
+                EventData::StatementMade(statement) => {
+                    statement.by == *party || some_list(&statement.to, party) || some_list(&statement.against, party)
+                }
+                EventData::AgreementSigned(signed) => {
+                    has(&signed.signatories, party)
+                        || some_list(&signed.witnesses, party)
+                        || signed.provisions.iter().any(|provision| has(&provision.obligated, party))
+                }
+                EventData::ProvisionUpdated(_) => false,
+                EventData::AgreementTerminated(terminated) => some(&terminated.by, party),
+                EventData::DetentionReported(reported) => reported.holder == *party || reported.of == *party,
+                EventData::ReleaseMade(release) => release.by == *party || release.of == *party,
+            },
+            EntityRef::Issue(issue) => match data {
+                EventData::IssueRaised(raised) => raised.issue == *issue,
+                EventData::ProposalMade(made) => made.terms.iter().any(|term| term.issue == *issue),
+                EventData::StatementMade(statement) => some(&statement.issue, issue),
+                _ => false,
+            },
+            EntityRef::Proposal(proposal) => match data {
+                EventData::ProposalMade(made) => {
+                    made.proposal == *proposal || some(&made.supersedes, proposal) || some(&made.counters, proposal)
+                }
+                EventData::ProposalAccepted(act) | EventData::ProposalWithdrawn(act) => act.proposal == *proposal,
+                EventData::ProposalRejected(rejected) => rejected.proposal == *proposal,
+                EventData::AgreementSigned(signed) => some(&signed.proposal, proposal),
+                _ => false,
+            },
+            EntityRef::Agreement(agreement) => match data {
+                EventData::AgreementSigned(signed) => signed.agreement == *agreement,
+                EventData::ProvisionUpdated(updated) => updated.agreement == *agreement,
+                EventData::AgreementTerminated(terminated) => terminated.agreement == *agreement,
+                EventData::StatementMade(statement) => some(&statement.agreement, agreement),
+                EventData::ReleaseMade(release) => some(&release.agreement, agreement),
+                _ => false,
+            },
+            EntityRef::Provision(agreement, provision) => match data {
+                EventData::AgreementSigned(signed) => {
+                    signed.agreement == *agreement && signed.provisions.iter().any(|terms| terms.provision == *provision)
+                }
+                EventData::ProvisionUpdated(updated) => updated.agreement == *agreement && updated.provision == *provision,
+                EventData::StatementMade(statement) => {
+                    some(&statement.agreement, agreement) && some(&statement.provision, provision)
+                }
+                EventData::ReleaseMade(release) => {
+                    some(&release.agreement, agreement) && some(&release.provision, provision)
+                }
+                _ => false,
+            },
+        }
+    }
+
+    /// The entity as JSON in a state, `null` where it does not exist. A party's view adds
+    /// the custody it holds and is held in, so releases show in its history.
+    pub fn view(&self, state: &State) -> Value {
+        let to_json = |value: Option<Value>| value.unwrap_or(Value::Null);
+        match self {
+            EntityRef::Party(party) => {
+                let Some(entry) = state.parties.get(party) else { return Value::Null };
+                let mut view = serde_json::to_value(entry).expect("a party serialises");
+                let held_by = |table: &std::collections::BTreeMap<Slug, std::collections::BTreeMap<Slug, crate::state::Counts>>| {
+                    let rows: serde_json::Map<String, Value> = table
+                        .iter()
+                        .filter_map(|(holder, by_side)| {
+                            by_side.get(party).map(|counts| (holder.to_string(), json!(counts)))
+                        })
+                        .collect();
+                    Value::Object(rows)
+                };
+                let object = view.as_object_mut().expect("a party is an object");
+                object.insert("custody_held".into(), json!(state.custody.get(party).cloned().unwrap_or_default()));
+                object.insert("custody_held_by_others".into(), held_by(&state.custody));
+                object.insert("released".into(), json!(state.released.get(party).cloned().unwrap_or_default()));
+                object.insert("released_by_others".into(), held_by(&state.released));
+                view
+            }
+            EntityRef::Issue(issue) => to_json(state.issues.get(issue).map(|entry| json!(entry))),
+            EntityRef::Proposal(proposal) => to_json(state.proposals.get(proposal).map(|entry| json!(entry))),
+            EntityRef::Agreement(agreement) => to_json(state.agreements.get(agreement).map(|entry| json!(entry))),
+            EntityRef::Provision(agreement, provision) => to_json(
+                state
+                    .agreements
+                    .get(agreement)
+                    .and_then(|entry| entry.provisions.get(provision))
+                    .map(|entry| json!(entry)),
+            ),
+        }
+    }
+}
+
+impl fmt::Display for EntityRef {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EntityRef::Party(id) => write!(formatter, "party:{id}"),
+            EntityRef::Issue(id) => write!(formatter, "issue:{id}"),
+            EntityRef::Proposal(id) => write!(formatter, "proposal:{id}"),
+            EntityRef::Agreement(id) => write!(formatter, "agreement:{id}"),
+            EntityRef::Provision(agreement, provision) => write!(formatter, "provision:{agreement}/{provision}"),
+        }
+    }
+}
+
+/// One event in an entity's history.
+pub struct HistoryEntry<'a> {
+    pub event: &'a Event,
+    pub before: Value,
+    pub after: Value,
+}
+
+/// Folds the events in application order and keeps, for each event that names the entity,
+/// the entity's view before and after it.
+pub fn history<'a>(events: &'a [Event], entity: &EntityRef) -> Result<Vec<HistoryEntry<'a>>, LogError> {
+    let mut folded = Folded::default();
+    let mut entries = Vec::new();
+    for index in application_order(events) {
+        let event = &events[index];
+        if entity.is_named_by(&event.data) {
+            let before = entity.view(&folded.state);
+            folded.apply(event)?;
+            entries.push(HistoryEntry { event, before, after: entity.view(&folded.state) });
+        } else {
+            folded.apply(event)?;
+        }
+    }
+    Ok(entries)
+}
+
+/// One difference between two JSON documents, at a path like `provisions.exchange.status`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Change {
+    Added { path: String, value: Value },
+    Removed { path: String, value: Value },
+    Changed { path: String, before: Value, after: Value },
+}
+
+/// The differences between two JSON values, depth first, keys in sorted order. A list that
+/// only grew reports its new items; any other change of a list reports the list.
+pub fn json_changes(before: &Value, after: &Value) -> Vec<Change> {
+    let mut changes = Vec::new();
+    collect_changes("", before, after, &mut changes);
+    changes
+}
+
+fn child_path(path: &str, key: &str) -> String {
+    if path.is_empty() { key.to_string() } else { format!("{path}.{key}") }
+}
+
+fn collect_changes(path: &str, before: &Value, after: &Value, changes: &mut Vec<Change>) {
+    if before == after {
+        return;
+    }
+    match (before, after) {
+        (Value::Object(old), Value::Object(new)) => {
+            let mut keys: Vec<&String> = old.keys().chain(new.keys()).collect();
+            keys.sort();
+            keys.dedup();
+            for key in keys {
+                let path = child_path(path, key);
+                match (old.get(key), new.get(key)) {
+                    (Some(old_value), Some(new_value)) => collect_changes(&path, old_value, new_value, changes),
+                    (None, Some(value)) => changes.push(Change::Added { path, value: value.clone() }),
+                    (Some(value), None) => changes.push(Change::Removed { path, value: value.clone() }),
+                    (None, None) => unreachable!("the key came from one of the two"),
+                }
+            }
+        }
+        (Value::Array(old), Value::Array(new)) if new.len() > old.len() && new[..old.len()] == old[..] => {
+            for (index, value) in new.iter().enumerate().skip(old.len()) {
+                changes.push(Change::Added { path: format!("{path}[{index}]"), value: value.clone() });
+            }
+        }
+        (Value::Null, value) => changes.push(Change::Added { path: path.to_string(), value: value.clone() }),
+        (value, Value::Null) => changes.push(Change::Removed { path: path.to_string(), value: value.clone() }),
+        _ => changes.push(Change::Changed { path: path.to_string(), before: before.clone(), after: after.clone() }),
+    }
+}

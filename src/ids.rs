@@ -1,0 +1,213 @@
+//! The identifiers of the log: author-chosen slugs, event UUIDs and SHA-256 hashes.
+
+use std::borrow::Borrow;
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use sha2::{Digest, Sha256};
+
+/// Longest slug: 64 characters.
+pub const MAX_SLUG_CHARS: usize = 64;
+
+/// The id of a party, issue, proposal, agreement or provision: 1 to 64 characters of
+/// `A-Z a-z 0-9 . _ -`, starting with a letter or a digit.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Slug(String);
+
+impl Slug {
+    pub fn parse(text: &str) -> Result<Slug, String> {
+        let bytes = text.as_bytes();
+        let allowed = |byte: &u8| byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'-');
+        if bytes.is_empty()
+            || bytes.len() > MAX_SLUG_CHARS
+            || !bytes[0].is_ascii_alphanumeric()
+            || !bytes.iter().all(allowed)
+        {
+            let shown: String = text.chars().take(MAX_SLUG_CHARS + 1).collect();
+            return Err(format!(
+                "`{shown}` is not an identifier (1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or digit)"
+            ));
+        }
+        Ok(Slug(text.to_string()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl Borrow<str> for Slug {
+    fn borrow(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Slug {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(&self.0)
+    }
+}
+
+impl Serialize for Slug {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for Slug {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        Slug::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// The id of an event: a UUID written lowercase and hyphenated, as the log requires.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct EventId(uuid::Uuid);
+
+impl EventId {
+    pub fn parse(text: &str) -> Result<EventId, String> {
+        let refuse = || {
+            let shown: String = text.chars().take(40).collect();
+            format!("`{shown}` is not a lowercase hyphenated UUID")
+        };
+        let uuid = uuid::Uuid::try_parse(text).map_err(|_| refuse())?;
+        if uuid.hyphenated().to_string() != text {
+            return Err(refuse());
+        }
+        Ok(EventId(uuid))
+    }
+
+    pub fn random() -> EventId {
+        EventId(uuid::Uuid::new_v4())
+    }
+
+    pub fn from_u128(value: u128) -> EventId {
+        EventId(uuid::Uuid::from_u128(value))
+    }
+}
+
+impl fmt::Display for EventId {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "{}", self.0.hyphenated())
+    }
+}
+
+impl Serialize for EventId {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for EventId {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        EventId::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+/// A SHA-256 digest: the hash of a line, the `prev` of the next, the head of a log.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Hash([u8; 32]);
+
+impl Hash {
+    /// The `prev` of line 1 and the head of an empty log.
+    pub const ZERO: Hash = Hash([0; 32]);
+
+    pub fn of(bytes: &[u8]) -> Hash {
+        let digest = Sha256::digest(bytes);
+        let mut out = [0u8; 32];
+        out.copy_from_slice(digest.as_slice());
+        Hash(out)
+    }
+
+    /// Parses 64 lowercase hexadecimal digits.
+    pub fn parse(text: &str) -> Result<Hash, String> {
+        let refuse = || {
+            let shown: String = text.chars().take(70).collect();
+            format!("`{shown}` is not 64 lowercase hexadecimal digits")
+        };
+        let bytes = text.as_bytes();
+        if bytes.len() != 64 {
+            return Err(refuse());
+        }
+        let mut out = [0u8; 32];
+        for (index, pair) in bytes.chunks_exact(2).enumerate() {
+            let high = lower_hex_value(pair[0]).ok_or_else(refuse)?;
+            let low = lower_hex_value(pair[1]).ok_or_else(refuse)?;
+            out[index] = high << 4 | low;
+        }
+        Ok(Hash(out))
+    }
+}
+
+fn lower_hex_value(digit: u8) -> Option<u8> {
+    match digit {
+        b'0'..=b'9' => Some(digit - b'0'),
+        b'a'..=b'f' => Some(digit - b'a' + 10),
+        _ => None,
+    }
+}
+
+impl fmt::Display for Hash {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for byte in self.0 {
+            write!(formatter, "{byte:02x}")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Hash {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(formatter, "Hash({self})")
+    }
+}
+
+impl Serialize for Hash {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Hash {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+        Hash::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_follow_the_allowed_form() {
+        for good in ["ARM", "OSCE-MG", "a", "9.x_y-z", &"a".repeat(64)] {
+            assert!(Slug::parse(good).is_ok(), "{good}");
+        }
+        for bad in ["", "-ARM", ".x", "a b", "é", "a/b", &"a".repeat(65)] {
+            assert!(Slug::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn uuids_must_be_lowercase_and_hyphenated() {
+        assert!(EventId::parse("6f1b2c3d-0000-4000-8000-000000000001").is_ok());
+        assert!(EventId::parse("6F1B2C3D-0000-4000-8000-000000000001").is_err());
+        assert!(EventId::parse("6f1b2c3d000040008000000000000001").is_err());
+        assert!(EventId::parse("{6f1b2c3d-0000-4000-8000-000000000001}").is_err());
+    }
+
+    #[test]
+    fn hashes_round_trip_and_refuse_upper_case() {
+        let hash = Hash::of(b"abc");
+        assert_eq!(
+            hash.to_string(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(Hash::parse(&hash.to_string()).unwrap(), hash);
+        assert!(Hash::parse(&hash.to_string().to_uppercase()).is_err());
+        assert_eq!(Hash::ZERO.to_string(), "0".repeat(64));
+    }
+}

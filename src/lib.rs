@@ -1,0 +1,16 @@
+//! accord: the history of a negotiation as an append-only, hash-chained log of events,
+//! folded by one pure reducer into the state of the negotiation.
+//!
+//! The map of the crate is `docs/ARCHITECTURE.md`; the format is `docs/format.md`.
+
+pub mod describe;
+pub mod event;
+pub mod fold;
+pub mod history;
+pub mod ids;
+pub mod log;
+pub mod reducer;
+pub mod rules;
+pub mod state;
+pub mod store;
+pub mod time;

@@ -1,0 +1,530 @@
+//! The reducer: the one place where the state changes.
+//!
+//! `apply` takes the state, the seq of an event and its data, checks every domain rule of
+//! the format against the state, and only then changes it. It does no I/O, reads no clock,
+//! draws no random number and iterates no hash map: the same events in the same order give
+//! the same state on every machine. A refused event leaves the state exactly as it was.
+
+use std::collections::BTreeMap;
+
+use crate::event::{
+    AgreementSigned, AgreementTerminated, Category, DetentionReported, EventData, IssueRaised,
+    MAX_COUNT, PartyJoined, ProposalAct, ProposalMade, ProposalRejected, ProvisionStatus,
+    ProvisionUpdated, ReleaseMade, StatementKind, StatementMade,
+};
+use crate::ids::Slug;
+use crate::rules::{Rule, Violation};
+use crate::state::{
+    Agreement, AgreementStatus, Allegation, Counts, Issue, Party, Proposal, ProposalStatus,
+    Provision, Remark, State,
+};
+
+/// Applies one event to the state, or says which rule it breaks and leaves the state alone.
+pub fn apply(state: &mut State, seq: u64, data: &EventData) -> Result<(), Violation> {
+    match data {
+        EventData::PartyJoined(joined) => party_joined(state, joined),
+        EventData::IssueRaised(raised) => issue_raised(state, raised),
+        EventData::ProposalMade(made) => proposal_made(state, made),
+        EventData::ProposalAccepted(act) => proposal_accepted(state, act),
+        EventData::ProposalRejected(rejected) => proposal_rejected(state, rejected),
+        EventData::ProposalWithdrawn(act) => proposal_withdrawn(state, act),
+        EventData::StatementMade(statement) => statement_made(state, seq, statement),
+        EventData::AgreementSigned(signed) => agreement_signed(state, signed),
+        EventData::ProvisionUpdated(updated) => provision_updated(state, updated),
+        EventData::AgreementTerminated(terminated) => agreement_terminated(state, terminated),
+        EventData::DetentionReported(reported) => detention_reported(state, reported),
+        EventData::ReleaseMade(release) => release_made(state, release),
+    }
+}
+
+fn violation(rule: Rule, detail: String) -> Result<(), Violation> {
+    Err(Violation::new(rule, detail))
+}
+
+fn require_party(state: &State, party: &Slug, field: &str) -> Result<(), Violation> {
+    if state.parties.contains_key(party) {
+        return Ok(());
+    }
+    violation(Rule::RefUnknown, format!("`{field}` names party {party}, which has not joined"))
+}
+
+fn require_parties(state: &State, parties: &[Slug], field: &str) -> Result<(), Violation> {
+    parties.iter().try_for_each(|party| require_party(state, party, field))
+}
+
+fn require_issue(state: &State, issue: &Slug, field: &str) -> Result<(), Violation> {
+    if state.issues.contains_key(issue) {
+        return Ok(());
+    }
+    violation(Rule::RefUnknown, format!("`{field}` names issue {issue}, which has not been raised"))
+}
+
+fn require_proposal<'s>(state: &'s State, proposal: &Slug, field: &str) -> Result<&'s Proposal, Violation> {
+    state.proposals.get(proposal).ok_or_else(|| {
+        Violation::new(Rule::RefUnknown, format!("`{field}` names proposal {proposal}, which was never made"))
+    })
+}
+
+fn require_agreement<'s>(state: &'s State, agreement: &Slug) -> Result<&'s Agreement, Violation> {
+    state.agreements.get(agreement).ok_or_else(|| {
+        Violation::new(Rule::RefUnknown, format!("agreement {agreement} was never signed"))
+    })
+}
+
+fn require_provision<'s>(
+    state: &'s State,
+    agreement: &Slug,
+    provision: &Slug,
+) -> Result<&'s Provision, Violation> {
+    require_agreement(state, agreement)?.provisions.get(provision).ok_or_else(|| {
+        Violation::new(Rule::RefUnknown, format!("agreement {agreement} has no provision {provision}"))
+    })
+}
+
+fn require_open(proposal_id: &Slug, proposal: &Proposal, action: &str) -> Result<(), Violation> {
+    if proposal.status == ProposalStatus::Open {
+        return Ok(());
+    }
+    violation(
+        Rule::ProposalClosed,
+        format!("cannot {action} proposal {proposal_id}: it is {}, not open", proposal.status.name()),
+    )
+}
+
+/// The first name that appears twice in a list, if any.
+fn first_repeated(names: &[Slug]) -> Option<&Slug> {
+    names.iter().enumerate().find(|(index, name)| names[..*index].contains(name)).map(|(_, name)| name)
+}
+
+fn party_joined(state: &mut State, joined: &PartyJoined) -> Result<(), Violation> {
+    if state.parties.contains_key(&joined.party) {
+        return violation(Rule::IdDuplicate, format!("party {} has already joined", joined.party));
+    }
+    let members = joined.members.clone().unwrap_or_default();
+    require_parties(state, &members, "members")?;
+    state.parties.insert(
+        joined.party.clone(),
+        Party {
+            commitments: Vec::new(),
+            members,
+            name: joined.name.clone(),
+            positions: BTreeMap::new(),
+            role: joined.role,
+        },
+    );
+    Ok(())
+}
+
+fn issue_raised(state: &mut State, raised: &IssueRaised) -> Result<(), Violation> {
+    if state.issues.contains_key(&raised.issue) {
+        return violation(Rule::IdDuplicate, format!("issue {} has already been raised", raised.issue));
+    }
+    state.issues.insert(raised.issue.clone(), Issue { title: raised.title.clone() });
+    Ok(())
+}
+
+fn proposal_made(state: &mut State, made: &ProposalMade) -> Result<(), Violation> {
+    if state.proposals.contains_key(&made.proposal) {
+        return violation(Rule::IdDuplicate, format!("proposal {} was already made", made.proposal));
+    }
+    require_party(state, &made.by, "by")?;
+    require_parties(state, &made.to, "to")?;
+    for term in &made.terms {
+        require_issue(state, &term.issue, "terms")?;
+    }
+    if made.to.contains(&made.by) {
+        return violation(
+            Rule::ProposalAddressee,
+            format!("proposal {} is addressed to its own proposer {}", made.proposal, made.by),
+        );
+    }
+    if let Some(repeated) = first_repeated(&made.to) {
+        return violation(Rule::ProposalAddressee, format!("`to` names {repeated} twice"));
+    }
+    if let Some(superseded_id) = &made.supersedes {
+        let superseded = require_proposal(state, superseded_id, "supersedes")?;
+        require_open(superseded_id, superseded, "supersede")?;
+        if superseded.by != made.by {
+            return violation(
+                Rule::ProposalAuthor,
+                format!(
+                    "{} cannot supersede proposal {superseded_id}: only its proposer {} can",
+                    made.by, superseded.by
+                ),
+            );
+        }
+    }
+    if let Some(countered_id) = &made.counters {
+        let countered = require_proposal(state, countered_id, "counters")?;
+        require_open(countered_id, countered, "counter")?;
+        if !countered.to.contains(&made.by) {
+            return violation(
+                Rule::ProposalAddressee,
+                format!(
+                    "{} cannot counter proposal {countered_id}: it is addressed to {}",
+                    made.by,
+                    join(&countered.to)
+                ),
+            );
+        }
+    }
+    // Every check has passed: change the state.
+    if let Some(superseded_id) = &made.supersedes {
+        set_proposal_status(state, superseded_id, ProposalStatus::Superseded);
+    }
+    if let Some(countered_id) = &made.counters {
+        set_proposal_status(state, countered_id, ProposalStatus::Countered);
+    }
+    state.proposals.insert(
+        made.proposal.clone(),
+        Proposal {
+            accepted_by: Vec::new(),
+            by: made.by.clone(),
+            counters: made.counters.clone(),
+            status: ProposalStatus::Open,
+            supersedes: made.supersedes.clone(),
+            terms: made.terms.clone(),
+            to: made.to.clone(),
+        },
+    );
+    Ok(())
+}
+
+fn set_proposal_status(state: &mut State, proposal: &Slug, status: ProposalStatus) {
+    let entry = state.proposals.get_mut(proposal);
+    debug_assert!(entry.is_some(), "a proposal is checked to exist before its status changes");
+    if let Some(entry) = entry {
+        entry.status = status;
+    }
+}
+
+/// The checks shared by accepting and rejecting: the proposal is open and `by` is an
+/// addressee who has not answered yet.
+fn check_answer(state: &State, act: &ProposalAct, action: &str) -> Result<(), Violation> {
+    let proposal = require_proposal(state, &act.proposal, "proposal")?;
+    require_party(state, &act.by, "by")?;
+    require_open(&act.proposal, proposal, action)?;
+    if !proposal.to.contains(&act.by) {
+        return violation(
+            Rule::ProposalAddressee,
+            format!(
+                "{} cannot {action} proposal {}: it is addressed to {}",
+                act.by,
+                act.proposal,
+                join(&proposal.to)
+            ),
+        );
+    }
+    if proposal.accepted_by.contains(&act.by) {
+        return violation(
+            Rule::ProposalAddressee,
+            format!("{} has already accepted proposal {}", act.by, act.proposal),
+        );
+    }
+    Ok(())
+}
+
+fn proposal_accepted(state: &mut State, act: &ProposalAct) -> Result<(), Violation> {
+    check_answer(state, act, "accept")?;
+    let proposal = state.proposals.get_mut(&act.proposal).expect("checked to exist");
+    proposal.accepted_by.push(act.by.clone());
+    if proposal.to.iter().all(|addressee| proposal.accepted_by.contains(addressee)) {
+        proposal.status = ProposalStatus::Accepted;
+    }
+    Ok(())
+}
+
+fn proposal_rejected(state: &mut State, rejected: &ProposalRejected) -> Result<(), Violation> {
+    let act = ProposalAct { proposal: rejected.proposal.clone(), by: rejected.by.clone() };
+    check_answer(state, &act, "reject")?;
+    set_proposal_status(state, &rejected.proposal, ProposalStatus::Rejected);
+    Ok(())
+}
+
+fn proposal_withdrawn(state: &mut State, act: &ProposalAct) -> Result<(), Violation> {
+    let proposal = require_proposal(state, &act.proposal, "proposal")?;
+    require_party(state, &act.by, "by")?;
+    require_open(&act.proposal, proposal, "withdraw")?;
+    if proposal.by != act.by {
+        return violation(
+            Rule::ProposalAuthor,
+            format!(
+                "{} cannot withdraw proposal {}: only its proposer {} can",
+                act.by, act.proposal, proposal.by
+            ),
+        );
+    }
+    set_proposal_status(state, &act.proposal, ProposalStatus::Withdrawn);
+    Ok(())
+}
+
+fn statement_made(state: &mut State, seq: u64, statement: &StatementMade) -> Result<(), Violation> {
+    let against = statement.against.as_deref().unwrap_or_default();
+    match statement.kind {
+        StatementKind::Accusation if against.is_empty() => {
+            return violation(Rule::StatementShape, "an accusation needs a non-empty `against`".into());
+        }
+        StatementKind::Position if statement.issue.is_none() => {
+            return violation(Rule::StatementShape, "a position needs an `issue`".into());
+        }
+        _ => {}
+    }
+    if statement.provision.is_some() && statement.agreement.is_none() {
+        return violation(Rule::StatementShape, "a statement that names a `provision` needs its `agreement`".into());
+    }
+    require_party(state, &statement.by, "by")?;
+    require_parties(state, statement.to.as_deref().unwrap_or_default(), "to")?;
+    require_parties(state, against, "against")?;
+    if let Some(issue) = &statement.issue {
+        require_issue(state, issue, "issue")?;
+    }
+    if let Some(agreement) = &statement.agreement {
+        require_agreement(state, agreement)?;
+        if let Some(provision) = &statement.provision {
+            require_provision(state, agreement, provision)?;
+        }
+    }
+    // Every check has passed: change the state.
+    let remark = Remark { seq, text: statement.text.clone() };
+    match statement.kind {
+        StatementKind::Position => {
+            let issue = statement.issue.clone().expect("checked above");
+            let party = state.parties.get_mut(&statement.by).expect("checked to exist");
+            party.positions.insert(issue, remark);
+        }
+        StatementKind::Commitment => {
+            let party = state.parties.get_mut(&statement.by).expect("checked to exist");
+            party.commitments.push(remark);
+        }
+        StatementKind::Accusation => {
+            if let (Some(agreement), Some(provision)) = (&statement.agreement, &statement.provision) {
+                let provision = state
+                    .agreements
+                    .get_mut(agreement)
+                    .and_then(|agreement| agreement.provisions.get_mut(provision))
+                    .expect("checked to exist");
+                provision.allegations.push(Allegation {
+                    against: against.to_vec(),
+                    by: statement.by.clone(),
+                    seq,
+                });
+            }
+        }
+        StatementKind::Demand | StatementKind::Appeal | StatementKind::Denial | StatementKind::Claim => {}
+    }
+    Ok(())
+}
+
+fn agreement_signed(state: &mut State, signed: &AgreementSigned) -> Result<(), Violation> {
+    if state.agreements.contains_key(&signed.agreement) {
+        return violation(Rule::IdDuplicate, format!("agreement {} was already signed", signed.agreement));
+    }
+    let witnesses = signed.witnesses.clone().unwrap_or_default();
+    require_parties(state, &signed.signatories, "signatories")?;
+    require_parties(state, &witnesses, "witnesses")?;
+    for provision in &signed.provisions {
+        require_parties(state, &provision.obligated, "obligated")?;
+    }
+    if let Some(proposal) = &signed.proposal {
+        require_proposal(state, proposal, "proposal")?;
+    }
+    let provision_ids: Vec<Slug> = signed.provisions.iter().map(|p| p.provision.clone()).collect();
+    if let Some(repeated) = first_repeated(&provision_ids) {
+        return violation(
+            Rule::IdDuplicate,
+            format!("provision {repeated} appears twice in agreement {}", signed.agreement),
+        );
+    }
+    if let Some(repeated) = first_repeated(&signed.signatories) {
+        return violation(Rule::AgreementParties, format!("{repeated} is named twice among the signatories"));
+    }
+    if let Some(repeated) = first_repeated(&witnesses) {
+        return violation(Rule::AgreementParties, format!("{repeated} is named twice among the witnesses"));
+    }
+    if let Some(both) = witnesses.iter().find(|witness| signed.signatories.contains(witness)) {
+        return violation(Rule::AgreementParties, format!("{both} is both a signatory and a witness"));
+    }
+    for provision in &signed.provisions {
+        if let Some(outsider) = provision.obligated.iter().find(|party| !signed.signatories.contains(party)) {
+            return violation(
+                Rule::AgreementParties,
+                format!("provision {} obligates {outsider}, who is not a signatory", provision.provision),
+            );
+        }
+    }
+    if let Some(proposal_id) = &signed.proposal {
+        let proposal = &state.proposals[proposal_id];
+        if proposal.status != ProposalStatus::Accepted {
+            return violation(
+                Rule::AgreementBasis,
+                format!("proposal {proposal_id} is {}, not accepted", proposal.status.name()),
+            );
+        }
+        if let Some(missing) = proposal.to.iter().find(|addressee| !signed.signatories.contains(addressee)) {
+            return violation(
+                Rule::AgreementBasis,
+                format!("{missing}, an addressee of proposal {proposal_id}, does not sign"),
+            );
+        }
+        if !signed.signatories.contains(&proposal.by) && !witnesses.contains(&proposal.by) {
+            return violation(
+                Rule::AgreementBasis,
+                format!("{}, who made proposal {proposal_id}, neither signs nor witnesses", proposal.by),
+            );
+        }
+    }
+    // Every check has passed: change the state.
+    let provisions = signed
+        .provisions
+        .iter()
+        .map(|terms| {
+            let provision = Provision {
+                allegations: Vec::new(),
+                obligated: terms.obligated.clone(),
+                status: ProvisionStatus::Pending,
+                text: terms.text.clone(),
+            };
+            (terms.provision.clone(), provision)
+        })
+        .collect();
+    state.agreements.insert(
+        signed.agreement.clone(),
+        Agreement {
+            proposal: signed.proposal.clone(),
+            provisions,
+            signatories: signed.signatories.clone(),
+            status: AgreementStatus::InForce,
+            title: signed.title.clone(),
+            witnesses,
+        },
+    );
+    Ok(())
+}
+
+fn provision_updated(state: &mut State, updated: &ProvisionUpdated) -> Result<(), Violation> {
+    require_provision(state, &updated.agreement, &updated.provision)?;
+    if state.agreements[&updated.agreement].status == AgreementStatus::Terminated {
+        return violation(
+            Rule::AgreementTerminated,
+            format!("agreement {} is terminated; its provisions no longer change", updated.agreement),
+        );
+    }
+    let agreement = state.agreements.get_mut(&updated.agreement).expect("checked to exist");
+    let provision = agreement.provisions.get_mut(&updated.provision).expect("checked to exist");
+    provision.status = updated.status;
+    Ok(())
+}
+
+fn agreement_terminated(state: &mut State, terminated: &AgreementTerminated) -> Result<(), Violation> {
+    require_agreement(state, &terminated.agreement)?;
+    if let Some(by) = &terminated.by {
+        require_party(state, by, "by")?;
+    }
+    if state.agreements[&terminated.agreement].status == AgreementStatus::Terminated {
+        return violation(
+            Rule::AgreementTerminated,
+            format!("agreement {} is already terminated", terminated.agreement),
+        );
+    }
+    let agreement = state.agreements.get_mut(&terminated.agreement).expect("checked to exist");
+    agreement.status = AgreementStatus::Terminated;
+    Ok(())
+}
+
+fn held(state: &State, holder: &Slug, of: &Slug, category: Category) -> u64 {
+    state.custody.get(holder).and_then(|by_side| by_side.get(of)).map_or(0, |counts| counts.get(category))
+}
+
+fn detention_reported(state: &mut State, reported: &DetentionReported) -> Result<(), Violation> {
+    require_party(state, &reported.holder, "holder")?;
+    require_party(state, &reported.of, "of")?;
+    let before = held(state, &reported.holder, &reported.of, reported.category);
+    let after = before + reported.count;
+    if after > MAX_COUNT {
+        return violation(
+            Rule::CustodyOverflow,
+            format!(
+                "{} would hold {after} {} of {}, more than the largest count {MAX_COUNT}",
+                reported.holder,
+                category_name(reported.category),
+                reported.of
+            ),
+        );
+    }
+    add_counts(&mut state.custody, &reported.holder, &reported.of, reported.category, reported.count);
+    Ok(())
+}
+
+fn release_made(state: &mut State, release: &ReleaseMade) -> Result<(), Violation> {
+    if release.provision.is_some() && release.agreement.is_none() {
+        return violation(Rule::ReleaseProvision, "a release that names a `provision` must name its `agreement`".into());
+    }
+    require_party(state, &release.by, "by")?;
+    require_party(state, &release.of, "of")?;
+    if let Some(agreement) = &release.agreement {
+        require_agreement(state, agreement)?;
+        if let Some(provision) = &release.provision {
+            require_provision(state, agreement, provision)?;
+        }
+    }
+    let holding = held(state, &release.by, &release.of, release.category);
+    if release.count > holding {
+        return violation(
+            Rule::CustodyNegative,
+            format!(
+                "{} releases {} of {} but holds {holding}",
+                release.by,
+                crate::describe::persons(release.count, release.category),
+                release.of
+            ),
+        );
+    }
+    let released_before = state
+        .released
+        .get(&release.by)
+        .and_then(|by_side| by_side.get(&release.of))
+        .map_or(0, |counts| counts.get(release.category));
+    if released_before + release.count > MAX_COUNT {
+        return violation(
+            Rule::CustodyOverflow,
+            format!(
+                "{} would have released {} {} of {}, more than the largest count {MAX_COUNT}",
+                release.by,
+                released_before + release.count,
+                category_name(release.category),
+                release.of
+            ),
+        );
+    }
+    let holder_counts = state
+        .custody
+        .get_mut(&release.by)
+        .and_then(|by_side| by_side.get_mut(&release.of))
+        .expect("a positive holding exists");
+    *holder_counts.get_mut(release.category) -= release.count;
+    add_counts(&mut state.released, &release.by, &release.of, release.category, release.count);
+    Ok(())
+}
+
+fn add_counts(
+    table: &mut BTreeMap<Slug, BTreeMap<Slug, Counts>>,
+    holder: &Slug,
+    of: &Slug,
+    category: Category,
+    count: u64,
+) {
+    let counts = table.entry(holder.clone()).or_default().entry(of.clone()).or_default();
+    *counts.get_mut(category) += count;
+}
+
+pub fn category_name(category: Category) -> &'static str {
+    match category {
+        Category::Combatant => "combatant",
+        Category::Civilian => "civilian",
+        Category::Remains => "remains",
+    }
+}
+
+fn join(names: &[Slug]) -> String {
+    names.iter().map(Slug::as_str).collect::<Vec<_>>().join(", ")
+}

@@ -1,0 +1,180 @@
+//! The state of a negotiation: what the fold of a log's events says is true.
+//!
+//! Every map is a `BTreeMap` and every struct declares its fields in alphabetical order, so
+//! the JSON accord prints has its keys sorted at every level and the same state always
+//! serialises to the same bytes.
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::event::{Category, ProvisionStatus, Role, Term};
+use crate::ids::Slug;
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct State {
+    pub agreements: BTreeMap<Slug, Agreement>,
+    pub custody: BTreeMap<Slug, BTreeMap<Slug, Counts>>,
+    pub issues: BTreeMap<Slug, Issue>,
+    pub parties: BTreeMap<Slug, Party>,
+    pub proposals: BTreeMap<Slug, Proposal>,
+    pub released: BTreeMap<Slug, BTreeMap<Slug, Counts>>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Party {
+    pub commitments: Vec<Remark>,
+    pub members: Vec<Slug>,
+    pub name: String,
+    pub positions: BTreeMap<Slug, Remark>,
+    pub role: Role,
+}
+
+/// A position or a commitment: what was said, and the seq of the statement that said it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Remark {
+    pub seq: u64,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Issue {
+    pub title: String,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProposalStatus {
+    Open,
+    Accepted,
+    Rejected,
+    Withdrawn,
+    Superseded,
+    Countered,
+}
+
+impl ProposalStatus {
+    pub fn name(self) -> &'static str {
+        match self {
+            ProposalStatus::Open => "open",
+            ProposalStatus::Accepted => "accepted",
+            ProposalStatus::Rejected => "rejected",
+            ProposalStatus::Withdrawn => "withdrawn",
+            ProposalStatus::Superseded => "superseded",
+            ProposalStatus::Countered => "countered",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Proposal {
+    /// Addressees who accepted, in the order they did.
+    pub accepted_by: Vec<Slug>,
+    pub by: Slug,
+    pub counters: Option<Slug>,
+    pub status: ProposalStatus,
+    pub supersedes: Option<Slug>,
+    pub terms: Vec<Term>,
+    pub to: Vec<Slug>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AgreementStatus {
+    InForce,
+    Terminated,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Agreement {
+    pub proposal: Option<Slug>,
+    pub provisions: BTreeMap<Slug, Provision>,
+    pub signatories: Vec<Slug>,
+    pub status: AgreementStatus,
+    pub title: String,
+    pub witnesses: Vec<Slug>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Provision {
+    pub allegations: Vec<Allegation>,
+    pub obligated: Vec<Slug>,
+    pub status: ProvisionStatus,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Allegation {
+    pub against: Vec<Slug>,
+    pub by: Slug,
+    pub seq: u64,
+}
+
+/// Persons of one side, by category.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub civilian: u64,
+    pub combatant: u64,
+    pub remains: u64,
+}
+
+impl Counts {
+    pub fn get(&self, category: Category) -> u64 {
+        match category {
+            Category::Combatant => self.combatant,
+            Category::Civilian => self.civilian,
+            Category::Remains => self.remains,
+        }
+    }
+
+    pub fn get_mut(&mut self, category: Category) -> &mut u64 {
+        match category {
+            Category::Combatant => &mut self.combatant,
+            Category::Civilian => &mut self.civilian,
+            Category::Remains => &mut self.remains,
+        }
+    }
+
+    pub fn total(&self) -> u64 {
+        self.civilian + self.combatant + self.remains
+    }
+}
+
+/// The state JSON of the format: the state of a log prefix, with where it stands.
+/// Fields in alphabetical order, like every object accord prints.
+#[derive(Serialize)]
+pub struct StateDocument<'a> {
+    pub agreements: &'a BTreeMap<Slug, Agreement>,
+    pub custody: &'a BTreeMap<Slug, BTreeMap<Slug, Counts>>,
+    pub events: u64,
+    pub head: crate::ids::Hash,
+    pub issues: &'a BTreeMap<Slug, Issue>,
+    pub occurred: Option<&'a crate::time::Timestamp>,
+    pub parties: &'a BTreeMap<Slug, Party>,
+    pub proposals: &'a BTreeMap<Slug, Proposal>,
+    pub released: &'a BTreeMap<Slug, BTreeMap<Slug, Counts>>,
+    pub seq: u64,
+}
+
+impl<'a> StateDocument<'a> {
+    pub fn new(folded: &'a crate::fold::Folded, seq: u64, head: crate::ids::Hash) -> StateDocument<'a> {
+        let state = &folded.state;
+        StateDocument {
+            agreements: &state.agreements,
+            custody: &state.custody,
+            events: folded.events,
+            head,
+            issues: &state.issues,
+            occurred: folded.occurred.as_ref(),
+            parties: &state.parties,
+            proposals: &state.proposals,
+            released: &state.released,
+            seq,
+        }
+    }
+
+    /// Compact JSON, keys sorted: the bytes `state --json` prints and `--hash` hashes.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("the state always serialises")
+    }
+}
