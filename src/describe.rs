@@ -23,16 +23,9 @@ pub fn persons(count: u64, category: crate::event::Category) -> String {
     }
 }
 
-/// Longest text quoted in a one-line description; the rest is cut with an ellipsis.
-const QUOTE_CHARS: usize = 100;
-
+/// Text in typographic quotes, whole: the history view wraps it for the terminal.
 pub fn quote(text: &str) -> String {
-    if text.chars().count() <= QUOTE_CHARS {
-        format!("\u{201c}{text}\u{201d}")
-    } else {
-        let head: String = text.chars().take(QUOTE_CHARS - 1).collect();
-        format!("\u{201c}{}\u{2026}\u{201d}", head.trim_end())
-    }
+    format!("\u{201c}{text}\u{201d}")
 }
 
 fn statement_verb(kind: StatementKind) -> &'static str {

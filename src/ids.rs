@@ -44,7 +44,8 @@ impl Borrow<str> for Slug {
 
 impl fmt::Display for Slug {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(&self.0)
+        // `pad` honours width and alignment, so slugs line up in columns.
+        formatter.pad(&self.0)
     }
 }
 

@@ -5,12 +5,15 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use accord::describe::{describe, quote};
+use accord::describe::describe;
 use accord::history::{Change, EntityRef, HistoryEntry, json_changes};
 use accord::ids::Slug;
 use accord::log::Prefix;
 use accord::state::{AgreementStatus, Counts, StateDocument};
 use accord::time::Timestamp;
+
+/// Widest line the report wraps text to.
+const WRAP_COLUMNS: usize = 100;
 
 fn names(list: &[Slug]) -> String {
     if list.is_empty() {
@@ -19,20 +22,20 @@ fn names(list: &[Slug]) -> String {
     list.iter().map(Slug::as_str).collect::<Vec<_>>().join(", ")
 }
 
-fn plural(count: usize, one: &str, many: &str) -> String {
+fn plural(count: u64, one: &str, many: &str) -> String {
     if count == 1 { format!("1 {one}") } else { format!("{count} {many}") }
 }
 
 fn counts_in_words(counts: &Counts) -> String {
     let mut parts = Vec::new();
     if counts.combatant > 0 {
-        parts.push(plural(counts.combatant as usize, "combatant", "combatants"));
+        parts.push(plural(counts.combatant, "combatant", "combatants"));
     }
     if counts.civilian > 0 {
-        parts.push(plural(counts.civilian as usize, "civilian", "civilians"));
+        parts.push(plural(counts.civilian, "civilian", "civilians"));
     }
     if counts.remains > 0 {
-        parts.push(format!("remains of {}", counts.remains));
+        parts.push(format!("the remains of {}", counts.remains));
     }
     if parts.is_empty() {
         return "none".to_string();
@@ -40,15 +43,37 @@ fn counts_in_words(counts: &Counts) -> String {
     parts.join(", ")
 }
 
+/// `in_progress` as people write it: `in progress`.
 fn enum_word<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_value(value).ok().and_then(|value| value.as_str().map(|text| text.replace('_', " "))).unwrap_or_default()
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|value| value.as_str().map(|text| text.replace('_', " ")))
+        .unwrap_or_default()
+}
+
+/// Appends `text` wrapped to the report's width, every line indented by `indent` spaces.
+fn wrapped(out: &mut String, indent: usize, text: &str) {
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        if !line.is_empty() && indent + line.chars().count() + 1 + word.chars().count() > WRAP_COLUMNS {
+            let _ = writeln!(out, "{:indent$}{line}", "");
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    if !line.is_empty() {
+        let _ = writeln!(out, "{:indent$}{line}", "");
+    }
 }
 
 pub fn state(path: &Path, document: &StateDocument<'_>, prefix: &Prefix, as_of: Option<&Timestamp>) -> String {
     let mut out = String::new();
     let mut scope = Vec::new();
     if let Some(at) = prefix.at {
-        scope.push(format!("first {at} lines"));
+        scope.push(format!("its first {at} lines"));
     }
     if let Some(known_at) = &prefix.known_at {
         scope.push(format!("as recorded by {known_at}"));
@@ -56,27 +81,30 @@ pub fn state(path: &Path, document: &StateDocument<'_>, prefix: &Prefix, as_of: 
     if let Some(as_of) = as_of {
         scope.push(format!("events that occurred by {as_of}"));
     }
-    let scope = if scope.is_empty() { String::new() } else { format!(" ({})", scope.join("; ")) };
+    let scope = if scope.is_empty() { String::new() } else { format!(", {}", scope.join(", ")) };
     let _ = writeln!(out, "State of {}{scope}", path.display());
     let latest = document.occurred.map_or("none".to_string(), |occurred| occurred.to_string());
     let _ = writeln!(
         out,
-        "  {} folded of {} lines; latest event occurred {latest}",
-        plural(document.events as usize, "event", "events"),
+        "  {} folded, through seq {}; the latest occurred {latest}",
+        plural(document.events, "event", "events"),
         document.seq
     );
     let _ = writeln!(out, "  head {}", document.head);
 
     let _ = writeln!(out, "\nParties ({})", document.parties.len());
     let width = document.parties.keys().map(|id| id.as_str().len()).max().unwrap_or(0);
+    let detail_indent = width + 4;
     for (id, party) in document.parties {
         let members = if party.members.is_empty() { String::new() } else { format!("; members {}", names(&party.members)) };
-        let _ = writeln!(out, "  {id:width$}  {}: {}{members}", party.name, enum_word(&party.role));
+        let _ = writeln!(out, "  {id:width$}  {} ({}{members})", party.name, enum_word(&party.role));
         for (issue, position) in &party.positions {
-            let _ = writeln!(out, "  {:width$}    position on {issue} (seq {}): {}", "", position.seq, quote(&position.text));
+            let _ = writeln!(out, "{:detail_indent$}position on {issue} (seq {}):", "", position.seq);
+            wrapped(&mut out, detail_indent + 2, &position.text);
         }
         for commitment in &party.commitments {
-            let _ = writeln!(out, "  {:width$}    commitment (seq {}): {}", "", commitment.seq, quote(&commitment.text));
+            let _ = writeln!(out, "{:detail_indent$}commitment (seq {}):", "", commitment.seq);
+            wrapped(&mut out, detail_indent + 2, &commitment.text);
         }
     }
 
@@ -88,27 +116,20 @@ pub fn state(path: &Path, document: &StateDocument<'_>, prefix: &Prefix, as_of: 
 
     let _ = writeln!(out, "\nProposals ({})", document.proposals.len());
     for (id, proposal) in document.proposals {
-        let mut relation = String::new();
+        let mut line = format!("  {id}: {}, by {} to {}", proposal.status.name(), proposal.by, names(&proposal.to));
         if let Some(old) = &proposal.supersedes {
-            relation = format!(", supersedes {old}");
+            let _ = write!(line, ", superseding {old}");
         }
         if let Some(old) = &proposal.counters {
-            relation = format!(", counters {old}");
+            let _ = write!(line, ", countering {old}");
         }
-        let accepted = if proposal.accepted_by.is_empty() {
-            String::new()
-        } else {
-            format!("; accepted by {}", names(&proposal.accepted_by))
-        };
-        let _ = writeln!(
-            out,
-            "  {id}  by {} to {}{relation}: {}{accepted}",
-            proposal.by,
-            names(&proposal.to),
-            proposal.status.name()
-        );
+        if !proposal.accepted_by.is_empty() {
+            let _ = write!(line, "; accepted by {}", names(&proposal.accepted_by));
+        }
+        let _ = writeln!(out, "{line}");
         for term in &proposal.terms {
-            let _ = writeln!(out, "      on {}: {}", term.issue, quote(&term.text));
+            let _ = writeln!(out, "    on {}:", term.issue);
+            wrapped(&mut out, 6, &term.text);
         }
     }
 
@@ -118,7 +139,8 @@ pub fn state(path: &Path, document: &StateDocument<'_>, prefix: &Prefix, as_of: 
             AgreementStatus::InForce => "in force",
             AgreementStatus::Terminated => "terminated",
         };
-        let _ = writeln!(out, "  {id}  {}: {status}", agreement.title);
+        let _ = writeln!(out, "  {id}: {status}");
+        let _ = writeln!(out, "    {}", agreement.title);
         let mut parties = format!("signed by {}", names(&agreement.signatories));
         if !agreement.witnesses.is_empty() {
             let _ = write!(parties, "; witnessed by {}", names(&agreement.witnesses));
@@ -126,21 +148,19 @@ pub fn state(path: &Path, document: &StateDocument<'_>, prefix: &Prefix, as_of: 
         if let Some(proposal) = &agreement.proposal {
             let _ = write!(parties, "; on proposal {proposal}");
         }
-        let _ = writeln!(out, "      {parties}");
-        let width = agreement.provisions.keys().map(|id| id.as_str().len()).max().unwrap_or(0);
+        let _ = writeln!(out, "    {parties}");
         for (provision_id, provision) in &agreement.provisions {
             let _ = writeln!(
                 out,
-                "      {provision_id:width$}  {:<11}  {} (obligates {})",
+                "    {provision_id}: {}, obligates {}",
                 enum_word(&provision.status),
-                quote(&provision.text),
                 names(&provision.obligated)
             );
+            wrapped(&mut out, 6, &provision.text);
             for allegation in &provision.allegations {
                 let _ = writeln!(
                     out,
-                    "      {:width$}  alleged breach: {} against {} (seq {})",
-                    "",
+                    "      ! breach alleged by {} against {} (seq {})",
                     allegation.by,
                     names(&allegation.against),
                     allegation.seq
@@ -149,7 +169,9 @@ pub fn state(path: &Path, document: &StateDocument<'_>, prefix: &Prefix, as_of: 
         }
     }
 
-    for (title, table) in [("Custody (held now)", document.custody), ("Released so far", document.released)] {
+    for (title, verb, table) in
+        [("Custody, now", "holds", document.custody), ("Released so far", "released", document.released)]
+    {
         let _ = writeln!(out, "\n{title}");
         let mut any = false;
         for (holder, by_side) in table {
@@ -157,9 +179,9 @@ pub fn state(path: &Path, document: &StateDocument<'_>, prefix: &Prefix, as_of: 
                 any = true;
                 let _ = writeln!(
                     out,
-                    "  {holder} of {of}: {} ({} in all)",
-                    counts_in_words(counts),
-                    counts.total()
+                    "  {holder} {verb} {} of {of}: {}",
+                    counts.total(),
+                    counts_in_words(counts)
                 );
             }
         }
@@ -172,49 +194,48 @@ pub fn state(path: &Path, document: &StateDocument<'_>, prefix: &Prefix, as_of: 
 
 fn compact(value: &Value) -> String {
     match value {
-        Value::String(text) => quote(text),
+        Value::String(text) => format!("\u{201c}{text}\u{201d}"),
         other => other.to_string(),
+    }
+}
+
+fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::Array(items) => items.is_empty(),
+        Value::Object(fields) => fields.is_empty(),
+        Value::Null => true,
+        _ => false,
     }
 }
 
 pub fn history(entity: &EntityRef, entries: &[HistoryEntry<'_>], color: bool) -> String {
     let (bold, dim, reset) = if color { ("\x1b[1m", "\x1b[2m", "\x1b[0m") } else { ("", "", "") };
     let mut out = String::new();
-    let _ = writeln!(out, "History of {entity}: {}", plural(entries.len(), "event", "events"));
+    let _ = writeln!(out, "History of {entity}: {}", plural(entries.len() as u64, "event", "events"));
     for entry in entries {
         let event = entry.event;
-        let _ = writeln!(
-            out,
-            "\n{bold}seq {}  {}  {}{reset}",
-            event.seq,
-            event.occurred,
-            event.data.type_name()
-        );
-        let _ = writeln!(out, "  {}", describe(&event.data));
-        let _ = writeln!(out, "  {dim}recorded {}{reset}", event.recorded);
+        let _ = writeln!(out, "\n{bold}seq {}  {}  {}{reset}", event.seq, event.occurred, event.data.type_name());
+        wrapped(&mut out, 2, &describe(&event.data));
         if let Some(source) = &event.source {
-            let _ = writeln!(out, "  {dim}source: {source}{reset}");
+            let _ = write!(out, "{dim}");
+            wrapped(&mut out, 2, &format!("source: {source}"));
+            let _ = write!(out, "{reset}");
         }
-        let changes = json_changes(&entry.before, &entry.after);
+        let _ = writeln!(out, "  {dim}recorded {}{reset}", event.recorded);
         if entry.before.is_null() && !entry.after.is_null() {
-            let _ = writeln!(out, "  created:");
+            let _ = writeln!(out, "  created {entity}:");
             for change in json_changes(&Value::Object(Default::default()), &entry.after) {
-                let empty = |value: &Value| match value {
-                    Value::Array(items) => items.is_empty(),
-                    Value::Object(fields) => fields.is_empty(),
-                    Value::Null => true,
-                    _ => false,
-                };
                 if let Change::Added { path, value } = change
-                    && !empty(&value)
+                    && !is_empty(&value)
                 {
                     let _ = writeln!(out, "    {path} = {}", compact(&value));
                 }
             }
             continue;
         }
+        let changes = json_changes(&entry.before, &entry.after);
         if changes.is_empty() {
-            let _ = writeln!(out, "  changed nothing in {entity}");
+            let _ = writeln!(out, "  (names {entity} without changing it)");
         }
         for change in changes {
             let _ = match change {
