@@ -53,9 +53,14 @@ pub fn describe(data: &EventData) -> String {
                 Some(members) if !members.is_empty() => format!(" (members {})", list(members)),
                 _ => String::new(),
             };
-            format!("{} ({}) joins as {role}{members}", joined.party, joined.name)
+            format!(
+                "{} ({}) joins as {role}{members}",
+                joined.party, joined.name
+            )
         }
-        EventData::IssueRaised(raised) => format!("issue {} raised: {}", raised.issue, raised.title),
+        EventData::IssueRaised(raised) => {
+            format!("issue {} raised: {}", raised.issue, raised.title)
+        }
         EventData::ProposalMade(made) => {
             let relation = match (&made.supersedes, &made.counters) {
                 (Some(old), _) => format!(", superseding {old}"),
@@ -73,12 +78,23 @@ pub fn describe(data: &EventData) -> String {
         }
         EventData::ProposalAccepted(act) => format!("{} accepts proposal {}", act.by, act.proposal),
         EventData::ProposalRejected(rejected) => match &rejected.reason {
-            Some(reason) => format!("{} rejects proposal {}: {}", rejected.by, rejected.proposal, quote(reason)),
+            Some(reason) => format!(
+                "{} rejects proposal {}: {}",
+                rejected.by,
+                rejected.proposal,
+                quote(reason)
+            ),
             None => format!("{} rejects proposal {}", rejected.by, rejected.proposal),
         },
-        EventData::ProposalWithdrawn(act) => format!("{} withdraws proposal {}", act.by, act.proposal),
+        EventData::ProposalWithdrawn(act) => {
+            format!("{} withdraws proposal {}", act.by, act.proposal)
+        }
         EventData::StatementMade(statement) => {
-            let speaker = statement.speaker.as_ref().map(|speaker| format!(" ({speaker})")).unwrap_or_default();
+            let speaker = statement
+                .speaker
+                .as_ref()
+                .map(|speaker| format!(" ({speaker})"))
+                .unwrap_or_default();
             let against = match statement.against.as_deref() {
                 Some(against) if !against.is_empty() => format!(" {}", list(against)),
                 _ => String::new(),
@@ -98,7 +114,9 @@ pub fn describe(data: &EventData) -> String {
         }
         EventData::AgreementSigned(signed) => {
             let witnesses = match signed.witnesses.as_deref() {
-                Some(witnesses) if !witnesses.is_empty() => format!(", witnessed by {}", list(witnesses)),
+                Some(witnesses) if !witnesses.is_empty() => {
+                    format!(", witnessed by {}", list(witnesses))
+                }
                 _ => String::new(),
             };
             format!(
@@ -107,12 +125,20 @@ pub fn describe(data: &EventData) -> String {
                 signed.agreement,
                 signed.title,
                 signed.provisions.len(),
-                if signed.provisions.len() == 1 { "" } else { "s" }
+                if signed.provisions.len() == 1 {
+                    ""
+                } else {
+                    "s"
+                }
             )
         }
         EventData::ProvisionUpdated(updated) => {
             let status = serde_json::to_value(updated.status).expect("a status serialises");
-            let note = updated.note.as_ref().map(|note| format!(": {}", quote(note))).unwrap_or_default();
+            let note = updated
+                .note
+                .as_ref()
+                .map(|note| format!(": {}", quote(note)))
+                .unwrap_or_default();
             format!(
                 "provision {}/{} is now {}{note}",
                 updated.agreement,
@@ -121,8 +147,16 @@ pub fn describe(data: &EventData) -> String {
             )
         }
         EventData::AgreementTerminated(terminated) => {
-            let by = terminated.by.as_ref().map(|by| format!(" by {by}")).unwrap_or_default();
-            format!("agreement {} terminated{by}: {}", terminated.agreement, quote(&terminated.reason))
+            let by = terminated
+                .by
+                .as_ref()
+                .map(|by| format!(" by {by}"))
+                .unwrap_or_default();
+            format!(
+                "agreement {} terminated{by}: {}",
+                terminated.agreement,
+                quote(&terminated.reason)
+            )
         }
         EventData::DetentionReported(reported) => format!(
             "{} holds {} of {}",

@@ -5,8 +5,10 @@
 //! module accepts is well formed; whether it makes sense against the state is the reducer's
 //! question.
 
-use serde::de::DeserializeOwned;
-use serde::{Deserialize, Serialize};
+use std::marker::PhantomData;
+
+use serde::de::{DeserializeOwned, MapAccess, Visitor};
+use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 
 use crate::ids::{EventId, Hash, Slug};
@@ -19,6 +21,37 @@ pub const FORMAT_VERSION: u64 = 1;
 /// The largest count of persons one event may carry and one holder may hold: the largest
 /// integer every JSON reader represents exactly (2^53 - 1).
 pub const MAX_COUNT: u64 = (1 << 53) - 1;
+
+/// A value that must be written as a JSON object. serde's derived structs also accept a JSON
+/// array of their fields in order; the format does not, so every struct of the log is read
+/// through this.
+struct ObjectOnly<T>(T);
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjectOnly<T> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct ObjectVisitor<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for ObjectVisitor<T> {
+            type Value = T;
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("a JSON object")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<T, A::Error> {
+                T::deserialize(serde::de::value::MapAccessDeserializer::new(map))
+            }
+        }
+        deserializer
+            .deserialize_map(ObjectVisitor(PhantomData))
+            .map(ObjectOnly)
+    }
+}
+
+/// A list of JSON objects (`terms`, `provisions`).
+fn object_list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Vec<T>, D::Error> {
+    let items: Vec<ObjectOnly<T>> = Vec::deserialize(deserializer)?;
+    Ok(items.into_iter().map(|item| item.0).collect())
+}
 
 /// Who takes part and how.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -88,6 +121,7 @@ pub struct ProposalMade {
     pub proposal: Slug,
     pub by: Slug,
     pub to: Vec<Slug>,
+    #[serde(deserialize_with = "object_list")]
     pub terms: Vec<Term>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub supersedes: Option<Slug>,
@@ -150,6 +184,7 @@ pub struct AgreementSigned {
     pub witnesses: Option<Vec<Slug>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub proposal: Option<Slug>,
+    #[serde(deserialize_with = "object_list")]
     pub provisions: Vec<ProvisionTerms>,
 }
 
@@ -232,7 +267,9 @@ impl EventData {
     /// Parses the `data` of an event of the given `type` and checks its shape.
     pub fn parse(type_name: &str, data_json: &str) -> Result<EventData, String> {
         fn typed<T: DeserializeOwned>(type_name: &str, json: &str) -> Result<T, String> {
-            serde_json::from_str(json).map_err(|error| format!("data of {type_name}: {}", describe_json_error(&error)))
+            serde_json::from_str::<ObjectOnly<T>>(json)
+                .map(|object| object.0)
+                .map_err(|error| format!("data of {type_name}: {}", describe_json_error(&error)))
         }
         let data = match type_name {
             "party.joined" => EventData::PartyJoined(typed(type_name, data_json)?),
@@ -244,9 +281,7 @@ impl EventData {
             "statement.made" => EventData::StatementMade(typed(type_name, data_json)?),
             "agreement.signed" => EventData::AgreementSigned(typed(type_name, data_json)?),
             "provision.updated" => EventData::ProvisionUpdated(typed(type_name, data_json)?),
-            "agreement.terminated" => {
-                EventData::AgreementTerminated(typed(type_name, data_json)?)
-            }
+            "agreement.terminated" => EventData::AgreementTerminated(typed(type_name, data_json)?),
             "detention.reported" => EventData::DetentionReported(typed(type_name, data_json)?),
             "release.made" => EventData::ReleaseMade(typed(type_name, data_json)?),
             other => {
@@ -257,7 +292,8 @@ impl EventData {
                 ));
             }
         };
-        data.check_shape().map_err(|detail| format!("data of {type_name}: {detail}"))?;
+        data.check_shape()
+            .map_err(|detail| format!("data of {type_name}: {detail}"))?;
         Ok(data)
     }
 
@@ -298,7 +334,9 @@ impl EventData {
                     return Err("`terms` must hold at least one term".into());
                 }
                 if made.supersedes.is_some() && made.counters.is_some() {
-                    return Err("a proposal names at most one of `supersedes` and `counters`".into());
+                    return Err(
+                        "a proposal names at most one of `supersedes` and `counters`".into(),
+                    );
                 }
             }
             EventData::AgreementSigned(signed) => {
@@ -366,20 +404,25 @@ impl Event {
     pub fn parse_line(line: &[u8]) -> Result<Event, Violation> {
         let shape = |detail: String| Violation::new(Rule::EnvelopeShape, detail);
         let text = std::str::from_utf8(line).map_err(|error| {
-            shape(format!("the line is not UTF-8 (invalid byte at offset {})", error.valid_up_to()))
+            shape(format!(
+                "the line is not UTF-8 (invalid byte at offset {})",
+                error.valid_up_to()
+            ))
         })?;
         if text.starts_with('\u{feff}') {
             return Err(shape("the line starts with a byte-order mark".into()));
         }
         if text.trim().is_empty() {
-            return Err(shape("the line is blank; a log has one JSON object per line".into()));
+            return Err(shape(
+                "the line is blank; a log has one JSON object per line".into(),
+            ));
         }
         if !text.trim_start().starts_with('{') {
             return Err(shape("the line is not a JSON object".into()));
         }
-        let fields: EnvelopeFields<'_> = serde_json::from_str(text)
+        let ObjectOnly(fields) = serde_json::from_str::<ObjectOnly<EnvelopeFields<'_>>>(text)
             .map_err(|error| shape(format!("envelope: {}", describe_json_error(&error))))?;
-        if fields.v != serde_json::Value::from(FORMAT_VERSION) {
+        if fields.v != FORMAT_VERSION {
             let shown: String = fields.v.to_string().chars().take(40).collect();
             return Err(Violation::new(
                 Rule::EnvelopeVersion,
@@ -447,7 +490,7 @@ impl Draft {
         if !text.trim_start().starts_with('{') {
             return Err(shape("a draft is one JSON object per line".into()));
         }
-        let fields: DraftFields<'_> = serde_json::from_str(text)
+        let ObjectOnly(fields) = serde_json::from_str::<ObjectOnly<DraftFields<'_>>>(text)
             .map_err(|error| shape(format!("draft: {}", describe_json_error(&error))))?;
         let data = EventData::parse(&fields.type_name, fields.data.get()).map_err(shape)?;
         Ok(Draft {
@@ -468,7 +511,9 @@ impl Draft {
 
 /// serde_json's message, with its "at line 1 column N" turned into a column a person can use.
 fn describe_json_error(error: &serde_json::Error) -> String {
-    let message = error.to_string();
+    let message = error
+        .to_string()
+        .replace("expected u64", "expected a whole number from 0");
     let without_position = match message.rfind(" at line ") {
         Some(cut) => message[..cut].to_string(),
         None => message,
@@ -501,7 +546,11 @@ mod tests {
 
         let unknown = LINE.replace(r#""role":"party""#, r#""role":"party","colour":"red""#);
         let error = Event::parse_line(unknown.as_bytes()).unwrap_err();
-        assert!(error.detail.contains("unknown field `colour`"), "{}", error.detail);
+        assert!(
+            error.detail.contains("unknown field `colour`"),
+            "{}",
+            error.detail
+        );
     }
 
     #[test]
@@ -514,6 +563,9 @@ mod tests {
     #[test]
     fn version_two_is_its_own_rule() {
         let v2 = LINE.replace(r#""v":1"#, r#""v":2"#);
-        assert_eq!(Event::parse_line(v2.as_bytes()).unwrap_err().rule, Rule::EnvelopeVersion);
+        assert_eq!(
+            Event::parse_line(v2.as_bytes()).unwrap_err().rule,
+            Rule::EnvelopeVersion
+        );
     }
 }

@@ -10,7 +10,9 @@ use crate::time::Timestamp;
 pub fn application_order(events: &[Event]) -> Vec<usize> {
     let mut order: Vec<usize> = (0..events.len()).collect();
     // Already sorted for a log written in world order; the stable sort is then linear.
-    order.sort_by(|&a, &b| (&events[a].occurred, events[a].seq).cmp(&(&events[b].occurred, events[b].seq)));
+    order.sort_by(|&a, &b| {
+        (&events[a].occurred, events[a].seq).cmp(&(&events[b].occurred, events[b].seq))
+    });
     order
 }
 
@@ -27,7 +29,11 @@ pub struct Folded {
 impl Folded {
     /// Applies one event, naming its line if a rule refuses it.
     pub fn apply(&mut self, event: &Event) -> Result<(), LogError> {
-        debug_assert!(self.occurred.as_ref().is_none_or(|last| *last <= event.occurred));
+        debug_assert!(
+            self.occurred
+                .as_ref()
+                .is_none_or(|last| *last <= event.occurred)
+        );
         reducer::apply(&mut self.state, event.seq, &event.data)
             .map_err(|violation| LogError::new(event.seq, violation))?;
         self.events += 1;

@@ -23,9 +23,11 @@ pub enum EntityRef {
 
 impl EntityRef {
     pub fn parse(text: &str) -> Result<EntityRef, String> {
-        let (kind, id) = text
-            .split_once(':')
-            .ok_or_else(|| format!("`{text}` is not KIND:ID (for example party:ARM or provision:AGREEMENT/PROVISION)"))?;
+        let (kind, id) = text.split_once(':').ok_or_else(|| {
+            format!(
+                "`{text}` is not KIND:ID (for example party:ARM or provision:AGREEMENT/PROVISION)"
+            )
+        })?;
         let slug = |part: &str| Slug::parse(part);
         Ok(match kind {
             "party" => EntityRef::Party(slug(id)?),
@@ -33,9 +35,9 @@ impl EntityRef {
             "proposal" => EntityRef::Proposal(slug(id)?),
             "agreement" => EntityRef::Agreement(slug(id)?),
             "provision" => {
-                let (agreement, provision) = id
-                    .split_once('/')
-                    .ok_or_else(|| format!("`{text}`: a provision is named provision:AGREEMENT/PROVISION"))?;
+                let (agreement, provision) = id.split_once('/').ok_or_else(|| {
+                    format!("`{text}`: a provision is named provision:AGREEMENT/PROVISION")
+                })?;
                 EntityRef::Provision(slug(agreement)?, slug(provision)?)
             }
             other => {
@@ -50,25 +52,38 @@ impl EntityRef {
     pub fn is_named_by(&self, data: &EventData) -> bool {
         let has = |names: &[Slug], wanted: &Slug| names.contains(wanted);
         let some = |name: &Option<Slug>, wanted: &Slug| name.as_ref() == Some(wanted);
-        let some_list = |names: &Option<Vec<Slug>>, wanted: &Slug| names.as_deref().is_some_and(|names| names.contains(wanted));
+        let some_list = |names: &Option<Vec<Slug>>, wanted: &Slug| {
+            names.as_deref().is_some_and(|names| names.contains(wanted))
+        };
         match self {
             EntityRef::Party(party) => match data {
-                EventData::PartyJoined(joined) => joined.party == *party || some_list(&joined.members, party),
+                EventData::PartyJoined(joined) => {
+                    joined.party == *party || some_list(&joined.members, party)
+                }
                 EventData::IssueRaised(_) => false,
                 EventData::ProposalMade(made) => made.by == *party || has(&made.to, party),
-                EventData::ProposalAccepted(act) | EventData::ProposalWithdrawn(act) => act.by == *party,
+                EventData::ProposalAccepted(act) | EventData::ProposalWithdrawn(act) => {
+                    act.by == *party
+                }
                 EventData::ProposalRejected(rejected) => rejected.by == *party,
                 EventData::StatementMade(statement) => {
-                    statement.by == *party || some_list(&statement.to, party) || some_list(&statement.against, party)
+                    statement.by == *party
+                        || some_list(&statement.to, party)
+                        || some_list(&statement.against, party)
                 }
                 EventData::AgreementSigned(signed) => {
                     has(&signed.signatories, party)
                         || some_list(&signed.witnesses, party)
-                        || signed.provisions.iter().any(|provision| has(&provision.obligated, party))
+                        || signed
+                            .provisions
+                            .iter()
+                            .any(|provision| has(&provision.obligated, party))
                 }
                 EventData::ProvisionUpdated(_) => false,
                 EventData::AgreementTerminated(terminated) => some(&terminated.by, party),
-                EventData::DetentionReported(reported) => reported.holder == *party || reported.of == *party,
+                EventData::DetentionReported(reported) => {
+                    reported.holder == *party || reported.of == *party
+                }
                 EventData::ReleaseMade(release) => release.by == *party || release.of == *party,
             },
             EntityRef::Issue(issue) => match data {
@@ -79,9 +94,13 @@ impl EntityRef {
             },
             EntityRef::Proposal(proposal) => match data {
                 EventData::ProposalMade(made) => {
-                    made.proposal == *proposal || some(&made.supersedes, proposal) || some(&made.counters, proposal)
+                    made.proposal == *proposal
+                        || some(&made.supersedes, proposal)
+                        || some(&made.counters, proposal)
                 }
-                EventData::ProposalAccepted(act) | EventData::ProposalWithdrawn(act) => act.proposal == *proposal,
+                EventData::ProposalAccepted(act) | EventData::ProposalWithdrawn(act) => {
+                    act.proposal == *proposal
+                }
                 EventData::ProposalRejected(rejected) => rejected.proposal == *proposal,
                 EventData::AgreementSigned(signed) => some(&signed.proposal, proposal),
                 _ => false,
@@ -96,9 +115,15 @@ impl EntityRef {
             },
             EntityRef::Provision(agreement, provision) => match data {
                 EventData::AgreementSigned(signed) => {
-                    signed.agreement == *agreement && signed.provisions.iter().any(|terms| terms.provision == *provision)
+                    signed.agreement == *agreement
+                        && signed
+                            .provisions
+                            .iter()
+                            .any(|terms| terms.provision == *provision)
                 }
-                EventData::ProvisionUpdated(updated) => updated.agreement == *agreement && updated.provision == *provision,
+                EventData::ProvisionUpdated(updated) => {
+                    updated.agreement == *agreement && updated.provision == *provision
+                }
                 EventData::StatementMade(statement) => {
                     some(&statement.agreement, agreement) && some(&statement.provision, provision)
                 }
@@ -116,27 +141,44 @@ impl EntityRef {
         let to_json = |value: Option<Value>| value.unwrap_or(Value::Null);
         match self {
             EntityRef::Party(party) => {
-                let Some(entry) = state.parties.get(party) else { return Value::Null };
+                let Some(entry) = state.parties.get(party) else {
+                    return Value::Null;
+                };
                 let mut view = serde_json::to_value(entry).expect("a party serialises");
-                let held_by = |table: &std::collections::BTreeMap<Slug, std::collections::BTreeMap<Slug, crate::state::Counts>>| {
+                let held_by = |table: &std::collections::BTreeMap<
+                    Slug,
+                    std::collections::BTreeMap<Slug, crate::state::Counts>,
+                >| {
                     let rows: serde_json::Map<String, Value> = table
                         .iter()
                         .filter_map(|(holder, by_side)| {
-                            by_side.get(party).map(|counts| (holder.to_string(), json!(counts)))
+                            by_side
+                                .get(party)
+                                .map(|counts| (holder.to_string(), json!(counts)))
                         })
                         .collect();
                     Value::Object(rows)
                 };
                 let object = view.as_object_mut().expect("a party is an object");
-                object.insert("custody_held".into(), json!(state.custody.get(party).cloned().unwrap_or_default()));
+                object.insert(
+                    "custody_held".into(),
+                    json!(state.custody.get(party).cloned().unwrap_or_default()),
+                );
                 object.insert("custody_held_by_others".into(), held_by(&state.custody));
-                object.insert("released".into(), json!(state.released.get(party).cloned().unwrap_or_default()));
+                object.insert(
+                    "released".into(),
+                    json!(state.released.get(party).cloned().unwrap_or_default()),
+                );
                 object.insert("released_by_others".into(), held_by(&state.released));
                 view
             }
             EntityRef::Issue(issue) => to_json(state.issues.get(issue).map(|entry| json!(entry))),
-            EntityRef::Proposal(proposal) => to_json(state.proposals.get(proposal).map(|entry| json!(entry))),
-            EntityRef::Agreement(agreement) => to_json(state.agreements.get(agreement).map(|entry| json!(entry))),
+            EntityRef::Proposal(proposal) => {
+                to_json(state.proposals.get(proposal).map(|entry| json!(entry)))
+            }
+            EntityRef::Agreement(agreement) => {
+                to_json(state.agreements.get(agreement).map(|entry| json!(entry)))
+            }
             EntityRef::Provision(agreement, provision) => to_json(
                 state
                     .agreements
@@ -155,7 +197,9 @@ impl fmt::Display for EntityRef {
             EntityRef::Issue(id) => write!(formatter, "issue:{id}"),
             EntityRef::Proposal(id) => write!(formatter, "proposal:{id}"),
             EntityRef::Agreement(id) => write!(formatter, "agreement:{id}"),
-            EntityRef::Provision(agreement, provision) => write!(formatter, "provision:{agreement}/{provision}"),
+            EntityRef::Provision(agreement, provision) => {
+                write!(formatter, "provision:{agreement}/{provision}")
+            }
         }
     }
 }
@@ -169,7 +213,10 @@ pub struct HistoryEntry<'a> {
 
 /// Folds the events in application order and keeps, for each event that names the entity,
 /// the entity's view before and after it.
-pub fn history<'a>(events: &'a [Event], entity: &EntityRef) -> Result<Vec<HistoryEntry<'a>>, LogError> {
+pub fn history<'a>(
+    events: &'a [Event],
+    entity: &EntityRef,
+) -> Result<Vec<HistoryEntry<'a>>, LogError> {
     let mut folded = Folded::default();
     let mut entries = Vec::new();
     for index in application_order(events) {
@@ -177,7 +224,11 @@ pub fn history<'a>(events: &'a [Event], entity: &EntityRef) -> Result<Vec<Histor
         if entity.is_named_by(&event.data) {
             let before = entity.view(&folded.state);
             folded.apply(event)?;
-            entries.push(HistoryEntry { event, before, after: entity.view(&folded.state) });
+            entries.push(HistoryEntry {
+                event,
+                before,
+                after: entity.view(&folded.state),
+            });
         } else {
             folded.apply(event)?;
         }
@@ -188,9 +239,19 @@ pub fn history<'a>(events: &'a [Event], entity: &EntityRef) -> Result<Vec<Histor
 /// One difference between two JSON documents, at a path like `provisions.exchange.status`.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Change {
-    Added { path: String, value: Value },
-    Removed { path: String, value: Value },
-    Changed { path: String, before: Value, after: Value },
+    Added {
+        path: String,
+        value: Value,
+    },
+    Removed {
+        path: String,
+        value: Value,
+    },
+    Changed {
+        path: String,
+        before: Value,
+        after: Value,
+    },
 }
 
 /// The differences between two JSON values, depth first, keys in sorted order. A list that
@@ -202,7 +263,11 @@ pub fn json_changes(before: &Value, after: &Value) -> Vec<Change> {
 }
 
 fn child_path(path: &str, key: &str) -> String {
-    if path.is_empty() { key.to_string() } else { format!("{path}.{key}") }
+    if path.is_empty() {
+        key.to_string()
+    } else {
+        format!("{path}.{key}")
+    }
 }
 
 fn collect_changes(path: &str, before: &Value, after: &Value, changes: &mut Vec<Change>) {
@@ -217,20 +282,43 @@ fn collect_changes(path: &str, before: &Value, after: &Value, changes: &mut Vec<
             for key in keys {
                 let path = child_path(path, key);
                 match (old.get(key), new.get(key)) {
-                    (Some(old_value), Some(new_value)) => collect_changes(&path, old_value, new_value, changes),
-                    (None, Some(value)) => changes.push(Change::Added { path, value: value.clone() }),
-                    (Some(value), None) => changes.push(Change::Removed { path, value: value.clone() }),
+                    (Some(old_value), Some(new_value)) => {
+                        collect_changes(&path, old_value, new_value, changes)
+                    }
+                    (None, Some(value)) => changes.push(Change::Added {
+                        path,
+                        value: value.clone(),
+                    }),
+                    (Some(value), None) => changes.push(Change::Removed {
+                        path,
+                        value: value.clone(),
+                    }),
                     (None, None) => unreachable!("the key came from one of the two"),
                 }
             }
         }
-        (Value::Array(old), Value::Array(new)) if new.len() > old.len() && new[..old.len()] == old[..] => {
+        (Value::Array(old), Value::Array(new))
+            if new.len() > old.len() && new[..old.len()] == old[..] =>
+        {
             for (index, value) in new.iter().enumerate().skip(old.len()) {
-                changes.push(Change::Added { path: format!("{path}[{index}]"), value: value.clone() });
+                changes.push(Change::Added {
+                    path: format!("{path}[{index}]"),
+                    value: value.clone(),
+                });
             }
         }
-        (Value::Null, value) => changes.push(Change::Added { path: path.to_string(), value: value.clone() }),
-        (value, Value::Null) => changes.push(Change::Removed { path: path.to_string(), value: value.clone() }),
-        _ => changes.push(Change::Changed { path: path.to_string(), before: before.clone(), after: after.clone() }),
+        (Value::Null, value) => changes.push(Change::Added {
+            path: path.to_string(),
+            value: value.clone(),
+        }),
+        (value, Value::Null) => changes.push(Change::Removed {
+            path: path.to_string(),
+            value: value.clone(),
+        }),
+        _ => changes.push(Change::Changed {
+            path: path.to_string(),
+            before: before.clone(),
+            after: after.clone(),
+        }),
     }
 }

@@ -17,7 +17,8 @@ pub struct Slug(String);
 impl Slug {
     pub fn parse(text: &str) -> Result<Slug, String> {
         let bytes = text.as_bytes();
-        let allowed = |byte: &u8| byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'-');
+        let allowed =
+            |byte: &u8| byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'-');
         if bytes.is_empty()
             || bytes.len() > MAX_SLUG_CHARS
             || !bytes[0].is_ascii_alphanumeric()

@@ -26,13 +26,21 @@ pub struct LogError {
 
 impl LogError {
     pub fn new(line: u64, violation: Violation) -> LogError {
-        LogError { line, rule: violation.rule, detail: violation.detail }
+        LogError {
+            line,
+            rule: violation.rule,
+            detail: violation.detail,
+        }
     }
 }
 
 impl fmt::Display for LogError {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(formatter, "line {}: {}: {}", self.line, self.rule, self.detail)
+        write!(
+            formatter,
+            "line {}: {}: {}",
+            self.line, self.rule, self.detail
+        )
     }
 }
 
@@ -52,7 +60,7 @@ pub fn split_lines(bytes: &[u8]) -> Result<Vec<&[u8]>, LogError> {
             line,
             rule: Rule::LogTorn,
             detail: format!(
-                "the last line ({} bytes) has no newline: a write was cut short; `accord repair` cuts it",
+                "the last line ({} bytes) has no newline: a write was cut short",
                 after_last_newline.len()
             ),
         });
@@ -70,7 +78,12 @@ pub struct EnvelopeChecker {
 
 impl Default for EnvelopeChecker {
     fn default() -> Self {
-        EnvelopeChecker { next_seq: 1, prev: Hash::ZERO, last_recorded: None, seen_ids: HashSet::new() }
+        EnvelopeChecker {
+            next_seq: 1,
+            prev: Hash::ZERO,
+            last_recorded: None,
+            seen_ids: HashSet::new(),
+        }
     }
 }
 
@@ -78,32 +91,52 @@ impl EnvelopeChecker {
     /// Parses and checks the next line. Returns the event and the hash of the line.
     pub fn check(&mut self, line: &[u8]) -> Result<(Event, Hash), LogError> {
         let number = self.next_seq;
-        let fail = |rule: Rule, detail: String| LogError { line: number, rule, detail };
+        let fail = |rule: Rule, detail: String| LogError {
+            line: number,
+            rule,
+            detail,
+        };
         if line.len() > MAX_LINE_BYTES {
             return Err(fail(
                 Rule::EnvelopeShape,
-                format!("the line is {} bytes, longer than the limit of {MAX_LINE_BYTES}", line.len()),
+                format!(
+                    "the line is {} bytes, longer than the limit of {MAX_LINE_BYTES}",
+                    line.len()
+                ),
             ));
         }
-        let event = Event::parse_line(line).map_err(|violation| LogError::new(number, violation))?;
+        let event =
+            Event::parse_line(line).map_err(|violation| LogError::new(number, violation))?;
         if event.seq != number {
-            return Err(fail(Rule::EnvelopeSeq, format!("seq is {} on line {number}", event.seq)));
+            return Err(fail(
+                Rule::EnvelopeSeq,
+                format!("seq is {} on line {number}", event.seq),
+            ));
         }
         if self.seen_ids.contains(&event.id) {
-            return Err(fail(Rule::EnvelopeId, format!("id {} is used by an earlier line", event.id)));
+            return Err(fail(
+                Rule::EnvelopeId,
+                format!("id {} is used by an earlier line", event.id),
+            ));
         }
         if let Some(last) = &self.last_recorded
             && event.recorded < *last
         {
             return Err(fail(
                 Rule::EnvelopeRecorded,
-                format!("recorded {} is earlier than the previous line's {last}", event.recorded),
+                format!(
+                    "recorded {} is earlier than the previous line's {last}",
+                    event.recorded
+                ),
             ));
         }
         if event.prev != self.prev {
             return Err(fail(
                 Rule::EnvelopeChain,
-                format!("prev is {} but the previous line hashes to {}", event.prev, self.prev),
+                format!(
+                    "prev is {} but the previous line hashes to {}",
+                    event.prev, self.prev
+                ),
             ));
         }
         let hash = Hash::of(line);
@@ -150,7 +183,9 @@ impl Log {
         let lines = split_lines(bytes)?;
         let mut checker = EnvelopeChecker::default();
         let mut log = Log::default();
-        let line_limit = prefix.at.map_or(lines.len(), |at| (at as usize).min(lines.len()));
+        let line_limit = prefix
+            .at
+            .map_or(lines.len(), |at| (at as usize).min(lines.len()));
         for line in &lines[..line_limit] {
             let (event, hash) = checker.check(line)?;
             if let Some(known_at) = &prefix.known_at
@@ -170,6 +205,14 @@ impl Log {
 
     pub fn is_empty(&self) -> bool {
         self.events.is_empty()
+    }
+
+    /// Reads a whole log and folds it in application order: everything `verify` checks
+    /// but the pinned head.
+    pub fn verify(bytes: &[u8]) -> Result<(Log, crate::fold::Folded), LogError> {
+        let log = Log::read(bytes, &Prefix::default())?;
+        let folded = crate::fold::fold(&log.events, None)?;
+        Ok((log, folded))
     }
 
     /// The hash of the last line, 64 zeros for an empty log.

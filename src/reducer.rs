@@ -45,29 +45,47 @@ fn require_party(state: &State, party: &Slug, field: &str) -> Result<(), Violati
     if state.parties.contains_key(party) {
         return Ok(());
     }
-    violation(Rule::RefUnknown, format!("`{field}` names party {party}, which has not joined"))
+    violation(
+        Rule::RefUnknown,
+        format!("`{field}` names party {party}, which has not joined"),
+    )
 }
 
 fn require_parties(state: &State, parties: &[Slug], field: &str) -> Result<(), Violation> {
-    parties.iter().try_for_each(|party| require_party(state, party, field))
+    parties
+        .iter()
+        .try_for_each(|party| require_party(state, party, field))
 }
 
 fn require_issue(state: &State, issue: &Slug, field: &str) -> Result<(), Violation> {
     if state.issues.contains_key(issue) {
         return Ok(());
     }
-    violation(Rule::RefUnknown, format!("`{field}` names issue {issue}, which has not been raised"))
+    violation(
+        Rule::RefUnknown,
+        format!("`{field}` names issue {issue}, which has not been raised"),
+    )
 }
 
-fn require_proposal<'s>(state: &'s State, proposal: &Slug, field: &str) -> Result<&'s Proposal, Violation> {
+fn require_proposal<'s>(
+    state: &'s State,
+    proposal: &Slug,
+    field: &str,
+) -> Result<&'s Proposal, Violation> {
     state.proposals.get(proposal).ok_or_else(|| {
-        Violation::new(Rule::RefUnknown, format!("`{field}` names proposal {proposal}, which was never made"))
+        Violation::new(
+            Rule::RefUnknown,
+            format!("`{field}` names proposal {proposal}, which was never made"),
+        )
     })
 }
 
 fn require_agreement<'s>(state: &'s State, agreement: &Slug) -> Result<&'s Agreement, Violation> {
     state.agreements.get(agreement).ok_or_else(|| {
-        Violation::new(Rule::RefUnknown, format!("agreement {agreement} was never signed"))
+        Violation::new(
+            Rule::RefUnknown,
+            format!("agreement {agreement} was never signed"),
+        )
     })
 }
 
@@ -76,9 +94,15 @@ fn require_provision<'s>(
     agreement: &Slug,
     provision: &Slug,
 ) -> Result<&'s Provision, Violation> {
-    require_agreement(state, agreement)?.provisions.get(provision).ok_or_else(|| {
-        Violation::new(Rule::RefUnknown, format!("agreement {agreement} has no provision {provision}"))
-    })
+    require_agreement(state, agreement)?
+        .provisions
+        .get(provision)
+        .ok_or_else(|| {
+            Violation::new(
+                Rule::RefUnknown,
+                format!("agreement {agreement} has no provision {provision}"),
+            )
+        })
 }
 
 fn require_open(proposal_id: &Slug, proposal: &Proposal, action: &str) -> Result<(), Violation> {
@@ -87,18 +111,28 @@ fn require_open(proposal_id: &Slug, proposal: &Proposal, action: &str) -> Result
     }
     violation(
         Rule::ProposalClosed,
-        format!("cannot {action} proposal {proposal_id}: it is {}, not open", proposal.status.name()),
+        format!(
+            "cannot {action} proposal {proposal_id}: it is {}, not open",
+            proposal.status.name()
+        ),
     )
 }
 
 /// The first name that appears twice in a list, if any.
 fn first_repeated(names: &[Slug]) -> Option<&Slug> {
-    names.iter().enumerate().find(|(index, name)| names[..*index].contains(name)).map(|(_, name)| name)
+    names
+        .iter()
+        .enumerate()
+        .find(|(index, name)| names[..*index].contains(name))
+        .map(|(_, name)| name)
 }
 
 fn party_joined(state: &mut State, joined: &PartyJoined) -> Result<(), Violation> {
     if state.parties.contains_key(&joined.party) {
-        return violation(Rule::IdDuplicate, format!("party {} has already joined", joined.party));
+        return violation(
+            Rule::IdDuplicate,
+            format!("party {} has already joined", joined.party),
+        );
     }
     let members = joined.members.clone().unwrap_or_default();
     require_parties(state, &members, "members")?;
@@ -117,15 +151,26 @@ fn party_joined(state: &mut State, joined: &PartyJoined) -> Result<(), Violation
 
 fn issue_raised(state: &mut State, raised: &IssueRaised) -> Result<(), Violation> {
     if state.issues.contains_key(&raised.issue) {
-        return violation(Rule::IdDuplicate, format!("issue {} has already been raised", raised.issue));
+        return violation(
+            Rule::IdDuplicate,
+            format!("issue {} has already been raised", raised.issue),
+        );
     }
-    state.issues.insert(raised.issue.clone(), Issue { title: raised.title.clone() });
+    state.issues.insert(
+        raised.issue.clone(),
+        Issue {
+            title: raised.title.clone(),
+        },
+    );
     Ok(())
 }
 
 fn proposal_made(state: &mut State, made: &ProposalMade) -> Result<(), Violation> {
     if state.proposals.contains_key(&made.proposal) {
-        return violation(Rule::IdDuplicate, format!("proposal {} was already made", made.proposal));
+        return violation(
+            Rule::IdDuplicate,
+            format!("proposal {} was already made", made.proposal),
+        );
     }
     require_party(state, &made.by, "by")?;
     require_parties(state, &made.to, "to")?;
@@ -135,11 +180,17 @@ fn proposal_made(state: &mut State, made: &ProposalMade) -> Result<(), Violation
     if made.to.contains(&made.by) {
         return violation(
             Rule::ProposalAddressee,
-            format!("proposal {} is addressed to its own proposer {}", made.proposal, made.by),
+            format!(
+                "proposal {} is addressed to its own proposer {}",
+                made.proposal, made.by
+            ),
         );
     }
     if let Some(repeated) = first_repeated(&made.to) {
-        return violation(Rule::ProposalAddressee, format!("`to` names {repeated} twice"));
+        return violation(
+            Rule::ProposalAddressee,
+            format!("`to` names {repeated} twice"),
+        );
     }
     if let Some(superseded_id) = &made.supersedes {
         let superseded = require_proposal(state, superseded_id, "supersedes")?;
@@ -192,7 +243,10 @@ fn proposal_made(state: &mut State, made: &ProposalMade) -> Result<(), Violation
 
 fn set_proposal_status(state: &mut State, proposal: &Slug, status: ProposalStatus) {
     let entry = state.proposals.get_mut(proposal);
-    debug_assert!(entry.is_some(), "a proposal is checked to exist before its status changes");
+    debug_assert!(
+        entry.is_some(),
+        "a proposal is checked to exist before its status changes"
+    );
     if let Some(entry) = entry {
         entry.status = status;
     }
@@ -226,16 +280,26 @@ fn check_answer(state: &State, act: &ProposalAct, action: &str) -> Result<(), Vi
 
 fn proposal_accepted(state: &mut State, act: &ProposalAct) -> Result<(), Violation> {
     check_answer(state, act, "accept")?;
-    let proposal = state.proposals.get_mut(&act.proposal).expect("checked to exist");
+    let proposal = state
+        .proposals
+        .get_mut(&act.proposal)
+        .expect("checked to exist");
     proposal.accepted_by.push(act.by.clone());
-    if proposal.to.iter().all(|addressee| proposal.accepted_by.contains(addressee)) {
+    if proposal
+        .to
+        .iter()
+        .all(|addressee| proposal.accepted_by.contains(addressee))
+    {
         proposal.status = ProposalStatus::Accepted;
     }
     Ok(())
 }
 
 fn proposal_rejected(state: &mut State, rejected: &ProposalRejected) -> Result<(), Violation> {
-    let act = ProposalAct { proposal: rejected.proposal.clone(), by: rejected.by.clone() };
+    let act = ProposalAct {
+        proposal: rejected.proposal.clone(),
+        by: rejected.by.clone(),
+    };
     check_answer(state, &act, "reject")?;
     set_proposal_status(state, &rejected.proposal, ProposalStatus::Rejected);
     Ok(())
@@ -262,7 +326,10 @@ fn statement_made(state: &mut State, seq: u64, statement: &StatementMade) -> Res
     let against = statement.against.as_deref().unwrap_or_default();
     match statement.kind {
         StatementKind::Accusation if against.is_empty() => {
-            return violation(Rule::StatementShape, "an accusation needs a non-empty `against`".into());
+            return violation(
+                Rule::StatementShape,
+                "an accusation needs a non-empty `against`".into(),
+            );
         }
         StatementKind::Position if statement.issue.is_none() => {
             return violation(Rule::StatementShape, "a position needs an `issue`".into());
@@ -270,7 +337,10 @@ fn statement_made(state: &mut State, seq: u64, statement: &StatementMade) -> Res
         _ => {}
     }
     if statement.provision.is_some() && statement.agreement.is_none() {
-        return violation(Rule::StatementShape, "a statement that names a `provision` needs its `agreement`".into());
+        return violation(
+            Rule::StatementShape,
+            "a statement that names a `provision` needs its `agreement`".into(),
+        );
     }
     require_party(state, &statement.by, "by")?;
     require_parties(state, statement.to.as_deref().unwrap_or_default(), "to")?;
@@ -285,19 +355,29 @@ fn statement_made(state: &mut State, seq: u64, statement: &StatementMade) -> Res
         }
     }
     // Every check has passed: change the state.
-    let remark = Remark { seq, text: statement.text.clone() };
+    let remark = Remark {
+        seq,
+        text: statement.text.clone(),
+    };
     match statement.kind {
         StatementKind::Position => {
             let issue = statement.issue.clone().expect("checked above");
-            let party = state.parties.get_mut(&statement.by).expect("checked to exist");
+            let party = state
+                .parties
+                .get_mut(&statement.by)
+                .expect("checked to exist");
             party.positions.insert(issue, remark);
         }
         StatementKind::Commitment => {
-            let party = state.parties.get_mut(&statement.by).expect("checked to exist");
+            let party = state
+                .parties
+                .get_mut(&statement.by)
+                .expect("checked to exist");
             party.commitments.push(remark);
         }
         StatementKind::Accusation => {
-            if let (Some(agreement), Some(provision)) = (&statement.agreement, &statement.provision) {
+            if let (Some(agreement), Some(provision)) = (&statement.agreement, &statement.provision)
+            {
                 let provision = state
                     .agreements
                     .get_mut(agreement)
@@ -310,14 +390,20 @@ fn statement_made(state: &mut State, seq: u64, statement: &StatementMade) -> Res
                 });
             }
         }
-        StatementKind::Demand | StatementKind::Appeal | StatementKind::Denial | StatementKind::Claim => {}
+        StatementKind::Demand
+        | StatementKind::Appeal
+        | StatementKind::Denial
+        | StatementKind::Claim => {}
     }
     Ok(())
 }
 
 fn agreement_signed(state: &mut State, signed: &AgreementSigned) -> Result<(), Violation> {
     if state.agreements.contains_key(&signed.agreement) {
-        return violation(Rule::IdDuplicate, format!("agreement {} was already signed", signed.agreement));
+        return violation(
+            Rule::IdDuplicate,
+            format!("agreement {} was already signed", signed.agreement),
+        );
     }
     let witnesses = signed.witnesses.clone().unwrap_or_default();
     require_parties(state, &signed.signatories, "signatories")?;
@@ -328,27 +414,53 @@ fn agreement_signed(state: &mut State, signed: &AgreementSigned) -> Result<(), V
     if let Some(proposal) = &signed.proposal {
         require_proposal(state, proposal, "proposal")?;
     }
-    let provision_ids: Vec<Slug> = signed.provisions.iter().map(|p| p.provision.clone()).collect();
+    let provision_ids: Vec<Slug> = signed
+        .provisions
+        .iter()
+        .map(|p| p.provision.clone())
+        .collect();
     if let Some(repeated) = first_repeated(&provision_ids) {
         return violation(
             Rule::IdDuplicate,
-            format!("provision {repeated} appears twice in agreement {}", signed.agreement),
+            format!(
+                "provision {repeated} appears twice in agreement {}",
+                signed.agreement
+            ),
         );
     }
     if let Some(repeated) = first_repeated(&signed.signatories) {
-        return violation(Rule::AgreementParties, format!("{repeated} is named twice among the signatories"));
+        return violation(
+            Rule::AgreementParties,
+            format!("{repeated} is named twice among the signatories"),
+        );
     }
     if let Some(repeated) = first_repeated(&witnesses) {
-        return violation(Rule::AgreementParties, format!("{repeated} is named twice among the witnesses"));
+        return violation(
+            Rule::AgreementParties,
+            format!("{repeated} is named twice among the witnesses"),
+        );
     }
-    if let Some(both) = witnesses.iter().find(|witness| signed.signatories.contains(witness)) {
-        return violation(Rule::AgreementParties, format!("{both} is both a signatory and a witness"));
+    if let Some(both) = witnesses
+        .iter()
+        .find(|witness| signed.signatories.contains(witness))
+    {
+        return violation(
+            Rule::AgreementParties,
+            format!("{both} is both a signatory and a witness"),
+        );
     }
     for provision in &signed.provisions {
-        if let Some(outsider) = provision.obligated.iter().find(|party| !signed.signatories.contains(party)) {
+        if let Some(outsider) = provision
+            .obligated
+            .iter()
+            .find(|party| !signed.signatories.contains(party))
+        {
             return violation(
                 Rule::AgreementParties,
-                format!("provision {} obligates {outsider}, who is not a signatory", provision.provision),
+                format!(
+                    "provision {} obligates {outsider}, who is not a signatory",
+                    provision.provision
+                ),
             );
         }
     }
@@ -357,10 +469,17 @@ fn agreement_signed(state: &mut State, signed: &AgreementSigned) -> Result<(), V
         if proposal.status != ProposalStatus::Accepted {
             return violation(
                 Rule::AgreementBasis,
-                format!("proposal {proposal_id} is {}, not accepted", proposal.status.name()),
+                format!(
+                    "proposal {proposal_id} is {}, not accepted",
+                    proposal.status.name()
+                ),
             );
         }
-        if let Some(missing) = proposal.to.iter().find(|addressee| !signed.signatories.contains(addressee)) {
+        if let Some(missing) = proposal
+            .to
+            .iter()
+            .find(|addressee| !signed.signatories.contains(addressee))
+        {
             return violation(
                 Rule::AgreementBasis,
                 format!("{missing}, an addressee of proposal {proposal_id}, does not sign"),
@@ -369,7 +488,10 @@ fn agreement_signed(state: &mut State, signed: &AgreementSigned) -> Result<(), V
         if !signed.signatories.contains(&proposal.by) && !witnesses.contains(&proposal.by) {
             return violation(
                 Rule::AgreementBasis,
-                format!("{}, who made proposal {proposal_id}, neither signs nor witnesses", proposal.by),
+                format!(
+                    "{}, who made proposal {proposal_id}, neither signs nor witnesses",
+                    proposal.by
+                ),
             );
         }
     }
@@ -406,16 +528,28 @@ fn provision_updated(state: &mut State, updated: &ProvisionUpdated) -> Result<()
     if state.agreements[&updated.agreement].status == AgreementStatus::Terminated {
         return violation(
             Rule::AgreementTerminated,
-            format!("agreement {} is terminated; its provisions no longer change", updated.agreement),
+            format!(
+                "agreement {} is terminated; its provisions no longer change",
+                updated.agreement
+            ),
         );
     }
-    let agreement = state.agreements.get_mut(&updated.agreement).expect("checked to exist");
-    let provision = agreement.provisions.get_mut(&updated.provision).expect("checked to exist");
+    let agreement = state
+        .agreements
+        .get_mut(&updated.agreement)
+        .expect("checked to exist");
+    let provision = agreement
+        .provisions
+        .get_mut(&updated.provision)
+        .expect("checked to exist");
     provision.status = updated.status;
     Ok(())
 }
 
-fn agreement_terminated(state: &mut State, terminated: &AgreementTerminated) -> Result<(), Violation> {
+fn agreement_terminated(
+    state: &mut State,
+    terminated: &AgreementTerminated,
+) -> Result<(), Violation> {
     require_agreement(state, &terminated.agreement)?;
     if let Some(by) = &terminated.by {
         require_party(state, by, "by")?;
@@ -426,13 +560,20 @@ fn agreement_terminated(state: &mut State, terminated: &AgreementTerminated) -> 
             format!("agreement {} is already terminated", terminated.agreement),
         );
     }
-    let agreement = state.agreements.get_mut(&terminated.agreement).expect("checked to exist");
+    let agreement = state
+        .agreements
+        .get_mut(&terminated.agreement)
+        .expect("checked to exist");
     agreement.status = AgreementStatus::Terminated;
     Ok(())
 }
 
 fn held(state: &State, holder: &Slug, of: &Slug, category: Category) -> u64 {
-    state.custody.get(holder).and_then(|by_side| by_side.get(of)).map_or(0, |counts| counts.get(category))
+    state
+        .custody
+        .get(holder)
+        .and_then(|by_side| by_side.get(of))
+        .map_or(0, |counts| counts.get(category))
 }
 
 fn detention_reported(state: &mut State, reported: &DetentionReported) -> Result<(), Violation> {
@@ -451,13 +592,22 @@ fn detention_reported(state: &mut State, reported: &DetentionReported) -> Result
             ),
         );
     }
-    add_counts(&mut state.custody, &reported.holder, &reported.of, reported.category, reported.count);
+    add_counts(
+        &mut state.custody,
+        &reported.holder,
+        &reported.of,
+        reported.category,
+        reported.count,
+    );
     Ok(())
 }
 
 fn release_made(state: &mut State, release: &ReleaseMade) -> Result<(), Violation> {
     if release.provision.is_some() && release.agreement.is_none() {
-        return violation(Rule::ReleaseProvision, "a release that names a `provision` must name its `agreement`".into());
+        return violation(
+            Rule::ReleaseProvision,
+            "a release that names a `provision` must name its `agreement`".into(),
+        );
     }
     require_party(state, &release.by, "by")?;
     require_party(state, &release.of, "of")?;
@@ -502,7 +652,13 @@ fn release_made(state: &mut State, release: &ReleaseMade) -> Result<(), Violatio
         .and_then(|by_side| by_side.get_mut(&release.of))
         .expect("a positive holding exists");
     *holder_counts.get_mut(release.category) -= release.count;
-    add_counts(&mut state.released, &release.by, &release.of, release.category, release.count);
+    add_counts(
+        &mut state.released,
+        &release.by,
+        &release.of,
+        release.category,
+        release.count,
+    );
     Ok(())
 }
 
@@ -513,7 +669,11 @@ fn add_counts(
     category: Category,
     count: u64,
 ) {
-    let counts = table.entry(holder.clone()).or_default().entry(of.clone()).or_default();
+    let counts = table
+        .entry(holder.clone())
+        .or_default()
+        .entry(of.clone())
+        .or_default();
     *counts.get_mut(category) += count;
 }
 
@@ -526,5 +686,9 @@ pub fn category_name(category: Category) -> &'static str {
 }
 
 fn join(names: &[Slug]) -> String {
-    names.iter().map(Slug::as_str).collect::<Vec<_>>().join(", ")
+    names
+        .iter()
+        .map(Slug::as_str)
+        .collect::<Vec<_>>()
+        .join(", ")
 }

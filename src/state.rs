@@ -157,7 +157,11 @@ pub struct StateDocument<'a> {
 }
 
 impl<'a> StateDocument<'a> {
-    pub fn new(folded: &'a crate::fold::Folded, seq: u64, head: crate::ids::Hash) -> StateDocument<'a> {
+    pub fn new(
+        folded: &'a crate::fold::Folded,
+        seq: u64,
+        head: crate::ids::Hash,
+    ) -> StateDocument<'a> {
         let state = &folded.state;
         StateDocument {
             agreements: &state.agreements,

@@ -29,13 +29,28 @@ pub enum StoreError {
     Log { path: PathBuf, error: LogError },
     /// A draft breaks a rule; `draft` counts the drafts' lines from 1.
     #[error("draft on line {draft}: {rule}: {detail}")]
-    Draft { draft: usize, rule: Rule, detail: String },
+    Draft {
+        draft: usize,
+        rule: Rule,
+        detail: String,
+    },
     /// The drafts are fine alone but would make an existing line break a rule once folded
     /// with them (a backfill that contradicts what the log already holds).
     #[error("{path}: the drafts would make line {line} break {rule}: {detail}")]
-    Conflict { path: PathBuf, line: u64, rule: Rule, detail: String },
-    #[error("{path}: append.expect_seq: expected {expected} events, the log has {actual}; nothing written")]
-    ExpectSeq { path: PathBuf, expected: u64, actual: u64 },
+    Conflict {
+        path: PathBuf,
+        line: u64,
+        rule: Rule,
+        detail: String,
+    },
+    #[error(
+        "{path}: append.expect_seq: expected {expected} events, the log has {actual}; nothing written"
+    )]
+    ExpectSeq {
+        path: PathBuf,
+        expected: u64,
+        actual: u64,
+    },
 }
 
 impl StoreError {
@@ -53,7 +68,11 @@ impl StoreError {
 /// What became of one draft.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum DraftOutcome {
-    Appended { seq: u64, id: EventId, type_name: &'static str },
+    Appended {
+        seq: u64,
+        id: EventId,
+        type_name: &'static str,
+    },
     /// The id was already in the log, with the same content: skipped.
     Duplicate { existing_seq: u64, id: EventId },
 }
@@ -74,11 +93,18 @@ pub fn parse_drafts(text: &str) -> Result<Vec<(usize, Draft)>, StoreError> {
         if line.trim().is_empty() {
             continue;
         }
-        let draft_error = |rule: Rule, detail: String| StoreError::Draft { draft: number, rule, detail };
+        let draft_error = |rule: Rule, detail: String| StoreError::Draft {
+            draft: number,
+            rule,
+            detail,
+        };
         if line.len() > MAX_LINE_BYTES {
             return Err(draft_error(
                 Rule::EnvelopeShape,
-                format!("the draft is {} bytes, longer than the limit of {MAX_LINE_BYTES}", line.len()),
+                format!(
+                    "the draft is {} bytes, longer than the limit of {MAX_LINE_BYTES}",
+                    line.len()
+                ),
             ));
         }
         if drafts.len() == MAX_DRAFTS_PER_APPEND {
@@ -87,7 +113,8 @@ pub fn parse_drafts(text: &str) -> Result<Vec<(usize, Draft)>, StoreError> {
                 format!("one append takes at most {MAX_DRAFTS_PER_APPEND} drafts"),
             ));
         }
-        let draft = Draft::parse(line).map_err(|violation| draft_error(violation.rule, violation.detail))?;
+        let draft = Draft::parse(line)
+            .map_err(|violation| draft_error(violation.rule, violation.detail))?;
         drafts.push((number, draft));
     }
     Ok(drafts)
@@ -108,14 +135,18 @@ impl FileStore {
     }
 
     fn io_error(&self, source: io::Error) -> StoreError {
-        StoreError::Io { path: self.path.clone(), source }
+        StoreError::Io {
+            path: self.path.clone(),
+            source,
+        }
     }
 
     /// The bytes of the log, whole.
     pub fn read_bytes(&self) -> Result<Vec<u8>, StoreError> {
         let mut file = File::open(&self.path).map_err(|error| self.io_error(error))?;
         let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).map_err(|error| self.io_error(error))?;
+        file.read_to_end(&mut bytes)
+            .map_err(|error| self.io_error(error))?;
         Ok(bytes)
     }
 
@@ -129,8 +160,12 @@ impl FileStore {
         let (mut file, created) = self.open_for_append()?;
         file.lock().map_err(|error| self.io_error(error))?;
         let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes).map_err(|error| self.io_error(error))?;
-        let log_error = |error: LogError| StoreError::Log { path: self.path.clone(), error };
+        file.read_to_end(&mut bytes)
+            .map_err(|error| self.io_error(error))?;
+        let log_error = |error: LogError| StoreError::Log {
+            path: self.path.clone(),
+            error,
+        };
 
         // Read the log as it stands; never write after a line that breaks a rule.
         let lines = split_lines(&bytes).map_err(log_error)?;
@@ -162,7 +197,10 @@ impl FileStore {
                 fresh.push((*number, draft));
                 continue;
             }
-            let existing_event = events.iter().find(|event| event.id == id).expect("the checker saw it");
+            let existing_event = events
+                .iter()
+                .find(|event| event.id == id)
+                .expect("the checker saw it");
             if !draft.is_same_as(existing_event) {
                 return Err(StoreError::Draft {
                     draft: *number,
@@ -173,7 +211,13 @@ impl FileStore {
                     ),
                 });
             }
-            outcomes.push((*number, DraftOutcome::Duplicate { existing_seq: existing_event.seq, id }));
+            outcomes.push((
+                *number,
+                DraftOutcome::Duplicate {
+                    existing_seq: existing_event.seq,
+                    id,
+                },
+            ));
         }
         if fresh.is_empty() {
             outcomes.sort_by_key(|(number, _)| *number);
@@ -186,7 +230,11 @@ impl FileStore {
         if let Some(expected) = expect_seq
             && expected != existing
         {
-            return Err(StoreError::ExpectSeq { path: self.path.clone(), expected, actual: existing });
+            return Err(StoreError::ExpectSeq {
+                path: self.path.clone(),
+                expected,
+                actual: existing,
+            });
         }
 
         // Stamp the new events. `recorded` never goes back, even if the clock does.
@@ -212,7 +260,10 @@ impl FileStore {
                 return Err(StoreError::Draft {
                     draft: *number,
                     rule: Rule::EnvelopeShape,
-                    detail: format!("its line would be {} bytes, longer than the limit of {MAX_LINE_BYTES}", line.len()),
+                    detail: format!(
+                        "its line would be {} bytes, longer than the limit of {MAX_LINE_BYTES}",
+                        line.len()
+                    ),
                 });
             }
             // A line accord writes must read back as the same event: a bug here would store
@@ -223,24 +274,38 @@ impl FileStore {
             buffer.push(b'\n');
             outcomes.push((
                 *number,
-                DraftOutcome::Appended { seq: event.seq, id: event.id, type_name: event.data.type_name() },
+                DraftOutcome::Appended {
+                    seq: event.seq,
+                    id: event.id,
+                    type_name: event.data.type_name(),
+                },
             ));
             events.push(event);
         }
 
         // Check the whole log with the new events, in application order.
         let last_folded = folded.occurred.clone();
-        let in_world_order = fresh.iter().all(|(_, draft)| last_folded.as_ref().is_none_or(|last| draft.occurred >= *last));
+        let in_world_order = fresh.iter().all(|(_, draft)| {
+            last_folded
+                .as_ref()
+                .is_none_or(|last| draft.occurred >= *last)
+        });
         let refold = if in_world_order {
             let new_events = &events[existing as usize..];
-            fold::application_order(new_events).into_iter().try_for_each(|index| folded.apply(&new_events[index]))
+            fold::application_order(new_events)
+                .into_iter()
+                .try_for_each(|index| folded.apply(&new_events[index]))
         } else {
             fold::fold(&events, None).map(|_| ())
         };
         if let Err(error) = refold {
             if error.line > existing {
                 let (number, _) = fresh[(error.line - existing - 1) as usize];
-                return Err(StoreError::Draft { draft: number, rule: error.rule, detail: error.detail });
+                return Err(StoreError::Draft {
+                    draft: number,
+                    rule: error.rule,
+                    detail: error.detail,
+                });
             }
             return Err(StoreError::Conflict {
                 path: self.path.clone(),
@@ -266,7 +331,9 @@ impl FileStore {
         match options.clone().create_new(true).open(&self.path) {
             Ok(file) => Ok((file, true)),
             Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
-                let file = options.open(&self.path).map_err(|error| self.io_error(error))?;
+                let file = options
+                    .open(&self.path)
+                    .map_err(|error| self.io_error(error))?;
                 Ok((file, false))
             }
             Err(error) => Err(self.io_error(error)),
@@ -275,7 +342,13 @@ impl FileStore {
 
     /// One write of the whole batch, then fsync; on failure, cut back to the old length so
     /// no partial batch stays behind.
-    fn write_durably(&self, file: &mut File, buffer: &[u8], old_length: u64, created: bool) -> Result<(), StoreError> {
+    fn write_durably(
+        &self,
+        file: &mut File,
+        buffer: &[u8],
+        old_length: u64,
+        created: bool,
+    ) -> Result<(), StoreError> {
         let written = file.write_all(buffer).and_then(|()| file.sync_data());
         if let Err(error) = written {
             let _ = file.set_len(old_length);
@@ -288,7 +361,9 @@ impl FileStore {
                 Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
                 _ => PathBuf::from("."),
             };
-            File::open(&directory).and_then(|dir| dir.sync_all()).map_err(|error| self.io_error(error))?;
+            File::open(&directory)
+                .and_then(|dir| dir.sync_all())
+                .map_err(|error| self.io_error(error))?;
         }
         Ok(())
     }

@@ -52,7 +52,10 @@ impl Timestamp {
             return Ok(Timestamp::from_instant(end_of_day));
         }
         let parsed = DateTime::parse_from_rfc3339(text).map_err(|_| {
-            format!("`{}` is neither an RFC 3339 time nor a YYYY-MM-DD date", shorten(text))
+            format!(
+                "`{}` is neither an RFC 3339 time nor a YYYY-MM-DD date",
+                shorten(text)
+            )
         })?;
         Ok(Timestamp::from_instant(parsed.with_timezone(&Utc)))
     }

@@ -108,13 +108,19 @@ fn refused_at(path: &Path, error: LogError) -> Failure {
 
 fn time_argument(flag: &str, text: &Option<String>) -> Result<Option<Timestamp>, Failure> {
     text.as_deref()
-        .map(|text| Timestamp::parse_argument(text).map_err(|error| Failure::Usage(format!("{flag}: {error}"))))
+        .map(|text| {
+            Timestamp::parse_argument(text)
+                .map_err(|error| Failure::Usage(format!("{flag}: {error}")))
+        })
         .transpose()
 }
 
 fn print(text: &str) -> Result<(), Failure> {
     let mut stdout = io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         // A closed pipe (`accord history ... | head`) is the reader's choice, not a failure.
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         Err(error) => Err(Failure::Usage(format!("writing to stdout: {error}"))),
@@ -124,9 +130,24 @@ fn print(text: &str) -> Result<(), Failure> {
 
 pub fn run(arguments: Arguments) -> Result<(), Failure> {
     match arguments.command {
-        Command::Append { log, file, expect_seq, json } => append(&log, file.as_deref(), expect_seq, json),
-        Command::State { log, at, known_at, as_of, json, hash } => {
-            let prefix = Prefix { at, known_at: time_argument("--known-at", &known_at)? };
+        Command::Append {
+            log,
+            file,
+            expect_seq,
+            json,
+        } => append(&log, file.as_deref(), expect_seq, json),
+        Command::State {
+            log,
+            at,
+            known_at,
+            as_of,
+            json,
+            hash,
+        } => {
+            let prefix = Prefix {
+                at,
+                known_at: time_argument("--known-at", &known_at)?,
+            };
             let as_of = time_argument("--as-of", &as_of)?;
             state(&log, &prefix, as_of.as_ref(), json, hash)
         }
@@ -152,49 +173,74 @@ fn read_log(path: &Path, prefix: &Prefix) -> Result<Log, Failure> {
     Ok(log)
 }
 
-fn append(path: &Path, file: Option<&Path>, expect_seq: Option<u64>, json: bool) -> Result<(), Failure> {
+fn append(
+    path: &Path,
+    file: Option<&Path>,
+    expect_seq: Option<u64>,
+    json: bool,
+) -> Result<(), Failure> {
     let mut text = String::new();
     let read = match file {
-        Some(file) => std::fs::File::open(file).and_then(|mut opened| opened.read_to_string(&mut text)),
+        Some(file) => {
+            std::fs::File::open(file).and_then(|mut opened| opened.read_to_string(&mut text))
+        }
         None => io::stdin().read_to_string(&mut text),
     };
     let source_name = file.map_or("stdin".to_string(), |file| file.display().to_string());
     read.map_err(|error| Failure::Usage(format!("{source_name}: {error}")))?;
-    let drafts = store::parse_drafts(&text).map_err(|error| Failure::Refused(format!("{source_name}: {error}")))?;
-    let outcome = FileStore::new(path).append(&drafts, expect_seq, chrono::Utc::now()).map_err(|error| {
-        match error {
-            // Name the drafts' source: "d.jsonl: draft on line 3: ...".
-            StoreError::Draft { .. } => Failure::Refused(format!("{source_name}: {error}")),
-            other => Failure::from(other),
-        }
-    })?;
+    let drafts = store::parse_drafts(&text)
+        .map_err(|error| Failure::Refused(format!("{source_name}: {error}")))?;
+    let outcome = FileStore::new(path)
+        .append(&drafts, expect_seq, chrono::Utc::now())
+        .map_err(|error| {
+            match error {
+                // Name the drafts' source: "d.jsonl: draft on line 3: ...".
+                StoreError::Draft { .. } => Failure::Refused(format!("{source_name}: {error}")),
+                other => Failure::from(other),
+            }
+        })?;
     let mut out = String::new();
     for draft in &outcome.drafts {
         let line = match (draft, json) {
-            (DraftOutcome::Appended { seq, id, type_name }, false) => format!("appended seq {seq} {type_name} {id}"),
+            (DraftOutcome::Appended { seq, id, type_name }, false) => {
+                format!("appended seq {seq} {type_name} {id}")
+            }
             (DraftOutcome::Duplicate { existing_seq, id }, false) => {
                 format!("duplicate {id}: already at seq {existing_seq}, skipped")
             }
             (DraftOutcome::Appended { seq, id, type_name }, true) => {
-                serde_json::json!({"result": "appended", "seq": seq, "id": id, "type": type_name}).to_string()
+                serde_json::json!({"result": "appended", "seq": seq, "id": id, "type": type_name})
+                    .to_string()
             }
             (DraftOutcome::Duplicate { existing_seq, id }, true) => {
-                serde_json::json!({"result": "duplicate", "seq": existing_seq, "id": id}).to_string()
+                serde_json::json!({"result": "duplicate", "seq": existing_seq, "id": id})
+                    .to_string()
             }
         };
         out.push_str(&line);
         out.push('\n');
     }
     if json {
-        out.push_str(&serde_json::json!({"events": outcome.events, "head": outcome.head}).to_string());
+        out.push_str(
+            &serde_json::json!({"events": outcome.events, "head": outcome.head}).to_string(),
+        );
     } else {
-        out.push_str(&format!("head {} ({} events)", outcome.head, outcome.events));
+        out.push_str(&format!(
+            "head {} ({} events)",
+            outcome.head, outcome.events
+        ));
     }
     out.push('\n');
     print(&out)
 }
 
-fn state(path: &Path, prefix: &Prefix, as_of: Option<&Timestamp>, json: bool, hash: bool) -> Result<(), Failure> {
+fn state(
+    path: &Path,
+    prefix: &Prefix,
+    as_of: Option<&Timestamp>,
+    json: bool,
+    hash: bool,
+) -> Result<(), Failure> {
     let log = read_log(path, prefix)?;
     let folded = fold::fold(&log.events, as_of).map_err(|error| refused_at(path, error))?;
     let document = StateDocument::new(&folded, log.len(), log.head());
@@ -211,8 +257,8 @@ fn verify(path: &Path, pinned: Option<&str>, json: bool) -> Result<(), Failure> 
     let pinned = pinned
         .map(|text| Hash::parse(text).map_err(|error| Failure::Usage(format!("--head: {error}"))))
         .transpose()?;
-    let log = read_log(path, &Prefix::default())?;
-    fold::fold(&log.events, None).map_err(|error| refused_at(path, error))?;
+    let bytes = FileStore::new(path).read_bytes()?;
+    let (log, _) = Log::verify(&bytes).map_err(|error| refused_at(path, error))?;
     let mut pinned_at = None;
     if let Some(pinned) = pinned {
         let Some(position) = log.line_hashes.iter().position(|hash| *hash == pinned) else {
@@ -240,9 +286,13 @@ fn verify(path: &Path, pinned: Option<&str>, json: bool) -> Result<(), Failure> 
 fn history(path: &Path, entity: &str, json: bool) -> Result<(), Failure> {
     let entity = EntityRef::parse(entity).map_err(Failure::Usage)?;
     let log = read_log(path, &Prefix::default())?;
-    let entries = history::history(&log.events, &entity).map_err(|error| refused_at(path, error))?;
+    let entries =
+        history::history(&log.events, &entity).map_err(|error| refused_at(path, error))?;
     if entries.is_empty() {
-        return Err(Failure::Refused(format!("{}: no event names {entity}", path.display())));
+        return Err(Failure::Refused(format!(
+            "{}: no event names {entity}",
+            path.display()
+        )));
     }
     if json {
         let mut out = String::new();

@@ -23,7 +23,11 @@ fn names(list: &[Slug]) -> String {
 }
 
 fn plural(count: u64, one: &str, many: &str) -> String {
-    if count == 1 { format!("1 {one}") } else { format!("{count} {many}") }
+    if count == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{count} {many}")
+    }
 }
 
 fn counts_in_words(counts: &Counts) -> String {
@@ -55,7 +59,9 @@ fn enum_word<T: serde::Serialize>(value: &T) -> String {
 fn wrapped(out: &mut String, indent: usize, text: &str) {
     let mut line = String::new();
     for word in text.split_whitespace() {
-        if !line.is_empty() && indent + line.chars().count() + 1 + word.chars().count() > WRAP_COLUMNS {
+        if !line.is_empty()
+            && indent + line.chars().count() + 1 + word.chars().count() > WRAP_COLUMNS
+        {
             let _ = writeln!(out, "{:indent$}{line}", "");
             line.clear();
         }
@@ -69,7 +75,12 @@ fn wrapped(out: &mut String, indent: usize, text: &str) {
     }
 }
 
-pub fn state(path: &Path, document: &StateDocument<'_>, prefix: &Prefix, as_of: Option<&Timestamp>) -> String {
+pub fn state(
+    path: &Path,
+    document: &StateDocument<'_>,
+    prefix: &Prefix,
+    as_of: Option<&Timestamp>,
+) -> String {
     let mut out = String::new();
     let mut scope = Vec::new();
     if let Some(at) = prefix.at {
@@ -81,9 +92,15 @@ pub fn state(path: &Path, document: &StateDocument<'_>, prefix: &Prefix, as_of: 
     if let Some(as_of) = as_of {
         scope.push(format!("events that occurred by {as_of}"));
     }
-    let scope = if scope.is_empty() { String::new() } else { format!(", {}", scope.join(", ")) };
+    let scope = if scope.is_empty() {
+        String::new()
+    } else {
+        format!(", {}", scope.join(", "))
+    };
     let _ = writeln!(out, "State of {}{scope}", path.display());
-    let latest = document.occurred.map_or("none".to_string(), |occurred| occurred.to_string());
+    let latest = document
+        .occurred
+        .map_or("none".to_string(), |occurred| occurred.to_string());
     let _ = writeln!(
         out,
         "  {} folded, through seq {}; the latest occurred {latest}",
@@ -93,30 +110,62 @@ pub fn state(path: &Path, document: &StateDocument<'_>, prefix: &Prefix, as_of: 
     let _ = writeln!(out, "  head {}", document.head);
 
     let _ = writeln!(out, "\nParties ({})", document.parties.len());
-    let width = document.parties.keys().map(|id| id.as_str().len()).max().unwrap_or(0);
+    let width = document
+        .parties
+        .keys()
+        .map(|id| id.as_str().len())
+        .max()
+        .unwrap_or(0);
     let detail_indent = width + 4;
     for (id, party) in document.parties {
-        let members = if party.members.is_empty() { String::new() } else { format!("; members {}", names(&party.members)) };
-        let _ = writeln!(out, "  {id:width$}  {} ({}{members})", party.name, enum_word(&party.role));
+        let members = if party.members.is_empty() {
+            String::new()
+        } else {
+            format!("; members {}", names(&party.members))
+        };
+        let _ = writeln!(
+            out,
+            "  {id:width$}  {} ({}{members})",
+            party.name,
+            enum_word(&party.role)
+        );
         for (issue, position) in &party.positions {
-            let _ = writeln!(out, "{:detail_indent$}position on {issue} (seq {}):", "", position.seq);
+            let _ = writeln!(
+                out,
+                "{:detail_indent$}position on {issue} (seq {}):",
+                "", position.seq
+            );
             wrapped(&mut out, detail_indent + 2, &position.text);
         }
         for commitment in &party.commitments {
-            let _ = writeln!(out, "{:detail_indent$}commitment (seq {}):", "", commitment.seq);
+            let _ = writeln!(
+                out,
+                "{:detail_indent$}commitment (seq {}):",
+                "", commitment.seq
+            );
             wrapped(&mut out, detail_indent + 2, &commitment.text);
         }
     }
 
     let _ = writeln!(out, "\nIssues ({})", document.issues.len());
-    let width = document.issues.keys().map(|id| id.as_str().len()).max().unwrap_or(0);
+    let width = document
+        .issues
+        .keys()
+        .map(|id| id.as_str().len())
+        .max()
+        .unwrap_or(0);
     for (id, issue) in document.issues {
         let _ = writeln!(out, "  {id:width$}  {}", issue.title);
     }
 
     let _ = writeln!(out, "\nProposals ({})", document.proposals.len());
     for (id, proposal) in document.proposals {
-        let mut line = format!("  {id}: {}, by {} to {}", proposal.status.name(), proposal.by, names(&proposal.to));
+        let mut line = format!(
+            "  {id}: {}, by {} to {}",
+            proposal.status.name(),
+            proposal.by,
+            names(&proposal.to)
+        );
         if let Some(old) = &proposal.supersedes {
             let _ = write!(line, ", superseding {old}");
         }
@@ -169,9 +218,10 @@ pub fn state(path: &Path, document: &StateDocument<'_>, prefix: &Prefix, as_of: 
         }
     }
 
-    for (title, verb, table) in
-        [("Custody, now", "holds", document.custody), ("Released so far", "released", document.released)]
-    {
+    for (title, verb, table) in [
+        ("Custody, now", "holds", document.custody),
+        ("Released so far", "released", document.released),
+    ] {
         let _ = writeln!(out, "\n{title}");
         let mut any = false;
         for (holder, by_side) in table {
@@ -209,12 +259,26 @@ fn is_empty(value: &Value) -> bool {
 }
 
 pub fn history(entity: &EntityRef, entries: &[HistoryEntry<'_>], color: bool) -> String {
-    let (bold, dim, reset) = if color { ("\x1b[1m", "\x1b[2m", "\x1b[0m") } else { ("", "", "") };
+    let (bold, dim, reset) = if color {
+        ("\x1b[1m", "\x1b[2m", "\x1b[0m")
+    } else {
+        ("", "", "")
+    };
     let mut out = String::new();
-    let _ = writeln!(out, "History of {entity}: {}", plural(entries.len() as u64, "event", "events"));
+    let _ = writeln!(
+        out,
+        "History of {entity}: {}",
+        plural(entries.len() as u64, "event", "events")
+    );
     for entry in entries {
         let event = entry.event;
-        let _ = writeln!(out, "\n{bold}seq {}  {}  {}{reset}", event.seq, event.occurred, event.data.type_name());
+        let _ = writeln!(
+            out,
+            "\n{bold}seq {}  {}  {}{reset}",
+            event.seq,
+            event.occurred,
+            event.data.type_name()
+        );
         wrapped(&mut out, 2, &describe(&event.data));
         if let Some(source) = &event.source {
             let _ = write!(out, "{dim}");
@@ -240,9 +304,20 @@ pub fn history(entity: &EntityRef, entries: &[HistoryEntry<'_>], color: bool) ->
         for change in changes {
             let _ = match change {
                 Change::Added { path, value } => writeln!(out, "  + {path} = {}", compact(&value)),
-                Change::Removed { path, value } => writeln!(out, "  - {path} (was {})", compact(&value)),
-                Change::Changed { path, before, after } => {
-                    writeln!(out, "  ~ {path}: {} -> {}", compact(&before), compact(&after))
+                Change::Removed { path, value } => {
+                    writeln!(out, "  - {path} (was {})", compact(&value))
+                }
+                Change::Changed {
+                    path,
+                    before,
+                    after,
+                } => {
+                    writeln!(
+                        out,
+                        "  ~ {path}: {} -> {}",
+                        compact(&before),
+                        compact(&after)
+                    )
                 }
             };
         }
