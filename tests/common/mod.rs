@@ -122,7 +122,7 @@ impl Generator {
                 party: slug(format!("P{}", parties.len())),
                 name: format!("Party {}", parties.len()),
                 role: [Role::Party, Role::Mediator, Role::Observer][a as usize % 3],
-                members: if b % 4 == 0 {
+                members: if b.is_multiple_of(4) {
                     Some(self.subset(c, None))
                 } else {
                     None
@@ -166,13 +166,17 @@ impl Generator {
                     .cloned()
                     .collect();
                 let by = pick(&pending, b)?;
-                if choice % 13 == 3 || c % 3 != 0 {
+                if choice % 13 == 3 || !c.is_multiple_of(3) {
                     EventData::ProposalAccepted(ProposalAct { proposal, by })
                 } else {
                     EventData::ProposalRejected(ProposalRejected {
                         proposal,
                         by,
-                        reason: if b % 2 == 0 { Some("no".into()) } else { None },
+                        reason: if b.is_multiple_of(2) {
+                            Some("no".into())
+                        } else {
+                            None
+                        },
                     })
                 }
             }
@@ -192,7 +196,7 @@ impl Generator {
                     StatementKind::Denial,
                     StatementKind::Claim,
                 ][b as usize % 7];
-                let agreement = if c % 2 == 0 {
+                let agreement = if c.is_multiple_of(2) {
                     pick(
                         &self.state.agreements.keys().cloned().collect::<Vec<_>>(),
                         c,
@@ -206,7 +210,7 @@ impl Generator {
                         .keys()
                         .cloned()
                         .collect();
-                    if c % 4 == 0 {
+                    if c.is_multiple_of(4) {
                         pick(&provisions, a)
                     } else {
                         None
@@ -217,21 +221,21 @@ impl Generator {
                 } else {
                     None
                 };
-                let issue = if kind == StatementKind::Position || c % 3 == 0 {
+                let issue = if kind == StatementKind::Position || c.is_multiple_of(3) {
                     Some(pick(&issues, c)?)
                 } else {
                     None
                 };
                 EventData::StatementMade(StatementMade {
                     by,
-                    speaker: if a % 2 == 0 {
+                    speaker: if a.is_multiple_of(2) {
                         Some("Someone".into())
                     } else {
                         None
                     },
                     kind,
                     text: format!("said {a} {b} {c}"),
-                    to: if b % 3 == 0 {
+                    to: if b.is_multiple_of(3) {
                         Some(self.subset(c, None))
                     } else {
                         None
@@ -251,12 +255,12 @@ impl Generator {
                     .map(|(id, _)| id.clone())
                     .collect();
                 let (signatories, witnesses, proposal) =
-                    match pick(&accepted, a).filter(|_| b % 2 == 0) {
+                    match pick(&accepted, a).filter(|_| b.is_multiple_of(2)) {
                         Some(proposal) => {
                             let entry = &self.state.proposals[&proposal];
                             let mut signatories = entry.to.clone();
                             let mut witnesses = None;
-                            if c % 2 == 0 {
+                            if c.is_multiple_of(2) {
                                 signatories.push(entry.by.clone());
                             } else {
                                 witnesses = Some(vec![entry.by.clone()]);
@@ -310,7 +314,7 @@ impl Generator {
                         ProvisionStatus::Fulfilled,
                         ProvisionStatus::Breached,
                     ][c as usize % 4],
-                    note: if c % 2 == 0 {
+                    note: if c.is_multiple_of(2) {
                         Some("note".into())
                     } else {
                         None
@@ -319,7 +323,7 @@ impl Generator {
             }
             9 => EventData::AgreementTerminated(AgreementTerminated {
                 agreement: pick(&in_force, a)?,
-                by: if b % 2 == 0 {
+                by: if b.is_multiple_of(2) {
                     Some(pick(&parties, c)?)
                 } else {
                     None
@@ -350,7 +354,7 @@ impl Generator {
                     })
                     .collect();
                 let (by, of, category, held) = pick(&holders, a)?;
-                let agreement = if b % 2 == 0 {
+                let agreement = if b.is_multiple_of(2) {
                     pick(
                         &self.state.agreements.keys().cloned().collect::<Vec<_>>(),
                         c,
