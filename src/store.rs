@@ -219,21 +219,25 @@ impl FileStore {
                 },
             ));
         }
+        // A resent batch, all duplicates, succeeds whatever --expect-seq says: the client is
+        // retrying something that already landed.
+        let all_resent = !drafts.is_empty() && fresh.is_empty();
+        if let Some(expected) = expect_seq
+            && expected != existing
+            && !all_resent
+        {
+            return Err(StoreError::ExpectSeq {
+                path: self.path.clone(),
+                expected,
+                actual: existing,
+            });
+        }
         if fresh.is_empty() {
             outcomes.sort_by_key(|(number, _)| *number);
             return Ok(AppendOutcome {
                 drafts: outcomes.into_iter().map(|(_, outcome)| outcome).collect(),
                 events: existing,
                 head: checker.head(),
-            });
-        }
-        if let Some(expected) = expect_seq
-            && expected != existing
-        {
-            return Err(StoreError::ExpectSeq {
-                path: self.path.clone(),
-                expected,
-                actual: existing,
             });
         }
 

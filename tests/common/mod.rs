@@ -34,6 +34,7 @@ fn pick<T: Clone>(items: &[T], choice: u32) -> Option<T> {
 /// One step of a generated sequence: a move choice and its parameters.
 pub type Step = (u8, u32, u32, u32, u8);
 
+#[derive(Clone)]
 pub struct Generator {
     pub state: State,
     pub drafts: Vec<Draft>,

@@ -1,0 +1,395 @@
+//! The `accord` binary end to end: outputs, exit codes and one-line errors.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn karabakh() -> PathBuf {
+    root().join("events/karabakh.jsonl")
+}
+
+fn accord(arguments: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_accord"))
+        .args(arguments)
+        .stdin(Stdio::null())
+        .output()
+        .expect("accord runs")
+}
+
+fn accord_with_stdin(arguments: &[&str], input: &str) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_accord"))
+        .args(arguments)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("accord runs");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
+}
+
+fn path_text(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+fn state_json(arguments: &[&str]) -> Value {
+    let output = accord(arguments);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    serde_json::from_str(&stdout(&output)).unwrap()
+}
+
+#[test]
+fn the_karabakh_log_verifies() {
+    let output = accord(&["verify", path_text(&karabakh())]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).starts_with("ok "), "{}", stdout(&output));
+}
+
+#[test]
+fn karabakh_from_the_3rd_to_the_5th_of_may_differs_by_the_release_of_three() {
+    let log = karabakh();
+    let mut before = state_json(&["state", path_text(&log), "--as-of", "2021-05-03", "--json"]);
+    let mut after = state_json(&["state", path_text(&log), "--as-of", "2021-05-05", "--json"]);
+    let held_before = &before["custody"]["AZE"]["ARM"];
+    let held_after = &after["custody"]["AZE"]["ARM"];
+    assert_eq!(
+        held_before["combatant"].as_u64().unwrap() - 3,
+        held_after["combatant"].as_u64().unwrap()
+    );
+    assert_eq!(held_before["civilian"], held_after["civilian"]);
+    assert_eq!(
+        after["released"],
+        serde_json::json!({"AZE": {"ARM": {"civilian": 0, "combatant": 3, "remains": 0}}})
+    );
+    assert_eq!(before["released"], serde_json::json!({}));
+    // Nothing else in the negotiation differs: only the counters of the fold do.
+    for document in [&mut before, &mut after] {
+        let object = document.as_object_mut().unwrap();
+        for key in ["custody", "released", "events", "occurred"] {
+            object.remove(key);
+        }
+    }
+    assert_eq!(before, after);
+    // After the release, Azerbaijan still holds more than 100 Armenians.
+    let now = state_json(&["state", path_text(&log), "--json"]);
+    let held = &now["custody"]["AZE"]["ARM"];
+    assert!(held["combatant"].as_u64().unwrap() + held["civilian"].as_u64().unwrap() > 100);
+}
+
+#[test]
+fn the_karabakh_log_is_what_its_drafts_append_to() {
+    let directory = tempfile::tempdir().unwrap();
+    let rebuilt = directory.path().join("karabakh.jsonl");
+    let drafts = root().join("events/karabakh.drafts.jsonl");
+    let output = accord(&["append", path_text(&rebuilt), path_text(&drafts)]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let shipped = fs::read_to_string(karabakh()).unwrap();
+    let rebuilt = fs::read_to_string(&rebuilt).unwrap();
+    assert_eq!(shipped.lines().count(), rebuilt.lines().count());
+    for (shipped, rebuilt) in shipped.lines().zip(rebuilt.lines()) {
+        let mut shipped: Value = serde_json::from_str(shipped).unwrap();
+        let mut rebuilt: Value = serde_json::from_str(rebuilt).unwrap();
+        assert!(
+            shipped["source"].is_string(),
+            "every Karabakh event cites a source: {shipped}"
+        );
+        for line in [&mut shipped, &mut rebuilt] {
+            let object = line.as_object_mut().unwrap();
+            object.remove("recorded");
+            object.remove("prev");
+        }
+        assert_eq!(shipped, rebuilt);
+    }
+}
+
+#[test]
+fn history_of_the_exchange_provision_shows_creation_release_and_accusation() {
+    let output = accord(&[
+        "history",
+        path_text(&karabakh()),
+        "provision:trilateral-2020-11-09/exchange",
+    ]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    for expected in [
+        "agreement.signed",
+        "created provision:",
+        "release.made",
+        "releases 3 combatants of ARM",
+        "accuses AZE",
+        "+ allegations[0]",
+    ] {
+        assert!(text.contains(expected), "missing `{expected}` in\n{text}");
+    }
+    let output = accord(&[
+        "history",
+        path_text(&karabakh()),
+        "provision:trilateral-2020-11-09/exchange",
+        "--json",
+    ]);
+    let lines: Vec<Value> = stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert!(lines[0]["before"].is_null());
+    assert_eq!(lines[0]["after"]["status"], "pending");
+    assert!(lines.iter().any(|line| line["type"] == "release.made"));
+    assert_eq!(
+        lines.last().unwrap()["after"]["allegations"][0]["against"],
+        serde_json::json!(["AZE"])
+    );
+}
+
+#[test]
+fn history_names_what_it_cannot_find() {
+    let output = accord(&["history", path_text(&karabakh()), "party:XYZ"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("no event names party:XYZ"));
+    let output = accord(&["history", path_text(&karabakh()), "treaty:X"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("unknown kind"));
+}
+
+#[test]
+fn invalid_fixtures_fail_verify_with_exit_1_and_one_line_naming_line_and_rule() {
+    let directory = root().join("tests/fixtures/invalid");
+    let mut checked = 0;
+    for entry in fs::read_dir(&directory).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .extension()
+            .is_none_or(|extension| extension != "jsonl")
+        {
+            continue;
+        }
+        let expected = fs::read_to_string(path.with_extension("error")).unwrap();
+        let (line, rule) = expected.trim().split_once(' ').unwrap();
+        for command in [["verify"], ["state"]] {
+            let output = accord(&[command[0], path_text(&path)]);
+            let message = stderr(&output);
+            assert_eq!(
+                output.status.code(),
+                Some(1),
+                "{}: {message}",
+                path.display()
+            );
+            assert_eq!(message.lines().count(), 1, "one line: {message}");
+            assert!(
+                message.contains(&format!("line {line}: {rule}: ")),
+                "{}: {message}",
+                path.display()
+            );
+            assert!(stdout(&output).is_empty());
+        }
+        checked += 1;
+    }
+    assert!(checked > 50);
+}
+
+#[test]
+fn unreadable_input_and_bad_usage_exit_2() {
+    let karabakh = karabakh();
+    let log = path_text(&karabakh);
+    let directory = tempfile::tempdir().unwrap();
+    for arguments in [
+        vec!["state", "/no/such/log.jsonl"],
+        vec!["verify", path_text(directory.path())],
+        vec!["state", log, "--as-of", "yesterday"],
+        vec!["state", log, "--known-at", "2021-13-01"],
+        vec!["state", log, "--at", "100000"],
+        vec!["state", log, "--no-such-flag"],
+        vec!["verify", log, "--head", "xyz"],
+        vec!["history", log, "party"],
+        vec!["append"],
+    ] {
+        let output = accord(&arguments);
+        assert_eq!(
+            output.status.code(),
+            Some(2),
+            "{arguments:?}: {}",
+            stderr(&output)
+        );
+        assert!(!stderr(&output).is_empty());
+    }
+    assert_eq!(accord(&["--help"]).status.code(), Some(0));
+}
+
+#[test]
+fn verify_checks_a_pinned_head() {
+    let log = karabakh();
+    let head_at_10 = stdout(&accord(&["head", path_text(&log), "--at", "10"]))
+        .trim()
+        .to_string();
+    let output = accord(&["verify", path_text(&log), "--head", &head_at_10]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(stdout(&output).contains("extends the pinned head, line 10"));
+    let output = accord(&["verify", path_text(&log), "--head", &"ab".repeat(32)]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("head.unknown"));
+}
+
+#[test]
+fn state_hash_is_the_sha256_of_the_state_json() {
+    use sha2::{Digest, Sha256};
+    let log = karabakh();
+    let json = stdout(&accord(&["state", path_text(&log), "--json"]));
+    let hash = stdout(&accord(&["state", path_text(&log), "--hash"]));
+    let digest = Sha256::digest(json.trim_end().as_bytes());
+    let expected: String = digest.iter().map(|byte| format!("{byte:02x}")).collect();
+    assert_eq!(hash.trim(), expected);
+}
+
+#[test]
+fn at_and_known_at_read_a_prefix_of_the_log() {
+    let directory = tempfile::tempdir().unwrap();
+    let log = directory.path().join("log.jsonl");
+    let first = r#"{"type":"party.joined","data":{"party":"A","name":"A","role":"party"},"occurred":"2020-01-01T00:00:00Z"}"#;
+    let second = r#"{"type":"party.joined","data":{"party":"B","name":"B","role":"party"},"occurred":"2019-01-01T00:00:00Z"}"#;
+    assert_eq!(
+        accord_with_stdin(&["append", path_text(&log)], first)
+            .status
+            .code(),
+        Some(0)
+    );
+    let between = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    assert_eq!(
+        accord_with_stdin(&["append", path_text(&log)], second)
+            .status
+            .code(),
+        Some(0)
+    );
+
+    let whole = state_json(&["state", path_text(&log), "--json"]);
+    assert_eq!(
+        (whole["seq"].as_u64(), whole["events"].as_u64()),
+        (Some(2), Some(2))
+    );
+    let at_one = state_json(&["state", path_text(&log), "--at", "1", "--json"]);
+    assert_eq!(
+        at_one["parties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        vec!["A"]
+    );
+    let known = state_json(&["state", path_text(&log), "--known-at", &between, "--json"]);
+    assert_eq!(known, at_one);
+    // Bitemporal: what we know now about 2019 versus what we knew then about 2019.
+    let now_about_2019 = state_json(&["state", path_text(&log), "--as-of", "2019-12-31", "--json"]);
+    assert_eq!(
+        now_about_2019["parties"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
+        vec!["B"]
+    );
+    assert_eq!(
+        (
+            now_about_2019["seq"].as_u64(),
+            now_about_2019["events"].as_u64()
+        ),
+        (Some(2), Some(1))
+    );
+    let then_about_2019 = state_json(&[
+        "state",
+        path_text(&log),
+        "--known-at",
+        &between,
+        "--as-of",
+        "2019-12-31",
+        "--json",
+    ]);
+    assert_eq!(then_about_2019["parties"], serde_json::json!({}));
+    assert_eq!(then_about_2019["occurred"], Value::Null);
+}
+
+#[test]
+fn append_is_idempotent_by_id_and_honours_expect_seq() {
+    let directory = tempfile::tempdir().unwrap();
+    let log = directory.path().join("new/../log.jsonl");
+    fs::create_dir(directory.path().join("new")).unwrap();
+    let drafts = concat!(
+        r#"{"type":"party.joined","data":{"party":"A","name":"A","role":"party"},"occurred":"2020-01-01T00:00:00Z","id":"7d0d6a4e-4b53-4d5e-9a0e-000000000001"}"#,
+        "\n",
+        r#"{"type":"party.joined","data":{"party":"B","name":"B","role":"party"},"occurred":"2020-01-01T00:00:00Z","id":"7d0d6a4e-4b53-4d5e-9a0e-000000000002"}"#,
+        "\n"
+    );
+    let output = accord_with_stdin(&["append", path_text(&log), "--expect-seq", "0"], drafts);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("appended seq 1 party.joined 7d0d6a4e-4b53-4d5e-9a0e-000000000001"),
+        "{text}"
+    );
+    assert!(text.lines().last().unwrap().starts_with("head "), "{text}");
+
+    // The same batch again: duplicates, nothing written, success even with a stale --expect-seq.
+    let bytes = fs::read(&log).unwrap();
+    let output = accord_with_stdin(&["append", path_text(&log), "--expect-seq", "0"], drafts);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output)
+            .contains("duplicate 7d0d6a4e-4b53-4d5e-9a0e-000000000002: already at seq 2")
+    );
+    assert_eq!(fs::read(&log).unwrap(), bytes);
+
+    // A new event with a stale --expect-seq: refused, nothing written.
+    let third = r#"{"type":"issue.raised","data":{"issue":"x","title":"X"},"occurred":"2020-01-02T00:00:00Z"}"#;
+    let output = accord_with_stdin(&["append", path_text(&log), "--expect-seq", "1"], third);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("append.expect_seq"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(fs::read(&log).unwrap(), bytes);
+
+    // A bad draft: refused with its line and rule, nothing written.
+    let bad = format!(
+        "{third}\n{}",
+        r#"{"type":"release.made","data":{"by":"A","of":"B","category":"civilian","count":1},"occurred":"2020-01-03T00:00:00Z"}"#
+    );
+    let output = accord_with_stdin(&["append", path_text(&log), "--json"], &bad);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("stdin: draft on line 2: custody.negative:"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(fs::read(&log).unwrap(), bytes);
+
+    let output = accord_with_stdin(
+        &["append", path_text(&log), "--json", "--expect-seq", "2"],
+        third,
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let lines: Vec<Value> = stdout(&output)
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(lines[0]["result"], "appended");
+    assert_eq!(lines[1]["events"], 3);
+}
