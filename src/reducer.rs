@@ -177,6 +177,12 @@ fn proposal_made(state: &mut State, made: &ProposalMade) -> Result<(), Violation
     for term in &made.terms {
         require_issue(state, &term.issue, "terms")?;
     }
+    if let Some(superseded_id) = &made.supersedes {
+        require_proposal(state, superseded_id, "supersedes")?;
+    }
+    if let Some(countered_id) = &made.counters {
+        require_proposal(state, countered_id, "counters")?;
+    }
     if made.to.contains(&made.by) {
         return violation(
             Rule::ProposalAddressee,
@@ -405,15 +411,6 @@ fn agreement_signed(state: &mut State, signed: &AgreementSigned) -> Result<(), V
             format!("agreement {} was already signed", signed.agreement),
         );
     }
-    let witnesses = signed.witnesses.clone().unwrap_or_default();
-    require_parties(state, &signed.signatories, "signatories")?;
-    require_parties(state, &witnesses, "witnesses")?;
-    for provision in &signed.provisions {
-        require_parties(state, &provision.obligated, "obligated")?;
-    }
-    if let Some(proposal) = &signed.proposal {
-        require_proposal(state, proposal, "proposal")?;
-    }
     let provision_ids: Vec<Slug> = signed
         .provisions
         .iter()
@@ -427,6 +424,15 @@ fn agreement_signed(state: &mut State, signed: &AgreementSigned) -> Result<(), V
                 signed.agreement
             ),
         );
+    }
+    let witnesses = signed.witnesses.clone().unwrap_or_default();
+    require_parties(state, &signed.signatories, "signatories")?;
+    require_parties(state, &witnesses, "witnesses")?;
+    for provision in &signed.provisions {
+        require_parties(state, &provision.obligated, "obligated")?;
+    }
+    if let Some(proposal) = &signed.proposal {
+        require_proposal(state, proposal, "proposal")?;
     }
     if let Some(repeated) = first_repeated(&signed.signatories) {
         return violation(
