@@ -99,14 +99,28 @@ pub fn describe(data: &EventData) -> String {
                 Some(against) if !against.is_empty() => format!(" {}", list(against)),
                 _ => String::new(),
             };
-            let about = match (&statement.agreement, &statement.provision, &statement.issue) {
-                (Some(agreement), Some(provision), _) => format!(" [{agreement}/{provision}]"),
-                (Some(agreement), None, _) => format!(" [{agreement}]"),
-                (None, _, Some(issue)) => format!(" [{issue}]"),
+            let to = match statement.to.as_deref() {
+                Some(to) if !to.is_empty() => format!(", to {}", list(to)),
                 _ => String::new(),
             };
+            let mut about = Vec::new();
+            if let Some(issue) = &statement.issue {
+                about.push(format!("issue {issue}"));
+            }
+            match (&statement.agreement, &statement.provision) {
+                (Some(agreement), Some(provision)) => {
+                    about.push(format!("provision {agreement}/{provision}"))
+                }
+                (Some(agreement), None) => about.push(format!("agreement {agreement}")),
+                _ => {}
+            }
+            let about = if about.is_empty() {
+                String::new()
+            } else {
+                format!(" [{}]", about.join("; "))
+            };
             format!(
-                "{}{speaker} {}{against}{about}: {}",
+                "{}{speaker} {}{against}{to}{about}: {}",
                 statement.by,
                 statement_verb(statement.kind),
                 quote(&statement.text)
