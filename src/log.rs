@@ -146,19 +146,6 @@ impl EnvelopeChecker {
         self.seen_ids.insert(event.id);
         Ok((event, hash))
     }
-
-    /// The hash of the last line checked: the head of the prefix read so far.
-    pub fn head(&self) -> Hash {
-        self.prev
-    }
-
-    pub fn last_recorded(&self) -> Option<&Timestamp> {
-        self.last_recorded.as_ref()
-    }
-
-    pub fn contains_id(&self, id: &EventId) -> bool {
-        self.seen_ids.contains(id)
-    }
 }
 
 /// How much of a log to read: its first `at` lines and, of those, the ones recorded by

@@ -4,6 +4,7 @@
 //! the drafts against the whole log folded in application order, writes every new line in a
 //! single write, and reports success only once the bytes are on disk.
 
+use std::collections::{HashMap, HashSet};
 use std::fs::{File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
@@ -13,7 +14,7 @@ use chrono::{DateTime, Utc};
 use crate::event::{Draft, Event};
 use crate::fold;
 use crate::ids::{EventId, Hash};
-use crate::log::{EnvelopeChecker, LogError, MAX_LINE_BYTES, split_lines};
+use crate::log::{Log, LogError, MAX_LINE_BYTES};
 use crate::rules::Rule;
 use crate::time::Timestamp;
 
@@ -168,39 +169,38 @@ impl FileStore {
         };
 
         // Read the log as it stands; never write after a line that breaks a rule.
-        let lines = split_lines(&bytes).map_err(log_error)?;
-        let mut checker = EnvelopeChecker::default();
-        let mut events: Vec<Event> = Vec::with_capacity(lines.len() + drafts.len());
-        for line in &lines {
-            let (event, _) = checker.check(line).map_err(log_error)?;
-            events.push(event);
-        }
+        let (log, mut folded) = Log::verify(&bytes).map_err(log_error)?;
+        let head = log.head();
+        let mut events = log.events;
         let existing = events.len() as u64;
-        let mut folded = fold::fold(&events, None).map_err(log_error)?;
+        let index_of_id: HashMap<EventId, usize> = events
+            .iter()
+            .enumerate()
+            .map(|(index, event)| (event.id, index))
+            .collect();
 
         // Sort the drafts into duplicates and new events.
         let mut outcomes = Vec::with_capacity(drafts.len());
         let mut fresh: Vec<(usize, &Draft)> = Vec::new();
+        let mut fresh_ids: HashSet<EventId> = HashSet::new();
         for (number, draft) in drafts {
             let Some(id) = draft.id else {
                 fresh.push((*number, draft));
                 continue;
             };
-            if fresh.iter().any(|(_, other)| other.id == Some(id)) {
+            if fresh_ids.contains(&id) {
                 return Err(StoreError::Draft {
                     draft: *number,
                     rule: Rule::EnvelopeId,
                     detail: format!("id {id} is given to an earlier draft of this append"),
                 });
             }
-            if !checker.contains_id(&id) {
+            let Some(&existing_index) = index_of_id.get(&id) else {
+                fresh_ids.insert(id);
                 fresh.push((*number, draft));
                 continue;
-            }
-            let existing_event = events
-                .iter()
-                .find(|event| event.id == id)
-                .expect("the checker saw it");
+            };
+            let existing_event = &events[existing_index];
             if !draft.is_same_as(existing_event) {
                 return Err(StoreError::Draft {
                     draft: *number,
@@ -237,18 +237,18 @@ impl FileStore {
             return Ok(AppendOutcome {
                 drafts: outcomes.into_iter().map(|(_, outcome)| outcome).collect(),
                 events: existing,
-                head: checker.head(),
+                head,
             });
         }
 
         // Stamp the new events. `recorded` never goes back, even if the clock does.
         let now = Timestamp::recorded_now(clock);
-        let recorded = match checker.last_recorded() {
+        let recorded = match events.last().map(|event| &event.recorded) {
             Some(last) if *last > now => last.clone(),
             _ => now,
         };
         let mut buffer = Vec::new();
-        let mut prev = checker.head();
+        let mut prev = head;
         for (offset, (number, draft)) in fresh.iter().enumerate() {
             let event = Event {
                 seq: existing + 1 + offset as u64,

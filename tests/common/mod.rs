@@ -101,6 +101,30 @@ impl Generator {
             .collect()
     }
 
+    /// Maybe an agreement (chosen by `agreement_choice`) and maybe one of its provisions.
+    fn agreement_and_provision(
+        &self,
+        name_agreement: bool,
+        agreement_choice: u32,
+        name_provision: bool,
+        provision_choice: u32,
+    ) -> (Option<Slug>, Option<Slug>) {
+        let agreements: Vec<Slug> = self.state.agreements.keys().cloned().collect();
+        let agreement = pick(&agreements, agreement_choice).filter(|_| name_agreement);
+        let provision = agreement
+            .as_ref()
+            .filter(|_| name_provision)
+            .and_then(|agreement| {
+                let provisions: Vec<Slug> = self.state.agreements[agreement]
+                    .provisions
+                    .keys()
+                    .cloned()
+                    .collect();
+                pick(&provisions, provision_choice)
+            });
+        (agreement, provision)
+    }
+
     fn candidate(&self, choice: u8, a: u32, b: u32, c: u32) -> Option<EventData> {
         let parties = self.parties();
         let issues: Vec<Slug> = self.state.issues.keys().cloned().collect();
@@ -197,26 +221,8 @@ impl Generator {
                     StatementKind::Denial,
                     StatementKind::Claim,
                 ][b as usize % 7];
-                let agreement = if c.is_multiple_of(2) {
-                    pick(
-                        &self.state.agreements.keys().cloned().collect::<Vec<_>>(),
-                        c,
-                    )
-                } else {
-                    None
-                };
-                let provision = agreement.as_ref().and_then(|agreement| {
-                    let provisions: Vec<Slug> = self.state.agreements[agreement]
-                        .provisions
-                        .keys()
-                        .cloned()
-                        .collect();
-                    if c.is_multiple_of(4) {
-                        pick(&provisions, a)
-                    } else {
-                        None
-                    }
-                });
+                let (agreement, provision) =
+                    self.agreement_and_provision(c.is_multiple_of(2), c, c.is_multiple_of(4), a);
                 let against = if kind == StatementKind::Accusation {
                     Some(vec![pick(&parties, c + 1)?])
                 } else {
@@ -355,22 +361,8 @@ impl Generator {
                     })
                     .collect();
                 let (by, of, category, held) = pick(&holders, a)?;
-                let agreement = if b.is_multiple_of(2) {
-                    pick(
-                        &self.state.agreements.keys().cloned().collect::<Vec<_>>(),
-                        c,
-                    )
-                } else {
-                    None
-                };
-                let provision = agreement.as_ref().and_then(|agreement| {
-                    let provisions: Vec<Slug> = self.state.agreements[agreement]
-                        .provisions
-                        .keys()
-                        .cloned()
-                        .collect();
-                    pick(&provisions, c)
-                });
+                let (agreement, provision) =
+                    self.agreement_and_provision(b.is_multiple_of(2), c, true, c);
                 EventData::ReleaseMade(ReleaseMade {
                     by,
                     of,
