@@ -6,6 +6,7 @@
 
 use std::collections::HashSet;
 use std::fmt;
+use std::io::{BufRead, Read};
 
 use crate::event::Event;
 use crate::ids::{EventId, Hash};
@@ -46,26 +47,83 @@ impl fmt::Display for LogError {
 
 impl std::error::Error for LogError {}
 
-/// Splits a file into its lines, without their newlines. A file whose last byte is not a
-/// newline has a torn last line: the trace of a write that was cut short.
-pub fn split_lines(bytes: &[u8]) -> Result<Vec<&[u8]>, LogError> {
-    if bytes.is_empty() {
-        return Ok(Vec::new());
+/// Why reading stopped: a line broke a rule, or the bytes could not be read at all.
+#[derive(Debug)]
+pub enum ReadError {
+    Rule(LogError),
+    Io(std::io::Error),
+}
+
+impl From<LogError> for ReadError {
+    fn from(error: LogError) -> ReadError {
+        ReadError::Rule(error)
     }
-    let mut lines: Vec<&[u8]> = bytes.split(|byte| *byte == b'\n').collect();
-    let after_last_newline = lines.pop().expect("split yields at least one piece");
-    if !after_last_newline.is_empty() {
-        let line = lines.len() as u64 + 1;
-        return Err(LogError {
-            line,
-            rule: Rule::LogTorn,
-            detail: format!(
-                "the last line ({} bytes) has no newline: a write was cut short",
-                after_last_newline.len()
-            ),
-        });
+}
+
+/// Reads the lines of a log one at a time, holding at most one line of `MAX_LINE_BYTES`.
+/// A last line without its newline is torn: the trace of a write that was cut short.
+pub struct LineReader<R> {
+    reader: R,
+    buffer: Vec<u8>,
+    lines_read: u64,
+    offset: u64,
+}
+
+impl<R: BufRead> LineReader<R> {
+    pub fn new(reader: R) -> LineReader<R> {
+        LineReader {
+            reader,
+            buffer: Vec::new(),
+            lines_read: 0,
+            offset: 0,
+        }
     }
-    Ok(lines)
+
+    /// The next line without its newline, or `None` at the end of the log.
+    pub fn next_line(&mut self) -> Result<Option<&[u8]>, ReadError> {
+        self.buffer.clear();
+        let line = self.lines_read + 1;
+        // One byte more than the longest line, for its newline.
+        let window = MAX_LINE_BYTES as u64 + 1;
+        let read = (&mut self.reader)
+            .take(window)
+            .read_until(b'\n', &mut self.buffer)
+            .map_err(ReadError::Io)?;
+        if read == 0 {
+            return Ok(None);
+        }
+        if self.buffer.last() != Some(&b'\n') {
+            if read as u64 == window {
+                return Err(ReadError::Rule(LogError {
+                    line,
+                    rule: Rule::EnvelopeShape,
+                    detail: format!("the line is longer than the limit of {MAX_LINE_BYTES} bytes"),
+                }));
+            }
+            return Err(ReadError::Rule(LogError {
+                line,
+                rule: Rule::LogTorn,
+                detail: format!(
+                    "the last line ({} bytes) has no newline: a write was cut short",
+                    self.buffer.len()
+                ),
+            }));
+        }
+        self.buffer.pop();
+        self.lines_read = line;
+        self.offset += read as u64;
+        Ok(Some(&self.buffer))
+    }
+
+    /// Lines read so far.
+    pub fn lines_read(&self) -> u64 {
+        self.lines_read
+    }
+
+    /// Bytes of complete lines read so far.
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
 }
 
 /// The envelope rules between lines, checked one line at a time in file order.
@@ -165,15 +223,15 @@ pub struct Log {
 }
 
 impl Log {
-    /// Reads and envelope-checks a whole file, or the prefix asked for.
-    pub fn read(bytes: &[u8], prefix: &Prefix) -> Result<Log, LogError> {
-        let lines = split_lines(bytes)?;
+    /// Reads and envelope-checks a log from a stream, whole or the prefix asked for.
+    pub fn read_from<R: BufRead>(reader: R, prefix: &Prefix) -> Result<Log, ReadError> {
+        let mut lines = LineReader::new(reader);
         let mut checker = EnvelopeChecker::default();
         let mut log = Log::default();
-        let line_limit = prefix
-            .at
-            .map_or(lines.len(), |at| (at as usize).min(lines.len()));
-        for line in &lines[..line_limit] {
+        while prefix.at.is_none_or(|at| log.len() < at) {
+            let Some(line) = lines.next_line()? else {
+                break;
+            };
             let (event, hash) = checker.check(line)?;
             if let Some(known_at) = &prefix.known_at
                 && event.recorded > *known_at
@@ -186,6 +244,27 @@ impl Log {
         Ok(log)
     }
 
+    /// Reads and envelope-checks a log held in memory.
+    pub fn read(bytes: &[u8], prefix: &Prefix) -> Result<Log, LogError> {
+        Log::read_from(bytes, prefix).map_err(|error| match error {
+            ReadError::Rule(error) => error,
+            // Reading from memory cannot fail; say so in the error's terms all the same.
+            ReadError::Io(error) => LogError {
+                line: 0,
+                rule: Rule::EnvelopeShape,
+                detail: format!("unreadable: {error}"),
+            },
+        })
+    }
+
+    /// Reads a whole log and folds it in application order: everything `verify` checks
+    /// but a pinned head.
+    pub fn verify_from<R: BufRead>(reader: R) -> Result<(Log, crate::fold::Folded), ReadError> {
+        let log = Log::read_from(reader, &Prefix::default())?;
+        let folded = crate::fold::fold(&log.events, None)?;
+        Ok((log, folded))
+    }
+
     pub fn len(&self) -> u64 {
         self.events.len() as u64
     }
@@ -194,8 +273,7 @@ impl Log {
         self.events.is_empty()
     }
 
-    /// Reads a whole log and folds it in application order: everything `verify` checks
-    /// but the pinned head.
+    /// `verify_from` for a log held in memory.
     pub fn verify(bytes: &[u8]) -> Result<(Log, crate::fold::Folded), LogError> {
         let log = Log::read(bytes, &Prefix::default())?;
         let folded = crate::fold::fold(&log.events, None)?;
@@ -214,9 +292,31 @@ mod tests {
 
     #[test]
     fn a_missing_last_newline_is_a_torn_line() {
-        let error = split_lines(b"{}\n{\"v\":1").unwrap_err();
+        let mut lines = LineReader::new(&b"{}\n{\"v\":1"[..]);
+        assert_eq!(lines.next_line().unwrap(), Some(&b"{}"[..]));
+        let Err(ReadError::Rule(error)) = lines.next_line() else {
+            panic!("torn")
+        };
         assert_eq!((error.line, error.rule), (2, Rule::LogTorn));
-        assert_eq!(split_lines(b"").unwrap().len(), 0);
-        assert_eq!(split_lines(b"a\nb\n").unwrap(), vec![&b"a"[..], &b"b"[..]]);
+        assert!(LineReader::new(&b""[..]).next_line().unwrap().is_none());
+    }
+
+    #[test]
+    fn a_line_longer_than_the_limit_is_refused_without_reading_it_all() {
+        let mut long = vec![b'x'; MAX_LINE_BYTES + 1];
+        long.push(b'\n');
+        let Err(ReadError::Rule(error)) = LineReader::new(&long[..]).next_line() else {
+            panic!("too long")
+        };
+        assert_eq!((error.line, error.rule), (1, Rule::EnvelopeShape));
+        let mut longest = vec![b'x'; MAX_LINE_BYTES];
+        longest.push(b'\n');
+        assert_eq!(
+            LineReader::new(&longest[..])
+                .next_line()
+                .unwrap()
+                .map(<[u8]>::len),
+            Some(MAX_LINE_BYTES)
+        );
     }
 }

@@ -1,25 +1,35 @@
-//! The file store: a log on disk, read whole and appended to all-or-none.
+//! The file store: a log on disk, read under a shared lock and appended to all-or-none.
 //!
 //! An append holds an exclusive lock on the file from reading its tail to the fsync, checks
 //! the drafts against the whole log folded in application order, writes every new line in a
 //! single write, and reports success only once the bytes are on disk.
+//!
+//! A batch of two or more lines is announced first in an *intent* file beside the log
+//! (`LOG.intent`: the log's length and line count before the batch and its length after),
+//! made durable before the batch is written and removed once the batch is. If a crash cuts
+//! the batch short, the intent tells every reader which lines are the unfinished batch, and
+//! `repair` cuts exactly those: an unacknowledged batch never survives in part.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::{File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
 
 use crate::event::{Draft, Event};
-use crate::fold;
+use crate::fold::{self, Folded};
 use crate::ids::{EventId, Hash};
-use crate::log::{Log, LogError, MAX_LINE_BYTES};
+use crate::log::{Log, LogError, MAX_LINE_BYTES, Prefix, ReadError};
 use crate::rules::Rule;
 use crate::time::Timestamp;
 
 /// Most drafts one append takes: a bound on what a single request can make accord hold.
 pub const MAX_DRAFTS_PER_APPEND: usize = 100_000;
+
+/// Most bytes of drafts one append reads.
+pub const MAX_DRAFT_BYTES: usize = 256 << 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -52,6 +62,9 @@ pub enum StoreError {
         expected: u64,
         actual: u64,
     },
+    /// `repair` found damage that is not a torn write: a person must look at it.
+    #[error("{path}: {error}; that is not a torn write, so repair cuts nothing")]
+    NotTorn { path: PathBuf, error: LogError },
 }
 
 impl StoreError {
@@ -59,7 +72,7 @@ impl StoreError {
     pub fn rule(&self) -> Option<Rule> {
         match self {
             StoreError::Io { .. } => None,
-            StoreError::Log { error, .. } => Some(error.rule),
+            StoreError::Log { error, .. } | StoreError::NotTorn { error, .. } => Some(error.rule),
             StoreError::Draft { rule, .. } | StoreError::Conflict { rule, .. } => Some(*rule),
             StoreError::ExpectSeq { .. } => Some(Rule::AppendExpectSeq),
         }
@@ -86,14 +99,51 @@ pub struct AppendOutcome {
     pub head: Hash,
 }
 
-/// Reads a draft file: one JSON object per line; blank lines are skipped.
-pub fn parse_drafts(text: &str) -> Result<Vec<(usize, Draft)>, StoreError> {
+/// A line `repair` cut.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CutLine {
+    pub line: u64,
+    pub bytes: Vec<u8>,
+    /// True for the last piece, cut short without its newline.
+    pub torn: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RepairOutcome {
+    /// What was cut, in file order; empty when there was nothing to repair.
+    pub cut: Vec<CutLine>,
+    pub events: u64,
+    pub head: Hash,
+}
+
+/// The announcement of a batch, written before it and removed after it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Intent {
+    length_before: u64,
+    lines_before: u64,
+    length_after: u64,
+}
+
+impl Intent {
+    /// Whether a log of this length holds part, but not all, of the announced batch.
+    fn is_unfinished_at(&self, length: u64) -> bool {
+        length > self.length_before && length < self.length_after
+    }
+}
+
+/// Reads drafts: one JSON object per line; blank lines are skipped.
+pub fn parse_drafts(bytes: &[u8]) -> Result<Vec<(usize, Draft)>, StoreError> {
+    if bytes.len() > MAX_DRAFT_BYTES {
+        return Err(StoreError::Draft {
+            draft: 1,
+            rule: Rule::EnvelopeShape,
+            detail: format!("one append reads at most {MAX_DRAFT_BYTES} bytes of drafts"),
+        });
+    }
     let mut drafts = Vec::new();
-    for (index, line) in text.lines().enumerate() {
+    for (index, line) in bytes.split(|byte| *byte == b'\n').enumerate() {
         let number = index + 1;
-        if line.trim().is_empty() {
-            continue;
-        }
         let draft_error = |rule: Rule, detail: String| StoreError::Draft {
             draft: number,
             rule,
@@ -108,13 +158,25 @@ pub fn parse_drafts(text: &str) -> Result<Vec<(usize, Draft)>, StoreError> {
                 ),
             ));
         }
+        let text = std::str::from_utf8(line).map_err(|error| {
+            draft_error(
+                Rule::EnvelopeShape,
+                format!(
+                    "the draft is not UTF-8 (invalid byte at offset {})",
+                    error.valid_up_to()
+                ),
+            )
+        })?;
+        if text.trim().is_empty() {
+            continue;
+        }
         if drafts.len() == MAX_DRAFTS_PER_APPEND {
             return Err(draft_error(
                 Rule::EnvelopeShape,
                 format!("one append takes at most {MAX_DRAFTS_PER_APPEND} drafts"),
             ));
         }
-        let draft = Draft::parse(line)
+        let draft = Draft::parse(text)
             .map_err(|violation| draft_error(violation.rule, violation.detail))?;
         drafts.push((number, draft));
     }
@@ -142,9 +204,77 @@ impl FileStore {
         }
     }
 
+    fn log_error(&self, error: LogError) -> StoreError {
+        StoreError::Log {
+            path: self.path.clone(),
+            error,
+        }
+    }
+
+    fn read_error(&self, error: ReadError) -> StoreError {
+        match error {
+            ReadError::Rule(error) => self.log_error(error),
+            ReadError::Io(error) => self.io_error(error),
+        }
+    }
+
+    /// Where the intent of an append in progress is kept: `LOG.intent`.
+    pub fn intent_path(&self) -> PathBuf {
+        let mut name = self.path.as_os_str().to_owned();
+        name.push(".intent");
+        PathBuf::from(name)
+    }
+
+    /// The intent beside the log, if a readable one is there. One that cannot be read was
+    /// cut short while being written, before the batch it announces was started: it
+    /// announces nothing.
+    fn read_intent(&self) -> Option<Intent> {
+        let text = fs::read_to_string(self.intent_path()).ok()?;
+        let line = text.strip_suffix('\n')?;
+        serde_json::from_str(line).ok()
+    }
+
+    /// Refuses a log whose last batch was cut short, naming its first line.
+    fn check_no_unfinished_append(&self, length: u64) -> Result<(), StoreError> {
+        match self.read_intent() {
+            Some(intent) if intent.is_unfinished_at(length) => Err(self.log_error(LogError {
+                line: intent.lines_before + 1,
+                rule: Rule::LogTorn,
+                detail: format!(
+                    "an append was cut short: the log ends inside the batch that starts at line {} ({} of its {} bytes written); `accord repair` cuts it",
+                    intent.lines_before + 1,
+                    length - intent.length_before,
+                    intent.length_after - intent.length_before
+                ),
+            })),
+            _ => Ok(()),
+        }
+    }
+
+    /// Opens the log for reading under a shared lock: appends wait until the read is done.
+    fn open_shared(&self) -> Result<File, StoreError> {
+        let file = File::open(&self.path).map_err(|error| self.io_error(error))?;
+        file.lock_shared().map_err(|error| self.io_error(error))?;
+        let length = file.metadata().map_err(|error| self.io_error(error))?.len();
+        self.check_no_unfinished_append(length)?;
+        Ok(file)
+    }
+
+    /// The log, or the prefix asked for, envelope-checked.
+    pub fn read(&self, prefix: &Prefix) -> Result<Log, StoreError> {
+        let file = self.open_shared()?;
+        Log::read_from(BufReader::new(&file), prefix).map_err(|error| self.read_error(error))
+    }
+
+    /// The whole log, checked and folded: what `accord verify` reports on.
+    pub fn verify(&self) -> Result<(Log, Folded), StoreError> {
+        let file = self.open_shared()?;
+        Log::verify_from(BufReader::new(&file)).map_err(|error| self.read_error(error))
+    }
+
     /// The bytes of the log, whole.
     pub fn read_bytes(&self) -> Result<Vec<u8>, StoreError> {
-        let mut file = File::open(&self.path).map_err(|error| self.io_error(error))?;
+        let mut file = self.open_shared()?;
         let mut bytes = Vec::new();
         file.read_to_end(&mut bytes)
             .map_err(|error| self.io_error(error))?;
@@ -160,16 +290,12 @@ impl FileStore {
     ) -> Result<AppendOutcome, StoreError> {
         let (mut file, created) = self.open_for_append()?;
         file.lock().map_err(|error| self.io_error(error))?;
-        let mut bytes = Vec::new();
-        file.read_to_end(&mut bytes)
-            .map_err(|error| self.io_error(error))?;
-        let log_error = |error: LogError| StoreError::Log {
-            path: self.path.clone(),
-            error,
-        };
+        let length = file.metadata().map_err(|error| self.io_error(error))?.len();
 
         // Read the log as it stands; never write after a line that breaks a rule.
-        let (log, mut folded) = Log::verify(&bytes).map_err(log_error)?;
+        self.check_no_unfinished_append(length)?;
+        let (log, mut folded) =
+            Log::verify_from(BufReader::new(&file)).map_err(|error| self.read_error(error))?;
         let head = log.head();
         let mut events = log.events;
         let existing = events.len() as u64;
@@ -319,7 +445,12 @@ impl FileStore {
             });
         }
 
-        self.write_durably(&mut file, &buffer, bytes.len() as u64, created)?;
+        let intent = (fresh.len() > 1).then_some(Intent {
+            length_before: length,
+            lines_before: existing,
+            length_after: length + buffer.len() as u64,
+        });
+        self.write_durably(&mut file, &buffer, length, intent, created)?;
         outcomes.sort_by_key(|(number, _)| *number);
         Ok(AppendOutcome {
             drafts: outcomes.into_iter().map(|(_, outcome)| outcome).collect(),
@@ -344,6 +475,37 @@ impl FileStore {
         }
     }
 
+    /// The directory that holds the log, for fsyncs of names created or removed in it.
+    fn directory(&self) -> PathBuf {
+        match self.path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => PathBuf::from("."),
+        }
+    }
+
+    fn sync_directory(&self) -> Result<(), StoreError> {
+        File::open(self.directory())
+            .and_then(|directory| directory.sync_all())
+            .map_err(|error| self.io_error(error))
+    }
+
+    /// Announces a batch: the intent is on disk, under its name, before the batch is started.
+    fn write_intent(&self, intent: &Intent) -> Result<(), StoreError> {
+        let mut line = serde_json::to_string(intent).expect("an intent serialises");
+        line.push('\n');
+        let mut file = File::create(self.intent_path()).map_err(|error| self.io_error(error))?;
+        file.write_all(line.as_bytes())
+            .and_then(|()| file.sync_all())
+            .map_err(|error| self.io_error(error))?;
+        self.sync_directory()
+    }
+
+    /// Removes an intent whose batch is complete or was never started. Losing the removal
+    /// in a crash is harmless: an intent that does not match the log's length is ignored.
+    fn remove_intent(&self) {
+        let _ = fs::remove_file(self.intent_path());
+    }
+
     /// One write of the whole batch, then fsync; on failure, cut back to the old length so
     /// no partial batch stays behind.
     fn write_durably(
@@ -351,24 +513,128 @@ impl FileStore {
         file: &mut File,
         buffer: &[u8],
         old_length: u64,
+        intent: Option<Intent>,
         created: bool,
     ) -> Result<(), StoreError> {
+        // An intent left by an earlier crash describes a batch that is complete or never
+        // started (an unfinished one was refused above): it is stale.
+        self.remove_intent();
+        if let Some(intent) = &intent {
+            self.write_intent(intent)?;
+        }
         let written = file.write_all(buffer).and_then(|()| file.sync_data());
         if let Err(error) = written {
             let _ = file.set_len(old_length);
             let _ = file.sync_data();
+            self.remove_intent();
             return Err(self.io_error(error));
+        }
+        if intent.is_some() {
+            self.remove_intent();
         }
         if created {
             // A new file's name is durable only once its directory is.
-            let directory = match self.path.parent() {
-                Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-                _ => PathBuf::from("."),
-            };
-            File::open(&directory)
-                .and_then(|dir| dir.sync_all())
-                .map_err(|error| self.io_error(error))?;
+            self.sync_directory()?;
         }
         Ok(())
+    }
+
+    /// Cuts what a crash left half-written at the end of the log: a torn last line, or the
+    /// lines of a batch its intent shows unfinished. Refuses, cutting nothing, when the rest
+    /// of the log does not verify: damage elsewhere is for a person to look at.
+    pub fn repair(&self) -> Result<RepairOutcome, StoreError> {
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&self.path)
+            .map_err(|error| self.io_error(error))?;
+        file.lock().map_err(|error| self.io_error(error))?;
+        let length = file.metadata().map_err(|error| self.io_error(error))?.len();
+
+        let keep = match self.read_intent() {
+            Some(intent) if intent.is_unfinished_at(length) => intent.length_before,
+            _ => self.end_of_last_complete_line(&mut file, length)?,
+        };
+        file.seek(SeekFrom::Start(0))
+            .map_err(|error| self.io_error(error))?;
+        let (log, _) =
+            Log::verify_from(BufReader::new((&file).take(keep))).map_err(|error| match error {
+                ReadError::Rule(error) => StoreError::NotTorn {
+                    path: self.path.clone(),
+                    error,
+                },
+                ReadError::Io(error) => self.io_error(error),
+            })?;
+
+        let mut cut_bytes = Vec::new();
+        file.seek(SeekFrom::Start(keep))
+            .map_err(|error| self.io_error(error))?;
+        file.read_to_end(&mut cut_bytes)
+            .map_err(|error| self.io_error(error))?;
+        let mut cut = Vec::new();
+        let mut pieces = cut_bytes.split_inclusive(|byte| *byte == b'\n').peekable();
+        while let Some(piece) = pieces.next() {
+            let torn = pieces.peek().is_none() && !piece.ends_with(b"\n");
+            cut.push(CutLine {
+                line: log.len() + cut.len() as u64 + 1,
+                bytes: piece.strip_suffix(b"\n").unwrap_or(piece).to_vec(),
+                torn,
+            });
+        }
+        if !cut.is_empty() {
+            file.set_len(keep)
+                .and_then(|()| file.sync_all())
+                .map_err(|error| self.io_error(error))?;
+        }
+        self.remove_intent();
+        Ok(RepairOutcome {
+            cut,
+            events: log.len(),
+            head: log.head(),
+        })
+    }
+
+    fn count_newlines(&self, file: &mut File) -> Result<u64, StoreError> {
+        file.seek(SeekFrom::Start(0))
+            .map_err(|error| self.io_error(error))?;
+        let mut reader = BufReader::new(file);
+        let mut newlines = 0;
+        loop {
+            let buffer =
+                io::BufRead::fill_buf(&mut reader).map_err(|error| self.io_error(error))?;
+            if buffer.is_empty() {
+                return Ok(newlines);
+            }
+            newlines += buffer.iter().filter(|byte| **byte == b'\n').count() as u64;
+            let consumed = buffer.len();
+            io::BufRead::consume(&mut reader, consumed);
+        }
+    }
+
+    /// The length of the log up to its last newline. A last piece without a newline that is
+    /// longer than any line accord writes is not a torn append: it is refused.
+    fn end_of_last_complete_line(&self, file: &mut File, length: u64) -> Result<u64, StoreError> {
+        let window = length.min(MAX_LINE_BYTES as u64 + 1);
+        let mut tail = vec![0; window as usize];
+        file.seek(SeekFrom::Start(length - window))
+            .and_then(|_| file.read_exact(&mut tail))
+            .map_err(|error| self.io_error(error))?;
+        if tail.last().is_none_or(|byte| *byte == b'\n') {
+            return Ok(length);
+        }
+        match tail.iter().rposition(|byte| *byte == b'\n') {
+            Some(position) => Ok(length - window + position as u64 + 1),
+            None if window == length => Ok(0),
+            None => Err(StoreError::NotTorn {
+                path: self.path.clone(),
+                error: LogError {
+                    line: self.count_newlines(file)? + 1,
+                    rule: Rule::EnvelopeShape,
+                    detail: format!(
+                        "the last line has no newline within {MAX_LINE_BYTES} bytes, longer than any line accord writes"
+                    ),
+                },
+            }),
+        }
     }
 }

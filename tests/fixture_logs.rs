@@ -133,7 +133,7 @@ fn draft_fixtures_append_or_are_refused_leaving_the_log_untouched() {
         }
         let before = fs::read(&log_path).ok();
         let expect = fs::read_to_string(sibling(&drafts_path, ".drafts.jsonl", ".expect")).unwrap();
-        let outcome = parse_drafts(&fs::read_to_string(&drafts_path).unwrap())
+        let outcome = parse_drafts(&fs::read(&drafts_path).unwrap())
             .and_then(|drafts| FileStore::new(&log_path).append(&drafts, None, chrono::Utc::now()));
         let got = match &outcome {
             Ok(appended) => format!("ok {}", appended.events),

@@ -77,6 +77,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Cut what a crash left half-written at the end of the log, printing what is cut.
+    ///
+    /// Cuts a torn last line, or the lines of an append its intent file shows unfinished;
+    /// refuses, cutting nothing, if anything else in the log is wrong.
+    Repair { log: PathBuf },
     /// Print the head of the log (the hash of its last line).
     Head {
         log: PathBuf,
@@ -154,12 +159,12 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
         Command::Verify { log, head, json } => verify(&log, head.as_deref(), json),
         Command::History { log, entity, json } => history(&log, &entity, json),
         Command::Head { log, at } => head(&log, at),
+        Command::Repair { log } => repair(&log),
     }
 }
 
 fn read_log(path: &Path, prefix: &Prefix) -> Result<Log, Failure> {
-    let bytes = FileStore::new(path).read_bytes()?;
-    let log = Log::read(&bytes, prefix).map_err(|error| refused_at(path, error))?;
+    let log = FileStore::new(path).read(prefix)?;
     if let Some(at) = prefix.at
         && at > log.len()
         && prefix.known_at.is_none()
@@ -179,16 +184,18 @@ fn append(
     expect_seq: Option<u64>,
     json: bool,
 ) -> Result<(), Failure> {
-    let mut text = String::new();
+    let source_name = file.map_or("stdin".to_string(), |file| file.display().to_string());
+    let mut bytes = Vec::new();
+    // One byte past the limit tells a too-long input from one exactly at it.
+    let limit = store::MAX_DRAFT_BYTES as u64 + 1;
     let read = match file {
         Some(file) => {
-            std::fs::File::open(file).and_then(|mut opened| opened.read_to_string(&mut text))
+            std::fs::File::open(file).and_then(|opened| opened.take(limit).read_to_end(&mut bytes))
         }
-        None => io::stdin().read_to_string(&mut text),
+        None => io::stdin().lock().take(limit).read_to_end(&mut bytes),
     };
-    let source_name = file.map_or("stdin".to_string(), |file| file.display().to_string());
     read.map_err(|error| Failure::Usage(format!("{source_name}: {error}")))?;
-    let drafts = store::parse_drafts(&text)
+    let drafts = store::parse_drafts(&bytes)
         .map_err(|error| Failure::Refused(format!("{source_name}: {error}")))?;
     let outcome = FileStore::new(path)
         .append(&drafts, expect_seq, chrono::Utc::now())
@@ -257,8 +264,7 @@ fn verify(path: &Path, pinned: Option<&str>, json: bool) -> Result<(), Failure> 
     let pinned = pinned
         .map(|text| Hash::parse(text).map_err(|error| Failure::Usage(format!("--head: {error}"))))
         .transpose()?;
-    let bytes = FileStore::new(path).read_bytes()?;
-    let (log, _) = Log::verify(&bytes).map_err(|error| refused_at(path, error))?;
+    let (log, _) = FileStore::new(path).verify()?;
     let mut pinned_at = None;
     if let Some(pinned) = pinned {
         let Some(position) = log.line_hashes.iter().position(|hash| *hash == pinned) else {
@@ -321,4 +327,30 @@ fn history(path: &Path, entity: &str, json: bool) -> Result<(), Failure> {
 fn head(path: &Path, at: Option<u64>) -> Result<(), Failure> {
     let log = read_log(path, &Prefix { at, known_at: None })?;
     print(&format!("{}\n", log.head()))
+}
+
+fn repair(path: &Path) -> Result<(), Failure> {
+    let outcome = FileStore::new(path).repair()?;
+    let mut out = String::new();
+    if outcome.cut.is_empty() {
+        out.push_str("nothing to repair\n");
+    }
+    for cut in &outcome.cut {
+        let what = if cut.torn {
+            "torn, no newline"
+        } else {
+            "part of an unfinished append"
+        };
+        out.push_str(&format!(
+            "cut line {} ({what}, {} bytes): {}\n",
+            cut.line,
+            cut.bytes.len(),
+            String::from_utf8_lossy(&cut.bytes).escape_debug()
+        ));
+    }
+    out.push_str(&format!(
+        "ok {} events head {}\n",
+        outcome.events, outcome.head
+    ));
+    print(&out)
 }
