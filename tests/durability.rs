@@ -131,7 +131,7 @@ fn appends_killed_at_random_moments_lose_nothing_acknowledged() {
         // A kill lands between syscalls: the write of a batch is either done or not started.
         // A power cut can also stop a write midway; when the last batch was written but not
         // acknowledged, half the runs cut it where such a crash could have.
-        if random % 2 == 0 {
+        if random.is_multiple_of(2) {
             simulated_crash_inside_unacknowledged_batch(&store, &acknowledged_ids, random >> 8);
         }
         match store.verify() {
