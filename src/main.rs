@@ -26,23 +26,8 @@ fn main() -> ExitCode {
                 Failure::Refused(message) => (1, message),
                 Failure::Usage(message) => (2, message),
             };
-            eprintln!("accord: {}", one_line(message));
+            eprintln!("accord: {}", cli::printable(message));
             ExitCode::from(code)
         }
     }
-}
-
-/// Errors are one line: control characters from the input are shown escaped.
-fn one_line(message: &str) -> String {
-    message
-        .chars()
-        .flat_map(|character| {
-            let escaped: Vec<char> = if character.is_control() {
-                character.escape_default().collect()
-            } else {
-                vec![character]
-            };
-            escaped
-        })
-        .collect()
 }

@@ -393,3 +393,67 @@ fn append_is_idempotent_by_id_and_honours_expect_seq() {
     assert_eq!(lines[0]["result"], "appended");
     assert_eq!(lines[1]["events"], 3);
 }
+
+#[test]
+fn a_line_over_the_limit_is_refused_in_a_log_and_in_drafts() {
+    let directory = tempfile::tempdir().unwrap();
+    let log = directory.path().join("long.jsonl");
+    let mut bytes = fs::read(root().join("tests/fixtures/valid/negotiation.jsonl")).unwrap();
+    bytes.extend(std::iter::repeat_n(b' ', accord::log::MAX_LINE_BYTES + 1));
+    bytes.push(b'\n');
+    fs::write(&log, &bytes).unwrap();
+    let output = accord(&["verify", path_text(&log)]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains(
+            "line 33: envelope.shape: the line is longer than the limit of 1048576 bytes"
+        ),
+        "{}",
+        stderr(&output)
+    );
+
+    let target = directory.path().join("target.jsonl");
+    let long_draft = format!(
+        r#"{{"type":"issue.raised","data":{{"issue":"x","title":"{}"}},"occurred":"2020-01-01T00:00:00Z"}}"#,
+        "t".repeat(accord::log::MAX_LINE_BYTES)
+    );
+    let output = accord_with_stdin(&["append", path_text(&target)], &long_draft);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("stdin: draft on line 1: envelope.shape"),
+        "{}",
+        stderr(&output)
+    );
+    assert_eq!(fs::read(&target).map(|bytes| bytes.len()).unwrap_or(0), 0);
+}
+
+#[test]
+fn repair_prints_what_it_cuts() {
+    let directory = tempfile::tempdir().unwrap();
+    let log = directory.path().join("log.jsonl");
+    let mut bytes = fs::read(root().join("tests/fixtures/valid/negotiation.jsonl")).unwrap();
+    bytes.extend_from_slice(b"{\"v\":1,\"seq\":33,\"id\":\"cut");
+    fs::write(&log, &bytes).unwrap();
+    let output = accord(&["verify", path_text(&log)]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("line 33: log.torn:"),
+        "{}",
+        stderr(&output)
+    );
+    let output = accord(&["repair", path_text(&log)]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains(r#"cut line 33 (torn, no newline, 25 bytes): {"v":1,"seq":33,"id":"cut"#),
+        "{text}"
+    );
+    assert!(text.contains("ok 32 events head"), "{text}");
+    let output = accord(&["repair", path_text(&log)]);
+    assert!(
+        stdout(&output).starts_with("nothing to repair"),
+        "{}",
+        stdout(&output)
+    );
+    assert_eq!(accord(&["verify", path_text(&log)]).status.code(), Some(0));
+}

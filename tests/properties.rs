@@ -201,6 +201,35 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 500, ..ProptestConfig::default() })]
+
+    #[test]
+    fn mutated_drafts_never_panic_and_always_name_a_rule(
+        steps in prop::collection::vec(step_strategy(), 1..30),
+        edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..3), 1..6),
+    ) {
+        let mut generator = Generator::new(1, true);
+        generator.run(&steps);
+        let mut bytes = common::draft_lines(&generator.drafts).into_bytes();
+        for (position, byte, kind) in edits {
+            if bytes.is_empty() {
+                bytes.push(byte);
+                continue;
+            }
+            let at = position.index(bytes.len());
+            match kind {
+                0 => bytes[at] = byte,
+                1 => bytes.insert(at, byte),
+                _ => { bytes.remove(at); }
+            }
+        }
+        if let Err(error) = parse_drafts(&bytes) {
+            prop_assert!(error.rule().is_some(), "{}", error);
+        }
+    }
+}
+
 #[test]
 fn the_head_of_an_empty_log_is_all_zeros() {
     let (log, _) = Log::verify(b"").unwrap();

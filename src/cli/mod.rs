@@ -345,7 +345,7 @@ fn repair(path: &Path) -> Result<(), Failure> {
             "cut line {} ({what}, {} bytes): {}\n",
             cut.line,
             cut.bytes.len(),
-            String::from_utf8_lossy(&cut.bytes).escape_debug()
+            printable(&String::from_utf8_lossy(&cut.bytes))
         ));
     }
     out.push_str(&format!(
@@ -353,4 +353,18 @@ fn repair(path: &Path) -> Result<(), Failure> {
         outcome.events, outcome.head
     ));
     print(&out)
+}
+
+/// Text with its control characters escaped, so what is shown stays on one line.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .flat_map(|character| {
+            let shown: Vec<char> = if character.is_control() {
+                character.escape_default().collect()
+            } else {
+                vec![character]
+            };
+            shown
+        })
+        .collect()
 }
