@@ -116,6 +116,14 @@ pub struct RepairOutcome {
     pub head: Hash,
 }
 
+/// What an append will write.
+struct AppendPlan {
+    outcome: AppendOutcome,
+    /// The new lines, each with its newline.
+    buffer: Vec<u8>,
+    new_lines: usize,
+}
+
 /// The announcement of a batch, written before it and removed after it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -288,14 +296,42 @@ impl FileStore {
         expect_seq: Option<u64>,
         clock: DateTime<Utc>,
     ) -> Result<AppendOutcome, StoreError> {
+        if !self.path.exists() {
+            // Refuse bad drafts before creating anything; the check is repeated under the
+            // lock, since another writer may create the log meanwhile.
+            self.plan_append(Log::default(), Folded::default(), drafts, expect_seq, clock)?;
+        }
         let (mut file, created) = self.open_for_append()?;
         file.lock().map_err(|error| self.io_error(error))?;
         let length = file.metadata().map_err(|error| self.io_error(error))?.len();
 
         // Read the log as it stands; never write after a line that breaks a rule.
         self.check_no_unfinished_append(length)?;
-        let (log, mut folded) =
+        let (log, folded) =
             Log::verify_from(BufReader::new(&file)).map_err(|error| self.read_error(error))?;
+        let plan = self.plan_append(log, folded, drafts, expect_seq, clock)?;
+        if plan.new_lines == 0 {
+            return Ok(plan.outcome);
+        }
+        let intent = (plan.new_lines > 1).then_some(Intent {
+            length_before: length,
+            lines_before: plan.outcome.events - plan.new_lines as u64,
+            length_after: length + plan.buffer.len() as u64,
+        });
+        self.write_durably(&mut file, &plan.buffer, length, intent, created)?;
+        Ok(plan.outcome)
+    }
+
+    /// Decides what an append writes to a log as it stands (read and folded): which drafts
+    /// are duplicates, the new lines, and whether the whole log stays valid. No I/O.
+    fn plan_append(
+        &self,
+        log: Log,
+        mut folded: Folded,
+        drafts: &[(usize, Draft)],
+        expect_seq: Option<u64>,
+        clock: DateTime<Utc>,
+    ) -> Result<AppendPlan, StoreError> {
         let head = log.head();
         let mut events = log.events;
         let existing = events.len() as u64;
@@ -360,10 +396,14 @@ impl FileStore {
         }
         if fresh.is_empty() {
             outcomes.sort_by_key(|(number, _)| *number);
-            return Ok(AppendOutcome {
-                drafts: outcomes.into_iter().map(|(_, outcome)| outcome).collect(),
-                events: existing,
-                head,
+            return Ok(AppendPlan {
+                outcome: AppendOutcome {
+                    drafts: outcomes.into_iter().map(|(_, outcome)| outcome).collect(),
+                    events: existing,
+                    head,
+                },
+                buffer: Vec::new(),
+                new_lines: 0,
             });
         }
 
@@ -445,17 +485,15 @@ impl FileStore {
             });
         }
 
-        let intent = (fresh.len() > 1).then_some(Intent {
-            length_before: length,
-            lines_before: existing,
-            length_after: length + buffer.len() as u64,
-        });
-        self.write_durably(&mut file, &buffer, length, intent, created)?;
         outcomes.sort_by_key(|(number, _)| *number);
-        Ok(AppendOutcome {
-            drafts: outcomes.into_iter().map(|(_, outcome)| outcome).collect(),
-            events: events.len() as u64,
-            head: prev,
+        Ok(AppendPlan {
+            outcome: AppendOutcome {
+                drafts: outcomes.into_iter().map(|(_, outcome)| outcome).collect(),
+                events: events.len() as u64,
+                head: prev,
+            },
+            buffer,
+            new_lines: fresh.len(),
         })
     }
 

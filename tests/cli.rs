@@ -457,3 +457,14 @@ fn repair_prints_what_it_cuts() {
     );
     assert_eq!(accord(&["verify", path_text(&log)]).status.code(), Some(0));
 }
+
+#[test]
+fn a_refused_append_to_a_missing_log_creates_nothing() {
+    let directory = tempfile::tempdir().unwrap();
+    let log = directory.path().join("never.jsonl");
+    let draft = r#"{"type":"release.made","data":{"by":"A","of":"B","category":"civilian","count":1},"occurred":"2020-01-03T00:00:00Z"}"#;
+    let output = accord_with_stdin(&["append", path_text(&log)], draft);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stderr(&output).contains("ref.unknown"), "{}", stderr(&output));
+    assert!(!log.exists());
+}
