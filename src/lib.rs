@@ -4,13 +4,16 @@
 //! The map of the crate is `docs/ARCHITECTURE.md`; the format is `docs/format.md`.
 
 pub mod describe;
+pub mod diff;
 pub mod event;
 pub mod fold;
 pub mod history;
 pub mod ids;
 pub mod log;
+pub mod query;
 pub mod reducer;
 pub mod rules;
+pub mod snapshot;
 pub mod state;
 pub mod store;
 pub mod time;

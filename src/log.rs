@@ -146,6 +146,18 @@ impl Default for EnvelopeChecker {
 }
 
 impl EnvelopeChecker {
+    /// A checker that continues after line `seq`, whose hash is `prev` and whose `recorded`
+    /// is `last_recorded`: for reading on from a snapshot. Ids of the lines before are not
+    /// known to it, so it cannot see one used again after the snapshot; `verify` can.
+    pub fn resume(seq: u64, prev: Hash, last_recorded: Option<Timestamp>) -> EnvelopeChecker {
+        EnvelopeChecker {
+            next_seq: seq + 1,
+            prev,
+            last_recorded,
+            seen_ids: HashSet::new(),
+        }
+    }
+
     /// Parses and checks the next line. Returns the event and the hash of the line.
     pub fn check(&mut self, line: &[u8]) -> Result<(Event, Hash), LogError> {
         let number = self.next_seq;

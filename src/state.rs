@@ -6,12 +6,13 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::event::{Category, ProvisionStatus, Role, Term};
 use crate::ids::Slug;
 
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct State {
     pub agreements: BTreeMap<Slug, Agreement>,
     pub custody: BTreeMap<Slug, BTreeMap<Slug, Counts>>,
@@ -21,7 +22,8 @@ pub struct State {
     pub released: BTreeMap<Slug, BTreeMap<Slug, Counts>>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Party {
     pub commitments: Vec<Remark>,
     pub members: Vec<Slug>,
@@ -31,18 +33,20 @@ pub struct Party {
 }
 
 /// A position or a commitment: what was said, and the seq of the statement that said it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Remark {
     pub seq: u64,
     pub text: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Issue {
     pub title: String,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProposalStatus {
     Open,
@@ -66,7 +70,8 @@ impl ProposalStatus {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Proposal {
     /// Addressees who accepted, in the order they did.
     pub accepted_by: Vec<Slug>,
@@ -78,14 +83,15 @@ pub struct Proposal {
     pub to: Vec<Slug>,
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AgreementStatus {
     InForce,
     Terminated,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Agreement {
     pub proposal: Option<Slug>,
     pub provisions: BTreeMap<Slug, Provision>,
@@ -95,7 +101,8 @@ pub struct Agreement {
     pub witnesses: Vec<Slug>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Provision {
     pub allegations: Vec<Allegation>,
     pub obligated: Vec<Slug>,
@@ -103,7 +110,8 @@ pub struct Provision {
     pub text: String,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Allegation {
     pub against: Vec<Slug>,
     pub by: Slug,
@@ -111,7 +119,8 @@ pub struct Allegation {
 }
 
 /// Persons of one side, by category.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Counts {
     pub civilian: u64,
     pub combatant: u64,

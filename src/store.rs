@@ -205,7 +205,7 @@ impl FileStore {
         &self.path
     }
 
-    fn io_error(&self, source: io::Error) -> StoreError {
+    pub(crate) fn io_error(&self, source: io::Error) -> StoreError {
         StoreError::Io {
             path: self.path.clone(),
             source,
@@ -219,7 +219,7 @@ impl FileStore {
         }
     }
 
-    fn read_error(&self, error: ReadError) -> StoreError {
+    pub(crate) fn read_error(&self, error: ReadError) -> StoreError {
         match error {
             ReadError::Rule(error) => self.log_error(error),
             ReadError::Io(error) => self.io_error(error),
@@ -260,7 +260,7 @@ impl FileStore {
     }
 
     /// Opens the log for reading under a shared lock: appends wait until the read is done.
-    fn open_shared(&self) -> Result<File, StoreError> {
+    pub(crate) fn open_shared(&self) -> Result<File, StoreError> {
         let file = File::open(&self.path).map_err(|error| self.io_error(error))?;
         file.lock_shared().map_err(|error| self.io_error(error))?;
         let length = file.metadata().map_err(|error| self.io_error(error))?.len();
@@ -521,7 +521,7 @@ impl FileStore {
         }
     }
 
-    fn sync_directory(&self) -> Result<(), StoreError> {
+    pub(crate) fn sync_directory(&self) -> Result<(), StoreError> {
         File::open(self.directory())
             .and_then(|directory| directory.sync_all())
             .map_err(|error| self.io_error(error))

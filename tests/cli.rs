@@ -465,6 +465,10 @@ fn a_refused_append_to_a_missing_log_creates_nothing() {
     let draft = r#"{"type":"release.made","data":{"by":"A","of":"B","category":"civilian","count":1},"occurred":"2020-01-03T00:00:00Z"}"#;
     let output = accord_with_stdin(&["append", path_text(&log)], draft);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("ref.unknown"), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("ref.unknown"),
+        "{}",
+        stderr(&output)
+    );
     assert!(!log.exists());
 }

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
-use accord::fold;
 use accord::history::{self, EntityRef};
 use accord::ids::Hash;
 use accord::log::{Log, LogError, Prefix};
+use accord::query::{self, Answer, Query};
 use accord::state::StateDocument;
 use accord::store::{self, DraftOutcome, FileStore, StoreError};
 use accord::time::Timestamp;
@@ -56,7 +56,28 @@ enum Command {
         /// Only the SHA-256 of the state JSON.
         #[arg(long)]
         hash: bool,
+        /// Fold from the first line, ignoring snapshots.
+        #[arg(long)]
+        no_snapshot: bool,
     },
+    /// What changed in the state between two points, entity by entity.
+    ///
+    /// A point is a seq (the log's first SEQ lines) or a time (the events that occurred by
+    /// then).
+    Diff {
+        log: PathBuf,
+        from: String,
+        to: String,
+        /// Read both points from the lines recorded at or before TIME.
+        #[arg(long, value_name = "TIME")]
+        known_at: Option<String>,
+        /// One JSON document: both points and every changed entity before and after.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Store the state at the log's end beside it (in LOG.snapshots/), for later queries to
+    /// start from.
+    Snapshot { log: PathBuf },
     /// Check every line: shape, chain and every rule, folded in application order.
     Verify {
         log: PathBuf,
@@ -148,14 +169,32 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
             as_of,
             json,
             hash,
+            no_snapshot,
         } => {
-            let prefix = Prefix {
+            let query = Query {
                 at,
                 known_at: time_argument("--known-at", &known_at)?,
+                as_of: time_argument("--as-of", &as_of)?,
+                without_snapshots: no_snapshot,
             };
-            let as_of = time_argument("--as-of", &as_of)?;
-            state(&log, &prefix, as_of.as_ref(), json, hash)
+            state(&log, &query, json, hash)
         }
+        Command::Diff {
+            log,
+            from,
+            to,
+            known_at,
+            json,
+        } => {
+            let known_at = time_argument("--known-at", &known_at)?;
+            diff(
+                &log,
+                &point(&from, &known_at)?,
+                &point(&to, &known_at)?,
+                json,
+            )
+        }
+        Command::Snapshot { log } => snapshot(&log),
         Command::Verify { log, head, json } => verify(&log, head.as_deref(), json),
         Command::History { log, entity, json } => history(&log, &entity, json),
         Command::Head { log, at } => head(&log, at),
@@ -241,23 +280,105 @@ fn append(
     print(&out)
 }
 
-fn state(
-    path: &Path,
-    prefix: &Prefix,
-    as_of: Option<&Timestamp>,
-    json: bool,
-    hash: bool,
-) -> Result<(), Failure> {
-    let log = read_log(path, prefix)?;
-    let folded = fold::fold(&log.events, as_of).map_err(|error| refused_at(path, error))?;
-    let document = StateDocument::new(&folded, log.len(), log.head());
+/// A point of `diff`: a seq, or a time (as of the end of it, for a date).
+fn point(text: &str, known_at: &Option<Timestamp>) -> Result<Query, Failure> {
+    let mut query = Query {
+        known_at: known_at.clone(),
+        ..Query::default()
+    };
+    if !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit()) {
+        query.at = Some(
+            text.parse()
+                .map_err(|_| Failure::Usage(format!("`{text}`: seq too large")))?,
+        );
+    } else {
+        query.as_of = Some(Timestamp::parse_argument(text).map_err(|error| {
+            Failure::Usage(format!("`{text}` is neither a seq nor a time: {error}"))
+        })?);
+    }
+    Ok(query)
+}
+
+/// Answers a query, telling the user on stderr about snapshots that could not be used.
+fn answer(path: &Path, query: &Query) -> Result<Answer, Failure> {
+    let answer = query::answer(&FileStore::new(path), query)?;
+    for warning in &answer.warnings {
+        eprintln!(
+            "accord: warning: {}: {}",
+            path.display(),
+            printable(warning)
+        );
+    }
+    if let Some(at) = query.at
+        && answer.seq < at
+        && query.known_at.is_none()
+    {
+        return Err(Failure::Usage(format!(
+            "--at {at}: {} has {} lines",
+            path.display(),
+            answer.seq
+        )));
+    }
+    Ok(answer)
+}
+
+fn state(path: &Path, query: &Query, json: bool, hash: bool) -> Result<(), Failure> {
+    let answer = answer(path, query)?;
+    let document = StateDocument::new(&answer.folded, answer.seq, answer.head);
     if hash {
         return print(&format!("{}\n", Hash::of(document.to_json().as_bytes())));
     }
     if json {
         return print(&format!("{}\n", document.to_json()));
     }
-    print(&render::state(path, &document, prefix, as_of))
+    print(&render::state(path, &document, query, answer.snapshot))
+}
+
+fn diff(path: &Path, from: &Query, to: &Query, json: bool) -> Result<(), Failure> {
+    let before = answer(path, from)?;
+    let after = answer(path, to)?;
+    let changes = accord::diff::diff(&before.folded.state, &after.folded.state);
+    if json {
+        let side = |answer: &Answer| {
+            serde_json::json!({
+                "events": answer.folded.events,
+                "head": answer.head,
+                "occurred": answer.folded.occurred,
+                "seq": answer.seq,
+            })
+        };
+        let document = serde_json::json!({
+            "changes": changes,
+            "from": side(&before),
+            "to": side(&after),
+        });
+        return print(&format!("{document}\n"));
+    }
+    print(&render::diff(from, &before, to, &after, &changes))
+}
+
+fn snapshot(path: &Path) -> Result<(), Failure> {
+    let store = FileStore::new(path);
+    match query::snapshot(&store)? {
+        None => Err(Failure::Refused(format!(
+            "{}: the log is empty; there is nothing to snapshot",
+            path.display()
+        ))),
+        Some((answer, written)) => {
+            let start = answer
+                .snapshot
+                .map_or("from the first line".to_string(), |seq| {
+                    format!("from the snapshot at seq {seq}")
+                });
+            print(&format!(
+                "snapshot at seq {} head {} ({} events, folded {start}) written to {}\n",
+                answer.seq,
+                answer.head,
+                answer.folded.events,
+                written.display()
+            ))
+        }
+    }
 }
 
 fn verify(path: &Path, pinned: Option<&str>, json: bool) -> Result<(), Failure> {

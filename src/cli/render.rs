@@ -6,11 +6,11 @@ use std::path::Path;
 use serde_json::Value;
 
 use accord::describe::describe;
+use accord::diff::EntityChange;
 use accord::history::{Change, EntityRef, HistoryEntry, json_changes};
 use accord::ids::Slug;
-use accord::log::Prefix;
+use accord::query::{Answer, Query};
 use accord::state::{AgreementStatus, Counts, StateDocument};
-use accord::time::Timestamp;
 
 /// Widest line the report wraps text to.
 const WRAP_COLUMNS: usize = 100;
@@ -78,9 +78,10 @@ fn wrapped(out: &mut String, indent: usize, text: &str) {
 pub fn state(
     path: &Path,
     document: &StateDocument<'_>,
-    prefix: &Prefix,
-    as_of: Option<&Timestamp>,
+    query: &Query,
+    snapshot: Option<u64>,
 ) -> String {
+    let (prefix, as_of) = (query, query.as_of.as_ref());
     let mut out = String::new();
     let mut scope = Vec::new();
     if let Some(at) = prefix.at {
@@ -108,6 +109,9 @@ pub fn state(
         document.seq
     );
     let _ = writeln!(out, "  head {}", document.head);
+    if let Some(seq) = snapshot {
+        let _ = writeln!(out, "  (folded from the snapshot at seq {seq})");
+    }
 
     let _ = writeln!(out, "\nParties ({})", document.parties.len());
     let width = document
@@ -249,6 +253,26 @@ fn compact(value: &Value) -> String {
     }
 }
 
+/// The fields of a new entity, one leaf per line (empty lists and maps left out).
+fn created(out: &mut String, path: &str, value: &Value) {
+    match value {
+        Value::Object(fields) => {
+            for (key, inner) in fields {
+                let inner_path = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                created(out, &inner_path, inner);
+            }
+        }
+        other if !is_empty(other) => {
+            let _ = writeln!(out, "    {path} = {}", compact(other));
+        }
+        _ => {}
+    }
+}
+
 fn is_empty(value: &Value) -> bool {
     match value {
         Value::Array(items) => items.is_empty(),
@@ -288,13 +312,7 @@ pub fn history(entity: &EntityRef, entries: &[HistoryEntry<'_>], color: bool) ->
         let _ = writeln!(out, "  {dim}recorded {}{reset}", event.recorded);
         if entry.before.is_null() && !entry.after.is_null() {
             let _ = writeln!(out, "  created {entity}:");
-            for change in json_changes(&Value::Object(Default::default()), &entry.after) {
-                if let Change::Added { path, value } = change
-                    && !is_empty(&value)
-                {
-                    let _ = writeln!(out, "    {path} = {}", compact(&value));
-                }
-            }
+            created(&mut out, "", &entry.after);
             continue;
         }
         let changes = json_changes(&entry.before, &entry.after);
@@ -303,6 +321,74 @@ pub fn history(entity: &EntityRef, entries: &[HistoryEntry<'_>], color: bool) ->
         }
         for change in changes {
             let _ = match change {
+                Change::Added { path, value } => writeln!(out, "  + {path} = {}", compact(&value)),
+                Change::Removed { path, value } => {
+                    writeln!(out, "  - {path} (was {})", compact(&value))
+                }
+                Change::Changed {
+                    path,
+                    before,
+                    after,
+                } => {
+                    writeln!(
+                        out,
+                        "  ~ {path}: {} -> {}",
+                        compact(&before),
+                        compact(&after)
+                    )
+                }
+            };
+        }
+    }
+    out
+}
+
+fn describe_point(query: &Query, answer: &Answer) -> String {
+    let mut words = vec![format!("seq {}", answer.seq)];
+    if let Some(known_at) = &query.known_at {
+        words.push(format!("as recorded by {known_at}"));
+    }
+    if let Some(as_of) = &query.as_of {
+        words.push(format!("as of {as_of}"));
+    }
+    let latest = answer
+        .folded
+        .occurred
+        .as_ref()
+        .map_or("none".to_string(), ToString::to_string);
+    format!(
+        "{} ({} folded, the latest occurred {latest})",
+        words.join(", "),
+        plural(answer.folded.events, "event", "events")
+    )
+}
+
+pub fn diff(
+    from: &Query,
+    before: &Answer,
+    to: &Query,
+    after: &Answer,
+    changes: &[EntityChange],
+) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "From {}", describe_point(from, before));
+    let _ = writeln!(out, "to   {}", describe_point(to, after));
+    if changes.is_empty() {
+        let _ = writeln!(out, "\nNo entity changed.");
+    }
+    for change in changes {
+        let _ = writeln!(out, "\n{}", change.entity);
+        if change.before.is_null() {
+            let _ = writeln!(out, "  created:");
+            created(&mut out, "", &change.after);
+            continue;
+        }
+        if change.after.is_null() {
+            let _ = writeln!(out, "  gone (was {})", compact(&change.before));
+            continue;
+        }
+        for inner in json_changes(&change.before, &change.after) {
+            let _ = match inner {
                 Change::Added { path, value } => writeln!(out, "  + {path} = {}", compact(&value)),
                 Change::Removed { path, value } => {
                     writeln!(out, "  - {path} (was {})", compact(&value))

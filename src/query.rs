@@ -1,0 +1,252 @@
+//! Queries of the state at a point: a prefix of the log (`--at`, `--known-at`) and a world
+//! time (`--as-of`), answered from the newest snapshot that can stand for the events before
+//! it, and the rest of the log folded on top.
+//!
+//! A snapshot at seq S holds the fold of lines 1..S, the latest of which occurred at W. It
+//! can answer a query whose prefix reaches S, that knows everything recorded by line S, and
+//! whose `--as-of` is not before W, provided that no line after S that the query folds
+//! occurred before W: such a backfilled line belongs *inside* the snapshot's part of the
+//! application order, so the snapshot cannot stand for it. When the reading meets one, the
+//! query starts again from an older snapshot or from the beginning: a snapshot makes a
+//! query faster, never different.
+
+use std::fs::File;
+use std::io::{BufReader, Seek, SeekFrom};
+
+use crate::event::Event;
+use crate::fold::{Folded, application_order};
+use crate::ids::Hash;
+use crate::log::{EnvelopeChecker, LineReader, LogError};
+use crate::snapshot::SnapshotHeader;
+use crate::store::{FileStore, StoreError};
+use crate::time::Timestamp;
+
+/// Which state is asked for.
+#[derive(Clone, Debug, Default)]
+pub struct Query {
+    /// Only the log's first `at` lines.
+    pub at: Option<u64>,
+    /// Only the lines recorded at or before this time.
+    pub known_at: Option<Timestamp>,
+    /// Only the events that occurred at or before this time.
+    pub as_of: Option<Timestamp>,
+    /// Fold everything from the first line, whatever snapshots there are.
+    pub without_snapshots: bool,
+}
+
+/// A state and where it stands.
+#[derive(Clone, Debug)]
+pub struct Answer {
+    pub folded: Folded,
+    /// The last line of the prefix considered (0 for none).
+    pub seq: u64,
+    /// The hash of that line.
+    pub head: Hash,
+    /// The snapshot the answer started from.
+    pub snapshot: Option<u64>,
+    /// Lines read and checked from the log file (after the snapshot, if one was used).
+    pub lines_read: u64,
+    /// Events folded on top of the snapshot (or from nothing).
+    pub events_folded: u64,
+    /// What the user should know: snapshots found unusable and why.
+    pub warnings: Vec<String>,
+    /// Where line `seq` starts and ends in the file, and its `recorded`: what a snapshot of
+    /// this answer records.
+    pub last_line_start: u64,
+    pub end_offset: u64,
+    pub last_recorded: Option<Timestamp>,
+}
+
+/// Answers a query from the log and its snapshots.
+pub fn answer(store: &FileStore, query: &Query) -> Result<Answer, StoreError> {
+    let mut file = store.open_shared()?;
+    let mut warnings = Vec::new();
+    let candidates = if query.without_snapshots {
+        Vec::new()
+    } else {
+        store.snapshot_seqs()
+    };
+    for seq in candidates {
+        if query.at.is_some_and(|at| seq > at) {
+            continue;
+        }
+        let header = match store.read_snapshot_header(seq) {
+            Ok(header) => header,
+            Err(problem) => {
+                warnings.push(format!(
+                    "snapshot at seq {seq} is unreadable ({problem}); not used"
+                ));
+                continue;
+            }
+        };
+        let knows_more = query
+            .known_at
+            .as_ref()
+            .is_some_and(|known_at| header.last_recorded > *known_at);
+        let occurred_later = match (&query.as_of, &header.occurred) {
+            (Some(as_of), Some(latest)) => latest > as_of,
+            _ => false,
+        };
+        if knows_more || occurred_later {
+            continue;
+        }
+        if !store.snapshot_matches(&mut file, &header) {
+            warnings.push(format!(
+                "snapshot at seq {seq} does not match line {seq} of the log (its head {} is not that line's hash); not used",
+                header.head
+            ));
+            continue;
+        }
+        let snapshot = match store.read_snapshot(seq) {
+            Ok(snapshot) => snapshot,
+            Err(problem) => {
+                warnings.push(format!(
+                    "snapshot at seq {seq} is unreadable ({problem}); not used"
+                ));
+                continue;
+            }
+        };
+        if let Some(mut answer) = fold_from(
+            store,
+            &mut file,
+            query,
+            Some((snapshot.header, snapshot.folded)),
+        )? {
+            answer.warnings = warnings;
+            return Ok(answer);
+        }
+    }
+    let mut answer = fold_from(store, &mut file, query, None)?
+        .expect("without a snapshot there is no backfill to meet");
+    answer.warnings = warnings;
+    Ok(answer)
+}
+
+/// Reads the log after the snapshot (or from the start) and folds what the query asks for.
+/// `None` when a line the query folds occurred before the snapshot's latest event.
+fn fold_from(
+    store: &FileStore,
+    file: &mut File,
+    query: &Query,
+    start: Option<(SnapshotHeader, Folded)>,
+) -> Result<Option<Answer>, StoreError> {
+    let (
+        mut checker,
+        mut folded,
+        mut seq,
+        mut head,
+        mut last_line_start,
+        mut end_offset,
+        mut last_recorded,
+        snapshot_seq,
+        snapshot_latest,
+    ) = match start {
+        Some((header, folded)) => (
+            EnvelopeChecker::resume(header.seq, header.head, Some(header.last_recorded.clone())),
+            folded,
+            header.seq,
+            header.head,
+            header.line_start,
+            header.end_offset,
+            Some(header.last_recorded),
+            Some(header.seq),
+            header.occurred,
+        ),
+        None => (
+            EnvelopeChecker::default(),
+            Folded::default(),
+            0,
+            Hash::ZERO,
+            0,
+            0,
+            None,
+            None,
+            None,
+        ),
+    };
+    file.seek(SeekFrom::Start(end_offset))
+        .map_err(|error| store.io_error(error))?;
+    let mut lines = LineReader::new(BufReader::new(&*file));
+    let mut after: Vec<Event> = Vec::new();
+    let mut lines_read = 0;
+    while query.at.is_none_or(|at| seq < at) {
+        let line_start = end_offset + lines.offset();
+        let Some(line) = lines.next_line().map_err(|error| store.read_error(error))? else {
+            break;
+        };
+        let (event, hash) = checker
+            .check(line)
+            .map_err(|error| log_error(store, error))?;
+        if query
+            .known_at
+            .as_ref()
+            .is_some_and(|known_at| event.recorded > *known_at)
+        {
+            break;
+        }
+        lines_read += 1;
+        let folded_by_query = query
+            .as_of
+            .as_ref()
+            .is_none_or(|as_of| event.occurred <= *as_of);
+        if folded_by_query
+            && snapshot_latest
+                .as_ref()
+                .is_some_and(|latest| event.occurred < *latest)
+        {
+            return Ok(None);
+        }
+        seq = event.seq;
+        head = hash;
+        last_line_start = line_start;
+        last_recorded = Some(event.recorded.clone());
+        if folded_by_query {
+            after.push(event);
+        }
+    }
+    end_offset += lines.offset();
+    let mut events_folded = 0;
+    for index in application_order(&after) {
+        folded
+            .apply(&after[index])
+            .map_err(|error| log_error(store, error))?;
+        events_folded += 1;
+    }
+    Ok(Some(Answer {
+        folded,
+        seq,
+        head,
+        snapshot: snapshot_seq,
+        lines_read,
+        events_folded,
+        warnings: Vec::new(),
+        last_line_start,
+        end_offset,
+        last_recorded,
+    }))
+}
+
+fn log_error(store: &FileStore, error: LogError) -> StoreError {
+    StoreError::Log {
+        path: store.path().to_path_buf(),
+        error,
+    }
+}
+
+/// Writes a snapshot of the whole log, built from the newest usable snapshot and the rest.
+pub fn snapshot(store: &FileStore) -> Result<Option<(Answer, std::path::PathBuf)>, StoreError> {
+    let answer = answer(store, &Query::default())?;
+    let Some(last_recorded) = answer.last_recorded.clone() else {
+        return Ok(None);
+    };
+    let header = FileStore::new_snapshot_header(
+        answer.seq,
+        answer.head,
+        answer.last_line_start,
+        answer.end_offset,
+        last_recorded,
+        &answer.folded,
+    );
+    let path = store.write_snapshot(&header, &answer.folded.state)?;
+    Ok(Some((answer, path)))
+}
