@@ -472,3 +472,116 @@ fn a_refused_append_to_a_missing_log_creates_nothing() {
     );
     assert!(!log.exists());
 }
+
+#[test]
+fn diff_between_the_3rd_and_the_5th_of_may_is_the_release() {
+    let log = karabakh();
+    let output = accord(&["diff", path_text(&log), "2021-05-03", "2021-05-05"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert!(
+        text.contains("custody:AZE/ARM\n  ~ combatant: 62 -> 59"),
+        "{text}"
+    );
+    assert!(
+        text.contains("released:AZE/ARM\n  created:\n    civilian = 0\n    combatant = 3"),
+        "{text}"
+    );
+    let output = accord(&[
+        "diff",
+        path_text(&log),
+        "2021-05-03",
+        "2021-05-05",
+        "--json",
+    ]);
+    let document: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    let entities: Vec<&str> = document["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|change| change["entity"].as_str().unwrap())
+        .collect();
+    assert_eq!(entities, vec!["custody:AZE/ARM", "released:AZE/ARM"]);
+    assert_eq!(
+        (
+            document["from"]["events"].as_u64(),
+            document["to"]["events"].as_u64()
+        ),
+        (Some(21), Some(23))
+    );
+    // Seqs as points, and bad points.
+    assert_eq!(
+        accord(&["diff", path_text(&log), "0", "34"]).status.code(),
+        Some(0)
+    );
+    assert_eq!(
+        accord(&["diff", path_text(&log), "0", "35"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        accord(&["diff", path_text(&log), "yesterday", "34"])
+            .status
+            .code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn snapshots_speed_up_state_and_a_stale_one_is_reported_and_ignored() {
+    let directory = tempfile::tempdir().unwrap();
+    let log = directory.path().join("karabakh.jsonl");
+    fs::copy(karabakh(), &log).unwrap();
+    let plain = stdout(&accord(&["state", path_text(&log), "--json"]));
+    let output = accord(&["snapshot", path_text(&log)]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output).starts_with("snapshot at seq 34 head"),
+        "{}",
+        stdout(&output)
+    );
+    assert!(
+        directory
+            .path()
+            .join("karabakh.jsonl.snapshots/00000000000000000034.json")
+            .exists()
+    );
+    let output = accord(&["state", path_text(&log)]);
+    assert!(
+        stdout(&output).contains("(folded from the snapshot at seq 34)"),
+        "{}",
+        stdout(&output)
+    );
+    assert_eq!(
+        stdout(&accord(&["state", path_text(&log), "--json"])),
+        plain
+    );
+
+    // Replace the log by another one of the same length: the snapshot no longer matches.
+    let other = directory.path().join("other.jsonl");
+    let mut drafts = fs::read_to_string(root().join("events/karabakh.drafts.jsonl")).unwrap();
+    drafts = drafts.replace("Armenia", "Armenia (changed)");
+    assert_eq!(
+        accord_with_stdin(&["append", path_text(&other)], &drafts)
+            .status
+            .code(),
+        Some(0)
+    );
+    fs::copy(&other, &log).unwrap();
+    let output = accord(&["state", path_text(&log), "--json"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        stderr(&output).contains("warning") && stderr(&output).contains("does not match"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(stdout(&output).contains("Armenia (changed)"));
+    assert_eq!(
+        accord(&[
+            "snapshot",
+            path_text(&directory.path().join("missing.jsonl"))
+        ])
+        .status
+        .code(),
+        Some(2)
+    );
+}
