@@ -84,6 +84,11 @@ impl EventId {
         EventId(uuid::Uuid::new_v4())
     }
 
+    /// A version-4 UUID made of the given bytes (from a seeded generator).
+    pub fn from_random_bytes(bytes: [u8; 16]) -> EventId {
+        EventId(uuid::Builder::from_random_bytes(bytes).into_uuid())
+    }
+
     pub fn from_u128(value: u128) -> EventId {
         EventId(uuid::Uuid::from_u128(value))
     }

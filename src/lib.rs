@@ -13,6 +13,7 @@ pub mod log;
 pub mod query;
 pub mod reducer;
 pub mod rules;
+pub mod sim;
 pub mod snapshot;
 pub mod state;
 pub mod store;

@@ -1,6 +1,7 @@
 //! Commands of the `accord` binary.
 
 mod render;
+mod simulate;
 
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -103,6 +104,55 @@ enum Command {
     /// Cuts a torn last line, or the lines of an append its intent file shows unfinished;
     /// refuses, cutting nothing, if anything else in the log is wrong.
     Repair { log: PathBuf },
+    /// Run a seeded simulation of a scenario (or of GENIUS files) and summarise it.
+    Simulate {
+        /// A scenario file (JSON; see docs/simulation.md). Omit with --genius.
+        #[arg(required_unless_present = "genius")]
+        scenario: Option<PathBuf>,
+        /// The seed: the same seed gives the same logs and summary, byte for byte.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// How many runs (run i uses stream i of the seed).
+        #[arg(long, default_value_t = 1)]
+        runs: u64,
+        /// Write the log of the run here (one run only).
+        #[arg(long, value_name = "LOG", conflicts_with = "out_dir")]
+        out: Option<PathBuf>,
+        /// Write each run's log in this directory as run-NNNNNN.jsonl.
+        #[arg(long, value_name = "DIR")]
+        out_dir: Option<PathBuf>,
+        /// The summary as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Worker threads (default: every core). Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+        /// A GENIUS domain and its profiles, in place of SCENARIO.
+        #[arg(long, num_args = 2.., value_names = ["DOMAIN.xml", "PROFILE.xml"])]
+        genius: Option<Vec<PathBuf>>,
+        /// With --genius: the strategies, in profile order (boulware, linear, conceder,
+        /// hardliner, e=VALUE, tit_for_tat).
+        #[arg(long, value_delimiter = ',', default_value = "boulware")]
+        strategies: Vec<String>,
+        /// With --genius: the deadline in rounds.
+        #[arg(long, default_value_t = 100)]
+        deadline: u32,
+    },
+    /// The outcome-space analysis: outcomes, Pareto frontier, Nash point, maximum welfare,
+    /// opposition.
+    Analyze {
+        /// A scenario file. Omit with --genius.
+        #[arg(required_unless_present = "genius")]
+        scenario: Option<PathBuf>,
+        /// A GENIUS domain and its profiles, in place of SCENARIO.
+        #[arg(long, num_args = 2.., value_names = ["DOMAIN.xml", "PROFILE.xml"])]
+        genius: Option<Vec<PathBuf>>,
+        /// The seed for scenarios with random preferences (run 0's draw is analysed).
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the head of the log (the hash of its last line).
     Head {
         log: PathBuf,
@@ -199,6 +249,48 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
         Command::History { log, entity, json } => history(&log, &entity, json),
         Command::Head { log, at } => head(&log, at),
         Command::Repair { log } => repair(&log),
+        Command::Simulate {
+            scenario,
+            seed,
+            runs,
+            out,
+            out_dir,
+            json,
+            threads,
+            genius,
+            strategies,
+            deadline,
+        } => {
+            let scenario = load_scenario(
+                scenario.as_deref(),
+                genius.as_deref(),
+                &strategies,
+                deadline,
+            )?;
+            simulate::simulate(
+                &scenario,
+                seed,
+                runs,
+                out.as_deref(),
+                out_dir,
+                json,
+                threads,
+            )
+        }
+        Command::Analyze {
+            scenario,
+            genius,
+            seed,
+            json,
+        } => {
+            let scenario = load_scenario(
+                scenario.as_deref(),
+                genius.as_deref(),
+                &["boulware".to_string()],
+                100,
+            )?;
+            simulate::analyze(&scenario, seed, json)
+        }
     }
 }
 
@@ -488,4 +580,29 @@ pub fn printable(text: &str) -> String {
             shown
         })
         .collect()
+}
+
+fn load_scenario(
+    path: Option<&Path>,
+    genius: Option<&[PathBuf]>,
+    strategies: &[String],
+    deadline: u32,
+) -> Result<accord::sim::scenario::Scenario, Failure> {
+    use accord::sim::scenario;
+    match (path, genius) {
+        (_, Some([domain, profiles @ ..])) => {
+            scenario::from_genius(domain, profiles, strategies, deadline)
+                .map_err(|error| Failure::Refused(error.to_string()))
+        }
+        (Some(path), _) => scenario::load(path).map_err(|error| {
+            if path.exists() {
+                Failure::Refused(error.to_string())
+            } else {
+                Failure::Usage(error.to_string())
+            }
+        }),
+        _ => Err(Failure::Usage(
+            "give a SCENARIO or --genius DOMAIN.xml PROFILE.xml...".into(),
+        )),
+    }
 }

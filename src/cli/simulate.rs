@@ -1,0 +1,182 @@
+//! `accord simulate` and `accord analyze`.
+
+use std::fmt::Write as _;
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+
+use accord::sim::analysis::analyze as analyze_space;
+use accord::sim::batch::{BatchOptions, Summary, simulate as run_batch};
+use accord::sim::run::run_rng;
+use accord::sim::scenario::Scenario;
+
+use super::{Failure, print};
+
+/// Batches that take longer than this many runs get a progress bar on a terminal.
+const PROGRESS_FROM_RUNS: u64 = 2_000;
+
+pub fn simulate(
+    scenario: &Scenario,
+    seed: u64,
+    runs: u64,
+    out: Option<&Path>,
+    out_dir: Option<PathBuf>,
+    json: bool,
+    threads: Option<usize>,
+) -> Result<(), Failure> {
+    if out.is_some() && runs != 1 {
+        return Err(Failure::Usage(
+            "--out writes one run's log: use --out-dir for several runs".into(),
+        ));
+    }
+    let threads =
+        threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
+    let options = BatchOptions {
+        seed,
+        runs,
+        threads,
+        out_dir,
+        keep_logs: out.is_some(),
+    };
+    let bar = (runs >= PROGRESS_FROM_RUNS && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(runs);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} runs, {per_sec}, {eta} left",
+            )
+            .expect("a valid template"),
+        );
+        bar
+    });
+    let progress = |done: u64| {
+        if let Some(bar) = &bar {
+            bar.set_position(done);
+        }
+    };
+    let (summary, results) = run_batch(scenario, &options, &progress)
+        .map_err(|error| Failure::Refused(error.to_string()))?;
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    if let Some(path) = out {
+        let log = results[0].log.clone().unwrap_or_default();
+        std::fs::write(path, log)
+            .map_err(|error| Failure::Usage(format!("{}: {error}", path.display())))?;
+    }
+    if json {
+        return print(&format!(
+            "{}\n",
+            serde_json::to_string(&summary).expect("a summary serialises")
+        ));
+    }
+    print(&render_summary(scenario, &summary))
+}
+
+fn render_summary(scenario: &Scenario, summary: &Summary) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}: {} run{} from seed {}, deadline {} rounds",
+        scenario.name,
+        summary.runs,
+        if summary.runs == 1 { "" } else { "s" },
+        summary.seed,
+        scenario.deadline
+    );
+    let _ = writeln!(out, "  agreement rate  {:.4}", summary.agreement_rate);
+    match &summary.rounds {
+        Some(rounds) => {
+            let _ = writeln!(
+                out,
+                "  rounds          mean {:.2}, min {}, max {} (runs that agreed)",
+                rounds.mean, rounds.min, rounds.max
+            );
+        }
+        None => {
+            let _ = writeln!(out, "  rounds          no run agreed");
+        }
+    }
+    for (party, utility) in summary.parties.iter().zip(&summary.utilities) {
+        let _ = writeln!(
+            out,
+            "  utility {party:<8} mean {:.6}, min {:.6}, max {:.6}",
+            utility.mean, utility.min, utility.max
+        );
+    }
+    let figure =
+        |value: Option<f64>| value.map_or("n/a".to_string(), |value| format!("{value:.6}"));
+    let _ = writeln!(
+        out,
+        "  distance to the Pareto frontier {} (mean over agreements)",
+        figure(summary.pareto_distance)
+    );
+    let _ = writeln!(
+        out,
+        "  distance to the Nash point      {} (mean over agreements)",
+        figure(summary.nash_distance)
+    );
+    let _ = writeln!(out, "  persons released {}", summary.releases);
+    if let Some(outcome) = &summary.outcome {
+        let _ = writeln!(out, "  outcome:");
+        for (issue, option) in outcome {
+            let _ = writeln!(out, "    {issue}: {option}");
+        }
+    }
+    out
+}
+
+pub fn analyze(scenario: &Scenario, seed: u64, json: bool) -> Result<(), Failure> {
+    let preferences = scenario.preferences(&mut run_rng(seed, 0));
+    let analysis = analyze_space(&scenario.domain, &preferences);
+    for reason in &analysis.reasons {
+        eprintln!("accord: {reason}");
+    }
+    if analysis.nash_none {
+        eprintln!("accord: nash: no outcome meets every party's reservation value");
+    }
+    if json {
+        let document = analysis.to_json(&scenario.domain);
+        return print(&format!(
+            "{}\n",
+            serde_json::to_string(&document).expect("an analysis serialises")
+        ));
+    }
+    let mut out = String::new();
+    let figure =
+        |value: Option<f64>| value.map_or("n/a".to_string(), |value| format!("{value:.6}"));
+    let _ = writeln!(
+        out,
+        "{}: {} parties, {} issues",
+        scenario.name,
+        scenario.parties.len(),
+        scenario.domain.issues.len()
+    );
+    let _ = writeln!(
+        out,
+        "  outcomes          {}",
+        analysis
+            .n_outcomes
+            .map_or("n/a".to_string(), |count| count.to_string())
+    );
+    let _ = writeln!(
+        out,
+        "  Pareto frontier   {} outcomes",
+        analysis
+            .pareto_size
+            .map_or("n/a".to_string(), |count| count.to_string())
+    );
+    match &analysis.nash {
+        Some(nash) => {
+            let utilities: Vec<String> = nash.utilities.iter().map(|u| format!("{u:.6}")).collect();
+            let _ = writeln!(out, "  Nash point        ({})", utilities.join(", "));
+            for (issue, option) in scenario.domain.issues.iter().zip(&nash.outcome) {
+                let _ = writeln!(out, "    {}: {}", issue.title, issue.options[*option]);
+            }
+        }
+        None => {
+            let _ = writeln!(out, "  Nash point        none");
+        }
+    }
+    let _ = writeln!(out, "  maximum welfare   {}", figure(analysis.max_welfare));
+    let _ = writeln!(out, "  opposition        {}", figure(analysis.opposition));
+    print(&out)
+}

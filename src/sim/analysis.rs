@@ -1,0 +1,350 @@
+//! The outcome-space analysis of simulation.md: number of outcomes, Pareto frontier, Nash
+//! point, maximum social welfare and opposition level.
+//!
+//! Spaces of up to `MAX_ENUMERATED_OUTCOMES` outcomes are enumerated. Larger ones are not:
+//! for linear additive utilities the maximum welfare is a sum of per-issue maxima, and for
+//! two parties the Pareto frontier is built issue by issue, pruning dominated partial
+//! outcomes as it goes (a partial outcome dominated now stays dominated whatever is added
+//! to it); the Nash point and the opposition level lie on that frontier. What cannot be
+//! computed is `None`, with the reason.
+
+use serde::Serialize;
+
+use crate::sim::domain::{Domain, MAX_ENUMERATED_OUTCOMES, Outcome, Preferences};
+
+/// Most points the issue-by-issue frontier may hold before the analysis gives up on it.
+const MAX_FRONTIER_POINTS: usize = 2_000_000;
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Nash {
+    pub utilities: Vec<f64>,
+    pub outcome: Outcome,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Analysis {
+    pub n_outcomes: Option<u128>,
+    /// The utility vectors of the frontier, one per distinct vector.
+    pub frontier: Option<Vec<Vec<f64>>>,
+    /// Outcomes on the frontier (several outcomes may share a vector).
+    pub pareto_size: Option<u128>,
+    pub nash: Option<Nash>,
+    /// True when the Nash point was looked for and no outcome meets every reservation.
+    pub nash_none: bool,
+    pub max_welfare: Option<f64>,
+    pub opposition: Option<f64>,
+    pub reasons: Vec<String>,
+}
+
+/// `analyze --json`'s document.
+#[derive(Serialize)]
+pub struct AnalysisJson {
+    pub n_outcomes: Option<u128>,
+    pub pareto_size: Option<u128>,
+    pub nash: Option<NashJson>,
+    pub max_welfare: Option<f64>,
+    pub opposition: Option<f64>,
+}
+
+#[derive(Serialize)]
+pub struct NashJson {
+    pub utilities: Vec<f64>,
+    pub outcome: std::collections::BTreeMap<String, String>,
+}
+
+impl Analysis {
+    pub fn to_json(&self, domain: &Domain) -> AnalysisJson {
+        AnalysisJson {
+            n_outcomes: self.n_outcomes,
+            pareto_size: self.pareto_size,
+            nash: self.nash.as_ref().map(|nash| NashJson {
+                utilities: nash.utilities.clone(),
+                outcome: domain
+                    .issues
+                    .iter()
+                    .zip(&nash.outcome)
+                    .map(|(issue, option)| (issue.title.clone(), issue.options[*option].clone()))
+                    .collect(),
+            }),
+            max_welfare: self.max_welfare,
+            opposition: self.opposition,
+        }
+    }
+
+    /// Euclidean distance from a vector of utilities to the nearest frontier point.
+    pub fn distance_to_pareto(&self, utilities: &[f64]) -> Option<f64> {
+        self.frontier
+            .as_ref()?
+            .iter()
+            .map(|point| distance(point, utilities))
+            .min_by(f64::total_cmp)
+    }
+
+    pub fn distance_to_nash(&self, utilities: &[f64]) -> Option<f64> {
+        self.nash
+            .as_ref()
+            .map(|nash| distance(&nash.utilities, utilities))
+    }
+}
+
+fn distance(a: &[f64], b: &[f64]) -> f64 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y) * (x - y))
+        .sum::<f64>()
+        .sqrt()
+}
+
+/// `a` dominates `b`: at least as good for everyone, better for someone.
+fn dominates(a: &[f64], b: &[f64]) -> bool {
+    a.iter().zip(b).all(|(x, y)| x >= y) && a.iter().zip(b).any(|(x, y)| x > y)
+}
+
+pub fn analyze(domain: &Domain, preferences: &[Preferences]) -> Analysis {
+    analyze_with_limit(domain, preferences, MAX_ENUMERATED_OUTCOMES)
+}
+
+/// `analyze`, enumerating only spaces of at most `enumeration_limit` outcomes (tests use a
+/// limit of 0 to check the issue-by-issue method against enumeration).
+pub fn analyze_with_limit(
+    domain: &Domain,
+    preferences: &[Preferences],
+    enumeration_limit: u128,
+) -> Analysis {
+    let n_outcomes = domain.outcome_count();
+    let max_welfare = Some(max_welfare(domain, preferences));
+    let mut analysis = Analysis {
+        n_outcomes,
+        frontier: None,
+        pareto_size: None,
+        nash: None,
+        nash_none: false,
+        max_welfare,
+        opposition: None,
+        reasons: Vec::new(),
+    };
+    if n_outcomes.is_none() {
+        analysis
+            .reasons
+            .push("n_outcomes: more than 2^128 outcomes".into());
+    }
+    match n_outcomes {
+        Some(count) if count <= enumeration_limit => enumerate(domain, preferences, &mut analysis),
+        _ if preferences.len() == 2 => frontier_by_issues(domain, preferences, &mut analysis),
+        _ => analysis.reasons.push(format!(
+            "pareto_size, nash, opposition: the outcome space is larger than {MAX_ENUMERATED_OUTCOMES} outcomes and has more than two parties"
+        )),
+    }
+    analysis
+}
+
+/// The largest sum of utilities: for additive utilities, the sum over issues of the best
+/// option's summed contribution.
+fn max_welfare(domain: &Domain, preferences: &[Preferences]) -> f64 {
+    let mut total = 0.0;
+    for (issue_index, issue) in domain.issues.iter().enumerate() {
+        let best = (0..issue.options.len())
+            .map(|option| {
+                preferences
+                    .iter()
+                    .map(|prefs| prefs.part(issue_index, option))
+                    .sum::<f64>()
+            })
+            .fold(f64::MIN, f64::max);
+        total += best;
+    }
+    total
+}
+
+/// The Nash point among candidates (index order breaks ties): the largest product of
+/// `u_i - r_i` where every `u_i >= r_i`.
+fn nash_of<'a>(
+    candidates: impl Iterator<Item = (&'a [f64], Outcome)>,
+    preferences: &[Preferences],
+) -> Option<Nash> {
+    let mut best: Option<(f64, Nash)> = None;
+    for (utilities, outcome) in candidates {
+        if utilities
+            .iter()
+            .zip(preferences)
+            .any(|(u, prefs)| *u < prefs.reservation)
+        {
+            continue;
+        }
+        let product: f64 = utilities
+            .iter()
+            .zip(preferences)
+            .map(|(u, prefs)| u - prefs.reservation)
+            .product();
+        if best
+            .as_ref()
+            .is_none_or(|(best_product, _)| product > *best_product)
+        {
+            best = Some((
+                product,
+                Nash {
+                    utilities: utilities.to_vec(),
+                    outcome,
+                },
+            ));
+        }
+    }
+    best.map(|(_, nash)| nash)
+}
+
+/// The opposition level: the least distance from normalised utilities to all ones.
+fn opposition<'a>(points: impl Iterator<Item = &'a [f64]>, maxima: &[f64]) -> f64 {
+    points
+        .map(|point| {
+            point
+                .iter()
+                .zip(maxima)
+                .map(|(u, max)| {
+                    let normalised = if *max > 0.0 { u / max } else { 0.0 };
+                    (normalised - 1.0) * (normalised - 1.0)
+                })
+                .sum::<f64>()
+                .sqrt()
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+fn enumerate(domain: &Domain, preferences: &[Preferences], analysis: &mut Analysis) {
+    let vectors: Vec<Vec<f64>> = domain
+        .outcomes()
+        .map(|outcome| {
+            preferences
+                .iter()
+                .map(|prefs| prefs.utility(&outcome))
+                .collect()
+        })
+        .collect();
+    let parties = preferences.len();
+    let maxima: Vec<f64> = (0..parties)
+        .map(|party| vectors.iter().map(|v| v[party]).fold(f64::MIN, f64::max))
+        .collect();
+    // Pareto frontier: by descending sum, checked against the frontier so far.
+    let mut order: Vec<usize> = (0..vectors.len()).collect();
+    let sum = |index: usize| vectors[index].iter().sum::<f64>();
+    order.sort_by(|a, b| sum(*b).total_cmp(&sum(*a)).then(a.cmp(b)));
+    let mut frontier: Vec<usize> = Vec::new();
+    for index in order {
+        if !frontier
+            .iter()
+            .any(|kept| dominates(&vectors[*kept], &vectors[index]))
+        {
+            frontier.push(index);
+        }
+    }
+    // Sums computed in floating point may tie where exact sums do not: a last pass.
+    let on_frontier: Vec<usize> = frontier
+        .iter()
+        .copied()
+        .filter(|index| {
+            !frontier
+                .iter()
+                .any(|other| dominates(&vectors[*other], &vectors[*index]))
+        })
+        .collect();
+    let mut distinct: Vec<Vec<f64>> = on_frontier
+        .iter()
+        .map(|index| vectors[*index].clone())
+        .collect();
+    distinct.sort_by(|a, b| {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| x.total_cmp(y))
+            .find(|order| order.is_ne())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+    distinct.dedup();
+    analysis.pareto_size = Some(on_frontier.len() as u128);
+    analysis.nash = nash_of(
+        vectors
+            .iter()
+            .enumerate()
+            .map(|(index, v)| (v.as_slice(), domain.outcome(index as u64))),
+        preferences,
+    );
+    analysis.nash_none = analysis.nash.is_none();
+    analysis.opposition = Some(opposition(vectors.iter().map(Vec::as_slice), &maxima));
+    analysis.frontier = Some(distinct);
+}
+
+/// Two parties, any number of outcomes: the frontier built issue by issue.
+fn frontier_by_issues(domain: &Domain, preferences: &[Preferences], analysis: &mut Analysis) {
+    // (u1, u2, outcomes with exactly these utilities, one such outcome's prefix)
+    let mut points: Vec<(f64, f64, u128, Vec<usize>)> = vec![(0.0, 0.0, 1, Vec::new())];
+    for (issue_index, issue) in domain.issues.iter().enumerate() {
+        let mut next = Vec::with_capacity(points.len() * issue.options.len());
+        for (u1, u2, count, prefix) in &points {
+            for option in 0..issue.options.len() {
+                let mut outcome = prefix.clone();
+                outcome.push(option);
+                next.push((
+                    u1 + preferences[0].part(issue_index, option),
+                    u2 + preferences[1].part(issue_index, option),
+                    *count,
+                    outcome,
+                ));
+            }
+        }
+        points = pareto_2d(next);
+        if points.len() > MAX_FRONTIER_POINTS {
+            analysis.reasons.push(format!(
+                "pareto_size, nash, opposition: the frontier passes {MAX_FRONTIER_POINTS} points at issue {}",
+                issue.id
+            ));
+            return;
+        }
+    }
+    let vectors: Vec<Vec<f64>> = points.iter().map(|(u1, u2, _, _)| vec![*u1, *u2]).collect();
+    analysis.pareto_size = Some(points.iter().map(|(_, _, count, _)| *count).sum());
+    analysis.nash = nash_of(
+        vectors
+            .iter()
+            .zip(&points)
+            .map(|(v, point)| (v.as_slice(), point.3.clone())),
+        preferences,
+    );
+    analysis.nash_none = analysis.nash.is_none();
+    let maxima = [preferences[0].best_utility(), preferences[1].best_utility()];
+    analysis.opposition = Some(opposition(vectors.iter().map(Vec::as_slice), &maxima));
+    analysis.frontier = Some(vectors);
+}
+
+/// The non-dominated points of a set in two dimensions, equal points merged (their counts
+/// added, the first outcome kept). Sorted by u1 descending.
+fn pareto_2d(mut points: Vec<(f64, f64, u128, Vec<usize>)>) -> Vec<(f64, f64, u128, Vec<usize>)> {
+    points.sort_by(|a, b| {
+        b.0.total_cmp(&a.0)
+            .then(b.1.total_cmp(&a.1))
+            .then(a.3.cmp(&b.3))
+    });
+    let mut kept: Vec<(f64, f64, u128, Vec<usize>)> = Vec::new();
+    let mut best_u2 = f64::NEG_INFINITY;
+    let mut index = 0;
+    while index < points.len() {
+        // A group of equal u1: only its largest u2 can stand, and only above every u2 seen
+        // at a larger u1.
+        let u1 = points[index].0;
+        let group_end = index
+            + points[index..]
+                .iter()
+                .take_while(|point| point.0 == u1)
+                .count();
+        let top_u2 = points[index].1;
+        if top_u2 > best_u2 {
+            let mut merged = points[index].clone();
+            merged.2 = points[index..group_end]
+                .iter()
+                .filter(|point| point.1 == top_u2)
+                .map(|point| point.2)
+                .sum();
+            kept.push(merged);
+            best_u2 = top_u2;
+        }
+        index = group_end;
+    }
+    kept
+}

@@ -1,0 +1,146 @@
+//! Outcome spaces and linear additive preferences.
+
+use crate::ids::Slug;
+
+/// A negotiation issue and its options. `id` and option ids are slugs, so they can name an
+/// issue and a provision in a log; `label` is what people read (a GENIUS item's value).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Issue {
+    pub id: Slug,
+    pub title: String,
+    pub options: Vec<String>,
+    /// Options whose agreement counts as an exchange of detainees (for `on_agreement`).
+    pub exchange_options: Vec<usize>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Domain {
+    pub issues: Vec<Issue>,
+}
+
+/// One option per issue, by index.
+pub type Outcome = Vec<usize>;
+
+/// The largest outcome space a simulation or an analysis enumerates.
+pub const MAX_ENUMERATED_OUTCOMES: u128 = 4_000_000;
+
+impl Domain {
+    /// The number of outcomes, or `None` past 2^128.
+    pub fn outcome_count(&self) -> Option<u128> {
+        self.issues.iter().try_fold(1u128, |count, issue| {
+            count.checked_mul(issue.options.len() as u128)
+        })
+    }
+
+    /// The outcome with the given index, issue 0 the most significant digit.
+    pub fn outcome(&self, mut index: u64) -> Outcome {
+        let mut outcome = vec![0; self.issues.len()];
+        for (position, issue) in self.issues.iter().enumerate().rev() {
+            let options = issue.options.len() as u64;
+            outcome[position] = (index % options) as usize;
+            index /= options;
+        }
+        outcome
+    }
+
+    /// Every outcome in index order; the caller checks the count first.
+    pub fn outcomes(&self) -> impl Iterator<Item = Outcome> + '_ {
+        let count = self.outcome_count().unwrap_or(0) as u64;
+        (0..count).map(|index| self.outcome(index))
+    }
+}
+
+/// A party's preferences: GENIUS's linear additive utility, `sum of weight(issue) *
+/// evaluation(option) / max evaluation in that issue`, and a reservation value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Preferences {
+    pub weights: Vec<f64>,
+    /// Per issue, per option: the evaluation divided by the issue's largest evaluation.
+    pub values: Vec<Vec<f64>>,
+    pub reservation: f64,
+}
+
+impl Preferences {
+    /// From raw evaluations, normalised as GENIUS does.
+    pub fn from_evaluations(
+        weights: Vec<f64>,
+        evaluations: Vec<Vec<f64>>,
+        reservation: f64,
+    ) -> Preferences {
+        let values = evaluations
+            .into_iter()
+            .map(|issue| {
+                let largest = issue.iter().copied().fold(0.0, f64::max);
+                issue
+                    .into_iter()
+                    .map(|evaluation| {
+                        if largest > 0.0 {
+                            evaluation / largest
+                        } else {
+                            0.0
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
+        Preferences {
+            weights,
+            values,
+            reservation,
+        }
+    }
+
+    /// The utility of an outcome, summed issue by issue in order (always the same order, so
+    /// equal outcomes get bit-identical utilities however they are reached).
+    pub fn utility(&self, outcome: &[usize]) -> f64 {
+        let mut total = 0.0;
+        for (issue, option) in outcome.iter().enumerate() {
+            total += self.weights[issue] * self.values[issue][*option];
+        }
+        total
+    }
+
+    /// The contribution of one option of one issue.
+    pub fn part(&self, issue: usize, option: usize) -> f64 {
+        self.weights[issue] * self.values[issue][option]
+    }
+
+    /// The largest utility any outcome gives (the sum of the per-issue maxima).
+    pub fn best_utility(&self) -> f64 {
+        let mut total = 0.0;
+        for (issue, options) in self.values.iter().enumerate() {
+            total += options
+                .iter()
+                .map(|value| self.weights[issue] * value)
+                .fold(f64::MIN, f64::max);
+        }
+        total
+    }
+}
+
+/// A slug made from a free-text name: runs of other characters become `-`.
+pub fn slugify(name: &str, taken: &[Slug]) -> Slug {
+    let mut text = String::new();
+    for character in name.chars() {
+        if character.is_ascii_alphanumeric() || matches!(character, '.' | '_') {
+            text.push(character);
+        } else if !text.ends_with('-') {
+            text.push('-');
+        }
+    }
+    let mut base: String = text
+        .trim_matches(|c: char| !c.is_ascii_alphanumeric())
+        .chars()
+        .take(56)
+        .collect();
+    if base.is_empty() {
+        base = "issue".into();
+    }
+    let mut candidate = base.clone();
+    let mut suffix = 2;
+    while taken.iter().any(|slug| slug.as_str() == candidate) {
+        candidate = format!("{base}-{suffix}");
+        suffix += 1;
+    }
+    Slug::parse(&candidate).expect("built from allowed characters")
+}

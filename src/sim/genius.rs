@@ -1,0 +1,265 @@
+//! GENIUS XML: domains and linear additive profiles (the format of the GENIUS platform and
+//! the ANAC competitions). Discrete issues only; integer, real and nonlinear spaces are
+//! refused with a clear error.
+
+use std::path::Path;
+
+use roxmltree::{Document, Node};
+
+use crate::sim::SimError;
+use crate::sim::domain::{Domain, Issue, Preferences, slugify};
+
+/// Largest GENIUS file read.
+const MAX_XML_BYTES: u64 = 64 << 20;
+
+fn read(path: &Path) -> Result<String, SimError> {
+    let error = |detail: String| SimError::new(path, detail);
+    let length = std::fs::metadata(path)
+        .map_err(|problem| error(problem.to_string()))?
+        .len();
+    if length > MAX_XML_BYTES {
+        return Err(error(format!(
+            "{length} bytes, more than the {MAX_XML_BYTES} accord reads"
+        )));
+    }
+    std::fs::read_to_string(path).map_err(|problem| error(problem.to_string()))
+}
+
+/// The `<objective>` of a file: under `<utility_space>`, itself the root or under
+/// `<negotiation_template>`.
+fn objective<'a>(document: &'a Document<'a>, path: &Path) -> Result<Node<'a, 'a>, SimError> {
+    let space = document
+        .descendants()
+        .find(|node| node.has_tag_name("utility_space"))
+        .ok_or_else(|| {
+            SimError::new(
+                path,
+                "no <utility_space> element: not a GENIUS domain or profile".into(),
+            )
+        })?;
+    for node in std::iter::once(space).chain(space.descendants()) {
+        if let Some(kind) = node.attribute("type")
+            && kind.eq_ignore_ascii_case("nonlinear")
+        {
+            return Err(SimError::new(
+                path,
+                "a nonlinear utility space: only linear additive ones are supported".into(),
+            ));
+        }
+    }
+    if space.children().any(|node| node.has_tag_name("issue")) {
+        return Ok(space);
+    }
+    let objective = space
+        .children()
+        .find(|node| node.has_tag_name("objective"))
+        .ok_or_else(|| SimError::new(path, "<utility_space> has no <objective>".into()))?;
+    if objective
+        .children()
+        .any(|node| node.has_tag_name("objective"))
+    {
+        return Err(SimError::new(
+            path,
+            "nested objectives are not supported".into(),
+        ));
+    }
+    Ok(objective)
+}
+
+fn attribute<'a>(node: Node<'a, '_>, name: &str, path: &Path) -> Result<&'a str, SimError> {
+    node.attribute(name).ok_or_else(|| {
+        SimError::new(
+            path,
+            format!(
+                "<{}> on line {} has no `{name}`",
+                node.tag_name().name(),
+                line_of(node)
+            ),
+        )
+    })
+}
+
+fn line_of(node: Node<'_, '_>) -> u32 {
+    node.document().text_pos_at(node.range().start).row
+}
+
+fn number(text: &str, what: &str, node: Node<'_, '_>, path: &Path) -> Result<f64, SimError> {
+    let value: f64 = text.trim().parse().map_err(|_| {
+        SimError::new(
+            path,
+            format!("{what} `{text}` on line {} is not a number", line_of(node)),
+        )
+    })?;
+    if !value.is_finite() {
+        return Err(SimError::new(
+            path,
+            format!("{what} `{text}` on line {} is not finite", line_of(node)),
+        ));
+    }
+    Ok(value)
+}
+
+/// The discrete issues of an objective: (index attribute, name, item values, items).
+fn issues<'a>(
+    objective: Node<'a, 'a>,
+    path: &Path,
+) -> Result<Vec<(String, String, Vec<Node<'a, 'a>>)>, SimError> {
+    let mut found = Vec::new();
+    for issue in objective
+        .children()
+        .filter(|node| node.has_tag_name("issue"))
+    {
+        let name = attribute(issue, "name", path)?;
+        let kind = issue
+            .attribute("etype")
+            .or(issue.attribute("type"))
+            .unwrap_or("discrete");
+        if !kind.eq_ignore_ascii_case("discrete") {
+            return Err(SimError::new(
+                path,
+                format!(
+                    "issue `{name}` (line {}) is {kind}: only discrete issues are supported",
+                    line_of(issue)
+                ),
+            ));
+        }
+        let items: Vec<Node> = issue
+            .children()
+            .filter(|node| node.has_tag_name("item"))
+            .collect();
+        if items.is_empty() {
+            return Err(SimError::new(
+                path,
+                format!("issue `{name}` (line {}) has no items", line_of(issue)),
+            ));
+        }
+        let index = attribute(issue, "index", path)?.to_string();
+        found.push((index, name.to_string(), items));
+    }
+    if found.is_empty() {
+        return Err(SimError::new(path, "the objective has no issues".into()));
+    }
+    Ok(found)
+}
+
+fn parse<'a>(text: &'a str, path: &Path) -> Result<Document<'a>, SimError> {
+    Document::parse(text)
+        .map_err(|error| SimError::new(path, format!("not well-formed XML: {error}")))
+}
+
+/// A GENIUS domain file (or a profile, whose items carry the same values).
+pub fn load_domain(path: &Path) -> Result<Domain, SimError> {
+    let text = read(path)?;
+    let document = parse(&text, path)?;
+    let objective = objective(&document, path)?;
+    let mut domain = Domain { issues: Vec::new() };
+    let mut taken = Vec::new();
+    for (_, name, items) in issues(objective, path)? {
+        let id = slugify(&name, &taken);
+        taken.push(id.clone());
+        let options = items
+            .iter()
+            .map(|item| attribute(*item, "value", path).map(str::to_string))
+            .collect::<Result<Vec<_>, _>>()?;
+        domain.issues.push(Issue {
+            id,
+            title: name,
+            options,
+            exchange_options: Vec::new(),
+        });
+    }
+    Ok(domain)
+}
+
+/// A GENIUS profile for a domain: weights, evaluations, reservation value. Issues and items
+/// are matched to the domain's by name and value.
+pub fn load_profile(path: &Path, domain: &Domain) -> Result<Preferences, SimError> {
+    let text = read(path)?;
+    let document = parse(&text, path)?;
+    let objective = objective(&document, path)?;
+    let found = issues(objective, path)?;
+    let mut weights = Vec::with_capacity(domain.issues.len());
+    let mut evaluations = Vec::with_capacity(domain.issues.len());
+    for issue in &domain.issues {
+        let (index, _, items) = found
+            .iter()
+            .find(|(_, name, _)| *name == issue.title)
+            .ok_or_else(|| {
+                SimError::new(
+                    path,
+                    format!("the profile has no issue `{}` of the domain", issue.title),
+                )
+            })?;
+        let weight = objective
+            .children()
+            .find(|node| {
+                node.has_tag_name("weight") && node.attribute("index") == Some(index.as_str())
+            })
+            .ok_or_else(|| {
+                SimError::new(
+                    path,
+                    format!("no <weight> for issue `{}` (index {index})", issue.title),
+                )
+            })?;
+        weights.push(number(
+            attribute(weight, "value", path)?,
+            "weight",
+            weight,
+            path,
+        )?);
+        let mut values = Vec::with_capacity(issue.options.len());
+        for option in &issue.options {
+            let item = items
+                .iter()
+                .find(|item| item.attribute("value") == Some(option.as_str()))
+                .ok_or_else(|| {
+                    SimError::new(
+                        path,
+                        format!(
+                            "issue `{}` has no item `{option}` of the domain",
+                            issue.title
+                        ),
+                    )
+                })?;
+            let evaluation = number(
+                attribute(*item, "evaluation", path)?,
+                "evaluation",
+                *item,
+                path,
+            )?;
+            if evaluation < 0.0 {
+                return Err(SimError::new(
+                    path,
+                    format!(
+                        "evaluation {evaluation} on line {} is negative",
+                        line_of(*item)
+                    ),
+                ));
+            }
+            values.push(evaluation);
+        }
+        evaluations.push(values);
+    }
+    if found.len() != domain.issues.len() {
+        return Err(SimError::new(
+            path,
+            format!(
+                "{} issues, the domain has {}",
+                found.len(),
+                domain.issues.len()
+            ),
+        ));
+    }
+    let reservation = match document
+        .descendants()
+        .find(|node| node.has_tag_name("reservation"))
+    {
+        Some(node) => number(attribute(node, "value", path)?, "reservation", node, path)?,
+        None => 0.0,
+    };
+    Ok(Preferences::from_evaluations(
+        weights,
+        evaluations,
+        reservation,
+    ))
+}

@@ -1,0 +1,373 @@
+//! One simulated negotiation: the stacked alternating offers protocol, every move recorded
+//! as an event, applied by the reducer, and (when asked) written as a log.
+
+use chrono::Duration;
+use rand_chacha::ChaCha8Rng;
+use rand_core::{Rng, SeedableRng};
+
+use crate::event::{
+    AgreementSigned, Category, DetentionReported, Event, EventData, IssueRaised, PartyJoined,
+    ProposalAct, ProposalMade, ProvisionTerms, ReleaseMade, Role, Term,
+};
+use crate::ids::{EventId, Hash, Slug};
+use crate::reducer;
+use crate::sim::SimError;
+use crate::sim::analysis::Analysis;
+use crate::sim::domain::{Outcome, Preferences};
+use crate::sim::scenario::{ReleasePolicy, Scenario};
+use crate::sim::strategy::{Agent, Ranking};
+use crate::state::State;
+use crate::time::Timestamp;
+
+/// What one run came to.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunResult {
+    pub agreed: bool,
+    /// The round of the agreement, or the deadline.
+    pub rounds: u32,
+    pub outcome: Option<Outcome>,
+    /// Each party's utility of the agreement; 0 without one.
+    pub utilities: Vec<f64>,
+    /// Persons released.
+    pub released: u64,
+    pub pareto_distance: Option<f64>,
+    pub nash_distance: Option<f64>,
+    /// The run's log, when asked for.
+    pub log: Option<Vec<u8>>,
+}
+
+/// Records events: applies each through the reducer and, when asked, writes its line.
+struct Recorder {
+    state: State,
+    seq: u64,
+    prev: Hash,
+    clock: chrono::DateTime<chrono::Utc>,
+    step: Duration,
+    rng: ChaCha8Rng,
+    lines: Option<Vec<u8>>,
+}
+
+impl Recorder {
+    fn record(&mut self, data: EventData) -> Result<(), SimError> {
+        self.seq += 1;
+        reducer::apply(&mut self.state, self.seq, &data).map_err(|violation| {
+            SimError::plain(format!(
+                "the simulation tried an illegal move at seq {} ({}): {violation}; this is a bug in accord's simulator",
+                self.seq,
+                data.type_name()
+            ))
+        })?;
+        let mut id = [0u8; 16];
+        self.rng.fill_bytes(&mut id);
+        if let Some(lines) = &mut self.lines {
+            let time = Timestamp::recorded_now(self.clock);
+            let event = Event {
+                seq: self.seq,
+                id: EventId::from_random_bytes(id),
+                occurred: time.clone(),
+                recorded: time,
+                data,
+                source: None,
+                prev: self.prev,
+            };
+            let line = event.to_line();
+            self.prev = Hash::of(line.as_bytes());
+            lines.extend_from_slice(line.as_bytes());
+            lines.push(b'\n');
+        }
+        Ok(())
+    }
+
+    fn tick(&mut self) {
+        self.clock += self.step;
+    }
+
+    fn held(&self, holder: &Slug, of: &Slug) -> Vec<(Category, u64)> {
+        let counts = self
+            .state
+            .custody
+            .get(holder)
+            .and_then(|sides| sides.get(of))
+            .copied()
+            .unwrap_or_default();
+        [Category::Combatant, Category::Civilian, Category::Remains]
+            .into_iter()
+            .map(|category| (category, counts.get(category)))
+            .filter(|(_, count)| *count > 0)
+            .collect()
+    }
+}
+
+/// The seeded generator of run `index`: a ChaCha8 stream of its own, so a run does not
+/// depend on which thread runs it or in what order.
+pub fn run_rng(seed: u64, index: u64) -> ChaCha8Rng {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(index);
+    rng
+}
+
+/// Plays run `index` of a scenario. `rankings` and `analysis` are shared across runs when
+/// preferences do not change between runs; otherwise they are computed here.
+pub fn run(
+    scenario: &Scenario,
+    seed: u64,
+    index: u64,
+    shared: Option<(&[Preferences], &[Ranking], &Analysis)>,
+    write_log: bool,
+) -> Result<RunResult, SimError> {
+    let mut rng = run_rng(seed, index);
+    let owned;
+    let (preferences, rankings, analysis): (&[Preferences], &[Ranking], &Analysis) = match shared {
+        Some(shared) => shared,
+        None => {
+            let preferences = scenario.preferences(&mut rng);
+            let rankings: Vec<Ranking> = preferences
+                .iter()
+                .map(|prefs| Ranking::new(&scenario.domain, prefs))
+                .collect();
+            let analysis = crate::sim::analysis::analyze(&scenario.domain, &preferences);
+            owned = (preferences, rankings, analysis);
+            (&owned.0, &owned.1, &owned.2)
+        }
+    };
+    let parties = &scenario.parties;
+    let count = parties.len();
+    let mut recorder = Recorder {
+        state: State::default(),
+        seq: 0,
+        prev: Hash::ZERO,
+        clock: scenario.start.instant(),
+        step: Duration::seconds(scenario.step_seconds),
+        rng: ChaCha8Rng::seed_from_u64(rng.next_u64()),
+        lines: write_log.then(Vec::new),
+    };
+
+    // The stage: parties, mediators, issues, custody.
+    for party in parties {
+        recorder.record(EventData::PartyJoined(PartyJoined {
+            party: party.id.clone(),
+            name: party.name.clone(),
+            role: Role::Party,
+            members: None,
+        }))?;
+    }
+    for (id, name) in &scenario.others {
+        recorder.record(EventData::PartyJoined(PartyJoined {
+            party: id.clone(),
+            name: name.clone(),
+            role: Role::Mediator,
+            members: None,
+        }))?;
+    }
+    for issue in &scenario.domain.issues {
+        recorder.record(EventData::IssueRaised(IssueRaised {
+            issue: issue.id.clone(),
+            title: issue.title.clone(),
+        }))?;
+    }
+    for holding in &scenario.custody {
+        recorder.record(EventData::DetentionReported(DetentionReported {
+            holder: holding.holder.clone(),
+            of: holding.of.clone(),
+            category: holding.category,
+            count: holding.count,
+        }))?;
+    }
+
+    let mut agents: Vec<Agent> = (0..count)
+        .map(|party| {
+            Agent::new(
+                parties[party].strategy,
+                &preferences[party],
+                &rankings[party],
+                count,
+            )
+        })
+        .collect();
+    let everyone_but = |party: usize| -> Vec<Slug> {
+        (0..count)
+            .filter(|other| *other != party)
+            .map(|other| parties[other].id.clone())
+            .collect()
+    };
+    let terms = |outcome: &Outcome| -> Vec<Term> {
+        scenario
+            .domain
+            .issues
+            .iter()
+            .zip(outcome)
+            .map(|(issue, option)| Term {
+                issue: issue.id.clone(),
+                text: issue.options[*option].clone(),
+            })
+            .collect()
+    };
+    let mut offers = 0u64;
+    let mut standing: Option<(Slug, usize, u32)> = None;
+    let mut acceptances = 0;
+    let mut agreed_round = None;
+    let mut released_last_round = vec![vec![0u64; count]; count];
+    let mut released = 0u64;
+
+    'rounds: for round in 1..=scenario.deadline {
+        let mut released_this_round = vec![vec![0u64; count]; count];
+        for party in 0..count {
+            recorder.tick();
+            let proposer = standing.as_ref().map(|(_, proposer, _)| *proposer);
+            let next = agents[party].next_offer(round, scenario.deadline, proposer);
+            if let Some((proposal, _, outcome)) = &standing
+                && agents[party].accepts(*outcome, next)
+            {
+                recorder.record(EventData::ProposalAccepted(ProposalAct {
+                    proposal: proposal.clone(),
+                    by: parties[party].id.clone(),
+                }))?;
+                acceptances += 1;
+                if acceptances == count - 1 {
+                    agreed_round = Some(round);
+                    break 'rounds;
+                }
+                continue;
+            }
+            offers += 1;
+            let id = Slug::parse(&format!("offer-{offers}")).expect("a valid slug");
+            let outcome = scenario.domain.outcome(u64::from(next));
+            recorder.record(EventData::ProposalMade(ProposalMade {
+                proposal: id.clone(),
+                by: parties[party].id.clone(),
+                to: everyone_but(party),
+                terms: terms(&outcome),
+                supersedes: None,
+                counters: standing.as_ref().map(|(previous, _, _)| previous.clone()),
+            }))?;
+            agents[party].offered(next);
+            for (other, agent) in agents.iter_mut().enumerate() {
+                if other != party {
+                    agent.observe(party, next);
+                }
+            }
+            standing = Some((id, party, next));
+            acceptances = 0;
+        }
+        // Releases while talks go on.
+        for (holder_index, holder) in parties.iter().enumerate() {
+            for (of_index, of) in parties.iter().enumerate() {
+                let wanted = match holder.release {
+                    ReleasePolicy::Goodwill(count) => count,
+                    ReleasePolicy::Reciprocal => released_last_round[of_index][holder_index],
+                    ReleasePolicy::None | ReleasePolicy::OnAgreement => 0,
+                };
+                let freed = release(&mut recorder, &holder.id, &of.id, wanted, None)?;
+                released_this_round[holder_index][of_index] += freed;
+                released += freed;
+            }
+        }
+        released_last_round = released_this_round;
+    }
+
+    let (outcome, utilities) = match (agreed_round, &standing) {
+        (Some(_), Some((proposal, _, index))) => {
+            let outcome = scenario.domain.outcome(u64::from(*index));
+            recorder.tick();
+            let all: Vec<Slug> = parties.iter().map(|party| party.id.clone()).collect();
+            let provisions = scenario
+                .domain
+                .issues
+                .iter()
+                .zip(&outcome)
+                .map(|(issue, option)| ProvisionTerms {
+                    provision: issue.id.clone(),
+                    text: format!("{}: {}", issue.title, issue.options[*option]),
+                    obligated: all.clone(),
+                })
+                .collect();
+            recorder.record(EventData::AgreementSigned(AgreementSigned {
+                agreement: Slug::parse("agreement").expect("a valid slug"),
+                title: format!("Agreement of {}", scenario.name),
+                signatories: all,
+                witnesses: None,
+                proposal: Some(proposal.clone()),
+                provisions,
+            }))?;
+            let exchange = scenario
+                .domain
+                .issues
+                .iter()
+                .zip(&outcome)
+                .find(|(issue, option)| issue.exchange_options.contains(option));
+            if let Some((issue, _)) = exchange {
+                recorder.tick();
+                for holder in parties
+                    .iter()
+                    .filter(|party| party.release == ReleasePolicy::OnAgreement)
+                {
+                    for of in parties {
+                        released +=
+                            release(&mut recorder, &holder.id, &of.id, u64::MAX, Some(&issue.id))?;
+                    }
+                }
+            }
+            let utilities = preferences
+                .iter()
+                .map(|prefs| prefs.utility(&outcome))
+                .collect();
+            (Some(outcome), utilities)
+        }
+        (_, Some((proposal, proposer, _))) => {
+            recorder.tick();
+            recorder.record(EventData::ProposalWithdrawn(ProposalAct {
+                proposal: proposal.clone(),
+                by: parties[*proposer].id.clone(),
+            }))?;
+            (None, vec![0.0; count])
+        }
+        (_, None) => (None, vec![0.0; count]),
+    };
+    let (pareto_distance, nash_distance) = match &outcome {
+        Some(_) => (
+            analysis.distance_to_pareto(&utilities),
+            analysis.distance_to_nash(&utilities),
+        ),
+        None => (None, None),
+    };
+    Ok(RunResult {
+        agreed: outcome.is_some(),
+        rounds: agreed_round.unwrap_or(scenario.deadline),
+        outcome,
+        utilities,
+        released,
+        pareto_distance,
+        nash_distance,
+        log: recorder.lines,
+    })
+}
+
+/// Releases up to `wanted` persons `holder` holds of `of`, category by category. Returns how
+/// many it freed.
+fn release(
+    recorder: &mut Recorder,
+    holder: &Slug,
+    of: &Slug,
+    wanted: u64,
+    under: Option<&Slug>,
+) -> Result<u64, SimError> {
+    let mut left = wanted;
+    let mut freed = 0;
+    for (category, held) in recorder.held(holder, of) {
+        if left == 0 {
+            break;
+        }
+        let count = held.min(left);
+        recorder.record(EventData::ReleaseMade(ReleaseMade {
+            by: holder.clone(),
+            of: of.clone(),
+            category,
+            count,
+            agreement: under.map(|_| Slug::parse("agreement").expect("a valid slug")),
+            provision: under.cloned(),
+        }))?;
+        left -= count;
+        freed += count;
+    }
+    Ok(freed)
+}

@@ -1,0 +1,504 @@
+//! accord's scenario format (JSON; see docs/simulation.md) and scenarios made from GENIUS
+//! files on the command line.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rand_chacha::ChaCha8Rng;
+use rand_core::Rng;
+use serde::Deserialize;
+
+use crate::event::Category;
+use crate::ids::Slug;
+use crate::sim::SimError;
+use crate::sim::domain::{Domain, Issue, Preferences, slugify};
+use crate::sim::genius;
+use crate::sim::strategy::Strategy;
+use crate::time::Timestamp;
+
+/// How a holder releases the persons it holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReleasePolicy {
+    None,
+    /// Releases this many every round while talks go on.
+    Goodwill(u64),
+    /// Releases as many as the other side released last round.
+    Reciprocal,
+    /// Releases everyone once an agreement with an exchange provision is signed.
+    OnAgreement,
+}
+
+/// Where a party's preferences come from.
+#[derive(Clone, Debug, PartialEq)]
+pub enum PreferenceSource {
+    Given(Preferences),
+    /// Drawn for each run from the run's seed: weights uniform and normalised to sum 1,
+    /// evaluations uniform in [0, 1), reservation as given.
+    Random {
+        reservation: f64,
+    },
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct PartySpec {
+    pub id: Slug,
+    pub name: String,
+    pub strategy: Strategy,
+    pub preferences: PreferenceSource,
+    pub release: ReleasePolicy,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Holding {
+    pub holder: Slug,
+    pub of: Slug,
+    pub category: Category,
+    pub count: u64,
+}
+
+/// Everything a simulation needs.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Scenario {
+    pub name: String,
+    pub start: Timestamp,
+    pub step_seconds: i64,
+    pub deadline: u32,
+    pub domain: Domain,
+    /// Negotiating parties, in the order they act.
+    pub parties: Vec<PartySpec>,
+    /// Mediators and observers: they join the log, they do not bid.
+    pub others: Vec<(Slug, String)>,
+    pub custody: Vec<Holding>,
+}
+
+/// Longest deadline a scenario may set.
+pub const MAX_DEADLINE: u32 = 100_000;
+/// Most negotiating parties.
+pub const MAX_PARTIES: usize = 64;
+
+impl Scenario {
+    /// The preferences of every party for one run.
+    pub fn preferences(&self, rng: &mut ChaCha8Rng) -> Vec<Preferences> {
+        self.parties
+            .iter()
+            .map(|party| match &party.preferences {
+                PreferenceSource::Given(preferences) => preferences.clone(),
+                PreferenceSource::Random { reservation } => {
+                    random_preferences(&self.domain, *reservation, rng)
+                }
+            })
+            .collect()
+    }
+
+    /// Whether every run draws its own preferences.
+    pub fn has_random_preferences(&self) -> bool {
+        self.parties
+            .iter()
+            .any(|party| matches!(party.preferences, PreferenceSource::Random { .. }))
+    }
+
+    fn check(self) -> Result<Scenario, SimError> {
+        if self.parties.len() < 2 || self.parties.len() > MAX_PARTIES {
+            return Err(SimError::plain(format!(
+                "a scenario needs 2 to {MAX_PARTIES} negotiating parties, not {}",
+                self.parties.len()
+            )));
+        }
+        if self.deadline == 0 || self.deadline > MAX_DEADLINE {
+            return Err(SimError::plain(format!(
+                "the deadline must be 1 to {MAX_DEADLINE} rounds, not {}",
+                self.deadline
+            )));
+        }
+        if self.step_seconds <= 0 {
+            return Err(SimError::plain("step_seconds must be positive"));
+        }
+        if self.domain.issues.is_empty()
+            || self
+                .domain
+                .issues
+                .iter()
+                .any(|issue| issue.options.is_empty())
+        {
+            return Err(SimError::plain(
+                "every scenario needs issues, each with at least one option",
+            ));
+        }
+        let count = self.domain.outcome_count().unwrap_or(u128::MAX);
+        if count > crate::sim::domain::MAX_ENUMERATED_OUTCOMES {
+            return Err(SimError::plain(format!(
+                "{count} outcomes: simulations enumerate outcome spaces of at most {} (`accord analyze` handles larger ones)",
+                crate::sim::domain::MAX_ENUMERATED_OUTCOMES
+            )));
+        }
+        let mut ids: Vec<&Slug> = self
+            .parties
+            .iter()
+            .map(|party| &party.id)
+            .chain(self.others.iter().map(|(id, _)| id))
+            .collect();
+        ids.sort();
+        if let Some(pair) = ids.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(SimError::plain(format!("party {} is named twice", pair[0])));
+        }
+        for holding in &self.custody {
+            for party in [&holding.holder, &holding.of] {
+                if !ids.contains(&party) {
+                    return Err(SimError::plain(format!(
+                        "custody names {party}, who is not in the scenario"
+                    )));
+                }
+            }
+        }
+        for party in &self.parties {
+            if let PreferenceSource::Given(preferences) = &party.preferences
+                && (preferences.weights.len() != self.domain.issues.len()
+                    || preferences
+                        .values
+                        .iter()
+                        .zip(&self.domain.issues)
+                        .any(|(values, issue)| values.len() != issue.options.len()))
+            {
+                return Err(SimError::plain(format!(
+                    "the preferences of {} do not fit the issues",
+                    party.id
+                )));
+            }
+        }
+        Ok(self)
+    }
+}
+
+fn random_preferences(domain: &Domain, reservation: f64, rng: &mut ChaCha8Rng) -> Preferences {
+    let mut unit = || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+    let mut weights: Vec<f64> = domain.issues.iter().map(|_| unit()).collect();
+    let total: f64 = weights.iter().sum();
+    weights
+        .iter_mut()
+        .for_each(|weight| *weight /= if total > 0.0 { total } else { 1.0 });
+    let evaluations = domain
+        .issues
+        .iter()
+        .map(|issue| issue.options.iter().map(|_| unit()).collect())
+        .collect();
+    Preferences::from_evaluations(weights, evaluations, reservation)
+}
+
+// ---- The JSON format ----
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ScenarioFile {
+    name: String,
+    start: Timestamp,
+    #[serde(default = "default_step")]
+    step_seconds: i64,
+    deadline: u32,
+    #[serde(default)]
+    issues: Vec<IssueFile>,
+    #[serde(default)]
+    genius_domain: Option<PathBuf>,
+    parties: Vec<PartyFile>,
+    #[serde(default)]
+    mediators: Vec<OtherFile>,
+    #[serde(default)]
+    custody: Vec<HoldingFile>,
+}
+
+fn default_step() -> i64 {
+    3600
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IssueFile {
+    id: Slug,
+    title: String,
+    options: Vec<String>,
+    #[serde(default)]
+    exchange_options: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PartyFile {
+    id: Slug,
+    name: String,
+    strategy: String,
+    preferences: PreferencesFile,
+    #[serde(default)]
+    release: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, untagged)]
+enum PreferencesFile {
+    Given {
+        weights: BTreeMap<String, f64>,
+        evaluations: BTreeMap<String, BTreeMap<String, f64>>,
+        #[serde(default)]
+        reservation: f64,
+    },
+    Genius {
+        genius_profile: PathBuf,
+    },
+    Random {
+        random: bool,
+        #[serde(default)]
+        reservation: f64,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct OtherFile {
+    id: Slug,
+    name: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HoldingFile {
+    holder: Slug,
+    of: Slug,
+    category: Category,
+    count: u64,
+}
+
+/// Most bytes of a scenario file.
+const MAX_SCENARIO_BYTES: u64 = 16 << 20;
+
+/// Reads a scenario file. GENIUS paths in it are relative to the scenario's directory.
+pub fn load(path: &Path) -> Result<Scenario, SimError> {
+    let length = std::fs::metadata(path)
+        .map_err(|error| SimError::new(path, error.to_string()))?
+        .len();
+    if length > MAX_SCENARIO_BYTES {
+        return Err(SimError::new(
+            path,
+            format!("{length} bytes, more than {MAX_SCENARIO_BYTES}"),
+        ));
+    }
+    let text =
+        std::fs::read_to_string(path).map_err(|error| SimError::new(path, error.to_string()))?;
+    let file: ScenarioFile =
+        serde_json::from_str(&text).map_err(|error| SimError::new(path, error.to_string()))?;
+    let base = path.parent().unwrap_or(Path::new("."));
+    let domain = match (&file.genius_domain, file.issues.is_empty()) {
+        (Some(domain), true) => genius::load_domain(&base.join(domain))?,
+        (None, false) => {
+            let mut issues = Vec::new();
+            for issue in &file.issues {
+                let exchange_options = issue
+                    .exchange_options
+                    .iter()
+                    .map(|option| {
+                        issue.options.iter().position(|known| known == option).ok_or_else(|| {
+                            SimError::new(path, format!("issue {}: exchange option `{option}` is not one of its options", issue.id))
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                issues.push(Issue {
+                    id: issue.id.clone(),
+                    title: issue.title.clone(),
+                    options: issue.options.clone(),
+                    exchange_options,
+                });
+            }
+            Domain { issues }
+        }
+        _ => {
+            return Err(SimError::new(
+                path,
+                "give either `issues` or `genius_domain`, not both or neither".into(),
+            ));
+        }
+    };
+    let mut parties = Vec::new();
+    for party in file.parties {
+        let strategy = Strategy::parse(&party.strategy)
+            .map_err(|detail| SimError::new(path, format!("party {}: {detail}", party.id)))?;
+        let release = parse_release(party.release.as_deref())
+            .map_err(|detail| SimError::new(path, format!("party {}: {detail}", party.id)))?;
+        let preferences = match party.preferences {
+            PreferencesFile::Given {
+                weights,
+                evaluations,
+                reservation,
+            } => PreferenceSource::Given(
+                given_preferences(&domain, &weights, &evaluations, reservation).map_err(
+                    |detail| SimError::new(path, format!("party {}: {detail}", party.id)),
+                )?,
+            ),
+            PreferencesFile::Genius { genius_profile } => {
+                PreferenceSource::Given(genius::load_profile(&base.join(genius_profile), &domain)?)
+            }
+            PreferencesFile::Random {
+                random: true,
+                reservation,
+            } => PreferenceSource::Random { reservation },
+            PreferencesFile::Random { random: false, .. } => {
+                return Err(SimError::new(
+                    path,
+                    format!("party {}: `random` must be true when given", party.id),
+                ));
+            }
+        };
+        parties.push(PartySpec {
+            id: party.id,
+            name: party.name,
+            strategy,
+            preferences,
+            release,
+        });
+    }
+    Scenario {
+        name: file.name,
+        start: file.start,
+        step_seconds: file.step_seconds,
+        deadline: file.deadline,
+        domain,
+        parties,
+        others: file
+            .mediators
+            .into_iter()
+            .map(|other| (other.id, other.name))
+            .collect(),
+        custody: file
+            .custody
+            .into_iter()
+            .map(|holding| Holding {
+                holder: holding.holder,
+                of: holding.of,
+                category: holding.category,
+                count: holding.count,
+            })
+            .collect(),
+    }
+    .check()
+    .map_err(|error| SimError::new(path, error.detail))
+}
+
+fn given_preferences(
+    domain: &Domain,
+    weights: &BTreeMap<String, f64>,
+    evaluations: &BTreeMap<String, BTreeMap<String, f64>>,
+    reservation: f64,
+) -> Result<Preferences, String> {
+    for key in weights.keys().chain(evaluations.keys()) {
+        if !domain.issues.iter().any(|issue| issue.id.as_str() == key) {
+            return Err(format!("preferences name `{key}`, which is not an issue"));
+        }
+    }
+    let mut weight_list = Vec::new();
+    let mut evaluation_list = Vec::new();
+    for issue in &domain.issues {
+        let weight = *weights
+            .get(issue.id.as_str())
+            .ok_or_else(|| format!("no weight for issue {}", issue.id))?;
+        let table = evaluations
+            .get(issue.id.as_str())
+            .ok_or_else(|| format!("no evaluations for issue {}", issue.id))?;
+        for option in table.keys() {
+            if !issue.options.contains(option) {
+                return Err(format!("issue {} has no option `{option}`", issue.id));
+            }
+        }
+        let values = issue
+            .options
+            .iter()
+            .map(|option| table.get(option).copied().unwrap_or(0.0))
+            .collect::<Vec<_>>();
+        if !weight.is_finite()
+            || weight < 0.0
+            || values
+                .iter()
+                .any(|value| !value.is_finite() || *value < 0.0)
+        {
+            return Err(format!(
+                "weights and evaluations of issue {} must be finite and not negative",
+                issue.id
+            ));
+        }
+        weight_list.push(weight);
+        evaluation_list.push(values);
+    }
+    if !reservation.is_finite() {
+        return Err("the reservation value must be finite".into());
+    }
+    Ok(Preferences::from_evaluations(
+        weight_list,
+        evaluation_list,
+        reservation,
+    ))
+}
+
+fn parse_release(text: Option<&str>) -> Result<ReleasePolicy, String> {
+    let Some(text) = text else {
+        return Ok(ReleasePolicy::None);
+    };
+    let words: Vec<&str> = text.split_whitespace().collect();
+    match words.as_slice() {
+        ["none"] => Ok(ReleasePolicy::None),
+        ["reciprocal"] => Ok(ReleasePolicy::Reciprocal),
+        ["on_agreement"] => Ok(ReleasePolicy::OnAgreement),
+        ["goodwill", count] => count
+            .parse()
+            .ok()
+            .filter(|count| *count >= 1)
+            .map(ReleasePolicy::Goodwill)
+            .ok_or_else(|| format!("`goodwill {count}`: the count must be a whole number from 1")),
+        _ => Err(format!(
+            "unknown release policy `{text}` (none, goodwill K, reciprocal, on_agreement)"
+        )),
+    }
+}
+
+/// A scenario for GENIUS files given on the command line: one party per profile, named by
+/// its file, with the strategies in order.
+pub fn from_genius(
+    domain_path: &Path,
+    profiles: &[PathBuf],
+    strategies: &[String],
+    deadline: u32,
+) -> Result<Scenario, SimError> {
+    let domain = genius::load_domain(domain_path)?;
+    if strategies.len() != profiles.len() && strategies.len() != 1 {
+        return Err(SimError::plain(format!(
+            "{} profiles but {} strategies",
+            profiles.len(),
+            strategies.len()
+        )));
+    }
+    let mut parties: Vec<PartySpec> = Vec::new();
+    for (index, profile) in profiles.iter().enumerate() {
+        let stem = profile
+            .file_stem()
+            .and_then(|stem| stem.to_str())
+            .unwrap_or("party");
+        let taken: Vec<Slug> = parties.iter().map(|party| party.id.clone()).collect();
+        let strategy_name = &strategies[index.min(strategies.len() - 1)];
+        parties.push(PartySpec {
+            id: slugify(stem, &taken),
+            name: stem.to_string(),
+            strategy: Strategy::parse(strategy_name).map_err(SimError::plain)?,
+            preferences: PreferenceSource::Given(genius::load_profile(profile, &domain)?),
+            release: ReleasePolicy::None,
+        });
+    }
+    Scenario {
+        name: domain_path
+            .file_stem()
+            .and_then(|stem| stem.to_str())
+            .unwrap_or("genius")
+            .to_string(),
+        start: Timestamp::parse("2026-01-01T00:00:00Z").expect("a valid time"),
+        step_seconds: 60,
+        deadline,
+        domain,
+        parties,
+        others: Vec::new(),
+        custody: Vec::new(),
+    }
+    .check()
+}

@@ -1,0 +1,489 @@
+//! Simulations and analysis: GENIUS domains, the figures of simulation.md, determinism, and
+//! properties of random small scenarios.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use accord::event::Category;
+use accord::ids::Slug;
+use accord::log::Log;
+use accord::sim::analysis::{analyze, analyze_with_limit};
+use accord::sim::batch::{BatchOptions, simulate};
+use accord::sim::domain::{Domain, Issue, Preferences};
+use accord::sim::genius;
+use accord::sim::scenario::{self, Holding, PartySpec, PreferenceSource, ReleasePolicy, Scenario};
+use accord::sim::strategy::Strategy as Bidding;
+use accord::time::Timestamp;
+use proptest::prelude::*;
+
+fn samples() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("events/scenarios/genius")
+}
+
+fn scenarios() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("events/scenarios")
+}
+
+fn round6(value: f64) -> f64 {
+    (value * 1e6).round() / 1e6
+}
+
+#[test]
+fn england_zimbabwe_has_the_figures_of_the_spec() {
+    let directory = samples().join("EnglandZimbabwe");
+    let domain = genius::load_domain(&directory.join("EnglandZimbabwe_domain.xml")).unwrap();
+    let profiles: Vec<Preferences> = ["England.xml", "Zimbabwe.xml"]
+        .iter()
+        .map(|name| genius::load_profile(&directory.join(name), &domain).unwrap())
+        .collect();
+    for limit in [u128::MAX, 0] {
+        let analysis = analyze_with_limit(&domain, &profiles, limit);
+        assert_eq!(analysis.n_outcomes, Some(576));
+        assert_eq!(analysis.pareto_size, Some(25), "limit {limit}");
+        let nash = analysis.nash.as_ref().unwrap();
+        assert_eq!(
+            (round6(nash.utilities[0]), round6(nash.utilities[1])),
+            (0.910916, 0.733218)
+        );
+        assert_eq!(round6(analysis.max_welfare.unwrap()), 1.644135);
+        assert_eq!(round6(analysis.opposition.unwrap()), 0.272117);
+    }
+}
+
+/// Every pair of profiles of every sample domain, and all nine Party profiles at once.
+fn sample_sets() -> Vec<(PathBuf, Vec<PathBuf>)> {
+    let mut sets = Vec::new();
+    for entry in std::fs::read_dir(samples()).unwrap() {
+        let directory = entry.unwrap().path();
+        if !directory.is_dir() {
+            continue;
+        }
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&directory)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .collect();
+        files.sort();
+        let (domains, profiles): (Vec<PathBuf>, Vec<PathBuf>) = files
+            .into_iter()
+            .partition(|path| path.to_string_lossy().contains("domain"));
+        let domain = domains[0].clone();
+        for (index, first) in profiles.iter().enumerate() {
+            for second in &profiles[index + 1..] {
+                sets.push((domain.clone(), vec![first.clone(), second.clone()]));
+            }
+        }
+        if profiles.len() > 2 {
+            sets.push((domain.clone(), profiles.clone()));
+        }
+    }
+    sets
+}
+
+#[test]
+fn every_sample_domain_analyses_and_the_two_methods_agree() {
+    let sets = sample_sets();
+    assert!(sets.len() > 40);
+    for (domain_path, profile_paths) in sets {
+        let domain = genius::load_domain(&domain_path).unwrap();
+        let profiles: Vec<Preferences> = profile_paths
+            .iter()
+            .map(|path| genius::load_profile(path, &domain).unwrap())
+            .collect();
+        let enumerated = analyze(&domain, &profiles);
+        assert!(
+            enumerated.pareto_size.unwrap() >= 1,
+            "{}",
+            domain_path.display()
+        );
+        assert!(enumerated.max_welfare.is_some() && enumerated.opposition.is_some());
+        if profiles.len() == 2 {
+            let by_issues = analyze_with_limit(&domain, &profiles, 0);
+            assert_eq!(
+                by_issues.pareto_size, enumerated.pareto_size,
+                "{profile_paths:?}"
+            );
+            assert_eq!(
+                by_issues.nash.as_ref().map(|nash| &nash.utilities),
+                enumerated.nash.as_ref().map(|nash| &nash.utilities)
+            );
+            assert_eq!(
+                by_issues.opposition.map(round6),
+                enumerated.opposition.map(round6)
+            );
+        }
+    }
+}
+
+fn issue(id: &str, options: usize) -> Issue {
+    Issue {
+        id: Slug::parse(id).unwrap(),
+        title: id.to_string(),
+        options: (0..options)
+            .map(|option| format!("{id}-{option}"))
+            .collect(),
+        exchange_options: Vec::new(),
+    }
+}
+
+#[test]
+fn a_small_domain_worked_by_hand() {
+    // Two issues of two options. Party A: weights 0.6/0.4, values x:(1,0) y:(1,0).
+    // Party B: weights 0.5/0.5, values x:(0,1) y:(0.5,1). Outcomes (A, B):
+    //   (0,0): (1.0, 0.25)  (0,1): (0.6, 0.5)  (1,0): (0.4, 0.75)  (1,1): (0.0, 1.0)
+    // None dominates another: a frontier of 4. Reservations 0.3 and 0.3 leave (0,1) and
+    // (1,0): products 0.3*0.2 = 0.06 and 0.1*0.45 = 0.045, so the Nash point is (0,1).
+    // Welfare peaks at (0,0) and (1,1)... 1.25, 1.1, 1.15, 1.0: 1.25. Opposition: maxima 1
+    // and 1; distances: sqrt(0 + 0.5625) = 0.75, sqrt(0.16 + 0.25) = 0.6403, sqrt(0.36 +
+    // 0.0625) = 0.65, 1: 0.640312.
+    let domain = Domain {
+        issues: vec![issue("x", 2), issue("y", 2)],
+    };
+    let a =
+        Preferences::from_evaluations(vec![0.6, 0.4], vec![vec![1.0, 0.0], vec![1.0, 0.0]], 0.3);
+    let b =
+        Preferences::from_evaluations(vec![0.5, 0.5], vec![vec![0.0, 1.0], vec![0.5, 1.0]], 0.3);
+    for limit in [u128::MAX, 0] {
+        let analysis = analyze_with_limit(&domain, &[a.clone(), b.clone()], limit);
+        assert_eq!(analysis.n_outcomes, Some(4));
+        assert_eq!(analysis.pareto_size, Some(4));
+        assert_eq!(analysis.nash.as_ref().unwrap().outcome, vec![0, 1]);
+        assert_eq!(round6(analysis.max_welfare.unwrap()), 1.25);
+        assert_eq!(round6(analysis.opposition.unwrap()), 0.640312);
+    }
+    // Reservations no outcome meets: no Nash point.
+    let greedy = Preferences {
+        reservation: 0.9,
+        ..b.clone()
+    };
+    let analysis = analyze(
+        &domain,
+        &[
+            Preferences {
+                reservation: 0.9,
+                ..a
+            },
+            greedy,
+        ],
+    );
+    assert!(analysis.nash.is_none() && analysis.nash_none);
+}
+
+#[test]
+fn outcome_spaces_too_large_to_enumerate_get_an_answer_quickly() {
+    let domain = Domain {
+        issues: (0..30)
+            .map(|index| issue(&format!("i{index}"), 10))
+            .collect(),
+    };
+    let preferences = |seed: u64| {
+        let mut state = seed;
+        let mut next = || {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            (state >> 33) as f64 / (1u64 << 31) as f64
+        };
+        let weights: Vec<f64> = (0..30).map(|_| next()).collect();
+        let values = (0..30)
+            .map(|_| (0..10).map(|_| (next() * 4.0).floor()).collect())
+            .collect();
+        Preferences::from_evaluations(weights, values, 0.0)
+    };
+    let started = std::time::Instant::now();
+    let two = analyze(&domain, &[preferences(1), preferences(2)]);
+    assert_eq!(two.n_outcomes, Some(10u128.pow(30)));
+    assert!(two.max_welfare.is_some());
+    assert!(two.pareto_size.is_some() || !two.reasons.is_empty());
+    let three = analyze(&domain, &[preferences(1), preferences(2), preferences(3)]);
+    assert!(
+        three.max_welfare.is_some() && three.pareto_size.is_none() && !three.reasons.is_empty()
+    );
+    assert!(
+        started.elapsed().as_secs() < 60,
+        "the analysis must not hang"
+    );
+}
+
+#[test]
+fn genius_files_that_cannot_be_used_get_a_clear_error() {
+    let directory = tempfile::tempdir().unwrap();
+    let write = |name: &str, text: &str| -> PathBuf {
+        let path = directory.path().join(name);
+        std::fs::write(&path, text).unwrap();
+        path
+    };
+    let cases = [
+        (
+            "integer.xml",
+            r#"<utility_space><objective index="0" name="o"><issue index="1" name="Price" etype="integer" lowerbound="0" upperbound="9"/></objective></utility_space>"#,
+            "only discrete issues",
+        ),
+        (
+            "nonlinear.xml",
+            r#"<utility_space type="nonlinear"><objective index="0" name="o"/></utility_space>"#,
+            "nonlinear",
+        ),
+        (
+            "broken.xml",
+            "<utility_space><objective>",
+            "not well-formed XML",
+        ),
+        ("other.xml", "<html/>", "no <utility_space>"),
+        (
+            "empty-issue.xml",
+            r#"<utility_space><objective index="0" name="o"><issue index="1" name="A" etype="discrete"/></objective></utility_space>"#,
+            "has no items",
+        ),
+    ];
+    for (name, text, expected) in cases {
+        let error = genius::load_domain(&write(name, text)).unwrap_err();
+        assert!(error.to_string().contains(expected), "{name}: {error}");
+    }
+    let domain_path = samples().join("EnglandZimbabwe/EnglandZimbabwe_domain.xml");
+    let domain = genius::load_domain(&domain_path).unwrap();
+    let error =
+        genius::load_profile(&samples().join("Travel/travel_chox.xml"), &domain).unwrap_err();
+    assert!(error.to_string().contains("has no issue"), "{error}");
+}
+
+fn options(runs: u64, threads: usize, seed: u64, out_dir: Option<PathBuf>) -> BatchOptions {
+    BatchOptions {
+        seed,
+        runs,
+        threads,
+        out_dir,
+        keep_logs: false,
+    }
+}
+
+fn files(directory: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut all: Vec<(String, Vec<u8>)> = std::fs::read_dir(directory)
+        .unwrap()
+        .map(|entry| {
+            let path = entry.unwrap().path();
+            (
+                path.file_name().unwrap().to_string_lossy().to_string(),
+                std::fs::read(&path).unwrap(),
+            )
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+#[test]
+fn the_same_seed_gives_the_same_bytes_on_any_number_of_threads() {
+    for name in [
+        "random-3x10.json",
+        "karabakh-goodwill.json",
+        "party-three.json",
+    ] {
+        let scenario = scenario::load(&scenarios().join(name)).unwrap();
+        let first = tempfile::tempdir().unwrap();
+        let second = tempfile::tempdir().unwrap();
+        let (one, _) = simulate(
+            &scenario,
+            &options(24, 1, 42, Some(first.path().to_path_buf())),
+            &|_| {},
+        )
+        .unwrap();
+        let (two, _) = simulate(
+            &scenario,
+            &options(24, 4, 42, Some(second.path().to_path_buf())),
+            &|_| {},
+        )
+        .unwrap();
+        assert_eq!(
+            serde_json::to_string(&one).unwrap(),
+            serde_json::to_string(&two).unwrap(),
+            "{name}"
+        );
+        assert_eq!(files(first.path()), files(second.path()), "{name}");
+        let (other, _) = simulate(&scenario, &options(24, 2, 43, None), &|_| {}).unwrap();
+        if scenario.has_random_preferences() {
+            assert_ne!(
+                serde_json::to_string(&one).unwrap(),
+                serde_json::to_string(&other).unwrap()
+            );
+        }
+        for (file, bytes) in files(first.path()) {
+            let (log, _) =
+                Log::verify(&bytes).unwrap_or_else(|error| panic!("{name} {file}: {error}"));
+            assert!(!log.is_empty());
+        }
+    }
+}
+
+#[test]
+fn the_command_line_simulates_every_shipped_scenario_and_sample_domain() {
+    let accord = env!("CARGO_BIN_EXE_accord");
+    let directory = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(scenarios()).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|extension| extension != "json") {
+            continue;
+        }
+        let log = directory.path().join("run.jsonl");
+        let output = Command::new(accord)
+            .arg("simulate")
+            .arg(&path)
+            .args(["--seed", "3", "--json", "--out"])
+            .arg(&log)
+            .output()
+            .unwrap();
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{}: {}",
+            path.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(summary["runs"], 1);
+        let verify = Command::new(accord)
+            .arg("verify")
+            .arg(&log)
+            .output()
+            .unwrap();
+        assert_eq!(
+            verify.status.code(),
+            Some(0),
+            "{}",
+            String::from_utf8_lossy(&verify.stderr)
+        );
+        let analysis = Command::new(accord)
+            .arg("analyze")
+            .arg(&path)
+            .arg("--json")
+            .output()
+            .unwrap();
+        assert_eq!(analysis.status.code(), Some(0));
+    }
+    for (domain, profiles) in sample_sets().into_iter().step_by(7) {
+        let output = Command::new(accord)
+            .args([
+                "simulate",
+                "--runs",
+                "5",
+                "--deadline",
+                "40",
+                "--strategies",
+                "boulware,conceder,linear,tit_for_tat,e=0.5,hardliner,boulware,conceder,linear",
+                "--json",
+                "--genius",
+            ])
+            .arg(&domain)
+            .args(&profiles)
+            .output()
+            .unwrap();
+        let strategies_fit = output.status.code() == Some(0)
+            || String::from_utf8_lossy(&output.stderr).contains("strategies");
+        assert!(
+            strategies_fit,
+            "{}: {}",
+            domain.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+fn small_scenario(
+    parties: usize,
+    issues: usize,
+    options: usize,
+    strategies: &[Bidding],
+    reservation: f64,
+    deadline: u32,
+    with_custody: bool,
+) -> Scenario {
+    let ids: Vec<Slug> = (0..parties)
+        .map(|index| Slug::parse(&format!("P{index}")).unwrap())
+        .collect();
+    let policies = [
+        ReleasePolicy::Goodwill(2),
+        ReleasePolicy::Reciprocal,
+        ReleasePolicy::OnAgreement,
+        ReleasePolicy::None,
+    ];
+    Scenario {
+        name: "small".into(),
+        start: Timestamp::parse("2026-01-01T00:00:00Z").unwrap(),
+        step_seconds: 60,
+        deadline,
+        domain: Domain {
+            issues: (0..issues)
+                .map(|index| Issue {
+                    exchange_options: vec![0],
+                    ..issue(&format!("i{index}"), options)
+                })
+                .collect(),
+        },
+        parties: (0..parties)
+            .map(|index| PartySpec {
+                id: ids[index].clone(),
+                name: format!("Party {index}"),
+                strategy: strategies[index % strategies.len()],
+                preferences: PreferenceSource::Random { reservation },
+                release: policies[index % policies.len()],
+            })
+            .collect(),
+        others: vec![(Slug::parse("MED").unwrap(), "Mediator".into())],
+        custody: if with_custody {
+            vec![
+                Holding {
+                    holder: ids[0].clone(),
+                    of: ids[1].clone(),
+                    category: Category::Combatant,
+                    count: 7,
+                },
+                Holding {
+                    holder: ids[1].clone(),
+                    of: ids[0].clone(),
+                    category: Category::Civilian,
+                    count: 3,
+                },
+            ]
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+fn bidding() -> impl Strategy<Value = Bidding> {
+    prop_oneof![
+        (0.0f64..3.0).prop_map(|e| Bidding::TimeDependent { e }),
+        Just(Bidding::TimeDependent { e: 0.0 }),
+        Just(Bidding::TitForTat),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn simulated_logs_verify_and_agreements_meet_every_reservation(
+        parties in 2usize..5,
+        issues in 1usize..4,
+        option_count in 1usize..6,
+        strategies in prop::collection::vec(bidding(), 1..4),
+        reservation in 0.0f64..0.8,
+        deadline in 1u32..40,
+        custody in any::<bool>(),
+        seed in any::<u64>(),
+    ) {
+        let scenario = small_scenario(parties, issues, option_count, &strategies, reservation, deadline, custody);
+        let directory = tempfile::tempdir().unwrap();
+        let (_, results) = simulate(&scenario, &options(3, 2, seed, Some(directory.path().to_path_buf())), &|_| {}).unwrap();
+        for (file, bytes) in files(directory.path()) {
+            let verified = Log::verify(&bytes);
+            prop_assert!(verified.is_ok(), "{}: {:?}", file, verified.err());
+        }
+        for result in results {
+            if result.agreed {
+                for utility in &result.utilities {
+                    prop_assert!(*utility >= reservation, "{} below the reservation {}", utility, reservation);
+                }
+            }
+        }
+    }
+}
