@@ -11,8 +11,11 @@ pub const MAX_SLUG_CHARS: usize = 64;
 
 /// The id of a party, issue, proposal, agreement or provision: 1 to 64 characters of
 /// `A-Z a-z 0-9 . _ -`, starting with a letter or a digit.
+///
+/// Shared, not copied: states and simulations clone slugs constantly, and a clone is a
+/// reference count.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Slug(String);
+pub struct Slug(std::sync::Arc<str>);
 
 impl Slug {
     pub fn parse(text: &str) -> Result<Slug, String> {
@@ -29,7 +32,7 @@ impl Slug {
                 "`{shown}` is not an identifier (1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or digit)"
             ));
         }
-        Ok(Slug(text.to_string()))
+        Ok(Slug(std::sync::Arc::from(text)))
     }
 
     pub fn as_str(&self) -> &str {

@@ -210,46 +210,79 @@ fn opposition<'a>(points: impl Iterator<Item = &'a [f64]>, maxima: &[f64]) -> f6
 }
 
 fn enumerate(domain: &Domain, preferences: &[Preferences], analysis: &mut Analysis) {
-    let vectors: Vec<Vec<f64>> = domain
-        .outcomes()
-        .map(|outcome| {
-            preferences
+    let columns: Vec<Vec<f64>> = preferences.iter().map(Preferences::all_utilities).collect();
+    let columns: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
+    let first_order = descending_order(columns[0]);
+    enumerate_columns(domain, preferences, &columns, &first_order, analysis);
+}
+
+/// The analysis of an enumerable space whose utilities are already known: `columns[party]`
+/// holds that party's utility of every outcome, by outcome index (as `Ranking` has them).
+/// `first_order` is the first party's outcomes best first (`descending_order`).
+pub fn analyze_columns(
+    domain: &Domain,
+    preferences: &[Preferences],
+    columns: &[&[f64]],
+    first_order: &[u32],
+) -> Analysis {
+    let mut analysis = Analysis {
+        n_outcomes: domain.outcome_count(),
+        frontier: None,
+        pareto_size: None,
+        nash: None,
+        nash_none: false,
+        max_welfare: Some(max_welfare(domain, preferences)),
+        opposition: None,
+        reasons: Vec::new(),
+    };
+    enumerate_columns(domain, preferences, columns, first_order, &mut analysis);
+    analysis
+}
+
+fn enumerate_columns(
+    domain: &Domain,
+    preferences: &[Preferences],
+    columns: &[&[f64]],
+    first_order: &[u32],
+    analysis: &mut Analysis,
+) {
+    let outcomes = columns[0].len();
+    let vector =
+        |index: usize| -> Vec<f64> { columns.iter().map(|column| column[index]).collect() };
+    let maxima: Vec<f64> = columns
+        .iter()
+        .map(|column| column.iter().copied().fold(f64::MIN, f64::max))
+        .collect();
+
+    // The Pareto frontier: as (outcome index) lists of the outcomes on it.
+    let on_frontier: Vec<usize> = if columns.len() == 2 {
+        frontier_2d(columns[0], columns[1], first_order)
+    } else {
+        // By descending sum, each outcome checked against the frontier so far; a dominating
+        // outcome has a larger exact sum, and a last pass covers float sums that tie.
+        let sum = |index: usize| columns.iter().map(|column| column[index]).sum::<f64>();
+        let mut order: Vec<usize> = (0..outcomes).collect();
+        order.sort_by(|a, b| sum(*b).total_cmp(&sum(*a)).then(a.cmp(b)));
+        let mut frontier: Vec<usize> = Vec::new();
+        for index in order {
+            if !frontier
                 .iter()
-                .map(|prefs| prefs.utility(&outcome))
-                .collect()
-        })
-        .collect();
-    let parties = preferences.len();
-    let maxima: Vec<f64> = (0..parties)
-        .map(|party| vectors.iter().map(|v| v[party]).fold(f64::MIN, f64::max))
-        .collect();
-    // Pareto frontier: by descending sum, checked against the frontier so far.
-    let mut order: Vec<usize> = (0..vectors.len()).collect();
-    let sum = |index: usize| vectors[index].iter().sum::<f64>();
-    order.sort_by(|a, b| sum(*b).total_cmp(&sum(*a)).then(a.cmp(b)));
-    let mut frontier: Vec<usize> = Vec::new();
-    for index in order {
-        if !frontier
-            .iter()
-            .any(|kept| dominates(&vectors[*kept], &vectors[index]))
-        {
-            frontier.push(index);
+                .any(|kept| dominates(&vector(*kept), &vector(index)))
+            {
+                frontier.push(index);
+            }
         }
-    }
-    // Sums computed in floating point may tie where exact sums do not: a last pass.
-    let on_frontier: Vec<usize> = frontier
-        .iter()
-        .copied()
-        .filter(|index| {
-            !frontier
-                .iter()
-                .any(|other| dominates(&vectors[*other], &vectors[*index]))
-        })
-        .collect();
-    let mut distinct: Vec<Vec<f64>> = on_frontier
-        .iter()
-        .map(|index| vectors[*index].clone())
-        .collect();
+        frontier
+            .iter()
+            .copied()
+            .filter(|index| {
+                !frontier
+                    .iter()
+                    .any(|other| dominates(&vector(*other), &vector(*index)))
+            })
+            .collect()
+    };
+    let mut distinct: Vec<Vec<f64>> = on_frontier.iter().map(|index| vector(*index)).collect();
     distinct.sort_by(|a, b| {
         a.iter()
             .zip(b)
@@ -259,16 +292,90 @@ fn enumerate(domain: &Domain, preferences: &[Preferences], analysis: &mut Analys
     });
     distinct.dedup();
     analysis.pareto_size = Some(on_frontier.len() as u128);
-    analysis.nash = nash_of(
-        vectors
-            .iter()
-            .enumerate()
-            .map(|(index, v)| (v.as_slice(), domain.outcome(index as u64))),
-        preferences,
-    );
-    analysis.nash_none = analysis.nash.is_none();
-    analysis.opposition = Some(opposition(vectors.iter().map(Vec::as_slice), &maxima));
     analysis.frontier = Some(distinct);
+
+    // The Nash point: the first outcome, in index order, of the largest product.
+    let mut best: Option<(f64, usize)> = None;
+    for index in 0..outcomes {
+        let mut product = 1.0;
+        let mut feasible = true;
+        for (column, prefs) in columns.iter().zip(preferences) {
+            let surplus = column[index] - prefs.reservation;
+            if surplus < 0.0 {
+                feasible = false;
+                break;
+            }
+            product *= surplus;
+        }
+        if feasible && best.is_none_or(|(best_product, _)| product > best_product) {
+            best = Some((product, index));
+        }
+    }
+    analysis.nash = best.map(|(_, index)| Nash {
+        utilities: vector(index),
+        outcome: domain.outcome(index as u64),
+    });
+    analysis.nash_none = analysis.nash.is_none();
+    analysis.opposition = Some(
+        (0..outcomes)
+            .map(|index| {
+                columns
+                    .iter()
+                    .zip(&maxima)
+                    .map(|(column, max)| {
+                        let normalised = if *max > 0.0 { column[index] / max } else { 0.0 };
+                        (normalised - 1.0) * (normalised - 1.0)
+                    })
+                    .sum::<f64>()
+                    .sqrt()
+            })
+            .fold(f64::INFINITY, f64::min),
+    );
+}
+
+/// Outcome indexes ordered by descending utility, ties by index (as `Ranking` orders them).
+pub fn descending_order(utilities: &[f64]) -> Vec<u32> {
+    // Utilities are not negative, so their bits order like the numbers; inverted bits sort
+    // best first, and the radix sort is stable, so equal utilities stay in index order.
+    let mut order: Vec<u32> = (0..utilities.len() as u32).collect();
+    radsort::sort_by_key(&mut order, |index| {
+        !(utilities[*index as usize] + 0.0).to_bits()
+    });
+    order
+}
+
+/// The outcomes no other outcome dominates, for two parties. `first_order` lists the
+/// outcomes by the first party's utility, best first: an outcome stands if its second
+/// utility is the largest of its group of equal first utilities and larger than every second
+/// utility seen in the groups before.
+fn frontier_2d(first: &[f64], second: &[f64], first_order: &[u32]) -> Vec<usize> {
+    let mut kept = Vec::new();
+    let mut best_second = f64::NEG_INFINITY;
+    let mut position = 0;
+    while position < first_order.len() {
+        let group_first = first[first_order[position] as usize];
+        let group = &first_order[position..];
+        let group_length = group
+            .iter()
+            .take_while(|index| first[**index as usize] == group_first)
+            .count();
+        let group = &group[..group_length];
+        let top = group
+            .iter()
+            .map(|index| second[*index as usize])
+            .fold(f64::NEG_INFINITY, f64::max);
+        if top > best_second {
+            kept.extend(
+                group
+                    .iter()
+                    .filter(|index| second[**index as usize] == top)
+                    .map(|index| *index as usize),
+            );
+            best_second = top;
+        }
+        position += group_length;
+    }
+    kept
 }
 
 /// Two parties, any number of outcomes: the frontier built issue by issue.

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::Serialize;
 
 use crate::sim::SimError;
-use crate::sim::analysis::{Analysis, analyze};
+use crate::sim::analysis::{Analysis, analyze_columns};
 use crate::sim::domain::Preferences;
 use crate::sim::run::{RunResult, run, run_rng};
 use crate::sim::scenario::Scenario;
@@ -104,11 +104,20 @@ pub fn simulate(
     let shared: Option<(Vec<Preferences>, Vec<Ranking>, Analysis)> =
         (!scenario.has_random_preferences()).then(|| {
             let preferences = scenario.preferences(&mut run_rng(options.seed, 0));
-            let rankings = preferences
+            let rankings: Vec<Ranking> = preferences
                 .iter()
                 .map(|prefs| Ranking::new(&scenario.domain, prefs))
                 .collect();
-            let analysis = analyze(&scenario.domain, &preferences);
+            let columns: Vec<&[f64]> = rankings
+                .iter()
+                .map(|ranking| ranking.utilities.as_slice())
+                .collect();
+            let analysis = analyze_columns(
+                &scenario.domain,
+                &preferences,
+                &columns,
+                rankings[0].order(),
+            );
             (preferences, rankings, analysis)
         });
     let write_logs = options.out_dir.is_some() || options.keep_logs;

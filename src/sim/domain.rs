@@ -100,6 +100,23 @@ impl Preferences {
         total
     }
 
+    /// The utility of every outcome, by outcome index, without building the outcomes: the
+    /// sums are grown issue by issue in the same order as `utility`, so each equals
+    /// `utility(outcome)` to the bit.
+    pub fn all_utilities(&self) -> Vec<f64> {
+        let mut sums = vec![0.0];
+        for (issue, options) in self.values.iter().enumerate() {
+            let mut next = Vec::with_capacity(sums.len() * options.len());
+            for prefix in &sums {
+                for value in options {
+                    next.push(prefix + self.weights[issue] * value);
+                }
+            }
+            sums = next;
+        }
+        sums
+    }
+
     /// The contribution of one option of one issue.
     pub fn part(&self, issue: usize, option: usize) -> f64 {
         self.weights[issue] * self.values[issue][option]

@@ -125,7 +125,16 @@ pub fn run(
                 .iter()
                 .map(|prefs| Ranking::new(&scenario.domain, prefs))
                 .collect();
-            let analysis = crate::sim::analysis::analyze(&scenario.domain, &preferences);
+            let columns: Vec<&[f64]> = rankings
+                .iter()
+                .map(|ranking| ranking.utilities.as_slice())
+                .collect();
+            let analysis = crate::sim::analysis::analyze_columns(
+                &scenario.domain,
+                &preferences,
+                &columns,
+                rankings[0].order(),
+            );
             owned = (preferences, rankings, analysis);
             (&owned.0, &owned.1, &owned.2)
         }
@@ -184,12 +193,14 @@ pub fn run(
             )
         })
         .collect();
-    let everyone_but = |party: usize| -> Vec<Slug> {
-        (0..count)
-            .filter(|other| *other != party)
-            .map(|other| parties[other].id.clone())
-            .collect()
-    };
+    let addressees: Vec<Vec<Slug>> = (0..count)
+        .map(|party| {
+            (0..count)
+                .filter(|other| *other != party)
+                .map(|other| parties[other].id.clone())
+                .collect()
+        })
+        .collect();
     let terms = |outcome: &Outcome| -> Vec<Term> {
         scenario
             .domain
@@ -235,7 +246,7 @@ pub fn run(
             recorder.record(EventData::ProposalMade(ProposalMade {
                 proposal: id.clone(),
                 by: parties[party].id.clone(),
-                to: everyone_but(party),
+                to: addressees[party].clone(),
                 terms: terms(&outcome),
                 supersedes: None,
                 counters: standing.as_ref().map(|(previous, _, _)| previous.clone()),

@@ -51,17 +51,20 @@ pub struct Ranking {
 
 impl Ranking {
     pub fn new(domain: &Domain, preferences: &Preferences) -> Ranking {
-        let utilities: Vec<f64> = domain
-            .outcomes()
-            .map(|outcome| preferences.utility(&outcome))
-            .collect();
-        let mut order: Vec<u32> = (0..utilities.len() as u32).collect();
-        order.sort_by(|a, b| {
-            utilities[*b as usize]
-                .total_cmp(&utilities[*a as usize])
-                .then(a.cmp(b))
-        });
+        debug_assert!(
+            domain
+                .outcome_count()
+                .is_some_and(|count| count <= u128::from(u32::MAX))
+        );
+        let utilities = preferences.all_utilities();
+        debug_assert!(utilities.iter().all(|utility| *utility >= 0.0));
+        let order = crate::sim::analysis::descending_order(&utilities);
         Ranking { utilities, order }
+    }
+
+    /// Outcome indexes, best first, ties by index.
+    pub fn order(&self) -> &[u32] {
+        &self.order
     }
 
     fn utility_at(&self, position: usize) -> f64 {
