@@ -161,10 +161,14 @@ fn lower_hex_value(digit: u8) -> Option<u8> {
 
 impl fmt::Display for Hash {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        for byte in self.0 {
-            write!(formatter, "{byte:02x}")?;
+        // Every line written carries a hash: one buffer and one write, not 32 formatted bytes.
+        const DIGITS: &[u8; 16] = b"0123456789abcdef";
+        let mut text = [0u8; 64];
+        for (index, byte) in self.0.iter().enumerate() {
+            text[2 * index] = DIGITS[usize::from(byte >> 4)];
+            text[2 * index + 1] = DIGITS[usize::from(byte & 0x0f)];
         }
-        Ok(())
+        formatter.write_str(std::str::from_utf8(&text).expect("hex digits are ASCII"))
     }
 }
 
