@@ -446,7 +446,14 @@ impl Event {
 
     /// The line accord writes for this event: fields in the format's order, compact, no newline.
     pub fn to_line(&self) -> String {
-        let out = EnvelopeOut {
+        let mut line = Vec::with_capacity(512);
+        self.write_line(&mut line);
+        String::from_utf8(line).expect("serde_json writes UTF-8")
+    }
+
+    /// Appends the line (without its newline) to `out`, which callers reuse between lines.
+    pub fn write_line(&self, out: &mut Vec<u8>) {
+        let envelope = EnvelopeOut {
             v: FORMAT_VERSION,
             seq: self.seq,
             id: self.id,
@@ -457,7 +464,7 @@ impl Event {
             source: &self.source,
             prev: self.prev,
         };
-        serde_json::to_string(&out).expect("an event always serialises")
+        serde_json::to_writer(out, &envelope).expect("an event always serialises");
     }
 }
 

@@ -337,11 +337,13 @@ fn enumerate_columns(
 pub fn descending_order(utilities: &[f64]) -> Vec<u32> {
     // Utilities are not negative, so their bits order like the numbers; inverted bits sort
     // best first, and the radix sort is stable, so equal utilities stay in index order.
-    let mut order: Vec<u32> = (0..utilities.len() as u32).collect();
-    radsort::sort_by_key(&mut order, |index| {
-        !(utilities[*index as usize] + 0.0).to_bits()
-    });
-    order
+    let mut keyed: Vec<(u64, u32)> = utilities
+        .iter()
+        .enumerate()
+        .map(|(index, utility)| (!(utility + 0.0).to_bits(), index as u32))
+        .collect();
+    radsort::sort_by_key(&mut keyed, |pair| pair.0);
+    keyed.into_iter().map(|(_, index)| index).collect()
 }
 
 /// The outcomes no other outcome dominates, for two parties. `first_order` lists the

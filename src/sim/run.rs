@@ -70,9 +70,9 @@ impl Recorder {
                 source: None,
                 prev: self.prev,
             };
-            let line = event.to_line();
-            self.prev = Hash::of(line.as_bytes());
-            lines.extend_from_slice(line.as_bytes());
+            let start = lines.len();
+            event.write_line(lines);
+            self.prev = Hash::of(&lines[start..]);
             lines.push(b'\n');
         }
         Ok(())
