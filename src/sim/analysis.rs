@@ -156,51 +156,43 @@ fn max_welfare(domain: &Domain, preferences: &[Preferences]) -> f64 {
     total
 }
 
-/// The Nash point among candidates (index order breaks ties): the largest product of
-/// `u_i - r_i` where every `u_i >= r_i`.
-fn nash_of<'a>(
-    candidates: impl Iterator<Item = (&'a [f64], Outcome)>,
-    preferences: &[Preferences],
-) -> Option<Nash> {
-    let mut best: Option<(f64, Nash)> = None;
-    for (utilities, outcome) in candidates {
-        if utilities
-            .iter()
-            .zip(preferences)
-            .any(|(u, prefs)| *u < prefs.reservation)
-        {
-            continue;
+/// The Nash point among candidates given as columns (`columns[party][candidate]`): the
+/// position of the first candidate with the largest product of `u_i - r_i` among those where
+/// every `u_i >= r_i`.
+fn nash_position(columns: &[&[f64]], preferences: &[Preferences]) -> Option<usize> {
+    let mut best: Option<(f64, usize)> = None;
+    for position in 0..columns[0].len() {
+        let mut product = 1.0;
+        let mut feasible = true;
+        for (column, prefs) in columns.iter().zip(preferences) {
+            let surplus = column[position] - prefs.reservation;
+            if surplus < 0.0 {
+                feasible = false;
+                break;
+            }
+            product *= surplus;
         }
-        let product: f64 = utilities
-            .iter()
-            .zip(preferences)
-            .map(|(u, prefs)| u - prefs.reservation)
-            .product();
-        if best
-            .as_ref()
-            .is_none_or(|(best_product, _)| product > *best_product)
-        {
-            best = Some((
-                product,
-                Nash {
-                    utilities: utilities.to_vec(),
-                    outcome,
-                },
-            ));
+        if feasible && best.is_none_or(|(best_product, _)| product > best_product) {
+            best = Some((product, position));
         }
     }
-    best.map(|(_, nash)| nash)
+    best.map(|(_, position)| position)
 }
 
-/// The opposition level: the least distance from normalised utilities to all ones.
-fn opposition<'a>(points: impl Iterator<Item = &'a [f64]>, maxima: &[f64]) -> f64 {
-    points
-        .map(|point| {
-            point
+/// The opposition level over candidates given as columns: the least distance from the
+/// utilities, each divided by that party's largest utility, to the all-ones vector.
+fn opposition(columns: &[&[f64]], maxima: &[f64]) -> f64 {
+    (0..columns[0].len())
+        .map(|position| {
+            columns
                 .iter()
                 .zip(maxima)
-                .map(|(u, max)| {
-                    let normalised = if *max > 0.0 { u / max } else { 0.0 };
+                .map(|(column, max)| {
+                    let normalised = if *max > 0.0 {
+                        column[position] / max
+                    } else {
+                        0.0
+                    };
                     (normalised - 1.0) * (normalised - 1.0)
                 })
                 .sum::<f64>()
@@ -295,42 +287,12 @@ fn enumerate_columns(
     analysis.frontier = Some(distinct);
 
     // The Nash point: the first outcome, in index order, of the largest product.
-    let mut best: Option<(f64, usize)> = None;
-    for index in 0..outcomes {
-        let mut product = 1.0;
-        let mut feasible = true;
-        for (column, prefs) in columns.iter().zip(preferences) {
-            let surplus = column[index] - prefs.reservation;
-            if surplus < 0.0 {
-                feasible = false;
-                break;
-            }
-            product *= surplus;
-        }
-        if feasible && best.is_none_or(|(best_product, _)| product > best_product) {
-            best = Some((product, index));
-        }
-    }
-    analysis.nash = best.map(|(_, index)| Nash {
+    analysis.nash = nash_position(columns, preferences).map(|index| Nash {
         utilities: vector(index),
         outcome: domain.outcome(index as u64),
     });
     analysis.nash_none = analysis.nash.is_none();
-    analysis.opposition = Some(
-        (0..outcomes)
-            .map(|index| {
-                columns
-                    .iter()
-                    .zip(&maxima)
-                    .map(|(column, max)| {
-                        let normalised = if *max > 0.0 { column[index] / max } else { 0.0 };
-                        (normalised - 1.0) * (normalised - 1.0)
-                    })
-                    .sum::<f64>()
-                    .sqrt()
-            })
-            .fold(f64::INFINITY, f64::min),
-    );
+    analysis.opposition = Some(opposition(columns, &maxima));
 }
 
 /// Outcome indexes ordered by descending utility, ties by index (as `Ranking` orders them).
@@ -409,16 +371,16 @@ fn frontier_by_issues(domain: &Domain, preferences: &[Preferences], analysis: &m
     }
     let vectors: Vec<Vec<f64>> = points.iter().map(|(u1, u2, _, _)| vec![*u1, *u2]).collect();
     analysis.pareto_size = Some(points.iter().map(|(_, _, count, _)| *count).sum());
-    analysis.nash = nash_of(
-        vectors
-            .iter()
-            .zip(&points)
-            .map(|(v, point)| (v.as_slice(), point.3.clone())),
-        preferences,
-    );
+    let first: Vec<f64> = points.iter().map(|point| point.0).collect();
+    let second: Vec<f64> = points.iter().map(|point| point.1).collect();
+    let columns = [first.as_slice(), second.as_slice()];
+    analysis.nash = nash_position(&columns, preferences).map(|position| Nash {
+        utilities: vectors[position].clone(),
+        outcome: points[position].3.clone(),
+    });
     analysis.nash_none = analysis.nash.is_none();
     let maxima = [preferences[0].best_utility(), preferences[1].best_utility()];
-    analysis.opposition = Some(opposition(vectors.iter().map(Vec::as_slice), &maxima));
+    analysis.opposition = Some(opposition(&columns, &maxima));
     analysis.frontier = Some(vectors);
 }
 
