@@ -180,18 +180,7 @@ proptest! {
         edits in prop::collection::vec((any::<prop::sample::Index>(), any::<u8>(), 0u8..3), 1..8),
     ) {
         let mut bytes = seal(&generated(&steps, true));
-        for (position, byte, kind) in edits {
-            if bytes.is_empty() {
-                bytes.push(byte);
-                continue;
-            }
-            let at = position.index(bytes.len());
-            match kind {
-                0 => bytes[at] = byte,
-                1 => bytes.insert(at, byte),
-                _ => { bytes.remove(at); }
-            }
-        }
+        mutate(&mut bytes, &edits);
         if let Err(error) = Log::verify(&bytes) {
             prop_assert!(!error.rule.name().is_empty());
             prop_assert!(error.line >= 1);
@@ -212,20 +201,27 @@ proptest! {
         let mut generator = Generator::new(1, true);
         generator.run(&steps);
         let mut bytes = common::draft_lines(&generator.drafts).into_bytes();
-        for (position, byte, kind) in edits {
-            if bytes.is_empty() {
-                bytes.push(byte);
-                continue;
-            }
-            let at = position.index(bytes.len());
-            match kind {
-                0 => bytes[at] = byte,
-                1 => bytes.insert(at, byte),
-                _ => { bytes.remove(at); }
-            }
-        }
+        mutate(&mut bytes, &edits);
         if let Err(error) = parse_drafts(&bytes) {
             prop_assert!(error.rule().is_some(), "{}", error);
+        }
+    }
+}
+
+/// Applies edits: (where, byte, 0 to replace / 1 to insert / 2 to remove).
+fn mutate(bytes: &mut Vec<u8>, edits: &[(prop::sample::Index, u8, u8)]) {
+    for (position, byte, kind) in edits {
+        if bytes.is_empty() {
+            bytes.push(*byte);
+            continue;
+        }
+        let at = position.index(bytes.len());
+        match kind {
+            0 => bytes[at] = *byte,
+            1 => bytes.insert(at, *byte),
+            _ => {
+                bytes.remove(at);
+            }
         }
     }
 }

@@ -253,6 +253,23 @@ fn compact(value: &Value) -> String {
     }
 }
 
+/// What changed in an entity, one path per line: `+` added, `-` removed, `~` changed.
+fn changed(out: &mut String, changes: &[Change]) {
+    for change in changes {
+        let _ = match change {
+            Change::Added { path, value } => writeln!(out, "  + {path} = {}", compact(value)),
+            Change::Removed { path, value } => writeln!(out, "  - {path} (was {})", compact(value)),
+            Change::Changed {
+                path,
+                before,
+                after,
+            } => {
+                writeln!(out, "  ~ {path}: {} -> {}", compact(before), compact(after))
+            }
+        };
+    }
+}
+
 /// The fields of a new entity, one leaf per line (empty lists and maps left out).
 fn created(out: &mut String, path: &str, value: &Value) {
     match value {
@@ -319,26 +336,7 @@ pub fn history(entity: &EntityRef, entries: &[HistoryEntry<'_>], color: bool) ->
         if changes.is_empty() {
             let _ = writeln!(out, "  (names {entity} without changing it)");
         }
-        for change in changes {
-            let _ = match change {
-                Change::Added { path, value } => writeln!(out, "  + {path} = {}", compact(&value)),
-                Change::Removed { path, value } => {
-                    writeln!(out, "  - {path} (was {})", compact(&value))
-                }
-                Change::Changed {
-                    path,
-                    before,
-                    after,
-                } => {
-                    writeln!(
-                        out,
-                        "  ~ {path}: {} -> {}",
-                        compact(&before),
-                        compact(&after)
-                    )
-                }
-            };
-        }
+        changed(&mut out, &changes);
     }
     out
 }
@@ -387,26 +385,7 @@ pub fn diff(
             let _ = writeln!(out, "  gone (was {})", compact(&change.before));
             continue;
         }
-        for inner in json_changes(&change.before, &change.after) {
-            let _ = match inner {
-                Change::Added { path, value } => writeln!(out, "  + {path} = {}", compact(&value)),
-                Change::Removed { path, value } => {
-                    writeln!(out, "  - {path} (was {})", compact(&value))
-                }
-                Change::Changed {
-                    path,
-                    before,
-                    after,
-                } => {
-                    writeln!(
-                        out,
-                        "  ~ {path}: {} -> {}",
-                        compact(&before),
-                        compact(&after)
-                    )
-                }
-            };
-        }
+        changed(&mut out, &json_changes(&change.before, &change.after));
     }
     out
 }

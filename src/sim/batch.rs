@@ -9,11 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::Serialize;
 
 use crate::sim::SimError;
-use crate::sim::analysis::{Analysis, analyze_columns};
-use crate::sim::domain::Preferences;
-use crate::sim::run::{RunResult, run, run_rng};
+use crate::sim::run::{Prepared, RunResult, prepare, run, run_rng};
 use crate::sim::scenario::Scenario;
-use crate::sim::strategy::Ranking;
 
 /// Most runs one `simulate` makes.
 pub const MAX_RUNS: u64 = 100_000_000;
@@ -101,25 +98,8 @@ pub fn simulate(
             .map_err(|error| SimError::new(directory, error.to_string()))?;
     }
     // Preferences that do not change between runs are ranked and analysed once.
-    let shared: Option<(Vec<Preferences>, Vec<Ranking>, Analysis)> =
-        (!scenario.has_random_preferences()).then(|| {
-            let preferences = scenario.preferences(&mut run_rng(options.seed, 0));
-            let rankings: Vec<Ranking> = preferences
-                .iter()
-                .map(|prefs| Ranking::new(&scenario.domain, prefs))
-                .collect();
-            let columns: Vec<&[f64]> = rankings
-                .iter()
-                .map(|ranking| ranking.utilities.as_slice())
-                .collect();
-            let analysis = analyze_columns(
-                &scenario.domain,
-                &preferences,
-                &columns,
-                rankings[0].order(),
-            );
-            (preferences, rankings, analysis)
-        });
+    let shared: Option<Prepared> = (!scenario.has_random_preferences())
+        .then(|| prepare(scenario, &mut run_rng(options.seed, 0)));
     let write_logs = options.out_dir.is_some() || options.keep_logs;
     let next = AtomicU64::new(0);
     let finished = AtomicU64::new(0);
@@ -133,10 +113,8 @@ pub fn simulate(
                     if index >= options.runs {
                         break;
                     }
-                    let shared_refs = shared
-                        .as_ref()
-                        .map(|(p, r, a)| (p.as_slice(), r.as_slice(), a));
-                    let mut outcome = run(scenario, options.seed, index, shared_refs, write_logs);
+                    let mut outcome =
+                        run(scenario, options.seed, index, shared.as_ref(), write_logs);
                     if let (Ok(result), Some(directory)) = (&mut outcome, &options.out_dir) {
                         let path = directory.join(format!("run-{:06}.jsonl", index + 1));
                         let log = if options.keep_logs {

@@ -98,6 +98,38 @@ impl Recorder {
     }
 }
 
+/// What a run needs of its parties' preferences: each party's ranking of the outcomes and
+/// the analysis of the space (for the distances of an agreement).
+pub struct Prepared {
+    pub preferences: Vec<Preferences>,
+    pub rankings: Vec<Ranking>,
+    pub analysis: Analysis,
+}
+
+/// Draws (or takes) the preferences of a run and ranks and analyses them.
+pub fn prepare(scenario: &Scenario, rng: &mut ChaCha8Rng) -> Prepared {
+    let preferences = scenario.preferences(rng);
+    let rankings: Vec<Ranking> = preferences
+        .iter()
+        .map(|prefs| Ranking::new(&scenario.domain, prefs))
+        .collect();
+    let columns: Vec<&[f64]> = rankings
+        .iter()
+        .map(|ranking| ranking.utilities.as_slice())
+        .collect();
+    let analysis = crate::sim::analysis::analyze_columns(
+        &scenario.domain,
+        &preferences,
+        &columns,
+        rankings[0].order(),
+    );
+    Prepared {
+        preferences,
+        rankings,
+        analysis,
+    }
+}
+
 /// The seeded generator of run `index`: a ChaCha8 stream of its own, so a run does not
 /// depend on which thread runs it or in what order.
 pub fn run_rng(seed: u64, index: u64) -> ChaCha8Rng {
@@ -106,39 +138,29 @@ pub fn run_rng(seed: u64, index: u64) -> ChaCha8Rng {
     rng
 }
 
-/// Plays run `index` of a scenario. `rankings` and `analysis` are shared across runs when
-/// preferences do not change between runs; otherwise they are computed here.
+/// Plays run `index` of a scenario. `shared` is prepared once for all runs when preferences
+/// do not change between runs; otherwise each run prepares its own.
 pub fn run(
     scenario: &Scenario,
     seed: u64,
     index: u64,
-    shared: Option<(&[Preferences], &[Ranking], &Analysis)>,
+    shared: Option<&Prepared>,
     write_log: bool,
 ) -> Result<RunResult, SimError> {
     let mut rng = run_rng(seed, index);
     let owned;
-    let (preferences, rankings, analysis): (&[Preferences], &[Ranking], &Analysis) = match shared {
-        Some(shared) => shared,
+    let prepared = match shared {
+        Some(prepared) => prepared,
         None => {
-            let preferences = scenario.preferences(&mut rng);
-            let rankings: Vec<Ranking> = preferences
-                .iter()
-                .map(|prefs| Ranking::new(&scenario.domain, prefs))
-                .collect();
-            let columns: Vec<&[f64]> = rankings
-                .iter()
-                .map(|ranking| ranking.utilities.as_slice())
-                .collect();
-            let analysis = crate::sim::analysis::analyze_columns(
-                &scenario.domain,
-                &preferences,
-                &columns,
-                rankings[0].order(),
-            );
-            owned = (preferences, rankings, analysis);
-            (&owned.0, &owned.1, &owned.2)
+            owned = prepare(scenario, &mut rng);
+            &owned
         }
     };
+    let (preferences, rankings, analysis) = (
+        &prepared.preferences,
+        &prepared.rankings,
+        &prepared.analysis,
+    );
     let parties = &scenario.parties;
     let count = parties.len();
     let mut recorder = Recorder {
