@@ -231,6 +231,65 @@ pub fn analyze_columns(
     analysis
 }
 
+/// What a run needs to place an agreement: the Pareto frontier and the Nash point (not the
+/// opposition level or the welfare, which only `analyze` reports).
+pub fn frontier_and_nash(
+    domain: &Domain,
+    preferences: &[Preferences],
+    columns: &[&[f64]],
+    first_order: &[u32],
+) -> Analysis {
+    let on_frontier = frontier_indexes(columns, first_order);
+    let vector =
+        |index: usize| -> Vec<f64> { columns.iter().map(|column| column[index]).collect() };
+    let nash = nash_position(columns, preferences).map(|index| Nash {
+        utilities: vector(index),
+        outcome: domain.outcome(index as u64),
+    });
+    Analysis {
+        n_outcomes: domain.outcome_count(),
+        pareto_size: Some(on_frontier.len() as u128),
+        frontier: Some(on_frontier.iter().map(|index| vector(*index)).collect()),
+        nash_none: nash.is_none(),
+        nash,
+        max_welfare: None,
+        opposition: None,
+        reasons: Vec::new(),
+    }
+}
+
+/// The outcomes on the Pareto frontier, by index.
+fn frontier_indexes(columns: &[&[f64]], first_order: &[u32]) -> Vec<usize> {
+    if columns.len() == 2 {
+        return frontier_2d(columns[0], columns[1], first_order);
+    }
+    let vector =
+        |index: usize| -> Vec<f64> { columns.iter().map(|column| column[index]).collect() };
+    // By descending sum, each outcome checked against the frontier so far; a dominating
+    // outcome has a larger exact sum, and a last pass covers float sums that tie.
+    let sum = |index: usize| columns.iter().map(|column| column[index]).sum::<f64>();
+    let mut order: Vec<usize> = (0..columns[0].len()).collect();
+    order.sort_by(|a, b| sum(*b).total_cmp(&sum(*a)).then(a.cmp(b)));
+    let mut frontier: Vec<usize> = Vec::new();
+    for index in order {
+        if !frontier
+            .iter()
+            .any(|kept| dominates(&vector(*kept), &vector(index)))
+        {
+            frontier.push(index);
+        }
+    }
+    frontier
+        .iter()
+        .copied()
+        .filter(|index| {
+            !frontier
+                .iter()
+                .any(|other| dominates(&vector(*other), &vector(*index)))
+        })
+        .collect()
+}
+
 fn enumerate_columns(
     domain: &Domain,
     preferences: &[Preferences],
@@ -238,7 +297,6 @@ fn enumerate_columns(
     first_order: &[u32],
     analysis: &mut Analysis,
 ) {
-    let outcomes = columns[0].len();
     let vector =
         |index: usize| -> Vec<f64> { columns.iter().map(|column| column[index]).collect() };
     let maxima: Vec<f64> = columns
@@ -247,33 +305,7 @@ fn enumerate_columns(
         .collect();
 
     // The Pareto frontier: as (outcome index) lists of the outcomes on it.
-    let on_frontier: Vec<usize> = if columns.len() == 2 {
-        frontier_2d(columns[0], columns[1], first_order)
-    } else {
-        // By descending sum, each outcome checked against the frontier so far; a dominating
-        // outcome has a larger exact sum, and a last pass covers float sums that tie.
-        let sum = |index: usize| columns.iter().map(|column| column[index]).sum::<f64>();
-        let mut order: Vec<usize> = (0..outcomes).collect();
-        order.sort_by(|a, b| sum(*b).total_cmp(&sum(*a)).then(a.cmp(b)));
-        let mut frontier: Vec<usize> = Vec::new();
-        for index in order {
-            if !frontier
-                .iter()
-                .any(|kept| dominates(&vector(*kept), &vector(index)))
-            {
-                frontier.push(index);
-            }
-        }
-        frontier
-            .iter()
-            .copied()
-            .filter(|index| {
-                !frontier
-                    .iter()
-                    .any(|other| dominates(&vector(*other), &vector(*index)))
-            })
-            .collect()
-    };
+    let on_frontier = frontier_indexes(columns, first_order);
     let mut distinct: Vec<Vec<f64>> = on_frontier.iter().map(|index| vector(*index)).collect();
     distinct.sort_by(|a, b| {
         a.iter()
@@ -297,15 +329,49 @@ fn enumerate_columns(
 
 /// Outcome indexes ordered by descending utility, ties by index (as `Ranking` orders them).
 pub fn descending_order(utilities: &[f64]) -> Vec<u32> {
-    // Utilities are not negative, so their bits order like the numbers; inverted bits sort
-    // best first, and the radix sort is stable, so equal utilities stay in index order.
-    let mut keyed: Vec<(u64, u32)> = utilities
+    // A bucket sort: utilities are not negative, so `1 - u / max` maps them, in reverse
+    // order, onto [0, 1], and monotone float operations keep equal utilities together and
+    // better ones in earlier buckets. Each bucket (a handful of outcomes) is then sorted by
+    // the exact key: inverted bits (best first), then outcome index.
+    let largest = utilities.iter().copied().fold(0.0, f64::max);
+    let key = |index: u32| (!(utilities[index as usize] + 0.0).to_bits(), index);
+    if utilities.len() < 64 || largest <= 0.0 || !largest.is_finite() {
+        let mut order: Vec<u32> = (0..utilities.len() as u32).collect();
+        order.sort_unstable_by_key(|index| key(*index));
+        return order;
+    }
+    let buckets = (utilities.len() / 2).next_power_of_two().min(1 << 22);
+    let scale = (buckets - 1) as f64;
+    let bucket_of: Vec<u32> = utilities
         .iter()
-        .enumerate()
-        .map(|(index, utility)| (!(utility + 0.0).to_bits(), index as u32))
+        .map(|utility| (((1.0 - utility / largest) * scale) as usize).min(buckets - 1) as u32)
         .collect();
-    radsort::sort_by_key(&mut keyed, |pair| pair.0);
-    keyed.into_iter().map(|(_, index)| index).collect()
+    let mut ends = vec![0u32; buckets];
+    for bucket in &bucket_of {
+        ends[*bucket as usize] += 1;
+    }
+    let mut running = 0;
+    for end in &mut ends {
+        running += *end;
+        *end = running;
+    }
+    // Filled from the back, so each bucket ends in index order.
+    let mut order = vec![0u32; utilities.len()];
+    let mut next = ends.clone();
+    for index in (0..utilities.len()).rev() {
+        let bucket = bucket_of[index] as usize;
+        next[bucket] -= 1;
+        order[next[bucket] as usize] = index as u32;
+    }
+    let mut start = 0;
+    for end in ends {
+        let slice = &mut order[start..end as usize];
+        if slice.len() > 1 {
+            slice.sort_unstable_by_key(|index| key(*index));
+        }
+        start = end as usize;
+    }
+    order
 }
 
 /// The outcomes no other outcome dominates, for two parties. `first_order` lists the

@@ -117,7 +117,7 @@ pub fn prepare(scenario: &Scenario, rng: &mut ChaCha8Rng) -> Prepared {
         .iter()
         .map(|ranking| ranking.utilities.as_slice())
         .collect();
-    let analysis = crate::sim::analysis::analyze_columns(
+    let analysis = crate::sim::analysis::frontier_and_nash(
         &scenario.domain,
         &preferences,
         &columns,
