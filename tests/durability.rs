@@ -350,3 +350,47 @@ fn an_unfinished_batch_is_torn_for_every_reader_and_repair_cuts_all_of_it() {
     fs::write(store.intent_path(), "{\"length_bef").unwrap();
     assert_eq!(store.verify().unwrap().0.len(), 6);
 }
+
+#[test]
+fn concurrent_accord_append_processes_lose_and_interleave_nothing() {
+    const PROCESSES: usize = 4;
+    const APPENDS: usize = 60;
+    let directory = tempfile::tempdir().unwrap();
+    let log = directory.path().join("log.jsonl");
+    let writers: Vec<std::thread::JoinHandle<Vec<String>>> = (0..PROCESSES)
+        .map(|writer| {
+            let log = log.clone();
+            std::thread::spawn(move || {
+                let mut acknowledged = Vec::new();
+                for number in 0..APPENDS {
+                    let id = format!("00000000-0000-4000-8000-{:06}{:06}", writer, number);
+                    let draft = format!(
+                        r#"{{"type":"issue.raised","data":{{"issue":"c{writer}-{number}","title":"t"}},"occurred":"2021-01-01T00:00:00Z","id":"{id}"}}"#
+                    );
+                    let mut child = Command::new(env!("CARGO_BIN_EXE_accord"))
+                        .arg("append")
+                        .arg(&log)
+                        .stdin(Stdio::piped())
+                        .stdout(Stdio::null())
+                        .stderr(Stdio::inherit())
+                        .spawn()
+                        .unwrap();
+                    child.stdin.take().unwrap().write_all(draft.as_bytes()).unwrap();
+                    if child.wait().unwrap().success() {
+                        acknowledged.push(id);
+                    }
+                }
+                acknowledged
+            })
+        })
+        .collect();
+    let acknowledged: Vec<String> = writers
+        .into_iter()
+        .flat_map(|writer| writer.join().unwrap())
+        .collect();
+    assert_eq!(acknowledged.len(), PROCESSES * APPENDS);
+    let store = FileStore::new(&log);
+    let present = ids_in(&store);
+    assert_eq!(present.len(), PROCESSES * APPENDS);
+    assert!(acknowledged.iter().all(|id| present.contains(id)));
+}
