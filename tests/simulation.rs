@@ -244,6 +244,17 @@ fn genius_files_that_cannot_be_used_get_a_clear_error() {
     let error =
         genius::load_profile(&samples().join("Travel/travel_chox.xml"), &domain).unwrap_err();
     assert!(error.to_string().contains("has no issue"), "{error}");
+    let england = std::fs::read_to_string(samples().join("EnglandZimbabwe/England.xml")).unwrap();
+    let negative = write(
+        "negative.xml",
+        &england.replacen(
+            "<weight index=\"1\" value=\"",
+            "<weight index=\"1\" value=\"-",
+            1,
+        ),
+    );
+    let error = genius::load_profile(&negative, &domain).unwrap_err();
+    assert!(error.to_string().contains("is negative"), "{error}");
 }
 
 fn options(runs: u64, threads: usize, seed: u64, out_dir: Option<PathBuf>) -> BatchOptions {

@@ -23,6 +23,12 @@ pub fn simulate(
     json: bool,
     threads: Option<usize>,
 ) -> Result<(), Failure> {
+    if runs == 0 || runs > accord::sim::batch::MAX_RUNS {
+        return Err(Failure::Usage(format!(
+            "--runs must be 1 to {}",
+            accord::sim::batch::MAX_RUNS
+        )));
+    }
     if out.is_some() && runs != 1 {
         return Err(Failure::Usage(
             "--out writes one run's log: use --out-dir for several runs".into(),

@@ -201,12 +201,14 @@ pub fn load_profile(path: &Path, domain: &Domain) -> Result<Preferences, SimErro
                     format!("no <weight> for issue `{}` (index {index})", issue.title),
                 )
             })?;
-        weights.push(number(
-            attribute(weight, "value", path)?,
-            "weight",
-            weight,
-            path,
-        )?);
+        let value = number(attribute(weight, "value", path)?, "weight", weight, path)?;
+        if value < 0.0 {
+            return Err(SimError::new(
+                path,
+                format!("weight {value} on line {} is negative", line_of(weight)),
+            ));
+        }
+        weights.push(value);
         let mut values = Vec::with_capacity(issue.options.len());
         for option in &issue.options {
             let item = items
