@@ -112,7 +112,8 @@ pub struct IssueRaised {
 #[serde(deny_unknown_fields)]
 pub struct Term {
     pub issue: Slug,
-    pub text: String,
+    /// Shared, not copied: a term is cloned into the state and often offered again.
+    pub text: std::sync::Arc<str>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

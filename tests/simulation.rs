@@ -119,7 +119,7 @@ fn issue(id: &str, options: usize) -> Issue {
         id: Slug::parse(id).unwrap(),
         title: id.to_string(),
         options: (0..options)
-            .map(|option| format!("{id}-{option}"))
+            .map(|option| format!("{id}-{option}").into())
             .collect(),
         exchange_options: Vec::new(),
     }

@@ -63,7 +63,9 @@ impl Analysis {
                     .issues
                     .iter()
                     .zip(&nash.outcome)
-                    .map(|(issue, option)| (issue.title.clone(), issue.options[*option].clone()))
+                    .map(|(issue, option)| {
+                        (issue.title.clone(), issue.options[*option].to_string())
+                    })
                     .collect(),
             }),
             max_welfare: self.max_welfare,

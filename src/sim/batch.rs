@@ -176,7 +176,7 @@ pub fn simulate(
                         .iter()
                         .zip(outcome)
                         .map(|(issue, option)| {
-                            (issue.title.clone(), issue.options[*option].clone())
+                            (issue.title.clone(), issue.options[*option].to_string())
                         })
                         .collect()
                 })

@@ -8,7 +8,7 @@ use crate::ids::Slug;
 pub struct Issue {
     pub id: Slug,
     pub title: String,
-    pub options: Vec<String>,
+    pub options: Vec<std::sync::Arc<str>>,
     /// Options whose agreement counts as an exchange of detainees (for `on_agreement`).
     pub exchange_options: Vec<usize>,
 }

@@ -159,7 +159,7 @@ pub fn load_domain(path: &Path) -> Result<Domain, SimError> {
         taken.push(id.clone());
         let options = items
             .iter()
-            .map(|item| attribute(*item, "value", path).map(str::to_string))
+            .map(|item| attribute(*item, "value", path).map(std::sync::Arc::from))
             .collect::<Result<Vec<_>, _>>()?;
         domain.issues.push(Issue {
             id,
@@ -213,7 +213,7 @@ pub fn load_profile(path: &Path, domain: &Domain) -> Result<Preferences, SimErro
         for option in &issue.options {
             let item = items
                 .iter()
-                .find(|item| item.attribute("value") == Some(option.as_str()))
+                .find(|item| item.attribute("value") == Some(&**option))
                 .ok_or_else(|| {
                     SimError::new(
                         path,

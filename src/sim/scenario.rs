@@ -293,7 +293,7 @@ pub fn load(path: &Path) -> Result<Scenario, SimError> {
                     .exchange_options
                     .iter()
                     .map(|option| {
-                        issue.options.iter().position(|known| known == option).ok_or_else(|| {
+                        issue.options.iter().position(|known| known.as_str() == option.as_str()).ok_or_else(|| {
                             SimError::new(path, format!("issue {}: exchange option `{option}` is not one of its options", issue.id))
                         })
                     })
@@ -301,7 +301,11 @@ pub fn load(path: &Path) -> Result<Scenario, SimError> {
                 issues.push(Issue {
                     id: issue.id.clone(),
                     title: issue.title.clone(),
-                    options: issue.options.clone(),
+                    options: issue
+                        .options
+                        .iter()
+                        .map(|option| std::sync::Arc::from(option.as_str()))
+                        .collect(),
                     exchange_options,
                 });
             }
@@ -400,14 +404,18 @@ fn given_preferences(
             .get(issue.id.as_str())
             .ok_or_else(|| format!("no evaluations for issue {}", issue.id))?;
         for option in table.keys() {
-            if !issue.options.contains(option) {
+            if !issue
+                .options
+                .iter()
+                .any(|known| known.as_ref() == option.as_str())
+            {
                 return Err(format!("issue {} has no option `{option}`", issue.id));
             }
         }
         let values = issue
             .options
             .iter()
-            .map(|option| table.get(option).copied().unwrap_or(0.0))
+            .map(|option| table.get(&**option).copied().unwrap_or(0.0))
             .collect::<Vec<_>>();
         if !weight.is_finite()
             || weight < 0.0

@@ -175,7 +175,7 @@ impl Generator {
                     to,
                     terms: vec![Term {
                         issue: pick(&issues, c)?,
-                        text: format!("term {c}"),
+                        text: format!("term {c}").into(),
                     }],
                     supersedes,
                     counters,
