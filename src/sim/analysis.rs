@@ -331,22 +331,26 @@ fn enumerate_columns(
 
 /// Outcome indexes ordered by descending utility, ties by index (as `Ranking` orders them).
 pub fn descending_order(utilities: &[f64]) -> Vec<u32> {
-    // A bucket sort: utilities are not negative, so `1 - u / max` maps them, in reverse
-    // order, onto [0, 1], and monotone float operations keep equal utilities together and
-    // better ones in earlier buckets. Each bucket (a handful of outcomes) is then sorted by
-    // the exact key: inverted bits (best first), then outcome index.
+    // A bucket sort: utilities are not negative, so `(largest - u) * factor` maps them, in
+    // reverse order, onto the buckets, and monotone float operations keep equal utilities
+    // together and better ones in earlier buckets. Each bucket (a handful of outcomes) is
+    // then sorted by the exact key: inverted bits (best first), then outcome index.
+    let keys: Vec<u64> = utilities
+        .iter()
+        .map(|utility| !(utility + 0.0).to_bits())
+        .collect();
     let largest = utilities.iter().copied().fold(0.0, f64::max);
-    let key = |index: u32| (!(utilities[index as usize] + 0.0).to_bits(), index);
+    let by_key = |index: &u32| (keys[*index as usize], *index);
     if utilities.len() < 64 || largest <= 0.0 || !largest.is_finite() {
         let mut order: Vec<u32> = (0..utilities.len() as u32).collect();
-        order.sort_unstable_by_key(|index| key(*index));
+        order.sort_unstable_by_key(by_key);
         return order;
     }
     let buckets = (utilities.len() / 2).next_power_of_two().min(1 << 22);
-    let scale = (buckets - 1) as f64;
+    let factor = (buckets - 1) as f64 / largest;
     let bucket_of: Vec<u32> = utilities
         .iter()
-        .map(|utility| (((1.0 - utility / largest) * scale) as usize).min(buckets - 1) as u32)
+        .map(|utility| (((largest - utility) * factor) as usize).min(buckets - 1) as u32)
         .collect();
     let mut ends = vec![0u32; buckets];
     for bucket in &bucket_of {
@@ -367,11 +371,11 @@ pub fn descending_order(utilities: &[f64]) -> Vec<u32> {
     }
     let mut start = 0;
     for end in ends {
-        let slice = &mut order[start..end as usize];
-        if slice.len() > 1 {
-            slice.sort_unstable_by_key(|index| key(*index));
+        let end = end as usize;
+        if end - start > 1 {
+            order[start..end].sort_unstable_by_key(by_key);
         }
-        start = end as usize;
+        start = end;
     }
     order
 }
@@ -383,29 +387,25 @@ pub fn descending_order(utilities: &[f64]) -> Vec<u32> {
 fn frontier_2d(first: &[f64], second: &[f64], first_order: &[u32]) -> Vec<usize> {
     let mut kept = Vec::new();
     let mut best_second = f64::NEG_INFINITY;
-    let mut position = 0;
-    while position < first_order.len() {
-        let group_first = first[first_order[position] as usize];
-        let group = &first_order[position..];
-        let group_length = group
-            .iter()
-            .take_while(|index| first[**index as usize] == group_first)
-            .count();
-        let group = &group[..group_length];
-        let top = group
-            .iter()
-            .map(|index| second[*index as usize])
-            .fold(f64::NEG_INFINITY, f64::max);
+    let mut group_start = 0;
+    while group_start < first_order.len() {
+        let group_first = first[first_order[group_start] as usize];
+        let mut group_end = group_start;
+        let mut top = f64::NEG_INFINITY;
+        while group_end < first_order.len() && first[first_order[group_end] as usize] == group_first
+        {
+            top = top.max(second[first_order[group_end] as usize]);
+            group_end += 1;
+        }
         if top > best_second {
-            kept.extend(
-                group
-                    .iter()
-                    .filter(|index| second[**index as usize] == top)
-                    .map(|index| *index as usize),
-            );
+            for index in &first_order[group_start..group_end] {
+                if second[*index as usize] == top {
+                    kept.push(*index as usize);
+                }
+            }
             best_second = top;
         }
-        position += group_length;
+        group_start = group_end;
     }
     kept
 }

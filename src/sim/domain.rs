@@ -104,15 +104,24 @@ impl Preferences {
     /// sums are grown issue by issue in the same order as `utility`, so each equals
     /// `utility(outcome)` to the bit.
     pub fn all_utilities(&self) -> Vec<f64> {
-        let mut sums = vec![0.0];
+        let count: usize = self.values.iter().map(Vec::len).product();
+        let mut sums = Vec::with_capacity(count);
+        sums.push(0.0);
         for (issue, options) in self.values.iter().enumerate() {
-            let mut next = Vec::with_capacity(sums.len() * options.len());
-            for prefix in &sums {
-                for value in options {
-                    next.push(prefix + self.weights[issue] * value);
+            let parts: Vec<f64> = options
+                .iter()
+                .map(|value| self.weights[issue] * value)
+                .collect();
+            let before = sums.len();
+            sums.resize(before * parts.len(), 0.0);
+            // Grown in place from the back: prefix `j` becomes entries `j * m .. j * m + m`,
+            // never overwriting a prefix not yet read.
+            for prefix_index in (0..before).rev() {
+                let prefix = sums[prefix_index];
+                for (option, part) in parts.iter().enumerate() {
+                    sums[prefix_index * parts.len() + option] = prefix + part;
                 }
             }
-            sums = next;
         }
         sums
     }
