@@ -164,3 +164,83 @@ fn draft_fixtures_append_or_are_refused_leaving_the_log_untouched() {
     }
     assert!(failures.is_empty(), "{}", failures.join("\n"));
 }
+
+/// Deserialises any JSON while checking that every object's keys come in sorted order.
+struct SortedKeys;
+
+impl<'de> serde::Deserialize<'de> for SortedKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Check;
+        impl<'de> serde::de::Visitor<'de> for Check {
+            type Value = SortedKeys;
+            fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                formatter.write_str("any JSON")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<SortedKeys, A::Error> {
+                let mut previous: Option<String> = None;
+                while let Some(key) = map.next_key::<String>()? {
+                    if previous.as_ref().is_some_and(|previous| *previous >= key) {
+                        return Err(serde::de::Error::custom(format!(
+                            "key `{key}` after `{}`",
+                            previous.unwrap()
+                        )));
+                    }
+                    map.next_value::<SortedKeys>()?;
+                    previous = Some(key);
+                }
+                Ok(SortedKeys)
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<SortedKeys, A::Error> {
+                while seq.next_element::<SortedKeys>()?.is_some() {}
+                Ok(SortedKeys)
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<SortedKeys, E> {
+                Ok(SortedKeys)
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<SortedKeys, E> {
+                Ok(SortedKeys)
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<SortedKeys, E> {
+                Ok(SortedKeys)
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<SortedKeys, E> {
+                Ok(SortedKeys)
+            }
+            fn visit_str<E>(self, _: &str) -> Result<SortedKeys, E> {
+                Ok(SortedKeys)
+            }
+            fn visit_unit<E>(self) -> Result<SortedKeys, E> {
+                Ok(SortedKeys)
+            }
+        }
+        deserializer.deserialize_any(Check)
+    }
+}
+
+#[test]
+fn state_json_has_sorted_keys_at_every_level() {
+    let mut checked = 0;
+    for path in fixtures("valid", ".state.json") {
+        let text = fs::read_to_string(&path).unwrap();
+        serde_json::from_str::<SortedKeys>(&text)
+            .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
+        checked += 1;
+    }
+    let karabakh =
+        fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("events/karabakh.jsonl")).unwrap();
+    let (log, folded) = Log::verify(&karabakh).unwrap();
+    serde_json::from_str::<SortedKeys>(
+        &StateDocument::new(&folded, log.len(), log.head()).to_json(),
+    )
+    .unwrap();
+    // The checker itself refuses unsorted keys.
+    assert!(serde_json::from_str::<SortedKeys>(r#"{"b":1,"a":{"c":2}}"#).is_err());
+    assert!(serde_json::from_str::<SortedKeys>(r#"{"a":[{"d":1,"c":2}]}"#).is_err());
+    assert!(checked >= 5);
+}
