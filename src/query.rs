@@ -17,7 +17,7 @@ use crate::event::Event;
 use crate::fold::{Folded, application_order};
 use crate::ids::Hash;
 use crate::log::{EnvelopeChecker, LineReader, LogError};
-use crate::snapshot::SnapshotHeader;
+use crate::snapshot::{Snapshot, SnapshotHeader};
 use crate::store::{FileStore, StoreError};
 use crate::time::Timestamp;
 
@@ -67,42 +67,11 @@ pub fn answer(store: &FileStore, query: &Query) -> Result<Answer, StoreError> {
         store.snapshot_seqs()
     };
     for seq in candidates {
-        if query.at.is_some_and(|at| seq > at) {
-            continue;
-        }
-        let header = match store.read_snapshot_header(seq) {
-            Ok(header) => header,
-            Err(problem) => {
-                warnings.push(format!(
-                    "snapshot at seq {seq} is unreadable ({problem}); not used"
-                ));
-                continue;
-            }
-        };
-        let knows_more = query
-            .known_at
-            .as_ref()
-            .is_some_and(|known_at| header.last_recorded > *known_at);
-        let occurred_later = match (&query.as_of, &header.occurred) {
-            (Some(as_of), Some(latest)) => latest > as_of,
-            _ => false,
-        };
-        if knows_more || occurred_later {
-            continue;
-        }
-        if !store.snapshot_matches(&mut file, &header) {
-            warnings.push(format!(
-                "snapshot at seq {seq} does not match line {seq} of the log (its head {} is not that line's hash); not used",
-                header.head
-            ));
-            continue;
-        }
-        let snapshot = match store.read_snapshot(seq) {
-            Ok(snapshot) => snapshot,
-            Err(problem) => {
-                warnings.push(format!(
-                    "snapshot at seq {seq} is unreadable ({problem}); not used"
-                ));
+        let snapshot = match usable_snapshot(store, &mut file, query, seq) {
+            Ok(Some(snapshot)) => snapshot,
+            Ok(None) => continue,
+            Err(warning) => {
+                warnings.push(warning);
                 continue;
             }
         };
@@ -120,6 +89,41 @@ pub fn answer(store: &FileStore, query: &Query) -> Result<Answer, StoreError> {
         .expect("without a snapshot there is no backfill to meet");
     answer.warnings = warnings;
     Ok(answer)
+}
+
+/// The snapshot at `seq`, if it can stand for the events before it in this query: `None`
+/// when the query asks for less than it knows, a warning when it is unreadable or no longer
+/// matches its line of the log.
+fn usable_snapshot(
+    store: &FileStore,
+    file: &mut File,
+    query: &Query,
+    seq: u64,
+) -> Result<Option<Snapshot>, String> {
+    if query.at.is_some_and(|at| seq > at) {
+        return Ok(None);
+    }
+    let unreadable =
+        |problem: String| format!("snapshot at seq {seq} is unreadable ({problem}); not used");
+    let header = store.read_snapshot_header(seq).map_err(unreadable)?;
+    let knows_more = query
+        .known_at
+        .as_ref()
+        .is_some_and(|known_at| header.last_recorded > *known_at);
+    let occurred_later = match (&query.as_of, &header.occurred) {
+        (Some(as_of), Some(latest)) => latest > as_of,
+        _ => false,
+    };
+    if knows_more || occurred_later {
+        return Ok(None);
+    }
+    if !store.snapshot_matches(file, &header) {
+        return Err(format!(
+            "snapshot at seq {seq} does not match line {seq} of the log (its head {} is not that line's hash); not used",
+            header.head
+        ));
+    }
+    store.read_snapshot(seq).map(Some).map_err(unreadable)
 }
 
 /// Reads the log after the snapshot (or from the start) and folds what the query asks for.
