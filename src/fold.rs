@@ -42,15 +42,30 @@ impl Folded {
     }
 }
 
+impl Folded {
+    /// Applies events in application order, those that occurred by `as_of` only, on top of
+    /// what is folded already. Returns how many were applied.
+    pub fn apply_all(
+        &mut self,
+        events: &[Event],
+        as_of: Option<&Timestamp>,
+    ) -> Result<u64, LogError> {
+        let mut applied = 0;
+        for index in application_order(events) {
+            let event = &events[index];
+            if as_of.is_some_and(|limit| event.occurred > *limit) {
+                break;
+            }
+            self.apply(event)?;
+            applied += 1;
+        }
+        Ok(applied)
+    }
+}
+
 /// Folds the events in application order, those that occurred by `as_of` only.
 pub fn fold(events: &[Event], as_of: Option<&Timestamp>) -> Result<Folded, LogError> {
     let mut folded = Folded::default();
-    for index in application_order(events) {
-        let event = &events[index];
-        if as_of.is_some_and(|limit| event.occurred > *limit) {
-            break;
-        }
-        folded.apply(event)?;
-    }
+    folded.apply_all(events, as_of)?;
     Ok(folded)
 }

@@ -54,6 +54,21 @@ pub enum ReadError {
     Io(std::io::Error),
 }
 
+impl ReadError {
+    /// The error of a read from memory, which cannot fail to read; said in a rule's terms
+    /// all the same.
+    fn in_memory(self) -> LogError {
+        match self {
+            ReadError::Rule(error) => error,
+            ReadError::Io(error) => LogError {
+                line: 0,
+                rule: Rule::EnvelopeShape,
+                detail: format!("unreadable: {error}"),
+            },
+        }
+    }
+}
+
 impl From<LogError> for ReadError {
     fn from(error: LogError) -> ReadError {
         ReadError::Rule(error)
@@ -166,15 +181,6 @@ impl EnvelopeChecker {
             rule,
             detail,
         };
-        if line.len() > MAX_LINE_BYTES {
-            return Err(fail(
-                Rule::EnvelopeShape,
-                format!(
-                    "the line is {} bytes, longer than the limit of {MAX_LINE_BYTES}",
-                    line.len()
-                ),
-            ));
-        }
         let event =
             Event::parse_line(line).map_err(|violation| LogError::new(number, violation))?;
         if event.seq != number {
@@ -258,15 +264,7 @@ impl Log {
 
     /// Reads and envelope-checks a log held in memory.
     pub fn read(bytes: &[u8], prefix: &Prefix) -> Result<Log, LogError> {
-        Log::read_from(bytes, prefix).map_err(|error| match error {
-            ReadError::Rule(error) => error,
-            // Reading from memory cannot fail; say so in the error's terms all the same.
-            ReadError::Io(error) => LogError {
-                line: 0,
-                rule: Rule::EnvelopeShape,
-                detail: format!("unreadable: {error}"),
-            },
-        })
+        Log::read_from(bytes, prefix).map_err(ReadError::in_memory)
     }
 
     /// Reads a whole log and folds it in application order: everything `verify` checks
@@ -287,9 +285,7 @@ impl Log {
 
     /// `verify_from` for a log held in memory.
     pub fn verify(bytes: &[u8]) -> Result<(Log, crate::fold::Folded), LogError> {
-        let log = Log::read(bytes, &Prefix::default())?;
-        let folded = crate::fold::fold(&log.events, None)?;
-        Ok((log, folded))
+        Log::verify_from(bytes).map_err(ReadError::in_memory)
     }
 
     /// The hash of the last line, 64 zeros for an empty log.

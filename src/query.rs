@@ -14,7 +14,7 @@ use std::fs::File;
 use std::io::{BufReader, Seek, SeekFrom};
 
 use crate::event::Event;
-use crate::fold::{Folded, application_order};
+use crate::fold::Folded;
 use crate::ids::Hash;
 use crate::log::{EnvelopeChecker, LineReader, LogError};
 use crate::snapshot::{Snapshot, SnapshotHeader};
@@ -209,13 +209,9 @@ fn fold_from(
         }
     }
     end_offset += lines.offset();
-    let mut events_folded = 0;
-    for index in application_order(&after) {
-        folded
-            .apply(&after[index])
-            .map_err(|error| log_error(store, error))?;
-        events_folded += 1;
-    }
+    let events_folded = folded
+        .apply_all(&after, None)
+        .map_err(|error| log_error(store, error))?;
     Ok(Some(Answer {
         folded,
         seq,
@@ -243,7 +239,7 @@ pub fn snapshot(store: &FileStore) -> Result<Option<(Answer, std::path::PathBuf)
     let Some(last_recorded) = answer.last_recorded.clone() else {
         return Ok(None);
     };
-    let header = FileStore::new_snapshot_header(
+    let header = SnapshotHeader::new(
         answer.seq,
         answer.head,
         answer.last_line_start,

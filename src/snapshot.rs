@@ -44,6 +44,28 @@ pub struct SnapshotHeader {
     pub occurred: Option<Timestamp>,
 }
 
+impl SnapshotHeader {
+    pub(crate) fn new(
+        seq: u64,
+        head: Hash,
+        line_start: u64,
+        end_offset: u64,
+        last_recorded: Timestamp,
+        folded: &Folded,
+    ) -> SnapshotHeader {
+        SnapshotHeader {
+            format: SNAPSHOT_FORMAT,
+            seq,
+            head,
+            line_start,
+            end_offset,
+            last_recorded,
+            events: folded.events,
+            occurred: folded.occurred.clone(),
+        }
+    }
+}
+
 /// A snapshot loaded whole.
 pub struct Snapshot {
     pub header: SnapshotHeader,
@@ -163,25 +185,5 @@ impl FileStore {
             .and_then(|()| File::open(&directory)?.sync_all())
             .map_err(|error| self.io_error(error))?;
         Ok(path)
-    }
-
-    pub(crate) fn new_snapshot_header(
-        seq: u64,
-        head: Hash,
-        line_start: u64,
-        end_offset: u64,
-        last_recorded: Timestamp,
-        folded: &Folded,
-    ) -> SnapshotHeader {
-        SnapshotHeader {
-            format: SNAPSHOT_FORMAT,
-            seq,
-            head,
-            line_start,
-            end_offset,
-            last_recorded,
-            events: folded.events,
-            occurred: folded.occurred.clone(),
-        }
     }
 }

@@ -461,10 +461,9 @@ impl FileStore {
                 .is_none_or(|last| draft.occurred >= *last)
         });
         let refold = if in_world_order {
-            let new_events = &events[existing as usize..];
-            fold::application_order(new_events)
-                .into_iter()
-                .try_for_each(|index| folded.apply(&new_events[index]))
+            folded
+                .apply_all(&events[existing as usize..], None)
+                .map(|_| ())
         } else {
             fold::fold(&events, None).map(|_| ())
         };

@@ -10,7 +10,7 @@ use clap::{Parser, Subcommand};
 
 use accord::history::{self, EntityRef};
 use accord::ids::Hash;
-use accord::log::{Log, LogError, Prefix};
+use accord::log::{LogError, Prefix};
 use accord::query::{self, Answer, Query};
 use accord::state::StateDocument;
 use accord::store::{self, DraftOutcome, FileStore, StoreError};
@@ -294,21 +294,6 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
     }
 }
 
-fn read_log(path: &Path, prefix: &Prefix) -> Result<Log, Failure> {
-    let log = FileStore::new(path).read(prefix)?;
-    if let Some(at) = prefix.at
-        && at > log.len()
-        && prefix.known_at.is_none()
-    {
-        return Err(Failure::Usage(format!(
-            "--at {at}: {} has {} lines",
-            path.display(),
-            log.len()
-        )));
-    }
-    Ok(log)
-}
-
 fn append(
     path: &Path,
     file: Option<&Path>,
@@ -504,7 +489,7 @@ fn verify(path: &Path, pinned: Option<&str>, json: bool) -> Result<(), Failure> 
 
 fn history(path: &Path, entity: &str, json: bool) -> Result<(), Failure> {
     let entity = EntityRef::parse(entity).map_err(Failure::Usage)?;
-    let log = read_log(path, &Prefix::default())?;
+    let log = FileStore::new(path).read(&Prefix::default())?;
     let entries =
         history::history(&log.events, &entity).map_err(|error| refused_at(path, error))?;
     if entries.is_empty() {
@@ -538,8 +523,14 @@ fn history(path: &Path, entity: &str, json: bool) -> Result<(), Failure> {
 }
 
 fn head(path: &Path, at: Option<u64>) -> Result<(), Failure> {
-    let log = read_log(path, &Prefix { at, known_at: None })?;
-    print(&format!("{}\n", log.head()))
+    let answer = answer(
+        path,
+        &Query {
+            at,
+            ..Query::default()
+        },
+    )?;
+    print(&format!("{}\n", answer.head))
 }
 
 fn repair(path: &Path) -> Result<(), Failure> {

@@ -24,7 +24,7 @@ pub struct Nash {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Analysis {
     pub n_outcomes: Option<u128>,
-    /// The utility vectors of the frontier, one per distinct vector.
+    /// The utility vectors of the outcomes on the frontier (for distances to it).
     pub frontier: Option<Vec<Vec<f64>>>,
     /// Outcomes on the frontier (several outcomes may share a vector).
     pub pareto_size: Option<u128>,
@@ -207,30 +207,16 @@ fn enumerate(domain: &Domain, preferences: &[Preferences], analysis: &mut Analys
     let columns: Vec<Vec<f64>> = preferences.iter().map(Preferences::all_utilities).collect();
     let columns: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
     let first_order = descending_order(columns[0]);
-    enumerate_columns(domain, preferences, &columns, &first_order, analysis);
-}
-
-/// The analysis of an enumerable space whose utilities are already known: `columns[party]`
-/// holds that party's utility of every outcome, by outcome index (as `Ranking` has them).
-/// `first_order` is the first party's outcomes best first (`descending_order`).
-pub fn analyze_columns(
-    domain: &Domain,
-    preferences: &[Preferences],
-    columns: &[&[f64]],
-    first_order: &[u32],
-) -> Analysis {
-    let mut analysis = Analysis {
-        n_outcomes: domain.outcome_count(),
-        frontier: None,
-        pareto_size: None,
-        nash: None,
-        nash_none: false,
-        max_welfare: Some(max_welfare(domain, preferences)),
-        opposition: None,
-        reasons: Vec::new(),
-    };
-    enumerate_columns(domain, preferences, columns, first_order, &mut analysis);
-    analysis
+    let found = frontier_and_nash(domain, preferences, &columns, &first_order);
+    analysis.pareto_size = found.pareto_size;
+    analysis.frontier = found.frontier;
+    analysis.nash_none = found.nash_none;
+    analysis.nash = found.nash;
+    let maxima: Vec<f64> = columns
+        .iter()
+        .map(|column| column.iter().copied().fold(f64::MIN, f64::max))
+        .collect();
+    analysis.opposition = Some(opposition(&columns, &maxima));
 }
 
 /// What a run needs to place an agreement: the Pareto frontier and the Nash point (not the
@@ -290,43 +276,6 @@ fn frontier_indexes(columns: &[&[f64]], first_order: &[u32]) -> Vec<usize> {
                 .any(|other| dominates(&vector(*other), &vector(*index)))
         })
         .collect()
-}
-
-fn enumerate_columns(
-    domain: &Domain,
-    preferences: &[Preferences],
-    columns: &[&[f64]],
-    first_order: &[u32],
-    analysis: &mut Analysis,
-) {
-    let vector =
-        |index: usize| -> Vec<f64> { columns.iter().map(|column| column[index]).collect() };
-    let maxima: Vec<f64> = columns
-        .iter()
-        .map(|column| column.iter().copied().fold(f64::MIN, f64::max))
-        .collect();
-
-    // The Pareto frontier: as (outcome index) lists of the outcomes on it.
-    let on_frontier = frontier_indexes(columns, first_order);
-    let mut distinct: Vec<Vec<f64>> = on_frontier.iter().map(|index| vector(*index)).collect();
-    distinct.sort_by(|a, b| {
-        a.iter()
-            .zip(b)
-            .map(|(x, y)| x.total_cmp(y))
-            .find(|order| order.is_ne())
-            .unwrap_or(std::cmp::Ordering::Equal)
-    });
-    distinct.dedup();
-    analysis.pareto_size = Some(on_frontier.len() as u128);
-    analysis.frontier = Some(distinct);
-
-    // The Nash point: the first outcome, in index order, of the largest product.
-    analysis.nash = nash_position(columns, preferences).map(|index| Nash {
-        utilities: vector(index),
-        outcome: domain.outcome(index as u64),
-    });
-    analysis.nash_none = analysis.nash.is_none();
-    analysis.opposition = Some(opposition(columns, &maxima));
 }
 
 /// Outcome indexes ordered by descending utility, ties by index (as `Ranking` orders them).
