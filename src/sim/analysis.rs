@@ -11,6 +11,7 @@
 use serde::Serialize;
 
 use crate::sim::domain::{Domain, MAX_ENUMERATED_OUTCOMES, Outcome, Preferences};
+use crate::sim::ranking::Ranking;
 
 /// Most points the issue-by-issue frontier may hold before the analysis gives up on it.
 const MAX_FRONTIER_POINTS: usize = 2_000_000;
@@ -24,8 +25,6 @@ pub struct Nash {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Analysis {
     pub n_outcomes: Option<u128>,
-    /// The utility vectors of the outcomes on the frontier (for distances to it).
-    pub frontier: Option<Vec<Vec<f64>>>,
     /// Outcomes on the frontier (several outcomes may share a vector).
     pub pareto_size: Option<u128>,
     pub nash: Option<Nash>,
@@ -72,20 +71,32 @@ impl Analysis {
             opposition: self.opposition,
         }
     }
+}
 
+/// What an agreement is measured against: the utility vectors of the Pareto frontier and of
+/// the Nash point. Built once per set of preferences and refilled in place between runs.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Yardstick {
+    /// Utilities per point.
+    pub parties: usize,
+    /// The frontier's utility vectors, one after another (`parties` values each).
+    pub frontier: Vec<f64>,
+    /// The Nash point's utilities; empty when there is none.
+    pub nash: Vec<f64>,
+}
+
+impl Yardstick {
     /// Euclidean distance from a vector of utilities to the nearest frontier point.
     pub fn distance_to_pareto(&self, utilities: &[f64]) -> Option<f64> {
+        debug_assert_eq!(utilities.len(), self.parties);
         self.frontier
-            .as_ref()?
-            .iter()
+            .chunks_exact(self.parties.max(1))
             .map(|point| distance(point, utilities))
             .min_by(f64::total_cmp)
     }
 
     pub fn distance_to_nash(&self, utilities: &[f64]) -> Option<f64> {
-        self.nash
-            .as_ref()
-            .map(|nash| distance(&nash.utilities, utilities))
+        (!self.nash.is_empty()).then(|| distance(&self.nash, utilities))
     }
 }
 
@@ -117,7 +128,6 @@ pub fn analyze_with_limit(
     let max_welfare = Some(max_welfare(domain, preferences));
     let mut analysis = Analysis {
         n_outcomes,
-        frontier: None,
         pareto_size: None,
         nash: None,
         nash_none: false,
@@ -162,6 +172,14 @@ fn max_welfare(domain: &Domain, preferences: &[Preferences]) -> f64 {
 /// position of the first candidate with the largest product of `u_i - r_i` among those where
 /// every `u_i >= r_i`.
 fn nash_position(columns: &[&[f64]], preferences: &[Preferences]) -> Option<usize> {
+    if let ([first, second], [first_prefs, second_prefs]) = (columns, preferences) {
+        return nash_position_2(
+            first,
+            second,
+            first_prefs.reservation,
+            second_prefs.reservation,
+        );
+    }
     let mut best: Option<(f64, usize)> = None;
     for position in 0..columns[0].len() {
         let mut product = 1.0;
@@ -179,6 +197,31 @@ fn nash_position(columns: &[&[f64]], preferences: &[Preferences]) -> Option<usiz
         }
     }
     best.map(|(_, position)| position)
+}
+
+/// `nash_position` for two parties: the same products (`1.0 * s1 * s2`, so the same bits),
+/// in a loop the compiler keeps tight; every run of a simulation does one.
+fn nash_position_2(
+    first: &[f64],
+    second: &[f64],
+    reservation_first: f64,
+    reservation_second: f64,
+) -> Option<usize> {
+    debug_assert_eq!(first.len(), second.len());
+    let mut best_product = f64::NEG_INFINITY;
+    let mut best_position = None;
+    for (position, (u1, u2)) in first.iter().zip(second).enumerate() {
+        let (surplus_first, surplus_second) = (u1 - reservation_first, u2 - reservation_second);
+        if surplus_first < 0.0 || surplus_second < 0.0 {
+            continue;
+        }
+        let product = 1.0 * surplus_first * surplus_second;
+        if best_position.is_none() || product > best_product {
+            best_product = product;
+            best_position = Some(position);
+        }
+    }
+    best_position
 }
 
 /// The opposition level over candidates given as columns: the least distance from the
@@ -204,14 +247,25 @@ fn opposition(columns: &[&[f64]], maxima: &[f64]) -> f64 {
 }
 
 fn enumerate(domain: &Domain, preferences: &[Preferences], analysis: &mut Analysis) {
-    let columns: Vec<Vec<f64>> = preferences.iter().map(Preferences::all_utilities).collect();
-    let columns: Vec<&[f64]> = columns.iter().map(Vec::as_slice).collect();
-    let first_order = descending_order(columns[0]);
-    let found = frontier_and_nash(domain, preferences, &columns, &first_order);
-    analysis.pareto_size = found.pareto_size;
-    analysis.frontier = found.frontier;
-    analysis.nash_none = found.nash_none;
-    analysis.nash = found.nash;
+    let rankings: Vec<Ranking> = preferences.iter().map(Ranking::new).collect();
+    let columns: Vec<&[f64]> = rankings
+        .iter()
+        .map(|ranking| ranking.utilities.as_slice())
+        .collect();
+    let mut yardstick = Yardstick::default();
+    let (pareto_size, nash) = frontier_and_nash(
+        preferences,
+        &rankings[0],
+        &columns,
+        &mut FrontierScratch::default(),
+        &mut yardstick,
+    );
+    analysis.pareto_size = Some(pareto_size as u128);
+    analysis.nash_none = nash.is_none();
+    analysis.nash = nash.map(|index| Nash {
+        utilities: yardstick.nash.clone(),
+        outcome: domain.outcome(index as u64),
+    });
     let maxima: Vec<f64> = columns
         .iter()
         .map(|column| column.iter().copied().fold(f64::MIN, f64::max))
@@ -219,37 +273,55 @@ fn enumerate(domain: &Domain, preferences: &[Preferences], analysis: &mut Analys
     analysis.opposition = Some(opposition(&columns, &maxima));
 }
 
-/// What a run needs to place an agreement: the Pareto frontier and the Nash point (not the
-/// opposition level or the welfare, which only `analyze` reports).
-pub fn frontier_and_nash(
-    domain: &Domain,
-    preferences: &[Preferences],
-    columns: &[&[f64]],
-    first_order: &[u32],
-) -> Analysis {
-    let on_frontier = frontier_indexes(columns, first_order);
-    let vector =
-        |index: usize| -> Vec<f64> { columns.iter().map(|column| column[index]).collect() };
-    let nash = nash_position(columns, preferences).map(|index| Nash {
-        utilities: vector(index),
-        outcome: domain.outcome(index as u64),
-    });
-    Analysis {
-        n_outcomes: domain.outcome_count(),
-        pareto_size: Some(on_frontier.len() as u128),
-        frontier: Some(on_frontier.iter().map(|index| vector(*index)).collect()),
-        nash_none: nash.is_none(),
-        nash,
-        max_welfare: None,
-        opposition: None,
-        reasons: Vec::new(),
-    }
+/// Memory `frontier_and_nash` reuses between runs.
+#[derive(Clone, Debug, Default)]
+pub struct FrontierScratch {
+    kept: Vec<usize>,
+    candidates: Vec<u32>,
 }
 
-/// The outcomes on the Pareto frontier, by index.
-fn frontier_indexes(columns: &[&[f64]], first_order: &[u32]) -> Vec<usize> {
+/// What a run needs to place an agreement: fills `yardstick` with the Pareto frontier and
+/// the Nash point of the outcomes in `columns` (`columns[party][outcome]`, the first
+/// party's column ranked by `first`) and returns the frontier's size and the Nash outcome.
+pub fn frontier_and_nash(
+    preferences: &[Preferences],
+    first: &Ranking,
+    columns: &[&[f64]],
+    scratch: &mut FrontierScratch,
+    yardstick: &mut Yardstick,
+) -> (usize, Option<usize>) {
+    debug_assert_eq!(columns.len(), preferences.len());
+    debug_assert!(columns[0] == first.utilities.as_slice());
+    let frontier = &mut scratch.kept;
+    frontier_indexes(columns, first, frontier, &mut scratch.candidates);
+    yardstick.parties = columns.len();
+    yardstick.frontier.clear();
+    for index in frontier.iter() {
+        yardstick
+            .frontier
+            .extend(columns.iter().map(|column| column[*index]));
+    }
+    let nash = nash_position(columns, preferences);
+    yardstick.nash.clear();
+    if let Some(index) = nash {
+        yardstick
+            .nash
+            .extend(columns.iter().map(|column| column[index]));
+    }
+    (frontier.len(), nash)
+}
+
+/// The outcomes on the Pareto frontier, by index, into `kept`.
+fn frontier_indexes(
+    columns: &[&[f64]],
+    first: &Ranking,
+    kept: &mut Vec<usize>,
+    candidates: &mut Vec<u32>,
+) {
+    kept.clear();
     if columns.len() == 2 {
-        return frontier_2d(columns[0], columns[1], first_order);
+        first.frontier_with(columns[1], kept, candidates);
+        return;
     }
     let vector =
         |index: usize| -> Vec<f64> { columns.iter().map(|column| column[index]).collect() };
@@ -267,96 +339,11 @@ fn frontier_indexes(columns: &[&[f64]], first_order: &[u32]) -> Vec<usize> {
             frontier.push(index);
         }
     }
-    frontier
-        .iter()
-        .copied()
-        .filter(|index| {
-            !frontier
-                .iter()
-                .any(|other| dominates(&vector(*other), &vector(*index)))
-        })
-        .collect()
-}
-
-/// Outcome indexes ordered by descending utility, ties by index (as `Ranking` orders them).
-pub fn descending_order(utilities: &[f64]) -> Vec<u32> {
-    // A bucket sort: utilities are not negative, so `(largest - u) * factor` maps them, in
-    // reverse order, onto the buckets, and monotone float operations keep equal utilities
-    // together and better ones in earlier buckets. Each bucket (a handful of outcomes) is
-    // then sorted by the exact key: inverted bits (best first), then outcome index.
-    let keys: Vec<u64> = utilities
-        .iter()
-        .map(|utility| !(utility + 0.0).to_bits())
-        .collect();
-    let largest = utilities.iter().copied().fold(0.0, f64::max);
-    let by_key = |index: &u32| (keys[*index as usize], *index);
-    if utilities.len() < 64 || largest <= 0.0 || !largest.is_finite() {
-        let mut order: Vec<u32> = (0..utilities.len() as u32).collect();
-        order.sort_unstable_by_key(by_key);
-        return order;
-    }
-    let buckets = (utilities.len() / 2).next_power_of_two().min(1 << 22);
-    let factor = (buckets - 1) as f64 / largest;
-    let bucket_of: Vec<u32> = utilities
-        .iter()
-        .map(|utility| (((largest - utility) * factor) as usize).min(buckets - 1) as u32)
-        .collect();
-    let mut ends = vec![0u32; buckets];
-    for bucket in &bucket_of {
-        ends[*bucket as usize] += 1;
-    }
-    let mut running = 0;
-    for end in &mut ends {
-        running += *end;
-        *end = running;
-    }
-    // Filled from the back, so each bucket ends in index order.
-    let mut order = vec![0u32; utilities.len()];
-    let mut next = ends.clone();
-    for index in (0..utilities.len()).rev() {
-        let bucket = bucket_of[index] as usize;
-        next[bucket] -= 1;
-        order[next[bucket] as usize] = index as u32;
-    }
-    let mut start = 0;
-    for end in ends {
-        let end = end as usize;
-        if end - start > 1 {
-            order[start..end].sort_unstable_by_key(by_key);
-        }
-        start = end;
-    }
-    order
-}
-
-/// The outcomes no other outcome dominates, for two parties. `first_order` lists the
-/// outcomes by the first party's utility, best first: an outcome stands if its second
-/// utility is the largest of its group of equal first utilities and larger than every second
-/// utility seen in the groups before.
-fn frontier_2d(first: &[f64], second: &[f64], first_order: &[u32]) -> Vec<usize> {
-    let mut kept = Vec::new();
-    let mut best_second = f64::NEG_INFINITY;
-    let mut group_start = 0;
-    while group_start < first_order.len() {
-        let group_first = first[first_order[group_start] as usize];
-        let mut group_end = group_start;
-        let mut top = f64::NEG_INFINITY;
-        while group_end < first_order.len() && first[first_order[group_end] as usize] == group_first
-        {
-            top = top.max(second[first_order[group_end] as usize]);
-            group_end += 1;
-        }
-        if top > best_second {
-            for index in &first_order[group_start..group_end] {
-                if second[*index as usize] == top {
-                    kept.push(*index as usize);
-                }
-            }
-            best_second = top;
-        }
-        group_start = group_end;
-    }
-    kept
+    kept.extend(frontier.iter().copied().filter(|index| {
+        !frontier
+            .iter()
+            .any(|other| dominates(&vector(*other), &vector(*index)))
+    }));
 }
 
 /// Two parties, any number of outcomes: the frontier built issue by issue.
@@ -386,19 +373,17 @@ fn frontier_by_issues(domain: &Domain, preferences: &[Preferences], analysis: &m
             return;
         }
     }
-    let vectors: Vec<Vec<f64>> = points.iter().map(|(u1, u2, _, _)| vec![*u1, *u2]).collect();
     analysis.pareto_size = Some(points.iter().map(|(_, _, count, _)| *count).sum());
     let first: Vec<f64> = points.iter().map(|point| point.0).collect();
     let second: Vec<f64> = points.iter().map(|point| point.1).collect();
     let columns = [first.as_slice(), second.as_slice()];
     analysis.nash = nash_position(&columns, preferences).map(|position| Nash {
-        utilities: vectors[position].clone(),
+        utilities: vec![first[position], second[position]],
         outcome: points[position].3.clone(),
     });
     analysis.nash_none = analysis.nash.is_none();
     let maxima = [preferences[0].best_utility(), preferences[1].best_utility()];
     analysis.opposition = Some(opposition(&columns, &maxima));
-    analysis.frontier = Some(vectors);
 }
 
 /// The non-dominated points of a set in two dimensions, equal points merged (their counts

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use serde::Serialize;
 
 use crate::sim::SimError;
-use crate::sim::run::{Prepared, RunResult, prepare, run, run_rng};
+use crate::sim::run::{Prepared, RunResult, Workspace, prepare, run, run_rng};
 use crate::sim::scenario::Scenario;
 
 /// Most runs one `simulate` makes.
@@ -108,13 +108,20 @@ pub fn simulate(
     std::thread::scope(|scope| {
         for _ in 0..options.threads.max(1) {
             scope.spawn(|| {
+                let mut workspace = Workspace::default();
                 loop {
                     let index = next.fetch_add(1, Ordering::Relaxed);
                     if index >= options.runs {
                         break;
                     }
-                    let mut outcome =
-                        run(scenario, options.seed, index, shared.as_ref(), write_logs);
+                    let mut outcome = run(
+                        scenario,
+                        options.seed,
+                        index,
+                        shared.as_ref(),
+                        write_logs,
+                        &mut workspace,
+                    );
                     if let (Ok(result), Some(directory)) = (&mut outcome, &options.out_dir) {
                         let path = directory.join(format!("run-{:06}.jsonl", index + 1));
                         let log = if options.keep_logs {

@@ -33,14 +33,21 @@ impl Domain {
     }
 
     /// The outcome with the given index, issue 0 the most significant digit.
-    pub fn outcome(&self, mut index: u64) -> Outcome {
-        let mut outcome = vec![0; self.issues.len()];
+    pub fn outcome(&self, index: u64) -> Outcome {
+        let mut outcome = Vec::new();
+        self.outcome_into(index, &mut outcome);
+        outcome
+    }
+
+    /// `outcome`, into a buffer the caller reuses.
+    pub fn outcome_into(&self, mut index: u64, outcome: &mut Outcome) {
+        outcome.clear();
+        outcome.resize(self.issues.len(), 0);
         for (position, issue) in self.issues.iter().enumerate().rev() {
             let options = issue.options.len() as u64;
             outcome[position] = (index % options) as usize;
             index /= options;
         }
-        outcome
     }
 
     /// Every outcome in index order; the caller checks the count first.
@@ -103,27 +110,19 @@ impl Preferences {
     /// The utility of every outcome, by outcome index, without building the outcomes: the
     /// sums are grown issue by issue in the same order as `utility`, so each equals
     /// `utility(outcome)` to the bit.
-    pub fn all_utilities(&self) -> Vec<f64> {
-        let count: usize = self.values.iter().map(Vec::len).product();
-        let mut sums = Vec::with_capacity(count);
+    /// `prefixes` is scratch space.
+    pub fn all_utilities_into(&self, sums: &mut Vec<f64>, prefixes: &mut Vec<f64>) {
+        sums.clear();
         sums.push(0.0);
-        for (issue, options) in self.values.iter().enumerate() {
-            let parts: Vec<f64> = options
-                .iter()
-                .map(|value| self.weights[issue] * value)
-                .collect();
-            let before = sums.len();
-            sums.resize(before * parts.len(), 0.0);
-            // Grown in place from the back: prefix `j` becomes entries `j * m .. j * m + m`,
-            // never overwriting a prefix not yet read.
-            for prefix_index in (0..before).rev() {
-                let prefix = sums[prefix_index];
-                for (option, part) in parts.iter().enumerate() {
-                    sums[prefix_index * parts.len() + option] = prefix + part;
-                }
+        for (weight, options) in self.weights.iter().zip(&self.values) {
+            std::mem::swap(sums, prefixes);
+            sums.clear();
+            sums.reserve(prefixes.len() * options.len());
+            // Prefix `j` becomes entries `j * width .. (j + 1) * width`, in index order.
+            for prefix in prefixes.iter() {
+                sums.extend(options.iter().map(|value| prefix + weight * value));
             }
         }
-        sums
     }
 
     /// The contribution of one option of one issue.

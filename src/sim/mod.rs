@@ -5,6 +5,7 @@ pub mod analysis;
 pub mod batch;
 pub mod domain;
 pub mod genius;
+pub mod ranking;
 pub mod run;
 pub mod scenario;
 pub mod strategy;

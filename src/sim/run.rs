@@ -12,10 +12,11 @@ use crate::event::{
 use crate::ids::{EventId, Hash, Slug};
 use crate::reducer;
 use crate::sim::SimError;
-use crate::sim::analysis::Analysis;
+use crate::sim::analysis::{FrontierScratch, Yardstick, frontier_and_nash};
 use crate::sim::domain::{Outcome, Preferences};
+use crate::sim::ranking::Ranking;
 use crate::sim::scenario::{ReleasePolicy, Scenario};
-use crate::sim::strategy::{Agent, Ranking};
+use crate::sim::strategy::Agent;
 use crate::state::State;
 use crate::time::Timestamp;
 
@@ -99,34 +100,76 @@ impl Recorder {
 }
 
 /// What a run needs of its parties' preferences: each party's ranking of the outcomes and
-/// the analysis of the space (for the distances of an agreement).
+/// the frontier and Nash point an agreement is measured against.
+#[derive(Default)]
 pub struct Prepared {
     pub preferences: Vec<Preferences>,
     pub rankings: Vec<Ranking>,
-    pub analysis: Analysis,
+    pub yardstick: Yardstick,
+}
+
+impl Prepared {
+    /// Draws (or takes) the preferences of a run and ranks and analyses them, reusing the
+    /// memory of the previous run's.
+    fn refill(
+        &mut self,
+        scenario: &Scenario,
+        rng: &mut ChaCha8Rng,
+        frontier_scratch: &mut FrontierScratch,
+    ) {
+        self.preferences = scenario.preferences(rng);
+        self.rankings
+            .resize_with(self.preferences.len(), Ranking::default);
+        for (ranking, preferences) in self.rankings.iter_mut().zip(&self.preferences) {
+            ranking.rebuild(preferences);
+        }
+        let columns: Vec<&[f64]> = self
+            .rankings
+            .iter()
+            .map(|ranking| ranking.utilities.as_slice())
+            .collect();
+        frontier_and_nash(
+            &self.preferences,
+            &self.rankings[0],
+            &columns,
+            frontier_scratch,
+            &mut self.yardstick,
+        );
+    }
 }
 
 /// Draws (or takes) the preferences of a run and ranks and analyses them.
 pub fn prepare(scenario: &Scenario, rng: &mut ChaCha8Rng) -> Prepared {
-    let preferences = scenario.preferences(rng);
-    let rankings: Vec<Ranking> = preferences
-        .iter()
-        .map(|prefs| Ranking::new(&scenario.domain, prefs))
-        .collect();
-    let columns: Vec<&[f64]> = rankings
-        .iter()
-        .map(|ranking| ranking.utilities.as_slice())
-        .collect();
-    let analysis = crate::sim::analysis::frontier_and_nash(
-        &scenario.domain,
-        &preferences,
-        &columns,
-        rankings[0].order(),
-    );
-    Prepared {
-        preferences,
-        rankings,
-        analysis,
+    let mut prepared = Prepared::default();
+    prepared.refill(scenario, rng, &mut FrontierScratch::default());
+    prepared
+}
+
+/// Offer ids kept for reuse: enough for most runs, a bounded memory for long ones.
+const MAX_CACHED_OFFER_IDS: u64 = 4096;
+
+/// The memory one thread reuses from run to run, so a run allocates little.
+#[derive(Default)]
+pub struct Workspace {
+    prepared: Prepared,
+    frontier_scratch: FrontierScratch,
+    /// `offer-1`, `offer-2`, ...: the proposal ids every run uses, made once.
+    offer_ids: Vec<Slug>,
+    outcome: Outcome,
+}
+
+impl Workspace {
+    /// The id of the `number`th offer of a run (from 1).
+    fn offer_id(offer_ids: &mut Vec<Slug>, number: u64) -> Slug {
+        debug_assert!(number >= 1);
+        if number > MAX_CACHED_OFFER_IDS {
+            return Slug::parse(&format!("offer-{number}")).expect("a valid slug");
+        }
+        while (offer_ids.len() as u64) < number {
+            let next = offer_ids.len() + 1;
+            offer_ids.push(Slug::parse(&format!("offer-{next}")).expect("a valid slug"));
+        }
+        offer_ids[number as usize - 1].clone()
     }
 }
 
@@ -146,20 +189,26 @@ pub fn run(
     index: u64,
     shared: Option<&Prepared>,
     write_log: bool,
+    workspace: &mut Workspace,
 ) -> Result<RunResult, SimError> {
     let mut rng = run_rng(seed, index);
-    let owned;
-    let prepared = match shared {
+    let Workspace {
+        prepared: own,
+        frontier_scratch,
+        offer_ids,
+        outcome: outcome_scratch,
+    } = workspace;
+    if shared.is_none() {
+        own.refill(scenario, &mut rng, frontier_scratch);
+    }
+    let prepared: &Prepared = match shared {
         Some(prepared) => prepared,
-        None => {
-            owned = prepare(scenario, &mut rng);
-            &owned
-        }
+        None => own,
     };
-    let (preferences, rankings, analysis) = (
+    let (preferences, rankings, yardstick) = (
         &prepared.preferences,
         &prepared.rankings,
-        &prepared.analysis,
+        &prepared.yardstick,
     );
     let parties = &scenario.parties;
     let count = parties.len();
@@ -263,13 +312,15 @@ pub fn run(
                 continue;
             }
             offers += 1;
-            let id = Slug::parse(&format!("offer-{offers}")).expect("a valid slug");
-            let outcome = scenario.domain.outcome(u64::from(next));
+            let id = Workspace::offer_id(offer_ids, offers);
+            scenario
+                .domain
+                .outcome_into(u64::from(next), outcome_scratch);
             recorder.record(EventData::ProposalMade(ProposalMade {
                 proposal: id.clone(),
                 by: parties[party].id.clone(),
                 to: addressees[party].clone(),
-                terms: terms(&outcome),
+                terms: terms(outcome_scratch),
                 supersedes: None,
                 counters: standing.as_ref().map(|(previous, _, _)| previous.clone()),
             }))?;
@@ -358,8 +409,8 @@ pub fn run(
     };
     let (pareto_distance, nash_distance) = match &outcome {
         Some(_) => (
-            analysis.distance_to_pareto(&utilities),
-            analysis.distance_to_nash(&utilities),
+            yardstick.distance_to_pareto(&utilities),
+            yardstick.distance_to_nash(&utilities),
         ),
         None => (None, None),
     };

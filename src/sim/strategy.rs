@@ -2,7 +2,8 @@
 //! implements it) and relative tit-for-tat, with acceptance when the standing offer is worth
 //! more than the offer the party would make next.
 
-use crate::sim::domain::{Domain, Preferences};
+use crate::sim::domain::Preferences;
+use crate::sim::ranking::Ranking;
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Strategy {
@@ -37,83 +38,6 @@ impl Strategy {
             }
         };
         Ok(Strategy::TimeDependent { e })
-    }
-}
-
-/// The outcomes of a domain ranked by one party's utility: best first, ties by outcome index.
-#[derive(Clone, Debug)]
-pub struct Ranking {
-    /// Utility of each outcome, by outcome index.
-    pub utilities: Vec<f64>,
-    /// Outcome indexes, best first.
-    order: Vec<u32>,
-}
-
-impl Ranking {
-    pub fn new(domain: &Domain, preferences: &Preferences) -> Ranking {
-        debug_assert!(
-            domain
-                .outcome_count()
-                .is_some_and(|count| count <= u128::from(u32::MAX))
-        );
-        let utilities = preferences.all_utilities();
-        debug_assert!(utilities.iter().all(|utility| *utility >= 0.0));
-        let order = crate::sim::analysis::descending_order(&utilities);
-        Ranking { utilities, order }
-    }
-
-    /// Outcome indexes, best first, ties by index.
-    pub fn order(&self) -> &[u32] {
-        &self.order
-    }
-
-    fn utility_at(&self, position: usize) -> f64 {
-        self.utilities[self.order[position] as usize]
-    }
-
-    /// The first position whose utility is at most `value`.
-    fn first_at_most(&self, value: f64) -> usize {
-        self.order
-            .partition_point(|index| self.utilities[*index as usize] > value)
-    }
-
-    /// The outcome nearest `target` in utility, among those worth at least `floor`. Ties
-    /// between a better and a worse outcome go to the better; among outcomes of equal
-    /// utility, to the lowest outcome index.
-    pub fn nearest(&self, target: f64, floor: f64) -> u32 {
-        let below = self.first_at_most(target);
-        let chosen_position = if below == 0 {
-            0
-        } else if below == self.order.len() {
-            below - 1
-        } else {
-            let above_distance = self.utility_at(below - 1) - target;
-            let below_distance = target - self.utility_at(below);
-            if below_distance < above_distance {
-                below
-            } else {
-                below - 1
-            }
-        };
-        let mut utility = self.utility_at(chosen_position);
-        if utility < floor {
-            // The worst outcome still worth the floor (the best one, if none is).
-            let last_acceptable = self.first_at_most(floor).min(self.order.len());
-            let position = if last_acceptable < self.order.len()
-                && self.utility_at(last_acceptable) >= floor
-            {
-                last_acceptable
-            } else {
-                last_acceptable.saturating_sub(1)
-            };
-            utility = self.utility_at(position);
-        }
-        // The lowest outcome index among those of exactly that utility.
-        self.order[self.first_at_most(utility)]
-    }
-
-    pub fn best(&self) -> u32 {
-        self.order[0]
     }
 }
 
@@ -154,7 +78,7 @@ impl<'a> Agent<'a> {
     /// made by `proposer`.
     pub fn next_offer(&self, round: u32, deadline: u32, proposer: Option<usize>) -> u32 {
         let floor = self.preferences.reservation;
-        let best = self.ranking.utilities[self.ranking.best() as usize];
+        let best = self.ranking.best_utility();
         let target = match self.strategy {
             Strategy::TimeDependent { e } => {
                 let t = f64::from(round - 1) / f64::from(deadline + 1);
