@@ -283,6 +283,55 @@ fn files(directory: &Path) -> Vec<(String, Vec<u8>)> {
 }
 
 #[test]
+fn batches_of_several_chunks_sum_up_the_same_on_any_number_of_threads() {
+    // Runs are handed out in chunks of 256 and added in chunk order: 700 runs make three
+    // chunks, finished in whatever order the threads manage.
+    let scenario = scenario::load(&scenarios().join("random-3x10.json")).unwrap();
+    let summaries: Vec<String> = [1, 2, 3, 8]
+        .into_iter()
+        .map(|threads| {
+            let mut seen = Vec::new();
+            let summary = simulate(
+                &scenario,
+                &options(700, threads, 11, None),
+                &|_| {},
+                &mut |index, _| seen.push(index),
+            )
+            .unwrap();
+            assert_eq!(
+                seen,
+                (0..700).collect::<Vec<u64>>(),
+                "results come in run order"
+            );
+            serde_json::to_string(&summary).unwrap()
+        })
+        .collect();
+    assert!(summaries.windows(2).all(|pair| pair[0] == pair[1]));
+}
+
+#[test]
+fn a_failing_run_is_reported_by_the_lowest_run_number_on_any_number_of_threads() {
+    let scenario = scenario::load(&scenarios().join("random-3x10.json")).unwrap();
+    for threads in [1, 2, 4] {
+        let directory = tempfile::tempdir().unwrap();
+        // Runs 300 and 600 cannot write their logs: a directory is in the way.
+        std::fs::create_dir(directory.path().join("run-000300.jsonl")).unwrap();
+        std::fs::create_dir(directory.path().join("run-000600.jsonl")).unwrap();
+        let error = simulate(
+            &scenario,
+            &options(700, threads, 5, Some(directory.path().to_path_buf())),
+            &|_| {},
+            &mut |_, _| {},
+        )
+        .unwrap_err();
+        assert!(
+            error.detail.contains("run-000300.jsonl"),
+            "{threads}: {error}"
+        );
+    }
+}
+
+#[test]
 fn the_same_seed_gives_the_same_bytes_on_any_number_of_threads() {
     for name in [
         "random-3x10.json",
@@ -292,16 +341,18 @@ fn the_same_seed_gives_the_same_bytes_on_any_number_of_threads() {
         let scenario = scenario::load(&scenarios().join(name)).unwrap();
         let first = tempfile::tempdir().unwrap();
         let second = tempfile::tempdir().unwrap();
-        let (one, _) = simulate(
+        let one = simulate(
             &scenario,
             &options(24, 1, 42, Some(first.path().to_path_buf())),
             &|_| {},
+            &mut |_, _| {},
         )
         .unwrap();
-        let (two, _) = simulate(
+        let two = simulate(
             &scenario,
             &options(24, 4, 42, Some(second.path().to_path_buf())),
             &|_| {},
+            &mut |_, _| {},
         )
         .unwrap();
         assert_eq!(
@@ -310,7 +361,13 @@ fn the_same_seed_gives_the_same_bytes_on_any_number_of_threads() {
             "{name}"
         );
         assert_eq!(files(first.path()), files(second.path()), "{name}");
-        let (other, _) = simulate(&scenario, &options(24, 2, 43, None), &|_| {}).unwrap();
+        let other = simulate(
+            &scenario,
+            &options(24, 2, 43, None),
+            &|_| {},
+            &mut |_, _| {},
+        )
+        .unwrap();
         if scenario.has_random_preferences() {
             assert_ne!(
                 serde_json::to_string(&one).unwrap(),
@@ -496,12 +553,19 @@ proptest! {
     ) {
         let scenario = small_scenario(parties, issues, option_count, &strategies, reservation, deadline, custody);
         let directory = tempfile::tempdir().unwrap();
-        let (_, results) = simulate(&scenario, &options(3, 2, seed, Some(directory.path().to_path_buf())), &|_| {}).unwrap();
+        let mut results = Vec::new();
+        simulate(
+            &scenario,
+            &options(3, 2, seed, Some(directory.path().to_path_buf())),
+            &|_| {},
+            &mut |index, result| results.push((index, result.clone())),
+        ).unwrap();
+        prop_assert_eq!(results.iter().map(|(index, _)| *index).collect::<Vec<_>>(), vec![0, 1, 2]);
         for (file, bytes) in files(directory.path()) {
             let verified = Log::verify(&bytes);
             prop_assert!(verified.is_ok(), "{}: {:?}", file, verified.err());
         }
-        for result in results {
+        for (_, result) in results {
             if result.agreed {
                 for utility in &result.utilities {
                     prop_assert!(*utility >= reservation, "{} below the reservation {}", utility, reservation);

@@ -58,13 +58,18 @@ pub fn simulate(
             bar.set_position(done);
         }
     };
-    let (summary, results) = run_batch(scenario, &options, &progress)
-        .map_err(|error| Failure::Refused(error.to_string()))?;
+    let mut first_log = None;
+    let summary = run_batch(scenario, &options, &progress, &mut |index, result| {
+        if index == 0 && out.is_some() {
+            first_log = result.log.clone();
+        }
+    })
+    .map_err(|error| Failure::Refused(error.to_string()))?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
     if let Some(path) = out {
-        let log = results[0].log.clone().unwrap_or_default();
+        let log = first_log.unwrap_or_default();
         std::fs::write(path, log)
             .map_err(|error| Failure::Usage(format!("{}: {error}", path.display())))?;
     }

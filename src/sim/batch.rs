@@ -3,12 +3,13 @@
 //! depend on the number of threads or on which thread ran what.
 
 use std::path::PathBuf;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Condvar, Mutex};
 
 use serde::Serialize;
 
 use crate::sim::SimError;
+use crate::sim::domain::Outcome;
 use crate::sim::run::{Prepared, RunResult, Workspace, prepare, run, run_rng};
 use crate::sim::scenario::Scenario;
 
@@ -57,39 +58,148 @@ pub struct RoundSpread {
     pub max: u32,
 }
 
-fn spread(values: impl Iterator<Item = f64>) -> Option<Spread> {
-    // Neumaier's compensated sum: the mean of equal values is that value, not a hair off.
-    let (mut count, mut total, mut compensation) = (0u64, 0.0f64, 0.0f64);
-    let (mut min, mut max) = (f64::INFINITY, f64::NEG_INFINITY);
-    for value in values {
-        count += 1;
-        let sum = total + value;
-        compensation += if total.abs() >= value.abs() {
-            (total - sum) + value
-        } else {
-            (value - sum) + total
-        };
-        total = sum;
-        min = min.min(value);
-        max = max.max(value);
+/// A mean, minimum and maximum grown one value at a time. The mean uses Neumaier's
+/// compensated sum, so the mean of equal values is that value, not a hair off; values are
+/// added in run order, so the result does not depend on threads.
+#[derive(Clone, Copy, Debug)]
+struct SpreadSum {
+    count: u64,
+    total: f64,
+    compensation: f64,
+    min: f64,
+    max: f64,
+}
+
+impl Default for SpreadSum {
+    fn default() -> SpreadSum {
+        SpreadSum {
+            count: 0,
+            total: 0.0,
+            compensation: 0.0,
+            min: f64::INFINITY,
+            max: f64::NEG_INFINITY,
+        }
     }
-    (count > 0).then(|| Spread {
-        mean: ((total + compensation) / count as f64).clamp(min, max),
-        min,
-        max,
-    })
 }
 
-fn mean(values: impl Iterator<Item = f64>) -> Option<f64> {
-    spread(values).map(|spread| spread.mean)
+impl SpreadSum {
+    fn add(&mut self, value: f64) {
+        self.count += 1;
+        let sum = self.total + value;
+        self.compensation += if self.total.abs() >= value.abs() {
+            (self.total - sum) + value
+        } else {
+            (value - sum) + self.total
+        };
+        self.total = sum;
+        self.min = self.min.min(value);
+        self.max = self.max.max(value);
+    }
+
+    fn spread(&self) -> Option<Spread> {
+        (self.count > 0).then(|| Spread {
+            mean: ((self.total + self.compensation) / self.count as f64).clamp(self.min, self.max),
+            min: self.min,
+            max: self.max,
+        })
+    }
 }
 
-/// Runs the batch. `progress` is called with the number of finished runs.
+/// The summary's figures, grown run by run in run order.
+struct Totals {
+    runs: u64,
+    agreed: u64,
+    rounds: SpreadSum,
+    utilities: Vec<SpreadSum>,
+    pareto_distance: SpreadSum,
+    nash_distance: SpreadSum,
+    releases: u64,
+    first_outcome: Option<Outcome>,
+}
+
+impl Totals {
+    fn add(&mut self, index: u64, result: &RunResult) -> Result<(), SimError> {
+        debug_assert_eq!(index, self.runs, "runs are added in order");
+        debug_assert_eq!(result.utilities.len(), self.utilities.len());
+        self.runs += 1;
+        if result.agreed {
+            self.agreed += 1;
+            self.rounds.add(f64::from(result.rounds));
+            if let Some(distance) = result.pareto_distance {
+                self.pareto_distance.add(distance);
+            }
+            if let Some(distance) = result.nash_distance {
+                self.nash_distance.add(distance);
+            }
+        }
+        for (sum, utility) in self.utilities.iter_mut().zip(&result.utilities) {
+            sum.add(*utility);
+        }
+        self.releases = self.releases.checked_add(result.released).ok_or_else(|| {
+            SimError::plain(format!(
+                "the releases of the batch pass {} persons by run {}",
+                u64::MAX,
+                index + 1
+            ))
+        })?;
+        if index == 0 {
+            self.first_outcome = result.outcome.clone();
+        }
+        Ok(())
+    }
+}
+
+/// Runs one thread handles at a time, and hands over together.
+const CHUNK_RUNS: u64 = 256;
+
+/// How far (in chunks) a thread may run ahead of the oldest unfinished chunk: bounds the
+/// results waiting to be added in order.
+const MAX_CHUNKS_AHEAD: u64 = 64;
+
+/// Finished chunks waiting for their turn, and everything added so far.
+struct Merge<'a> {
+    /// The next chunk to add; every chunk before it has been added.
+    next_chunk: u64,
+    waiting: std::collections::BTreeMap<u64, Vec<Result<RunResult, SimError>>>,
+    totals: Totals,
+    /// The error of the lowest-numbered run that failed; no run after it is added.
+    error: Option<SimError>,
+    on_result: &'a mut (dyn FnMut(u64, &RunResult) + Send),
+}
+
+impl Merge<'_> {
+    fn add_ready_chunks(&mut self) {
+        while let Some(results) = self.waiting.remove(&self.next_chunk) {
+            let first_index = self.next_chunk * CHUNK_RUNS;
+            for (offset, result) in results.into_iter().enumerate() {
+                if self.error.is_some() {
+                    break;
+                }
+                let index = first_index + offset as u64;
+                let added = result.and_then(|result| {
+                    self.totals.add(index, &result)?;
+                    (self.on_result)(index, &result);
+                    Ok(())
+                });
+                if let Err(error) = added {
+                    self.error = Some(error);
+                }
+            }
+            self.next_chunk += 1;
+        }
+    }
+}
+
+/// Runs the batch: `progress` is called with the number of finished runs, `on_result` with
+/// each run's result, in run order. Memory stays bounded whatever the number of runs: each
+/// thread takes chunks of runs in turn, and finished chunks are added to the summary in
+/// chunk order, so the summary is the same bytes on any number of threads.
 pub fn simulate(
     scenario: &Scenario,
     options: &BatchOptions,
     progress: &(dyn Fn(u64) + Sync),
-) -> Result<(Summary, Vec<RunResult>), SimError> {
+    on_result: &mut (dyn FnMut(u64, &RunResult) + Send),
+) -> Result<Summary, SimError> {
     if options.runs == 0 || options.runs > MAX_RUNS {
         return Err(SimError::plain(format!("--runs must be 1 to {MAX_RUNS}")));
     }
@@ -101,55 +211,77 @@ pub fn simulate(
     let shared: Option<Prepared> = (!scenario.has_random_preferences())
         .then(|| prepare(scenario, &mut run_rng(options.seed, 0)));
     let write_logs = options.out_dir.is_some() || options.keep_logs;
-    let next = AtomicU64::new(0);
+    let parties = scenario.parties.len();
+    let chunks = options.runs.div_ceil(CHUNK_RUNS);
+    let next_chunk = AtomicU64::new(0);
     let finished = AtomicU64::new(0);
-    let results: Mutex<Vec<Option<Result<RunResult, SimError>>>> =
-        Mutex::new(vec![None; options.runs as usize]);
+    let merge = Mutex::new(Merge {
+        next_chunk: 0,
+        waiting: std::collections::BTreeMap::new(),
+        totals: Totals {
+            runs: 0,
+            agreed: 0,
+            rounds: SpreadSum::default(),
+            utilities: vec![SpreadSum::default(); parties],
+            pareto_distance: SpreadSum::default(),
+            nash_distance: SpreadSum::default(),
+            releases: 0,
+            first_outcome: None,
+        },
+        error: None,
+        on_result,
+    });
+    let turn = Condvar::new();
     std::thread::scope(|scope| {
         for _ in 0..options.threads.max(1) {
             scope.spawn(|| {
                 let mut workspace = Workspace::default();
                 loop {
-                    let index = next.fetch_add(1, Ordering::Relaxed);
-                    if index >= options.runs {
+                    let chunk = next_chunk.fetch_add(1, Ordering::Relaxed);
+                    if chunk >= chunks {
                         break;
                     }
-                    let mut outcome = run(
-                        scenario,
-                        options.seed,
-                        index,
-                        shared.as_ref(),
-                        write_logs,
-                        &mut workspace,
-                    );
-                    if let (Ok(result), Some(directory)) = (&mut outcome, &options.out_dir) {
-                        let path = directory.join(format!("run-{:06}.jsonl", index + 1));
-                        let log = if options.keep_logs {
-                            result.log.clone()
-                        } else {
-                            result.log.take()
-                        };
-                        if let Err(error) = std::fs::write(&path, log.unwrap_or_default()) {
-                            outcome = Err(SimError::new(&path, error.to_string()));
+                    {
+                        let mut merge = merge.lock().expect("no thread panics holding it");
+                        while chunk >= merge.next_chunk + MAX_CHUNKS_AHEAD && merge.error.is_none()
+                        {
+                            merge = turn.wait(merge).expect("no thread panics holding it");
+                        }
+                        if merge.error.is_some() {
+                            break;
                         }
                     }
-                    results.lock().expect("no thread panics holding it")[index as usize] =
-                        Some(outcome);
-                    progress(finished.fetch_add(1, Ordering::Relaxed) + 1);
+                    let first = chunk * CHUNK_RUNS;
+                    let last = (first + CHUNK_RUNS).min(options.runs);
+                    let results: Vec<Result<RunResult, SimError>> = (first..last)
+                        .map(|index| {
+                            let outcome = run_and_write(
+                                scenario,
+                                options,
+                                index,
+                                shared.as_ref(),
+                                write_logs,
+                                &mut workspace,
+                            );
+                            progress(finished.fetch_add(1, Ordering::Relaxed) + 1);
+                            outcome
+                        })
+                        .collect();
+                    let mut merge = merge.lock().expect("no thread panics holding it");
+                    merge.waiting.insert(chunk, results);
+                    merge.add_ready_chunks();
+                    turn.notify_all();
                 }
             });
         }
     });
-    let results: Vec<RunResult> = results
-        .into_inner()
-        .expect("no thread panics holding it")
-        .into_iter()
-        .map(|result| result.expect("every run index is taken"))
-        .collect::<Result<_, _>>()?;
-
-    let agreed: Vec<&RunResult> = results.iter().filter(|result| result.agreed).collect();
-    let parties = scenario.parties.len();
-    let summary = Summary {
+    let merge = merge.into_inner().expect("no thread panics holding it");
+    if let Some(error) = merge.error {
+        return Err(error);
+    }
+    let totals = merge.totals;
+    assert_eq!(totals.runs, options.runs, "every run is added");
+    Ok(Summary {
         runs: options.runs,
         seed: options.seed,
         parties: scenario
@@ -157,26 +289,23 @@ pub fn simulate(
             .iter()
             .map(|party| party.id.to_string())
             .collect(),
-        agreement_rate: agreed.len() as f64 / options.runs as f64,
-        rounds: spread(agreed.iter().map(|result| f64::from(result.rounds))).map(|spread| {
-            RoundSpread {
-                mean: spread.mean,
-                min: spread.min as u32,
-                max: spread.max as u32,
-            }
+        agreement_rate: totals.agreed as f64 / options.runs as f64,
+        rounds: totals.rounds.spread().map(|spread| RoundSpread {
+            mean: spread.mean,
+            min: spread.min as u32,
+            max: spread.max as u32,
         }),
-        utilities: (0..parties)
-            .map(|party| {
-                spread(results.iter().map(|result| result.utilities[party]))
-                    .expect("at least one run")
-            })
+        utilities: totals
+            .utilities
+            .iter()
+            .map(|sum| sum.spread().expect("at least one run"))
             .collect(),
-        pareto_distance: mean(agreed.iter().filter_map(|result| result.pareto_distance)),
-        nash_distance: mean(agreed.iter().filter_map(|result| result.nash_distance)),
-        releases: results.iter().map(|result| result.released).sum(),
+        pareto_distance: totals.pareto_distance.spread().map(|spread| spread.mean),
+        nash_distance: totals.nash_distance.spread().map(|spread| spread.mean),
+        releases: totals.releases,
         outcome: (options.runs == 1)
             .then(|| {
-                results[0].outcome.as_ref().map(|outcome| {
+                totals.first_outcome.as_ref().map(|outcome| {
                     scenario
                         .domain
                         .issues
@@ -189,6 +318,28 @@ pub fn simulate(
                 })
             })
             .flatten(),
-    };
-    Ok((summary, results))
+    })
+}
+
+/// Plays run `index` and writes its log into the output directory, if there is one.
+fn run_and_write(
+    scenario: &Scenario,
+    options: &BatchOptions,
+    index: u64,
+    shared: Option<&Prepared>,
+    write_logs: bool,
+    workspace: &mut Workspace,
+) -> Result<RunResult, SimError> {
+    let mut result = run(scenario, options.seed, index, shared, write_logs, workspace)?;
+    if let Some(directory) = &options.out_dir {
+        let path = directory.join(format!("run-{:06}.jsonl", index + 1));
+        let log = if options.keep_logs {
+            result.log.clone()
+        } else {
+            result.log.take()
+        };
+        std::fs::write(&path, log.unwrap_or_default())
+            .map_err(|error| SimError::new(&path, error.to_string()))?;
+    }
+    Ok(result)
 }
