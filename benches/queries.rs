@@ -112,11 +112,12 @@ fn event_data(seq: u64) -> EventData {
         18 => EventData::ProposalMade(ProposalMade {
             proposal: slug(format!("X{}", n / 20)),
             by: party(n),
-            to: vec![party(n + 1)],
+            to: vec![party(n + 1)].into(),
             terms: vec![Term {
                 issue: slug(format!("I{}", n % ISSUES)),
                 text: "Terms.".into(),
-            }],
+            }]
+            .into(),
             supersedes: None,
             counters: None,
         }),

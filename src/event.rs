@@ -7,6 +7,8 @@
 
 use std::marker::PhantomData;
 
+use std::sync::Arc;
+
 use serde::de::{DeserializeOwned, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
@@ -46,9 +48,9 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for ObjectOnly<T> {
 }
 
 /// A list of JSON objects (`terms`, `provisions`).
-fn object_list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+fn object_list<'de, D: Deserializer<'de>, T: Deserialize<'de>, List: FromIterator<T>>(
     deserializer: D,
-) -> Result<Vec<T>, D::Error> {
+) -> Result<List, D::Error> {
     let items: Vec<ObjectOnly<T>> = Vec::deserialize(deserializer)?;
     Ok(items.into_iter().map(|item| item.0).collect())
 }
@@ -121,9 +123,10 @@ pub struct Term {
 pub struct ProposalMade {
     pub proposal: Slug,
     pub by: Slug,
-    pub to: Vec<Slug>,
+    /// Shared with the state's proposal (and, in simulations, between proposals).
+    pub to: Arc<[Slug]>,
     #[serde(deserialize_with = "object_list")]
-    pub terms: Vec<Term>,
+    pub terms: Arc<[Term]>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub supersedes: Option<Slug>,
     #[serde(skip_serializing_if = "Option::is_none")]

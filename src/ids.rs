@@ -35,6 +35,11 @@ impl Slug {
         Ok(Slug(std::sync::Arc::from(text)))
     }
 
+    /// Whether both are clones of one slug (not merely equal text): a cheap identity check.
+    pub fn shares_text_with(&self, other: &Slug) -> bool {
+        std::sync::Arc::ptr_eq(&self.0, &other.0)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }

@@ -174,7 +174,7 @@ fn proposal_made(state: &mut State, made: &ProposalMade) -> Result<(), Violation
     }
     require_party(state, &made.by, "by")?;
     require_parties(state, &made.to, "to")?;
-    for term in &made.terms {
+    for term in made.terms.iter() {
         require_issue(state, &term.issue, "terms")?;
     }
     if let Some(superseded_id) = &made.supersedes {

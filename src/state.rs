@@ -5,6 +5,7 @@
 //! serialises to the same bytes.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -79,8 +80,8 @@ pub struct Proposal {
     pub counters: Option<Slug>,
     pub status: ProposalStatus,
     pub supersedes: Option<Slug>,
-    pub terms: Vec<Term>,
-    pub to: Vec<Slug>,
+    pub terms: Arc<[Term]>,
+    pub to: Arc<[Slug]>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -180,7 +180,7 @@ pub fn state(
             let _ = write!(line, "; accepted by {}", names(&proposal.accepted_by));
         }
         let _ = writeln!(out, "{line}");
-        for term in &proposal.terms {
+        for term in proposal.terms.iter() {
             let _ = writeln!(out, "    on {}:", term.issue);
             wrapped(&mut out, 6, &term.text);
         }

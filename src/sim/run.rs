@@ -1,6 +1,8 @@
 //! One simulated negotiation: the stacked alternating offers protocol, every move recorded
 //! as an event, applied by the reducer, and (when asked) written as a log.
 
+use std::sync::Arc;
+
 use chrono::Duration;
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
@@ -155,7 +157,58 @@ pub struct Workspace {
     frontier_scratch: FrontierScratch,
     /// `offer-1`, `offer-2`, ...: the proposal ids every run uses, made once.
     offer_ids: Vec<Slug>,
+    /// The terms of each outcome offered so far, by outcome index, shared by every offer
+    /// of it (in spaces of up to `MAX_CACHED_TERMS` outcomes).
+    terms: Vec<Option<Arc<[Term]>>>,
     outcome: Outcome,
+}
+
+/// Largest outcome space whose offers' terms are kept for reuse.
+const MAX_CACHED_TERMS: u128 = 1 << 16;
+
+/// The terms of an offer of outcome `index`: from the cache when it holds them for this
+/// scenario (the same shared option texts), else made and kept.
+fn terms_of(
+    scenario: &Scenario,
+    index: u32,
+    cache: &mut Vec<Option<Arc<[Term]>>>,
+    outcome: &mut Outcome,
+) -> Arc<[Term]> {
+    let issues = &scenario.domain.issues;
+    scenario.domain.outcome_into(u64::from(index), outcome);
+    let cacheable = scenario
+        .domain
+        .outcome_count()
+        .is_some_and(|count| count <= MAX_CACHED_TERMS);
+    if cacheable && let Some(Some(cached)) = cache.get(index as usize) {
+        let same_scenario = cached.len() == issues.len()
+            && cached
+                .iter()
+                .zip(issues)
+                .zip(outcome.iter())
+                .all(|((term, issue), option)| {
+                    term.issue.shares_text_with(&issue.id)
+                        && Arc::ptr_eq(&term.text, &issue.options[*option])
+                });
+        if same_scenario {
+            return cached.clone();
+        }
+    }
+    let terms: Arc<[Term]> = issues
+        .iter()
+        .zip(outcome.iter())
+        .map(|(issue, option)| Term {
+            issue: issue.id.clone(),
+            text: issue.options[*option].clone(),
+        })
+        .collect();
+    if cacheable {
+        if cache.len() <= index as usize {
+            cache.resize(index as usize + 1, None);
+        }
+        cache[index as usize] = Some(terms.clone());
+    }
+    terms
 }
 
 impl Workspace {
@@ -196,6 +249,7 @@ pub fn run(
         prepared: own,
         frontier_scratch,
         offer_ids,
+        terms: terms_cache,
         outcome: outcome_scratch,
     } = workspace;
     if shared.is_none() {
@@ -264,7 +318,7 @@ pub fn run(
             )
         })
         .collect();
-    let addressees: Vec<Vec<Slug>> = (0..count)
+    let addressees: Vec<Arc<[Slug]>> = (0..count)
         .map(|party| {
             (0..count)
                 .filter(|other| *other != party)
@@ -272,27 +326,18 @@ pub fn run(
                 .collect()
         })
         .collect();
-    let terms = |outcome: &Outcome| -> Vec<Term> {
-        scenario
-            .domain
-            .issues
-            .iter()
-            .zip(outcome)
-            .map(|(issue, option)| Term {
-                issue: issue.id.clone(),
-                text: issue.options[*option].clone(),
-            })
-            .collect()
-    };
     let mut offers = 0u64;
     let mut standing: Option<(Slug, usize, u32)> = None;
     let mut acceptances = 0;
     let mut agreed_round = None;
-    let mut released_last_round = vec![vec![0u64; count]; count];
+    // Persons each holder freed of each side, by `holder * count + of`: last round's (for
+    // reciprocity) and this round's.
+    let mut released_last_round = vec![0u64; count * count];
+    let mut released_this_round = vec![0u64; count * count];
     let mut released = 0u64;
 
     'rounds: for round in 1..=scenario.deadline {
-        let mut released_this_round = vec![vec![0u64; count]; count];
+        released_this_round.fill(0);
         for party in 0..count {
             recorder.tick();
             let proposer = standing.as_ref().map(|(_, proposer, _)| *proposer);
@@ -313,14 +358,12 @@ pub fn run(
             }
             offers += 1;
             let id = Workspace::offer_id(offer_ids, offers);
-            scenario
-                .domain
-                .outcome_into(u64::from(next), outcome_scratch);
+            let terms = terms_of(scenario, next, terms_cache, outcome_scratch);
             recorder.record(EventData::ProposalMade(ProposalMade {
                 proposal: id.clone(),
                 by: parties[party].id.clone(),
                 to: addressees[party].clone(),
-                terms: terms(outcome_scratch),
+                terms,
                 supersedes: None,
                 counters: standing.as_ref().map(|(previous, _, _)| previous.clone()),
             }))?;
@@ -337,16 +380,21 @@ pub fn run(
         for (holder_index, holder) in parties.iter().enumerate() {
             for (of_index, of) in parties.iter().enumerate() {
                 let wanted = match holder.release {
-                    ReleasePolicy::Goodwill(count) => count,
-                    ReleasePolicy::Reciprocal => released_last_round[of_index][holder_index],
+                    ReleasePolicy::Goodwill(persons) => persons,
+                    ReleasePolicy::Reciprocal => {
+                        released_last_round[of_index * count + holder_index]
+                    }
                     ReleasePolicy::None | ReleasePolicy::OnAgreement => 0,
                 };
+                if wanted == 0 {
+                    continue;
+                }
                 let freed = release(&mut recorder, &holder.id, &of.id, wanted, None)?;
-                released_this_round[holder_index][of_index] += freed;
+                released_this_round[holder_index * count + of_index] += freed;
                 released += freed;
             }
         }
-        released_last_round = released_this_round;
+        std::mem::swap(&mut released_last_round, &mut released_this_round);
     }
 
     let (outcome, utilities) = match (agreed_round, &standing) {

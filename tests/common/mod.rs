@@ -172,11 +172,12 @@ impl Generator {
                 EventData::ProposalMade(ProposalMade {
                     proposal: slug(format!("X{}", self.state.proposals.len())),
                     by,
-                    to,
+                    to: to.into(),
                     terms: vec![Term {
                         issue: pick(&issues, c)?,
                         text: format!("term {c}").into(),
-                    }],
+                    }]
+                    .into(),
                     supersedes,
                     counters,
                 })
@@ -265,7 +266,7 @@ impl Generator {
                     match pick(&accepted, a).filter(|_| b.is_multiple_of(2)) {
                         Some(proposal) => {
                             let entry = &self.state.proposals[&proposal];
-                            let mut signatories = entry.to.clone();
+                            let mut signatories = entry.to.to_vec();
                             let mut witnesses = None;
                             if c.is_multiple_of(2) {
                                 signatories.push(entry.by.clone());
