@@ -13,9 +13,59 @@ pub const MAX_SLUG_CHARS: usize = 64;
 /// `A-Z a-z 0-9 . _ -`, starting with a letter or a digit.
 ///
 /// Shared, not copied: states and simulations clone slugs constantly, and a clone is a
-/// reference count.
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Slug(std::sync::Arc<str>);
+/// reference count. Slugs are the keys of every map of the state, so each carries its first
+/// eight bytes as a number: most comparisons end there, without reading the text.
+#[derive(Clone, Debug)]
+pub struct Slug {
+    text: std::sync::Arc<str>,
+    /// The first eight bytes, big-endian, padded with zeros (no slug contains a zero byte,
+    /// so the padding orders a shorter slug before a longer one it begins).
+    prefix: u64,
+}
+
+impl PartialEq for Slug {
+    fn eq(&self, other: &Slug) -> bool {
+        self.prefix == other.prefix
+            && (std::sync::Arc::ptr_eq(&self.text, &other.text) || self.text == other.text)
+    }
+}
+
+impl Eq for Slug {}
+
+impl Ord for Slug {
+    /// The order of the text, byte by byte.
+    fn cmp(&self, other: &Slug) -> std::cmp::Ordering {
+        self.prefix.cmp(&other.prefix).then_with(|| {
+            // Equal prefixes: both texts are the same eight bytes or fewer, or both go on.
+            let (mine, theirs) = (self.text.as_bytes(), other.text.as_bytes());
+            let start = PREFIX_BYTES.min(mine.len()).min(theirs.len());
+            mine[start..].cmp(&theirs[start..])
+        })
+    }
+}
+
+impl PartialOrd for Slug {
+    fn partial_cmp(&self, other: &Slug) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl std::hash::Hash for Slug {
+    /// The text's hash, as `Borrow<str>` requires.
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.text.hash(state);
+    }
+}
+
+const PREFIX_BYTES: usize = 8;
+
+fn prefix_of(text: &str) -> u64 {
+    let mut bytes = [0u8; PREFIX_BYTES];
+    for (slot, byte) in bytes.iter_mut().zip(text.as_bytes()) {
+        *slot = *byte;
+    }
+    u64::from_be_bytes(bytes)
+}
 
 impl Slug {
     pub fn parse(text: &str) -> Result<Slug, String> {
@@ -32,35 +82,38 @@ impl Slug {
                 "`{shown}` is not an identifier (1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or digit)"
             ));
         }
-        Ok(Slug(std::sync::Arc::from(text)))
+        Ok(Slug {
+            text: std::sync::Arc::from(text),
+            prefix: prefix_of(text),
+        })
     }
 
     /// Whether both are clones of one slug (not merely equal text): a cheap identity check.
     pub fn shares_text_with(&self, other: &Slug) -> bool {
-        std::sync::Arc::ptr_eq(&self.0, &other.0)
+        std::sync::Arc::ptr_eq(&self.text, &other.text)
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        &self.text
     }
 }
 
 impl Borrow<str> for Slug {
     fn borrow(&self) -> &str {
-        &self.0
+        &self.text
     }
 }
 
 impl fmt::Display for Slug {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
         // `pad` honours width and alignment, so slugs line up in columns.
-        formatter.pad(&self.0)
+        formatter.pad(&self.text)
     }
 }
 
 impl Serialize for Slug {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.0)
+        serializer.serialize_str(&self.text)
     }
 }
 
@@ -228,5 +281,30 @@ mod tests {
         assert_eq!(Hash::parse(&hash.to_string()).unwrap(), hash);
         assert!(Hash::parse(&hash.to_string().to_uppercase()).is_err());
         assert_eq!(Hash::ZERO.to_string(), "0".repeat(64));
+    }
+}
+
+#[cfg(test)]
+mod slug_order_tests {
+    use super::Slug;
+    use proptest::prelude::*;
+
+    fn slug_text() -> impl Strategy<Value = String> {
+        // Short alphabets make shared prefixes, equal texts and prefixes of each other common.
+        prop_oneof![
+            "[ab][ab.-]{0,12}",
+            "offer-[0-9]{1,4}",
+            "[A-Za-z0-9][A-Za-z0-9._-]{0,63}",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn slugs_order_and_compare_as_their_text(first in slug_text(), second in slug_text()) {
+            let (a, b) = (Slug::parse(&first).unwrap(), Slug::parse(&second).unwrap());
+            prop_assert_eq!(a.cmp(&b), first.as_str().cmp(second.as_str()));
+            prop_assert_eq!(a == b, first == second);
+            prop_assert_eq!(a.clone().cmp(&a), std::cmp::Ordering::Equal);
+        }
     }
 }

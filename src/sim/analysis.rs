@@ -208,20 +208,20 @@ fn nash_position_2(
     reservation_second: f64,
 ) -> Option<usize> {
     debug_assert_eq!(first.len(), second.len());
+    // Surpluses are never negative where feasible, so the first feasible product beats the
+    // initial -inf and the comparison alone keeps the first of equal products.
     let mut best_product = f64::NEG_INFINITY;
-    let mut best_position = None;
+    let mut best_position = usize::MAX;
     for (position, (u1, u2)) in first.iter().zip(second).enumerate() {
         let (surplus_first, surplus_second) = (u1 - reservation_first, u2 - reservation_second);
-        if surplus_first < 0.0 || surplus_second < 0.0 {
-            continue;
-        }
         let product = 1.0 * surplus_first * surplus_second;
-        if best_position.is_none() || product > best_product {
+        let better = (surplus_first >= 0.0) & (surplus_second >= 0.0) & (product > best_product);
+        if better {
             best_product = product;
-            best_position = Some(position);
+            best_position = position;
         }
     }
-    best_position
+    (best_position != usize::MAX).then_some(best_position)
 }
 
 /// The opposition level over candidates given as columns: the least distance from the

@@ -110,17 +110,31 @@ impl Preferences {
     /// The utility of every outcome, by outcome index, without building the outcomes: the
     /// sums are grown issue by issue in the same order as `utility`, so each equals
     /// `utility(outcome)` to the bit.
-    /// `prefixes` is scratch space.
-    pub fn all_utilities_into(&self, sums: &mut Vec<f64>, prefixes: &mut Vec<f64>) {
+    /// `prefixes` and `parts` are scratch space.
+    pub fn all_utilities_into(
+        &self,
+        sums: &mut Vec<f64>,
+        prefixes: &mut Vec<f64>,
+        parts: &mut Vec<f64>,
+    ) {
         sums.clear();
         sums.push(0.0);
         for (weight, options) in self.weights.iter().zip(&self.values) {
             std::mem::swap(sums, prefixes);
+            parts.clear();
+            parts.extend(options.iter().map(|value| weight * value));
+            let width = parts.len();
+            assert!(
+                width > 0,
+                "every issue has an option (scenarios are checked)"
+            );
             sums.clear();
-            sums.reserve(prefixes.len() * options.len());
+            sums.resize(prefixes.len() * width, 0.0);
             // Prefix `j` becomes entries `j * width .. (j + 1) * width`, in index order.
-            for prefix in prefixes.iter() {
-                sums.extend(options.iter().map(|value| prefix + weight * value));
+            for (entries, prefix) in sums.chunks_exact_mut(width).zip(prefixes.iter()) {
+                for (entry, part) in entries.iter_mut().zip(parts.iter()) {
+                    *entry = prefix + part;
+                }
             }
         }
     }

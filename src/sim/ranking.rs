@@ -16,6 +16,9 @@ use crate::sim::domain::Preferences;
 /// ascending) when the ranking is built; smaller ones are scanned.
 const SCANNED_BUCKET_LIMIT: usize = 24;
 
+/// Outcomes per bucket, on average.
+const OUTCOMES_PER_BUCKET: usize = 4;
+
 /// Most buckets a ranking uses.
 const MAX_BUCKETS: usize = 1 << 22;
 
@@ -31,6 +34,8 @@ pub struct Ranking {
     bucket_of: Vec<u32>,
     /// Utilities of outcome prefixes while `utilities` is grown issue by issue.
     prefix_utilities: Vec<f64>,
+    /// One issue's options' weighted values while `utilities` is grown.
+    parts: Vec<f64>,
     largest: f64,
     factor: f64,
 }
@@ -44,8 +49,20 @@ impl Ranking {
 
     /// Ranks the outcomes for these preferences, reusing this ranking's memory.
     pub fn rebuild(&mut self, preferences: &Preferences) {
-        preferences.all_utilities_into(&mut self.utilities, &mut self.prefix_utilities);
-        self.spread_over_buckets();
+        preferences.all_utilities_into(
+            &mut self.utilities,
+            &mut self.prefix_utilities,
+            &mut self.parts,
+        );
+        // The outcome made of each issue's best option: its sum is the largest, to the bit,
+        // since float addition is monotone in each term.
+        let largest = preferences.best_utility();
+        debug_assert_eq!(
+            largest,
+            self.utilities.iter().copied().fold(0.0, f64::max),
+            "the best outcome's utility is the largest"
+        );
+        self.spread_over_buckets(largest);
     }
 
     /// A ranking of given utilities (tests and the analysis of fixed columns).
@@ -54,11 +71,13 @@ impl Ranking {
             utilities,
             ..Ranking::default()
         };
-        ranking.spread_over_buckets();
+        let largest = ranking.utilities.iter().copied().fold(0.0, f64::max);
+        ranking.spread_over_buckets(largest);
         ranking
     }
 
-    fn spread_over_buckets(&mut self) {
+    /// Spreads the outcomes over the buckets; `largest` is the largest utility.
+    fn spread_over_buckets(&mut self, largest: f64) {
         let count = self.utilities.len();
         assert!(count >= 1, "an outcome space has at least one outcome");
         assert!(count <= u32::MAX as usize, "outcome indexes fit in u32");
@@ -67,35 +86,40 @@ impl Ranking {
                 .iter()
                 .all(|utility| *utility >= 0.0 && utility.is_finite())
         );
-        let mut largest = 0.0;
-        for utility in &self.utilities {
-            if *utility > largest {
-                largest = *utility;
-            }
-        }
-        let buckets = (count / 2).next_power_of_two().clamp(1, MAX_BUCKETS);
-        self.largest = largest;
-        self.factor = if largest > 0.0 {
+        let buckets = (count / OUTCOMES_PER_BUCKET)
+            .next_power_of_two()
+            .clamp(1, MAX_BUCKETS);
+        let factor = if largest > 0.0 {
             (buckets - 1) as f64 / largest
         } else {
             0.0
         };
+        self.largest = largest;
+        self.factor = factor;
+        // Counted one bucket up, so that the running sums below give each bucket's start.
         self.bucket_starts.clear();
         self.bucket_starts.resize(buckets + 1, 0);
-        self.bucket_of.clear();
-        self.bucket_of.resize(count, 0);
+        // (Buffers keep their length from run to run: the outcome space is the same.)
+        if self.bucket_of.len() != count {
+            self.bucket_of.clear();
+            self.bucket_of.resize(count, 0);
+        }
         for (bucket_of, utility) in self.bucket_of.iter_mut().zip(&self.utilities) {
-            let bucket = bucket_for(*utility, largest, self.factor, buckets);
+            let bucket = bucket_for(*utility, largest, factor, buckets);
             *bucket_of = bucket as u32;
             self.bucket_starts[bucket + 1] += 1;
         }
+        let mut fullest = 0;
         for bucket in 1..=buckets {
+            fullest = fullest.max(self.bucket_starts[bucket]);
             self.bucket_starts[bucket] += self.bucket_starts[bucket - 1];
         }
         // Outcomes enter their bucket in index order; `next_slot` borrows the starts and
         // leaves each at its bucket's end, so they are moved back by one bucket after.
-        self.bucketed.clear();
-        self.bucketed.resize(count, 0);
+        if self.bucketed.len() != count {
+            self.bucketed.clear();
+            self.bucketed.resize(count, 0);
+        }
         for (index, bucket) in self.bucket_of.iter().enumerate() {
             let next_slot = &mut self.bucket_starts[*bucket as usize];
             self.bucketed[*next_slot as usize] = index as u32;
@@ -103,18 +127,20 @@ impl Ranking {
         }
         self.bucket_starts.copy_within(0..buckets, 1);
         self.bucket_starts[0] = 0;
-        let utilities = &self.utilities;
-        for bucket in 0..buckets {
-            let (start, end) = (
-                self.bucket_starts[bucket] as usize,
-                self.bucket_starts[bucket + 1] as usize,
-            );
-            if end - start > SCANNED_BUCKET_LIMIT {
-                self.bucketed[start..end].sort_unstable_by(|a, b| {
-                    utilities[*b as usize]
-                        .total_cmp(&utilities[*a as usize])
-                        .then(a.cmp(b))
-                });
+        if fullest as usize > SCANNED_BUCKET_LIMIT {
+            let utilities = &self.utilities;
+            for bucket in 0..buckets {
+                let (start, end) = (
+                    self.bucket_starts[bucket] as usize,
+                    self.bucket_starts[bucket + 1] as usize,
+                );
+                if end - start > SCANNED_BUCKET_LIMIT {
+                    self.bucketed[start..end].sort_unstable_by(|a, b| {
+                        utilities[*b as usize]
+                            .total_cmp(&utilities[*a as usize])
+                            .then(a.cmp(b))
+                    });
+                }
             }
         }
         debug_assert_eq!(self.bucket_starts[buckets] as usize, count);
@@ -232,17 +258,20 @@ impl Ranking {
         let first = &self.utilities;
         let mut best_second = f64::NEG_INFINITY;
         for bucket in 0..self.bucket_count() {
+            let outcomes = self.bucket(bucket).outcomes;
+            if !outcomes
+                .iter()
+                .any(|index| second[*index as usize] > best_second)
+            {
+                continue;
+            }
             candidates.clear();
             candidates.extend(
-                self.bucket(bucket)
-                    .outcomes
+                outcomes
                     .iter()
                     .copied()
                     .filter(|index| second[*index as usize] > best_second),
             );
-            if candidates.is_empty() {
-                continue;
-            }
             candidates.sort_unstable_by(|a, b| {
                 first[*b as usize]
                     .total_cmp(&first[*a as usize])
