@@ -177,12 +177,14 @@ fn proposal_made(state: &mut State, made: &ProposalMade) -> Result<(), Violation
     for term in made.terms.iter() {
         require_issue(state, &term.issue, "terms")?;
     }
-    if let Some(superseded_id) = &made.supersedes {
-        require_proposal(state, superseded_id, "supersedes")?;
-    }
-    if let Some(countered_id) = &made.counters {
-        require_proposal(state, countered_id, "counters")?;
-    }
+    let superseded = match &made.supersedes {
+        Some(id) => Some((id, require_proposal(state, id, "supersedes")?)),
+        None => None,
+    };
+    let countered = match &made.counters {
+        Some(id) => Some((id, require_proposal(state, id, "counters")?)),
+        None => None,
+    };
     if made.to.contains(&made.by) {
         return violation(
             Rule::ProposalAddressee,
@@ -198,8 +200,7 @@ fn proposal_made(state: &mut State, made: &ProposalMade) -> Result<(), Violation
             format!("`to` names {repeated} twice"),
         );
     }
-    if let Some(superseded_id) = &made.supersedes {
-        let superseded = require_proposal(state, superseded_id, "supersedes")?;
+    if let Some((superseded_id, superseded)) = superseded {
         require_open(superseded_id, superseded, "supersede")?;
         if superseded.by != made.by {
             return violation(
@@ -211,8 +212,7 @@ fn proposal_made(state: &mut State, made: &ProposalMade) -> Result<(), Violation
             );
         }
     }
-    if let Some(countered_id) = &made.counters {
-        let countered = require_proposal(state, countered_id, "counters")?;
+    if let Some((countered_id, countered)) = countered {
         require_open(countered_id, countered, "counter")?;
         if !countered.to.contains(&made.by) {
             return violation(

@@ -205,6 +205,30 @@ fn outcome_spaces_too_large_to_enumerate_get_an_answer_quickly() {
 }
 
 #[test]
+fn a_clock_that_would_run_past_the_year_9999_is_refused_not_a_panic() {
+    // Post-mortem: step_seconds was only checked to be positive, and a huge one made the
+    // simulated clock overflow (a panic) on its first tick.
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("long-steps.json");
+    std::fs::write(
+        &path,
+        r#"{"name": "long steps", "start": "2026-01-01T00:00:00Z", "step_seconds": 9000000000000000,
+            "deadline": 10, "issues": [{"id": "a", "title": "A", "options": ["x", "y"]}],
+            "parties": [
+              {"id": "p", "name": "P", "strategy": "boulware", "preferences": {"random": true}},
+              {"id": "q", "name": "Q", "strategy": "conceder", "preferences": {"random": true}}]}"#,
+    )
+    .unwrap();
+    let error = scenario::load(&path).unwrap_err();
+    assert!(error.to_string().contains("past the year 9999"), "{error}");
+    let output = Command::new(env!("CARGO_BIN_EXE_accord"))
+        .args(["simulate", path.to_str().unwrap(), "--seed", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1), "{output:?}");
+}
+
+#[test]
 fn genius_files_that_cannot_be_used_get_a_clear_error() {
     let directory = tempfile::tempdir().unwrap();
     let write = |name: &str, text: &str| -> PathBuf {

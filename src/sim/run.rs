@@ -44,8 +44,10 @@ struct Recorder {
     state: State,
     seq: u64,
     prev: Hash,
-    clock: chrono::DateTime<chrono::Utc>,
+    /// The simulated clock: `start + step * ticks`.
+    start: chrono::DateTime<chrono::Utc>,
     step: Duration,
+    ticks: i32,
     rng: ChaCha8Rng,
     lines: Option<Vec<u8>>,
 }
@@ -60,10 +62,11 @@ impl Recorder {
                 data.type_name()
             ))
         })?;
-        let mut id = [0u8; 16];
-        self.rng.fill_bytes(&mut id);
         if let Some(lines) = &mut self.lines {
-            let time = Timestamp::recorded_now(self.clock);
+            // Ids are drawn only for a log: they appear nowhere else.
+            let mut id = [0u8; 16];
+            self.rng.fill_bytes(&mut id);
+            let time = Timestamp::recorded_now(self.start + self.step * self.ticks);
             let event = Event {
                 seq: self.seq,
                 id: EventId::from_random_bytes(id),
@@ -82,7 +85,7 @@ impl Recorder {
     }
 
     fn tick(&mut self) {
-        self.clock += self.step;
+        self.ticks += 1;
     }
 
     fn held(&self, holder: &Slug, of: &Slug) -> Vec<(Category, u64)> {
@@ -270,7 +273,8 @@ pub fn run(
         state: State::default(),
         seq: 0,
         prev: Hash::ZERO,
-        clock: scenario.start.instant(),
+        start: scenario.start.instant(),
+        ticks: 0,
         step: Duration::seconds(scenario.step_seconds),
         rng: ChaCha8Rng::seed_from_u64(rng.next_u64()),
         lines: write_log.then(Vec::new),

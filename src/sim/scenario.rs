@@ -113,6 +113,22 @@ impl Scenario {
         if self.step_seconds <= 0 {
             return Err(SimError::plain("step_seconds must be positive"));
         }
+        // The clock ticks once per move: at most `deadline` rounds of every party, the
+        // agreement, and the releases it sets off. Its last tick must be a time a log can
+        // hold.
+        let ticks = i64::from(self.deadline) * self.parties.len() as i64 + 2;
+        let last_tick = chrono::TimeDelta::try_seconds(self.step_seconds)
+            .and_then(|step| step.checked_mul(i32::try_from(ticks).ok()?))
+            .and_then(|span| self.start.instant().checked_add_signed(span))
+            .filter(|instant| chrono::Datelike::year(instant) <= 9999);
+        if last_tick.is_none() {
+            return Err(SimError::plain(format!(
+                "step_seconds {} is too long: {} rounds of {} parties would take the simulated clock past the year 9999",
+                self.step_seconds,
+                self.deadline,
+                self.parties.len()
+            )));
+        }
         if self.domain.issues.is_empty()
             || self
                 .domain
