@@ -163,7 +163,9 @@ impl fmt::Display for EventId {
 
 impl Serialize for EventId {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        // Every line carries one: encoded on the stack, not through the formatting machinery.
+        let mut text = uuid::Uuid::encode_buffer();
+        serializer.serialize_str(self.0.hyphenated().encode_lower(&mut text))
     }
 }
 
@@ -217,16 +219,22 @@ fn lower_hex_value(digit: u8) -> Option<u8> {
     }
 }
 
-impl fmt::Display for Hash {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        // Every line written carries a hash: one buffer and one write, not 32 formatted bytes.
+impl Hash {
+    /// Lowercase hex, on the stack: every line written carries a hash.
+    fn hex(&self) -> [u8; 64] {
         const DIGITS: &[u8; 16] = b"0123456789abcdef";
         let mut text = [0u8; 64];
         for (index, byte) in self.0.iter().enumerate() {
             text[2 * index] = DIGITS[usize::from(byte >> 4)];
             text[2 * index + 1] = DIGITS[usize::from(byte & 0x0f)];
         }
-        formatter.write_str(std::str::from_utf8(&text).expect("hex digits are ASCII"))
+        text
+    }
+}
+
+impl fmt::Display for Hash {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(std::str::from_utf8(&self.hex()).expect("hex digits are ASCII"))
     }
 }
 
@@ -238,7 +246,7 @@ impl fmt::Debug for Hash {
 
 impl Serialize for Hash {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_str(self)
+        serializer.serialize_str(std::str::from_utf8(&self.hex()).expect("hex digits are ASCII"))
     }
 }
 

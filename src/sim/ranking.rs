@@ -259,10 +259,13 @@ impl Ranking {
         let mut best_second = f64::NEG_INFINITY;
         for bucket in 0..self.bucket_count() {
             let outcomes = self.bucket(bucket).outcomes;
-            if !outcomes
+            // The whole bucket's best, without an early exit: one predictable branch per
+            // bucket instead of one unpredictable branch per outcome.
+            let top = outcomes
                 .iter()
-                .any(|index| second[*index as usize] > best_second)
-            {
+                .map(|index| second[*index as usize])
+                .fold(f64::NEG_INFINITY, f64::max);
+            if top <= best_second {
                 continue;
             }
             candidates.clear();
@@ -348,11 +351,20 @@ impl Bucket<'_> {
                 .partition_point(|index| wanted(self.utilities[*index as usize]));
             return (end > 0).then(|| self.utility(end - 1));
         }
-        self.outcomes
+        // A select, not a filter: buckets are small and their order random, so a branch
+        // per outcome would mostly be mispredicted.
+        let least = self
+            .outcomes
             .iter()
             .map(|index| self.utilities[*index as usize])
-            .filter(|utility| wanted(*utility))
-            .reduce(f64::min)
+            .fold(f64::INFINITY, |least, utility| {
+                if wanted(utility) && utility < least {
+                    utility
+                } else {
+                    least
+                }
+            });
+        (least < f64::INFINITY).then_some(least)
     }
 
     /// The largest utility satisfying `wanted`, which holds for a suffix of the bucket once
@@ -364,11 +376,18 @@ impl Bucket<'_> {
                 .partition_point(|index| !wanted(self.utilities[*index as usize]));
             return (start < self.outcomes.len()).then(|| self.utility(start));
         }
-        self.outcomes
+        let greatest = self
+            .outcomes
             .iter()
             .map(|index| self.utilities[*index as usize])
-            .filter(|utility| wanted(*utility))
-            .reduce(f64::max)
+            .fold(f64::NEG_INFINITY, |greatest, utility| {
+                if wanted(utility) && utility > greatest {
+                    utility
+                } else {
+                    greatest
+                }
+            });
+        (greatest > f64::NEG_INFINITY).then_some(greatest)
     }
 
     fn lowest_index_worth(&self, utility: f64) -> Option<u32> {
