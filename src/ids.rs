@@ -25,8 +25,7 @@ pub struct Slug {
 
 impl PartialEq for Slug {
     fn eq(&self, other: &Slug) -> bool {
-        self.prefix == other.prefix
-            && (std::sync::Arc::ptr_eq(&self.text, &other.text) || self.text == other.text)
+        self.prefix == other.prefix && self.rest_cmp(other).is_eq()
     }
 }
 
@@ -35,12 +34,9 @@ impl Eq for Slug {}
 impl Ord for Slug {
     /// The order of the text, byte by byte.
     fn cmp(&self, other: &Slug) -> std::cmp::Ordering {
-        self.prefix.cmp(&other.prefix).then_with(|| {
-            // Equal prefixes: both texts are the same eight bytes or fewer, or both go on.
-            let (mine, theirs) = (self.text.as_bytes(), other.text.as_bytes());
-            let start = PREFIX_BYTES.min(mine.len()).min(theirs.len());
-            mine[start..].cmp(&theirs[start..])
-        })
+        self.prefix
+            .cmp(&other.prefix)
+            .then_with(|| self.rest_cmp(other))
     }
 }
 
@@ -58,6 +54,20 @@ impl std::hash::Hash for Slug {
 }
 
 const PREFIX_BYTES: usize = 8;
+
+impl Slug {
+    /// Orders two slugs with equal prefixes: both texts are then the same eight bytes or
+    /// fewer (equal, as no slug holds a zero byte), or both go on past the prefix.
+    fn rest_cmp(&self, other: &Slug) -> std::cmp::Ordering {
+        let (mine, theirs) = (self.text.as_bytes(), other.text.as_bytes());
+        if std::sync::Arc::ptr_eq(&self.text, &other.text)
+            || (mine.len() <= PREFIX_BYTES && theirs.len() <= PREFIX_BYTES)
+        {
+            return mine.len().cmp(&theirs.len());
+        }
+        mine[PREFIX_BYTES..].cmp(&theirs[PREFIX_BYTES..])
+    }
+}
 
 fn prefix_of(text: &str) -> u64 {
     let mut bytes = [0u8; PREFIX_BYTES];
