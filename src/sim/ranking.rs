@@ -105,9 +105,10 @@ impl Ranking {
             self.bucket_of.resize(count, 0);
         }
         for (bucket_of, utility) in self.bucket_of.iter_mut().zip(&self.utilities) {
-            let bucket = bucket_for(*utility, largest, factor, buckets);
-            *bucket_of = bucket as u32;
-            self.bucket_starts[bucket + 1] += 1;
+            *bucket_of = bucket_for(*utility, largest, factor, buckets) as u32;
+        }
+        for bucket in &self.bucket_of {
+            self.bucket_starts[*bucket as usize + 1] += 1;
         }
         let mut fullest = 0;
         for bucket in 1..=buckets {
@@ -261,10 +262,12 @@ impl Ranking {
             let outcomes = self.bucket(bucket).outcomes;
             // The whole bucket's best, without an early exit: one predictable branch per
             // bucket instead of one unpredictable branch per outcome.
-            let top = outcomes
-                .iter()
-                .map(|index| second[*index as usize])
-                .fold(f64::NEG_INFINITY, f64::max);
+            let top = outcomes.iter().map(|index| second[*index as usize]).fold(
+                f64::NEG_INFINITY,
+                |top, utility| {
+                    if utility > top { utility } else { top }
+                },
+            );
             if top <= best_second {
                 continue;
             }
@@ -309,22 +312,23 @@ impl Ranking {
 }
 
 /// The bucket of a utility: monotone (a larger utility never lands in a later bucket), and
-/// anything at or above `largest` lands in bucket 0.
+/// anything at or above `largest` lands in bucket 0. Written without branches, so the pass
+/// that assigns every outcome its bucket runs several outcomes per instruction.
 fn bucket_for(utility: f64, largest: f64, factor: f64, buckets: usize) -> usize {
     /// Adding 2^52 to a number in [0, 2^51) leaves it, rounded to an integer, in the low
     /// bits of the sum: a monotone conversion cheaper than `as`.
     const ROUNDING: f64 = 4_503_599_627_370_496.0;
+    debug_assert!((1..=MAX_BUCKETS).contains(&buckets));
+    let last = (buckets - 1) as f64;
     let scaled = (largest - utility) * factor;
-    let last = buckets - 1;
-    if scaled >= last as f64 {
-        return last;
-    }
-    if scaled > 0.0 {
-        (((scaled + ROUNDING).to_bits() - ROUNDING.to_bits()) as usize).min(last)
+    // Selects, not `max`/`min`: NaN (which no utility is) goes to bucket 0 either way.
+    let at_least_zero = if scaled > 0.0 { scaled } else { 0.0 };
+    let clamped = if at_least_zero < last {
+        at_least_zero
     } else {
-        // At or above `largest` (and NaN, which no utility is).
-        0
-    }
+        last
+    };
+    ((clamped + ROUNDING).to_bits() - ROUNDING.to_bits()) as usize
 }
 
 /// One bucket's outcomes: in index order, or sorted when large.
