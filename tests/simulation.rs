@@ -407,6 +407,35 @@ fn the_same_seed_gives_the_same_bytes_on_any_number_of_threads() {
 }
 
 #[test]
+fn thread_counts_are_bounded_and_never_change_the_summary() {
+    let accord = env!("CARGO_BIN_EXE_accord");
+    let scenario = scenarios().join("random-3x10.json");
+    let simulate = |threads: &str| {
+        Command::new(accord)
+            .args([
+                "simulate",
+                scenario.to_str().unwrap(),
+                "--seed",
+                "3",
+                "--runs",
+                "300",
+            ])
+            .args(["--json", "--threads", threads])
+            .output()
+            .unwrap()
+    };
+    for refused in ["0", "257"] {
+        let output = simulate(refused);
+        assert_eq!(output.status.code(), Some(2), "{refused}: {output:?}");
+        assert!(String::from_utf8_lossy(&output.stderr).contains("--threads must be 1 to 256"));
+    }
+    // 300 runs are two chunks: 256 threads asked, two started.
+    let (one, many) = (simulate("1"), simulate("256"));
+    assert!(one.status.success() && many.status.success());
+    assert_eq!(one.stdout, many.stdout);
+}
+
+#[test]
 fn the_command_line_simulates_every_shipped_scenario_and_sample_domain() {
     let accord = env!("CARGO_BIN_EXE_accord");
     let directory = tempfile::tempdir().unwrap();

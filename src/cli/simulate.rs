@@ -34,6 +34,12 @@ pub fn simulate(
             "--out writes one run's log: use --out-dir for several runs".into(),
         ));
     }
+    let max_threads = accord::sim::batch::MAX_THREADS;
+    if threads.is_some_and(|threads| threads == 0 || threads > max_threads) {
+        return Err(Failure::Usage(format!(
+            "--threads must be 1 to {max_threads}"
+        )));
+    }
     let threads =
         threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     let options = BatchOptions {

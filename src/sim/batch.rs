@@ -16,6 +16,9 @@ use crate::sim::scenario::Scenario;
 /// Most runs one `simulate` makes.
 pub const MAX_RUNS: u64 = 100_000_000;
 
+/// Most threads one `simulate` starts.
+pub const MAX_THREADS: usize = 256;
+
 #[derive(Clone, Debug)]
 pub struct BatchOptions {
     pub seed: u64,
@@ -232,49 +235,62 @@ pub fn simulate(
         on_result,
     });
     let turn = Condvar::new();
+    // No more threads than chunks of work; results do not depend on the number.
+    let threads = options.threads.clamp(1, MAX_THREADS).min(chunks as usize);
+    let mut spawn_error = None;
     std::thread::scope(|scope| {
-        for _ in 0..options.threads.max(1) {
-            scope.spawn(|| {
-                let mut workspace = Workspace::default();
-                loop {
-                    let chunk = next_chunk.fetch_add(1, Ordering::Relaxed);
-                    if chunk >= chunks {
+        let work = || {
+            let mut workspace = Workspace::default();
+            loop {
+                let chunk = next_chunk.fetch_add(1, Ordering::Relaxed);
+                if chunk >= chunks {
+                    break;
+                }
+                {
+                    let mut merge = merge.lock().expect("no thread panics holding it");
+                    while chunk >= merge.next_chunk + MAX_CHUNKS_AHEAD && merge.error.is_none() {
+                        merge = turn.wait(merge).expect("no thread panics holding it");
+                    }
+                    if merge.error.is_some() {
                         break;
                     }
-                    {
-                        let mut merge = merge.lock().expect("no thread panics holding it");
-                        while chunk >= merge.next_chunk + MAX_CHUNKS_AHEAD && merge.error.is_none()
-                        {
-                            merge = turn.wait(merge).expect("no thread panics holding it");
-                        }
-                        if merge.error.is_some() {
-                            break;
-                        }
-                    }
-                    let first = chunk * CHUNK_RUNS;
-                    let last = (first + CHUNK_RUNS).min(options.runs);
-                    let results: Vec<Result<RunResult, SimError>> = (first..last)
-                        .map(|index| {
-                            let outcome = run_and_write(
-                                scenario,
-                                options,
-                                index,
-                                shared.as_ref(),
-                                write_logs,
-                                &mut workspace,
-                            );
-                            progress(finished.fetch_add(1, Ordering::Relaxed) + 1);
-                            outcome
-                        })
-                        .collect();
-                    let mut merge = merge.lock().expect("no thread panics holding it");
-                    merge.waiting.insert(chunk, results);
-                    merge.add_ready_chunks();
-                    turn.notify_all();
                 }
-            });
+                let first = chunk * CHUNK_RUNS;
+                let last = (first + CHUNK_RUNS).min(options.runs);
+                let results: Vec<Result<RunResult, SimError>> = (first..last)
+                    .map(|index| {
+                        let outcome = run_and_write(
+                            scenario,
+                            options,
+                            index,
+                            shared.as_ref(),
+                            write_logs,
+                            &mut workspace,
+                        );
+                        progress(finished.fetch_add(1, Ordering::Relaxed) + 1);
+                        outcome
+                    })
+                    .collect();
+                let mut merge = merge.lock().expect("no thread panics holding it");
+                merge.waiting.insert(chunk, results);
+                merge.add_ready_chunks();
+                turn.notify_all();
+            }
+        };
+        for started in 0..threads {
+            // A thread the system will not give is not an error while another works: the
+            // ones started take every chunk.
+            if let Err(error) = std::thread::Builder::new().spawn_scoped(scope, work) {
+                if started == 0 {
+                    spawn_error = Some(SimError::plain(format!("cannot start a thread: {error}")));
+                }
+                break;
+            }
         }
     });
+    if let Some(error) = spawn_error {
+        return Err(error);
+    }
     let merge = merge.into_inner().expect("no thread panics holding it");
     if let Some(error) = merge.error {
         return Err(error);
