@@ -257,8 +257,16 @@ impl Ranking {
     pub fn frontier_with(&self, second: &[f64], kept: &mut Vec<usize>, candidates: &mut Vec<u32>) {
         assert_eq!(second.len(), self.utilities.len());
         let first = &self.utilities;
+        // Once the frontier holds the largest second utility there is, nothing after it can
+        // stand: the sweep stops there (about halfway, for opposed preferences).
+        let ceiling = second.iter().fold(f64::NEG_INFINITY, |top, utility| {
+            if *utility > top { *utility } else { top }
+        });
         let mut best_second = f64::NEG_INFINITY;
         for bucket in 0..self.bucket_count() {
+            if best_second >= ceiling {
+                break;
+            }
             let outcomes = self.bucket(bucket).outcomes;
             // The whole bucket's best, without an early exit: one predictable branch per
             // bucket instead of one unpredictable branch per outcome.
