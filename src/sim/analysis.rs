@@ -208,20 +208,49 @@ fn nash_position_2(
     reservation_second: f64,
 ) -> Option<usize> {
     debug_assert_eq!(first.len(), second.len());
-    // Surpluses are never negative where feasible, so the first feasible product beats the
-    // initial -inf and the comparison alone keeps the first of equal products.
-    let mut best_product = f64::NEG_INFINITY;
-    let mut best_position = usize::MAX;
-    for (position, (u1, u2)) in first.iter().zip(second).enumerate() {
+    // The product of an outcome that meets both reservations; -inf for one that does not.
+    // The same expression in both passes, so the same bits.
+    let product = |u1: f64, u2: f64| {
         let (surplus_first, surplus_second) = (u1 - reservation_first, u2 - reservation_second);
-        let product = 1.0 * surplus_first * surplus_second;
-        let better = (surplus_first >= 0.0) & (surplus_second >= 0.0) & (product > best_product);
-        if better {
-            best_product = product;
-            best_position = position;
+        if surplus_first >= 0.0 && surplus_second >= 0.0 {
+            1.0 * surplus_first * surplus_second
+        } else {
+            f64::NEG_INFINITY
+        }
+    };
+    // Two passes that do not wait on themselves: the largest product (eight independent
+    // lanes), then the first outcome that reaches it.
+    const LANES: usize = 8;
+    let mut lanes = [f64::NEG_INFINITY; LANES];
+    let (first_blocks, second_blocks) = (first.chunks_exact(LANES), second.chunks_exact(LANES));
+    let (first_rest, second_rest) = (first_blocks.remainder(), second_blocks.remainder());
+    for (firsts, seconds) in first_blocks.zip(second_blocks) {
+        for ((lane, u1), u2) in lanes.iter_mut().zip(firsts).zip(seconds) {
+            let value = product(*u1, *u2);
+            if value > *lane {
+                *lane = value;
+            }
         }
     }
-    (best_position != usize::MAX).then_some(best_position)
+    let largest = lanes
+        .into_iter()
+        .chain(
+            first_rest
+                .iter()
+                .zip(second_rest)
+                .map(|(u1, u2)| product(*u1, *u2)),
+        )
+        .fold(
+            f64::NEG_INFINITY,
+            |top, value| if value > top { value } else { top },
+        );
+    if largest == f64::NEG_INFINITY {
+        return None;
+    }
+    first
+        .iter()
+        .zip(second)
+        .position(|(u1, u2)| product(*u1, *u2) == largest)
 }
 
 /// The opposition level over candidates given as columns: the least distance from the

@@ -259,9 +259,7 @@ impl Ranking {
         let first = &self.utilities;
         // Once the frontier holds the largest second utility there is, nothing after it can
         // stand: the sweep stops there (about halfway, for opposed preferences).
-        let ceiling = second.iter().fold(f64::NEG_INFINITY, |top, utility| {
-            if *utility > top { *utility } else { top }
-        });
+        let ceiling = largest_of(second);
         let mut best_second = f64::NEG_INFINITY;
         for bucket in 0..self.bucket_count() {
             if best_second >= ceiling {
@@ -317,6 +315,29 @@ impl Ranking {
             }
         }
     }
+}
+
+/// The largest of some utilities (at least one), in eight independent lanes so the
+/// comparisons do not wait on one another.
+fn largest_of(values: &[f64]) -> f64 {
+    const LANES: usize = 8;
+    let mut lanes = [f64::NEG_INFINITY; LANES];
+    let blocks = values.chunks_exact(LANES);
+    let rest = blocks.remainder();
+    for block in blocks {
+        for (lane, value) in lanes.iter_mut().zip(block) {
+            if *value > *lane {
+                *lane = *value;
+            }
+        }
+    }
+    lanes
+        .into_iter()
+        .chain(rest.iter().copied())
+        .fold(
+            f64::NEG_INFINITY,
+            |top, value| if value > top { value } else { top },
+        )
 }
 
 /// The bucket of a utility: monotone (a larger utility never lands in a later bucket), and
