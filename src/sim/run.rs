@@ -18,7 +18,7 @@ use crate::sim::analysis::{FrontierScratch, Yardstick, frontier_and_nash};
 use crate::sim::domain::{Outcome, Preferences};
 use crate::sim::ranking::Ranking;
 use crate::sim::scenario::{ReleasePolicy, Scenario};
-use crate::sim::strategy::Agent;
+use crate::sim::strategy::{Agent, Strategy, time_dependent_targets};
 use crate::state::State;
 use crate::time::Timestamp;
 
@@ -163,7 +163,16 @@ pub struct Workspace {
     /// The terms of each outcome offered so far, by outcome index, shared by every offer
     /// of it (in spaces of up to `MAX_CACHED_TERMS` outcomes).
     terms: Vec<Option<Arc<[Term]>>>,
+    /// Per party: its time-dependent targets by round.
+    targets: Vec<TargetTable>,
     outcome: Outcome,
+}
+
+/// A time-dependent party's targets by round, and the (e as bits, deadline) they are for.
+#[derive(Default)]
+struct TargetTable {
+    made_for: Option<(u64, u32)>,
+    targets: Vec<f64>,
 }
 
 /// Largest outcome space whose offers' terms are kept for reuse.
@@ -253,8 +262,25 @@ pub fn run(
         frontier_scratch,
         offer_ids,
         terms: terms_cache,
+        targets,
         outcome: outcome_scratch,
     } = workspace;
+    targets.resize_with(scenario.parties.len(), Default::default);
+    for (party, table) in scenario.parties.iter().zip(targets.iter_mut()) {
+        match party.strategy {
+            Strategy::TimeDependent { e } if e > 0.0 => {
+                let wanted = Some((e.to_bits(), scenario.deadline));
+                if table.made_for != wanted {
+                    time_dependent_targets(e, scenario.deadline, &mut table.targets);
+                    table.made_for = wanted;
+                }
+            }
+            _ => {
+                table.targets.clear();
+                table.made_for = None;
+            }
+        }
+    }
     if shared.is_none() {
         own.refill(scenario, &mut rng, frontier_scratch);
     }
@@ -318,6 +344,7 @@ pub fn run(
                 parties[party].strategy,
                 &preferences[party],
                 &rankings[party],
+                &targets[party].targets,
                 count,
             )
         })

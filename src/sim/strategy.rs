@@ -41,11 +41,37 @@ impl Strategy {
     }
 }
 
+/// A time-dependent party's target utility in round `round` of `deadline`: `1 - t^(1/e)`
+/// at relative time `t`, or its best utility for `e = 0`.
+pub fn time_dependent_target(e: f64, round: u32, deadline: u32, best: f64) -> f64 {
+    debug_assert!((1..=deadline).contains(&round));
+    let t = f64::from(round - 1) / f64::from(deadline + 1);
+    if e == 0.0 {
+        best
+    } else {
+        1.0 - t.powf(1.0 / e)
+    }
+}
+
+/// The targets of a time-dependent party with `e > 0`, round by round (from 1): the same
+/// floats `time_dependent_target` gives, computed once rather than every turn of every run.
+pub fn time_dependent_targets(e: f64, deadline: u32, targets: &mut Vec<f64>) {
+    assert!(
+        e > 0.0,
+        "e = 0 targets the best utility, which depends on the run"
+    );
+    targets.clear();
+    targets.extend((1..=deadline).map(|round| time_dependent_target(e, round, deadline, 0.0)));
+}
+
 /// One party in one run.
 pub struct Agent<'a> {
     pub strategy: Strategy,
     pub preferences: &'a Preferences,
     pub ranking: &'a Ranking,
+    /// A time-dependent party's targets by round (from 1), made once per batch thread; empty
+    /// for the others.
+    targets: &'a [f64],
     last_offer_utility: Option<f64>,
     /// For tit-for-tat: per other party, the utility to this party of its last two offers.
     seen: Vec<(Option<f64>, Option<f64>)>,
@@ -56,12 +82,14 @@ impl<'a> Agent<'a> {
         strategy: Strategy,
         preferences: &'a Preferences,
         ranking: &'a Ranking,
+        targets: &'a [f64],
         parties: usize,
     ) -> Agent<'a> {
         Agent {
             strategy,
             preferences,
             ranking,
+            targets,
             last_offer_utility: None,
             seen: vec![(None, None); parties],
         }
@@ -80,14 +108,10 @@ impl<'a> Agent<'a> {
         let floor = self.preferences.reservation;
         let best = self.ranking.best_utility();
         let target = match self.strategy {
-            Strategy::TimeDependent { e } => {
-                let t = f64::from(round - 1) / f64::from(deadline + 1);
-                if e == 0.0 {
-                    best
-                } else {
-                    1.0 - t.powf(1.0 / e)
-                }
-            }
+            Strategy::TimeDependent { e } => match self.targets.get(round as usize - 1) {
+                Some(target) => *target,
+                None => time_dependent_target(e, round, deadline, best),
+            },
             Strategy::TitForTat => {
                 let concession = proposer
                     .and_then(|party| match self.seen[party] {
