@@ -160,9 +160,7 @@ pub struct Workspace {
     frontier_scratch: FrontierScratch,
     /// `offer-1`, `offer-2`, ...: the proposal ids every run uses, made once.
     offer_ids: Vec<Slug>,
-    /// The terms of each outcome offered so far, by outcome index, shared by every offer
-    /// of it (in spaces of up to `MAX_CACHED_TERMS` outcomes).
-    terms: Vec<Option<Arc<[Term]>>>,
+    terms: TermsCache,
     /// Per party: its time-dependent targets by round.
     targets: Vec<TargetTable>,
     outcome: Outcome,
@@ -178,49 +176,76 @@ struct TargetTable {
 /// Largest outcome space whose offers' terms are kept for reuse.
 const MAX_CACHED_TERMS: u128 = 1 << 16;
 
-/// The terms of an offer of outcome `index`: from the cache when it holds them for this
-/// scenario (the same shared option texts), else made and kept.
-fn terms_of(
-    scenario: &Scenario,
-    index: u32,
-    cache: &mut Vec<Option<Arc<[Term]>>>,
-    outcome: &mut Outcome,
-) -> Arc<[Term]> {
-    let issues = &scenario.domain.issues;
-    scenario.domain.outcome_into(u64::from(index), outcome);
-    let cacheable = scenario
-        .domain
-        .outcome_count()
-        .is_some_and(|count| count <= MAX_CACHED_TERMS);
-    if cacheable && let Some(Some(cached)) = cache.get(index as usize) {
-        let same_scenario = cached.len() == issues.len()
-            && cached
+/// The terms of each outcome offered so far, shared by every offer of it, for one
+/// scenario's issues and options.
+#[derive(Default)]
+struct TermsCache {
+    /// Clones of the scenario's issue ids and option texts the cached terms were made of:
+    /// held, so no other scenario's can reuse their memory, and compared by address.
+    issue_ids: Vec<Slug>,
+    option_texts: Vec<Arc<str>>,
+    /// By outcome index (in spaces of up to `MAX_CACHED_TERMS` outcomes).
+    terms: Vec<Option<Arc<[Term]>>>,
+}
+
+impl TermsCache {
+    /// Keeps the cache if it was made from this very scenario's issues; empties it if not.
+    fn serve(&mut self, scenario: &Scenario) {
+        let issues = &scenario.domain.issues;
+        let same = self.issue_ids.len() == issues.len()
+            && self
+                .issue_ids
                 .iter()
                 .zip(issues)
-                .zip(outcome.iter())
-                .all(|((term, issue), option)| {
-                    term.issue.shares_text_with(&issue.id)
-                        && Arc::ptr_eq(&term.text, &issue.options[*option])
-                });
-        if same_scenario {
+                .all(|(id, issue)| id.shares_text_with(&issue.id))
+            && self
+                .option_texts
+                .iter()
+                .zip(issues.iter().flat_map(|issue| &issue.options))
+                .all(|(kept, text)| Arc::ptr_eq(kept, text))
+            && self.option_texts.len()
+                == issues
+                    .iter()
+                    .map(|issue| issue.options.len())
+                    .sum::<usize>();
+        if !same {
+            self.issue_ids = issues.iter().map(|issue| issue.id.clone()).collect();
+            self.option_texts = issues
+                .iter()
+                .flat_map(|issue| issue.options.iter().cloned())
+                .collect();
+            self.terms.clear();
+        }
+    }
+
+    /// The terms of an offer of outcome `index` (the cache serves `scenario`).
+    fn terms_of(&mut self, scenario: &Scenario, index: u32, outcome: &mut Outcome) -> Arc<[Term]> {
+        if let Some(Some(cached)) = self.terms.get(index as usize) {
             return cached.clone();
         }
-    }
-    let terms: Arc<[Term]> = issues
-        .iter()
-        .zip(outcome.iter())
-        .map(|(issue, option)| Term {
-            issue: issue.id.clone(),
-            text: issue.options[*option].clone(),
-        })
-        .collect();
-    if cacheable {
-        if cache.len() <= index as usize {
-            cache.resize(index as usize + 1, None);
+        scenario.domain.outcome_into(u64::from(index), outcome);
+        let terms: Arc<[Term]> = scenario
+            .domain
+            .issues
+            .iter()
+            .zip(outcome.iter())
+            .map(|(issue, option)| Term {
+                issue: issue.id.clone(),
+                text: issue.options[*option].clone(),
+            })
+            .collect();
+        let cacheable = scenario
+            .domain
+            .outcome_count()
+            .is_some_and(|count| count <= MAX_CACHED_TERMS);
+        if cacheable {
+            if self.terms.len() <= index as usize {
+                self.terms.resize(index as usize + 1, None);
+            }
+            self.terms[index as usize] = Some(terms.clone());
         }
-        cache[index as usize] = Some(terms.clone());
+        terms
     }
-    terms
 }
 
 impl Workspace {
@@ -265,6 +290,7 @@ pub fn run(
         targets,
         outcome: outcome_scratch,
     } = workspace;
+    terms_cache.serve(scenario);
     targets.resize_with(scenario.parties.len(), Default::default);
     for (party, table) in scenario.parties.iter().zip(targets.iter_mut()) {
         match party.strategy {
@@ -389,7 +415,7 @@ pub fn run(
             }
             offers += 1;
             let id = Workspace::offer_id(offer_ids, offers);
-            let terms = terms_of(scenario, next, terms_cache, outcome_scratch);
+            let terms = terms_cache.terms_of(scenario, next, outcome_scratch);
             recorder.record(EventData::ProposalMade(ProposalMade {
                 proposal: id.clone(),
                 by: parties[party].id.clone(),
