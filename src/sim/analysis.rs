@@ -208,15 +208,9 @@ fn nash_position_2(
     reservation_second: f64,
 ) -> Option<usize> {
     debug_assert_eq!(first.len(), second.len());
-    // The product of an outcome that meets both reservations; -inf for one that does not.
-    // The same expression in both passes, so the same bits.
-    let product = |u1: f64, u2: f64| {
-        let (surplus_first, surplus_second) = (u1 - reservation_first, u2 - reservation_second);
-        if surplus_first >= 0.0 && surplus_second >= 0.0 {
-            1.0 * surplus_first * surplus_second
-        } else {
-            f64::NEG_INFINITY
-        }
+    let product = NashProduct {
+        reservation_first,
+        reservation_second,
     };
     // Two passes that do not wait on themselves: the largest product (eight independent
     // lanes), then the first outcome that reaches it.
@@ -226,7 +220,7 @@ fn nash_position_2(
     let (first_rest, second_rest) = (first_blocks.remainder(), second_blocks.remainder());
     for (firsts, seconds) in first_blocks.zip(second_blocks) {
         for ((lane, u1), u2) in lanes.iter_mut().zip(firsts).zip(seconds) {
-            let value = product(*u1, *u2);
+            let value = product.of(*u1, *u2);
             if value > *lane {
                 *lane = value;
             }
@@ -238,19 +232,46 @@ fn nash_position_2(
             first_rest
                 .iter()
                 .zip(second_rest)
-                .map(|(u1, u2)| product(*u1, *u2)),
+                .map(|(u1, u2)| product.of(*u1, *u2)),
         )
         .fold(
             f64::NEG_INFINITY,
             |top, value| if value > top { value } else { top },
         );
-    if largest == f64::NEG_INFINITY {
-        return None;
+    product.first_reaching(first, second, largest)
+}
+
+/// The two-party Nash product: `1.0 * (u1 - r1) * (u2 - r2)` for an outcome that meets both
+/// reservations, -inf for one that does not; one expression wherever it is computed, so the
+/// same bits.
+#[derive(Clone, Copy)]
+struct NashProduct {
+    reservation_first: f64,
+    reservation_second: f64,
+}
+
+impl NashProduct {
+    fn of(self, u1: f64, u2: f64) -> f64 {
+        let (surplus_first, surplus_second) =
+            (u1 - self.reservation_first, u2 - self.reservation_second);
+        if surplus_first >= 0.0 && surplus_second >= 0.0 {
+            1.0 * surplus_first * surplus_second
+        } else {
+            f64::NEG_INFINITY
+        }
     }
-    first
-        .iter()
-        .zip(second)
-        .position(|(u1, u2)| product(*u1, *u2) == largest)
+
+    /// The first outcome whose product is `largest`; none if no outcome meets both
+    /// reservations (`largest` is then -inf).
+    fn first_reaching(self, first: &[f64], second: &[f64], largest: f64) -> Option<usize> {
+        if largest == f64::NEG_INFINITY {
+            return None;
+        }
+        first
+            .iter()
+            .zip(second)
+            .position(|(u1, u2)| self.of(*u1, *u2) == largest)
+    }
 }
 
 /// The opposition level over candidates given as columns: the least distance from the
@@ -330,7 +351,33 @@ pub fn frontier_and_nash(
             .frontier
             .extend(columns.iter().map(|column| column[*index]));
     }
-    let nash = nash_position(columns, preferences);
+    let nash = match (columns, preferences) {
+        ([first, second], [first_prefs, second_prefs]) => {
+            let product = NashProduct {
+                reservation_first: first_prefs.reservation,
+                reservation_second: second_prefs.reservation,
+            };
+            // The largest product lies on the frontier: an outcome that dominates another
+            // meets every reservation it meets and has a product at least as large (float
+            // subtraction and multiplication are monotone). So only the first outcome to
+            // reach it is looked for among all.
+            let largest = frontier
+                .iter()
+                .map(|index| product.of(first[*index], second[*index]))
+                .fold(f64::NEG_INFINITY, f64::max);
+            debug_assert_eq!(
+                nash_position_2(
+                    first,
+                    second,
+                    product.reservation_first,
+                    product.reservation_second
+                ),
+                product.first_reaching(first, second, largest)
+            );
+            product.first_reaching(first, second, largest)
+        }
+        _ => nash_position(columns, preferences),
+    };
     yardstick.nash.clear();
     if let Some(index) = nash {
         yardstick
