@@ -435,50 +435,44 @@ fn thread_counts_are_bounded_and_never_change_the_summary() {
     assert_eq!(one.stdout, many.stdout);
 }
 
+/// Runs `accord` with these arguments, asserts it exits 0 (showing its stderr if not), and
+/// returns what it printed on stdout.
+fn accord_succeeds(args: &[&std::ffi::OsStr]) -> Vec<u8> {
+    let output = Command::new(env!("CARGO_BIN_EXE_accord"))
+        .args(args)
+        .output()
+        .unwrap();
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "accord {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output.stdout
+}
+
 #[test]
 fn the_command_line_simulates_every_shipped_scenario_and_sample_domain() {
-    let accord = env!("CARGO_BIN_EXE_accord");
     let directory = tempfile::tempdir().unwrap();
+    let log = directory.path().join("run.jsonl");
     for entry in std::fs::read_dir(scenarios()).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_none_or(|extension| extension != "json") {
             continue;
         }
-        let log = directory.path().join("run.jsonl");
-        let output = Command::new(accord)
-            .arg("simulate")
-            .arg(&path)
-            .args(["--seed", "3", "--json", "--out"])
-            .arg(&log)
-            .output()
-            .unwrap();
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{}: {}",
-            path.display(),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let stdout = accord_succeeds(&[
+            "simulate".as_ref(),
+            path.as_os_str(),
+            "--seed".as_ref(),
+            "3".as_ref(),
+            "--json".as_ref(),
+            "--out".as_ref(),
+            log.as_os_str(),
+        ]);
+        let summary: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
         assert_eq!(summary["runs"], 1);
-        let verify = Command::new(accord)
-            .arg("verify")
-            .arg(&log)
-            .output()
-            .unwrap();
-        assert_eq!(
-            verify.status.code(),
-            Some(0),
-            "{}",
-            String::from_utf8_lossy(&verify.stderr)
-        );
-        let analysis = Command::new(accord)
-            .arg("analyze")
-            .arg(&path)
-            .arg("--json")
-            .output()
-            .unwrap();
-        assert_eq!(analysis.status.code(), Some(0));
+        accord_succeeds(&["verify".as_ref(), log.as_os_str()]);
+        accord_succeeds(&["analyze".as_ref(), path.as_os_str(), "--json".as_ref()]);
     }
     let names = [
         "boulware",
@@ -492,30 +486,22 @@ fn the_command_line_simulates_every_shipped_scenario_and_sample_domain() {
         let strategies: Vec<&str> = (0..profiles.len())
             .map(|index| names[index % names.len()])
             .collect();
-        let output = Command::new(accord)
-            .args([
-                "simulate",
-                "--runs",
-                "2",
-                "--deadline",
-                "40",
-                "--json",
-                "--strategies",
-                &strategies.join(","),
-                "--genius",
-            ])
-            .arg(&domain)
-            .args(&profiles)
-            .output()
-            .unwrap();
-        assert_eq!(
-            output.status.code(),
-            Some(0),
-            "{}: {}",
-            domain.display(),
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let strategies = strategies.join(",");
+        let options = [
+            "simulate",
+            "--runs",
+            "2",
+            "--deadline",
+            "40",
+            "--json",
+            "--strategies",
+            &strategies,
+            "--genius",
+        ];
+        let mut args: Vec<&std::ffi::OsStr> = options.iter().map(|arg| arg.as_ref()).collect();
+        args.push(domain.as_os_str());
+        args.extend(profiles.iter().map(|profile| profile.as_os_str()));
+        let summary: serde_json::Value = serde_json::from_slice(&accord_succeeds(&args)).unwrap();
         assert_eq!(summary["parties"].as_array().unwrap().len(), profiles.len());
     }
 }

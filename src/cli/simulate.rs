@@ -119,8 +119,6 @@ fn render_summary(scenario: &Scenario, summary: &Summary) -> String {
             utility.mean, utility.min, utility.max
         );
     }
-    let figure =
-        |value: Option<f64>| value.map_or("n/a".to_string(), |value| format!("{value:.6}"));
     let _ = writeln!(
         out,
         "  distance to the Pareto frontier {} (mean over agreements)",
@@ -158,8 +156,6 @@ pub fn analyze(scenario: &Scenario, seed: u64, json: bool) -> Result<(), Failure
         ));
     }
     let mut out = String::new();
-    let figure =
-        |value: Option<f64>| value.map_or("n/a".to_string(), |value| format!("{value:.6}"));
     let _ = writeln!(
         out,
         "{}: {} parties, {} issues",
@@ -167,19 +163,11 @@ pub fn analyze(scenario: &Scenario, seed: u64, json: bool) -> Result<(), Failure
         scenario.parties.len(),
         scenario.domain.issues.len()
     );
-    let _ = writeln!(
-        out,
-        "  outcomes          {}",
-        analysis
-            .n_outcomes
-            .map_or("n/a".to_string(), |count| count.to_string())
-    );
+    let _ = writeln!(out, "  outcomes          {}", count(analysis.n_outcomes));
     let _ = writeln!(
         out,
         "  Pareto frontier   {} outcomes",
-        analysis
-            .pareto_size
-            .map_or("n/a".to_string(), |count| count.to_string())
+        count(analysis.pareto_size)
     );
     match &analysis.nash {
         Some(nash) => {
@@ -196,4 +184,14 @@ pub fn analyze(scenario: &Scenario, seed: u64, json: bool) -> Result<(), Failure
     let _ = writeln!(out, "  maximum welfare   {}", figure(analysis.max_welfare));
     let _ = writeln!(out, "  opposition        {}", figure(analysis.opposition));
     print(&out)
+}
+
+/// A figure to six decimals, or `n/a` when it could not be computed.
+fn figure(value: Option<f64>) -> String {
+    value.map_or("n/a".to_string(), |value| format!("{value:.6}"))
+}
+
+/// A count, or `n/a` when it could not be computed.
+fn count(value: Option<u128>) -> String {
+    value.map_or("n/a".to_string(), |count| count.to_string())
 }

@@ -49,12 +49,6 @@ impl Domain {
             index /= options;
         }
     }
-
-    /// Every outcome in index order; the caller checks the count first.
-    pub fn outcomes(&self) -> impl Iterator<Item = Outcome> + '_ {
-        let count = self.outcome_count().unwrap_or(0) as u64;
-        (0..count).map(|index| self.outcome(index))
-    }
 }
 
 /// A party's preferences: GENIUS's linear additive utility, `sum of weight(issue) *

@@ -166,29 +166,15 @@ impl Ranking {
         }
     }
 
-    /// The smallest utility above `value`, if any outcome is worth more.
-    fn least_above(&self, value: f64) -> Option<f64> {
+    /// The smallest utility `wanted` accepts, `wanted` being `> value` or `>= value`: true
+    /// for every outcome of a bucket before `value`'s own.
+    fn least_from(&self, value: f64, wanted: impl Fn(f64) -> bool) -> Option<f64> {
         let home = self.bucket_of_utility(value);
-        self.bucket(home)
-            .least_where(|utility| utility > value)
-            .or_else(|| {
-                // Every outcome of an earlier bucket is worth more than `value`.
-                (0..home)
-                    .rev()
-                    .find_map(|bucket| self.bucket(bucket).least_where(|_| true))
-            })
-    }
-
-    /// The smallest utility at least `value`, if any outcome is worth that much.
-    fn least_at_least(&self, value: f64) -> Option<f64> {
-        let home = self.bucket_of_utility(value);
-        self.bucket(home)
-            .least_where(|utility| utility >= value)
-            .or_else(|| {
-                (0..home)
-                    .rev()
-                    .find_map(|bucket| self.bucket(bucket).least_where(|_| true))
-            })
+        self.bucket(home).least_where(&wanted).or_else(|| {
+            (0..home)
+                .rev()
+                .find_map(|bucket| self.bucket(bucket).least_where(|_| true))
+        })
     }
 
     /// The largest utility at most `value`, if any outcome is worth that little.
@@ -227,7 +213,7 @@ impl Ranking {
     /// utility, to the lowest outcome index.
     pub fn nearest(&self, target: f64, floor: f64) -> u32 {
         debug_assert!(!target.is_nan() && !floor.is_nan());
-        let above = self.least_above(target);
+        let above = self.least_from(target, |utility| utility > target);
         let below = self.greatest_at_most(target);
         let mut utility = match (above, below) {
             (Some(above), Some(below)) => {
@@ -243,7 +229,9 @@ impl Ranking {
         };
         if utility < floor {
             // The worst outcome still worth the floor (the best one, if none is).
-            utility = self.least_at_least(floor).unwrap_or(self.largest);
+            utility = self
+                .least_from(floor, |utility| utility >= floor)
+                .unwrap_or(self.largest);
         }
         self.lowest_index_worth(utility)
     }
