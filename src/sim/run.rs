@@ -180,8 +180,9 @@ const MAX_CACHED_TERMS: u128 = 1 << 16;
 /// scenario's issues and options.
 #[derive(Default)]
 struct TermsCache {
-    /// Clones of the scenario's issue ids and option texts the cached terms were made of:
-    /// held, so no other scenario's can reuse their memory, and compared by address.
+    /// The issue ids (compared by text) and clones of the option texts (held, so no other
+    /// scenario's can reuse their memory, and compared by address) the cached terms were
+    /// made of.
     issue_ids: Vec<Slug>,
     option_texts: Vec<Arc<str>>,
     /// By outcome index (in spaces of up to `MAX_CACHED_TERMS` outcomes).
@@ -197,7 +198,7 @@ impl TermsCache {
                 .issue_ids
                 .iter()
                 .zip(issues)
-                .all(|(id, issue)| id.shares_text_with(&issue.id))
+                .all(|(id, issue)| *id == issue.id)
             && self
                 .option_texts
                 .iter()
