@@ -6,17 +6,28 @@ every negotiation, Boulware against Conceder (NegMAS's time-based negotiators), 
 100 steps, 1000 negotiations. Prints negotiations per second, the agreement rate and the mean
 utilities as JSON.
 
-Run: pip install negmas && python3 benches/negmas_bench.py [NEGOTIATIONS]
+Run: pip install negmas && python3 benches/negmas_bench.py [NEGOTIATIONS] [--curves accord]
+
+The two tools name different curves Boulware and Conceder: NegMAS's aspiration is
+1 - t^4 and 1 - t^0.25, accord's 1 - t^(1/e) with e = 0.2 and e = 2, that is 1 - t^5 and
+1 - t^0.5. `--curves negmas` (the default) runs NegMAS's own `BoulwareTBNegotiator` and
+`ConcederTBNegotiator`; `--curves accord` runs the same time-based negotiators with accord's
+exponents, so that both tools play the same negotiation.
 Not part of the Rust build or of CI.
 """
+import argparse
 import json
 import random
 import sys
 import time
 
-from negmas import SAOMechanism, make_issue
+from negmas import PolyAspiration, SAOMechanism, make_issue
 from negmas.preferences import LinearAdditiveUtilityFunction
-from negmas.sao import BoulwareTBNegotiator, ConcederTBNegotiator
+from negmas.sao import (
+    BoulwareTBNegotiator,
+    ConcederTBNegotiator,
+    TimeBasedConcedingNegotiator,
+)
 
 
 def random_preferences(issues):
@@ -34,8 +45,26 @@ def random_preferences(issues):
     )
 
 
+def negotiators(curves):
+    """Boulware and Conceder with NegMAS's curves or with accord's exponents."""
+    if curves == "negmas":
+        return BoulwareTBNegotiator(name="boulware"), ConcederTBNegotiator(name="conceder")
+    return (
+        TimeBasedConcedingNegotiator(
+            name="boulware", offering_curve=PolyAspiration(1.0, 5.0), stochastic=False
+        ),
+        TimeBasedConcedingNegotiator(
+            name="conceder", offering_curve=PolyAspiration(1.0, 0.5), stochastic=False
+        ),
+    )
+
+
 def main():
-    negotiations = int(sys.argv[1]) if len(sys.argv) > 1 else 1000
+    parser = argparse.ArgumentParser()
+    parser.add_argument("negotiations", nargs="?", type=int, default=1000)
+    parser.add_argument("--curves", choices=["negmas", "accord"], default="negmas")
+    arguments = parser.parse_args()
+    negotiations = arguments.negotiations
     random.seed(7)
     issues = [make_issue(10, f"issue{index}") for index in range(3)]
     agreements = 0
@@ -46,8 +75,9 @@ def main():
         mechanism = SAOMechanism(issues=issues, n_steps=100)
         boulware = random_preferences(issues)
         conceder = random_preferences(issues)
-        mechanism.add(BoulwareTBNegotiator(name="boulware"), preferences=boulware)
-        mechanism.add(ConcederTBNegotiator(name="conceder"), preferences=conceder)
+        boulware_negotiator, conceder_negotiator = negotiators(arguments.curves)
+        mechanism.add(boulware_negotiator, preferences=boulware)
+        mechanism.add(conceder_negotiator, preferences=conceder)
         state = mechanism.run()
         if state.agreement is not None:
             agreements += 1
@@ -57,6 +87,7 @@ def main():
     elapsed = time.perf_counter() - started
     print(json.dumps({
         "negotiations": negotiations,
+        "curves": arguments.curves,
         "seconds": round(elapsed, 3),
         "negotiations_per_second": round(negotiations / elapsed, 1),
         "agreement_rate": agreements / negotiations,
