@@ -40,6 +40,24 @@ pub struct Ranking {
     factor: f64,
 }
 
+/// The utilities of a ranking next to a target: no outcome is worth strictly between them,
+/// so they are the bracket of every target from `at_or_below` up to (not including) `above`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Bracket {
+    /// The least utility above the target, if any.
+    pub above: Option<f64>,
+    /// The greatest utility at most the target, if any.
+    pub at_or_below: Option<f64>,
+}
+
+impl Bracket {
+    /// Whether this is also the bracket of `target`.
+    pub fn holds(&self, target: f64) -> bool {
+        self.at_or_below.is_none_or(|below| below <= target)
+            && self.above.is_none_or(|above| target < above)
+    }
+}
+
 impl Ranking {
     pub fn new(preferences: &Preferences) -> Ranking {
         let mut ranking = Ranking::default();
@@ -190,7 +208,7 @@ impl Ranking {
     }
 
     /// The lowest outcome index of exactly this utility; `utility` is one an outcome has.
-    fn lowest_index_worth(&self, utility: f64) -> u32 {
+    pub fn lowest_index_worth(&self, utility: f64) -> u32 {
         let found = self
             .bucket(self.bucket_of_utility(utility))
             .lowest_index_worth(utility);
@@ -212,10 +230,24 @@ impl Ranking {
     /// between a better and a worse outcome go to the better; among outcomes of equal
     /// utility, to the lowest outcome index.
     pub fn nearest(&self, target: f64, floor: f64) -> u32 {
+        let utility = self.nearest_utility(target, floor, self.bracket(target));
+        self.lowest_index_worth(utility)
+    }
+
+    /// The utilities next to `target`: the least above it and the greatest at most it.
+    pub fn bracket(&self, target: f64) -> Bracket {
+        debug_assert!(!target.is_nan());
+        Bracket {
+            above: self.least_from(target, |utility| utility > target),
+            at_or_below: self.greatest_at_most(target),
+        }
+    }
+
+    /// The utility of the outcome `nearest` picks, given `target`'s bracket.
+    pub fn nearest_utility(&self, target: f64, floor: f64, bracket: Bracket) -> f64 {
         debug_assert!(!target.is_nan() && !floor.is_nan());
-        let above = self.least_from(target, |utility| utility > target);
-        let below = self.greatest_at_most(target);
-        let mut utility = match (above, below) {
+        debug_assert!(bracket.holds(target));
+        let utility = match (bracket.above, bracket.at_or_below) {
             (Some(above), Some(below)) => {
                 if target - below < above - target {
                     below
@@ -228,12 +260,16 @@ impl Ranking {
             (None, None) => self.largest,
         };
         if utility < floor {
-            // The worst outcome still worth the floor (the best one, if none is).
-            utility = self
-                .least_from(floor, |utility| utility >= floor)
-                .unwrap_or(self.largest);
+            self.least_worth(floor)
+        } else {
+            utility
         }
-        self.lowest_index_worth(utility)
+    }
+
+    /// The worst utility still worth `floor` (the best one, if none is).
+    pub fn least_worth(&self, floor: f64) -> f64 {
+        self.least_from(floor, |utility| utility >= floor)
+            .unwrap_or(self.largest)
     }
 
     /// The outcomes no other outcome dominates, for this party and a second one whose

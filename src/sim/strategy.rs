@@ -3,7 +3,7 @@
 //! more than the offer the party would make next.
 
 use crate::sim::domain::Preferences;
-use crate::sim::ranking::Ranking;
+use crate::sim::ranking::{Bracket, Ranking};
 
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Strategy {
@@ -75,6 +75,13 @@ pub struct Agent<'a> {
     last_offer_utility: Option<f64>,
     /// For tit-for-tat: per other party, the utility to this party of its last two offers.
     seen: Vec<(Option<f64>, Option<f64>)>,
+    /// The ranking's answers to the last offer's questions, kept because a party's target
+    /// often moves less than the gap between two outcomes (a Boulware's, for most of a run):
+    /// the last target's bracket, the worst utility worth the reservation value, and the
+    /// last utility offered with its lowest outcome index.
+    last_bracket: Option<Bracket>,
+    least_worth_reservation: Option<f64>,
+    last_pick: Option<(f64, u32)>,
 }
 
 impl<'a> Agent<'a> {
@@ -92,6 +99,9 @@ impl<'a> Agent<'a> {
             targets,
             last_offer_utility: None,
             seen: vec![(None, None); parties],
+            last_bracket: None,
+            least_worth_reservation: None,
+            last_pick: None,
         }
     }
 
@@ -104,7 +114,7 @@ impl<'a> Agent<'a> {
 
     /// The offer this party would make now, in round `round` of `deadline`, with `standing`
     /// made by `proposer`.
-    pub fn next_offer(&self, round: u32, deadline: u32, proposer: Option<usize>) -> u32 {
+    pub fn next_offer(&mut self, round: u32, deadline: u32, proposer: Option<usize>) -> u32 {
         let floor = self.preferences.reservation;
         let best = self.ranking.best_utility();
         let target = match self.strategy {
@@ -123,7 +133,32 @@ impl<'a> Agent<'a> {
                 self.last_offer_utility.unwrap_or(best) - concession
             }
         };
-        self.ranking.nearest(target.max(floor), floor)
+        self.nearest(target.max(floor), floor)
+    }
+
+    /// `Ranking::nearest`, answered from the last call's findings where they still hold.
+    fn nearest(&mut self, target: f64, floor: f64) -> u32 {
+        let ranking = self.ranking;
+        let bracket = match self.last_bracket {
+            Some(bracket) if bracket.holds(target) => bracket,
+            _ => ranking.bracket(target),
+        };
+        self.last_bracket = Some(bracket);
+        // `floor` is always the reservation value, so its answer is kept.
+        debug_assert_eq!(floor, self.preferences.reservation);
+        let mut utility = ranking.nearest_utility(target, f64::NEG_INFINITY, bracket);
+        if utility < floor {
+            utility = *self
+                .least_worth_reservation
+                .get_or_insert_with(|| ranking.least_worth(floor));
+        }
+        let index = match self.last_pick {
+            Some((picked, index)) if picked == utility => index,
+            _ => ranking.lowest_index_worth(utility),
+        };
+        self.last_pick = Some((utility, index));
+        debug_assert_eq!(index, ranking.nearest(target, floor));
+        index
     }
 
     /// Records the offer this party made.
