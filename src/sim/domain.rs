@@ -123,12 +123,10 @@ impl Preferences {
                 "every issue has an option (scenarios are checked)"
             );
             sums.clear();
-            sums.resize(prefixes.len() * width, 0.0);
+            sums.reserve(prefixes.len() * width);
             // Prefix `j` becomes entries `j * width .. (j + 1) * width`, in index order.
-            for (entries, prefix) in sums.chunks_exact_mut(width).zip(prefixes.iter()) {
-                for (entry, part) in entries.iter_mut().zip(parts.iter()) {
-                    *entry = prefix + part;
-                }
+            for prefix in prefixes.iter() {
+                sums.extend(parts.iter().map(|part| prefix + part));
             }
         }
     }
