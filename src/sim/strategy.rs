@@ -173,3 +173,46 @@ impl<'a> Agent<'a> {
             && standing_utility >= self.preferences.reservation
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{Agent, Strategy};
+    use crate::sim::domain::Preferences;
+    use crate::sim::ranking::Ranking;
+    use proptest::prelude::{Just, ProptestConfig, prop, prop_assert_eq, prop_oneof, proptest};
+    use proptest::strategy::Strategy as _;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// The answers an agent keeps from one offer to the next give what a fresh search
+        /// gives, for any sequence of targets (rising, falling, repeated) and reservation.
+        #[test]
+        fn kept_answers_match_a_fresh_search(
+            utilities in prop::collection::vec(
+                prop_oneof![(0u32..6).prop_map(|level| f64::from(level) / 5.0), 0.0f64..1.0],
+                1..200,
+            ),
+            reservation in prop_oneof![Just(0.0), 0.0f64..1.2],
+            targets in prop::collection::vec(
+                prop_oneof![-0.2f64..1.3, (0u32..6).prop_map(|level| f64::from(level) / 5.0)],
+                1..40,
+            ),
+        ) {
+            let ranking = Ranking::from_utilities(utilities);
+            let preferences = Preferences {
+                weights: vec![1.0],
+                values: vec![vec![1.0]],
+                reservation,
+            };
+            let mut agent = Agent::new(Strategy::TitForTat, &preferences, &ranking, &[], 2);
+            for target in targets {
+                let target = target.max(reservation);
+                prop_assert_eq!(
+                    agent.nearest(target, reservation),
+                    ranking.nearest(target, reservation)
+                );
+            }
+        }
+    }
+}
