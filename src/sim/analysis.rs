@@ -100,7 +100,8 @@ impl Yardstick {
     }
 }
 
-fn distance(a: &[f64], b: &[f64]) -> f64 {
+/// Euclidean distance between two vectors of utilities.
+pub fn distance(a: &[f64], b: &[f64]) -> f64 {
     a.iter()
         .zip(b)
         .map(|(x, y)| (x - y) * (x - y))
@@ -201,7 +202,7 @@ fn nash_position(columns: &[&[f64]], preferences: &[Preferences]) -> Option<usiz
 
 /// `nash_position` for two parties: the same products (`1.0 * s1 * s2`, so the same bits),
 /// in a loop the compiler keeps tight; every run of a simulation does one.
-fn nash_position_2(
+pub fn nash_position_2(
     first: &[f64],
     second: &[f64],
     reservation_first: f64,

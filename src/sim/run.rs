@@ -14,7 +14,9 @@ use crate::event::{
 use crate::ids::{EventId, Hash, Slug};
 use crate::reducer;
 use crate::sim::SimError;
-use crate::sim::analysis::{FrontierScratch, Yardstick, frontier_and_nash};
+use crate::sim::analysis::{
+    FrontierScratch, Yardstick, distance, frontier_and_nash, nash_position_2,
+};
 use crate::sim::domain::{Outcome, Preferences};
 use crate::sim::ranking::Ranking;
 use crate::sim::scenario::{ReleasePolicy, Scenario};
@@ -110,7 +112,12 @@ impl Recorder {
 pub struct Prepared {
     pub preferences: Vec<Preferences>,
     pub rankings: Vec<Ranking>,
+    /// The frontier and the Nash point, when made in advance (see `measured_in_advance`).
     pub yardstick: Yardstick,
+    /// Whether `yardstick` holds them. Preferences shared by every run of a batch are
+    /// measured once; a run's own preferences between two parties are measured only if the
+    /// run agrees, and then only as far as its agreement needs (`measure`).
+    pub measured_in_advance: bool,
 }
 
 impl Prepared {
@@ -121,12 +128,17 @@ impl Prepared {
         scenario: &Scenario,
         rng: &mut ChaCha8Rng,
         frontier_scratch: &mut FrontierScratch,
+        in_advance: bool,
     ) {
         self.preferences = scenario.preferences(rng);
         self.rankings
             .resize_with(self.preferences.len(), Ranking::default);
         for (ranking, preferences) in self.rankings.iter_mut().zip(&self.preferences) {
             ranking.rebuild(preferences);
+        }
+        self.measured_in_advance = in_advance || self.preferences.len() != 2;
+        if !self.measured_in_advance {
+            return;
         }
         let columns: Vec<&[f64]> = self
             .rankings
@@ -146,7 +158,7 @@ impl Prepared {
 /// Draws (or takes) the preferences of a run and ranks and analyses them.
 pub fn prepare(scenario: &Scenario, rng: &mut ChaCha8Rng) -> Prepared {
     let mut prepared = Prepared::default();
-    prepared.refill(scenario, rng, &mut FrontierScratch::default());
+    prepared.refill(scenario, rng, &mut FrontierScratch::default(), true);
     prepared
 }
 
@@ -164,6 +176,8 @@ pub struct Workspace {
     /// Per party: its time-dependent targets by round.
     targets: Vec<TargetTable>,
     outcome: Outcome,
+    /// The frontier and Nash point of a run whose agreement needs them.
+    late_yardstick: Yardstick,
 }
 
 /// A time-dependent party's targets by round, and the (e as bits, deadline) they are for.
@@ -290,6 +304,7 @@ pub fn run(
         terms: terms_cache,
         targets,
         outcome: outcome_scratch,
+        late_yardstick,
     } = workspace;
     terms_cache.serve(scenario);
     targets.resize_with(scenario.parties.len(), Default::default);
@@ -309,17 +324,13 @@ pub fn run(
         }
     }
     if shared.is_none() {
-        own.refill(scenario, &mut rng, frontier_scratch);
+        own.refill(scenario, &mut rng, frontier_scratch, false);
     }
     let prepared: &Prepared = match shared {
         Some(prepared) => prepared,
         None => own,
     };
-    let (preferences, rankings, yardstick) = (
-        &prepared.preferences,
-        &prepared.rankings,
-        &prepared.yardstick,
-    );
+    let (preferences, rankings) = (&prepared.preferences, &prepared.rankings);
     let parties = &scenario.parties;
     let count = parties.len();
     let mut recorder = Recorder {
@@ -513,12 +524,15 @@ pub fn run(
         }
         (_, None) => (None, vec![0.0; count]),
     };
-    let (pareto_distance, nash_distance) = match &outcome {
-        Some(_) => (
-            yardstick.distance_to_pareto(&utilities),
-            yardstick.distance_to_nash(&utilities),
+    let (pareto_distance, nash_distance) = match (&outcome, &standing) {
+        (Some(_), Some((_, _, index))) => measure(
+            prepared,
+            *index,
+            &utilities,
+            frontier_scratch,
+            late_yardstick,
         ),
-        None => (None, None),
+        _ => (None, None),
     };
     Ok(RunResult {
         agreed: outcome.is_some(),
@@ -530,6 +544,57 @@ pub fn run(
         nash_distance,
         log: recorder.lines,
     })
+}
+
+/// The distances of an agreement on outcome `index` (worth `utilities`) to the Pareto
+/// frontier and to the Nash point. Without a yardstick made in advance (two parties with
+/// preferences of their own): an agreement no outcome dominates is on the frontier, at
+/// distance exactly 0, and the Nash point is found in one pass over the outcomes; the
+/// frontier is made only for a dominated agreement. The same numbers as the yardstick's.
+fn measure(
+    prepared: &Prepared,
+    index: u32,
+    utilities: &[f64],
+    frontier_scratch: &mut FrontierScratch,
+    late_yardstick: &mut Yardstick,
+) -> (Option<f64>, Option<f64>) {
+    if prepared.measured_in_advance {
+        let yardstick = &prepared.yardstick;
+        return (
+            yardstick.distance_to_pareto(utilities),
+            yardstick.distance_to_nash(utilities),
+        );
+    }
+    let (preferences, rankings) = (&prepared.preferences, &prepared.rankings);
+    assert_eq!(rankings.len(), 2, "only two parties are measured late");
+    let (first, second) = (&rankings[0], rankings[1].utilities.as_slice());
+    debug_assert_eq!(
+        [first.utilities[index as usize], second[index as usize]],
+        utilities
+    );
+    if first.dominated(index, second) {
+        let columns = [first.utilities.as_slice(), second];
+        frontier_and_nash(
+            preferences,
+            first,
+            &columns,
+            frontier_scratch,
+            late_yardstick,
+        );
+        return (
+            late_yardstick.distance_to_pareto(utilities),
+            late_yardstick.distance_to_nash(utilities),
+        );
+    }
+    let nash = nash_position_2(
+        &first.utilities,
+        second,
+        preferences[0].reservation,
+        preferences[1].reservation,
+    );
+    let nash_distance =
+        nash.map(|nash| distance(&[first.utilities[nash], second[nash]], utilities));
+    (Some(0.0), nash_distance)
 }
 
 /// Releases up to `wanted` persons `holder` holds of `of`, category by category. Returns how
@@ -560,4 +625,79 @@ fn release(
         freed += count;
     }
     Ok(freed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Prepared, measure};
+    use crate::sim::analysis::{FrontierScratch, Yardstick, frontier_and_nash};
+    use crate::sim::domain::Preferences;
+    use crate::sim::ranking::Ranking;
+    use proptest::prelude::{ProptestConfig, prop, prop_assert_eq, prop_oneof, proptest};
+    use proptest::strategy::Strategy as _;
+
+    fn prepared(columns: [&[f64]; 2], reservations: [f64; 2], in_advance: bool) -> Prepared {
+        let preferences: Vec<Preferences> = reservations
+            .iter()
+            .map(|reservation| Preferences {
+                weights: vec![1.0],
+                values: vec![vec![1.0]],
+                reservation: *reservation,
+            })
+            .collect();
+        let rankings: Vec<Ranking> = columns
+            .iter()
+            .map(|column| Ranking::from_utilities(column.to_vec()))
+            .collect();
+        let mut yardstick = Yardstick::default();
+        if in_advance {
+            frontier_and_nash(
+                &preferences,
+                &rankings[0],
+                &columns,
+                &mut FrontierScratch::default(),
+                &mut yardstick,
+            );
+        }
+        Prepared {
+            preferences,
+            rankings,
+            yardstick,
+            measured_in_advance: in_advance,
+        }
+    }
+
+    fn utility() -> impl proptest::strategy::Strategy<Value = f64> {
+        // Few levels make ties and dominated outcomes common.
+        prop_oneof![
+            (0u32..5).prop_map(|level| f64::from(level) / 4.0),
+            0.0f64..1.0
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        /// An agreement measured late (is it dominated? the Nash point in one pass) is at the
+        /// same distances, to the bit, as measured against a frontier made in advance.
+        #[test]
+        fn late_measures_equal_measures_made_in_advance(
+            pairs in prop::collection::vec((utility(), utility()), 1..150),
+            reservations in (prop_oneof![(0u32..3).prop_map(|level| f64::from(level) / 4.0), 0.0f64..1.0], 0.0f64..0.8),
+        ) {
+            let first: Vec<f64> = pairs.iter().map(|pair| pair.0).collect();
+            let second: Vec<f64> = pairs.iter().map(|pair| pair.1).collect();
+            let reservations = [reservations.0, reservations.1];
+            let late = prepared([&first, &second], reservations, false);
+            let in_advance = prepared([&first, &second], reservations, true);
+            let (mut scratch, mut yardstick) = (FrontierScratch::default(), Yardstick::default());
+            for index in 0..first.len() {
+                let utilities = [first[index], second[index]];
+                prop_assert_eq!(
+                    measure(&late, index as u32, &utilities, &mut scratch, &mut yardstick),
+                    measure(&in_advance, index as u32, &utilities, &mut scratch, &mut yardstick)
+                );
+            }
+        }
+    }
 }
