@@ -147,6 +147,20 @@ impl Preferences {
         }
         total
     }
+
+    /// The smallest utility any outcome gives (the sum of the per-issue minima): the
+    /// utility of the outcome made of each issue's worst option, to the bit, since float
+    /// addition is monotone in each term and the sum is taken in `utility`'s order.
+    pub fn worst_utility(&self) -> f64 {
+        let mut total = 0.0;
+        for (issue, options) in self.values.iter().enumerate() {
+            total += options
+                .iter()
+                .map(|value| self.weights[issue] * value)
+                .fold(f64::MAX, f64::min);
+        }
+        total
+    }
 }
 
 /// A slug made from a free-text name: runs of other characters become `-`.

@@ -4,9 +4,9 @@
 //! A run asks a ranking a few dozen questions (which outcome is nearest a target utility,
 //! which is the best) and sweeps it once for the Pareto frontier, so the ranking is not
 //! sorted outright. The outcomes are spread over buckets by utility instead, in one pass:
-//! utilities are not negative, so `(largest - u) * factor` maps them, in reverse order,
-//! onto the buckets, and monotone float operations keep equal utilities in one bucket and
-//! better ones in earlier buckets. A bucket holds a handful of outcomes, in index order,
+//! `(largest - u) * factor` maps the utilities, from the largest to the smallest, onto the
+//! buckets, and monotone float operations keep equal utilities in one bucket and better
+//! ones in earlier buckets. A bucket holds a handful of outcomes, in index order,
 //! and a question looks at one or two of them. A bucket that came out large (many equal or
 //! close utilities) is sorted when the ranking is built, so no question scans far.
 
@@ -80,7 +80,13 @@ impl Ranking {
             self.utilities.iter().copied().fold(0.0, f64::max),
             "the best outcome's utility is the largest"
         );
-        self.spread_over_buckets(largest);
+        let smallest = preferences.worst_utility();
+        debug_assert_eq!(
+            smallest,
+            self.utilities.iter().copied().fold(f64::INFINITY, f64::min),
+            "the worst outcome's utility is the smallest"
+        );
+        self.spread_over_buckets(largest, smallest);
     }
 
     /// A ranking of given utilities (tests and the analysis of fixed columns).
@@ -90,12 +96,18 @@ impl Ranking {
             ..Ranking::default()
         };
         let largest = ranking.utilities.iter().copied().fold(0.0, f64::max);
-        ranking.spread_over_buckets(largest);
+        let smallest = ranking
+            .utilities
+            .iter()
+            .copied()
+            .fold(f64::INFINITY, f64::min);
+        ranking.spread_over_buckets(largest, smallest);
         ranking
     }
 
-    /// Spreads the outcomes over the buckets; `largest` is the largest utility.
-    fn spread_over_buckets(&mut self, largest: f64) {
+    /// Spreads the outcomes over the buckets; `largest` and `smallest` are the largest and
+    /// the smallest utility, so the buckets cover just the utilities there are.
+    fn spread_over_buckets(&mut self, largest: f64, smallest: f64) {
         let count = self.utilities.len();
         assert!(count >= 1, "an outcome space has at least one outcome");
         assert!(count <= u32::MAX as usize, "outcome indexes fit in u32");
@@ -107,8 +119,9 @@ impl Ranking {
         let buckets = (count / OUTCOMES_PER_BUCKET)
             .next_power_of_two()
             .clamp(1, MAX_BUCKETS);
-        let factor = if largest > 0.0 {
-            (buckets - 1) as f64 / largest
+        debug_assert!(smallest <= largest);
+        let factor = if largest > smallest {
+            (buckets - 1) as f64 / (largest - smallest)
         } else {
             0.0
         };
