@@ -213,33 +213,58 @@ pub fn nash_position_2(
         reservation_first,
         reservation_second,
     };
-    // Two passes that do not wait on themselves: the largest product (eight independent
-    // lanes), then the first outcome that reaches it.
+    // One pass in eight independent lanes (lane `j` sees outcomes `j`, `j + 8`, ...), each
+    // keeping its largest product and the first block that reached it; the first outcome
+    // reaching the largest of all is then the lowest of those lanes' outcomes.
     const LANES: usize = 8;
     let mut lanes = [f64::NEG_INFINITY; LANES];
+    let mut reached_in = [0u32; LANES];
     let (first_blocks, second_blocks) = (first.chunks_exact(LANES), second.chunks_exact(LANES));
     let (first_rest, second_rest) = (first_blocks.remainder(), second_blocks.remainder());
-    for (firsts, seconds) in first_blocks.zip(second_blocks) {
-        for ((lane, u1), u2) in lanes.iter_mut().zip(firsts).zip(seconds) {
+    for (block, (firsts, seconds)) in first_blocks.zip(second_blocks).enumerate() {
+        let block = block as u32;
+        for (((lane, reached), u1), u2) in lanes
+            .iter_mut()
+            .zip(reached_in.iter_mut())
+            .zip(firsts)
+            .zip(seconds)
+        {
             let value = product.of(*u1, *u2);
-            if value > *lane {
-                *lane = value;
-            }
+            let better = value > *lane;
+            *lane = if better { value } else { *lane };
+            *reached = if better { block } else { *reached };
         }
     }
-    let largest = lanes
-        .into_iter()
-        .chain(
-            first_rest
-                .iter()
-                .zip(second_rest)
-                .map(|(u1, u2)| product.of(*u1, *u2)),
-        )
-        .fold(
-            f64::NEG_INFINITY,
-            |top, value| if value > top { value } else { top },
-        );
-    product.first_reaching(first, second, largest)
+    let blocks_end = first.len() - first_rest.len();
+    let mut best: Option<(f64, usize)> = None;
+    let lane_candidates = lanes
+        .iter()
+        .zip(reached_in)
+        .enumerate()
+        .filter(|(_, (value, _))| **value > f64::NEG_INFINITY)
+        .map(|(lane, (value, block))| (*value, block as usize * LANES + lane));
+    let rest_candidates = first_rest
+        .iter()
+        .zip(second_rest)
+        .enumerate()
+        .map(|(offset, (u1, u2))| (product.of(*u1, *u2), blocks_end + offset))
+        .filter(|(value, _)| *value > f64::NEG_INFINITY);
+    for (value, position) in lane_candidates.chain(rest_candidates) {
+        let wins = best.is_none_or(|(best_value, best_position)| {
+            value > best_value || (value == best_value && position < best_position)
+        });
+        if wins {
+            best = Some((value, position));
+        }
+    }
+    let found = best.map(|(_, position)| position);
+    debug_assert_eq!(found, {
+        let largest = (0..first.len())
+            .map(|index| product.of(first[index], second[index]))
+            .fold(f64::NEG_INFINITY, f64::max);
+        product.first_reaching(first, second, largest)
+    });
+    found
 }
 
 /// The two-party Nash product: `1.0 * (u1 - r1) * (u2 - r2)` for an outcome that meets both
