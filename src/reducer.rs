@@ -166,12 +166,46 @@ fn issue_raised(state: &mut State, raised: &IssueRaised) -> Result<(), Violation
 }
 
 fn proposal_made(state: &mut State, made: &ProposalMade) -> Result<(), Violation> {
-    if state.proposals.contains_key(&made.proposal) {
-        return violation(
+    let duplicate = || {
+        violation(
             Rule::IdDuplicate,
             format!("proposal {} was already made", made.proposal),
-        );
+        )
+    };
+    if let Err(refused) = check_proposal_made(state, made) {
+        // A reused id is reported before anything else wrong with the proposal.
+        if state.proposals.contains_key(&made.proposal) {
+            return duplicate();
+        }
+        return Err(refused);
     }
+    // Every other check has passed. The id is claimed (one search for the duplicate check
+    // and the insert) before anything changes, so a duplicate leaves the state untouched.
+    match state.proposals.entry(made.proposal.clone()) {
+        std::collections::btree_map::Entry::Occupied(_) => return duplicate(),
+        std::collections::btree_map::Entry::Vacant(slot) => {
+            slot.insert(Proposal {
+                accepted_by: Vec::new(),
+                by: made.by.clone(),
+                counters: made.counters.clone(),
+                status: ProposalStatus::Open,
+                supersedes: made.supersedes.clone(),
+                terms: made.terms.clone(),
+                to: made.to.clone(),
+            });
+        }
+    }
+    if let Some(superseded_id) = &made.supersedes {
+        set_proposal_status(state, superseded_id, ProposalStatus::Superseded);
+    }
+    if let Some(countered_id) = &made.counters {
+        set_proposal_status(state, countered_id, ProposalStatus::Countered);
+    }
+    Ok(())
+}
+
+/// Every rule of `proposal.made` but the one on reused ids.
+fn check_proposal_made(state: &State, made: &ProposalMade) -> Result<(), Violation> {
     require_party(state, &made.by, "by")?;
     require_parties(state, &made.to, "to")?;
     for term in made.terms.iter() {
@@ -225,25 +259,6 @@ fn proposal_made(state: &mut State, made: &ProposalMade) -> Result<(), Violation
             );
         }
     }
-    // Every check has passed: change the state.
-    if let Some(superseded_id) = &made.supersedes {
-        set_proposal_status(state, superseded_id, ProposalStatus::Superseded);
-    }
-    if let Some(countered_id) = &made.counters {
-        set_proposal_status(state, countered_id, ProposalStatus::Countered);
-    }
-    state.proposals.insert(
-        made.proposal.clone(),
-        Proposal {
-            accepted_by: Vec::new(),
-            by: made.by.clone(),
-            counters: made.counters.clone(),
-            status: ProposalStatus::Open,
-            supersedes: made.supersedes.clone(),
-            terms: made.terms.clone(),
-            to: made.to.clone(),
-        },
-    );
     Ok(())
 }
 
