@@ -51,9 +51,21 @@ impl Domain {
     }
 }
 
+/// Divides evaluations by their largest, as GENIUS does (all 0 if none is positive).
+pub fn normalise_by_largest(evaluations: &mut [f64]) {
+    let largest = evaluations.iter().copied().fold(0.0, f64::max);
+    for evaluation in evaluations {
+        *evaluation = if largest > 0.0 {
+            *evaluation / largest
+        } else {
+            0.0
+        };
+    }
+}
+
 /// A party's preferences: GENIUS's linear additive utility, `sum of weight(issue) *
 /// evaluation(option) / max evaluation in that issue`, and a reservation value.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Preferences {
     pub weights: Vec<f64>,
     /// Per issue, per option: the evaluation divided by the issue's largest evaluation.
@@ -68,22 +80,10 @@ impl Preferences {
         evaluations: Vec<Vec<f64>>,
         reservation: f64,
     ) -> Preferences {
-        let values = evaluations
-            .into_iter()
-            .map(|issue| {
-                let largest = issue.iter().copied().fold(0.0, f64::max);
-                issue
-                    .into_iter()
-                    .map(|evaluation| {
-                        if largest > 0.0 {
-                            evaluation / largest
-                        } else {
-                            0.0
-                        }
-                    })
-                    .collect()
-            })
-            .collect();
+        let mut values = evaluations;
+        for issue in &mut values {
+            normalise_by_largest(issue);
+        }
         Preferences {
             weights,
             values,

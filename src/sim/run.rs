@@ -130,7 +130,7 @@ impl Prepared {
         frontier_scratch: &mut FrontierScratch,
         in_advance: bool,
     ) {
-        self.preferences = scenario.preferences(rng);
+        scenario.preferences_into(rng, &mut self.preferences);
         self.rankings
             .resize_with(self.preferences.len(), Ranking::default);
         for (ranking, preferences) in self.rankings.iter_mut().zip(&self.preferences) {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::event::Category;
 use crate::ids::Slug;
 use crate::sim::SimError;
-use crate::sim::domain::{Domain, Issue, Preferences, slugify};
+use crate::sim::domain::{Domain, Issue, Preferences, normalise_by_largest, slugify};
 use crate::sim::genius;
 use crate::sim::strategy::Strategy;
 use crate::time::Timestamp;
@@ -79,15 +79,26 @@ pub const MAX_PARTIES: usize = 64;
 impl Scenario {
     /// The preferences of every party for one run.
     pub fn preferences(&self, rng: &mut ChaCha8Rng) -> Vec<Preferences> {
-        self.parties
-            .iter()
-            .map(|party| match &party.preferences {
-                PreferenceSource::Given(preferences) => preferences.clone(),
+        let mut preferences = Vec::new();
+        self.preferences_into(rng, &mut preferences);
+        preferences
+    }
+
+    /// `preferences`, written over the previous run's so that their memory is reused.
+    pub fn preferences_into(&self, rng: &mut ChaCha8Rng, preferences: &mut Vec<Preferences>) {
+        preferences.truncate(self.parties.len());
+        for (index, party) in self.parties.iter().enumerate() {
+            if preferences.len() == index {
+                preferences.push(Preferences::default());
+            }
+            let into = &mut preferences[index];
+            match &party.preferences {
+                PreferenceSource::Given(given) => into.clone_from(given),
                 PreferenceSource::Random { reservation } => {
-                    random_preferences(&self.domain, *reservation, rng)
+                    random_preferences_into(&self.domain, *reservation, rng, into)
                 }
-            })
-            .collect()
+            }
+        }
     }
 
     /// Whether every run draws its own preferences.
@@ -185,19 +196,30 @@ impl Scenario {
     }
 }
 
-fn random_preferences(domain: &Domain, reservation: f64, rng: &mut ChaCha8Rng) -> Preferences {
+/// Random preferences, drawn into `into`: a weight per issue (normalised to sum to 1), then
+/// an evaluation per option, issue by issue, each issue's divided by its largest.
+fn random_preferences_into(
+    domain: &Domain,
+    reservation: f64,
+    rng: &mut ChaCha8Rng,
+    into: &mut Preferences,
+) {
     let mut unit = || (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-    let mut weights: Vec<f64> = domain.issues.iter().map(|_| unit()).collect();
-    let total: f64 = weights.iter().sum();
-    weights
+    into.weights.clear();
+    into.weights.extend(domain.issues.iter().map(|_| unit()));
+    let total: f64 = into.weights.iter().sum();
+    into.weights
         .iter_mut()
         .for_each(|weight| *weight /= if total > 0.0 { total } else { 1.0 });
-    let evaluations = domain
-        .issues
-        .iter()
-        .map(|issue| issue.options.iter().map(|_| unit()).collect())
-        .collect();
-    Preferences::from_evaluations(weights, evaluations, reservation)
+    into.values.resize_with(domain.issues.len(), Vec::new);
+    for (values, issue) in into.values.iter_mut().zip(&domain.issues) {
+        values.clear();
+        values.extend(issue.options.iter().map(|_| unit()));
+    }
+    for values in &mut into.values {
+        normalise_by_largest(values);
+    }
+    into.reservation = reservation;
 }
 
 // ---- The JSON format ----
