@@ -138,26 +138,24 @@ impl Preferences {
 
     /// The largest utility any outcome gives (the sum of the per-issue maxima).
     pub fn best_utility(&self) -> f64 {
-        let mut total = 0.0;
-        for (issue, options) in self.values.iter().enumerate() {
-            total += options
-                .iter()
-                .map(|value| self.weights[issue] * value)
-                .fold(f64::MIN, f64::max);
-        }
-        total
+        self.sum_of_issue_extremes(f64::MIN, f64::max)
     }
 
-    /// The smallest utility any outcome gives (the sum of the per-issue minima): the
-    /// utility of the outcome made of each issue's worst option, to the bit, since float
-    /// addition is monotone in each term and the sum is taken in `utility`'s order.
+    /// The smallest utility any outcome gives (the sum of the per-issue minima).
     pub fn worst_utility(&self) -> f64 {
+        self.sum_of_issue_extremes(f64::MAX, f64::min)
+    }
+
+    /// Each issue's most extreme part by `pick`, summed in `utility`'s order: the utility of
+    /// the outcome made of those options, to the bit, since float addition is monotone in
+    /// each term.
+    fn sum_of_issue_extremes(&self, start: f64, pick: fn(f64, f64) -> f64) -> f64 {
         let mut total = 0.0;
         for (issue, options) in self.values.iter().enumerate() {
             total += options
                 .iter()
                 .map(|value| self.weights[issue] * value)
-                .fold(f64::MAX, f64::min);
+                .fold(start, pick);
         }
         total
     }

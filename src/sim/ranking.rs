@@ -243,7 +243,13 @@ impl Ranking {
     /// between a better and a worse outcome go to the better; among outcomes of equal
     /// utility, to the lowest outcome index.
     pub fn nearest(&self, target: f64, floor: f64) -> u32 {
-        let utility = self.nearest_utility(target, floor, self.bracket(target));
+        debug_assert!(!floor.is_nan());
+        let utility = self.nearest_utility(target, self.bracket(target));
+        let utility = if utility < floor {
+            self.least_worth(floor)
+        } else {
+            utility
+        };
         self.lowest_index_worth(utility)
     }
 
@@ -256,11 +262,11 @@ impl Ranking {
         }
     }
 
-    /// The utility of the outcome `nearest` picks, given `target`'s bracket.
-    pub fn nearest_utility(&self, target: f64, floor: f64, bracket: Bracket) -> f64 {
-        debug_assert!(!target.is_nan() && !floor.is_nan());
+    /// The utility nearest `target`, given its bracket, before `nearest` applies the floor.
+    pub fn nearest_utility(&self, target: f64, bracket: Bracket) -> f64 {
+        debug_assert!(!target.is_nan());
         debug_assert!(bracket.holds(target));
-        let utility = match (bracket.above, bracket.at_or_below) {
+        match (bracket.above, bracket.at_or_below) {
             (Some(above), Some(below)) => {
                 if target - below < above - target {
                     below
@@ -271,11 +277,6 @@ impl Ranking {
             (Some(only), None) | (None, Some(only)) => only,
             // Not reached: every outcome is worth more than `target` or not.
             (None, None) => self.largest,
-        };
-        if utility < floor {
-            self.least_worth(floor)
-        } else {
-            utility
         }
     }
 

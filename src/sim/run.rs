@@ -112,12 +112,11 @@ impl Recorder {
 pub struct Prepared {
     pub preferences: Vec<Preferences>,
     pub rankings: Vec<Ranking>,
-    /// The frontier and the Nash point, when made in advance (see `measured_in_advance`).
-    pub yardstick: Yardstick,
-    /// Whether `yardstick` holds them. Preferences shared by every run of a batch are
-    /// measured once; a run's own preferences between two parties are measured only if the
-    /// run agrees, and then only as far as its agreement needs (`measure`).
-    pub measured_in_advance: bool,
+    /// The frontier and the Nash point, when made in advance. Preferences shared by every
+    /// run of a batch are measured once; a run's own preferences between two parties are
+    /// measured only if the run agrees, and then only as far as its agreement needs
+    /// (`measure`).
+    pub yardstick: Option<Yardstick>,
 }
 
 impl Prepared {
@@ -136,8 +135,8 @@ impl Prepared {
         for (ranking, preferences) in self.rankings.iter_mut().zip(&self.preferences) {
             ranking.rebuild(preferences);
         }
-        self.measured_in_advance = in_advance || self.preferences.len() != 2;
-        if !self.measured_in_advance {
+        if !in_advance && self.preferences.len() == 2 {
+            self.yardstick = None;
             return;
         }
         let columns: Vec<&[f64]> = self
@@ -150,7 +149,7 @@ impl Prepared {
             &self.rankings[0],
             &columns,
             frontier_scratch,
-            &mut self.yardstick,
+            self.yardstick.get_or_insert_with(Yardstick::default),
         );
     }
 }
@@ -558,8 +557,7 @@ fn measure(
     frontier_scratch: &mut FrontierScratch,
     late_yardstick: &mut Yardstick,
 ) -> (Option<f64>, Option<f64>) {
-    if prepared.measured_in_advance {
-        let yardstick = &prepared.yardstick;
+    if let Some(yardstick) = &prepared.yardstick {
         return (
             yardstick.distance_to_pareto(utilities),
             yardstick.distance_to_nash(utilities),
@@ -649,8 +647,8 @@ mod tests {
             .iter()
             .map(|column| Ranking::from_utilities(column.to_vec()))
             .collect();
-        let mut yardstick = Yardstick::default();
-        if in_advance {
+        let yardstick = in_advance.then(|| {
+            let mut yardstick = Yardstick::default();
             frontier_and_nash(
                 &preferences,
                 &rankings[0],
@@ -658,12 +656,12 @@ mod tests {
                 &mut FrontierScratch::default(),
                 &mut yardstick,
             );
-        }
+            yardstick
+        });
         Prepared {
             preferences,
             rankings,
             yardstick,
-            measured_in_advance: in_advance,
         }
     }
 

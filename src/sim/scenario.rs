@@ -86,12 +86,8 @@ impl Scenario {
 
     /// `preferences`, written over the previous run's so that their memory is reused.
     pub fn preferences_into(&self, rng: &mut ChaCha8Rng, preferences: &mut Vec<Preferences>) {
-        preferences.truncate(self.parties.len());
-        for (index, party) in self.parties.iter().enumerate() {
-            if preferences.len() == index {
-                preferences.push(Preferences::default());
-            }
-            let into = &mut preferences[index];
+        preferences.resize_with(self.parties.len(), Preferences::default);
+        for (party, into) in self.parties.iter().zip(preferences.iter_mut()) {
             match &party.preferences {
                 PreferenceSource::Given(given) => into.clone_from(given),
                 PreferenceSource::Random { reservation } => {

@@ -146,7 +146,7 @@ impl<'a> Agent<'a> {
         self.last_bracket = Some(bracket);
         // `floor` is always the reservation value, so its answer is kept.
         debug_assert_eq!(floor, self.preferences.reservation);
-        let mut utility = ranking.nearest_utility(target, f64::NEG_INFINITY, bracket);
+        let mut utility = ranking.nearest_utility(target, bracket);
         if utility < floor {
             utility = *self
                 .least_worth_reservation
