@@ -177,6 +177,11 @@ impl EventId {
     pub fn from_u128(value: u128) -> EventId {
         EventId(uuid::Uuid::from_u128(value))
     }
+
+    /// The id as the log writes it, encoded into `buffer` on the stack.
+    pub fn encode<'a>(&self, buffer: &'a mut [u8; uuid::fmt::Hyphenated::LENGTH]) -> &'a str {
+        self.0.hyphenated().encode_lower(buffer)
+    }
 }
 
 impl fmt::Display for EventId {
@@ -188,8 +193,8 @@ impl fmt::Display for EventId {
 impl Serialize for EventId {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         // Every line carries one: encoded on the stack, not through the formatting machinery.
-        let mut text = uuid::Uuid::encode_buffer();
-        serializer.serialize_str(self.0.hyphenated().encode_lower(&mut text))
+        let mut text = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        serializer.serialize_str(self.encode(&mut text))
     }
 }
 
@@ -245,7 +250,7 @@ fn lower_hex_value(digit: u8) -> Option<u8> {
 
 impl Hash {
     /// Lowercase hex, on the stack: every line written carries a hash.
-    fn hex(&self) -> [u8; 64] {
+    pub fn hex(&self) -> [u8; 64] {
         const DIGITS: &[u8; 16] = b"0123456789abcdef";
         let mut text = [0u8; 64];
         for (index, byte) in self.0.iter().enumerate() {

@@ -352,13 +352,13 @@ fn run_and_write(
     let mut result = run(scenario, options.seed, index, shared, write_logs, workspace)?;
     if let Some(directory) = &options.out_dir {
         let path = directory.join(format!("run-{:06}.jsonl", index + 1));
-        let log = if options.keep_logs {
-            result.log.clone()
+        let log = result.log.take().unwrap_or_default();
+        std::fs::write(&path, &log).map_err(|error| SimError::new(&path, error.to_string()))?;
+        if options.keep_logs {
+            result.log = Some(log);
         } else {
-            result.log.take()
-        };
-        std::fs::write(&path, log.unwrap_or_default())
-            .map_err(|error| SimError::new(&path, error.to_string()))?;
+            workspace.reuse_log(log);
+        }
     }
     Ok(result)
 }

@@ -8,8 +8,8 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 
 use crate::event::{
-    AgreementSigned, Category, DetentionReported, Event, EventData, IssueRaised, PartyJoined,
-    ProposalAct, ProposalMade, ProvisionTerms, ReleaseMade, Role, Term,
+    AgreementSigned, Category, DetentionReported, EventData, EventParts, IssueRaised, PartyJoined,
+    ProposalAct, ProposalMade, ProvisionTerms, ReleaseMade, Role, Term, write_event_line,
 };
 use crate::ids::{EventId, Hash, Slug};
 use crate::reducer;
@@ -51,6 +51,8 @@ struct Recorder {
     step: Duration,
     ticks: i32,
     rng: ChaCha8Rng,
+    /// The clock's reading at `ticks`, formatted once for every event of the tick.
+    stamp: Option<(i32, Timestamp)>,
     lines: Option<Vec<u8>>,
 }
 
@@ -68,18 +70,27 @@ impl Recorder {
             // Ids are drawn only for a log: they appear nowhere else.
             let mut id = [0u8; 16];
             self.rng.fill_bytes(&mut id);
-            let time = Timestamp::recorded_now(self.start + self.step * self.ticks);
-            let event = Event {
-                seq: self.seq,
-                id: EventId::from_random_bytes(id),
-                occurred: time.clone(),
-                recorded: time,
-                data,
-                source: None,
-                prev: self.prev,
+            let ticks = self.ticks;
+            let stamp = match &mut self.stamp {
+                Some((at, stamp)) if *at == ticks => stamp,
+                slot => {
+                    let time = Timestamp::recorded_now(self.start + self.step * ticks);
+                    &slot.insert((ticks, time)).1
+                }
             };
             let start = lines.len();
-            event.write_line(lines);
+            write_event_line(
+                lines,
+                EventParts {
+                    seq: self.seq,
+                    id: EventId::from_random_bytes(id),
+                    occurred: stamp,
+                    recorded: stamp,
+                    data: &data,
+                    source: None,
+                    prev: self.prev,
+                },
+            );
             self.prev = Hash::of(&lines[start..]);
             lines.push(b'\n');
         }
@@ -177,6 +188,17 @@ pub struct Workspace {
     outcome: Outcome,
     /// The frontier and Nash point of a run whose agreement needs them.
     late_yardstick: Yardstick,
+    /// A finished run's log buffer, handed back (`reuse_log`) so the next run writes into
+    /// memory already grown to a log's size.
+    spare_log: Vec<u8>,
+}
+
+impl Workspace {
+    /// Takes back a run's log once it is written, for the next run.
+    pub fn reuse_log(&mut self, mut log: Vec<u8>) {
+        log.clear();
+        self.spare_log = log;
+    }
 }
 
 /// A time-dependent party's targets by round, and the (e as bits, deadline) they are for.
@@ -304,6 +326,7 @@ pub fn run(
         targets,
         outcome: outcome_scratch,
         late_yardstick,
+        spare_log,
     } = workspace;
     terms_cache.serve(scenario);
     targets.resize_with(scenario.parties.len(), Default::default);
@@ -340,7 +363,11 @@ pub fn run(
         ticks: 0,
         step: Duration::seconds(scenario.step_seconds),
         rng: ChaCha8Rng::seed_from_u64(rng.next_u64()),
-        lines: write_log.then(Vec::new),
+        stamp: None,
+        lines: write_log.then(|| {
+            debug_assert!(spare_log.is_empty());
+            std::mem::take(spare_log)
+        }),
     };
 
     // The stage: parties, mediators, issues, custody.
