@@ -1,8 +1,10 @@
 //! Simulation throughput, timed inside the process as `benches/negmas_bench.py` times NegMAS:
 //! from the first negotiation to the last, without starting the program or loading the
-//! scenario. The scenario is the one of the NegMAS comparison (docs/benchmarks.md): two
-//! parties, 3 issues of 10 options, random linear preferences, Boulware against Conceder,
-//! a deadline of 100 rounds.
+//! scenario. The scenarios are those of the NegMAS comparison (docs/benchmarks.md): two
+//! parties, 3 issues of 10 options, random linear preferences, a deadline of 100 rounds, and
+//! Boulware against Conceder with accord's curves (`random-3x10`: `1 - t^5` against
+//! `1 - t^0.5`) or with NegMAS's (`random-3x10-negmas-curves`: `1 - t^4` against
+//! `1 - t^0.25`).
 //!
 //! Run: `cargo bench --bench simulation` (release build). For each batch size it runs the
 //! batch `REPEATS` times on all cores and prints the median, the fastest and the slowest as a
@@ -15,18 +17,26 @@ use accord::sim::batch::{BatchOptions, simulate};
 
 const REPEATS: usize = 11;
 const BATCHES: [u64; 2] = [1_000, 100_000];
+const SCENARIOS: [&str; 2] = ["random-3x10", "random-3x10-negmas-curves"];
 
 fn main() {
-    let scenario_path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("events/scenarios/random-3x10.json");
-    let scenario = accord::sim::scenario::load(&scenario_path).expect("the shipped scenario loads");
     let threads = std::env::var("ACCORD_BENCH_THREADS")
         .ok()
         .and_then(|text| text.parse().ok())
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
-    println!("| negotiations | threads | median | fastest | slowest | negotiations/s (median) |");
-    println!("|---|---|---|---|---|---|");
-    for runs in BATCHES {
+    println!(
+        "| scenario | negotiations | threads | median | fastest | slowest | negotiations/s (median) |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for (name, runs) in SCENARIOS
+        .into_iter()
+        .flat_map(|name| BATCHES.map(|runs| (name, runs)))
+    {
+        let scenario_path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("events/scenarios")
+            .join(format!("{name}.json"));
+        let scenario =
+            accord::sim::scenario::load(&scenario_path).expect("the shipped scenario loads");
         let options = BatchOptions {
             seed: 7,
             runs,
@@ -47,7 +57,7 @@ fn main() {
         seconds.sort_by(f64::total_cmp);
         let median = seconds[REPEATS / 2];
         println!(
-            "| {runs} | {threads} | {:.4} s | {:.4} s | {:.4} s | {:.0} |",
+            "| {name} | {runs} | {threads} | {:.4} s | {:.4} s | {:.4} s | {:.0} |",
             median,
             seconds[0],
             seconds[REPEATS - 1],
