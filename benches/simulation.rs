@@ -6,9 +6,14 @@
 //! `1 - t^0.5`) or with NegMAS's (`random-3x10-negmas-curves`: `1 - t^4` against
 //! `1 - t^0.25`).
 //!
-//! Run: `cargo bench --bench simulation` (release build). For each batch size it runs the
-//! batch `REPEATS` times on all cores and prints the median, the fastest and the slowest as a
+//! Run: `cargo bench --bench simulation` (release build). For each scenario and batch size it
+//! runs untimed batches for `WARM_UP` (at least one), as criterion warms up, then the batch
+//! `REPEATS` times on all cores, and prints the median, the fastest and the slowest as a
 //! Markdown table row, in negotiations per second. `ACCORD_BENCH_THREADS` sets the threads.
+//! Each batch still starts its own threads and workspaces: the warm-up leaves out only the
+//! machine's own start (on the shared 2-core VM, the first tens of milliseconds of a busy
+//! process sometimes run half as fast again), which NegMAS's seconds-long loop also leaves
+//! behind.
 
 use std::path::Path;
 use std::time::Instant;
@@ -16,6 +21,7 @@ use std::time::Instant;
 use accord::sim::batch::{BatchOptions, simulate};
 
 const REPEATS: usize = 11;
+const WARM_UP: std::time::Duration = std::time::Duration::from_millis(500);
 const BATCHES: [u64; 2] = [1_000, 100_000];
 const SCENARIOS: [&str; 2] = ["random-3x10", "random-3x10-negmas-curves"];
 
@@ -44,16 +50,20 @@ fn main() {
             out_dir: None,
             keep_logs: false,
         };
-        let mut seconds: Vec<f64> = (0..REPEATS)
-            .map(|_| {
-                let started = Instant::now();
-                let summary = simulate(&scenario, &options, &|_| {}, &mut |_, _| {})
-                    .expect("the benchmark scenario simulates");
-                let elapsed = started.elapsed().as_secs_f64();
-                assert_eq!(summary.runs, runs);
-                elapsed
-            })
-            .collect();
+        let batch = || {
+            let started = Instant::now();
+            let summary = simulate(&scenario, &options, &|_| {}, &mut |_, _| {})
+                .expect("the benchmark scenario simulates");
+            let elapsed = started.elapsed().as_secs_f64();
+            assert_eq!(summary.runs, runs);
+            elapsed
+        };
+        let warming = Instant::now();
+        batch();
+        while warming.elapsed() < WARM_UP {
+            batch();
+        }
+        let mut seconds: Vec<f64> = (0..REPEATS).map(|_| batch()).collect();
         seconds.sort_by(f64::total_cmp);
         let median = seconds[REPEATS / 2];
         println!(
