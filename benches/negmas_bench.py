@@ -11,8 +11,10 @@ Run: pip install negmas && python3 benches/negmas_bench.py [NEGOTIATIONS] [--cur
 The two tools name different curves Boulware and Conceder: NegMAS's aspiration is
 1 - t^4 and 1 - t^0.25, accord's 1 - t^(1/e) with e = 0.2 and e = 2, that is 1 - t^5 and
 1 - t^0.5. `--curves negmas` (the default) runs NegMAS's own `BoulwareTBNegotiator` and
-`ConcederTBNegotiator`; `--curves accord` runs the same time-based negotiators with accord's
-exponents, so that both tools play the same negotiation.
+`ConcederTBNegotiator` (accord's side of that comparison is
+events/scenarios/random-3x10-negmas-curves.json, e = 0.25 against e = 4); `--curves accord`
+runs the same time-based negotiators with accord's exponents (accord's side:
+events/scenarios/random-3x10.json). Either way both tools play the same negotiation.
 Not part of the Rust build or of CI.
 """
 import argparse
