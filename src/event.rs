@@ -473,17 +473,18 @@ pub struct EventParts<'a> {
 /// Appends an event's line (without its newline) to `out`: the same bytes as serde_json
 /// writes for the envelope as a derived `Serialize` struct (the definition, which the tests
 /// compare with).
-/// The envelope is written by hand because every log line has one and its values (a
-/// number, a UUID, two timestamps, a type name, a hash) never need escaping; writing them
-/// through serde_json cost a quarter of writing a simulated run's log. `data` and `source`
-/// still go through serde_json.
+///
+/// The envelope is written by hand because every log line has one and its values (numbers,
+/// a UUID, two timestamps, a type name, a hash) never need escaping; writing them through
+/// serde_json cost a quarter of writing a simulated run's log. So is `proposal.made`'s data;
+/// other data and `source` go through serde_json.
 pub fn write_event_line(out: &mut Vec<u8>, event: EventParts<'_>) {
     let mut id = [0u8; uuid::fmt::Hyphenated::LENGTH];
-    let mut seq = itoa::Buffer::new();
+    let mut number = itoa::Buffer::new();
     out.extend_from_slice(b"{\"v\":");
-    out.extend_from_slice(itoa::Buffer::new().format(FORMAT_VERSION).as_bytes());
+    out.extend_from_slice(number.format(FORMAT_VERSION).as_bytes());
     out.extend_from_slice(b",\"seq\":");
-    out.extend_from_slice(seq.format(event.seq).as_bytes());
+    out.extend_from_slice(number.format(event.seq).as_bytes());
     out.extend_from_slice(b",\"id\":");
     push_unescaped_json_string(out, event.id.encode(&mut id));
     out.extend_from_slice(b",\"occurred\":");
