@@ -118,7 +118,6 @@ fn require_open(proposal_id: &Slug, proposal: &Proposal, action: &str) -> Result
     )
 }
 
-/// The first name that appears twice in a list, if any.
 /// Lists at most this long are searched by scanning; longer ones through a sorted copy, so
 /// a crafted line of many names costs `n log n`, not `n^2`.
 const SCANNED_NAMES: usize = 32;

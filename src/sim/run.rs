@@ -193,14 +193,6 @@ pub struct Workspace {
     spare_log: Vec<u8>,
 }
 
-impl Workspace {
-    /// Takes back a run's log once it is written, for the next run.
-    pub fn reuse_log(&mut self, mut log: Vec<u8>) {
-        log.clear();
-        self.spare_log = log;
-    }
-}
-
 /// A time-dependent party's targets by round, and the (e as bits, deadline) they are for.
 #[derive(Default)]
 struct TargetTable {
@@ -285,6 +277,12 @@ impl TermsCache {
 }
 
 impl Workspace {
+    /// Takes back a run's log once it is written, for the next run.
+    pub fn reuse_log(&mut self, mut log: Vec<u8>) {
+        log.clear();
+        self.spare_log = log;
+    }
+
     /// The id of the `number`th offer of a run (from 1).
     fn offer_id(offer_ids: &mut Vec<Slug>, number: u64) -> Slug {
         debug_assert!(number >= 1);

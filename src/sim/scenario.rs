@@ -211,8 +211,6 @@ fn random_preferences_into(
     for (values, issue) in into.values.iter_mut().zip(&domain.issues) {
         values.clear();
         values.extend(issue.options.iter().map(|_| unit()));
-    }
-    for values in &mut into.values {
         normalise_by_largest(values);
     }
     into.reservation = reservation;
