@@ -111,7 +111,7 @@ impl SpreadSum {
 /// The summary's figures, grown run by run in run order.
 struct Totals {
     runs: u64,
-    agreed: u64,
+    /// Rounds to agreement, one value per run that agreed (so its count is the agreements).
     rounds: SpreadSum,
     utilities: Vec<SpreadSum>,
     pareto_distance: SpreadSum,
@@ -126,7 +126,6 @@ impl Totals {
         debug_assert_eq!(result.utilities.len(), self.utilities.len());
         self.runs += 1;
         if result.agreed {
-            self.agreed += 1;
             self.rounds.add(f64::from(result.rounds));
             if let Some(distance) = result.pareto_distance {
                 self.pareto_distance.add(distance);
@@ -225,7 +224,6 @@ pub fn simulate(
         waiting: std::collections::BTreeMap::new(),
         totals: Totals {
             runs: 0,
-            agreed: 0,
             rounds: SpreadSum::default(),
             utilities: vec![SpreadSum::default(); parties],
             pareto_distance: SpreadSum::default(),
@@ -308,7 +306,7 @@ pub fn simulate(
             .iter()
             .map(|party| party.id.to_string())
             .collect(),
-        agreement_rate: totals.agreed as f64 / options.runs as f64,
+        agreement_rate: totals.rounds.count as f64 / options.runs as f64,
         rounds: totals.rounds.spread().map(|spread| RoundSpread {
             mean: spread.mean,
             min: spread.min as u32,
