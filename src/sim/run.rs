@@ -180,8 +180,10 @@ const MAX_CACHED_OFFER_IDS: u64 = 4096;
 pub struct Workspace {
     prepared: Prepared,
     frontier_scratch: FrontierScratch,
-    /// `offer-1`, `offer-2`, ...: the proposal ids every run uses, made once.
+    /// `offer-001`, `offer-002`, ...: the proposal ids every run of a scenario uses, made
+    /// once, of the width `offer_ids_width` of the scenario's most offers.
     offer_ids: Vec<Slug>,
+    offer_ids_width: usize,
     terms: TermsCache,
     /// Per party: its time-dependent targets by round.
     targets: Vec<TargetTable>,
@@ -283,15 +285,19 @@ impl Workspace {
         self.spare_log = log;
     }
 
-    /// The id of the `number`th offer of a run (from 1).
-    fn offer_id(offer_ids: &mut Vec<Slug>, number: u64) -> Slug {
+    /// The id of the `number`th offer of a run (from 1), its number zero-padded to `width`
+    /// digits.
+    fn offer_id(offer_ids: &mut Vec<Slug>, width: usize, number: u64) -> Slug {
         debug_assert!(number >= 1);
+        debug_assert!(number.to_string().len() <= width);
+        let make = |number: u64| {
+            Slug::parse(&format!("offer-{number:0width$}")).expect("a valid slug")
+        };
         if number > MAX_CACHED_OFFER_IDS {
-            return Slug::parse(&format!("offer-{number}")).expect("a valid slug");
+            return make(number);
         }
         while (offer_ids.len() as u64) < number {
-            let next = offer_ids.len() + 1;
-            offer_ids.push(Slug::parse(&format!("offer-{next}")).expect("a valid slug"));
+            offer_ids.push(make(offer_ids.len() as u64 + 1));
         }
         offer_ids[number as usize - 1].clone()
     }
@@ -320,6 +326,7 @@ pub fn run(
         prepared: own,
         frontier_scratch,
         offer_ids,
+        offer_ids_width,
         terms: terms_cache,
         targets,
         outcome: outcome_scratch,
@@ -327,6 +334,15 @@ pub fn run(
         spare_log,
     } = workspace;
     terms_cache.serve(scenario);
+    // Offer ids sort in the order the offers were made (so a state lists them in that order,
+    // and the reducer appends each to its map instead of inserting it among the others):
+    // their numbers are padded to the digits of the most offers a run can make.
+    let most_offers = u64::from(scenario.deadline) * scenario.parties.len() as u64;
+    let width = most_offers.max(1).to_string().len();
+    if *offer_ids_width != width {
+        offer_ids.clear();
+        *offer_ids_width = width;
+    }
     targets.resize_with(scenario.parties.len(), Default::default);
     for (party, table) in scenario.parties.iter().zip(targets.iter_mut()) {
         match party.strategy {
@@ -450,7 +466,7 @@ pub fn run(
                 continue;
             }
             offers += 1;
-            let id = Workspace::offer_id(offer_ids, offers);
+            let id = Workspace::offer_id(offer_ids, width, offers);
             let terms = terms_cache.terms_of(scenario, next, outcome_scratch);
             recorder.record(EventData::ProposalMade(ProposalMade {
                 proposal: id.clone(),
