@@ -308,7 +308,7 @@ fn files(directory: &Path) -> Vec<(String, Vec<u8>)> {
 
 #[test]
 fn batches_of_several_chunks_sum_up_the_same_on_any_number_of_threads() {
-    // Runs are handed out in chunks of 64 and added in chunk order: 700 runs make eleven
+    // Runs are handed out in chunks of 16 and added in chunk order: 700 runs make 44
     // chunks, the last one short, finished in whatever order the threads manage.
     let scenario = scenario::load(&scenarios().join("random-3x10.json")).unwrap();
     let summaries: Vec<String> = [1, 2, 3, 8]
