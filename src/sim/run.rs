@@ -290,9 +290,8 @@ impl Workspace {
     fn offer_id(offer_ids: &mut Vec<Slug>, width: usize, number: u64) -> Slug {
         debug_assert!(number >= 1);
         debug_assert!(number.to_string().len() <= width);
-        let make = |number: u64| {
-            Slug::parse(&format!("offer-{number:0width$}")).expect("a valid slug")
-        };
+        let make =
+            |number: u64| Slug::parse(&format!("offer-{number:0width$}")).expect("a valid slug");
         if number > MAX_CACHED_OFFER_IDS {
             return make(number);
         }
