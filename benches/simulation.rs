@@ -8,8 +8,9 @@
 //!
 //! Run: `cargo bench --bench simulation` (release build). For each scenario and batch size it
 //! runs untimed batches for `WARM_UP` (at least one), as criterion warms up, then the batch
-//! `REPEATS` times on all cores, and prints the median, the fastest and the slowest as a
-//! Markdown table row, in negotiations per second. `ACCORD_BENCH_THREADS` sets the threads.
+//! `REPEATS` times on all cores (101 times for 1,000 runs, whose 10 ms a busy neighbour on
+//! the VM can stretch; 11 times for 100,000), and prints the median, the fastest and the
+//! slowest as a Markdown table row, in negotiations per second. `ACCORD_BENCH_THREADS` sets the threads.
 //! Each batch still starts its own threads and workspaces: the warm-up leaves out only the
 //! machine's own start (on the shared 2-core VM, the first tens of milliseconds of a busy
 //! process sometimes run half as fast again), which NegMAS's seconds-long loop also leaves
@@ -20,7 +21,9 @@ use std::time::Instant;
 
 use accord::sim::batch::{BatchOptions, simulate};
 
-const REPEATS: usize = 11;
+/// Timed batches per size: 101 of 1,000 runs (about a second, as long as one NegMAS
+/// batch takes a tenth of), 11 of 100,000 runs.
+const REPEATS: [usize; 2] = [101, 11];
 const WARM_UP: std::time::Duration = std::time::Duration::from_millis(500);
 const BATCHES: [u64; 2] = [1_000, 100_000];
 const SCENARIOS: [&str; 2] = ["random-3x10", "random-3x10-negmas-curves"];
@@ -34,10 +37,12 @@ fn main() {
         "| scenario | negotiations | threads | median | fastest | slowest | negotiations/s (median) |"
     );
     println!("|---|---|---|---|---|---|---|");
-    for (name, runs) in SCENARIOS
-        .into_iter()
-        .flat_map(|name| BATCHES.map(|runs| (name, runs)))
-    {
+    for (name, (runs, repeats)) in SCENARIOS.into_iter().flat_map(|name| {
+        BATCHES
+            .into_iter()
+            .zip(REPEATS)
+            .map(move |batch| (name, batch))
+    }) {
         let scenario_path = Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("events/scenarios")
             .join(format!("{name}.json"));
@@ -63,14 +68,14 @@ fn main() {
         while warming.elapsed() < WARM_UP {
             batch();
         }
-        let mut seconds: Vec<f64> = (0..REPEATS).map(|_| batch()).collect();
+        let mut seconds: Vec<f64> = (0..repeats).map(|_| batch()).collect();
         seconds.sort_by(f64::total_cmp);
-        let median = seconds[REPEATS / 2];
+        let median = seconds[repeats / 2];
         println!(
             "| {name} | {runs} | {threads} | {:.4} s | {:.4} s | {:.4} s | {:.0} |",
             median,
             seconds[0],
-            seconds[REPEATS - 1],
+            seconds[repeats - 1],
             runs as f64 / median
         );
     }
