@@ -473,6 +473,21 @@ fn the_command_line_simulates_every_shipped_scenario_and_sample_domain() {
         assert_eq!(summary["runs"], 1);
         accord_succeeds(&["verify".as_ref(), log.as_os_str()]);
         accord_succeeds(&["analyze".as_ref(), path.as_os_str(), "--json".as_ref()]);
+        // Offer ids sort in the order the offers were made, so a state lists them so.
+        let offers: Vec<String> = std::fs::read_to_string(&log)
+            .unwrap()
+            .lines()
+            .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+            .filter(|event| event["type"] == "proposal.made")
+            .map(|event| event["data"]["proposal"].as_str().unwrap().to_string())
+            .collect();
+        assert!(!offers.is_empty(), "{}", path.display());
+        assert!(offers.is_sorted(), "{}: {offers:?}", path.display());
+        assert!(
+            offers.iter().all(|offer| offer.len() == offers[0].len()),
+            "{}: {offers:?}",
+            path.display()
+        );
     }
     let names = [
         "boulware",
