@@ -10,7 +10,8 @@
 //! runs untimed batches for `WARM_UP` (at least one), as criterion warms up, then the batch
 //! `REPEATS` times on all cores (101 times for 1,000 runs, whose 10 ms a busy neighbour on
 //! the VM can stretch; 11 times for 100,000), and prints the median, the fastest and the
-//! slowest as a Markdown table row, in negotiations per second. `ACCORD_BENCH_THREADS` sets the threads.
+//! slowest as a Markdown table row, in negotiations per second. `ACCORD_BENCH_THREADS` sets
+//! the threads.
 //! Each batch still starts its own threads and workspaces: the warm-up leaves out only the
 //! machine's own start (on the shared 2-core VM, the first tens of milliseconds of a busy
 //! process sometimes run half as fast again), which NegMAS's seconds-long loop also leaves
@@ -21,8 +22,7 @@ use std::time::Instant;
 
 use accord::sim::batch::{BatchOptions, simulate};
 
-/// Timed batches per size: 101 of 1,000 runs (about a second, as long as one NegMAS
-/// batch takes a tenth of), 11 of 100,000 runs.
+/// Timed batches per batch size: 101 of 1,000 runs (about a second in all), 11 of 100,000.
 const REPEATS: [usize; 2] = [101, 11];
 const WARM_UP: std::time::Duration = std::time::Duration::from_millis(500);
 const BATCHES: [u64; 2] = [1_000, 100_000];
