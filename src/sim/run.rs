@@ -289,7 +289,7 @@ impl Workspace {
     /// digits.
     fn offer_id(offer_ids: &mut Vec<Slug>, width: usize, number: u64) -> Slug {
         debug_assert!(number >= 1);
-        debug_assert!(number.to_string().len() <= width);
+        debug_assert!((number.ilog10() as usize) < width);
         let make =
             |number: u64| Slug::parse(&format!("offer-{number:0width$}")).expect("a valid slug");
         if number > MAX_CACHED_OFFER_IDS {
@@ -333,11 +333,10 @@ pub fn run(
         spare_log,
     } = workspace;
     terms_cache.serve(scenario);
-    // Offer ids sort in the order the offers were made (so a state lists them in that order,
-    // and the reducer appends each to its map instead of inserting it among the others):
+    // Offer ids sort in the order the offers were made, so a state lists them in that order:
     // their numbers are padded to the digits of the most offers a run can make.
     let most_offers = u64::from(scenario.deadline) * scenario.parties.len() as u64;
-    let width = most_offers.max(1).to_string().len();
+    let width = most_offers.max(1).ilog10() as usize + 1;
     if *offer_ids_width != width {
         offer_ids.clear();
         *offer_ids_width = width;
