@@ -54,6 +54,7 @@ fn main() {
             threads,
             out_dir: None,
             keep_logs: false,
+            overwrite: false,
         };
         let batch = || {
             let started = Instant::now();

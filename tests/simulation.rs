@@ -283,6 +283,7 @@ fn options(runs: u64, threads: usize, seed: u64, out_dir: Option<PathBuf>) -> Ba
         threads,
         out_dir,
         keep_logs: false,
+        overwrite: false,
     }
 }
 
@@ -463,6 +464,8 @@ fn the_command_line_simulates_every_shipped_scenario_and_sample_domain() {
             "--json".as_ref(),
             "--out".as_ref(),
             log.as_os_str(),
+            // One file for every scenario in turn.
+            "--force".as_ref(),
         ]);
         let summary: serde_json::Value = serde_json::from_slice(&stdout).unwrap();
         assert_eq!(summary["runs"], 1);

@@ -121,6 +121,10 @@ enum Command {
         /// Write each run's log in this directory as run-NNNNNN.jsonl.
         #[arg(long, value_name = "DIR")]
         out_dir: Option<PathBuf>,
+        /// Replace the --out file or the run logs in --out-dir if they exist (without it,
+        /// an existing file is refused and left untouched).
+        #[arg(long)]
+        force: bool,
         /// The summary as JSON.
         #[arg(long)]
         json: bool,
@@ -255,6 +259,7 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
             runs,
             out,
             out_dir,
+            force,
             json,
             threads,
             genius,
@@ -271,8 +276,11 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
                 &scenario,
                 seed,
                 runs,
-                out.as_deref(),
-                out_dir,
+                simulate::Outputs {
+                    out: out.as_deref(),
+                    out_dir,
+                    force,
+                },
                 json,
                 threads,
             )

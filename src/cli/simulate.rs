@@ -14,15 +14,29 @@ use super::{Failure, print};
 /// Batches that take longer than this many runs get a progress bar on a terminal.
 const PROGRESS_FROM_RUNS: u64 = 2_000;
 
+/// Where a simulation writes its logs.
+pub struct Outputs<'a> {
+    /// The log of the one run.
+    pub out: Option<&'a Path>,
+    /// Every run's log, as `run-NNNNNN.jsonl`.
+    pub out_dir: Option<PathBuf>,
+    /// Replace those files if they exist.
+    pub force: bool,
+}
+
 pub fn simulate(
     scenario: &Scenario,
     seed: u64,
     runs: u64,
-    out: Option<&Path>,
-    out_dir: Option<PathBuf>,
+    outputs: Outputs<'_>,
     json: bool,
     threads: Option<usize>,
 ) -> Result<(), Failure> {
+    let Outputs {
+        out,
+        out_dir,
+        force,
+    } = outputs;
     if runs == 0 || runs > accord::sim::batch::MAX_RUNS {
         return Err(Failure::Usage(format!(
             "--runs must be 1 to {}",
@@ -40,6 +54,16 @@ pub fn simulate(
             "--threads must be 1 to {max_threads}"
         )));
     }
+    // An output that exists is refused before the batch runs, not after.
+    if let Some(path) = out
+        && !force
+        && std::fs::symlink_metadata(path).is_ok()
+    {
+        return Err(Failure::Usage(format!(
+            "{}: exists; accord does not overwrite it (--force replaces it)",
+            path.display()
+        )));
+    }
     let threads =
         threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     let options = BatchOptions {
@@ -48,6 +72,7 @@ pub fn simulate(
         threads,
         out_dir,
         keep_logs: out.is_some(),
+        overwrite: force,
     };
     let bar = (runs >= PROGRESS_FROM_RUNS && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(runs);
@@ -70,14 +95,13 @@ pub fn simulate(
             first_log = result.log.clone();
         }
     })
-    .map_err(|error| Failure::Refused(error.to_string()))?;
+    .map_err(sim_failure)?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
     if let Some(path) = out {
         let log = first_log.unwrap_or_default();
-        std::fs::write(path, log)
-            .map_err(|error| Failure::Usage(format!("{}: {error}", path.display())))?;
+        accord::sim::write_new_file(path, &log, force).map_err(sim_failure)?;
     }
     if json {
         return print(&format!(
@@ -86,6 +110,15 @@ pub fn simulate(
         ));
     }
     print(&render_summary(scenario, &summary))
+}
+
+/// A simulation's own refusal is exit 1; a problem with its output files is exit 2.
+pub fn sim_failure(error: accord::sim::SimError) -> Failure {
+    if error.files {
+        Failure::Usage(error.to_string())
+    } else {
+        Failure::Refused(error.to_string())
+    }
 }
 
 fn render_summary(scenario: &Scenario, summary: &Summary) -> String {

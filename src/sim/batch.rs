@@ -2,7 +2,7 @@
 //! stream `i` and results are gathered by run index, so the summary and the logs do not
 //! depend on the number of threads or on which thread ran what.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Condvar, Mutex};
 
@@ -28,6 +28,43 @@ pub struct BatchOptions {
     pub out_dir: Option<PathBuf>,
     /// Keep the log of each run in its result (for `--out` with one run).
     pub keep_logs: bool,
+    /// Replace run logs that already exist in `out_dir` (`--force`); without it a batch that
+    /// would write over one is refused before it starts.
+    pub overwrite: bool,
+}
+
+/// The name of run `index`'s log in an output directory.
+pub fn run_log_name(index: u64) -> String {
+    format!("run-{:06}.jsonl", index + 1)
+}
+
+/// The first run log of a batch of `runs` that already stands in `directory`, if any: one
+/// pass over the directory, whatever the number of runs.
+fn existing_run_log(directory: &Path, runs: u64) -> Result<Option<PathBuf>, SimError> {
+    let entries = match std::fs::read_dir(directory) {
+        Ok(entries) => entries,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(error) => return Err(SimError::output(directory, error)),
+    };
+    let mut first: Option<u64> = None;
+    for entry in entries {
+        let entry = entry.map_err(|error| SimError::output(directory, error))?;
+        let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+            continue;
+        };
+        let number = name
+            .strip_prefix("run-")
+            .and_then(|rest| rest.strip_suffix(".jsonl"))
+            .filter(|digits| digits.len() >= 6 && digits.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|digits| digits.parse::<u64>().ok());
+        if let Some(number) = number
+            && (1..=runs).contains(&number)
+            && name == run_log_name(number - 1)
+        {
+            first = Some(first.map_or(number, |seen| seen.min(number)));
+        }
+    }
+    Ok(first.map(|number| directory.join(run_log_name(number - 1))))
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -210,8 +247,15 @@ pub fn simulate(
         return Err(SimError::plain(format!("--runs must be 1 to {MAX_RUNS}")));
     }
     if let Some(directory) = &options.out_dir {
-        std::fs::create_dir_all(directory)
-            .map_err(|error| SimError::new(directory, error.to_string()))?;
+        if !options.overwrite
+            && let Some(existing) = existing_run_log(directory, options.runs)?
+        {
+            return Err(SimError::output(
+                &existing,
+                "exists; accord does not overwrite it (--force replaces the run logs)",
+            ));
+        }
+        std::fs::create_dir_all(directory).map_err(|error| SimError::output(directory, error))?;
     }
     // Preferences that do not change between runs are ranked and analysed once.
     let shared: Option<Prepared> = (!scenario.has_random_preferences())
@@ -351,9 +395,9 @@ fn run_and_write(
 ) -> Result<RunResult, SimError> {
     let mut result = run(scenario, options.seed, index, shared, write_logs, workspace)?;
     if let Some(directory) = &options.out_dir {
-        let path = directory.join(format!("run-{:06}.jsonl", index + 1));
+        let path = directory.join(run_log_name(index));
         let log = result.log.take().unwrap_or_default();
-        std::fs::write(&path, &log).map_err(|error| SimError::new(&path, error.to_string()))?;
+        crate::sim::write_new_file(&path, &log, options.overwrite)?;
         if options.keep_logs {
             result.log = Some(log);
         } else {
