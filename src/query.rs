@@ -17,7 +17,7 @@ use crate::event::Event;
 use crate::fold::Folded;
 use crate::ids::Hash;
 use crate::log::{EnvelopeChecker, LineReader, LogError};
-use crate::snapshot::{Snapshot, SnapshotHeader};
+use crate::snapshot::{Snapshot, SnapshotHeader, SnapshotPlace};
 use crate::store::{FileStore, StoreError};
 use crate::time::Timestamp;
 
@@ -103,8 +103,13 @@ fn usable_snapshot(
     if query.at.is_some_and(|at| seq > at) {
         return Ok(None);
     }
-    let unreadable =
-        |problem: String| format!("snapshot at seq {seq} is unreadable ({problem}); not used");
+    let path = store.snapshot_path(seq);
+    let unreadable = |problem: String| {
+        format!(
+            "snapshot {} (seq {seq}) is not used: {problem}",
+            path.display()
+        )
+    };
     let header = store.read_snapshot_header(seq).map_err(unreadable)?;
     let knows_more = query
         .known_at
@@ -118,10 +123,10 @@ fn usable_snapshot(
         return Ok(None);
     }
     if !store.snapshot_matches(file, &header) {
-        return Err(format!(
-            "snapshot at seq {seq} does not match line {seq} of the log (its head {} is not that line's hash); not used",
+        return Err(unreadable(format!(
+            "it does not match line {seq} of the log (its head {} is not that line's hash)",
             header.head
-        ));
+        )));
     }
     store.read_snapshot(seq).map(Some).map_err(unreadable)
 }
@@ -239,14 +244,13 @@ pub fn snapshot(store: &FileStore) -> Result<Option<(Answer, std::path::PathBuf)
     let Some(last_recorded) = answer.last_recorded.clone() else {
         return Ok(None);
     };
-    let header = SnapshotHeader::new(
-        answer.seq,
-        answer.head,
-        answer.last_line_start,
-        answer.end_offset,
+    let place = SnapshotPlace {
+        seq: answer.seq,
+        head: answer.head,
+        line_start: answer.last_line_start,
+        end_offset: answer.end_offset,
         last_recorded,
-        &answer.folded,
-    );
-    let path = store.write_snapshot(&header, &answer.folded.state)?;
+    };
+    let path = store.write_snapshot(place, &answer.folded)?;
     Ok(Some((answer, path)))
 }

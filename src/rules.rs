@@ -33,10 +33,12 @@ pub enum Rule {
     AppendExpectSeq,
     /// `verify --head HEX` and no line of the log hashes to HEX.
     HeadUnknown,
+    /// `verify`: a snapshot beside the log is damaged or disagrees with a fresh fold.
+    SnapshotMismatch,
 }
 
 impl Rule {
-    pub const ALL: [Rule; 21] = [
+    pub const ALL: [Rule; 22] = [
         Rule::EnvelopeVersion,
         Rule::EnvelopeSeq,
         Rule::EnvelopeId,
@@ -58,6 +60,7 @@ impl Rule {
         Rule::LogTorn,
         Rule::AppendExpectSeq,
         Rule::HeadUnknown,
+        Rule::SnapshotMismatch,
     ];
 
     /// The name errors print, as the format names it.
@@ -84,6 +87,7 @@ impl Rule {
             Rule::LogTorn => "log.torn",
             Rule::AppendExpectSeq => "append.expect_seq",
             Rule::HeadUnknown => "head.unknown",
+            Rule::SnapshotMismatch => "snapshot.mismatch",
         }
     }
 }

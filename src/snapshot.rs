@@ -3,15 +3,19 @@
 //!
 //! `LOG.snapshots/` holds one file per snapshot, named by its seq (20 digits) + `.json`. A
 //! file has two lines: a header (where in the log it stands: seq, the hash and byte range of
-//! that line, the last `recorded`, the fold's counters) and the state. A snapshot is a cache,
-//! never a source of truth: it is used only while line `seq` of the log still hashes to its
-//! `head`, and only for queries whose events it can stand for (see `query`).
+//! that line, the last `recorded`, the fold's counters, the SHA-256 of the state line),
+//! wrapped with the SHA-256 of its own bytes, and the state. A snapshot is a cache, never a
+//! source of truth: it is used only when both checksums hold, while line `seq` of the log
+//! still hashes to its `head`, and only for queries whose events it can stand for (see
+//! `query`). The checksums catch a damaged or edited cache, not a forger who recomputes
+//! them: only `verify`, which folds the log afresh and compares, settles that.
 
 use std::fs::{self, File};
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom, Write};
 use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use crate::fold::Folded;
 use crate::ids::Hash;
@@ -19,8 +23,12 @@ use crate::state::State;
 use crate::store::{FileStore, StoreError};
 use crate::time::Timestamp;
 
-/// The version of the snapshot file layout.
-const SNAPSHOT_FORMAT: u64 = 1;
+/// The version of the snapshot file layout. Format 1 had no checksums; its files are not
+/// used.
+const SNAPSHOT_FORMAT: u64 = 2;
+
+/// The longest header line read.
+const MAX_HEADER_BYTES: u64 = 64 * 1024;
 
 /// Where a snapshot stands in its log, and what the fold up to there counted.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -42,6 +50,45 @@ pub struct SnapshotHeader {
     /// The latest `occurred` among them: no later line may have occurred earlier for the
     /// snapshot to stand for it.
     pub occurred: Option<Timestamp>,
+    /// The SHA-256 of the state line's bytes (without its newline).
+    pub state_sha256: Hash,
+}
+
+/// The first line of a snapshot file: the header's JSON and the SHA-256 of exactly those
+/// bytes.
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HeaderLine<'a> {
+    #[serde(borrow)]
+    header: &'a RawValue,
+    header_sha256: Hash,
+}
+
+/// A header line's header, once its checksum holds.
+fn parse_header_line(line: &str, seq: u64) -> Result<SnapshotHeader, String> {
+    let wrapped: HeaderLine<'_> = serde_json::from_str(line).map_err(|error| {
+        // A format-1 header is a bare header: say so rather than quote serde.
+        if line.contains("\"format\":1,") {
+            "it is in format 1, which has no checksums (`accord snapshot` writes a new one)"
+                .to_string()
+        } else {
+            format!("its header line is not a snapshot header ({error})")
+        }
+    })?;
+    let header_bytes = wrapped.header.get().as_bytes();
+    if Hash::of(header_bytes) != wrapped.header_sha256 {
+        return Err(format!(
+            "its header does not match its checksum (SHA-256 {} recorded, {} found)",
+            wrapped.header_sha256,
+            Hash::of(header_bytes)
+        ));
+    }
+    let header: SnapshotHeader =
+        serde_json::from_str(wrapped.header.get()).map_err(|error| error.to_string())?;
+    if header.format != SNAPSHOT_FORMAT || header.seq != seq || header.events != seq {
+        return Err("its header does not describe it".into());
+    }
+    Ok(header)
 }
 
 impl SnapshotHeader {
@@ -52,6 +99,7 @@ impl SnapshotHeader {
         end_offset: u64,
         last_recorded: Timestamp,
         folded: &Folded,
+        state_sha256: Hash,
     ) -> SnapshotHeader {
         SnapshotHeader {
             format: SNAPSHOT_FORMAT,
@@ -62,8 +110,19 @@ impl SnapshotHeader {
             last_recorded,
             events: folded.events,
             occurred: folded.occurred.clone(),
+            state_sha256,
         }
     }
+}
+
+/// Where in the log a snapshot stands: line `seq`, its hash, where it starts and ends, and
+/// its `recorded`.
+pub struct SnapshotPlace {
+    pub seq: u64,
+    pub head: Hash,
+    pub line_start: u64,
+    pub end_offset: u64,
+    pub last_recorded: Timestamp,
 }
 
 /// A snapshot loaded whole.
@@ -80,7 +139,7 @@ impl FileStore {
         PathBuf::from(name)
     }
 
-    fn snapshot_path(&self, seq: u64) -> PathBuf {
+    pub fn snapshot_path(&self, seq: u64) -> PathBuf {
         self.snapshot_directory().join(format!("{seq:020}.json"))
     }
 
@@ -102,36 +161,39 @@ impl FileStore {
         seqs
     }
 
-    /// The header of a snapshot: its first line only.
+    /// The header of a snapshot, its checksum checked: its first line only.
     pub fn read_snapshot_header(&self, seq: u64) -> Result<SnapshotHeader, String> {
         let file = File::open(self.snapshot_path(seq)).map_err(|error| error.to_string())?;
         let mut line = String::new();
         BufReader::new(file)
-            .take(64 * 1024)
+            .take(MAX_HEADER_BYTES)
             .read_line(&mut line)
             .map_err(|error| error.to_string())?;
-        let header: SnapshotHeader =
-            serde_json::from_str(line.trim_end()).map_err(|error| error.to_string())?;
-        if header.format != SNAPSHOT_FORMAT || header.seq != seq || header.events != seq {
-            return Err("its header does not describe it".into());
-        }
-        Ok(header)
+        let Some(line) = line.strip_suffix('\n') else {
+            return Err("its header line is cut short or too long".into());
+        };
+        parse_header_line(line, seq)
     }
 
-    /// A whole snapshot.
+    /// A whole snapshot, both checksums checked.
     pub fn read_snapshot(&self, seq: u64) -> Result<Snapshot, String> {
         let text =
             fs::read_to_string(self.snapshot_path(seq)).map_err(|error| error.to_string())?;
         let (header_line, state_line) = text
             .split_once('\n')
             .ok_or_else(|| "it has no state line".to_string())?;
-        let header: SnapshotHeader =
-            serde_json::from_str(header_line).map_err(|error| error.to_string())?;
-        let state: State =
-            serde_json::from_str(state_line.trim_end()).map_err(|error| error.to_string())?;
-        if header.seq != seq || header.events != seq {
-            return Err("its header does not describe it".into());
+        let header = parse_header_line(header_line, seq)?;
+        let Some(state_line) = state_line.strip_suffix('\n') else {
+            return Err("its state line is cut short".into());
+        };
+        if Hash::of(state_line.as_bytes()) != header.state_sha256 {
+            return Err(format!(
+                "its state does not match the checksum in its header (SHA-256 {} recorded, {} found)",
+                header.state_sha256,
+                Hash::of(state_line.as_bytes())
+            ));
         }
+        let state: State = serde_json::from_str(state_line).map_err(|error| error.to_string())?;
         Ok(Snapshot {
             folded: Folded {
                 state,
@@ -157,12 +219,13 @@ impl FileStore {
         read.is_ok() && line.pop() == Some(b'\n') && Hash::of(&line) == header.head
     }
 
-    /// Writes a snapshot: to a temporary name, fsynced, then renamed into place, so a crash
-    /// never leaves a half-written snapshot under a snapshot's name.
+    /// Writes a snapshot of `folded` at a place in the log: to a temporary name, fsynced,
+    /// then renamed into place, so a crash never leaves a half-written snapshot under a
+    /// snapshot's name.
     pub fn write_snapshot(
         &self,
-        header: &SnapshotHeader,
-        state: &State,
+        place: SnapshotPlace,
+        folded: &Folded,
     ) -> Result<PathBuf, StoreError> {
         let directory = self.snapshot_directory();
         let created = !directory.exists();
@@ -170,9 +233,29 @@ impl FileStore {
         if created {
             self.sync_directory()?;
         }
-        let mut text = serde_json::to_string(header).expect("a header serialises");
+        let state_line = serde_json::to_string(&folded.state).expect("a state serialises");
+        let header = SnapshotHeader::new(
+            place.seq,
+            place.head,
+            place.line_start,
+            place.end_offset,
+            place.last_recorded,
+            folded,
+            Hash::of(state_line.as_bytes()),
+        );
+        let header_json = serde_json::to_string(&header).expect("a header serialises");
+        let header_line = HeaderLine {
+            header: &RawValue::from_string(header_json.clone()).expect("a header is JSON"),
+            header_sha256: Hash::of(header_json.as_bytes()),
+        };
+        let mut text = serde_json::to_string(&header_line).expect("a header line serialises");
+        debug_assert_eq!(
+            parse_header_line(&text, header.seq).as_ref(),
+            Ok(&header),
+            "a written header reads back"
+        );
         text.push('\n');
-        text.push_str(&serde_json::to_string(state).expect("a state serialises"));
+        text.push_str(&state_line);
         text.push('\n');
         let path = self.snapshot_path(header.seq);
         let temporary = directory.join(format!(".{:020}.json.tmp", header.seq));
@@ -185,5 +268,99 @@ impl FileStore {
             .and_then(|()| File::open(&directory)?.sync_all())
             .map_err(|error| self.io_error(error))?;
         Ok(path)
+    }
+}
+
+/// A snapshot beside a log that disagrees with the log's own fold.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnapshotMismatch {
+    pub path: PathBuf,
+    pub seq: u64,
+    pub detail: String,
+}
+
+impl FileStore {
+    /// Checks every snapshot beside the log against a fresh fold of the log's first `seq`
+    /// lines (`log` is the whole log, already verified): its checksums, its place in the log,
+    /// its counters and its state. What `verify` reports as `snapshot.mismatch`. Each
+    /// snapshot costs a fold of its prefix.
+    pub fn check_snapshots(&self, log: &crate::log::Log) -> Vec<SnapshotMismatch> {
+        let mut problems = Vec::new();
+        let mut file = File::open(self.path()).ok();
+        let mut seqs = self.snapshot_seqs();
+        seqs.reverse();
+        for seq in seqs {
+            let path = self.snapshot_path(seq);
+            let mut problem = |detail: String| {
+                problems.push(SnapshotMismatch {
+                    path: path.clone(),
+                    seq,
+                    detail,
+                })
+            };
+            if seq == 0 || seq > log.len() {
+                problem(format!(
+                    "it stands at seq {seq}, and the log has {} lines",
+                    log.len()
+                ));
+                continue;
+            }
+            let snapshot = match self.read_snapshot(seq) {
+                Ok(snapshot) => snapshot,
+                Err(detail) => {
+                    problem(detail);
+                    continue;
+                }
+            };
+            let index = seq as usize - 1;
+            let header = &snapshot.header;
+            if header.head != log.line_hashes[index] {
+                problem(format!(
+                    "its head {} is not the hash of line {seq} ({})",
+                    header.head, log.line_hashes[index]
+                ));
+                continue;
+            }
+            let in_place = file
+                .as_mut()
+                .is_some_and(|file| self.snapshot_matches(file, header));
+            if !in_place || header.last_recorded != log.events[index].recorded {
+                problem(format!(
+                    "its byte range or `recorded` does not describe line {seq} of the log"
+                ));
+                continue;
+            }
+            let mut fresh = Folded::default();
+            if let Err(error) = fresh.apply_all(&log.events[..=index], None) {
+                problem(format!("the log's first {seq} lines do not fold: {error}"));
+                continue;
+            }
+            if fresh.occurred != snapshot.folded.occurred {
+                problem(format!(
+                    "its latest event occurred {}; the fold of lines 1 to {seq} says {}",
+                    shown(&snapshot.folded.occurred),
+                    shown(&fresh.occurred)
+                ));
+            } else if fresh.state != snapshot.folded.state {
+                problem(format!(
+                    "its state differs from the fold of lines 1 to {seq} ({})",
+                    first_difference(&fresh.state, &snapshot.folded.state)
+                ));
+            }
+        }
+        problems
+    }
+}
+
+fn shown(time: &Option<Timestamp>) -> String {
+    time.as_ref()
+        .map_or("never".to_string(), |time| time.to_string())
+}
+
+/// The first entity (`party:ARM`, ...) whose view differs between two states.
+fn first_difference(fresh: &State, cached: &State) -> String {
+    match crate::diff::diff(fresh, cached).first() {
+        Some(change) => format!("first at {}", change.entity),
+        None => "in a field no entity shows".to_string(),
     }
 }

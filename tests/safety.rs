@@ -136,3 +136,127 @@ fn simulate_refuses_to_overwrite_an_output_unless_forced() {
         "mine\n"
     );
 }
+
+/// A copy of the Karabakh log in a fresh directory, with a snapshot at its end.
+fn karabakh_with_a_snapshot(directory: &Path) -> (PathBuf, PathBuf) {
+    let log = directory.join("karabakh.jsonl");
+    fs::copy(karabakh(), &log).unwrap();
+    let written = accord(&["snapshot", text(&log)]);
+    assert_eq!(written.status.code(), Some(0), "{}", stderr(&written));
+    let snapshot = directory.join("karabakh.jsonl.snapshots/00000000000000000034.json");
+    assert!(snapshot.exists());
+    (log, snapshot)
+}
+
+/// A snapshot file with its state line changed by `edit`; with `reseal`, both checksums
+/// recomputed, as a forger would.
+fn edit_snapshot(snapshot: &Path, edit: impl Fn(&str) -> String, reseal: bool) {
+    use sha2::Digest;
+    let hex = |bytes: &[u8]| {
+        sha2::Sha256::digest(bytes)
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect::<String>()
+    };
+    let content = fs::read_to_string(snapshot).unwrap();
+    let (header_line, state_line) = content.split_once('\n').unwrap();
+    let state_line = {
+        let edited = edit(state_line.trim_end());
+        assert_ne!(edited, state_line.trim_end(), "the edit changes the state");
+        edited
+    };
+    let header_line = if reseal {
+        let wrapped: serde_json::Value = serde_json::from_str(header_line).unwrap();
+        let mut header = wrapped["header"].clone();
+        header["state_sha256"] = hex(state_line.as_bytes()).into();
+        let header = header.to_string();
+        format!(
+            "{{\"header\":{header},\"header_sha256\":\"{}\"}}",
+            hex(header.as_bytes())
+        )
+    } else {
+        header_line.to_string()
+    };
+    fs::write(snapshot, format!("{header_line}\n{state_line}\n")).unwrap();
+}
+
+// Post-mortem: a snapshot's state was believed as it stood on disk, so an edited one made
+// `state` print what no log says while `verify` said ok.
+#[test]
+fn a_snapshot_whose_content_changed_is_skipped_and_verify_reports_it() {
+    let directory = tempfile::tempdir().unwrap();
+    let (log, snapshot) = karabakh_with_a_snapshot(directory.path());
+    let honest = accord(&["state", text(&log), "--json", "--no-snapshot"]);
+    let verified = accord(&["verify", text(&log)]);
+    assert_eq!(verified.status.code(), Some(0), "{}", stderr(&verified));
+    assert!(
+        stdout(&verified).contains("(1 snapshot beside it agrees)"),
+        "{}",
+        stdout(&verified)
+    );
+
+    edit_snapshot(
+        &snapshot,
+        |state| state.replace("\"name\":\"Armenia\"", "\"name\":\"Elsewhere\""),
+        false,
+    );
+    let answered = accord(&["state", text(&log), "--json"]);
+    assert_eq!(answered.status.code(), Some(0), "{}", stderr(&answered));
+    assert_eq!(
+        stdout(&answered),
+        stdout(&honest),
+        "the damaged snapshot is not believed"
+    );
+    let warning = stderr(&answered);
+    assert!(
+        warning.contains("warning")
+            && warning.contains(text(&snapshot))
+            && warning.contains("checksum"),
+        "{warning}"
+    );
+    let refused = accord(&["verify", text(&log)]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    let message = stderr(&refused);
+    assert!(
+        message.contains("snapshot.mismatch") && message.contains(text(&snapshot)),
+        "{message}"
+    );
+    assert_eq!(message.lines().count(), 1, "{message}");
+}
+
+// The checksums guard against damage, not against a forger who recomputes them: `verify`
+// folds the log afresh and names the snapshot that lies.
+#[test]
+fn verify_catches_a_resealed_forged_snapshot() {
+    let directory = tempfile::tempdir().unwrap();
+    let (log, snapshot) = karabakh_with_a_snapshot(directory.path());
+    edit_snapshot(
+        &snapshot,
+        |state| state.replace("\"name\":\"Armenia\"", "\"name\":\"Elsewhere\""),
+        true,
+    );
+    let refused = accord(&["verify", text(&log), "--json"]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    let message = stderr(&refused);
+    assert!(
+        message.contains("snapshot.mismatch")
+            && message.contains(text(&snapshot))
+            && message.contains("party:ARM"),
+        "{message}"
+    );
+    // A snapshot written in the old layout, without checksums, is not used either.
+    let content = fs::read_to_string(&snapshot).unwrap();
+    let (header_line, state_line) = content.split_once('\n').unwrap();
+    let wrapped: serde_json::Value = serde_json::from_str(header_line).unwrap();
+    let mut header = wrapped["header"].clone();
+    header["format"] = 1.into();
+    header.as_object_mut().unwrap().remove("state_sha256");
+    fs::write(&snapshot, format!("{header}\n{state_line}")).unwrap();
+    let answered = accord(&["state", text(&log)]);
+    assert!(
+        stderr(&answered).contains("format 1"),
+        "{}",
+        stderr(&answered)
+    );
+    assert!(!stdout(&answered).contains("folded from the snapshot"));
+}

@@ -470,7 +470,8 @@ fn verify(path: &Path, pinned: Option<&str>, json: bool) -> Result<(), Failure> 
     let pinned = pinned
         .map(|text| Hash::parse(text).map_err(|error| Failure::Usage(format!("--head: {error}"))))
         .transpose()?;
-    let (log, _) = FileStore::new(path).verify()?;
+    let store = FileStore::new(path);
+    let (log, _) = store.verify()?;
     let mut pinned_at = None;
     if let Some(pinned) = pinned {
         let Some(position) = log.line_hashes.iter().position(|hash| *hash == pinned) else {
@@ -481,14 +482,50 @@ fn verify(path: &Path, pinned: Option<&str>, json: bool) -> Result<(), Failure> 
         };
         pinned_at = Some(position as u64 + 1);
     }
+    // A snapshot that disagrees with the fold is a cache that would make queries lie: each
+    // is reported, and the log does not pass.
+    let mismatches = store.check_snapshots(&log);
+    if let Some(first) = mismatches.first() {
+        for mismatch in &mismatches[1..] {
+            eprintln!(
+                "accord: {}: snapshot.mismatch: {}: {}",
+                path.display(),
+                mismatch.path.display(),
+                printable(&mismatch.detail)
+            );
+        }
+        return Err(Failure::Refused(format!(
+            "{}: snapshot.mismatch: {}: {}",
+            path.display(),
+            first.path.display(),
+            first.detail
+        )));
+    }
     if json {
-        let mut report = serde_json::json!({"ok": true, "events": log.len(), "head": log.head()});
+        let mut report = serde_json::json!({
+            "ok": true,
+            "events": log.len(),
+            "head": log.head(),
+            "snapshots": store.snapshot_seqs().len(),
+        });
         if let Some(seq) = pinned_at {
             report["pinned_seq"] = seq.into();
         }
         return print(&format!("{report}\n"));
     }
     let mut line = format!("ok {} events head {}", log.len(), log.head());
+    let snapshots = store.snapshot_seqs().len();
+    if snapshots > 0 {
+        line.push_str(&format!(
+            " ({} beside it agree{})",
+            if snapshots == 1 {
+                "1 snapshot".to_string()
+            } else {
+                format!("{snapshots} snapshots")
+            },
+            if snapshots == 1 { "s" } else { "" }
+        ));
+    }
     if let Some(seq) = pinned_at {
         line.push_str(&format!(" (extends the pinned head, line {seq})"));
     }
