@@ -15,8 +15,8 @@ use crate::event::{
 use crate::ids::Slug;
 use crate::rules::{Rule, Violation};
 use crate::state::{
-    Agreement, AgreementStatus, Allegation, Counts, Issue, Party, Proposal, ProposalStatus,
-    Provision, Remark, State,
+    Agreement, AgreementStatus, Allegation, Claim, ClaimKind, Counts, Issue, Party, Proposal,
+    ProposalStatus, Provision, Remark, State,
 };
 
 /// Applies one event to the state, or says which rule it breaks and leaves the state alone.
@@ -199,6 +199,7 @@ fn issue_raised(state: &mut State, raised: &IssueRaised) -> Result<(), Violation
     state.issues.insert(
         raised.issue.clone(),
         Issue {
+            claims: Vec::new(),
             title: raised.title.clone(),
         },
     );
@@ -458,10 +459,37 @@ fn statement_made(state: &mut State, seq: u64, statement: &StatementMade) -> Res
                 });
             }
         }
-        StatementKind::Demand
-        | StatementKind::Appeal
-        | StatementKind::Denial
-        | StatementKind::Claim => {}
+        StatementKind::Claim | StatementKind::Denial => {
+            let claim = Claim {
+                by: statement.by.clone(),
+                kind: if statement.kind == StatementKind::Claim {
+                    ClaimKind::Claim
+                } else {
+                    ClaimKind::Denial
+                },
+                seq,
+                text: statement.text.clone(),
+            };
+            // The provision it names, or else the issue; naming neither, it stays in the log.
+            if let (Some(agreement), Some(provision)) = (&statement.agreement, &statement.provision)
+            {
+                state
+                    .agreements
+                    .get_mut(agreement)
+                    .and_then(|agreement| agreement.provisions.get_mut(provision))
+                    .expect("checked to exist")
+                    .claims
+                    .push(claim);
+            } else if let Some(issue) = &statement.issue {
+                state
+                    .issues
+                    .get_mut(issue)
+                    .expect("checked to exist")
+                    .claims
+                    .push(claim);
+            }
+        }
+        StatementKind::Demand | StatementKind::Appeal => {}
     }
     Ok(())
 }
@@ -571,6 +599,7 @@ fn agreement_signed(state: &mut State, signed: &AgreementSigned) -> Result<(), V
         .map(|terms| {
             let provision = Provision {
                 allegations: Vec::new(),
+                claims: Vec::new(),
                 obligated: terms.obligated.clone(),
                 status: ProvisionStatus::Pending,
                 text: terms.text.clone(),

@@ -44,7 +44,28 @@ pub struct Remark {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Issue {
+    /// Claims and denials about the issue, in application order, none adjudicated.
+    pub claims: Vec<Claim>,
     pub title: String,
+}
+
+/// A `claim` or `denial` statement about an issue or a provision: who said it, which of the
+/// two, what, and the seq of the statement.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Claim {
+    pub by: Slug,
+    pub kind: ClaimKind,
+    pub seq: u64,
+    pub text: String,
+}
+
+/// The two statement kinds that assert or deny a fact.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClaimKind {
+    Claim,
+    Denial,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -106,6 +127,8 @@ pub struct Agreement {
 #[serde(deny_unknown_fields)]
 pub struct Provision {
     pub allegations: Vec<Allegation>,
+    /// Claims and denials about the provision, in application order.
+    pub claims: Vec<Claim>,
     pub obligated: Vec<Slug>,
     pub status: ProvisionStatus,
     pub text: String,

@@ -10,7 +10,7 @@ use accord::diff::EntityChange;
 use accord::history::{Change, EntityRef, HistoryEntry, json_changes};
 use accord::ids::Slug;
 use accord::query::{Answer, Query};
-use accord::state::{AgreementStatus, Counts, StateDocument};
+use accord::state::{AgreementStatus, Claim, ClaimKind, Counts, StateDocument};
 
 /// Widest line the report wraps text to.
 const WRAP_COLUMNS: usize = 100;
@@ -72,6 +72,23 @@ fn wrapped(out: &mut String, indent: usize, text: &str) {
     }
     if !line.is_empty() {
         let _ = writeln!(out, "{:indent$}{line}", "");
+    }
+}
+
+/// Claims and denials side by side, in application order, each under who said it: the
+/// report adjudicates none.
+fn claims(out: &mut String, indent: usize, claims: &[Claim]) {
+    for claim in claims {
+        let kind = match claim.kind {
+            ClaimKind::Claim => "claims",
+            ClaimKind::Denial => "denies",
+        };
+        let _ = writeln!(
+            out,
+            "{:indent$}{} {kind} (seq {}):",
+            "", claim.by, claim.seq
+        );
+        wrapped(out, indent + 2, &claim.text);
     }
 }
 
@@ -160,6 +177,7 @@ pub fn state(
         .unwrap_or(0);
     for (id, issue) in document.issues {
         let _ = writeln!(out, "  {id:width$}  {}", issue.title);
+        claims(&mut out, width + 4, &issue.claims);
     }
 
     let _ = writeln!(out, "\nProposals ({})", document.proposals.len());
@@ -219,6 +237,7 @@ pub fn state(
                     allegation.seq
                 );
             }
+            claims(&mut out, 6, &provision.claims);
         }
     }
 
