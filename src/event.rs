@@ -318,8 +318,10 @@ impl EventData {
         }
     }
 
-    /// The parts of `envelope.shape` that types alone do not say.
-    fn check_shape(&self) -> Result<(), String> {
+    /// The parts of `envelope.shape` that types alone do not say: non-empty lists, counts
+    /// from 1 to `MAX_COUNT`, at most one of `supersedes` and `counters`. Parsing checks
+    /// them, and so does `reducer::apply`, for data built in code.
+    pub fn check_shape(&self) -> Result<(), String> {
         fn count_in_range(count: u64) -> Result<(), String> {
             if count == 0 {
                 return Err("`count` must be at least 1".into());

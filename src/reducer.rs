@@ -20,7 +20,18 @@ use crate::state::{
 };
 
 /// Applies one event to the state, or says which rule it breaks and leaves the state alone.
+///
+/// Any `EventData` may be given, however it was built: data that parsing would refuse (an
+/// empty list, a count of 0 or past `MAX_COUNT`) is refused here under `envelope.shape`,
+/// never a panic. `state` is one that `apply` made (from `State::default()`); the state JSON
+/// of a checked snapshot is one.
 pub fn apply(state: &mut State, seq: u64, data: &EventData) -> Result<(), Violation> {
+    data.check_shape().map_err(|detail| {
+        Violation::new(
+            Rule::EnvelopeShape,
+            format!("data of {}: {detail}", data.type_name()),
+        )
+    })?;
     match data {
         EventData::PartyJoined(joined) => party_joined(state, joined),
         EventData::IssueRaised(raised) => issue_raised(state, raised),
@@ -678,7 +689,7 @@ fn detention_reported(state: &mut State, reported: &DetentionReported) -> Result
     require_party(state, &reported.holder, "holder")?;
     require_party(state, &reported.of, "of")?;
     let before = held(state, &reported.holder, &reported.of, reported.category);
-    let after = before + reported.count;
+    let after = before.saturating_add(reported.count);
     if after > MAX_COUNT {
         return violation(
             Rule::CustodyOverflow,
@@ -732,13 +743,13 @@ fn release_made(state: &mut State, release: &ReleaseMade) -> Result<(), Violatio
         .get(&release.by)
         .and_then(|by_side| by_side.get(&release.of))
         .map_or(0, |counts| counts.get(release.category));
-    if released_before + release.count > MAX_COUNT {
+    let released_after = released_before.saturating_add(release.count);
+    if released_after > MAX_COUNT {
         return violation(
             Rule::CustodyOverflow,
             format!(
-                "{} would have released {} {} of {}, more than the largest count {MAX_COUNT}",
+                "{} would have released {released_after} {} of {}, more than the largest count {MAX_COUNT}",
                 release.by,
-                released_before + release.count,
                 category_name(release.category),
                 release.of
             ),

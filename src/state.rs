@@ -169,7 +169,11 @@ impl Counts {
     }
 
     pub fn total(&self) -> u64 {
-        self.civilian + self.combatant + self.remains
+        // Each count is at most 2^53 - 1, so the sum cannot overflow; saturating keeps a
+        // state deserialised from elsewhere from panicking all the same.
+        self.civilian
+            .saturating_add(self.combatant)
+            .saturating_add(self.remains)
     }
 }
 
