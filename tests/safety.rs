@@ -260,3 +260,78 @@ fn verify_catches_a_resealed_forged_snapshot() {
     );
     assert!(!stdout(&answered).contains("folded from the snapshot"));
 }
+
+// Post-mortem: `--deadline` and `--strategies` were silently ignored with a scenario file.
+#[test]
+fn deadline_and_strategies_replace_a_scenario_s_and_say_so_in_help() {
+    let talks = scenario("karabakh-talks.json");
+    let short = accord(&["simulate", text(&talks), "--deadline", "3"]);
+    assert_eq!(short.status.code(), Some(0), "{}", stderr(&short));
+    assert!(
+        stdout(&short).contains("deadline 3 rounds"),
+        "{}",
+        stdout(&short)
+    );
+    let hard = accord(&[
+        "simulate",
+        text(&talks),
+        "--strategies",
+        "hardliner",
+        "--json",
+    ]);
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&hard)).unwrap();
+    assert_eq!(summary["agreement_rate"], 0.0, "two hardliners never agree");
+    let default: serde_json::Value =
+        serde_json::from_str(&stdout(&accord(&["simulate", text(&talks), "--json"]))).unwrap();
+    assert_ne!(default["agreement_rate"], 0.0);
+
+    let wrong = accord(&[
+        "simulate",
+        text(&talks),
+        "--strategies",
+        "boulware,conceder,linear,hardliner",
+    ]);
+    assert_eq!(wrong.status.code(), Some(1), "{}", stderr(&wrong));
+    assert!(
+        stderr(&wrong).contains("--strategies names 4 strategies"),
+        "{}",
+        stderr(&wrong)
+    );
+    let both = accord(&[
+        "simulate",
+        text(&talks),
+        "--genius",
+        "domain.xml",
+        "profile.xml",
+    ]);
+    assert_eq!(both.status.code(), Some(2), "{}", stderr(&both));
+    let help = stdout(&accord(&["simulate", "--help"]));
+    assert!(help.contains("replaces the scenario's"), "{help}");
+}
+
+// Post-mortem: a reservation above every outcome still let the parties trade offers.
+#[test]
+fn a_reservation_no_outcome_meets_makes_no_move_and_the_summary_says_so() {
+    let directory = tempfile::tempdir().unwrap();
+    let demanding = directory.path().join("demanding.json");
+    let text_of_scenario = fs::read_to_string(scenario("random-3x10.json")).unwrap();
+    let mut value: serde_json::Value = serde_json::from_str(&text_of_scenario).unwrap();
+    for party in value["parties"].as_array_mut().unwrap() {
+        party["preferences"]["reservation"] = 1.2.into();
+    }
+    fs::write(&demanding, value.to_string()).unwrap();
+    let log = directory.path().join("run.jsonl");
+    let output = accord(&["simulate", text(&demanding), "--out", text(&log)]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stdout(&output)
+            .contains("no agreement possible: no outcome is worth every party's reservation value"),
+        "{}",
+        stdout(&output)
+    );
+    let written = fs::read_to_string(&log).unwrap();
+    assert!(!written.contains("proposal.made"), "{written}");
+    let json = accord(&["simulate", text(&demanding), "--runs", "20", "--json"]);
+    let summary: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
+    assert_eq!(summary["runs_without_possible_agreement"], 20);
+}

@@ -4,13 +4,14 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use accord::event::Category;
+use accord::event::{Category, EventData};
 use accord::ids::Slug;
 use accord::log::Log;
 use accord::sim::analysis::{analyze, analyze_with_limit};
 use accord::sim::batch::{BatchOptions, simulate};
 use accord::sim::domain::{Domain, Issue, Preferences};
 use accord::sim::genius;
+use accord::sim::run::{relative_time, run_rng};
 use accord::sim::scenario::{self, Holding, PartySpec, PreferenceSource, ReleasePolicy, Scenario};
 use accord::sim::strategy::Strategy as Bidding;
 use accord::time::Timestamp;
@@ -592,13 +593,15 @@ fn bidding() -> impl Strategy<Value = Bidding> {
 proptest! {
     #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
 
+    // Post-mortem: with a reservation above every outcome, the ranking answered the best
+    // outcome anyway, so parties offered (and could agree) below their reservation.
     #[test]
-    fn simulated_logs_verify_and_agreements_meet_every_reservation(
+    fn simulated_logs_verify_and_no_move_is_below_a_reservation(
         parties in 2usize..5,
         issues in 1usize..4,
         option_count in 1usize..6,
         strategies in prop::collection::vec(bidding(), 1..4),
-        reservation in 0.0f64..0.8,
+        reservation in prop_oneof![0.0f64..0.8, 0.8f64..1.0, Just(1.0), 1.0f64..1.5],
         deadline in 1u32..40,
         custody in any::<bool>(),
         seed in any::<u64>(),
@@ -606,23 +609,53 @@ proptest! {
         let scenario = small_scenario(parties, issues, option_count, &strategies, reservation, deadline, custody);
         let directory = tempfile::tempdir().unwrap();
         let mut results = Vec::new();
-        simulate(
+        let summary = simulate(
             &scenario,
             &options(3, 2, seed, Some(directory.path().to_path_buf())),
             &|_| {},
             &mut |index, result| results.push((index, result.clone())),
         ).unwrap();
         prop_assert_eq!(results.iter().map(|(index, _)| *index).collect::<Vec<_>>(), vec![0, 1, 2]);
-        for (file, bytes) in files(directory.path()) {
-            let verified = Log::verify(&bytes);
+        let logs = files(directory.path());
+        prop_assert_eq!(logs.len(), 3);
+        for (index, (file, bytes)) in logs.iter().enumerate() {
+            let verified = Log::verify(bytes);
             prop_assert!(verified.is_ok(), "{}: {:?}", file, verified.err());
+            // Every offer is worth the reservation to its maker, every acceptance to its
+            // acceptor, by the preferences this run drew.
+            let preferences = scenario.preferences(&mut run_rng(seed, index as u64));
+            let mut offered: std::collections::BTreeMap<String, Vec<usize>> = Default::default();
+            for event in &verified.unwrap().0.events {
+                let (party, outcome) = match &event.data {
+                    EventData::ProposalMade(made) => {
+                        let outcome: Vec<usize> = scenario.domain.issues.iter().zip(made.terms.iter())
+                            .map(|(issue, term)| issue.options.iter().position(|option| *option == term.text).unwrap())
+                            .collect();
+                        offered.insert(made.proposal.to_string(), outcome.clone());
+                        (made.by.to_string(), outcome)
+                    }
+                    EventData::ProposalAccepted(act) => (act.by.to_string(), offered[act.proposal.as_str()].clone()),
+                    _ => continue,
+                };
+                let position = scenario.parties.iter().position(|spec| spec.id.as_str() == party).unwrap();
+                let utility = preferences[position].utility(&outcome);
+                prop_assert!(utility >= reservation, "{}: {} moved at {} below its reservation {}", file, party, utility, reservation);
+            }
+            if reservation > 1.0 {
+                prop_assert!(offered.is_empty(), "{}: offers with no outcome worth the reservation", file);
+            }
         }
-        for (_, result) in results {
+        for (_, result) in &results {
+            prop_assert!(result.agreement_possible || !result.agreed);
             if result.agreed {
                 for utility in &result.utilities {
                     prop_assert!(*utility >= reservation, "{} below the reservation {}", utility, reservation);
                 }
             }
+        }
+        if reservation > 1.0 {
+            prop_assert_eq!(summary.runs_without_possible_agreement, 3);
+            prop_assert_eq!(summary.agreement_rate, 0.0);
         }
     }
 }
@@ -681,4 +714,114 @@ fn analyze_prints_the_json_of_the_spec_and_bad_input_fails_clearly() {
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
+}
+
+/// Two parties who rank the outcomes alike: each would offer the other its own best outcome.
+fn like_minded(deadline: u32) -> Scenario {
+    let preferences = Preferences::from_evaluations(vec![1.0], vec![vec![1.0, 0.5, 0.0]], 0.0);
+    let party = |id: &str| PartySpec {
+        id: Slug::parse(id).unwrap(),
+        name: id.to_string(),
+        strategy: Bidding::TimeDependent { e: 1.0 },
+        preferences: PreferenceSource::Given(preferences.clone()),
+        release: ReleasePolicy::None,
+    };
+    Scenario {
+        name: "like-minded".into(),
+        start: Timestamp::parse("2026-01-01T00:00:00Z").unwrap(),
+        step_seconds: 60,
+        deadline,
+        domain: Domain {
+            issues: vec![issue("i", 3)],
+        },
+        parties: vec![party("A"), party("B")],
+        others: Vec::new(),
+        custody: Vec::new(),
+    }
+}
+
+// Post-mortem: acceptance needed the standing offer to be worth *more* than one's own next
+// offer, so two linear parties offered each other the same outcome until the deadline.
+#[test]
+fn an_offer_worth_as_much_as_ones_own_next_is_accepted() {
+    let summary = simulate(
+        &like_minded(50),
+        &options(1, 1, 0, None),
+        &|_| {},
+        &mut |_, _| {},
+    )
+    .unwrap();
+    assert_eq!(summary.agreement_rate, 1.0);
+    let rounds = summary.rounds.unwrap();
+    assert_eq!(
+        (rounds.min, rounds.max),
+        (1, 1),
+        "B accepts A's first offer"
+    );
+    assert_eq!(summary.utilities[0].mean, 1.0);
+}
+
+// Post-mortem: GENIUS profiles' discount_factor was read past and dropped.
+#[test]
+fn a_discount_factor_is_read_and_discounts_the_agreement() {
+    let domain = genius::load_domain(&samples().join("CameraB/Camera-B-domain.xml")).unwrap();
+    let profile =
+        genius::load_profile(&samples().join("CameraB/Camera-B-prof1.xml"), &domain).unwrap();
+    assert_eq!(profile.discount, Some(0.5));
+    let undiscounted = genius::load_profile(
+        &samples().join("EnglandZimbabwe/England.xml"),
+        &genius::load_domain(&samples().join("EnglandZimbabwe/EnglandZimbabwe_domain.xml"))
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(undiscounted.discount, None, "a factor of 1 is no discount");
+
+    let mut discounted = like_minded(50);
+    // B concedes nothing, so A ends up accepting B's best outcome late in the talks.
+    discounted.parties[1].strategy = Bidding::TimeDependent { e: 0.0 };
+    let mut preferences = Preferences::from_evaluations(vec![1.0], vec![vec![0.0, 0.5, 1.0]], 0.0);
+    discounted.parties[1].preferences = PreferenceSource::Given(preferences.clone());
+    let plain = simulate(
+        &discounted,
+        &options(1, 1, 0, None),
+        &|_| {},
+        &mut |_, _| {},
+    )
+    .unwrap();
+    preferences.discount = Some(0.5);
+    discounted.parties[1].preferences = PreferenceSource::Given(preferences);
+    let summary = simulate(
+        &discounted,
+        &options(1, 1, 0, None),
+        &|_| {},
+        &mut |_, _| {},
+    )
+    .unwrap();
+    let round = summary.rounds.as_ref().unwrap().min;
+    assert!(round > 1, "an agreement after round 1 is discounted");
+    assert_eq!(summary.discount_factors, vec![1.0, 0.5]);
+    assert_eq!(
+        summary.utilities[0], plain.utilities[0],
+        "A has no discount"
+    );
+    let t = relative_time(round, 50);
+    assert_eq!(
+        summary.utilities[1].mean,
+        plain.utilities[1].mean * 0.5f64.powf(t)
+    );
+    assert!(summary.utilities[1].mean < plain.utilities[1].mean);
+
+    let bad = std::env::temp_dir().join(format!("accord-discount-{}.xml", std::process::id()));
+    let text = std::fs::read_to_string(samples().join("CameraB/Camera-B-prof1.xml")).unwrap();
+    std::fs::write(
+        &bad,
+        text.replace(
+            "<discount_factor value=\"0.50\"",
+            "<discount_factor value=\"1.5\"",
+        ),
+    )
+    .unwrap();
+    let error = genius::load_profile(&bad, &domain).unwrap_err();
+    std::fs::remove_file(&bad).unwrap();
+    assert!(error.to_string().contains("discount_factor 1.5"), "{error}");
 }

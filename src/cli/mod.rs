@@ -134,13 +134,15 @@ enum Command {
         /// A GENIUS domain and its profiles, in place of SCENARIO.
         #[arg(long, num_args = 2.., value_names = ["DOMAIN.xml", "PROFILE.xml"])]
         genius: Option<Vec<PathBuf>>,
-        /// With --genius: the strategies, in profile order (boulware, linear, conceder,
-        /// hardliner, e=VALUE, tit_for_tat).
-        #[arg(long, value_delimiter = ',', default_value = "boulware")]
-        strategies: Vec<String>,
-        /// With --genius: the deadline in rounds.
-        #[arg(long, default_value_t = 100)]
-        deadline: u32,
+        /// The strategies, in profile order with --genius (default boulware for all), or in
+        /// the scenario's acting order, replacing the scenario's: boulware, linear,
+        /// conceder, hardliner, e=VALUE, tit_for_tat. One name applies to every party.
+        #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
+        strategies: Option<Vec<String>>,
+        /// The deadline in rounds: 100 by default with --genius; with a scenario file it
+        /// replaces the scenario's.
+        #[arg(long, value_name = "ROUNDS")]
+        deadline: Option<u32>,
     },
     /// The outcome-space analysis: outcomes, Pareto frontier, Nash point, maximum welfare,
     /// opposition.
@@ -266,12 +268,8 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
             strategies,
             deadline,
         } => {
-            let scenario = load_scenario(
-                scenario.as_deref(),
-                genius.as_deref(),
-                &strategies,
-                deadline,
-            )?;
+            let scenario =
+                load_scenario(scenario.as_deref(), genius.as_deref(), strategies, deadline)?;
             simulate::simulate(
                 &scenario,
                 seed,
@@ -291,12 +289,7 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
             seed,
             json,
         } => {
-            let scenario = load_scenario(
-                scenario.as_deref(),
-                genius.as_deref(),
-                &["boulware".to_string()],
-                100,
-            )?;
+            let scenario = load_scenario(scenario.as_deref(), genius.as_deref(), None, None)?;
             simulate::analyze(&scenario, seed, json)
         }
     }
@@ -618,25 +611,34 @@ pub fn printable(text: &str) -> String {
         .collect()
 }
 
+/// The scenario of `simulate` or `analyze`: a scenario file, with the strategies or the
+/// deadline replaced when given, or GENIUS files (boulware and 100 rounds unless given).
 fn load_scenario(
     path: Option<&Path>,
     genius: Option<&[PathBuf]>,
-    strategies: &[String],
-    deadline: u32,
+    strategies: Option<Vec<String>>,
+    deadline: Option<u32>,
 ) -> Result<accord::sim::scenario::Scenario, Failure> {
     use accord::sim::scenario;
     match (path, genius) {
+        (Some(path), Some(_)) => Err(Failure::Usage(format!(
+            "give a SCENARIO or --genius, not both ({} and --genius)",
+            path.display()
+        ))),
         (_, Some([domain, profiles @ ..])) => {
-            scenario::from_genius(domain, profiles, strategies, deadline)
+            let strategies = strategies.unwrap_or_else(|| vec!["boulware".to_string()]);
+            scenario::from_genius(domain, profiles, &strategies, deadline.unwrap_or(100))
                 .map_err(|error| Failure::Refused(error.to_string()))
         }
-        (Some(path), _) => scenario::load(path).map_err(|error| {
-            if path.exists() {
-                Failure::Refused(error.to_string())
-            } else {
-                Failure::Usage(error.to_string())
-            }
-        }),
+        (Some(path), _) => scenario::load(path)
+            .and_then(|loaded| loaded.with_overrides(strategies.as_deref(), deadline))
+            .map_err(|error| {
+                if path.exists() {
+                    Failure::Refused(error.to_string())
+                } else {
+                    Failure::Usage(error.to_string())
+                }
+            }),
         _ => Err(Failure::Usage(
             "give a SCENARIO or --genius DOMAIN.xml PROFILE.xml...".into(),
         )),

@@ -162,6 +162,33 @@ fn render_summary(scenario: &Scenario, summary: &Summary) -> String {
         "  distance to the Nash point      {} (mean over agreements)",
         figure(summary.nash_distance)
     );
+    if summary.discount_factors.iter().any(|factor| *factor != 1.0) {
+        let factors: Vec<String> = summary
+            .parties
+            .iter()
+            .zip(&summary.discount_factors)
+            .map(|(party, factor)| format!("{party} {factor}"))
+            .collect();
+        let _ = writeln!(
+            out,
+            "  discount factors {} (utilities are worth u * d^t at the agreement's relative time t)",
+            factors.join(", ")
+        );
+    }
+    if summary.runs_without_possible_agreement > 0 {
+        let scope = if summary.runs == 1 {
+            String::new()
+        } else {
+            format!(
+                " in {} of the {} runs",
+                summary.runs_without_possible_agreement, summary.runs
+            )
+        };
+        let _ = writeln!(
+            out,
+            "  no agreement possible{scope}: no outcome is worth every party's reservation value"
+        );
+    }
     let _ = writeln!(out, "  persons released {}", summary.releases);
     if let Some(outcome) = &summary.outcome {
         let _ = writeln!(out, "  outcome:");

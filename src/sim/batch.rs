@@ -86,6 +86,12 @@ pub struct Summary {
     pub pareto_distance: Option<f64>,
     pub nash_distance: Option<f64>,
     pub releases: u64,
+    /// Runs in which no outcome was worth every party's reservation value: no agreement
+    /// was possible, whatever the strategies.
+    pub runs_without_possible_agreement: u64,
+    /// Per party, in `parties` order: the discount factor of its profile (1 for none).
+    /// Utilities are discounted by it to the agreement's relative time.
+    pub discount_factors: Vec<f64>,
     /// Only when runs = 1: ISSUE title -> option.
     pub outcome: Option<std::collections::BTreeMap<String, String>>,
 }
@@ -154,6 +160,7 @@ struct Totals {
     pareto_distance: SpreadSum,
     nash_distance: SpreadSum,
     releases: u64,
+    without_possible_agreement: u64,
     first_outcome: Option<Outcome>,
 }
 
@@ -170,6 +177,9 @@ impl Totals {
             if let Some(distance) = result.nash_distance {
                 self.nash_distance.add(distance);
             }
+        }
+        if !result.agreement_possible {
+            self.without_possible_agreement += 1;
         }
         for (sum, utility) in self.utilities.iter_mut().zip(&result.utilities) {
             sum.add(*utility);
@@ -275,6 +285,7 @@ pub fn simulate(
             pareto_distance: SpreadSum::default(),
             nash_distance: SpreadSum::default(),
             releases: 0,
+            without_possible_agreement: 0,
             first_outcome: None,
         },
         error: None,
@@ -366,6 +377,16 @@ pub fn simulate(
         pareto_distance: totals.pareto_distance.spread().map(|spread| spread.mean),
         nash_distance: totals.nash_distance.spread().map(|spread| spread.mean),
         releases: totals.releases,
+        runs_without_possible_agreement: totals.without_possible_agreement,
+        discount_factors: scenario
+            .parties
+            .iter()
+            .map(|party| match &party.preferences {
+                crate::sim::scenario::PreferenceSource::Given(given) => given.discount,
+                crate::sim::scenario::PreferenceSource::Random { .. } => None,
+            })
+            .map(|discount| discount.unwrap_or(1.0))
+            .collect(),
         outcome: (options.runs == 1)
             .then(|| {
                 totals.first_outcome.as_ref().map(|outcome| {

@@ -71,6 +71,9 @@ pub struct Preferences {
     /// Per issue, per option: the evaluation divided by the issue's largest evaluation.
     pub values: Vec<Vec<f64>>,
     pub reservation: f64,
+    /// GENIUS's discount factor `d` in (0, 1): an agreement at relative time `t` is worth
+    /// `utility * d^t`. `None` for no discount (GENIUS writes 1, or 0, for that).
+    pub discount: Option<f64>,
 }
 
 impl Preferences {
@@ -88,6 +91,15 @@ impl Preferences {
             weights,
             values,
             reservation,
+            discount: None,
+        }
+    }
+
+    /// `utility` discounted to relative time `t` (GENIUS's `utility * d^t`).
+    pub fn discounted(&self, utility: f64, t: f64) -> f64 {
+        match self.discount {
+            Some(factor) => utility * factor.powf(t),
+            None => utility,
         }
     }
 

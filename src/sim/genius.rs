@@ -171,8 +171,8 @@ pub fn load_domain(path: &Path) -> Result<Domain, SimError> {
     Ok(domain)
 }
 
-/// A GENIUS profile for a domain: weights, evaluations, reservation value. Issues and items
-/// are matched to the domain's by name and value.
+/// A GENIUS profile for a domain: weights, evaluations, reservation value, discount factor.
+/// Issues and items are matched to the domain's by name and value.
 pub fn load_profile(path: &Path, domain: &Domain) -> Result<Preferences, SimError> {
     let text = read(path)?;
     let document = parse(&text, path)?;
@@ -259,9 +259,32 @@ pub fn load_profile(path: &Path, domain: &Domain) -> Result<Preferences, SimErro
         Some(node) => number(attribute(node, "value", path)?, "reservation", node, path)?,
         None => 0.0,
     };
-    Ok(Preferences::from_evaluations(
-        weights,
-        evaluations,
-        reservation,
-    ))
+    let discount = match document
+        .descendants()
+        .find(|node| node.has_tag_name("discount_factor"))
+    {
+        Some(node) => {
+            let value = number(
+                attribute(node, "value", path)?,
+                "discount_factor",
+                node,
+                path,
+            )?;
+            if !(0.0..=1.0).contains(&value) {
+                return Err(SimError::new(
+                    path,
+                    format!(
+                        "discount_factor {value} on line {} is outside 0 to 1",
+                        line_of(node)
+                    ),
+                ));
+            }
+            // GENIUS reads 1, and 0, as no discount at all.
+            (value > 0.0 && value < 1.0).then_some(value)
+        }
+        None => None,
+    };
+    let mut preferences = Preferences::from_evaluations(weights, evaluations, reservation);
+    preferences.discount = discount;
+    Ok(preferences)
 }

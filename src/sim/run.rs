@@ -28,10 +28,15 @@ use crate::time::Timestamp;
 #[derive(Clone, Debug, PartialEq)]
 pub struct RunResult {
     pub agreed: bool,
-    /// The round of the agreement, or the deadline.
+    /// Whether some outcome is worth every party's reservation value. When one party's
+    /// reservation is above everything it could get, the run makes no move at all: that
+    /// party could neither offer nor accept.
+    pub agreement_possible: bool,
+    /// The round of the agreement, the deadline, or 0 for a run that made no move.
     pub rounds: u32,
     pub outcome: Option<Outcome>,
-    /// Each party's utility of the agreement; 0 without one.
+    /// Each party's utility of the agreement, discounted to the agreement's relative time
+    /// where the party's profile has a discount factor; 0 without one.
     pub utilities: Vec<f64>,
     /// Persons released.
     pub released: u64,
@@ -433,6 +438,15 @@ pub fn run(
                 .collect()
         })
         .collect();
+    // A party that no outcome satisfies can neither offer nor accept: the talks cannot
+    // start, and the run says so rather than make a move below its reservation.
+    let someone_unsatisfiable =
+        (0..count).any(|party| rankings[party].best_utility() < preferences[party].reservation);
+    let deadline = if someone_unsatisfiable {
+        0
+    } else {
+        scenario.deadline
+    };
     let mut offers = 0u64;
     let mut standing: Option<(Slug, usize, u32)> = None;
     let mut acceptances = 0;
@@ -443,7 +457,7 @@ pub fn run(
     let mut released_this_round = vec![0u64; count * count];
     let mut released = 0u64;
 
-    'rounds: for round in 1..=scenario.deadline {
+    'rounds: for round in 1..=deadline {
         released_this_round.fill(0);
         for party in 0..count {
             recorder.tick();
@@ -546,10 +560,17 @@ pub fn run(
                     }
                 }
             }
-            let utilities = preferences
+            let utilities: Vec<f64> = preferences
                 .iter()
                 .map(|prefs| prefs.utility(&outcome))
                 .collect();
+            debug_assert!(
+                utilities
+                    .iter()
+                    .zip(preferences)
+                    .all(|(utility, prefs)| *utility >= prefs.reservation),
+                "no party accepts or offers below its reservation"
+            );
             (Some(outcome), utilities)
         }
         (_, Some((proposal, proposer, _))) => {
@@ -562,6 +583,7 @@ pub fn run(
         }
         (_, None) => (None, vec![0.0; count]),
     };
+    // Distances are measured in undiscounted utility, as GENIUS's analysis is.
     let (pareto_distance, nash_distance) = match (&outcome, &standing) {
         (Some(_), Some((_, _, index))) => measure(
             prepared,
@@ -572,15 +594,52 @@ pub fn run(
         ),
         _ => (None, None),
     };
+    let utilities = match agreed_round {
+        Some(round) => {
+            let t = relative_time(round, scenario.deadline);
+            utilities
+                .iter()
+                .zip(preferences)
+                .map(|(utility, prefs)| prefs.discounted(*utility, t))
+                .collect()
+        }
+        None => utilities,
+    };
+    let agreement_possible = outcome.is_some()
+        || (!someone_unsatisfiable && some_outcome_meets_every_reservation(prepared));
     Ok(RunResult {
         agreed: outcome.is_some(),
-        rounds: agreed_round.unwrap_or(scenario.deadline),
+        agreement_possible,
+        rounds: agreed_round.unwrap_or(deadline),
         outcome,
         utilities,
         released,
         pareto_distance,
         nash_distance,
         log: recorder.lines,
+    })
+}
+
+/// The relative time of round `round` of `deadline`: the strategies' `(round - 1) /
+/// (deadline + 1)`, so an agreement in round 1 is not discounted at all.
+pub fn relative_time(round: u32, deadline: u32) -> f64 {
+    f64::from(round.saturating_sub(1)) / (f64::from(deadline) + 1.0)
+}
+
+/// Whether some outcome is worth every party's reservation value: what a run that did not
+/// agree reports. One pass over the outcomes, paid only by runs that did not agree.
+fn some_outcome_meets_every_reservation(prepared: &Prepared) -> bool {
+    let (preferences, rankings) = (&prepared.preferences, &prepared.rankings);
+    let Some(first) = rankings.first() else {
+        return false;
+    };
+    first.utilities.iter().enumerate().any(|(index, utility)| {
+        *utility >= preferences[0].reservation
+            && rankings
+                .iter()
+                .zip(preferences)
+                .skip(1)
+                .all(|(ranking, prefs)| ranking.utilities[index] >= prefs.reservation)
     })
 }
 
@@ -680,6 +739,7 @@ mod tests {
                 weights: vec![1.0],
                 values: vec![vec![1.0]],
                 reservation: *reservation,
+                discount: None,
             })
             .collect();
         let rankings: Vec<Ranking> = columns

@@ -542,3 +542,32 @@ pub fn from_genius(
     }
     .check()
 }
+
+impl Scenario {
+    /// The scenario with its strategies (one name for every party, or one per party in
+    /// acting order) or its deadline replaced, checked again: what `simulate --strategies`
+    /// and `--deadline` do to a scenario file.
+    pub fn with_overrides(
+        mut self,
+        strategies: Option<&[String]>,
+        deadline: Option<u32>,
+    ) -> Result<Scenario, SimError> {
+        if let Some(names) = strategies {
+            if names.len() != self.parties.len() && names.len() != 1 {
+                return Err(SimError::plain(format!(
+                    "--strategies names {} strategies; the scenario has {} negotiating parties (give one, or one each)",
+                    names.len(),
+                    self.parties.len()
+                )));
+            }
+            for (index, party) in self.parties.iter_mut().enumerate() {
+                party.strategy = Strategy::parse(&names[index.min(names.len() - 1)])
+                    .map_err(|detail| SimError::plain(format!("--strategies: {detail}")))?;
+            }
+        }
+        if let Some(deadline) = deadline {
+            self.deadline = deadline;
+        }
+        self.check()
+    }
+}

@@ -1,6 +1,6 @@
 //! Strategies: time-dependent concession (Faratin, Sierra and Jennings 1998, as GENIUS
 //! implements it) and relative tit-for-tat, with acceptance when the standing offer is worth
-//! more than the offer the party would make next.
+//! at least as much as the offer the party would make next (AC_next).
 
 use crate::sim::domain::Preferences;
 use crate::sim::ranking::{Bracket, Ranking};
@@ -166,10 +166,12 @@ impl<'a> Agent<'a> {
         self.last_offer_utility = Some(self.ranking.utilities[outcome as usize]);
     }
 
-    /// Accepts when the standing offer is worth more than the offer it would make next.
+    /// GENIUS's AC_next: accepts when the standing offer is worth at least as much as the
+    /// offer it would make next (so two parties who would offer each other the same outcome
+    /// agree on it), and never below its reservation value.
     pub fn accepts(&self, standing: u32, next: u32) -> bool {
         let standing_utility = self.ranking.utilities[standing as usize];
-        standing_utility > self.ranking.utilities[next as usize]
+        standing_utility >= self.ranking.utilities[next as usize]
             && standing_utility >= self.preferences.reservation
     }
 }
@@ -204,6 +206,7 @@ mod tests {
                 weights: vec![1.0],
                 values: vec![vec![1.0]],
                 reservation,
+                discount: None,
             };
             let mut agent = Agent::new(Strategy::TitForTat, &preferences, &ranking, &[], 2);
             for target in targets {
