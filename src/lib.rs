@@ -17,4 +17,5 @@ pub mod sim;
 pub mod snapshot;
 pub mod state;
 pub mod store;
+pub mod text;
 pub mod time;

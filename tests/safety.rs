@@ -335,3 +335,123 @@ fn a_reservation_no_outcome_meets_makes_no_move_and_the_summary_says_so() {
     let summary: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
     assert_eq!(summary["runs_without_possible_agreement"], 20);
 }
+
+/// Whether a character would act on a terminal instead of being shown (a newline ends
+/// accord's own lines and is allowed).
+fn acts_on_a_terminal(character: char) -> bool {
+    character != '\n' && accord::text::is_unsafe_for_terminals(character)
+}
+
+/// `text` without accord's own colour codes (`ESC [ digits m`).
+fn without_colour_codes(text: &str) -> String {
+    let mut kept = String::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("\u{1b}[") {
+        kept.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let digits = after.bytes().take_while(u8::is_ascii_digit).count();
+        if digits > 0 && after[digits..].starts_with('m') {
+            rest = &after[digits + 1..];
+        } else {
+            kept.push_str("\u{1b}[");
+            rest = after;
+        }
+    }
+    kept.push_str(rest);
+    kept
+}
+
+// Post-mortem: text from a log reached the terminal raw, so a party's name could set the
+// window title, a source clear the screen and an override reverse a line.
+#[test]
+fn text_from_a_log_reaches_people_escaped_whatever_it_holds() {
+    let directory = tempfile::tempdir().unwrap();
+    let log = directory.path().join("hostile.jsonl");
+    let drafts = root().join("tests/fixtures/hostile/escapes.drafts.jsonl");
+    let appended = accord(&["append", text(&log), text(&drafts)]);
+    assert_eq!(appended.status.code(), Some(0), "{}", stderr(&appended));
+    let log = text(&log);
+    let entities = [
+        "party:ARM",
+        "party:AZE",
+        "issue:border",
+        "proposal:p",
+        "proposal:q",
+        "agreement:deal",
+        "provision:deal/x",
+    ];
+    let mut commands: Vec<Vec<&str>> = vec![
+        vec!["state", log],
+        vec!["state", log, "--as-of", "2021-01-08"],
+        vec!["diff", log, "3", "12"],
+        vec!["diff", log, "2021-01-01", "2021-01-10"],
+    ];
+    commands.extend(entities.iter().map(|entity| vec!["history", log, entity]));
+    for command in &commands {
+        for colour in ["never", "always"] {
+            let arguments = [&command[..], &["--color", colour]].concat();
+            let output = accord(&arguments);
+            assert_eq!(
+                output.status.code(),
+                Some(0),
+                "{arguments:?}: {}",
+                stderr(&output)
+            );
+            let shown = without_colour_codes(&stdout(&output));
+            let raw: Vec<char> = shown.chars().filter(|c| acts_on_a_terminal(*c)).collect();
+            assert!(raw.is_empty(), "{arguments:?} printed {raw:?}:\n{shown}");
+            if colour == "never" {
+                assert_eq!(shown, stdout(&output), "{arguments:?}: no colour asked for");
+            }
+        }
+    }
+    // What was escaped is shown, not dropped.
+    let state = stdout(&accord(&["state", log]));
+    assert!(state.contains("Arm\\u{1b}]0;pwned\\u{7}enia"), "{state}");
+    assert!(state.contains("\\u{202e}NAJIABREZA"), "{state}");
+    let history = stdout(&accord(&["history", log, "party:AZE"]));
+    assert!(history.contains("\\u{1b}[2J"), "{history}");
+}
+
+#[test]
+fn colour_follows_the_conventions() {
+    let log = text_owned(&karabakh());
+    let history = ["history", log.as_str(), "party:ARM"];
+    let has_colour = |output: &Output| stdout(output).contains("\u{1b}[");
+    // Not a terminal: no colour unless asked for.
+    assert!(!has_colour(&accord(&history)));
+    assert!(has_colour(&accord(
+        &[&history[..], &["--color", "always"]].concat()
+    )));
+    assert!(!has_colour(&accord(
+        &[&history[..], &["--color", "never"]].concat()
+    )));
+    // On a terminal (through script(1)): colour, but not with NO_COLOR set.
+    let on_a_terminal = |no_color: Option<&str>| {
+        let command = format!("{} history {} party:ARM", env!("CARGO_BIN_EXE_accord"), log);
+        let mut script = Command::new("script");
+        script
+            .args(["-qec", &command, "/dev/null"])
+            .env_remove("NO_COLOR");
+        if let Some(value) = no_color {
+            script.env("NO_COLOR", value);
+        }
+        let output = script
+            .stdin(Stdio::null())
+            .output()
+            .expect("script(1) runs");
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).contains("\u{1b}[1m")
+    };
+    assert!(on_a_terminal(None), "a terminal gets colour");
+    assert!(!on_a_terminal(Some("1")), "NO_COLOR turns it off");
+    assert!(on_a_terminal(Some("")), "an empty NO_COLOR does not count");
+}
+
+fn text_owned(path: &Path) -> String {
+    path.to_str().unwrap().to_string()
+}

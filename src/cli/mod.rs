@@ -21,8 +21,33 @@ use accord::time::Timestamp;
 #[derive(Parser)]
 #[command(name = "accord", version, about, max_term_width = 100)]
 pub struct Arguments {
+    /// Colour for people: auto (only on a terminal, and not when NO_COLOR is set), always,
+    /// or never.
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    color: ColorChoice,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Whether output for people is coloured. `auto` colours only a terminal, and never when
+/// `NO_COLOR` is set to anything but the empty string (no-color.org); `always` and `never`
+/// are the user's word and win over both.
+fn color_enabled(choice: ColorChoice) -> bool {
+    match choice {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|value| value.is_empty())
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -211,6 +236,9 @@ fn print(text: &str) -> Result<(), Failure> {
 }
 
 pub fn run(arguments: Arguments) -> Result<(), Failure> {
+    let paint = render::Paint {
+        enabled: color_enabled(arguments.color),
+    };
     match arguments.command {
         Command::Append {
             log,
@@ -233,7 +261,7 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
                 as_of: time_argument("--as-of", &as_of)?,
                 without_snapshots: no_snapshot,
             };
-            state(&log, &query, json, hash)
+            state(&log, &query, json, hash, paint)
         }
         Command::Diff {
             log,
@@ -248,11 +276,12 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
                 &point(&from, &known_at)?,
                 &point(&to, &known_at)?,
                 json,
+                paint,
             )
         }
         Command::Snapshot { log } => snapshot(&log),
         Command::Verify { log, head, json } => verify(&log, head.as_deref(), json),
-        Command::History { log, entity, json } => history(&log, &entity, json),
+        Command::History { log, entity, json } => history(&log, &entity, json, paint),
         Command::Head { log, at } => head(&log, at),
         Command::Repair { log } => repair(&log),
         Command::Simulate {
@@ -400,7 +429,13 @@ fn answer(path: &Path, query: &Query) -> Result<Answer, Failure> {
     Ok(answer)
 }
 
-fn state(path: &Path, query: &Query, json: bool, hash: bool) -> Result<(), Failure> {
+fn state(
+    path: &Path,
+    query: &Query,
+    json: bool,
+    hash: bool,
+    paint: render::Paint,
+) -> Result<(), Failure> {
     let answer = answer(path, query)?;
     let document = StateDocument::new(&answer.folded, answer.seq, answer.head);
     if hash {
@@ -409,10 +444,22 @@ fn state(path: &Path, query: &Query, json: bool, hash: bool) -> Result<(), Failu
     if json {
         return print(&format!("{}\n", document.to_json()));
     }
-    print(&render::state(path, &document, query, answer.snapshot))
+    print(&render::state(
+        path,
+        &document,
+        query,
+        answer.snapshot,
+        paint,
+    ))
 }
 
-fn diff(path: &Path, from: &Query, to: &Query, json: bool) -> Result<(), Failure> {
+fn diff(
+    path: &Path,
+    from: &Query,
+    to: &Query,
+    json: bool,
+    paint: render::Paint,
+) -> Result<(), Failure> {
     let before = answer(path, from)?;
     let after = answer(path, to)?;
     let changes = accord::diff::diff(&before.folded.state, &after.folded.state);
@@ -432,7 +479,7 @@ fn diff(path: &Path, from: &Query, to: &Query, json: bool) -> Result<(), Failure
         });
         return print(&format!("{document}\n"));
     }
-    print(&render::diff(from, &before, to, &after, &changes))
+    print(&render::diff(from, &before, to, &after, &changes, paint))
 }
 
 fn snapshot(path: &Path) -> Result<(), Failure> {
@@ -525,7 +572,7 @@ fn verify(path: &Path, pinned: Option<&str>, json: bool) -> Result<(), Failure> 
     print(&format!("{line}\n"))
 }
 
-fn history(path: &Path, entity: &str, json: bool) -> Result<(), Failure> {
+fn history(path: &Path, entity: &str, json: bool, paint: render::Paint) -> Result<(), Failure> {
     let entity = EntityRef::parse(entity).map_err(Failure::Usage)?;
     let log = FileStore::new(path).read(&Prefix::default())?;
     let entries =
@@ -556,8 +603,7 @@ fn history(path: &Path, entity: &str, json: bool) -> Result<(), Failure> {
         }
         return print(&out);
     }
-    let color = io::stdout().is_terminal();
-    print(&render::history(&entity, &entries, color))
+    print(&render::history(&entity, &entries, paint))
 }
 
 fn head(path: &Path, at: Option<u64>) -> Result<(), Failure> {
@@ -597,18 +643,10 @@ fn repair(path: &Path) -> Result<(), Failure> {
     print(&out)
 }
 
-/// Text with its control characters escaped, so what is shown stays on one line.
+/// Text with its control characters and bidirectional controls escaped, so what is shown
+/// stays on one line and in its order.
 pub fn printable(text: &str) -> String {
-    text.chars()
-        .flat_map(|character| {
-            let shown: Vec<char> = if character.is_control() {
-                character.escape_default().collect()
-            } else {
-                vec![character]
-            };
-            shown
-        })
-        .collect()
+    accord::text::printable(text).into_owned()
 }
 
 /// The scenario of `simulate` or `analyze`: a scenario file, with the strategies or the

@@ -11,6 +11,44 @@ use accord::history::{Change, EntityRef, HistoryEntry, json_changes};
 use accord::ids::Slug;
 use accord::query::{Answer, Query};
 use accord::state::{AgreementStatus, Claim, ClaimKind, Counts, StateDocument};
+use accord::text::printable;
+
+/// Colour and weight for a terminal, or nothing: `--color`, `NO_COLOR` and whether stdout is
+/// a terminal decide (see `cli::color_enabled`).
+#[derive(Clone, Copy)]
+pub struct Paint {
+    pub enabled: bool,
+}
+
+impl Paint {
+    fn wrap(self, code: &str, text: &str) -> String {
+        if self.enabled {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    pub fn bold(self, text: &str) -> String {
+        self.wrap("1", text)
+    }
+
+    pub fn dim(self, text: &str) -> String {
+        self.wrap("2", text)
+    }
+
+    pub fn green(self, text: &str) -> String {
+        self.wrap("32", text)
+    }
+
+    pub fn red(self, text: &str) -> String {
+        self.wrap("31", text)
+    }
+
+    pub fn yellow(self, text: &str) -> String {
+        self.wrap("33", text)
+    }
+}
 
 /// Widest line the report wraps text to.
 const WRAP_COLUMNS: usize = 100;
@@ -55,8 +93,10 @@ fn enum_word<T: serde::Serialize>(value: &T) -> String {
         .unwrap_or_default()
 }
 
-/// Appends `text` wrapped to the report's width, every line indented by `indent` spaces.
+/// Appends `text` (from a log, so escaped first) wrapped to the report's width, every line
+/// indented by `indent` spaces.
 fn wrapped(out: &mut String, indent: usize, text: &str) {
+    let text = printable(text);
     let mut line = String::new();
     for word in text.split_whitespace() {
         if !line.is_empty()
@@ -97,6 +137,7 @@ pub fn state(
     document: &StateDocument<'_>,
     query: &Query,
     snapshot: Option<u64>,
+    paint: Paint,
 ) -> String {
     let (prefix, as_of) = (query, query.as_of.as_ref());
     let mut out = String::new();
@@ -115,7 +156,14 @@ pub fn state(
     } else {
         format!(", {}", scope.join(", "))
     };
-    let _ = writeln!(out, "State of {}{scope}", path.display());
+    let _ = writeln!(
+        out,
+        "{}",
+        paint.bold(&format!(
+            "State of {}{scope}",
+            printable(&path.display().to_string())
+        ))
+    );
     let latest = document
         .occurred
         .map_or("none".to_string(), |occurred| occurred.to_string());
@@ -130,7 +178,11 @@ pub fn state(
         let _ = writeln!(out, "  (folded from the snapshot at seq {seq})");
     }
 
-    let _ = writeln!(out, "\nParties ({})", document.parties.len());
+    let _ = writeln!(
+        out,
+        "\n{}",
+        paint.bold(&format!("Parties ({})", document.parties.len()))
+    );
     let width = document
         .parties
         .keys()
@@ -147,7 +199,7 @@ pub fn state(
         let _ = writeln!(
             out,
             "  {id:width$}  {} ({}{members})",
-            party.name,
+            printable(&party.name),
             enum_word(&party.role)
         );
         for (issue, position) in &party.positions {
@@ -168,7 +220,11 @@ pub fn state(
         }
     }
 
-    let _ = writeln!(out, "\nIssues ({})", document.issues.len());
+    let _ = writeln!(
+        out,
+        "\n{}",
+        paint.bold(&format!("Issues ({})", document.issues.len()))
+    );
     let width = document
         .issues
         .keys()
@@ -176,11 +232,15 @@ pub fn state(
         .max()
         .unwrap_or(0);
     for (id, issue) in document.issues {
-        let _ = writeln!(out, "  {id:width$}  {}", issue.title);
+        let _ = writeln!(out, "  {id:width$}  {}", printable(&issue.title));
         claims(&mut out, width + 4, &issue.claims);
     }
 
-    let _ = writeln!(out, "\nProposals ({})", document.proposals.len());
+    let _ = writeln!(
+        out,
+        "\n{}",
+        paint.bold(&format!("Proposals ({})", document.proposals.len()))
+    );
     for (id, proposal) in document.proposals {
         let mut line = format!(
             "  {id}: {}, by {} to {}",
@@ -204,14 +264,18 @@ pub fn state(
         }
     }
 
-    let _ = writeln!(out, "\nAgreements ({})", document.agreements.len());
+    let _ = writeln!(
+        out,
+        "\n{}",
+        paint.bold(&format!("Agreements ({})", document.agreements.len()))
+    );
     for (id, agreement) in document.agreements {
         let status = match agreement.status {
             AgreementStatus::InForce => "in force",
             AgreementStatus::Terminated => "terminated",
         };
         let _ = writeln!(out, "  {id}: {status}");
-        let _ = writeln!(out, "    {}", agreement.title);
+        let _ = writeln!(out, "    {}", printable(&agreement.title));
         let mut parties = format!("signed by {}", names(&agreement.signatories));
         if !agreement.witnesses.is_empty() {
             let _ = write!(parties, "; witnessed by {}", names(&agreement.witnesses));
@@ -245,7 +309,7 @@ pub fn state(
         ("Custody, now", "holds", document.custody),
         ("Released so far", "released", document.released),
     ] {
-        let _ = writeln!(out, "\n{title}");
+        let _ = writeln!(out, "\n{}", paint.bold(title));
         let mut any = false;
         for (holder, by_side) in table {
             for (of, counts) in by_side {
@@ -265,26 +329,36 @@ pub fn state(
     out
 }
 
+/// A value from a log for people: a string in quotes, anything else as compact JSON (whose
+/// strings may still hold bidirectional controls), escaped either way.
 fn compact(value: &Value) -> String {
     match value {
-        Value::String(text) => format!("\u{201c}{text}\u{201d}"),
-        other => other.to_string(),
+        Value::String(text) => format!("\u{201c}{}\u{201d}", printable(text)),
+        other => printable(&other.to_string()).into_owned(),
     }
 }
 
 /// What changed in an entity, one path per line: `+` added, `-` removed, `~` changed.
-fn changed(out: &mut String, changes: &[Change]) {
+fn changed(out: &mut String, changes: &[Change], paint: Paint) {
     for change in changes {
         let _ = match change {
-            Change::Added { path, value } => writeln!(out, "  + {path} = {}", compact(value)),
-            Change::Removed { path, value } => writeln!(out, "  - {path} (was {})", compact(value)),
+            Change::Added { path, value } => {
+                writeln!(out, "  {} {path} = {}", paint.green("+"), compact(value))
+            }
+            Change::Removed { path, value } => {
+                writeln!(out, "  {} {path} (was {})", paint.red("-"), compact(value))
+            }
             Change::Changed {
                 path,
                 before,
                 after,
-            } => {
-                writeln!(out, "  ~ {path}: {} -> {}", compact(before), compact(after))
-            }
+            } => writeln!(
+                out,
+                "  {} {path}: {} -> {}",
+                paint.yellow("~"),
+                compact(before),
+                compact(after)
+            ),
         };
     }
 }
@@ -318,12 +392,7 @@ fn is_empty(value: &Value) -> bool {
     }
 }
 
-pub fn history(entity: &EntityRef, entries: &[HistoryEntry<'_>], color: bool) -> String {
-    let (bold, dim, reset) = if color {
-        ("\x1b[1m", "\x1b[2m", "\x1b[0m")
-    } else {
-        ("", "", "")
-    };
+pub fn history(entity: &EntityRef, entries: &[HistoryEntry<'_>], paint: Paint) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -334,18 +403,27 @@ pub fn history(entity: &EntityRef, entries: &[HistoryEntry<'_>], color: bool) ->
         let event = entry.event;
         let _ = writeln!(
             out,
-            "\n{bold}seq {}  {}  {}{reset}",
-            event.seq,
-            event.occurred,
-            event.data.type_name()
+            "\n{}",
+            paint.bold(&format!(
+                "seq {}  {}  {}",
+                event.seq,
+                event.occurred,
+                event.data.type_name()
+            ))
         );
         wrapped(&mut out, 2, &describe(&event.data));
         if let Some(source) = &event.source {
-            let _ = write!(out, "{dim}");
-            wrapped(&mut out, 2, &format!("source: {source}"));
-            let _ = write!(out, "{reset}");
+            let mut lines = String::new();
+            wrapped(&mut lines, 2, &format!("source: {source}"));
+            for line in lines.lines() {
+                let _ = writeln!(out, "{}", paint.dim(line));
+            }
         }
-        let _ = writeln!(out, "  {dim}recorded {}{reset}", event.recorded);
+        let _ = writeln!(
+            out,
+            "  {}",
+            paint.dim(&format!("recorded {}", event.recorded))
+        );
         if entry.before.is_null() && !entry.after.is_null() {
             let _ = writeln!(out, "  created {entity}:");
             created(&mut out, "", &entry.after);
@@ -355,7 +433,7 @@ pub fn history(entity: &EntityRef, entries: &[HistoryEntry<'_>], color: bool) ->
         if changes.is_empty() {
             let _ = writeln!(out, "  (names {entity} without changing it)");
         }
-        changed(&mut out, &changes);
+        changed(&mut out, &changes, paint);
     }
     out
 }
@@ -386,6 +464,7 @@ pub fn diff(
     to: &Query,
     after: &Answer,
     changes: &[EntityChange],
+    paint: Paint,
 ) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "From {}", describe_point(from, before));
@@ -394,7 +473,7 @@ pub fn diff(
         let _ = writeln!(out, "\nNo entity changed.");
     }
     for change in changes {
-        let _ = writeln!(out, "\n{}", change.entity);
+        let _ = writeln!(out, "\n{}", paint.bold(&change.entity));
         if change.before.is_null() {
             let _ = writeln!(out, "  created:");
             created(&mut out, "", &change.after);
@@ -404,7 +483,11 @@ pub fn diff(
             let _ = writeln!(out, "  gone (was {})", compact(&change.before));
             continue;
         }
-        changed(&mut out, &json_changes(&change.before, &change.after));
+        changed(
+            &mut out,
+            &json_changes(&change.before, &change.after),
+            paint,
+        );
     }
     out
 }

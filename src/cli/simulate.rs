@@ -8,6 +8,7 @@ use accord::sim::analysis::analyze as analyze_space;
 use accord::sim::batch::{BatchOptions, Summary, simulate as run_batch};
 use accord::sim::run::run_rng;
 use accord::sim::scenario::Scenario;
+use accord::text::printable;
 
 use super::{Failure, print};
 
@@ -126,7 +127,7 @@ fn render_summary(scenario: &Scenario, summary: &Summary) -> String {
     let _ = writeln!(
         out,
         "{}: {} run{} from seed {}, deadline {} rounds",
-        scenario.name,
+        printable(&scenario.name),
         summary.runs,
         if summary.runs == 1 { "" } else { "s" },
         summary.seed,
@@ -193,7 +194,7 @@ fn render_summary(scenario: &Scenario, summary: &Summary) -> String {
     if let Some(outcome) = &summary.outcome {
         let _ = writeln!(out, "  outcome:");
         for (issue, option) in outcome {
-            let _ = writeln!(out, "    {issue}: {option}");
+            let _ = writeln!(out, "    {}: {}", printable(issue), printable(option));
         }
     }
     out
@@ -219,7 +220,7 @@ pub fn analyze(scenario: &Scenario, seed: u64, json: bool) -> Result<(), Failure
     let _ = writeln!(
         out,
         "{}: {} parties, {} issues",
-        scenario.name,
+        printable(&scenario.name),
         scenario.parties.len(),
         scenario.domain.issues.len()
     );
@@ -234,7 +235,12 @@ pub fn analyze(scenario: &Scenario, seed: u64, json: bool) -> Result<(), Failure
             let utilities: Vec<String> = nash.utilities.iter().map(|u| format!("{u:.6}")).collect();
             let _ = writeln!(out, "  Nash point        ({})", utilities.join(", "));
             for (issue, option) in scenario.domain.issues.iter().zip(&nash.outcome) {
-                let _ = writeln!(out, "    {}: {}", issue.title, issue.options[*option]);
+                let _ = writeln!(
+                    out,
+                    "    {}: {}",
+                    printable(&issue.title),
+                    printable(&issue.options[*option])
+                );
             }
         }
         None => {
