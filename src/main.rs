@@ -19,13 +19,18 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
+    let json = arguments.wants_json();
     match cli::run(arguments) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             let (code, message) = match &failure {
-                Failure::Refused(message) => (1, message),
+                Failure::Refused(refusal) => (1, &refusal.message),
                 Failure::Usage(message) => (2, message),
             };
+            // A machine that asked for JSON gets its answer on stdout too.
+            if json {
+                println!("{}", failure.to_json());
+            }
             eprintln!("accord: {}", cli::printable(message));
             ExitCode::from(code)
         }

@@ -455,3 +455,139 @@ fn colour_follows_the_conventions() {
 fn text_owned(path: &Path) -> String {
     path.to_str().unwrap().to_string()
 }
+
+// Post-mortem: `-` was taken for a file named `-` ("No such file or directory").
+#[test]
+fn a_dash_names_stdin_wherever_a_file_is_read() {
+    let log = fs::read_to_string(karabakh()).unwrap();
+    let from_file = accord(&["state", text(&karabakh()), "--json", "--no-snapshot"]);
+    let from_stdin = accord_in(&["state", "-", "--json"], &[], Some(&log));
+    assert_eq!(from_stdin.status.code(), Some(0), "{}", stderr(&from_stdin));
+    assert_eq!(stdout(&from_stdin), stdout(&from_file));
+    let as_of = accord_in(
+        &["state", "-", "--as-of", "2021-05-03", "--hash"],
+        &[],
+        Some(&log),
+    );
+    let as_of_file = accord(&[
+        "state",
+        text(&karabakh()),
+        "--as-of",
+        "2021-05-03",
+        "--hash",
+    ]);
+    assert_eq!(stdout(&as_of), stdout(&as_of_file));
+    for arguments in [
+        vec!["verify", "-"],
+        vec!["history", "-", "party:ARM"],
+        vec!["diff", "-", "2021-05-03", "2021-05-05"],
+        vec!["head", "-"],
+    ] {
+        let output = accord_in(&arguments, &[], Some(&log));
+        assert_eq!(
+            output.status.code(),
+            Some(0),
+            "{arguments:?}: {}",
+            stderr(&output)
+        );
+        let mut on_file = arguments.clone();
+        let path = karabakh();
+        on_file[1] = text(&path);
+        assert_eq!(stdout(&output), stdout(&accord(&on_file)), "{arguments:?}");
+    }
+    let tampered = log.replacen("Armenia", "Armenja", 1);
+    let refused = accord_in(&["verify", "-"], &[], Some(&tampered));
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).starts_with("accord: stdin: line 2: envelope.chain"),
+        "{}",
+        stderr(&refused)
+    );
+
+    let directory = tempfile::tempdir().unwrap();
+    let copy = directory.path().join("copy.jsonl");
+    let drafts = fs::read_to_string(root().join("events/karabakh.drafts.jsonl")).unwrap();
+    let appended = accord_in(&["append", text(&copy), "-"], &[], Some(&drafts));
+    assert_eq!(appended.status.code(), Some(0), "{}", stderr(&appended));
+    for command in ["append", "snapshot", "repair"] {
+        let refused = accord_in(&[command, "-"], &[], Some(""));
+        assert_eq!(
+            refused.status.code(),
+            Some(2),
+            "{command}: {}",
+            stderr(&refused)
+        );
+        assert!(
+            stderr(&refused).contains("not on stdin"),
+            "{}",
+            stderr(&refused)
+        );
+    }
+    let talks = fs::read_to_string(scenario("karabakh-talks.json")).unwrap();
+    let simulated = accord_in(&["simulate", "-", "--json"], &[], Some(&talks));
+    assert_eq!(simulated.status.code(), Some(0), "{}", stderr(&simulated));
+    let from_file = accord(&["simulate", text(&scenario("karabakh-talks.json")), "--json"]);
+    assert_eq!(stdout(&simulated), stdout(&from_file));
+}
+
+fn json_of(output: &Output) -> serde_json::Value {
+    let text = stdout(output);
+    assert_eq!(text.lines().count(), 1, "one JSON object on stdout: {text}");
+    serde_json::from_str(&text).expect("stdout is JSON")
+}
+
+// Post-mortem: with --json, a refusal printed only its line on stderr, so a script reading
+// stdout got nothing to parse.
+#[test]
+fn with_json_a_refusal_is_also_a_json_object_on_stdout() {
+    let directory = tempfile::tempdir().unwrap();
+    let log = directory.path().join("copy.jsonl");
+    fs::copy(karabakh(), &log).unwrap();
+    let draft = r#"{"type":"statement.made","occurred":"2021-05-10T09:00:00Z","data":{"by":"AZE","kind":"claim","issue":"prisonners","text":"t"}}"#;
+    let refused = accord_in(&["append", text(&log), "--json"], &[], Some(draft));
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    let answer = json_of(&refused);
+    assert_eq!(answer["ok"], false);
+    assert_eq!(answer["rule"], "ref.unknown");
+    assert_eq!(answer["line"], 1);
+    assert_eq!(answer["input"], "stdin");
+    assert!(
+        answer["detail"].as_str().unwrap().contains("prisonners"),
+        "{answer}"
+    );
+    assert!(stderr(&refused).starts_with("accord: stdin: draft on line 1: ref.unknown"));
+
+    let expect = accord_in(
+        &["append", text(&log), "--json", "--expect-seq", "3"],
+        &[],
+        Some(draft),
+    );
+    assert_eq!(expect.status.code(), Some(1));
+    assert_eq!(json_of(&expect)["rule"], "append.expect_seq");
+
+    for fixture in fs::read_dir(root().join("tests/fixtures/invalid")).unwrap() {
+        let path = fixture.unwrap().path();
+        if path
+            .extension()
+            .is_none_or(|extension| extension != "jsonl")
+        {
+            continue;
+        }
+        let output = accord(&["verify", text(&path), "--json"]);
+        assert_eq!(output.status.code(), Some(1), "{}", path.display());
+        let answer = json_of(&output);
+        let expected = fs::read_to_string(path.with_extension("error")).unwrap();
+        let (line, rule) = expected.trim().split_once(' ').unwrap();
+        assert_eq!(answer["rule"], rule, "{}", path.display());
+        assert_eq!(answer["seq"].to_string(), line, "{}", path.display());
+    }
+    let missing = accord(&["state", "no-such.jsonl", "--json"]);
+    assert_eq!(missing.status.code(), Some(2));
+    let answer = json_of(&missing);
+    assert_eq!(
+        (answer["ok"].clone(), answer["usage"].clone()),
+        (false.into(), true.into())
+    );
+    // Without --json, stdout stays empty.
+    assert!(stdout(&accord(&["state", "no-such.jsonl"])).is_empty());
+}

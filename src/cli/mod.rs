@@ -12,6 +12,7 @@ use accord::history::{self, EntityRef};
 use accord::ids::Hash;
 use accord::log::{LogError, Prefix};
 use accord::query::{self, Answer, Query};
+use accord::rules::Rule;
 use accord::state::StateDocument;
 use accord::store::{self, DraftOutcome, FileStore, StoreError};
 use accord::time::Timestamp;
@@ -196,21 +197,122 @@ enum Command {
 /// How a command failed: refused input (exit 1) or a usage or I/O problem (exit 2).
 #[derive(Debug)]
 pub enum Failure {
-    Refused(String),
+    Refused(Refusal),
     Usage(String),
 }
 
-impl From<StoreError> for Failure {
-    fn from(error: StoreError) -> Failure {
-        match error {
-            StoreError::Io { .. } => Failure::Usage(error.to_string()),
-            _ => Failure::Refused(error.to_string()),
+/// Input that was read and refused: the line for people, and what a machine needs.
+#[derive(Debug)]
+pub struct Refusal {
+    /// The whole line shown on stderr (after `accord: `).
+    pub message: String,
+    pub rule: Option<Rule>,
+    /// Where: a line of the drafts (`line`, with the drafts' source) or of the log (`seq`).
+    pub line: Option<(u64, String)>,
+    pub seq: Option<u64>,
+    pub detail: String,
+}
+
+impl Failure {
+    /// A refusal that breaks no named rule (an entity no event names, a simulation that
+    /// cannot run).
+    pub fn refused(message: String) -> Failure {
+        Failure::Refused(Refusal {
+            detail: message.clone(),
+            message,
+            rule: None,
+            line: None,
+            seq: None,
+        })
+    }
+
+    /// A refusal under a rule, at a seq of the log if there is one.
+    fn under_rule(message: String, rule: Rule, seq: Option<u64>, detail: String) -> Failure {
+        Failure::Refused(Refusal {
+            message,
+            rule: Some(rule),
+            line: None,
+            seq,
+            detail,
+        })
+    }
+
+    /// What `--json` prints on stdout for this failure: one object, `ok` false.
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Failure::Refused(refusal) => {
+                let mut object = serde_json::json!({
+                    "ok": false,
+                    "rule": refusal.rule.map(Rule::name),
+                    "detail": refusal.detail,
+                });
+                if let Some((line, input)) = &refusal.line {
+                    object["line"] = (*line).into();
+                    object["input"] = input.clone().into();
+                }
+                if let Some(seq) = refusal.seq {
+                    object["seq"] = seq.into();
+                }
+                object
+            }
+            Failure::Usage(message) => serde_json::json!({
+                "ok": false,
+                "rule": null,
+                "usage": true,
+                "detail": message,
+            }),
         }
     }
 }
 
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Failure {
+        let message = error.to_string();
+        match error {
+            StoreError::Io { .. } => Failure::Usage(message),
+            StoreError::Log { error, .. } | StoreError::NotTorn { error, .. } => {
+                Failure::under_rule(message, error.rule, Some(error.line), error.detail)
+            }
+            StoreError::Conflict {
+                line, rule, detail, ..
+            } => Failure::under_rule(message, rule, Some(line), detail),
+            StoreError::ExpectSeq { .. } => {
+                Failure::under_rule(message.clone(), Rule::AppendExpectSeq, None, message)
+            }
+            StoreError::Draft {
+                draft,
+                rule,
+                detail,
+            } => Failure::Refused(Refusal {
+                message,
+                rule: Some(rule),
+                line: Some((draft as u64, "drafts".to_string())),
+                seq: None,
+                detail,
+            }),
+        }
+    }
+}
+
+/// A draft refused, named by the drafts' source: "d.jsonl: draft on line 3: ...".
+fn draft_refused(source_name: &str, error: StoreError) -> Failure {
+    let mut failure = Failure::from(error);
+    if let Failure::Refused(refusal) = &mut failure
+        && let Some((_, input)) = &mut refusal.line
+    {
+        refusal.message = format!("{source_name}: {}", refusal.message);
+        *input = source_name.to_string();
+    }
+    failure
+}
+
 fn refused_at(path: &Path, error: LogError) -> Failure {
-    Failure::Refused(format!("{}: {error}", path.display()))
+    Failure::under_rule(
+        format!("{}: {error}", path.display()),
+        error.rule,
+        Some(error.line),
+        error.detail,
+    )
 }
 
 fn time_argument(flag: &str, text: &Option<String>) -> Result<Option<Timestamp>, Failure> {
@@ -232,6 +334,22 @@ fn print(text: &str) -> Result<(), Failure> {
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         Err(error) => Err(Failure::Usage(format!("writing to stdout: {error}"))),
         Ok(()) => Ok(()),
+    }
+}
+
+impl Arguments {
+    /// Whether the command asked for JSON: its refusals are then printed as JSON too.
+    pub fn wants_json(&self) -> bool {
+        match &self.command {
+            Command::Append { json, .. }
+            | Command::State { json, .. }
+            | Command::Diff { json, .. }
+            | Command::Verify { json, .. }
+            | Command::History { json, .. }
+            | Command::Simulate { json, .. }
+            | Command::Analyze { json, .. } => *json,
+            Command::Snapshot { .. } | Command::Repair { .. } | Command::Head { .. } => false,
+        }
     }
 }
 
@@ -330,6 +448,8 @@ fn append(
     expect_seq: Option<u64>,
     json: bool,
 ) -> Result<(), Failure> {
+    refuse_stdin(path, "append")?;
+    let file = file.filter(|file| !is_stdin(file));
     let source_name = file.map_or("stdin".to_string(), |file| file.display().to_string());
     let mut bytes = Vec::new();
     // One byte past the limit tells a too-long input from one exactly at it.
@@ -341,17 +461,10 @@ fn append(
         None => io::stdin().lock().take(limit).read_to_end(&mut bytes),
     };
     read.map_err(|error| Failure::Usage(format!("{source_name}: {error}")))?;
-    let drafts = store::parse_drafts(&bytes)
-        .map_err(|error| Failure::Refused(format!("{source_name}: {error}")))?;
+    let drafts = store::parse_drafts(&bytes).map_err(|error| draft_refused(&source_name, error))?;
     let outcome = FileStore::new(path)
         .append(&drafts, expect_seq, chrono::Utc::now())
-        .map_err(|error| {
-            match error {
-                // Name the drafts' source: "d.jsonl: draft on line 3: ...".
-                StoreError::Draft { .. } => Failure::Refused(format!("{source_name}: {error}")),
-                other => Failure::from(other),
-            }
-        })?;
+        .map_err(|error| draft_refused(&source_name, error))?;
     let mut out = String::new();
     for draft in &outcome.drafts {
         let line = match (draft, json) {
@@ -407,8 +520,74 @@ fn point(text: &str, known_at: &Option<Timestamp>) -> Result<Query, Failure> {
 }
 
 /// Answers a query, telling the user on stderr about snapshots that could not be used.
+/// `-` names stdin wherever a file is read.
+fn is_stdin(path: &Path) -> bool {
+    path.as_os_str() == "-"
+}
+
+/// Everything on stdin, read once (diff asks for two points of one log).
+fn stdin_bytes() -> Result<&'static [u8], Failure> {
+    static STDIN: std::sync::OnceLock<Result<Vec<u8>, String>> = std::sync::OnceLock::new();
+    let read = STDIN.get_or_init(|| {
+        let mut bytes = Vec::new();
+        io::stdin()
+            .lock()
+            .read_to_end(&mut bytes)
+            .map(|_| bytes)
+            .map_err(|error| format!("stdin: {error}"))
+    });
+    read.as_deref()
+        .map_err(|error| Failure::Usage(error.clone()))
+}
+
+/// A log read from stdin, whole or the prefix asked for.
+fn stdin_log(prefix: &Prefix) -> Result<accord::log::Log, Failure> {
+    accord::log::Log::read_from(stdin_bytes()?, prefix).map_err(|error| match error {
+        accord::log::ReadError::Rule(error) => refused_at(Path::new("stdin"), error),
+        accord::log::ReadError::Io(error) => Failure::Usage(format!("stdin: {error}")),
+    })
+}
+
+/// Commands that write beside a log cannot take it from stdin.
+fn refuse_stdin(path: &Path, command: &str) -> Result<(), Failure> {
+    if is_stdin(path) {
+        return Err(Failure::Usage(format!(
+            "{command} works on a log file, not on stdin (`-`)"
+        )));
+    }
+    Ok(())
+}
+
+/// The state at a point of a log read from stdin: no snapshots, the same fold.
+fn answer_from_stdin(query: &Query) -> Result<Answer, Failure> {
+    let log = stdin_log(&Prefix {
+        at: query.at,
+        known_at: query.known_at.clone(),
+    })?;
+    let mut folded = accord::fold::Folded::default();
+    let events_folded = folded
+        .apply_all(&log.events, query.as_of.as_ref())
+        .map_err(|error| refused_at(Path::new("stdin"), error))?;
+    Ok(Answer {
+        folded,
+        seq: log.len(),
+        head: log.head(),
+        snapshot: None,
+        lines_read: log.len(),
+        events_folded,
+        warnings: Vec::new(),
+        last_line_start: 0,
+        end_offset: 0,
+        last_recorded: log.events.last().map(|event| event.recorded.clone()),
+    })
+}
+
 fn answer(path: &Path, query: &Query) -> Result<Answer, Failure> {
-    let answer = query::answer(&FileStore::new(path), query)?;
+    let answer = if is_stdin(path) {
+        answer_from_stdin(query)?
+    } else {
+        query::answer(&FileStore::new(path), query)?
+    };
     for warning in &answer.warnings {
         eprintln!(
             "accord: warning: {}: {}",
@@ -483,9 +662,10 @@ fn diff(
 }
 
 fn snapshot(path: &Path) -> Result<(), Failure> {
+    refuse_stdin(path, "snapshot")?;
     let store = FileStore::new(path);
     match query::snapshot(&store)? {
-        None => Err(Failure::Refused(format!(
+        None => Err(Failure::refused(format!(
             "{}: the log is empty; there is nothing to snapshot",
             path.display()
         ))),
@@ -511,20 +691,36 @@ fn verify(path: &Path, pinned: Option<&str>, json: bool) -> Result<(), Failure> 
         .map(|text| Hash::parse(text).map_err(|error| Failure::Usage(format!("--head: {error}"))))
         .transpose()?;
     let store = FileStore::new(path);
-    let (log, _) = store.verify()?;
+    let log = if is_stdin(path) {
+        let log = stdin_log(&Prefix::default())?;
+        accord::fold::fold(&log.events, None)
+            .map_err(|error| refused_at(Path::new("stdin"), error))?;
+        log
+    } else {
+        store.verify()?.0
+    };
     let mut pinned_at = None;
     if let Some(pinned) = pinned {
         let Some(position) = log.line_hashes.iter().position(|hash| *hash == pinned) else {
-            return Err(Failure::Refused(format!(
-                "{}: head.unknown: no line of the log hashes to the pinned head {pinned}: the log does not extend it",
-                path.display()
-            )));
+            let detail = format!(
+                "no line of the log hashes to the pinned head {pinned}: the log does not extend it"
+            );
+            return Err(Failure::under_rule(
+                format!("{}: head.unknown: {detail}", path.display()),
+                Rule::HeadUnknown,
+                None,
+                detail,
+            ));
         };
         pinned_at = Some(position as u64 + 1);
     }
     // A snapshot that disagrees with the fold is a cache that would make queries lie: each
     // is reported, and the log does not pass.
-    let mismatches = store.check_snapshots(&log);
+    let mismatches = if is_stdin(path) {
+        Vec::new()
+    } else {
+        store.check_snapshots(&log)
+    };
     if let Some(first) = mismatches.first() {
         for mismatch in &mismatches[1..] {
             eprintln!(
@@ -534,19 +730,25 @@ fn verify(path: &Path, pinned: Option<&str>, json: bool) -> Result<(), Failure> 
                 printable(&mismatch.detail)
             );
         }
-        return Err(Failure::Refused(format!(
-            "{}: snapshot.mismatch: {}: {}",
-            path.display(),
-            first.path.display(),
-            first.detail
-        )));
+        let detail = format!("{}: {}", first.path.display(), first.detail);
+        return Err(Failure::under_rule(
+            format!("{}: snapshot.mismatch: {detail}", path.display()),
+            Rule::SnapshotMismatch,
+            Some(first.seq),
+            detail,
+        ));
     }
+    let snapshots = if is_stdin(path) {
+        0
+    } else {
+        store.snapshot_seqs().len()
+    };
     if json {
         let mut report = serde_json::json!({
             "ok": true,
             "events": log.len(),
             "head": log.head(),
-            "snapshots": store.snapshot_seqs().len(),
+            "snapshots": snapshots,
         });
         if let Some(seq) = pinned_at {
             report["pinned_seq"] = seq.into();
@@ -554,7 +756,6 @@ fn verify(path: &Path, pinned: Option<&str>, json: bool) -> Result<(), Failure> 
         return print(&format!("{report}\n"));
     }
     let mut line = format!("ok {} events head {}", log.len(), log.head());
-    let snapshots = store.snapshot_seqs().len();
     if snapshots > 0 {
         line.push_str(&format!(
             " ({} beside it agree{})",
@@ -574,11 +775,15 @@ fn verify(path: &Path, pinned: Option<&str>, json: bool) -> Result<(), Failure> 
 
 fn history(path: &Path, entity: &str, json: bool, paint: render::Paint) -> Result<(), Failure> {
     let entity = EntityRef::parse(entity).map_err(Failure::Usage)?;
-    let log = FileStore::new(path).read(&Prefix::default())?;
+    let log = if is_stdin(path) {
+        stdin_log(&Prefix::default())?
+    } else {
+        FileStore::new(path).read(&Prefix::default())?
+    };
     let entries =
         history::history(&log.events, &entity).map_err(|error| refused_at(path, error))?;
     if entries.is_empty() {
-        return Err(Failure::Refused(format!(
+        return Err(Failure::refused(format!(
             "{}: no event names {entity}",
             path.display()
         )));
@@ -618,6 +823,7 @@ fn head(path: &Path, at: Option<u64>) -> Result<(), Failure> {
 }
 
 fn repair(path: &Path) -> Result<(), Failure> {
+    refuse_stdin(path, "repair")?;
     let outcome = FileStore::new(path).repair()?;
     let mut out = String::new();
     if outcome.cut.is_empty() {
@@ -666,13 +872,21 @@ fn load_scenario(
         (_, Some([domain, profiles @ ..])) => {
             let strategies = strategies.unwrap_or_else(|| vec!["boulware".to_string()]);
             scenario::from_genius(domain, profiles, &strategies, deadline.unwrap_or(100))
-                .map_err(|error| Failure::Refused(error.to_string()))
+                .map_err(|error| Failure::refused(error.to_string()))
+        }
+        (Some(path), _) if is_stdin(path) => {
+            let bytes = stdin_bytes()?;
+            let text = std::str::from_utf8(bytes)
+                .map_err(|_| Failure::refused("stdin: the scenario is not UTF-8".into()))?;
+            scenario::from_text(text, Path::new("stdin"), Path::new("."))
+                .and_then(|loaded| loaded.with_overrides(strategies.as_deref(), deadline))
+                .map_err(|error| Failure::refused(error.to_string()))
         }
         (Some(path), _) => scenario::load(path)
             .and_then(|loaded| loaded.with_overrides(strategies.as_deref(), deadline))
             .map_err(|error| {
                 if path.exists() {
-                    Failure::Refused(error.to_string())
+                    Failure::refused(error.to_string())
                 } else {
                     Failure::Usage(error.to_string())
                 }

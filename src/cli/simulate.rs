@@ -118,7 +118,7 @@ pub fn sim_failure(error: accord::sim::SimError) -> Failure {
     if error.files {
         Failure::Usage(error.to_string())
     } else {
-        Failure::Refused(error.to_string())
+        Failure::refused(error.to_string())
     }
 }
 

@@ -313,9 +313,20 @@ pub fn load(path: &Path) -> Result<Scenario, SimError> {
     }
     let text =
         std::fs::read_to_string(path).map_err(|error| SimError::new(path, error.to_string()))?;
+    from_text(&text, path, path.parent().unwrap_or(Path::new(".")))
+}
+
+/// A scenario from its JSON text (`simulate -` reads it from stdin): `path` names it in
+/// errors, and GENIUS files it names are found relative to `base`.
+pub fn from_text(text: &str, path: &Path, base: &Path) -> Result<Scenario, SimError> {
+    if text.len() as u64 > MAX_SCENARIO_BYTES {
+        return Err(SimError::new(
+            path,
+            format!("{} bytes, more than {MAX_SCENARIO_BYTES}", text.len()),
+        ));
+    }
     let file: ScenarioFile =
-        serde_json::from_str(&text).map_err(|error| SimError::new(path, error.to_string()))?;
-    let base = path.parent().unwrap_or(Path::new("."));
+        serde_json::from_str(text).map_err(|error| SimError::new(path, error.to_string()))?;
     let domain = match (&file.genius_domain, file.issues.is_empty()) {
         (Some(domain), true) => genius::load_domain(&base.join(domain))?,
         (None, false) => {
