@@ -270,24 +270,59 @@ pub const EVENT_TYPES: [&str; 12] = [
 impl EventData {
     /// Parses the `data` of an event of the given `type` and checks its shape.
     pub fn parse(type_name: &str, data_json: &str) -> Result<EventData, String> {
-        fn typed<T: DeserializeOwned>(type_name: &str, json: &str) -> Result<T, String> {
+        EventData::parse_at(type_name, data_json, 0)
+    }
+
+    /// `parse`, for `data` that starts `column_offset` bytes into its line, so that errors
+    /// give columns counted from the start of the line.
+    fn parse_at(
+        type_name: &str,
+        data_json: &str,
+        column_offset: usize,
+    ) -> Result<EventData, String> {
+        fn typed<T: DeserializeOwned>(
+            type_name: &str,
+            json: &str,
+            column_offset: usize,
+        ) -> Result<T, String> {
             serde_json::from_str::<ObjectOnly<T>>(json)
                 .map(|object| object.0)
-                .map_err(|error| format!("data of {type_name}: {}", describe_json_error(&error)))
+                .map_err(|error| {
+                    format!(
+                        "data of {type_name}: {}",
+                        describe_json_error(&error, json, column_offset)
+                    )
+                })
         }
         let data = match type_name {
-            "party.joined" => EventData::PartyJoined(typed(type_name, data_json)?),
-            "issue.raised" => EventData::IssueRaised(typed(type_name, data_json)?),
-            "proposal.made" => EventData::ProposalMade(typed(type_name, data_json)?),
-            "proposal.accepted" => EventData::ProposalAccepted(typed(type_name, data_json)?),
-            "proposal.rejected" => EventData::ProposalRejected(typed(type_name, data_json)?),
-            "proposal.withdrawn" => EventData::ProposalWithdrawn(typed(type_name, data_json)?),
-            "statement.made" => EventData::StatementMade(typed(type_name, data_json)?),
-            "agreement.signed" => EventData::AgreementSigned(typed(type_name, data_json)?),
-            "provision.updated" => EventData::ProvisionUpdated(typed(type_name, data_json)?),
-            "agreement.terminated" => EventData::AgreementTerminated(typed(type_name, data_json)?),
-            "detention.reported" => EventData::DetentionReported(typed(type_name, data_json)?),
-            "release.made" => EventData::ReleaseMade(typed(type_name, data_json)?),
+            "party.joined" => EventData::PartyJoined(typed(type_name, data_json, column_offset)?),
+            "issue.raised" => EventData::IssueRaised(typed(type_name, data_json, column_offset)?),
+            "proposal.made" => EventData::ProposalMade(typed(type_name, data_json, column_offset)?),
+            "proposal.accepted" => {
+                EventData::ProposalAccepted(typed(type_name, data_json, column_offset)?)
+            }
+            "proposal.rejected" => {
+                EventData::ProposalRejected(typed(type_name, data_json, column_offset)?)
+            }
+            "proposal.withdrawn" => {
+                EventData::ProposalWithdrawn(typed(type_name, data_json, column_offset)?)
+            }
+            "statement.made" => {
+                EventData::StatementMade(typed(type_name, data_json, column_offset)?)
+            }
+            "agreement.signed" => {
+                EventData::AgreementSigned(typed(type_name, data_json, column_offset)?)
+            }
+            "provision.updated" => {
+                EventData::ProvisionUpdated(typed(type_name, data_json, column_offset)?)
+            }
+            "agreement.terminated" => {
+                EventData::AgreementTerminated(typed(type_name, data_json, column_offset)?)
+            }
+            "detention.reported" => {
+                EventData::DetentionReported(typed(type_name, data_json, column_offset)?)
+            }
+            "release.made" => EventData::ReleaseMade(typed(type_name, data_json, column_offset)?),
             other => {
                 let shown: String = other.chars().take(40).collect();
                 return Err(format!(
@@ -411,8 +446,18 @@ impl Event {
         if !text.trim_start().starts_with('{') {
             return Err(shape("the line is not a JSON object".into()));
         }
+        if text.ends_with('\r') {
+            return Err(shape(
+                "the line ends with a carriage return: the file has Windows (CRLF) line endings, and a log ends every line with \\n alone".into(),
+            ));
+        }
         let ObjectOnly(fields) = serde_json::from_str::<ObjectOnly<EnvelopeFields<'_>>>(text)
-            .map_err(|error| shape(format!("envelope: {}", describe_json_error(&error))))?;
+            .map_err(|error| {
+                shape(format!(
+                    "envelope: {}",
+                    describe_json_error(&error, text, 0)
+                ))
+            })?;
         if fields.v != FORMAT_VERSION {
             let shown: String = fields.v.to_string().chars().take(40).collect();
             return Err(Violation::new(
@@ -423,7 +468,12 @@ impl Event {
         if fields.seq == 0 {
             return Err(shape("`seq` must be at least 1".into()));
         }
-        let data = EventData::parse(&fields.type_name, fields.data.get()).map_err(shape)?;
+        let data = EventData::parse_at(
+            &fields.type_name,
+            fields.data.get(),
+            offset_in(text, fields.data.get()),
+        )
+        .map_err(shape)?;
         Ok(Event {
             seq: fields.seq,
             id: fields.id,
@@ -612,8 +662,13 @@ impl Draft {
             return Err(shape("a draft is one JSON object per line".into()));
         }
         let ObjectOnly(fields) = serde_json::from_str::<ObjectOnly<DraftFields<'_>>>(text)
-            .map_err(|error| shape(format!("draft: {}", describe_json_error(&error))))?;
-        let data = EventData::parse(&fields.type_name, fields.data.get()).map_err(shape)?;
+            .map_err(|error| shape(format!("draft: {}", describe_json_error(&error, text, 0))))?;
+        let data = EventData::parse_at(
+            &fields.type_name,
+            fields.data.get(),
+            offset_in(text, fields.data.get()),
+        )
+        .map_err(shape)?;
         Ok(Draft {
             id: fields.id,
             occurred: fields.occurred,
@@ -631,19 +686,66 @@ impl Draft {
 }
 
 /// serde_json's message, with its "at line 1 column N" turned into a column a person can use.
-fn describe_json_error(error: &serde_json::Error) -> String {
+/// Where `part`, a slice of `whole`, starts in it, in bytes.
+fn offset_in(whole: &str, part: &str) -> usize {
+    let offset = (part.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
+    debug_assert!(offset + part.len() <= whole.len(), "part lies within whole");
+    offset.min(whole.len())
+}
+
+/// A serde_json error for people: its message, the column counted from the start of the
+/// line (`text` starts `column_offset` bytes into it), and, for a `\u` escape of half a
+/// UTF-16 pair, what that is.
+fn describe_json_error(error: &serde_json::Error, text: &str, column_offset: usize) -> String {
     let message = error
         .to_string()
         .replace("expected u64", "expected a whole number from 0");
-    let without_position = match message.rfind(" at line ") {
+    let mut described = match message.rfind(" at line ") {
         Some(cut) => message[..cut].to_string(),
         None => message,
     };
-    if error.column() > 0 {
-        format!("{without_position} (column {})", error.column())
-    } else {
-        without_position
+    let about_an_escape = described.contains("escape") || described.contains("surrogate");
+    if let Some((escape, at)) = lone_surrogate(text).filter(|_| about_an_escape) {
+        described = format!(
+            "`{escape}` at column {} is a lone UTF-16 surrogate, half of a pair and not a character: JSON text must be valid Unicode",
+            column_offset + at + 1
+        );
+    } else if error.column() > 0 {
+        described.push_str(&format!(" (column {})", column_offset + error.column()));
     }
+    described
+}
+
+/// The first `\uD800`-`\uDFFF` escape in JSON text that is not a high surrogate followed by
+/// a low one, and its byte offset.
+fn lone_surrogate(text: &str) -> Option<(&str, usize)> {
+    let bytes = text.as_bytes();
+    let surrogate_at = |at: usize| -> Option<u16> {
+        let digits = text.get(at + 2..at + 6)?;
+        (bytes.get(at) == Some(&b'\\') && bytes.get(at + 1) == Some(&b'u'))
+            .then(|| u16::from_str_radix(digits, 16).ok())
+            .flatten()
+            .filter(|unit| (0xd800..=0xdfff).contains(unit))
+    };
+    let mut at = 0;
+    while at < bytes.len() {
+        if bytes[at] == b'\\' {
+            if let Some(unit) = surrogate_at(at) {
+                let paired =
+                    unit < 0xdc00 && surrogate_at(at + 6).is_some_and(|next| next >= 0xdc00);
+                if !paired {
+                    return Some((&text[at..at + 6], at));
+                }
+                at += 12;
+                continue;
+            }
+            // Any other escape: skip the backslash and the character it escapes.
+            at += 2;
+            continue;
+        }
+        at += 1;
+    }
+    None
 }
 
 #[cfg(test)]

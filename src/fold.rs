@@ -16,6 +16,25 @@ pub fn application_order(events: &[Event]) -> Vec<usize> {
     order
 }
 
+/// An event the reducer refused, on line `line`, with what it named and did not find.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Refused {
+    pub line: u64,
+    pub rule: crate::rules::Rule,
+    pub detail: String,
+    pub unknown: Option<crate::rules::Unknown>,
+}
+
+impl From<Refused> for LogError {
+    fn from(refused: Refused) -> LogError {
+        LogError {
+            line: refused.line,
+            rule: refused.rule,
+            detail: refused.detail,
+        }
+    }
+}
+
 /// A state and what was folded into it.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Folded {
@@ -28,14 +47,18 @@ pub struct Folded {
 
 impl Folded {
     /// Applies one event, naming its line if a rule refuses it.
-    pub fn apply(&mut self, event: &Event) -> Result<(), LogError> {
+    pub fn apply(&mut self, event: &Event) -> Result<(), Refused> {
         debug_assert!(
             self.occurred
                 .as_ref()
                 .is_none_or(|last| *last <= event.occurred)
         );
-        reducer::apply(&mut self.state, event.seq, &event.data)
-            .map_err(|violation| LogError::new(event.seq, violation))?;
+        reducer::apply(&mut self.state, event.seq, &event.data).map_err(|violation| Refused {
+            unknown: violation.unknown.clone(),
+            detail: violation.detail,
+            rule: violation.rule,
+            line: event.seq,
+        })?;
         self.events += 1;
         self.occurred = Some(event.occurred.clone());
         Ok(())
@@ -56,11 +79,40 @@ impl Folded {
             if as_of.is_some_and(|limit| event.occurred > *limit) {
                 break;
             }
-            self.apply(event)?;
+            if let Err(mut error) = self.apply(event) {
+                if let Some(unknown) = &error.unknown
+                    && let Some(hint) = introduced_later(events, unknown)
+                {
+                    error.detail = format!("{}; {hint}", error.detail);
+                }
+                return Err(error.into());
+            }
             applied += 1;
         }
         Ok(applied)
     }
+}
+
+/// Where, among `events`, the entity that was named too early is introduced: "party RUS
+/// joins on line 12, at 2020-11-10T00:00:00Z". Folding is in world time, so an entity whose
+/// introduction occurred after the event that names it does not exist yet for it.
+fn introduced_later(events: &[Event], unknown: &crate::rules::Unknown) -> Option<String> {
+    use crate::event::EventData;
+    let (event, verb) = events.iter().find_map(|event| {
+        let (id, verb) = match (&event.data, unknown.kind) {
+            (EventData::PartyJoined(joined), "party") => (&joined.party, "joins"),
+            (EventData::IssueRaised(raised), "issue") => (&raised.issue, "is raised"),
+            (EventData::ProposalMade(made), "proposal") => (&made.proposal, "is made"),
+            (EventData::AgreementSigned(signed), "agreement") => (&signed.agreement, "is signed"),
+            _ => return None,
+        };
+        (*id == unknown.id).then_some((event, verb))
+    })?;
+    Some(format!(
+        "{} {} {verb} on line {}, at {}, later in world time: what an event names must exist \
+         before it occurs",
+        unknown.kind, unknown.id, event.seq, event.occurred
+    ))
 }
 
 /// Folds the events in application order, those that occurred by `as_of` only.

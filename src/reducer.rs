@@ -56,10 +56,11 @@ fn require_party(state: &State, party: &Slug, field: &str) -> Result<(), Violati
     if state.parties.contains_key(party) {
         return Ok(());
     }
-    violation(
-        Rule::RefUnknown,
+    Err(Violation::unknown(
+        "party",
+        party,
         format!("`{field}` names party {party}, which has not joined"),
-    )
+    ))
 }
 
 fn require_parties(state: &State, parties: &[Slug], field: &str) -> Result<(), Violation> {
@@ -72,10 +73,11 @@ fn require_issue(state: &State, issue: &Slug, field: &str) -> Result<(), Violati
     if state.issues.contains_key(issue) {
         return Ok(());
     }
-    violation(
-        Rule::RefUnknown,
+    Err(Violation::unknown(
+        "issue",
+        issue,
         format!("`{field}` names issue {issue}, which has not been raised"),
-    )
+    ))
 }
 
 fn require_proposal<'s>(
@@ -84,18 +86,20 @@ fn require_proposal<'s>(
     field: &str,
 ) -> Result<&'s Proposal, Violation> {
     state.proposals.get(proposal).ok_or_else(|| {
-        Violation::new(
-            Rule::RefUnknown,
-            format!("`{field}` names proposal {proposal}, which was never made"),
+        Violation::unknown(
+            "proposal",
+            proposal,
+            format!("`{field}` names proposal {proposal}, which has not been made"),
         )
     })
 }
 
 fn require_agreement<'s>(state: &'s State, agreement: &Slug) -> Result<&'s Agreement, Violation> {
     state.agreements.get(agreement).ok_or_else(|| {
-        Violation::new(
-            Rule::RefUnknown,
-            format!("agreement {agreement} was never signed"),
+        Violation::unknown(
+            "agreement",
+            agreement,
+            format!("agreement {agreement} has not been signed"),
         )
     })
 }

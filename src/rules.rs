@@ -103,6 +103,17 @@ impl fmt::Display for Rule {
 pub struct Violation {
     pub rule: Rule,
     pub detail: String,
+    /// For `ref.unknown`: what was named and not found, so that a fold that knows the rest
+    /// of the log can say when it does appear.
+    pub unknown: Option<Unknown>,
+}
+
+/// An entity named before it exists: its kind (`party`, `issue`, `proposal`, `agreement`)
+/// and id.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unknown {
+    pub kind: &'static str,
+    pub id: crate::ids::Slug,
 }
 
 impl Violation {
@@ -110,6 +121,19 @@ impl Violation {
         Violation {
             rule,
             detail: detail.into(),
+            unknown: None,
+        }
+    }
+
+    /// A `ref.unknown` violation naming what was not found.
+    pub fn unknown(kind: &'static str, id: &crate::ids::Slug, detail: String) -> Violation {
+        Violation {
+            rule: Rule::RefUnknown,
+            detail,
+            unknown: Some(Unknown {
+                kind,
+                id: id.clone(),
+            }),
         }
     }
 }

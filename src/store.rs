@@ -530,10 +530,21 @@ impl FileStore {
     fn write_intent(&self, intent: &Intent) -> Result<(), StoreError> {
         let mut line = serde_json::to_string(intent).expect("an intent serialises");
         line.push('\n');
-        let mut file = File::create(self.intent_path()).map_err(|error| self.io_error(error))?;
+        let intent_path = self.intent_path();
+        // Name the intent file, not the log: it is the file that could not be made.
+        let intent_error = |source: io::Error| StoreError::Io {
+            path: intent_path.clone(),
+            source: io::Error::new(
+                source.kind(),
+                format!(
+                    "cannot write the intent file a batch of several lines needs ({source}); nothing was appended"
+                ),
+            ),
+        };
+        let mut file = File::create(&intent_path).map_err(intent_error)?;
         file.write_all(line.as_bytes())
             .and_then(|()| file.sync_all())
-            .map_err(|error| self.io_error(error))?;
+            .map_err(intent_error)?;
         self.sync_directory()
     }
 

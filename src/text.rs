@@ -45,9 +45,46 @@ pub fn printable(text: &str) -> Cow<'_, str> {
     Cow::Owned(shown)
 }
 
+/// A whole number for people, its thousands grouped: `27,407`.
+pub fn grouped(number: u128) -> String {
+    let digits = number.to_string();
+    let mut shown = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            shown.push(',');
+        }
+        shown.push(digit);
+    }
+    shown
+}
+
+/// A count and its noun, in the singular for one: `1 event`, `27,407 events`.
+pub fn counted(count: u64, one: &str, many: &str) -> String {
+    if count == 1 {
+        format!("1 {one}")
+    } else {
+        format!("{} {many}", grouped(u128::from(count)))
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::printable;
+    use super::{counted, grouped, printable};
+
+    #[test]
+    fn numbers_read_well() {
+        assert_eq!(grouped(0), "0");
+        assert_eq!(grouped(999), "999");
+        assert_eq!(grouped(1_000), "1,000");
+        assert_eq!(grouped(27_407), "27,407");
+        assert_eq!(
+            grouped(1_000_000_000_000_000_000_000_000_000_000),
+            "1,000,000,000,000,000,000,000,000,000,000"
+        );
+        assert_eq!(counted(1, "event", "events"), "1 event");
+        assert_eq!(counted(0, "event", "events"), "0 events");
+        assert_eq!(counted(1_234, "run", "runs"), "1,234 runs");
+    }
 
     #[test]
     fn controls_escapes_and_overrides_are_made_visible() {

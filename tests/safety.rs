@@ -591,3 +591,150 @@ fn with_json_a_refusal_is_also_a_json_object_on_stdout() {
     // Without --json, stdout stays empty.
     assert!(stdout(&accord(&["state", "no-such.jsonl"])).is_empty());
 }
+
+// Post-mortem: the README's append example appended to a missing file with
+// `--expect-seq 34`, so it failed when pasted as written.
+#[test]
+fn the_readme_append_example_works_when_pasted() {
+    let readme = fs::read_to_string(root().join("README.md")).unwrap();
+    let block = readme
+        .split("```sh\n")
+        .skip(1)
+        .map(|rest| rest.split("```").next().unwrap())
+        .find(|block| block.contains("accord append my-copy.jsonl"))
+        .expect("the README has an append example");
+    let directory = tempfile::tempdir().unwrap();
+    fs::create_dir(directory.path().join("events")).unwrap();
+    fs::copy(karabakh(), directory.path().join("events/karabakh.jsonl")).unwrap();
+    let binary = PathBuf::from(env!("CARGO_BIN_EXE_accord"));
+    let path = format!(
+        "{}:{}",
+        binary.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let output = Command::new("sh")
+        .args(["-ec", block])
+        .current_dir(directory.path())
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{block}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).contains("appended seq"));
+    let verified = accord(&["verify", text(&directory.path().join("my-copy.jsonl"))]);
+    assert_eq!(verified.status.code(), Some(0), "{}", stderr(&verified));
+}
+
+// Post-mortem: messages named the wrong thing: `diff` spoke of `--at`, a party that joins
+// later was "not joined" with no word of when, a CRLF log failed on its chain, a lone
+// surrogate was "unexpected end of hex escape" at a column counted from `data`, and a
+// batch whose intent file could not be made blamed the log.
+#[test]
+fn messages_say_what_is_true() {
+    let log = text_owned(&karabakh());
+    let beyond = accord(&["diff", &log, "3", "99"]);
+    assert_eq!(beyond.status.code(), Some(2));
+    assert!(
+        stderr(&beyond).contains("diff's TO point 99"),
+        "{}",
+        stderr(&beyond)
+    );
+    assert!(!stderr(&beyond).contains("--at"), "{}", stderr(&beyond));
+
+    let directory = tempfile::tempdir().unwrap();
+    let fresh = directory.path().join("fresh.jsonl");
+    let drafts = "{\"occurred\":\"2021-01-02T00:00:00Z\",\"type\":\"party.joined\",\"data\":{\"party\":\"RUS\",\"name\":\"Russia\",\"role\":\"mediator\"}}\n\
+                  {\"occurred\":\"2021-01-01T00:00:00Z\",\"type\":\"issue.raised\",\"data\":{\"issue\":\"x\",\"title\":\"X\"}}\n\
+                  {\"occurred\":\"2021-01-01T12:00:00Z\",\"type\":\"statement.made\",\"data\":{\"by\":\"RUS\",\"kind\":\"appeal\",\"text\":\"t\"}}\n";
+    let refused = accord_in(&["append", text(&fresh)], &[], Some(drafts));
+    assert_eq!(refused.status.code(), Some(1));
+    let message = stderr(&refused);
+    assert!(
+        message.contains("draft on line 3: ref.unknown")
+            && message.contains(
+                "party RUS joins on line 1, at 2021-01-02T00:00:00Z, later in world time"
+            ),
+        "{message}"
+    );
+
+    let crlf = directory.path().join("crlf.jsonl");
+    let windows = fs::read_to_string(karabakh())
+        .unwrap()
+        .replace('\n', "\r\n");
+    fs::write(&crlf, windows).unwrap();
+    let refused = accord(&["verify", text(&crlf)]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("line 1: envelope.shape") && stderr(&refused).contains("CRLF"),
+        "{}",
+        stderr(&refused)
+    );
+
+    let surrogate = r#"{"occurred":"2021-01-01T00:00:00Z","type":"issue.raised","data":{"issue":"x","title":"a\ud800b"}}"#;
+    let column = surrogate.find("\\ud800").unwrap() + 1;
+    let refused = accord_in(&["append", text(&fresh)], &[], Some(surrogate));
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains(&format!(
+            "`\\ud800` at column {column} is a lone UTF-16 surrogate"
+        )),
+        "{}",
+        stderr(&refused)
+    );
+    let typo = r#"{"occurred":"2021-01-01T00:00:00Z","type":"issue.raised","data":{"issue":"x","titel":"X"}}"#;
+    let refused = accord_in(&["append", text(&fresh)], &[], Some(typo));
+    let column = typo.find("titel").unwrap() + "titel\"".len();
+    assert!(
+        stderr(&refused).contains(&format!("(column {column})")),
+        "{}",
+        stderr(&refused)
+    );
+
+    let blocked = directory.path().join("blocked.jsonl");
+    fs::create_dir(directory.path().join("blocked.jsonl.intent")).unwrap();
+    let two = "{\"occurred\":\"2021-01-01T00:00:00Z\",\"type\":\"issue.raised\",\"data\":{\"issue\":\"x\",\"title\":\"X\"}}\n\
+               {\"occurred\":\"2021-01-01T00:00:00Z\",\"type\":\"issue.raised\",\"data\":{\"issue\":\"y\",\"title\":\"Y\"}}\n";
+    let refused = accord_in(&["append", text(&blocked)], &[], Some(two));
+    assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("blocked.jsonl.intent: cannot write the intent file"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(
+        fs::metadata(&blocked).map(|meta| meta.len()).unwrap_or(0),
+        0
+    );
+
+    // Plurals and numbers.
+    let one = directory.path().join("one.jsonl");
+    let appended = accord_in(
+        &["append", text(&one)],
+        &[],
+        Some(typo.replace("titel", "title").as_str()),
+    );
+    assert!(
+        stdout(&appended).contains("(1 event)"),
+        "{}",
+        stdout(&appended)
+    );
+    assert!(stdout(&accord(&["verify", text(&one)])).starts_with("ok 1 event head "));
+    let as_of = stdout(&accord(&["state", &log, "--as-of", "2021-05-03"]));
+    assert!(
+        as_of.contains("Custody as of the end of 2021-05-03 (UTC)"),
+        "{as_of}"
+    );
+    assert!(!as_of.contains("now"), "{as_of}");
+    let analysis = stdout(&accord(&["analyze", text(&scenario("party-three.json"))]));
+    assert!(analysis.contains("outcomes          3,072"), "{analysis}");
+    let batch = stdout(&accord(&[
+        "simulate",
+        text(&scenario("random-3x10.json")),
+        "--runs",
+        "1500",
+    ]));
+    assert!(batch.contains(": 1,500 runs from seed 0"), "{batch}");
+}

@@ -15,6 +15,7 @@ use accord::query::{self, Answer, Query};
 use accord::rules::Rule;
 use accord::state::StateDocument;
 use accord::store::{self, DraftOutcome, FileStore, StoreError};
+use accord::text::counted;
 use accord::time::Timestamp;
 
 /// Keeps the history of a negotiation as an append-only, hash-chained event log and folds
@@ -55,6 +56,7 @@ fn color_enabled(choice: ColorChoice) -> bool {
 enum Command {
     /// Append drafts (JSON Lines, from FILE or stdin) to LOG, all or none.
     Append {
+        /// The log to append to (created if missing).
         log: PathBuf,
         /// Drafts: one {"type","data","occurred","id"?,"source"?} per line; stdin if absent.
         file: Option<PathBuf>,
@@ -67,6 +69,7 @@ enum Command {
     },
     /// Print the state the log folds to.
     State {
+        /// The log (a file, or - for stdin).
         log: PathBuf,
         /// Only the log's first SEQ lines.
         #[arg(long, value_name = "SEQ")]
@@ -92,8 +95,11 @@ enum Command {
     /// A point is a seq (the log's first SEQ lines) or a time (the events that occurred by
     /// then).
     Diff {
+        /// The log (a file, or - for stdin).
         log: PathBuf,
+        /// The earlier point: a seq or a time (RFC 3339, or a date for the end of that day).
         from: String,
+        /// The later point: a seq or a time.
         to: String,
         /// Read both points from the lines recorded at or before TIME.
         #[arg(long, value_name = "TIME")]
@@ -104,9 +110,13 @@ enum Command {
     },
     /// Store the state at the log's end beside it (in LOG.snapshots/), for later queries to
     /// start from.
-    Snapshot { log: PathBuf },
+    Snapshot {
+        /// The log file; the snapshot goes in LOG.snapshots/.
+        log: PathBuf,
+    },
     /// Check every line: shape, chain and every rule, folded in application order.
     Verify {
+        /// The log (a file, or - for stdin).
         log: PathBuf,
         /// Also require that the log extends this pinned head (the hash of one of its lines).
         #[arg(long, value_name = "HEX")]
@@ -117,6 +127,7 @@ enum Command {
     },
     /// Every event that touched an entity, in application order, with what it changed.
     History {
+        /// The log (a file, or - for stdin).
         log: PathBuf,
         /// party:ID, issue:ID, proposal:ID, agreement:ID or provision:AGREEMENT/PROVISION.
         #[arg(value_name = "KIND:ID")]
@@ -129,7 +140,10 @@ enum Command {
     ///
     /// Cuts a torn last line, or the lines of an append its intent file shows unfinished;
     /// refuses, cutting nothing, if anything else in the log is wrong.
-    Repair { log: PathBuf },
+    Repair {
+        /// The log file to repair.
+        log: PathBuf,
+    },
     /// Run a seeded simulation of a scenario (or of GENIUS files) and summarise it.
     Simulate {
         /// A scenario file (JSON; see docs/simulation.md). Omit with --genius.
@@ -182,11 +196,14 @@ enum Command {
         /// The seed for scenarios with random preferences (run 0's draw is analysed).
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// The analysis as JSON: n_outcomes, pareto_size, nash, kalai_smorodinsky,
+        /// max_welfare, opposition.
         #[arg(long)]
         json: bool,
     },
     /// Print the head of the log (the hash of its last line).
     Head {
+        /// The log (a file, or - for stdin).
         log: PathBuf,
         /// The hash of line SEQ instead.
         #[arg(long, value_name = "SEQ")]
@@ -492,8 +509,9 @@ fn append(
         );
     } else {
         out.push_str(&format!(
-            "head {} ({} events)",
-            outcome.head, outcome.events
+            "head {} ({})",
+            outcome.head,
+            counted(outcome.events, "event", "events")
         ));
     }
     out.push('\n');
@@ -582,7 +600,9 @@ fn answer_from_stdin(query: &Query) -> Result<Answer, Failure> {
     })
 }
 
-fn answer(path: &Path, query: &Query) -> Result<Answer, Failure> {
+/// The state at a point. `at_argument` names, in an error, the argument that set
+/// `query.at` (`--at 40`, or `diff`'s `TO` point `40`).
+fn answer(path: &Path, query: &Query, at_argument: &str) -> Result<Answer, Failure> {
     let answer = if is_stdin(path) {
         answer_from_stdin(query)?
     } else {
@@ -600,9 +620,9 @@ fn answer(path: &Path, query: &Query) -> Result<Answer, Failure> {
         && query.known_at.is_none()
     {
         return Err(Failure::Usage(format!(
-            "--at {at}: {} has {} lines",
+            "{at_argument}: {} has {}",
             path.display(),
-            answer.seq
+            counted(answer.seq, "line", "lines")
         )));
     }
     Ok(answer)
@@ -615,7 +635,7 @@ fn state(
     hash: bool,
     paint: render::Paint,
 ) -> Result<(), Failure> {
-    let answer = answer(path, query)?;
+    let answer = answer(path, query, &format!("--at {}", query.at.unwrap_or(0)))?;
     let document = StateDocument::new(&answer.folded, answer.seq, answer.head);
     if hash {
         return print(&format!("{}\n", Hash::of(document.to_json().as_bytes())));
@@ -639,8 +659,12 @@ fn diff(
     json: bool,
     paint: render::Paint,
 ) -> Result<(), Failure> {
-    let before = answer(path, from)?;
-    let after = answer(path, to)?;
+    let before = answer(
+        path,
+        from,
+        &format!("diff's FROM point {}", from.at.unwrap_or(0)),
+    )?;
+    let after = answer(path, to, &format!("diff's TO point {}", to.at.unwrap_or(0)))?;
     let changes = accord::diff::diff(&before.folded.state, &after.folded.state);
     if json {
         let side = |answer: &Answer| {
@@ -676,10 +700,10 @@ fn snapshot(path: &Path) -> Result<(), Failure> {
                     format!("from the snapshot at seq {seq}")
                 });
             print(&format!(
-                "snapshot at seq {} head {} ({} events, folded {start}) written to {}\n",
+                "snapshot at seq {} head {} ({}, folded {start}) written to {}\n",
                 answer.seq,
                 answer.head,
-                answer.folded.events,
+                counted(answer.folded.events, "event", "events"),
                 written.display()
             ))
         }
@@ -755,15 +779,15 @@ fn verify(path: &Path, pinned: Option<&str>, json: bool) -> Result<(), Failure> 
         }
         return print(&format!("{report}\n"));
     }
-    let mut line = format!("ok {} events head {}", log.len(), log.head());
+    let mut line = format!(
+        "ok {} head {}",
+        counted(log.len(), "event", "events"),
+        log.head()
+    );
     if snapshots > 0 {
         line.push_str(&format!(
             " ({} beside it agree{})",
-            if snapshots == 1 {
-                "1 snapshot".to_string()
-            } else {
-                format!("{snapshots} snapshots")
-            },
+            counted(snapshots as u64, "snapshot", "snapshots"),
             if snapshots == 1 { "s" } else { "" }
         ));
     }
@@ -818,6 +842,7 @@ fn head(path: &Path, at: Option<u64>) -> Result<(), Failure> {
             at,
             ..Query::default()
         },
+        &format!("--at {}", at.unwrap_or(0)),
     )?;
     print(&format!("{}\n", answer.head))
 }
@@ -843,8 +868,9 @@ fn repair(path: &Path) -> Result<(), Failure> {
         ));
     }
     out.push_str(&format!(
-        "ok {} events head {}\n",
-        outcome.events, outcome.head
+        "ok {} head {}\n",
+        counted(outcome.events, "event", "events"),
+        outcome.head
     ));
     print(&out)
 }

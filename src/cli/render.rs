@@ -50,6 +50,15 @@ impl Paint {
     }
 }
 
+/// A time argument for people: a date given alone (the end of that day) reads as such.
+fn moment(time: &accord::time::Timestamp) -> String {
+    let text = time.to_string();
+    match text.strip_suffix("T23:59:59.999999999Z") {
+        Some(date) => format!("the end of {date} (UTC)"),
+        None => text,
+    }
+}
+
 /// Widest line the report wraps text to.
 const WRAP_COLUMNS: usize = 100;
 
@@ -61,11 +70,7 @@ fn names(list: &[Slug]) -> String {
 }
 
 fn plural(count: u64, one: &str, many: &str) -> String {
-    if count == 1 {
-        format!("1 {one}")
-    } else {
-        format!("{count} {many}")
-    }
+    accord::text::counted(count, one, many)
 }
 
 fn counts_in_words(counts: &Counts) -> String {
@@ -146,10 +151,10 @@ pub fn state(
         scope.push(format!("its first {at} lines"));
     }
     if let Some(known_at) = &prefix.known_at {
-        scope.push(format!("as recorded by {known_at}"));
+        scope.push(format!("as recorded by {}", moment(known_at)));
     }
     if let Some(as_of) = as_of {
-        scope.push(format!("events that occurred by {as_of}"));
+        scope.push(format!("events that occurred by {}", moment(as_of)));
     }
     let scope = if scope.is_empty() {
         String::new()
@@ -305,11 +310,21 @@ pub fn state(
         }
     }
 
+    // The log's own point in time, never "now": under --as-of, that date; otherwise the
+    // log's last event. Releases are those this log records, not all there ever were.
+    let point = match as_of {
+        Some(as_of) => format!("as of {}", moment(as_of)),
+        None => "at the log's last event".to_string(),
+    };
     for (title, verb, table) in [
-        ("Custody, now", "holds", document.custody),
-        ("Released so far", "released", document.released),
+        (format!("Custody {point}"), "holds", document.custody),
+        (
+            format!("Released in this log, {point}"),
+            "released",
+            document.released,
+        ),
     ] {
-        let _ = writeln!(out, "\n{}", paint.bold(title));
+        let _ = writeln!(out, "\n{}", paint.bold(&title));
         let mut any = false;
         for (holder, by_side) in table {
             for (of, counts) in by_side {
@@ -441,10 +456,10 @@ pub fn history(entity: &EntityRef, entries: &[HistoryEntry<'_>], paint: Paint) -
 fn describe_point(query: &Query, answer: &Answer) -> String {
     let mut words = vec![format!("seq {}", answer.seq)];
     if let Some(known_at) = &query.known_at {
-        words.push(format!("as recorded by {known_at}"));
+        words.push(format!("as recorded by {}", moment(known_at)));
     }
     if let Some(as_of) = &query.as_of {
-        words.push(format!("as of {as_of}"));
+        words.push(format!("as of {}", moment(as_of)));
     }
     let latest = answer
         .folded
