@@ -143,7 +143,7 @@ fn karabakh_with_a_snapshot(directory: &Path) -> (PathBuf, PathBuf) {
     fs::copy(karabakh(), &log).unwrap();
     let written = accord(&["snapshot", text(&log)]);
     assert_eq!(written.status.code(), Some(0), "{}", stderr(&written));
-    let snapshot = directory.join("karabakh.jsonl.snapshots/00000000000000000034.json");
+    let snapshot = directory.join("karabakh.jsonl.snapshots/00000000000000000038.json");
     assert!(snapshot.exists());
     (log, snapshot)
 }
@@ -724,10 +724,13 @@ fn messages_say_what_is_true() {
     assert!(stdout(&accord(&["verify", text(&one)])).starts_with("ok 1 event head "));
     let as_of = stdout(&accord(&["state", &log, "--as-of", "2021-05-03"]));
     assert!(
-        as_of.contains("Custody as of the end of 2021-05-03 (UTC)"),
+        as_of.contains("Custody in this log, as of the end of 2021-05-03 (UTC)"),
         "{as_of}"
     );
-    assert!(!as_of.contains("now"), "{as_of}");
+    assert!(
+        !as_of.contains(", now") && !as_of.contains("so far"),
+        "{as_of}"
+    );
     let analysis = stdout(&accord(&["analyze", text(&scenario("party-three.json"))]));
     assert!(analysis.contains("outcomes          3,072"), "{analysis}");
     let batch = stdout(&accord(&[

@@ -310,16 +310,20 @@ pub fn state(
         }
     }
 
-    // The log's own point in time, never "now": under --as-of, that date; otherwise the
-    // log's last event. Releases are those this log records, not all there ever were.
+    // What this log records, at its own point in time, never "now": custody and releases
+    // are what the log's events add up to, not all there ever were.
     let point = match as_of {
-        Some(as_of) => format!("as of {}", moment(as_of)),
-        None => "at the log's last event".to_string(),
+        Some(as_of) => format!(", as of {}", moment(as_of)),
+        None => String::new(),
     };
     for (title, verb, table) in [
-        (format!("Custody {point}"), "holds", document.custody),
         (
-            format!("Released in this log, {point}"),
+            format!("Custody in this log{point}"),
+            "holds",
+            document.custody,
+        ),
+        (
+            format!("Released in this log{point}"),
             "released",
             document.released,
         ),
