@@ -307,6 +307,22 @@ fn deadline_and_strategies_replace_a_scenario_s_and_say_so_in_help() {
     assert_eq!(both.status.code(), Some(2), "{}", stderr(&both));
     let help = stdout(&accord(&["simulate", "--help"]));
     assert!(help.contains("replaces the scenario's"), "{help}");
+    // A seed that would change nothing is refused, not ignored.
+    let fixed = accord(&[
+        "analyze",
+        text(&scenario("england-zimbabwe.json")),
+        "--seed",
+        "3",
+    ]);
+    assert_eq!(fixed.status.code(), Some(2), "{}", stderr(&fixed));
+    assert!(stderr(&fixed).contains("--seed"), "{}", stderr(&fixed));
+    let random = accord(&[
+        "analyze",
+        text(&scenario("random-3x10.json")),
+        "--seed",
+        "3",
+    ]);
+    assert_eq!(random.status.code(), Some(0), "{}", stderr(&random));
 }
 
 // Post-mortem: a reservation above every outcome still let the parties trade offers.

@@ -193,9 +193,10 @@ enum Command {
         /// A GENIUS domain and its profiles, in place of SCENARIO.
         #[arg(long, num_args = 2.., value_names = ["DOMAIN.xml", "PROFILE.xml"])]
         genius: Option<Vec<PathBuf>>,
-        /// The seed for scenarios with random preferences (run 0's draw is analysed).
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
+        /// The seed for scenarios with random preferences (run 0's draw is analysed; 0 by
+        /// default). Refused for a scenario without them, where it would change nothing.
+        #[arg(long)]
+        seed: Option<u64>,
         /// The analysis as JSON: n_outcomes, pareto_size, nash, kalai_smorodinsky,
         /// max_welfare, opposition.
         #[arg(long)]
@@ -454,7 +455,12 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
             json,
         } => {
             let scenario = load_scenario(scenario.as_deref(), genius.as_deref(), None, None)?;
-            simulate::analyze(&scenario, seed, json)
+            if seed.is_some() && !scenario.has_random_preferences() {
+                return Err(Failure::Usage(
+                    "--seed: no party of this scenario draws random preferences, so the seed would change nothing".into(),
+                ));
+            }
+            simulate::analyze(&scenario, seed.unwrap_or(0), json)
         }
     }
 }
