@@ -76,6 +76,19 @@ pub enum StatementKind {
     Claim,
 }
 
+impl StatementKind {
+    /// Every kind, in the format's order.
+    pub const ALL: [StatementKind; 7] = [
+        StatementKind::Position,
+        StatementKind::Commitment,
+        StatementKind::Demand,
+        StatementKind::Appeal,
+        StatementKind::Accusation,
+        StatementKind::Denial,
+        StatementKind::Claim,
+    ];
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProvisionStatus {
@@ -294,35 +307,25 @@ impl EventData {
                     )
                 })
         }
+        // Each type's data, parsed into its variant: `typed!(Variant)`.
+        macro_rules! typed {
+            ($variant:ident) => {
+                EventData::$variant(typed(type_name, data_json, column_offset)?)
+            };
+        }
         let data = match type_name {
-            "party.joined" => EventData::PartyJoined(typed(type_name, data_json, column_offset)?),
-            "issue.raised" => EventData::IssueRaised(typed(type_name, data_json, column_offset)?),
-            "proposal.made" => EventData::ProposalMade(typed(type_name, data_json, column_offset)?),
-            "proposal.accepted" => {
-                EventData::ProposalAccepted(typed(type_name, data_json, column_offset)?)
-            }
-            "proposal.rejected" => {
-                EventData::ProposalRejected(typed(type_name, data_json, column_offset)?)
-            }
-            "proposal.withdrawn" => {
-                EventData::ProposalWithdrawn(typed(type_name, data_json, column_offset)?)
-            }
-            "statement.made" => {
-                EventData::StatementMade(typed(type_name, data_json, column_offset)?)
-            }
-            "agreement.signed" => {
-                EventData::AgreementSigned(typed(type_name, data_json, column_offset)?)
-            }
-            "provision.updated" => {
-                EventData::ProvisionUpdated(typed(type_name, data_json, column_offset)?)
-            }
-            "agreement.terminated" => {
-                EventData::AgreementTerminated(typed(type_name, data_json, column_offset)?)
-            }
-            "detention.reported" => {
-                EventData::DetentionReported(typed(type_name, data_json, column_offset)?)
-            }
-            "release.made" => EventData::ReleaseMade(typed(type_name, data_json, column_offset)?),
+            "party.joined" => typed!(PartyJoined),
+            "issue.raised" => typed!(IssueRaised),
+            "proposal.made" => typed!(ProposalMade),
+            "proposal.accepted" => typed!(ProposalAccepted),
+            "proposal.rejected" => typed!(ProposalRejected),
+            "proposal.withdrawn" => typed!(ProposalWithdrawn),
+            "statement.made" => typed!(StatementMade),
+            "agreement.signed" => typed!(AgreementSigned),
+            "provision.updated" => typed!(ProvisionUpdated),
+            "agreement.terminated" => typed!(AgreementTerminated),
+            "detention.reported" => typed!(DetentionReported),
+            "release.made" => typed!(ReleaseMade),
             other => {
                 let shown: String = other.chars().take(40).collect();
                 return Err(format!(

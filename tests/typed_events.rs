@@ -56,15 +56,7 @@ fn text() -> impl Strategy<Value = String> {
 
 fn event() -> impl Strategy<Value = EventData> {
     let role = prop::sample::select(vec![Role::Party, Role::Mediator, Role::Observer]);
-    let kind = prop::sample::select(vec![
-        StatementKind::Position,
-        StatementKind::Commitment,
-        StatementKind::Demand,
-        StatementKind::Appeal,
-        StatementKind::Accusation,
-        StatementKind::Denial,
-        StatementKind::Claim,
-    ]);
+    let kind = prop::sample::select(StatementKind::ALL.to_vec());
     let status = prop::sample::select(vec![
         ProvisionStatus::Pending,
         ProvisionStatus::InProgress,

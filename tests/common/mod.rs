@@ -213,15 +213,7 @@ impl Generator {
             }
             6 => {
                 let by = pick(&parties, a)?;
-                let kind = [
-                    StatementKind::Position,
-                    StatementKind::Commitment,
-                    StatementKind::Demand,
-                    StatementKind::Appeal,
-                    StatementKind::Accusation,
-                    StatementKind::Denial,
-                    StatementKind::Claim,
-                ][b as usize % 7];
+                let kind = StatementKind::ALL[b as usize % 7];
                 let (agreement, provision) =
                     self.agreement_and_provision(c.is_multiple_of(2), c, c.is_multiple_of(4), a);
                 let against = if kind == StatementKind::Accusation {
