@@ -1,56 +1,11 @@
 //! The `accord` binary end to end: outputs, exit codes and one-line errors.
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
 
 use serde_json::Value;
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn karabakh() -> PathBuf {
-    root().join("events/karabakh.jsonl")
-}
-
-fn accord(arguments: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_accord"))
-        .args(arguments)
-        .stdin(Stdio::null())
-        .output()
-        .expect("accord runs")
-}
-
-fn accord_with_stdin(arguments: &[&str], input: &str) -> Output {
-    use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_accord"))
-        .args(arguments)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("accord runs");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(input.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
-}
-
-fn path_text(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
+mod binary;
+use binary::{accord, accord_with_stdin, karabakh, path_text, root, stderr, stdout};
 
 fn state_json(arguments: &[&str]) -> Value {
     let output = accord(arguments);

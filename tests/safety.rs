@@ -1,4 +1,3 @@
-#![allow(dead_code)] // helpers shared by the tests below as they are added
 //! Safe by default, end to end: no surprise overwrites, caches checked before they are
 //! believed, text from a log escaped before it reaches a terminal, refusals a machine can
 //! read. Each test is the regression test of one class of problem a new user met.
@@ -7,63 +6,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-#[allow(dead_code)]
-fn karabakh() -> PathBuf {
-    root().join("events/karabakh.jsonl")
-}
-
-fn scenario(name: &str) -> PathBuf {
-    root().join("events/scenarios").join(name)
-}
-
-fn accord(arguments: &[&str]) -> Output {
-    accord_in(arguments, &[], None)
-}
-
-/// Runs accord with extra environment variables and, optionally, text on stdin.
-fn accord_in(arguments: &[&str], environment: &[(&str, &str)], input: Option<&str>) -> Output {
-    use std::io::Write;
-    let mut command = Command::new(env!("CARGO_BIN_EXE_accord"));
-    command
-        .args(arguments)
-        .env_remove("NO_COLOR")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .stdin(if input.is_some() {
-            Stdio::piped()
-        } else {
-            Stdio::null()
-        });
-    for (name, value) in environment {
-        command.env(name, value);
-    }
-    let mut child = command.spawn().expect("accord runs");
-    if let Some(input) = input {
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(input.as_bytes())
-            .unwrap();
-    }
-    child.wait_with_output().unwrap()
-}
-
-fn stdout(output: &Output) -> String {
-    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
-}
-
-fn stderr(output: &Output) -> String {
-    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
-}
-
-fn text(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
+mod binary;
+use binary::{accord, accord_in, karabakh, path_text, root, scenario, stderr, stdout};
 
 // Post-mortem: `simulate --out` wrote over whatever the path named, a log included, and
 // `--out-dir` over earlier runs' logs.
@@ -73,18 +17,24 @@ fn simulate_refuses_to_overwrite_an_output_unless_forced() {
     let talks = scenario("karabakh-talks.json");
     let out = directory.path().join("talks.jsonl");
     fs::write(&out, "precious\n").unwrap();
-    let refused = accord(&["simulate", text(&talks), "--out", text(&out)]);
+    let refused = accord(&["simulate", path_text(&talks), "--out", path_text(&out)]);
     assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
     let message = stderr(&refused);
     assert!(
-        message.contains(text(&out)) && message.contains("--force"),
+        message.contains(path_text(&out)) && message.contains("--force"),
         "{message}"
     );
     assert_eq!(fs::read_to_string(&out).unwrap(), "precious\n");
 
-    let forced = accord(&["simulate", text(&talks), "--out", text(&out), "--force"]);
+    let forced = accord(&[
+        "simulate",
+        path_text(&talks),
+        "--out",
+        path_text(&out),
+        "--force",
+    ]);
     assert_eq!(forced.status.code(), Some(0), "{}", stderr(&forced));
-    let verified = accord(&["verify", text(&out)]);
+    let verified = accord(&["verify", path_text(&out)]);
     assert_eq!(verified.status.code(), Some(0), "{}", stderr(&verified));
 
     let runs = directory.path().join("runs");
@@ -93,11 +43,11 @@ fn simulate_refuses_to_overwrite_an_output_unless_forced() {
     fs::write(runs.join("notes.txt"), "mine\n").unwrap();
     let arguments = [
         "simulate",
-        text(&talks),
+        path_text(&talks),
         "--runs",
         "3",
         "--out-dir",
-        text(&runs),
+        path_text(&runs),
     ];
     let refused = accord(&arguments);
     assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
@@ -118,11 +68,11 @@ fn simulate_refuses_to_overwrite_an_output_unless_forced() {
     // Logs of runs the batch does not make are not in its way.
     let fewer = accord(&[
         "simulate",
-        text(&talks),
+        path_text(&talks),
         "--runs",
         "1",
         "--out-dir",
-        text(&runs),
+        path_text(&runs),
     ]);
     assert_eq!(fewer.status.code(), Some(0), "{}", stderr(&fewer));
     let forced = accord(&[&arguments[..], &["--force"]].concat());
@@ -141,7 +91,7 @@ fn simulate_refuses_to_overwrite_an_output_unless_forced() {
 fn karabakh_with_a_snapshot(directory: &Path) -> (PathBuf, PathBuf) {
     let log = directory.join("karabakh.jsonl");
     fs::copy(karabakh(), &log).unwrap();
-    let written = accord(&["snapshot", text(&log)]);
+    let written = accord(&["snapshot", path_text(&log)]);
     assert_eq!(written.status.code(), Some(0), "{}", stderr(&written));
     let snapshot = directory.join("karabakh.jsonl.snapshots/00000000000000000038.json");
     assert!(snapshot.exists());
@@ -186,8 +136,8 @@ fn edit_snapshot(snapshot: &Path, edit: impl Fn(&str) -> String, reseal: bool) {
 fn a_snapshot_whose_content_changed_is_skipped_and_verify_reports_it() {
     let directory = tempfile::tempdir().unwrap();
     let (log, snapshot) = karabakh_with_a_snapshot(directory.path());
-    let honest = accord(&["state", text(&log), "--json", "--no-snapshot"]);
-    let verified = accord(&["verify", text(&log)]);
+    let honest = accord(&["state", path_text(&log), "--json", "--no-snapshot"]);
+    let verified = accord(&["verify", path_text(&log)]);
     assert_eq!(verified.status.code(), Some(0), "{}", stderr(&verified));
     assert!(
         stdout(&verified).contains("(1 snapshot beside it agrees)"),
@@ -200,7 +150,7 @@ fn a_snapshot_whose_content_changed_is_skipped_and_verify_reports_it() {
         |state| state.replace("\"name\":\"Armenia\"", "\"name\":\"Elsewhere\""),
         false,
     );
-    let answered = accord(&["state", text(&log), "--json"]);
+    let answered = accord(&["state", path_text(&log), "--json"]);
     assert_eq!(answered.status.code(), Some(0), "{}", stderr(&answered));
     assert_eq!(
         stdout(&answered),
@@ -210,15 +160,15 @@ fn a_snapshot_whose_content_changed_is_skipped_and_verify_reports_it() {
     let warning = stderr(&answered);
     assert!(
         warning.contains("warning")
-            && warning.contains(text(&snapshot))
+            && warning.contains(path_text(&snapshot))
             && warning.contains("checksum"),
         "{warning}"
     );
-    let refused = accord(&["verify", text(&log)]);
+    let refused = accord(&["verify", path_text(&log)]);
     assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
     let message = stderr(&refused);
     assert!(
-        message.contains("snapshot.mismatch") && message.contains(text(&snapshot)),
+        message.contains("snapshot.mismatch") && message.contains(path_text(&snapshot)),
         "{message}"
     );
     assert_eq!(message.lines().count(), 1, "{message}");
@@ -235,12 +185,12 @@ fn verify_catches_a_resealed_forged_snapshot() {
         |state| state.replace("\"name\":\"Armenia\"", "\"name\":\"Elsewhere\""),
         true,
     );
-    let refused = accord(&["verify", text(&log), "--json"]);
+    let refused = accord(&["verify", path_text(&log), "--json"]);
     assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
     let message = stderr(&refused);
     assert!(
         message.contains("snapshot.mismatch")
-            && message.contains(text(&snapshot))
+            && message.contains(path_text(&snapshot))
             && message.contains("party:ARM"),
         "{message}"
     );
@@ -252,7 +202,7 @@ fn verify_catches_a_resealed_forged_snapshot() {
     header["format"] = 1.into();
     header.as_object_mut().unwrap().remove("state_sha256");
     fs::write(&snapshot, format!("{header}\n{state_line}")).unwrap();
-    let answered = accord(&["state", text(&log)]);
+    let answered = accord(&["state", path_text(&log)]);
     assert!(
         stderr(&answered).contains("format 1"),
         "{}",
@@ -265,7 +215,7 @@ fn verify_catches_a_resealed_forged_snapshot() {
 #[test]
 fn deadline_and_strategies_replace_a_scenario_s_and_say_so_in_help() {
     let talks = scenario("karabakh-talks.json");
-    let short = accord(&["simulate", text(&talks), "--deadline", "3"]);
+    let short = accord(&["simulate", path_text(&talks), "--deadline", "3"]);
     assert_eq!(short.status.code(), Some(0), "{}", stderr(&short));
     assert!(
         stdout(&short).contains("deadline 3 rounds"),
@@ -274,7 +224,7 @@ fn deadline_and_strategies_replace_a_scenario_s_and_say_so_in_help() {
     );
     let hard = accord(&[
         "simulate",
-        text(&talks),
+        path_text(&talks),
         "--strategies",
         "hardliner",
         "--json",
@@ -282,12 +232,12 @@ fn deadline_and_strategies_replace_a_scenario_s_and_say_so_in_help() {
     let summary: serde_json::Value = serde_json::from_str(&stdout(&hard)).unwrap();
     assert_eq!(summary["agreement_rate"], 0.0, "two hardliners never agree");
     let default: serde_json::Value =
-        serde_json::from_str(&stdout(&accord(&["simulate", text(&talks), "--json"]))).unwrap();
+        serde_json::from_str(&stdout(&accord(&["simulate", path_text(&talks), "--json"]))).unwrap();
     assert_ne!(default["agreement_rate"], 0.0);
 
     let wrong = accord(&[
         "simulate",
-        text(&talks),
+        path_text(&talks),
         "--strategies",
         "boulware,conceder,linear,hardliner",
     ]);
@@ -299,7 +249,7 @@ fn deadline_and_strategies_replace_a_scenario_s_and_say_so_in_help() {
     );
     let both = accord(&[
         "simulate",
-        text(&talks),
+        path_text(&talks),
         "--genius",
         "domain.xml",
         "profile.xml",
@@ -310,7 +260,7 @@ fn deadline_and_strategies_replace_a_scenario_s_and_say_so_in_help() {
     // A seed that would change nothing is refused, not ignored.
     let fixed = accord(&[
         "analyze",
-        text(&scenario("england-zimbabwe.json")),
+        path_text(&scenario("england-zimbabwe.json")),
         "--seed",
         "3",
     ]);
@@ -318,7 +268,7 @@ fn deadline_and_strategies_replace_a_scenario_s_and_say_so_in_help() {
     assert!(stderr(&fixed).contains("--seed"), "{}", stderr(&fixed));
     let random = accord(&[
         "analyze",
-        text(&scenario("random-3x10.json")),
+        path_text(&scenario("random-3x10.json")),
         "--seed",
         "3",
     ]);
@@ -337,7 +287,7 @@ fn a_reservation_no_outcome_meets_makes_no_move_and_the_summary_says_so() {
     }
     fs::write(&demanding, value.to_string()).unwrap();
     let log = directory.path().join("run.jsonl");
-    let output = accord(&["simulate", text(&demanding), "--out", text(&log)]);
+    let output = accord(&["simulate", path_text(&demanding), "--out", path_text(&log)]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
     assert!(
         stdout(&output)
@@ -347,7 +297,7 @@ fn a_reservation_no_outcome_meets_makes_no_move_and_the_summary_says_so() {
     );
     let written = fs::read_to_string(&log).unwrap();
     assert!(!written.contains("proposal.made"), "{written}");
-    let json = accord(&["simulate", text(&demanding), "--runs", "20", "--json"]);
+    let json = accord(&["simulate", path_text(&demanding), "--runs", "20", "--json"]);
     let summary: serde_json::Value = serde_json::from_str(&stdout(&json)).unwrap();
     assert_eq!(summary["runs_without_possible_agreement"], 20);
 }
@@ -384,9 +334,9 @@ fn text_from_a_log_reaches_people_escaped_whatever_it_holds() {
     let directory = tempfile::tempdir().unwrap();
     let log = directory.path().join("hostile.jsonl");
     let drafts = root().join("tests/fixtures/hostile/escapes.drafts.jsonl");
-    let appended = accord(&["append", text(&log), text(&drafts)]);
+    let appended = accord(&["append", path_text(&log), path_text(&drafts)]);
     assert_eq!(appended.status.code(), Some(0), "{}", stderr(&appended));
-    let log = text(&log);
+    let log = path_text(&log);
     let entities = [
         "party:ARM",
         "party:AZE",
@@ -476,18 +426,17 @@ fn text_owned(path: &Path) -> String {
 #[test]
 fn a_dash_names_stdin_wherever_a_file_is_read() {
     let log = fs::read_to_string(karabakh()).unwrap();
-    let from_file = accord(&["state", text(&karabakh()), "--json", "--no-snapshot"]);
-    let from_stdin = accord_in(&["state", "-", "--json"], &[], Some(&log));
+    let from_file = accord(&["state", path_text(&karabakh()), "--json", "--no-snapshot"]);
+    let from_stdin = accord_in(&["state", "-", "--json"], Some(&log));
     assert_eq!(from_stdin.status.code(), Some(0), "{}", stderr(&from_stdin));
     assert_eq!(stdout(&from_stdin), stdout(&from_file));
     let as_of = accord_in(
         &["state", "-", "--as-of", "2021-05-03", "--hash"],
-        &[],
         Some(&log),
     );
     let as_of_file = accord(&[
         "state",
-        text(&karabakh()),
+        path_text(&karabakh()),
         "--as-of",
         "2021-05-03",
         "--hash",
@@ -499,7 +448,7 @@ fn a_dash_names_stdin_wherever_a_file_is_read() {
         vec!["diff", "-", "2021-05-03", "2021-05-05"],
         vec!["head", "-"],
     ] {
-        let output = accord_in(&arguments, &[], Some(&log));
+        let output = accord_in(&arguments, Some(&log));
         assert_eq!(
             output.status.code(),
             Some(0),
@@ -508,11 +457,11 @@ fn a_dash_names_stdin_wherever_a_file_is_read() {
         );
         let mut on_file = arguments.clone();
         let path = karabakh();
-        on_file[1] = text(&path);
+        on_file[1] = path_text(&path);
         assert_eq!(stdout(&output), stdout(&accord(&on_file)), "{arguments:?}");
     }
     let tampered = log.replacen("Armenia", "Armenja", 1);
-    let refused = accord_in(&["verify", "-"], &[], Some(&tampered));
+    let refused = accord_in(&["verify", "-"], Some(&tampered));
     assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
     assert!(
         stderr(&refused).starts_with("accord: stdin: line 2: envelope.chain"),
@@ -523,10 +472,10 @@ fn a_dash_names_stdin_wherever_a_file_is_read() {
     let directory = tempfile::tempdir().unwrap();
     let copy = directory.path().join("copy.jsonl");
     let drafts = fs::read_to_string(root().join("events/karabakh.drafts.jsonl")).unwrap();
-    let appended = accord_in(&["append", text(&copy), "-"], &[], Some(&drafts));
+    let appended = accord_in(&["append", path_text(&copy), "-"], Some(&drafts));
     assert_eq!(appended.status.code(), Some(0), "{}", stderr(&appended));
     for command in ["append", "snapshot", "repair"] {
-        let refused = accord_in(&[command, "-"], &[], Some(""));
+        let refused = accord_in(&[command, "-"], Some(""));
         assert_eq!(
             refused.status.code(),
             Some(2),
@@ -540,9 +489,13 @@ fn a_dash_names_stdin_wherever_a_file_is_read() {
         );
     }
     let talks = fs::read_to_string(scenario("karabakh-talks.json")).unwrap();
-    let simulated = accord_in(&["simulate", "-", "--json"], &[], Some(&talks));
+    let simulated = accord_in(&["simulate", "-", "--json"], Some(&talks));
     assert_eq!(simulated.status.code(), Some(0), "{}", stderr(&simulated));
-    let from_file = accord(&["simulate", text(&scenario("karabakh-talks.json")), "--json"]);
+    let from_file = accord(&[
+        "simulate",
+        path_text(&scenario("karabakh-talks.json")),
+        "--json",
+    ]);
     assert_eq!(stdout(&simulated), stdout(&from_file));
 }
 
@@ -560,7 +513,7 @@ fn with_json_a_refusal_is_also_a_json_object_on_stdout() {
     let log = directory.path().join("copy.jsonl");
     fs::copy(karabakh(), &log).unwrap();
     let draft = r#"{"type":"statement.made","occurred":"2021-05-10T09:00:00Z","data":{"by":"AZE","kind":"claim","issue":"prisonners","text":"t"}}"#;
-    let refused = accord_in(&["append", text(&log), "--json"], &[], Some(draft));
+    let refused = accord_in(&["append", path_text(&log), "--json"], Some(draft));
     assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
     let answer = json_of(&refused);
     assert_eq!(answer["ok"], false);
@@ -574,8 +527,7 @@ fn with_json_a_refusal_is_also_a_json_object_on_stdout() {
     assert!(stderr(&refused).starts_with("accord: stdin: draft on line 1: ref.unknown"));
 
     let expect = accord_in(
-        &["append", text(&log), "--json", "--expect-seq", "3"],
-        &[],
+        &["append", path_text(&log), "--json", "--expect-seq", "3"],
         Some(draft),
     );
     assert_eq!(expect.status.code(), Some(1));
@@ -589,7 +541,7 @@ fn with_json_a_refusal_is_also_a_json_object_on_stdout() {
         {
             continue;
         }
-        let output = accord(&["verify", text(&path), "--json"]);
+        let output = accord(&["verify", path_text(&path), "--json"]);
         assert_eq!(output.status.code(), Some(1), "{}", path.display());
         let answer = json_of(&output);
         let expected = fs::read_to_string(path.with_extension("error")).unwrap();
@@ -640,7 +592,7 @@ fn the_readme_append_example_works_when_pasted() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(String::from_utf8_lossy(&output.stdout).contains("appended seq"));
-    let verified = accord(&["verify", text(&directory.path().join("my-copy.jsonl"))]);
+    let verified = accord(&["verify", path_text(&directory.path().join("my-copy.jsonl"))]);
     assert_eq!(verified.status.code(), Some(0), "{}", stderr(&verified));
 }
 
@@ -665,7 +617,7 @@ fn messages_say_what_is_true() {
     let drafts = "{\"occurred\":\"2021-01-02T00:00:00Z\",\"type\":\"party.joined\",\"data\":{\"party\":\"RUS\",\"name\":\"Russia\",\"role\":\"mediator\"}}\n\
                   {\"occurred\":\"2021-01-01T00:00:00Z\",\"type\":\"issue.raised\",\"data\":{\"issue\":\"x\",\"title\":\"X\"}}\n\
                   {\"occurred\":\"2021-01-01T12:00:00Z\",\"type\":\"statement.made\",\"data\":{\"by\":\"RUS\",\"kind\":\"appeal\",\"text\":\"t\"}}\n";
-    let refused = accord_in(&["append", text(&fresh)], &[], Some(drafts));
+    let refused = accord_in(&["append", path_text(&fresh)], Some(drafts));
     assert_eq!(refused.status.code(), Some(1));
     let message = stderr(&refused);
     assert!(
@@ -681,7 +633,7 @@ fn messages_say_what_is_true() {
         .unwrap()
         .replace('\n', "\r\n");
     fs::write(&crlf, windows).unwrap();
-    let refused = accord(&["verify", text(&crlf)]);
+    let refused = accord(&["verify", path_text(&crlf)]);
     assert_eq!(refused.status.code(), Some(1));
     assert!(
         stderr(&refused).contains("line 1: envelope.shape") && stderr(&refused).contains("CRLF"),
@@ -691,7 +643,7 @@ fn messages_say_what_is_true() {
 
     let surrogate = r#"{"occurred":"2021-01-01T00:00:00Z","type":"issue.raised","data":{"issue":"x","title":"a\ud800b"}}"#;
     let column = surrogate.find("\\ud800").unwrap() + 1;
-    let refused = accord_in(&["append", text(&fresh)], &[], Some(surrogate));
+    let refused = accord_in(&["append", path_text(&fresh)], Some(surrogate));
     assert_eq!(refused.status.code(), Some(1));
     assert!(
         stderr(&refused).contains(&format!(
@@ -701,7 +653,7 @@ fn messages_say_what_is_true() {
         stderr(&refused)
     );
     let typo = r#"{"occurred":"2021-01-01T00:00:00Z","type":"issue.raised","data":{"issue":"x","titel":"X"}}"#;
-    let refused = accord_in(&["append", text(&fresh)], &[], Some(typo));
+    let refused = accord_in(&["append", path_text(&fresh)], Some(typo));
     let column = typo.find("titel").unwrap() + "titel\"".len();
     assert!(
         stderr(&refused).contains(&format!("(column {column})")),
@@ -713,7 +665,7 @@ fn messages_say_what_is_true() {
     fs::create_dir(directory.path().join("blocked.jsonl.intent")).unwrap();
     let two = "{\"occurred\":\"2021-01-01T00:00:00Z\",\"type\":\"issue.raised\",\"data\":{\"issue\":\"x\",\"title\":\"X\"}}\n\
                {\"occurred\":\"2021-01-01T00:00:00Z\",\"type\":\"issue.raised\",\"data\":{\"issue\":\"y\",\"title\":\"Y\"}}\n";
-    let refused = accord_in(&["append", text(&blocked)], &[], Some(two));
+    let refused = accord_in(&["append", path_text(&blocked)], Some(two));
     assert_eq!(refused.status.code(), Some(2), "{}", stderr(&refused));
     assert!(
         stderr(&refused).contains("blocked.jsonl.intent: cannot write the intent file"),
@@ -728,8 +680,7 @@ fn messages_say_what_is_true() {
     // Plurals and numbers.
     let one = directory.path().join("one.jsonl");
     let appended = accord_in(
-        &["append", text(&one)],
-        &[],
+        &["append", path_text(&one)],
         Some(typo.replace("titel", "title").as_str()),
     );
     assert!(
@@ -737,7 +688,7 @@ fn messages_say_what_is_true() {
         "{}",
         stdout(&appended)
     );
-    assert!(stdout(&accord(&["verify", text(&one)])).starts_with("ok 1 event head "));
+    assert!(stdout(&accord(&["verify", path_text(&one)])).starts_with("ok 1 event head "));
     let as_of = stdout(&accord(&["state", &log, "--as-of", "2021-05-03"]));
     assert!(
         as_of.contains("Custody in this log, as of the end of 2021-05-03 (UTC)"),
@@ -747,11 +698,14 @@ fn messages_say_what_is_true() {
         !as_of.contains(", now") && !as_of.contains("so far"),
         "{as_of}"
     );
-    let analysis = stdout(&accord(&["analyze", text(&scenario("party-three.json"))]));
+    let analysis = stdout(&accord(&[
+        "analyze",
+        path_text(&scenario("party-three.json")),
+    ]));
     assert!(analysis.contains("outcomes          3,072"), "{analysis}");
     let batch = stdout(&accord(&[
         "simulate",
-        text(&scenario("random-3x10.json")),
+        path_text(&scenario("random-3x10.json")),
         "--runs",
         "1500",
     ]));

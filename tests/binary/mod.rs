@@ -1,0 +1,65 @@
+//! Running the `accord` binary from the end-to-end tests (`cli.rs`, `safety.rs`).
+#![allow(dead_code)] // each test file uses its own share of these
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+
+pub fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn karabakh() -> PathBuf {
+    root().join("events/karabakh.jsonl")
+}
+
+pub fn scenario(name: &str) -> PathBuf {
+    root().join("events/scenarios").join(name)
+}
+
+/// Runs accord with nothing on stdin.
+pub fn accord(arguments: &[&str]) -> Output {
+    accord_in(arguments, None)
+}
+
+pub fn accord_with_stdin(arguments: &[&str], input: &str) -> Output {
+    accord_in(arguments, Some(input))
+}
+
+/// Runs accord with `input`, if any, on stdin, and without the caller's NO_COLOR, so
+/// colour depends only on the arguments.
+pub fn accord_in(arguments: &[&str], input: Option<&str>) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_accord"))
+        .args(arguments)
+        .env_remove("NO_COLOR")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdin(if input.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .spawn()
+        .expect("accord runs");
+    if let Some(input) = input {
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+    }
+    child.wait_with_output().unwrap()
+}
+
+pub fn stdout(output: &Output) -> String {
+    String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
+}
+
+pub fn stderr(output: &Output) -> String {
+    String::from_utf8(output.stderr.clone()).expect("stderr is UTF-8")
+}
+
+pub fn path_text(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
