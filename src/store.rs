@@ -599,9 +599,9 @@ impl FileStore {
         file.lock().map_err(|error| self.io_error(error))?;
         let length = file.metadata().map_err(|error| self.io_error(error))?.len();
 
-        let keep = match self.read_intent() {
-            Some(intent) if intent.is_unfinished_at(length) => intent.length_before,
-            _ => self.end_of_last_complete_line(&mut file, length)?,
+        let (keep, announced) = match self.read_intent() {
+            Some(intent) if intent.is_unfinished_at(length) => (intent.length_before, true),
+            _ => (self.end_of_last_complete_line(&mut file, length)?, false),
         };
         file.seek(SeekFrom::Start(0))
             .map_err(|error| self.io_error(error))?;
@@ -619,6 +619,25 @@ impl FileStore {
             .map_err(|error| self.io_error(error))?;
         file.read_to_end(&mut cut_bytes)
             .map_err(|error| self.io_error(error))?;
+        // Without an intent, only a line accord began to write is cut: every line it writes
+        // begins `{"v":1,"seq":N,`, so a last line that does not (a text file given by
+        // mistake, a line typed by hand) is someone's data, not a torn append.
+        let expected_start = format!("{{\"v\":1,\"seq\":{},", log.len() + 1);
+        let begun_by_accord = cut_bytes.starts_with(expected_start.as_bytes())
+            || expected_start.as_bytes().starts_with(&cut_bytes);
+        if !announced && !cut_bytes.is_empty() && !begun_by_accord {
+            return Err(StoreError::NotTorn {
+                path: self.path.clone(),
+                error: LogError {
+                    line: log.len() + 1,
+                    rule: Rule::LogTorn,
+                    detail: format!(
+                        "the last line has no newline, but it does not begin as accord begins line {} (`{expected_start}`)",
+                        log.len() + 1
+                    ),
+                },
+            });
+        }
         let mut cut = Vec::new();
         let mut pieces = cut_bytes.split_inclusive(|byte| *byte == b'\n').peekable();
         while let Some(piece) = pieces.next() {

@@ -711,3 +711,41 @@ fn messages_say_what_is_true() {
     ]));
     assert!(batch.contains(": 1,500 runs from seed 0"), "{batch}");
 }
+
+// Post-mortem: `repair` took any last line without a newline for a torn append, so a text
+// file of one line given by mistake was cut to nothing.
+#[test]
+fn repair_cuts_only_a_line_accord_began_to_write() {
+    let directory = tempfile::tempdir().unwrap();
+    let notes = directory.path().join("notes.txt");
+    fs::write(&notes, "my notes, no newline at the end").unwrap();
+    let refused = accord(&["repair", path_text(&notes)]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("cuts nothing"),
+        "{}",
+        stderr(&refused)
+    );
+    assert_eq!(
+        fs::read_to_string(&notes).unwrap(),
+        "my notes, no newline at the end"
+    );
+    // A log whose last append was cut mid-line is still repaired.
+    let log = directory.path().join("log.jsonl");
+    let mut bytes = fs::read(karabakh()).unwrap();
+    let whole = bytes.len();
+    let last_line = bytes[..whole - 1]
+        .iter()
+        .rposition(|byte| *byte == b'\n')
+        .unwrap()
+        + 1;
+    bytes.truncate(last_line + 40);
+    fs::write(&log, &bytes).unwrap();
+    let repaired = accord(&["repair", path_text(&log)]);
+    assert_eq!(repaired.status.code(), Some(0), "{}", stderr(&repaired));
+    assert!(
+        stdout(&repaired).contains("cut line 38 (torn, no newline, 40 bytes)"),
+        "{}",
+        stdout(&repaired)
+    );
+}
