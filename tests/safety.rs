@@ -749,3 +749,43 @@ fn repair_cuts_only_a_line_accord_began_to_write() {
         stdout(&repaired)
     );
 }
+
+// Post-mortem: a GENIUS file that does not exist was "refused" (exit 1) as if it had been
+// read, while a missing scenario file was exit 2.
+#[test]
+fn a_file_that_cannot_be_read_is_exit_2_and_bad_content_exit_1() {
+    let directory = tempfile::tempdir().unwrap();
+    let missing = directory.path().join("missing.xml");
+    let unreadable = accord(&[
+        "analyze",
+        "--genius",
+        path_text(&missing),
+        path_text(&missing),
+    ]);
+    assert_eq!(unreadable.status.code(), Some(2), "{}", stderr(&unreadable));
+    let pointing = directory.path().join("pointing.json");
+    fs::write(
+        &pointing,
+        r#"{"name":"x","start":"2026-01-01T00:00:00Z","deadline":3,"genius_domain":"missing.xml","parties":[]}"#,
+    )
+    .unwrap();
+    let output = accord(&["simulate", path_text(&pointing)]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("missing.xml"),
+        "{}",
+        stderr(&output)
+    );
+    let broken = directory.path().join("broken.json");
+    fs::write(&broken, "{broken").unwrap();
+    assert_eq!(
+        accord(&["simulate", path_text(&broken)]).status.code(),
+        Some(1)
+    );
+    assert_eq!(
+        accord(&["simulate", path_text(&directory.path().join("none.json"))])
+            .status
+            .code(),
+        Some(2)
+    );
+}

@@ -904,7 +904,7 @@ fn load_scenario(
         (_, Some([domain, profiles @ ..])) => {
             let strategies = strategies.unwrap_or_else(|| vec!["boulware".to_string()]);
             scenario::from_genius(domain, profiles, &strategies, deadline.unwrap_or(100))
-                .map_err(|error| Failure::refused(error.to_string()))
+                .map_err(simulate::sim_failure)
         }
         (Some(path), _) if is_stdin(path) => {
             let bytes = stdin_bytes()?;
@@ -912,17 +912,11 @@ fn load_scenario(
                 .map_err(|_| Failure::refused("stdin: the scenario is not UTF-8".into()))?;
             scenario::from_text(text, Path::new("stdin"), Path::new("."))
                 .and_then(|loaded| loaded.with_overrides(strategies.as_deref(), deadline))
-                .map_err(|error| Failure::refused(error.to_string()))
+                .map_err(simulate::sim_failure)
         }
         (Some(path), _) => scenario::load(path)
             .and_then(|loaded| loaded.with_overrides(strategies.as_deref(), deadline))
-            .map_err(|error| {
-                if path.exists() {
-                    Failure::refused(error.to_string())
-                } else {
-                    Failure::Usage(error.to_string())
-                }
-            }),
+            .map_err(simulate::sim_failure),
         _ => Err(Failure::Usage(
             "give a SCENARIO or --genius DOMAIN.xml PROFILE.xml...".into(),
         )),

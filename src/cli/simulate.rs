@@ -120,9 +120,9 @@ pub fn simulate(
     print(&render_summary(scenario, &summary))
 }
 
-/// A simulation's own refusal is exit 1; a problem with its output files is exit 2.
+/// A simulation's own refusal is exit 1; a file it cannot read or write is exit 2.
 pub fn sim_failure(error: accord::sim::SimError) -> Failure {
-    if error.files {
+    if error.io {
         Failure::Usage(error.to_string())
     } else {
         Failure::refused(error.to_string())

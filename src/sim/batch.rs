@@ -44,11 +44,11 @@ fn existing_run_log(directory: &Path, runs: u64) -> Result<Option<PathBuf>, SimE
     let entries = match std::fs::read_dir(directory) {
         Ok(entries) => entries,
         Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(error) => return Err(SimError::output(directory, error)),
+        Err(error) => return Err(SimError::io(directory, error)),
     };
     let mut first: Option<u64> = None;
     for entry in entries {
-        let entry = entry.map_err(|error| SimError::output(directory, error))?;
+        let entry = entry.map_err(|error| SimError::io(directory, error))?;
         let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
             continue;
         };
@@ -260,12 +260,12 @@ pub fn simulate(
         if !options.overwrite
             && let Some(existing) = existing_run_log(directory, options.runs)?
         {
-            return Err(SimError::output(
+            return Err(SimError::io(
                 &existing,
                 "exists; accord does not overwrite it (--force replaces the run logs)",
             ));
         }
-        std::fs::create_dir_all(directory).map_err(|error| SimError::output(directory, error))?;
+        std::fs::create_dir_all(directory).map_err(|error| SimError::io(directory, error))?;
     }
     // Preferences that do not change between runs are ranked and analysed once.
     let shared: Option<Prepared> = (!scenario.has_random_preferences())

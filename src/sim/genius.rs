@@ -15,14 +15,14 @@ const MAX_XML_BYTES: u64 = 64 << 20;
 fn read(path: &Path) -> Result<String, SimError> {
     let error = |detail: String| SimError::new(path, detail);
     let length = std::fs::metadata(path)
-        .map_err(|problem| error(problem.to_string()))?
+        .map_err(|problem| SimError::io(path, problem))?
         .len();
     if length > MAX_XML_BYTES {
         return Err(error(format!(
             "{length} bytes, more than the {MAX_XML_BYTES} accord reads"
         )));
     }
-    std::fs::read_to_string(path).map_err(|problem| error(problem.to_string()))
+    std::fs::read_to_string(path).map_err(|problem| SimError::io(path, problem))
 }
 
 /// The `<objective>` of a file: under `<utility_space>`, itself the root or under

@@ -17,31 +17,31 @@ use std::path::Path;
 #[derive(Debug, Clone, PartialEq)]
 pub struct SimError {
     pub detail: String,
-    /// The problem is with the files around the simulation (an output that exists, a write
-    /// that failed), not with its input: the command line's usage or I/O error.
-    pub files: bool,
+    /// A file could not be read or written (a scenario or GENIUS file that is missing, an
+    /// output that exists): the command line's usage or I/O error, not refused input.
+    pub io: bool,
 }
 
 impl SimError {
     pub fn new(path: &Path, detail: String) -> SimError {
         SimError {
             detail: format!("{}: {detail}", path.display()),
-            files: false,
+            io: false,
         }
     }
 
     pub fn plain(detail: impl Into<String>) -> SimError {
         SimError {
             detail: detail.into(),
-            files: false,
+            io: false,
         }
     }
 
-    /// A problem with an output file or directory.
-    pub fn output(path: &Path, detail: impl fmt::Display) -> SimError {
+    /// A file or directory that could not be read or written.
+    pub fn io(path: &Path, detail: impl fmt::Display) -> SimError {
         SimError {
             detail: format!("{}: {detail}", path.display()),
-            files: true,
+            io: true,
         }
     }
 }
@@ -60,17 +60,17 @@ pub fn write_new_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), 
     }
     let opened = options.open(path).map_err(|error| {
         if error.kind() == std::io::ErrorKind::AlreadyExists {
-            SimError::output(
+            SimError::io(
                 path,
                 "exists; accord does not overwrite it (--force replaces it)",
             )
         } else {
-            SimError::output(path, error)
+            SimError::io(path, error)
         }
     })?;
     let mut file = opened;
     file.write_all(bytes)
-        .map_err(|error| SimError::output(path, error))
+        .map_err(|error| SimError::io(path, error))
 }
 
 impl fmt::Display for SimError {

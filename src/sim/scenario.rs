@@ -303,7 +303,7 @@ const MAX_SCENARIO_BYTES: u64 = 16 << 20;
 /// Reads a scenario file. GENIUS paths in it are relative to the scenario's directory.
 pub fn load(path: &Path) -> Result<Scenario, SimError> {
     let length = std::fs::metadata(path)
-        .map_err(|error| SimError::new(path, error.to_string()))?
+        .map_err(|error| SimError::io(path, error))?
         .len();
     if length > MAX_SCENARIO_BYTES {
         return Err(SimError::new(
@@ -311,8 +311,7 @@ pub fn load(path: &Path) -> Result<Scenario, SimError> {
             format!("{length} bytes, more than {MAX_SCENARIO_BYTES}"),
         ));
     }
-    let text =
-        std::fs::read_to_string(path).map_err(|error| SimError::new(path, error.to_string()))?;
+    let text = std::fs::read_to_string(path).map_err(|error| SimError::io(path, error))?;
     from_text(&text, path, path.parent().unwrap_or(Path::new(".")))
 }
 
