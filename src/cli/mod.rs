@@ -616,9 +616,8 @@ fn answer(path: &Path, query: &Query, at_argument: &str) -> Result<Answer, Failu
     };
     for warning in &answer.warnings {
         eprintln!(
-            "accord: warning: {}: {}",
-            path.display(),
-            printable(warning)
+            "accord: warning: {}",
+            printable(&format!("{}: {warning}", path.display()))
         );
     }
     if let Some(at) = query.at
@@ -754,10 +753,13 @@ fn verify(path: &Path, pinned: Option<&str>, json: bool) -> Result<(), Failure> 
     if let Some(first) = mismatches.first() {
         for mismatch in &mismatches[1..] {
             eprintln!(
-                "accord: {}: snapshot.mismatch: {}: {}",
-                path.display(),
-                mismatch.path.display(),
-                printable(&mismatch.detail)
+                "accord: {}",
+                printable(&format!(
+                    "{}: snapshot.mismatch: {}: {}",
+                    path.display(),
+                    mismatch.path.display(),
+                    mismatch.detail
+                ))
             );
         }
         let detail = format!("{}: {}", first.path.display(), first.detail);

@@ -215,7 +215,7 @@ pub fn analyze(scenario: &Scenario, seed: u64, json: bool) -> Result<(), Failure
     let preferences = scenario.preferences(&mut run_rng(seed, 0));
     let analysis = analyze_space(&scenario.domain, &preferences);
     for reason in &analysis.reasons {
-        eprintln!("accord: {reason}");
+        eprintln!("accord: {}", printable(reason));
     }
     if analysis.nash_none {
         eprintln!("accord: nash: no outcome meets every party's reservation value");
