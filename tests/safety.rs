@@ -497,6 +497,34 @@ fn a_dash_names_stdin_wherever_a_file_is_read() {
         "--json",
     ]);
     assert_eq!(stdout(&simulated), stdout(&from_file));
+    // One GENIUS file may come from stdin too.
+    let genius = root().join("events/scenarios/genius/EnglandZimbabwe");
+    let england = fs::read_to_string(genius.join("England.xml")).unwrap();
+    let domain = genius.join("EnglandZimbabwe_domain.xml");
+    let zimbabwe = genius.join("Zimbabwe.xml");
+    let piped = accord_in(
+        &[
+            "analyze",
+            "--genius",
+            path_text(&domain),
+            "-",
+            path_text(&zimbabwe),
+            "--json",
+        ],
+        Some(&england),
+    );
+    assert_eq!(piped.status.code(), Some(0), "{}", stderr(&piped));
+    let named = accord(&[
+        "analyze",
+        "--genius",
+        path_text(&domain),
+        path_text(&genius.join("England.xml")),
+        path_text(&zimbabwe),
+        "--json",
+    ]);
+    assert_eq!(stdout(&piped), stdout(&named));
+    let twice = accord_in(&["analyze", "--genius", "-", "-"], Some(&england));
+    assert_eq!(twice.status.code(), Some(2), "{}", stderr(&twice));
 }
 
 fn json_of(output: &Output) -> serde_json::Value {

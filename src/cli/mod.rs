@@ -905,8 +905,34 @@ fn load_scenario(
         ))),
         (_, Some([domain, profiles @ ..])) => {
             let strategies = strategies.unwrap_or_else(|| vec!["boulware".to_string()]);
-            scenario::from_genius(domain, profiles, &strategies, deadline.unwrap_or(100))
-                .map_err(simulate::sim_failure)
+            if [domain]
+                .into_iter()
+                .chain(profiles)
+                .filter(|path| is_stdin(path))
+                .count()
+                > 1
+            {
+                return Err(Failure::Usage(
+                    "--genius: stdin (`-`) can stand for one of the files only".into(),
+                ));
+            }
+            let read = |path: &Path| {
+                if !is_stdin(path) {
+                    return accord::sim::genius::read(path);
+                }
+                let bytes = stdin_bytes()
+                    .map_err(|_| accord::sim::SimError::io(Path::new("stdin"), "cannot be read"))?;
+                String::from_utf8(bytes.to_vec())
+                    .map_err(|_| accord::sim::SimError::new(Path::new("stdin"), "not UTF-8".into()))
+            };
+            scenario::from_genius_read_by(
+                domain,
+                profiles,
+                &strategies,
+                deadline.unwrap_or(100),
+                &read,
+            )
+            .map_err(simulate::sim_failure)
         }
         (Some(path), _) if is_stdin(path) => {
             let bytes = stdin_bytes()?;

@@ -12,7 +12,8 @@ use crate::sim::domain::{Domain, Issue, Preferences, slugify};
 /// Largest GENIUS file read.
 const MAX_XML_BYTES: u64 = 64 << 20;
 
-fn read(path: &Path) -> Result<String, SimError> {
+/// A GENIUS file's text, refused past `MAX_XML_BYTES` before it is read.
+pub fn read(path: &Path) -> Result<String, SimError> {
     let error = |detail: String| SimError::new(path, detail);
     let length = std::fs::metadata(path)
         .map_err(|problem| SimError::io(path, problem))?
@@ -149,8 +150,21 @@ fn parse<'a>(text: &'a str, path: &Path) -> Result<Document<'a>, SimError> {
 
 /// A GENIUS domain file (or a profile, whose items carry the same values).
 pub fn load_domain(path: &Path) -> Result<Domain, SimError> {
-    let text = read(path)?;
-    let document = parse(&text, path)?;
+    domain_from_text(&read(path)?, path)
+}
+
+/// A GENIUS domain from its XML text; `path` names it in errors.
+pub fn domain_from_text(text: &str, path: &Path) -> Result<Domain, SimError> {
+    if text.len() as u64 > MAX_XML_BYTES {
+        return Err(SimError::new(
+            path,
+            format!(
+                "{} bytes, more than the {MAX_XML_BYTES} accord reads",
+                text.len()
+            ),
+        ));
+    }
+    let document = parse(text, path)?;
     let objective = objective(&document, path)?;
     let mut domain = Domain { issues: Vec::new() };
     let mut taken = Vec::new();
@@ -174,8 +188,25 @@ pub fn load_domain(path: &Path) -> Result<Domain, SimError> {
 /// A GENIUS profile for a domain: weights, evaluations, reservation value, discount factor.
 /// Issues and items are matched to the domain's by name and value.
 pub fn load_profile(path: &Path, domain: &Domain) -> Result<Preferences, SimError> {
-    let text = read(path)?;
-    let document = parse(&text, path)?;
+    profile_from_text(&read(path)?, path, domain)
+}
+
+/// A GENIUS profile from its XML text; `path` names it in errors.
+pub fn profile_from_text(
+    text: &str,
+    path: &Path,
+    domain: &Domain,
+) -> Result<Preferences, SimError> {
+    if text.len() as u64 > MAX_XML_BYTES {
+        return Err(SimError::new(
+            path,
+            format!(
+                "{} bytes, more than the {MAX_XML_BYTES} accord reads",
+                text.len()
+            ),
+        ));
+    }
+    let document = parse(text, path)?;
     let objective = objective(&document, path)?;
     let found = issues(objective, path)?;
     let mut weights = Vec::with_capacity(domain.issues.len());

@@ -512,7 +512,21 @@ pub fn from_genius(
     strategies: &[String],
     deadline: u32,
 ) -> Result<Scenario, SimError> {
-    let domain = genius::load_domain(domain_path)?;
+    from_genius_read_by(domain_path, profiles, strategies, deadline, &|path| {
+        genius::read(path)
+    })
+}
+
+/// `from_genius`, with the files' text read by `read` (the command line reads `-` from
+/// stdin).
+pub fn from_genius_read_by(
+    domain_path: &Path,
+    profiles: &[PathBuf],
+    strategies: &[String],
+    deadline: u32,
+    read: &dyn Fn(&Path) -> Result<String, SimError>,
+) -> Result<Scenario, SimError> {
+    let domain = genius::domain_from_text(&read(domain_path)?, domain_path)?;
     if strategies.len() != profiles.len() && strategies.len() != 1 {
         return Err(SimError::plain(format!(
             "{} profiles but {} strategies",
@@ -522,9 +536,11 @@ pub fn from_genius(
     }
     let mut parties: Vec<PartySpec> = Vec::new();
     for (index, profile) in profiles.iter().enumerate() {
+        // A profile read from stdin (`-`) is named for it.
         let stem = profile
             .file_stem()
             .and_then(|stem| stem.to_str())
+            .map(|stem| if stem == "-" { "stdin" } else { stem })
             .unwrap_or("party");
         let taken: Vec<Slug> = parties.iter().map(|party| party.id.clone()).collect();
         let strategy_name = &strategies[index.min(strategies.len() - 1)];
@@ -532,7 +548,11 @@ pub fn from_genius(
             id: slugify(stem, &taken),
             name: stem.to_string(),
             strategy: Strategy::parse(strategy_name).map_err(SimError::plain)?,
-            preferences: PreferenceSource::Given(genius::load_profile(profile, &domain)?),
+            preferences: PreferenceSource::Given(genius::profile_from_text(
+                &read(profile)?,
+                profile,
+                &domain,
+            )?),
             release: ReleasePolicy::None,
         });
     }
