@@ -143,7 +143,17 @@ fn issues<'a>(
     Ok(found)
 }
 
+/// The XML of a file, its size checked here too for text that did not come from `read`.
 fn parse<'a>(text: &'a str, path: &Path) -> Result<Document<'a>, SimError> {
+    if text.len() as u64 > MAX_XML_BYTES {
+        return Err(SimError::new(
+            path,
+            format!(
+                "{} bytes, more than the {MAX_XML_BYTES} accord reads",
+                text.len()
+            ),
+        ));
+    }
     Document::parse(text)
         .map_err(|error| SimError::new(path, format!("not well-formed XML: {error}")))
 }
@@ -155,15 +165,6 @@ pub fn load_domain(path: &Path) -> Result<Domain, SimError> {
 
 /// A GENIUS domain from its XML text; `path` names it in errors.
 pub fn domain_from_text(text: &str, path: &Path) -> Result<Domain, SimError> {
-    if text.len() as u64 > MAX_XML_BYTES {
-        return Err(SimError::new(
-            path,
-            format!(
-                "{} bytes, more than the {MAX_XML_BYTES} accord reads",
-                text.len()
-            ),
-        ));
-    }
     let document = parse(text, path)?;
     let objective = objective(&document, path)?;
     let mut domain = Domain { issues: Vec::new() };
@@ -197,15 +198,6 @@ pub fn profile_from_text(
     path: &Path,
     domain: &Domain,
 ) -> Result<Preferences, SimError> {
-    if text.len() as u64 > MAX_XML_BYTES {
-        return Err(SimError::new(
-            path,
-            format!(
-                "{} bytes, more than the {MAX_XML_BYTES} accord reads",
-                text.len()
-            ),
-        ));
-    }
     let document = parse(text, path)?;
     let objective = objective(&document, path)?;
     let found = issues(objective, path)?;
