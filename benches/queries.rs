@@ -248,4 +248,20 @@ fn main() {
             ..Query::default()
         },
     );
+    // `head` folds nothing: it checks the envelopes of the lines after the newest snapshot
+    // that fits (or of every line) and hashes.
+    println!("\n| head | time |");
+    println!("|---|---|");
+    for at in [None, Some(999_999), Some(50_000)] {
+        let started = Instant::now();
+        let (seq, head, warnings) = query::head(&store, at).unwrap();
+        let seconds = started.elapsed().as_secs_f64();
+        assert!(warnings.is_empty());
+        assert_eq!(seq, at.unwrap_or(EVENTS));
+        if at.is_none() {
+            assert_eq!(head, log.head());
+        }
+        let label = at.map_or("head".to_string(), |at| format!("head --at {at}"));
+        println!("| {label} | {seconds:.3} s |");
+    }
 }

@@ -254,3 +254,56 @@ pub fn snapshot(store: &FileStore) -> Result<Option<(Answer, std::path::PathBuf)
     let path = store.write_snapshot(place, &answer.folded)?;
     Ok(Some((answer, path)))
 }
+
+/// The hash of line `at` (or of the last line) and its seq, without folding anything:
+/// `accord head`. Every line read gets its envelope checked (shape, seq, id, recorded,
+/// chain), from the newest snapshot at or before `at` whose checksums hold and whose line
+/// still hashes to its head, or from the first line; the domain rules are `verify`'s. The
+/// warnings name snapshots that could not be used.
+pub fn head(store: &FileStore, at: Option<u64>) -> Result<(u64, Hash, Vec<String>), StoreError> {
+    let mut file = store.open_shared()?;
+    let mut warnings = Vec::new();
+    let mut start = None;
+    for seq in store.snapshot_seqs() {
+        if at.is_some_and(|at| seq > at) {
+            continue;
+        }
+        match store.read_snapshot_header(seq) {
+            Ok(header) if store.snapshot_matches(&mut file, &header) => {
+                start = Some(header);
+                break;
+            }
+            Ok(_) => warnings.push(format!(
+                "snapshot {} (seq {seq}) is not used: it does not match line {seq} of the log",
+                store.snapshot_path(seq).display()
+            )),
+            Err(problem) => warnings.push(format!(
+                "snapshot {} (seq {seq}) is not used: {problem}",
+                store.snapshot_path(seq).display()
+            )),
+        }
+    }
+    let (mut checker, mut seq, mut head, offset) = match start {
+        Some(header) => (
+            EnvelopeChecker::resume(header.seq, header.head, Some(header.last_recorded)),
+            header.seq,
+            header.head,
+            header.end_offset,
+        ),
+        None => (EnvelopeChecker::default(), 0, Hash::ZERO, 0),
+    };
+    file.seek(SeekFrom::Start(offset))
+        .map_err(|error| store.io_error(error))?;
+    let mut lines = LineReader::new(BufReader::new(&file));
+    while at.is_none_or(|at| seq < at) {
+        let Some(line) = lines.next_line().map_err(|error| store.read_error(error))? else {
+            break;
+        };
+        let (event, hash) = checker
+            .check(line)
+            .map_err(|error| log_error(store, error))?;
+        seq = event.seq;
+        head = hash;
+    }
+    Ok((seq, head, warnings))
+}

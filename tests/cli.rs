@@ -642,3 +642,70 @@ fn the_karabakh_log_says_only_what_its_sources_say() {
         "{people}"
     );
 }
+
+// `head` folds nothing: it checks every line's envelope and chain (from a snapshot when one
+// fits) and prints a hash; the domain rules are `verify`'s.
+#[test]
+fn head_checks_envelopes_without_folding_and_agrees_with_verify() {
+    let directory = tempfile::tempdir().unwrap();
+    let log = directory.path().join("karabakh.jsonl");
+    fs::copy(karabakh(), &log).unwrap();
+    let log_text = path_text(&log);
+    let heads_of = |arguments: &[&str]| {
+        let output = accord(arguments);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+        stdout(&output).trim().to_string()
+    };
+    let verified = stdout(&accord(&["verify", log_text, "--json"]));
+    let verified: Value = serde_json::from_str(&verified).unwrap();
+    let whole = heads_of(&["head", log_text]);
+    assert_eq!(whole, verified["head"]);
+    let at_ten = heads_of(&["head", log_text, "--at", "10"]);
+    let state_at_ten = state_json(&["state", log_text, "--at", "10", "--json"]);
+    assert_eq!(at_ten, state_at_ten["head"]);
+    // From a snapshot, and before it.
+    assert_eq!(accord(&["snapshot", log_text]).status.code(), Some(0));
+    assert_eq!(heads_of(&["head", log_text]), whole);
+    assert_eq!(heads_of(&["head", log_text, "--at", "10"]), at_ten);
+    let beyond = accord(&["head", log_text, "--at", "39"]);
+    assert_eq!(beyond.status.code(), Some(2));
+    assert!(
+        stderr(&beyond).contains("has 38 lines"),
+        "{}",
+        stderr(&beyond)
+    );
+    // A line that breaks a domain rule still has a hash; verify names the rule.
+    let draft = r#"{"type":"proposal.accepted","occurred":"2021-06-01T00:00:00Z","data":{"proposal":"madrid-principles","by":"ARM"}}"#;
+    let bad = directory.path().join("bad.jsonl");
+    fs::copy(karabakh(), &bad).unwrap();
+    let mut bytes = fs::read(&bad).unwrap();
+    // Build the rule-breaking line by hand: the store would refuse to append it.
+    let last: Value =
+        serde_json::from_str(std::str::from_utf8(&bytes).unwrap().lines().last().unwrap()).unwrap();
+    let draft: Value = serde_json::from_str(draft).unwrap();
+    let prev = {
+        use sha2::Digest;
+        let text = std::str::from_utf8(&bytes).unwrap().lines().last().unwrap();
+        sha2::Sha256::digest(text.as_bytes())
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect::<String>()
+    };
+    let line = format!(
+        r#"{{"v":1,"seq":39,"id":"00000000-0000-4000-8000-000000000039","occurred":"2021-06-01T00:00:00Z","recorded":{},"type":"proposal.accepted","data":{},"prev":"{prev}"}}"#,
+        last["recorded"], draft["data"]
+    );
+    bytes.extend_from_slice(line.as_bytes());
+    bytes.push(b'\n');
+    fs::write(&bad, &bytes).unwrap();
+    let refused = accord(&["verify", path_text(&bad)]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("line 39: proposal.closed"),
+        "{}",
+        stderr(&refused)
+    );
+    let head = heads_of(&["head", path_text(&bad)]);
+    assert_eq!(head.len(), 64);
+    assert_ne!(head, whole);
+}

@@ -843,16 +843,31 @@ fn history(path: &Path, entity: &str, json: bool, paint: render::Paint) -> Resul
     print(&render::history(&entity, &entries, paint))
 }
 
+/// The head without a fold: lines are read and their envelopes checked, nothing more.
 fn head(path: &Path, at: Option<u64>) -> Result<(), Failure> {
-    let answer = answer(
-        path,
-        &Query {
-            at,
-            ..Query::default()
-        },
-        &format!("--at {}", at.unwrap_or(0)),
-    )?;
-    print(&format!("{}\n", answer.head))
+    let (seq, head) = if is_stdin(path) {
+        let log = stdin_log(&Prefix { at, known_at: None })?;
+        (log.len(), log.head())
+    } else {
+        let (seq, head, warnings) = query::head(&FileStore::new(path), at)?;
+        for warning in &warnings {
+            eprintln!(
+                "accord: warning: {}",
+                printable(&format!("{}: {warning}", path.display()))
+            );
+        }
+        (seq, head)
+    };
+    if let Some(at) = at
+        && seq < at
+    {
+        return Err(Failure::Usage(format!(
+            "--at {at}: {} has {}",
+            path.display(),
+            counted(seq, "line", "lines")
+        )));
+    }
+    print(&format!("{head}\n"))
 }
 
 fn repair(path: &Path) -> Result<(), Failure> {
