@@ -289,6 +289,10 @@ impl FileStore {
         let mut file = File::open(self.path()).ok();
         let mut seqs = self.snapshot_seqs();
         seqs.reverse();
+        // The fold of the lines up to the last snapshot compared, carried on to the next
+        // one when the lines between occurred no earlier than it (a log in world order:
+        // one fold in all); a backfill in between means folding that prefix afresh.
+        let mut carried: Option<(usize, Folded)> = None;
         for seq in seqs {
             let path = self.snapshot_path(seq);
             let mut problem = |detail: String| {
@@ -330,11 +334,27 @@ impl FileStore {
                 ));
                 continue;
             }
-            let mut fresh = Folded::default();
-            if let Err(error) = fresh.apply_all(&log.events[..=index], None) {
+            let (folded_to, mut fresh) = carried.take().unwrap_or_default();
+            let between = &log.events[folded_to..=index];
+            let extends = between.iter().all(|event| {
+                fresh
+                    .occurred
+                    .as_ref()
+                    .is_none_or(|latest| event.occurred >= *latest)
+            });
+            let (mut fresh, folded) = if extends {
+                let applied = fresh.apply_all(between, None).map(|_| ());
+                (fresh, applied)
+            } else {
+                let mut afresh = Folded::default();
+                let applied = afresh.apply_all(&log.events[..=index], None).map(|_| ());
+                (afresh, applied)
+            };
+            if let Err(error) = folded {
                 problem(format!("the log's first {seq} lines do not fold: {error}"));
                 continue;
             }
+            debug_assert_eq!(fresh.events, seq, "the fold covers lines 1 to {seq}");
             if fresh.occurred != snapshot.folded.occurred {
                 problem(format!(
                     "its latest event occurred {}; the fold of lines 1 to {seq} says {}",
@@ -347,6 +367,7 @@ impl FileStore {
                     first_difference(&fresh.state, &snapshot.folded.state)
                 ));
             }
+            carried = Some((index + 1, std::mem::take(&mut fresh)));
         }
         problems
     }

@@ -817,3 +817,38 @@ fn a_file_that_cannot_be_read_is_exit_2_and_bad_content_exit_1() {
         Some(2)
     );
 }
+
+// verify carries one fold from snapshot to snapshot while the lines between are in world
+// order, and folds a prefix afresh after a backfill: either way every honest snapshot agrees.
+#[test]
+fn verify_agrees_with_honest_snapshots_around_a_backfill() {
+    let directory = tempfile::tempdir().unwrap();
+    let log = directory.path().join("log.jsonl");
+    let issue = |id: &str, day: u32| {
+        format!(
+            "{{\"occurred\":\"2021-01-{day:02}T00:00:00Z\",\"type\":\"issue.raised\",\"data\":{{\"issue\":\"{id}\",\"title\":\"{id}\"}}}}\n"
+        )
+    };
+    for (drafts, snapshot) in [
+        (issue("a", 10) + &issue("b", 11), true),
+        (issue("c", 12), true),
+        (issue("early", 1), true),
+        (issue("d", 20) + &issue("e", 21), true),
+    ] {
+        let appended = accord_in(&["append", path_text(&log)], Some(&drafts));
+        assert_eq!(appended.status.code(), Some(0), "{}", stderr(&appended));
+        if snapshot {
+            assert_eq!(
+                accord(&["snapshot", path_text(&log)]).status.code(),
+                Some(0)
+            );
+        }
+    }
+    let verified = accord(&["verify", path_text(&log)]);
+    assert_eq!(verified.status.code(), Some(0), "{}", stderr(&verified));
+    assert!(
+        stdout(&verified).contains("(4 snapshots beside it agree)"),
+        "{}",
+        stdout(&verified)
+    );
+}

@@ -1,0 +1,112 @@
+//! Whole-log replay against its floor, in one run: reading the file (`cat`), the baseline
+//! (reading it and parsing every line into a typed envelope with serde_json on one core,
+//! `data` left as a `serde_json::Value`), and `verify` (hash, parse, every rule, fold).
+//!
+//! Run: `cargo bench --bench replay` (release build). Uses the million-event log of
+//! `benches/million/` (written once under `target/bench-data/`). Each figure is the median
+//! of five rounds, the three measurements alternating within a round. Prints a Markdown
+//! table (see docs/performance.md).
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read};
+use std::time::Instant;
+
+use accord::store::FileStore;
+use serde::Deserialize;
+
+mod million;
+use million::EVENTS;
+
+const ROUNDS: usize = 5;
+
+/// The envelope as a plain serde_json program would read it.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)] // read to be parsed, never looked at
+struct Envelope {
+    v: u64,
+    seq: u64,
+    id: String,
+    occurred: String,
+    recorded: String,
+    #[serde(rename = "type")]
+    type_name: String,
+    data: serde_json::Value,
+    source: Option<String>,
+    prev: String,
+}
+
+fn cat(path: &std::path::Path) -> u64 {
+    let mut file = File::open(path).unwrap();
+    let mut buffer = vec![0u8; 1 << 20];
+    let mut total = 0;
+    loop {
+        let read = file.read(&mut buffer).unwrap();
+        if read == 0 {
+            return total;
+        }
+        total += read as u64;
+    }
+}
+
+fn baseline(path: &std::path::Path) -> u64 {
+    let mut reader = BufReader::with_capacity(1 << 20, File::open(path).unwrap());
+    let mut line = Vec::new();
+    let mut lines = 0;
+    loop {
+        line.clear();
+        if reader.read_until(b'\n', &mut line).unwrap() == 0 {
+            return lines;
+        }
+        let envelope: Envelope = serde_json::from_slice(&line).unwrap();
+        assert_eq!(envelope.seq, lines + 1);
+        lines += 1;
+    }
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn main() {
+    let (path, built) = million::log();
+    let bytes = std::fs::metadata(&path).unwrap().len();
+    if let Some(seconds) = built {
+        println!("built the log in {seconds:.1} s");
+    }
+    let store = FileStore::new(&path);
+    let (mut cats, mut baselines, mut verifies) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        let started = Instant::now();
+        assert_eq!(cat(&path), bytes);
+        cats.push(started.elapsed().as_secs_f64());
+        let started = Instant::now();
+        assert_eq!(baseline(&path), EVENTS);
+        baselines.push(started.elapsed().as_secs_f64());
+        let started = Instant::now();
+        let (log, _) = store.verify().unwrap();
+        assert_eq!(log.len(), EVENTS);
+        drop(log);
+        verifies.push(started.elapsed().as_secs_f64());
+    }
+    let base = median(baselines);
+    println!(
+        "log: {EVENTS} events, {:.0} MB; medians of {ROUNDS} rounds\n",
+        bytes as f64 / 1e6
+    );
+    println!("| measure | time | events/s | MB/s | × baseline |");
+    println!("|---|---|---|---|---|");
+    for (label, seconds) in [
+        ("read the file (cat)", median(cats)),
+        ("baseline: serde_json, typed envelope, one core", base),
+        ("accord verify (hash, parse, rules, fold)", median(verifies)),
+    ] {
+        println!(
+            "| {label} | {seconds:.3} s | {:.0} | {:.0} | {:.2} |",
+            EVENTS as f64 / seconds,
+            bytes as f64 / 1e6 / seconds,
+            seconds / base
+        );
+    }
+}
