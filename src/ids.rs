@@ -141,10 +141,36 @@ impl Serialize for Slug {
     }
 }
 
+/// Deserialises a JSON string through `parse` without copying it: serde's `Cow<str>` always
+/// allocates an owned `String`, and every line holds several identifiers, timestamps and a
+/// hash. `expecting` names the form in serde's own errors (a number where a string belongs).
+pub(crate) fn deserialize_str_with<'de, D, T>(
+    deserializer: D,
+    expecting: &'static str,
+    parse: fn(&str) -> Result<T, String>,
+) -> Result<T, D::Error>
+where
+    D: Deserializer<'de>,
+{
+    struct StrVisitor<T> {
+        expecting: &'static str,
+        parse: fn(&str) -> Result<T, String>,
+    }
+    impl<'de, T> serde::de::Visitor<'de> for StrVisitor<T> {
+        type Value = T;
+        fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            formatter.write_str(self.expecting)
+        }
+        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<T, E> {
+            (self.parse)(text).map_err(E::custom)
+        }
+    }
+    deserializer.deserialize_str(StrVisitor { expecting, parse })
+}
+
 impl<'de> Deserialize<'de> for Slug {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-        Slug::parse(&text).map_err(serde::de::Error::custom)
+        deserialize_str_with(deserializer, "a string", Slug::parse)
     }
 }
 
@@ -200,8 +226,7 @@ impl Serialize for EventId {
 
 impl<'de> Deserialize<'de> for EventId {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-        EventId::parse(&text).map_err(serde::de::Error::custom)
+        deserialize_str_with(deserializer, "a string", EventId::parse)
     }
 }
 
@@ -281,8 +306,7 @@ impl Serialize for Hash {
 
 impl<'de> Deserialize<'de> for Hash {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-        Hash::parse(&text).map_err(serde::de::Error::custom)
+        deserialize_str_with(deserializer, "a string", Hash::parse)
     }
 }
 
