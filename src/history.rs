@@ -217,23 +217,43 @@ pub fn history<'a>(
     events: &'a [Event],
     entity: &EntityRef,
 ) -> Result<Vec<HistoryEntry<'a>>, LogError> {
-    let mut folded = Folded::default();
     let mut entries = Vec::new();
+    history_each(events, entity, |entry| {
+        entries.push(entry);
+        true
+    })?;
+    Ok(entries)
+}
+
+/// `history`, one entry at a time, so that a long history is never held whole: `on_entry`
+/// gets each entry as the fold reaches it and returns whether to go on (a reader that
+/// closed the pipe stops it). Returns how many entries were handed over.
+pub fn history_each<'a>(
+    events: &'a [Event],
+    entity: &EntityRef,
+    mut on_entry: impl FnMut(HistoryEntry<'a>) -> bool,
+) -> Result<u64, LogError> {
+    let mut folded = Folded::default();
+    let mut handed = 0;
     for index in application_order(events) {
         let event = &events[index];
         if entity.is_named_by(&event.data) {
             let before = entity.view(&folded.state);
             folded.apply(event)?;
-            entries.push(HistoryEntry {
+            handed += 1;
+            let go_on = on_entry(HistoryEntry {
                 event,
                 before,
                 after: entity.view(&folded.state),
             });
+            if !go_on {
+                break;
+            }
         } else {
             folded.apply(event)?;
         }
     }
-    Ok(entries)
+    Ok(handed)
 }
 
 /// One difference between two JSON documents, at a path like `provisions.exchange.status`.

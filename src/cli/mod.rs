@@ -812,19 +812,34 @@ fn history(path: &Path, entity: &str, json: bool, paint: render::Paint) -> Resul
     } else {
         FileStore::new(path).read(&Prefix::default())?
     };
-    let entries =
-        history::history(&log.events, &entity).map_err(|error| refused_at(path, error))?;
-    if entries.is_empty() {
+    // A cheap count first (no fold), so an empty history is refused before anything is
+    // printed and the header can say how long it is; then each entry is printed as the fold
+    // reaches it, never the whole history at once.
+    let named = log
+        .events
+        .iter()
+        .filter(|event| entity.is_named_by(&event.data))
+        .count() as u64;
+    if named == 0 {
         return Err(Failure::refused(format!(
             "{}: no event names {entity}",
             path.display()
         )));
     }
-    if json {
-        let mut out = String::new();
-        for entry in &entries {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::new(stdout.lock());
+    let mut written: io::Result<()> = if json {
+        Ok(())
+    } else {
+        out.write_all(render::history_header(&entity, named).as_bytes())
+    };
+    history::history_each(&log.events, &entity, |entry| {
+        if written.is_err() {
+            return false;
+        }
+        let text = if json {
             let event = entry.event;
-            let line = serde_json::json!({
+            let mut line = serde_json::json!({
                 "after": entry.after,
                 "before": entry.before,
                 "data": event.data,
@@ -834,13 +849,23 @@ fn history(path: &Path, entity: &str, json: bool, paint: render::Paint) -> Resul
                 "seq": event.seq,
                 "source": event.source,
                 "type": event.data.type_name(),
-            });
-            out.push_str(&line.to_string());
-            out.push('\n');
-        }
-        return print(&out);
+            })
+            .to_string();
+            line.push('\n');
+            line
+        } else {
+            render::history_entry(&entity, &entry, paint)
+        };
+        written = out.write_all(text.as_bytes());
+        written.is_ok()
+    })
+    .map_err(|error| refused_at(path, error))?;
+    match written.and_then(|()| out.flush()) {
+        // A closed pipe (`accord history ... | head`) is the reader's choice, not a failure.
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Err(error) => Err(Failure::Usage(format!("writing to stdout: {error}"))),
+        Ok(()) => Ok(()),
     }
-    print(&render::history(&entity, &entries, paint))
 }
 
 /// The head without a fold: lines are read and their envelopes checked, nothing more.

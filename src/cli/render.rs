@@ -411,14 +411,18 @@ fn is_empty(value: &Value) -> bool {
     }
 }
 
-pub fn history(entity: &EntityRef, entries: &[HistoryEntry<'_>], paint: Paint) -> String {
+/// The first line of a history for people.
+pub fn history_header(entity: &EntityRef, events: u64) -> String {
+    format!(
+        "History of {entity}: {}\n",
+        plural(events, "event", "events")
+    )
+}
+
+/// One entry of a history for people: the event, its source, and what it changed.
+pub fn history_entry(entity: &EntityRef, entry: &HistoryEntry<'_>, paint: Paint) -> String {
     let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "History of {entity}: {}",
-        plural(entries.len() as u64, "event", "events")
-    );
-    for entry in entries {
+    {
         let event = entry.event;
         let _ = writeln!(
             out,
@@ -446,7 +450,7 @@ pub fn history(entity: &EntityRef, entries: &[HistoryEntry<'_>], paint: Paint) -
         if entry.before.is_null() && !entry.after.is_null() {
             let _ = writeln!(out, "  created {entity}:");
             created(&mut out, "", &entry.after);
-            continue;
+            return out;
         }
         let changes = json_changes(&entry.before, &entry.after);
         if changes.is_empty() {
