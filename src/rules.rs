@@ -2,94 +2,69 @@
 
 use std::fmt;
 
-/// A rule of the format (`event-format.md`) or of the store around it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Rule {
-    // Envelope rules, checked on every line in file order.
-    EnvelopeVersion,
-    EnvelopeSeq,
-    EnvelopeId,
-    EnvelopeRecorded,
-    EnvelopeChain,
-    EnvelopeShape,
-    // Domain rules, checked when an event is folded in application order.
-    RefUnknown,
-    IdDuplicate,
-    ProposalClosed,
-    ProposalAddressee,
-    ProposalAuthor,
-    AgreementBasis,
-    AgreementParties,
-    AgreementTerminated,
-    StatementShape,
-    CustodyNegative,
-    /// A count of persons in custody would pass the largest exact JSON integer (2^53 - 1).
-    CustodyOverflow,
-    ReleaseProvision,
-    // Rules of the file and of the store.
-    /// The last line has no newline: a write was cut short.
-    LogTorn,
-    /// `append --expect-seq N` and the log does not have exactly N events.
-    AppendExpectSeq,
-    /// `verify --head HEX` and no line of the log hashes to HEX.
-    HeadUnknown,
-    /// `verify`: a snapshot beside the log is damaged or disagrees with a fresh fold.
-    SnapshotMismatch,
+/// Declares `Rule` from one list of (variant, name, doc): the enum, `Rule::ALL` and
+/// `Rule::name` come from the same lines, so a new rule cannot be missed by any of them (or
+/// by the fixture test that walks `ALL`).
+macro_rules! rules {
+    ($($(#[doc = $doc:literal])* $variant:ident => $name:literal,)*) => {
+        /// A rule of the format (`event-format.md`) or of the store around it.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub enum Rule {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl Rule {
+            /// Every rule, in the order declared.
+            pub const ALL: &'static [Rule] = &[$(Rule::$variant,)*];
+
+            /// The name errors print, as the format names it.
+            pub fn name(self) -> &'static str {
+                match self {
+                    $(Rule::$variant => $name,)*
+                }
+            }
+        }
+    };
 }
 
-impl Rule {
-    pub const ALL: [Rule; 22] = [
-        Rule::EnvelopeVersion,
-        Rule::EnvelopeSeq,
-        Rule::EnvelopeId,
-        Rule::EnvelopeRecorded,
-        Rule::EnvelopeChain,
-        Rule::EnvelopeShape,
-        Rule::RefUnknown,
-        Rule::IdDuplicate,
-        Rule::ProposalClosed,
-        Rule::ProposalAddressee,
-        Rule::ProposalAuthor,
-        Rule::AgreementBasis,
-        Rule::AgreementParties,
-        Rule::AgreementTerminated,
-        Rule::StatementShape,
-        Rule::CustodyNegative,
-        Rule::CustodyOverflow,
-        Rule::ReleaseProvision,
-        Rule::LogTorn,
-        Rule::AppendExpectSeq,
-        Rule::HeadUnknown,
-        Rule::SnapshotMismatch,
-    ];
-
-    /// The name errors print, as the format names it.
-    pub fn name(self) -> &'static str {
-        match self {
-            Rule::EnvelopeVersion => "envelope.version",
-            Rule::EnvelopeSeq => "envelope.seq",
-            Rule::EnvelopeId => "envelope.id",
-            Rule::EnvelopeRecorded => "envelope.recorded",
-            Rule::EnvelopeChain => "envelope.chain",
-            Rule::EnvelopeShape => "envelope.shape",
-            Rule::RefUnknown => "ref.unknown",
-            Rule::IdDuplicate => "id.duplicate",
-            Rule::ProposalClosed => "proposal.closed",
-            Rule::ProposalAddressee => "proposal.addressee",
-            Rule::ProposalAuthor => "proposal.author",
-            Rule::AgreementBasis => "agreement.basis",
-            Rule::AgreementParties => "agreement.parties",
-            Rule::AgreementTerminated => "agreement.terminated",
-            Rule::StatementShape => "statement.shape",
-            Rule::CustodyNegative => "custody.negative",
-            Rule::CustodyOverflow => "custody.overflow",
-            Rule::ReleaseProvision => "release.provision",
-            Rule::LogTorn => "log.torn",
-            Rule::AppendExpectSeq => "append.expect_seq",
-            Rule::HeadUnknown => "head.unknown",
-            Rule::SnapshotMismatch => "snapshot.mismatch",
-        }
-    }
+rules! {
+    /// `v` is 1. (Envelope rules are checked on every line in file order.)
+    EnvelopeVersion => "envelope.version",
+    /// `seq` is the line number.
+    EnvelopeSeq => "envelope.seq",
+    /// `id` is unique in the log.
+    EnvelopeId => "envelope.id",
+    /// `recorded` is not earlier than the previous line's.
+    EnvelopeRecorded => "envelope.recorded",
+    /// `prev` is the hash of the previous line.
+    EnvelopeChain => "envelope.chain",
+    /// The line has exactly the fields of the format, of their types.
+    EnvelopeShape => "envelope.shape",
+    /// What an event names exists. (Domain rules are checked when an event is folded, in
+    /// application order.)
+    RefUnknown => "ref.unknown",
+    /// An id is introduced once.
+    IdDuplicate => "id.duplicate",
+    ProposalClosed => "proposal.closed",
+    ProposalAddressee => "proposal.addressee",
+    ProposalAuthor => "proposal.author",
+    AgreementBasis => "agreement.basis",
+    AgreementParties => "agreement.parties",
+    AgreementTerminated => "agreement.terminated",
+    StatementShape => "statement.shape",
+    CustodyNegative => "custody.negative",
+    /// A count of persons in custody would pass the largest exact JSON integer (2^53 - 1).
+    CustodyOverflow => "custody.overflow",
+    ReleaseProvision => "release.provision",
+    /// The last line has no newline: a write was cut short. (Rules of the file and of the
+    /// store follow.)
+    LogTorn => "log.torn",
+    /// `append --expect-seq N` and the log does not have exactly N events.
+    AppendExpectSeq => "append.expect_seq",
+    /// `verify --head HEX` and no line of the log hashes to HEX.
+    HeadUnknown => "head.unknown",
+    /// `verify`: a snapshot beside the log is damaged or disagrees with a fresh fold.
+    SnapshotMismatch => "snapshot.mismatch",
 }
 
 impl fmt::Display for Rule {
