@@ -246,39 +246,78 @@ pub struct ReleaseMade {
     pub provision: Option<Slug>,
 }
 
-/// The `data` of an event, by its `type`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(untagged)]
-pub enum EventData {
-    PartyJoined(PartyJoined),
-    IssueRaised(IssueRaised),
-    ProposalMade(ProposalMade),
-    ProposalAccepted(ProposalAct),
-    ProposalRejected(ProposalRejected),
-    ProposalWithdrawn(ProposalAct),
-    StatementMade(StatementMade),
-    AgreementSigned(AgreementSigned),
-    ProvisionUpdated(ProvisionUpdated),
-    AgreementTerminated(AgreementTerminated),
-    DetentionReported(DetentionReported),
-    ReleaseMade(ReleaseMade),
+/// Declares the event types from one list of (variant, data type, `type` name): the
+/// `EventData` enum, `EVENT_TYPES`, `EventData::type_name` and the parser's dispatch all come
+/// from the same lines, so a new type cannot be missed by any of them; the reducer, the
+/// describer and the history match on `EventData` exhaustively, so the compiler finds the
+/// rest.
+macro_rules! event_types {
+    ($($variant:ident($data:ty) => $name:literal,)*) => {
+        /// The `data` of an event, by its `type`.
+        #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+        #[serde(untagged)]
+        pub enum EventData {
+            $($variant($data),)*
+        }
+
+        /// Every `type` of format v1, in the order the format lists them.
+        pub const EVENT_TYPES: &[&str] = &[$($name,)*];
+
+        impl EventData {
+            pub fn type_name(&self) -> &'static str {
+                match self {
+                    $(EventData::$variant(_) => $name,)*
+                }
+            }
+
+            /// The data of an event of `parser.type_name`, parsed into its variant; `None`
+            /// for a type the format does not have.
+            fn parse_variant(parser: &TypedParser<'_>) -> Option<Result<EventData, String>> {
+                match parser.type_name {
+                    $($name => Some(parser.parse::<$data>().map(EventData::$variant)),)*
+                    _ => None,
+                }
+            }
+        }
+    };
 }
 
-/// Every `type` of format v1, in the order the format lists them.
-pub const EVENT_TYPES: [&str; 12] = [
-    "party.joined",
-    "issue.raised",
-    "proposal.made",
-    "proposal.accepted",
-    "proposal.rejected",
-    "proposal.withdrawn",
-    "statement.made",
-    "agreement.signed",
-    "provision.updated",
-    "agreement.terminated",
-    "detention.reported",
-    "release.made",
-];
+event_types! {
+    PartyJoined(PartyJoined) => "party.joined",
+    IssueRaised(IssueRaised) => "issue.raised",
+    ProposalMade(ProposalMade) => "proposal.made",
+    ProposalAccepted(ProposalAct) => "proposal.accepted",
+    ProposalRejected(ProposalRejected) => "proposal.rejected",
+    ProposalWithdrawn(ProposalAct) => "proposal.withdrawn",
+    StatementMade(StatementMade) => "statement.made",
+    AgreementSigned(AgreementSigned) => "agreement.signed",
+    ProvisionUpdated(ProvisionUpdated) => "provision.updated",
+    AgreementTerminated(AgreementTerminated) => "agreement.terminated",
+    DetentionReported(DetentionReported) => "detention.reported",
+    ReleaseMade(ReleaseMade) => "release.made",
+}
+
+/// Parses one event's `data` JSON into a chosen type, naming the event type and counting
+/// columns from the start of the line in its errors.
+struct TypedParser<'a> {
+    type_name: &'a str,
+    json: &'a str,
+    column_offset: usize,
+}
+
+impl TypedParser<'_> {
+    fn parse<T: DeserializeOwned>(&self) -> Result<T, String> {
+        serde_json::from_str::<ObjectOnly<T>>(self.json)
+            .map(|object| object.0)
+            .map_err(|error| {
+                format!(
+                    "data of {}: {}",
+                    self.type_name,
+                    describe_json_error(&error, self.json, self.column_offset)
+                )
+            })
+    }
+}
 
 impl EventData {
     /// Parses the `data` of an event of the given `type` and checks its shape.
@@ -293,67 +332,22 @@ impl EventData {
         data_json: &str,
         column_offset: usize,
     ) -> Result<EventData, String> {
-        fn typed<T: DeserializeOwned>(
-            type_name: &str,
-            json: &str,
-            column_offset: usize,
-        ) -> Result<T, String> {
-            serde_json::from_str::<ObjectOnly<T>>(json)
-                .map(|object| object.0)
-                .map_err(|error| {
-                    format!(
-                        "data of {type_name}: {}",
-                        describe_json_error(&error, json, column_offset)
-                    )
-                })
-        }
-        // Each type's data, parsed into its variant: `typed!(Variant)`.
-        macro_rules! typed {
-            ($variant:ident) => {
-                EventData::$variant(typed(type_name, data_json, column_offset)?)
-            };
-        }
-        let data = match type_name {
-            "party.joined" => typed!(PartyJoined),
-            "issue.raised" => typed!(IssueRaised),
-            "proposal.made" => typed!(ProposalMade),
-            "proposal.accepted" => typed!(ProposalAccepted),
-            "proposal.rejected" => typed!(ProposalRejected),
-            "proposal.withdrawn" => typed!(ProposalWithdrawn),
-            "statement.made" => typed!(StatementMade),
-            "agreement.signed" => typed!(AgreementSigned),
-            "provision.updated" => typed!(ProvisionUpdated),
-            "agreement.terminated" => typed!(AgreementTerminated),
-            "detention.reported" => typed!(DetentionReported),
-            "release.made" => typed!(ReleaseMade),
-            other => {
-                let shown: String = other.chars().take(40).collect();
-                return Err(format!(
-                    "unknown event type `{shown}` (expected one of {})",
-                    EVENT_TYPES.join(", ")
-                ));
-            }
+        let parser = TypedParser {
+            type_name,
+            json: data_json,
+            column_offset,
         };
+        let Some(data) = EventData::parse_variant(&parser) else {
+            let shown: String = type_name.chars().take(40).collect();
+            return Err(format!(
+                "unknown event type `{shown}` (expected one of {})",
+                EVENT_TYPES.join(", ")
+            ));
+        };
+        let data = data?;
         data.check_shape()
             .map_err(|detail| format!("data of {type_name}: {detail}"))?;
         Ok(data)
-    }
-
-    pub fn type_name(&self) -> &'static str {
-        match self {
-            EventData::PartyJoined(_) => "party.joined",
-            EventData::IssueRaised(_) => "issue.raised",
-            EventData::ProposalMade(_) => "proposal.made",
-            EventData::ProposalAccepted(_) => "proposal.accepted",
-            EventData::ProposalRejected(_) => "proposal.rejected",
-            EventData::ProposalWithdrawn(_) => "proposal.withdrawn",
-            EventData::StatementMade(_) => "statement.made",
-            EventData::AgreementSigned(_) => "agreement.signed",
-            EventData::ProvisionUpdated(_) => "provision.updated",
-            EventData::AgreementTerminated(_) => "agreement.terminated",
-            EventData::DetentionReported(_) => "detention.reported",
-            EventData::ReleaseMade(_) => "release.made",
-        }
     }
 
     /// The parts of `envelope.shape` that types alone do not say: non-empty lists, counts
