@@ -109,7 +109,10 @@ fn main() {
         ("read the file (cat)", median(cats)),
         ("baseline: serde_json, typed envelope, one core", base),
         ("accord verify (hash, parse, rules, fold)", median(verifies)),
-        ("  of which reading: hash, parse, envelope rules", median(reads)),
+        (
+            "  of which reading: hash, parse, envelope rules",
+            median(reads),
+        ),
         ("  of which the fold in application order", median(folds)),
     ] {
         println!(

@@ -238,9 +238,12 @@ pub fn parse_and_hash(line: &[u8]) -> ParsedLine {
 }
 
 /// Lines parsed and hashed at a time, across the machine's cores: enough that starting the
-/// threads costs little beside them (about 1 ms of work for two), few enough that a batch's
-/// bytes stay small (at most 4,096 lines of up to 1 MiB each, usually 1 MiB in all).
+/// threads costs little beside them (about 1 ms of work for two).
 const PARALLEL_BATCH_LINES: usize = 4096;
+
+/// A batch also ends once it holds this many bytes, so that long lines (up to 1 MiB each)
+/// never make one batch hold gigabytes.
+const PARALLEL_BATCH_BYTES: usize = 8 << 20;
 
 /// Most threads that parse one batch.
 const MAX_PARSE_THREADS: usize = 8;
@@ -318,7 +321,7 @@ impl Log {
             });
             let mut pending_error = None;
             let mut ended = false;
-            while ranges.len() < wanted {
+            while ranges.len() < wanted && bytes.len() < PARALLEL_BATCH_BYTES {
                 match lines.next_line() {
                     Ok(Some(line)) => {
                         let start = bytes.len();
@@ -348,7 +351,13 @@ impl Log {
             if let Some(error) = pending_error {
                 return Err(error);
             }
-            if ended || ranges.len() < PARALLEL_BATCH_LINES || wanted == 0 {
+            // The prefix is read (`at` reached) or the log is: stop. A batch cut short by
+            // its byte limit goes on.
+            if ended || wanted == 0 || (ranges.len() < wanted && bytes.len() < PARALLEL_BATCH_BYTES)
+            {
+                return Ok(log);
+            }
+            if prefix.at.is_some_and(|at| log.len() >= at) {
                 return Ok(log);
             }
         }
@@ -389,6 +398,62 @@ impl Log {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `count` chained lines of about `text_bytes` each.
+    fn long_lines(count: u64, text_bytes: usize) -> Vec<u8> {
+        use crate::event::{EventData, IssueRaised};
+        use crate::ids::{EventId, Slug};
+        let time = Timestamp::parse("2026-01-01T00:00:00Z").unwrap();
+        let mut bytes = Vec::new();
+        let mut prev = Hash::ZERO;
+        for seq in 1..=count {
+            let event = Event {
+                seq,
+                id: EventId::from_u128(u128::from(seq)),
+                occurred: time.clone(),
+                recorded: time.clone(),
+                data: EventData::IssueRaised(IssueRaised {
+                    issue: Slug::parse(&format!("i{seq}")).unwrap(),
+                    title: "x".repeat(text_bytes),
+                }),
+                source: None,
+                prev,
+            };
+            let line = event.to_line();
+            prev = Hash::of(line.as_bytes());
+            bytes.extend_from_slice(line.as_bytes());
+            bytes.push(b'\n');
+        }
+        bytes
+    }
+
+    #[test]
+    fn batches_end_at_their_byte_limit_and_the_prefix_is_still_exact() {
+        // 120 lines of 100 kB: more than one batch by bytes, fewer lines than one by count.
+        let bytes = long_lines(120, 100_000);
+        assert!(bytes.len() > PARALLEL_BATCH_BYTES);
+        let whole = Log::read(&bytes, &Prefix::default()).unwrap();
+        assert_eq!(whole.len(), 120);
+        let first = Log::read(
+            &bytes,
+            &Prefix {
+                at: Some(100),
+                known_at: None,
+            },
+        )
+        .unwrap();
+        assert_eq!(first.len(), 100);
+        assert_eq!(first.line_hashes[..], whole.line_hashes[..100]);
+        // Many short lines: several full batches by count, and a torn tail reported at its
+        // own line after all the lines before it were checked.
+        let mut short = long_lines(2 * PARALLEL_BATCH_LINES as u64 + 10, 10);
+        short.truncate(short.len() - 5);
+        let error = Log::read(&short, &Prefix::default()).unwrap_err();
+        assert_eq!(
+            (error.line, error.rule),
+            (2 * PARALLEL_BATCH_LINES as u64 + 10, Rule::LogTorn)
+        );
+    }
 
     #[test]
     fn a_missing_last_newline_is_a_torn_line() {
