@@ -103,13 +103,7 @@ fn usable_snapshot(
     if query.at.is_some_and(|at| seq > at) {
         return Ok(None);
     }
-    let path = store.snapshot_path(seq);
-    let unreadable = |problem: String| {
-        format!(
-            "snapshot {} (seq {seq}) is not used: {problem}",
-            path.display()
-        )
-    };
+    let unreadable = |problem: String| not_used(store, seq, &problem);
     let header = store.read_snapshot_header(seq).map_err(unreadable)?;
     let knows_more = query
         .known_at
@@ -123,12 +117,24 @@ fn usable_snapshot(
         return Ok(None);
     }
     if !store.snapshot_matches(file, &header) {
-        return Err(unreadable(format!(
-            "it does not match line {seq} of the log (its head {} is not that line's hash)",
-            header.head
-        )));
+        return Err(unreadable(unmatched(&header)));
     }
     store.read_snapshot(seq).map(Some).map_err(unreadable)
+}
+
+/// The warning for a snapshot a reader passes over, and why.
+fn not_used(store: &FileStore, seq: u64, problem: &str) -> String {
+    format!(
+        "snapshot {} (seq {seq}) is not used: {problem}",
+        store.snapshot_path(seq).display()
+    )
+}
+
+fn unmatched(header: &SnapshotHeader) -> String {
+    format!(
+        "it does not match line {} of the log (its head {} is not that line's hash)",
+        header.seq, header.head
+    )
 }
 
 /// Reads the log after the snapshot (or from the start) and folds what the query asks for.
@@ -273,14 +279,8 @@ pub fn head(store: &FileStore, at: Option<u64>) -> Result<(u64, Hash, Vec<String
                 start = Some(header);
                 break;
             }
-            Ok(_) => warnings.push(format!(
-                "snapshot {} (seq {seq}) is not used: it does not match line {seq} of the log",
-                store.snapshot_path(seq).display()
-            )),
-            Err(problem) => warnings.push(format!(
-                "snapshot {} (seq {seq}) is not used: {problem}",
-                store.snapshot_path(seq).display()
-            )),
+            Ok(header) => warnings.push(not_used(store, seq, &unmatched(&header))),
+            Err(problem) => warnings.push(not_used(store, seq, &problem)),
         }
     }
     let (mut checker, mut seq, mut head, offset) = match start {

@@ -344,15 +344,29 @@ fn time_argument(flag: &str, text: &Option<String>) -> Result<Option<Timestamp>,
 
 fn print(text: &str) -> Result<(), Failure> {
     let mut stdout = io::stdout().lock();
-    match stdout
-        .write_all(text.as_bytes())
-        .and_then(|()| stdout.flush())
-    {
+    written(
+        stdout
+            .write_all(text.as_bytes())
+            .and_then(|()| stdout.flush()),
+    )
+}
+
+/// The outcome of writing to stdout.
+fn written(outcome: io::Result<()>) -> Result<(), Failure> {
+    match outcome {
         // A closed pipe (`accord history ... | head`) is the reader's choice, not a failure.
         Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
         Err(error) => Err(Failure::Usage(format!("writing to stdout: {error}"))),
         Ok(()) => Ok(()),
     }
+}
+
+/// A warning about a log (a snapshot not used), escaped like every stderr line.
+fn warn(path: &Path, warning: &str) {
+    eprintln!(
+        "accord: warning: {}",
+        printable(&format!("{}: {warning}", path.display()))
+    );
 }
 
 impl Arguments {
@@ -615,10 +629,7 @@ fn answer(path: &Path, query: &Query, at_argument: &str) -> Result<Answer, Failu
         query::answer(&FileStore::new(path), query)?
     };
     for warning in &answer.warnings {
-        eprintln!(
-            "accord: warning: {}",
-            printable(&format!("{}: {warning}", path.display()))
-        );
+        warn(path, warning);
     }
     if let Some(at) = query.at
         && answer.seq < at
@@ -745,10 +756,10 @@ fn verify(path: &Path, pinned: Option<&str>, json: bool) -> Result<(), Failure> 
     }
     // A snapshot that disagrees with the fold is a cache that would make queries lie: each
     // is reported, and the log does not pass.
-    let mismatches = if is_stdin(path) {
-        Vec::new()
+    let (mismatches, snapshots) = if is_stdin(path) {
+        (Vec::new(), 0)
     } else {
-        store.check_snapshots(&log)
+        (store.check_snapshots(&log), store.snapshot_seqs().len())
     };
     if let Some(first) = mismatches.first() {
         for mismatch in &mismatches[1..] {
@@ -770,11 +781,6 @@ fn verify(path: &Path, pinned: Option<&str>, json: bool) -> Result<(), Failure> 
             detail,
         ));
     }
-    let snapshots = if is_stdin(path) {
-        0
-    } else {
-        store.snapshot_seqs().len()
-    };
     if json {
         let mut report = serde_json::json!({
             "ok": true,
@@ -828,13 +834,13 @@ fn history(path: &Path, entity: &str, json: bool, paint: render::Paint) -> Resul
     }
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let mut written: io::Result<()> = if json {
+    let mut outcome: io::Result<()> = if json {
         Ok(())
     } else {
         out.write_all(render::history_header(&entity, named).as_bytes())
     };
     history::history_each(&log.events, &entity, |entry| {
-        if written.is_err() {
+        if outcome.is_err() {
             return false;
         }
         let text = if json {
@@ -856,16 +862,11 @@ fn history(path: &Path, entity: &str, json: bool, paint: render::Paint) -> Resul
         } else {
             render::history_entry(&entity, &entry, paint)
         };
-        written = out.write_all(text.as_bytes());
-        written.is_ok()
+        outcome = out.write_all(text.as_bytes());
+        outcome.is_ok()
     })
     .map_err(|error| refused_at(path, error))?;
-    match written.and_then(|()| out.flush()) {
-        // A closed pipe (`accord history ... | head`) is the reader's choice, not a failure.
-        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        Err(error) => Err(Failure::Usage(format!("writing to stdout: {error}"))),
-        Ok(()) => Ok(()),
-    }
+    written(outcome.and_then(|()| out.flush()))
 }
 
 /// The head without a fold: lines are read and their envelopes checked, nothing more.
@@ -876,10 +877,7 @@ fn head(path: &Path, at: Option<u64>) -> Result<(), Failure> {
     } else {
         let (seq, head, warnings) = query::head(&FileStore::new(path), at)?;
         for warning in &warnings {
-            eprintln!(
-                "accord: warning: {}",
-                printable(&format!("{}: {warning}", path.display()))
-            );
+            warn(path, warning);
         }
         (seq, head)
     };
