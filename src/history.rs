@@ -225,9 +225,9 @@ pub fn history<'a>(
     Ok(entries)
 }
 
-/// `history`, one entry at a time, so that a long history is never held whole: `on_entry`
-/// gets each entry as the fold reaches it and returns whether to go on (a reader that
-/// closed the pipe stops it). Returns how many entries were handed over.
+/// `history` for a log held in memory, one entry at a time: `on_entry` gets each entry
+/// as the fold reaches it and returns whether to go on. Returns how many entries were
+/// handed over.
 pub fn history_each<'a>(
     events: &'a [Event],
     entity: &EntityRef,
@@ -254,6 +254,53 @@ pub fn history_each<'a>(
         }
     }
     Ok(handed)
+}
+
+/// `history` streamed from a log, holding the state and the late lines only, so that
+/// neither the log nor a long history is ever held whole. A first pass counts the events
+/// that name the entity (and finds late lines); the second folds in application order and
+/// hands each entry to `on_entry` with that count, and stops when it returns false. When
+/// no event names the entity, nothing is folded and the count is 0.
+pub fn stream_history(
+    source: &dyn crate::replay::Source,
+    entity: &EntityRef,
+    mut on_entry: impl FnMut(u64, HistoryEntry<'_>) -> bool,
+) -> Result<u64, crate::log::ReadError> {
+    let named = std::cell::Cell::new(0u64);
+    let mut observe = |seen: crate::replay::Seen<'_>| {
+        if entity.is_named_by(&seen.event.data) {
+            named.set(named.get() + 1);
+        }
+    };
+    let mut apply = |folded: &mut Folded, event: &Event| {
+        if named.get() == 0 {
+            return Ok(false);
+        }
+        if !entity.is_named_by(&event.data) {
+            return folded.apply(event).map(|()| true);
+        }
+        let before = entity.view(&folded.state);
+        folded.apply(event)?;
+        let after = entity.view(&folded.state);
+        Ok(on_entry(
+            named.get(),
+            HistoryEntry {
+                event,
+                before,
+                after,
+            },
+        ))
+    };
+    crate::replay::replay_with(
+        source,
+        crate::replay::Start::default(),
+        &mut || Ok(Folded::default()),
+        &crate::replay::Scope::default(),
+        &mut observe,
+        &mut apply,
+        false,
+    )?;
+    Ok(named.get())
 }
 
 /// One difference between two JSON documents, at a path like `provisions.exchange.status`.

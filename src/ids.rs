@@ -204,6 +204,10 @@ impl EventId {
         EventId(uuid::Uuid::from_u128(value))
     }
 
+    pub fn as_u128(&self) -> u128 {
+        self.0.as_u128()
+    }
+
     /// The id as the log writes it, encoded into `buffer` on the stack.
     pub fn encode<'a>(&self, buffer: &'a mut [u8; uuid::fmt::Hyphenated::LENGTH]) -> &'a str {
         self.0.hyphenated().encode_lower(buffer)

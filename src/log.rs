@@ -4,12 +4,14 @@
 //! events whose seqs count from 1, whose ids are unique, whose `recorded` never goes back and
 //! whose `prev` fields chain every line to the one before. The domain rules are the fold's.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::fmt;
 use std::io::{BufRead, Read};
+use std::ops::ControlFlow;
 
 use crate::event::Event;
 use crate::ids::{EventId, Hash};
+use crate::ids_seen::IdsSeen;
 use crate::rules::{Rule, Violation};
 use crate::time::Timestamp;
 
@@ -142,21 +144,21 @@ impl<R: BufRead> LineReader<R> {
 }
 
 /// The envelope rules between lines, checked one line at a time in file order.
+///
+/// Ids are remembered by fingerprint (`IdsSeen`), so a line whose id *may* have been used
+/// before is not refused on the spot: it is recorded as a candidate, and the reader confirms
+/// the candidates exactly (`confirm_reused_ids`) before it believes any line after them.
 pub struct EnvelopeChecker {
     next_seq: u64,
     prev: Hash,
     last_recorded: Option<Timestamp>,
-    seen_ids: HashSet<EventId>,
+    ids: IdsSeen,
+    maybe_reused: Vec<(u64, EventId)>,
 }
 
 impl Default for EnvelopeChecker {
     fn default() -> Self {
-        EnvelopeChecker {
-            next_seq: 1,
-            prev: Hash::ZERO,
-            last_recorded: None,
-            seen_ids: HashSet::new(),
-        }
+        EnvelopeChecker::resume(0, Hash::ZERO, None)
     }
 }
 
@@ -169,8 +171,14 @@ impl EnvelopeChecker {
             next_seq: seq + 1,
             prev,
             last_recorded,
-            seen_ids: HashSet::new(),
+            ids: IdsSeen::default(),
+            maybe_reused: Vec::new(),
         }
+    }
+
+    /// A checker that continues after `position`.
+    pub fn after(position: &Position) -> EnvelopeChecker {
+        EnvelopeChecker::resume(position.seq, position.head, position.last_recorded.clone())
     }
 
     /// Parses and checks the next line. Returns the event and the hash of the line.
@@ -195,11 +203,9 @@ impl EnvelopeChecker {
                 format!("seq is {} on line {number}", event.seq),
             ));
         }
-        if self.seen_ids.contains(&event.id) {
-            return Err(fail(
-                Rule::EnvelopeId,
-                format!("id {} is used by an earlier line", event.id),
-            ));
+        // Before the other rules, as a reused id is the first thing said of a line.
+        if !self.ids.insert(&event.id) {
+            self.maybe_reused.push((number, event.id));
         }
         if let Some(last) = &self.last_recorded
             && event.recorded < *last
@@ -224,9 +230,68 @@ impl EnvelopeChecker {
         self.next_seq += 1;
         self.prev = hash;
         self.last_recorded = Some(event.recorded.clone());
-        self.seen_ids.insert(event.id);
         Ok((event, hash))
     }
+
+    /// Lines whose id may have been used by an earlier line, in file order, to be confirmed
+    /// with `confirm_reused_ids`; taken, so each is confirmed once.
+    pub fn take_maybe_reused(&mut self) -> Vec<(u64, EventId)> {
+        std::mem::take(&mut self.maybe_reused)
+    }
+}
+
+/// The first line among `candidates` whose id an earlier line really uses, as the error
+/// `envelope.id` reports: `events` are the lines from the checker's first one on, in file
+/// order, up to the last candidate at least.
+pub fn confirm_reused_ids<'a>(
+    candidates: &[(u64, EventId)],
+    events: impl IntoIterator<Item = &'a Event>,
+) -> Option<LogError> {
+    let last = candidates.last()?.0;
+    let mut first_use: HashMap<EventId, u64> =
+        candidates.iter().map(|(_, id)| (*id, u64::MAX)).collect();
+    for event in events {
+        if event.seq > last {
+            break;
+        }
+        if let Some(first) = first_use.get_mut(&event.id) {
+            *first = (*first).min(event.seq);
+        }
+    }
+    candidates
+        .iter()
+        .find(|(seq, id)| first_use.get(id).is_some_and(|first| first < seq))
+        .map(|(seq, id)| LogError {
+            line: *seq,
+            rule: Rule::EnvelopeId,
+            detail: format!("id {id} is used by an earlier line"),
+        })
+}
+
+impl Default for Position {
+    fn default() -> Position {
+        Position {
+            seq: 0,
+            head: Hash::ZERO,
+            line_start: 0,
+            end_offset: 0,
+            last_recorded: None,
+        }
+    }
+}
+
+/// Where a reading stands: just after line `seq` (0 before the first line).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Position {
+    pub seq: u64,
+    /// The hash of line `seq` (zeros before the first line).
+    pub head: Hash,
+    /// Where line `seq` starts in the file.
+    pub line_start: u64,
+    /// Just past line `seq` and its newline: where reading goes on.
+    pub end_offset: u64,
+    /// `recorded` of line `seq`.
+    pub last_recorded: Option<Timestamp>,
 }
 
 /// A line parsed (or refused) and hashed, before the checks between lines.
@@ -296,71 +361,121 @@ pub struct Log {
     pub line_hashes: Vec<Hash>,
 }
 
-impl Log {
-    /// Reads and envelope-checks a log from a stream, whole or the prefix asked for.
-    ///
-    /// Lines are read in batches, parsed and hashed on every core, then checked against each
-    /// other and kept in file order. A line past the prefix, or a read error after it, is
-    /// never reported: reading stops where the one-line-at-a-time reader would.
-    pub fn read_from<R: BufRead>(reader: R, prefix: &Prefix) -> Result<Log, ReadError> {
-        let threads = std::thread::available_parallelism()
-            .map_or(1, usize::from)
-            .min(MAX_PARSE_THREADS);
-        let mut lines = LineReader::new(reader);
-        let mut checker = EnvelopeChecker::default();
-        let mut log = Log::default();
-        let mut bytes = Vec::new();
-        let mut ranges = Vec::with_capacity(PARALLEL_BATCH_LINES);
-        loop {
-            // Fill a batch, never past `at`; a read error waits until the lines before it
-            // have been checked.
-            bytes.clear();
-            ranges.clear();
-            let wanted = prefix.at.map_or(PARALLEL_BATCH_LINES, |at| {
-                (at.saturating_sub(log.len()) as usize).min(PARALLEL_BATCH_LINES)
-            });
-            let mut pending_error = None;
-            let mut ended = false;
-            while ranges.len() < wanted && bytes.len() < PARALLEL_BATCH_BYTES {
-                match lines.next_line() {
-                    Ok(Some(line)) => {
-                        let start = bytes.len();
-                        bytes.extend_from_slice(line);
-                        ranges.push(start..bytes.len());
-                    }
-                    Ok(None) => {
-                        ended = true;
-                        break;
-                    }
-                    Err(error) => {
-                        pending_error = Some(error);
-                        break;
-                    }
+/// Reads the lines of a log from `reader`, which starts just after `position`, checks
+/// their envelopes with `checker` and hands each event to `visit` in file order, with the
+/// position just after it; `visit` may stop the reading. Lines past the prefix are not
+/// read. Lines are read in batches, parsed and hashed on every core, then checked against
+/// each other. A line past where reading stops, or a read error after it, is never
+/// reported: reading stops where the one-line-at-a-time reader would.
+///
+/// Candidates for a reused id are left in `checker` for the caller to confirm: this
+/// function cannot look back at the lines it has handed over.
+pub fn read_lines<R: BufRead>(
+    reader: R,
+    checker: &mut EnvelopeChecker,
+    position: &mut Position,
+    prefix: &Prefix,
+    mut visit: impl FnMut(Event, &Position) -> ControlFlow<()>,
+) -> Result<(), ReadError> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(MAX_PARSE_THREADS);
+    let base = position.end_offset;
+    let mut lines = LineReader::new(reader);
+    let mut bytes = Vec::new();
+    let mut ranges = Vec::with_capacity(PARALLEL_BATCH_LINES);
+    let mut starts = Vec::with_capacity(PARALLEL_BATCH_LINES);
+    loop {
+        // Fill a batch, never past `at`; a read error waits until the lines before it have
+        // been checked.
+        bytes.clear();
+        ranges.clear();
+        starts.clear();
+        let wanted = prefix.at.map_or(PARALLEL_BATCH_LINES, |at| {
+            (at.saturating_sub(position.seq) as usize).min(PARALLEL_BATCH_LINES)
+        });
+        let mut pending_error = None;
+        let mut ended = false;
+        while ranges.len() < wanted && bytes.len() < PARALLEL_BATCH_BYTES {
+            let start = base + lines.offset();
+            match lines.next_line() {
+                Ok(Some(line)) => {
+                    let from = bytes.len();
+                    bytes.extend_from_slice(line);
+                    ranges.push(from..bytes.len());
+                    starts.push(start);
                 }
-            }
-            for parsed in parse_batch(&bytes, &ranges, threads) {
-                let (event, hash) = checker.accept(parsed)?;
-                if let Some(known_at) = &prefix.known_at
-                    && event.recorded > *known_at
-                {
-                    return Ok(log);
+                Ok(None) => {
+                    ended = true;
+                    break;
                 }
-                log.events.push(event);
-                log.line_hashes.push(hash);
-            }
-            if let Some(error) = pending_error {
-                return Err(error);
-            }
-            // The prefix is read (`at` reached) or the log is: stop. A batch cut short by
-            // its byte limit goes on.
-            if ended || wanted == 0 || (ranges.len() < wanted && bytes.len() < PARALLEL_BATCH_BYTES)
-            {
-                return Ok(log);
-            }
-            if prefix.at.is_some_and(|at| log.len() >= at) {
-                return Ok(log);
+                Err(error) => {
+                    pending_error = Some(error);
+                    break;
+                }
             }
         }
+        let batch_ended_early = ranges.len() < wanted && bytes.len() < PARALLEL_BATCH_BYTES;
+        for ((parsed, range), start) in parse_batch(&bytes, &ranges, threads)
+            .into_iter()
+            .zip(&ranges)
+            .zip(&starts)
+        {
+            let (event, hash) = checker.accept(parsed)?;
+            if let Some(known_at) = &prefix.known_at
+                && event.recorded > *known_at
+            {
+                return Ok(());
+            }
+            position.seq = event.seq;
+            position.head = hash;
+            position.line_start = *start;
+            position.end_offset = *start + range.len() as u64 + 1;
+            position.last_recorded = Some(event.recorded.clone());
+            if visit(event, position).is_break() {
+                return Ok(());
+            }
+        }
+        if let Some(error) = pending_error {
+            return Err(error);
+        }
+        // The prefix is read (`at` reached) or the log is: stop. A batch cut short by its
+        // byte limit goes on.
+        if ended || wanted == 0 || batch_ended_early {
+            return Ok(());
+        }
+        if prefix.at.is_some_and(|at| position.seq >= at) {
+            return Ok(());
+        }
+    }
+}
+
+impl Log {
+    /// Reads and envelope-checks a log from a stream, whole or the prefix asked for, and
+    /// keeps every event: for logs that fit in memory. The replay engine (`replay`) reads
+    /// the same lines holding only what it needs.
+    pub fn read_from<R: BufRead>(reader: R, prefix: &Prefix) -> Result<Log, ReadError> {
+        let mut checker = EnvelopeChecker::default();
+        let mut position = Position::default();
+        let mut log = Log::default();
+        let read = read_lines(
+            reader,
+            &mut checker,
+            &mut position,
+            prefix,
+            |event, position| {
+                log.events.push(event);
+                log.line_hashes.push(position.head);
+                ControlFlow::Continue(())
+            },
+        );
+        // A reused id comes before any later error, as it would line by line.
+        let reused = confirm_reused_ids(&checker.take_maybe_reused(), &log.events);
+        if let Some(error) = reused {
+            return Err(ReadError::Rule(error));
+        }
+        read?;
+        Ok(log)
     }
 
     /// Reads and envelope-checks a log held in memory.

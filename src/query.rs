@@ -11,12 +11,12 @@
 //! query faster, never different.
 
 use std::fs::File;
-use std::io::{BufReader, Seek, SeekFrom};
+use std::ops::ControlFlow;
 
-use crate::event::Event;
 use crate::fold::Folded;
 use crate::ids::Hash;
-use crate::log::{EnvelopeChecker, LineReader, LogError};
+use crate::log::{EnvelopeChecker, LogError, Position, Prefix, ReadError, read_lines};
+use crate::replay::{FileSource, Replayed, Scope, Source, Start, confirm_reused, replay};
 use crate::snapshot::{Snapshot, SnapshotHeader, SnapshotPlace};
 use crate::store::{FileStore, StoreError};
 use crate::time::Timestamp;
@@ -137,103 +137,65 @@ fn unmatched(header: &SnapshotHeader) -> String {
     )
 }
 
-/// Reads the log after the snapshot (or from the start) and folds what the query asks for.
-/// `None` when a line the query folds occurred before the snapshot's latest event.
+/// Reads the log after the snapshot (or from the start) and folds what the query asks for,
+/// holding the state and the late lines only (`replay`). `None` when a line the query folds
+/// occurred before the snapshot's latest event.
 fn fold_from(
     store: &FileStore,
     file: &mut File,
     query: &Query,
     start: Option<(SnapshotHeader, Folded)>,
 ) -> Result<Option<Answer>, StoreError> {
-    let (
-        mut checker,
-        mut folded,
-        mut seq,
-        mut head,
-        mut last_line_start,
-        mut end_offset,
-        mut last_recorded,
-        snapshot_seq,
-        snapshot_latest,
-    ) = match start {
-        Some((header, folded)) => (
-            EnvelopeChecker::resume(header.seq, header.head, Some(header.last_recorded.clone())),
+    let snapshot_seq = start.as_ref().map(|(header, _)| header.seq);
+    let start = match start {
+        Some((header, folded)) => Start {
+            position: Position {
+                seq: header.seq,
+                head: header.head,
+                line_start: header.line_start,
+                end_offset: header.end_offset,
+                last_recorded: Some(header.last_recorded),
+            },
             folded,
-            header.seq,
-            header.head,
-            header.line_start,
-            header.end_offset,
-            Some(header.last_recorded),
-            Some(header.seq),
-            header.occurred,
-        ),
-        None => (
-            EnvelopeChecker::default(),
-            Folded::default(),
-            0,
-            Hash::ZERO,
-            0,
-            0,
-            None,
-            None,
-            None,
-        ),
+        },
+        None => Start::default(),
     };
-    file.seek(SeekFrom::Start(end_offset))
-        .map_err(|error| store.io_error(error))?;
-    let mut lines = LineReader::new(BufReader::new(&*file));
-    let mut after: Vec<Event> = Vec::new();
-    let mut lines_read = 0;
-    while query.at.is_none_or(|at| seq < at) {
-        let line_start = end_offset + lines.offset();
-        let Some(line) = lines.next_line().map_err(|error| store.read_error(error))? else {
-            break;
-        };
-        let (event, hash) = checker
-            .check(line)
-            .map_err(|error| log_error(store, error))?;
-        if query
-            .known_at
-            .as_ref()
-            .is_some_and(|known_at| event.recorded > *known_at)
-        {
-            break;
-        }
-        lines_read += 1;
-        let folded_by_query = query
-            .as_of
-            .as_ref()
-            .is_none_or(|as_of| event.occurred <= *as_of);
-        if folded_by_query
-            && snapshot_latest
-                .as_ref()
-                .is_some_and(|latest| event.occurred < *latest)
-        {
-            return Ok(None);
-        }
-        seq = event.seq;
-        head = hash;
-        last_line_start = line_start;
-        last_recorded = Some(event.recorded.clone());
-        if folded_by_query {
-            after.push(event);
-        }
-    }
-    end_offset += lines.offset();
-    let events_folded = folded
-        .apply_all(&after, None)
-        .map_err(|error| log_error(store, error))?;
+    // A second pass (after a backfill) starts from the snapshot again, read afresh.
+    let mut reload = || match snapshot_seq {
+        None => Ok(Folded::default()),
+        Some(seq) => store
+            .read_snapshot(seq)
+            .map(|snapshot| snapshot.folded)
+            .map_err(|problem| {
+                ReadError::Io(std::io::Error::other(format!(
+                    "snapshot {} could not be read again: {problem}",
+                    store.snapshot_path(seq).display()
+                )))
+            }),
+    };
+    let scope = Scope {
+        prefix: Prefix {
+            at: query.at,
+            known_at: query.known_at.clone(),
+        },
+        as_of: query.as_of.clone(),
+    };
+    let replayed = replay(&FileSource(file), start, &mut reload, &scope, &mut |_| {})
+        .map_err(|error| store.read_error(error))?;
+    let Replayed::Done(replay) = replayed else {
+        return Ok(None);
+    };
     Ok(Some(Answer {
-        folded,
-        seq,
-        head,
+        seq: replay.position.seq,
+        head: replay.position.head,
         snapshot: snapshot_seq,
-        lines_read,
-        events_folded,
+        lines_read: replay.lines_read,
+        events_folded: replay.events_folded,
         warnings: Vec::new(),
-        last_line_start,
-        end_offset,
-        last_recorded,
+        last_line_start: replay.position.line_start,
+        end_offset: replay.position.end_offset,
+        last_recorded: replay.position.last_recorded,
+        folded: replay.folded,
     }))
 }
 
@@ -283,27 +245,32 @@ pub fn head(store: &FileStore, at: Option<u64>) -> Result<(u64, Hash, Vec<String
             Err(problem) => warnings.push(not_used(store, seq, &problem)),
         }
     }
-    let (mut checker, mut seq, mut head, offset) = match start {
-        Some(header) => (
-            EnvelopeChecker::resume(header.seq, header.head, Some(header.last_recorded)),
-            header.seq,
-            header.head,
-            header.end_offset,
-        ),
-        None => (EnvelopeChecker::default(), 0, Hash::ZERO, 0),
+    let mut position = match start {
+        Some(header) => Position {
+            seq: header.seq,
+            head: header.head,
+            line_start: header.line_start,
+            end_offset: header.end_offset,
+            last_recorded: Some(header.last_recorded),
+        },
+        None => Position::default(),
     };
-    file.seek(SeekFrom::Start(offset))
+    let start = position.clone();
+    let source = FileSource(&file);
+    let mut checker = EnvelopeChecker::after(&position);
+    let prefix = Prefix { at, known_at: None };
+    let reader = source
+        .read_at(position.end_offset)
         .map_err(|error| store.io_error(error))?;
-    let mut lines = LineReader::new(BufReader::new(&file));
-    while at.is_none_or(|at| seq < at) {
-        let Some(line) = lines.next_line().map_err(|error| store.read_error(error))? else {
-            break;
-        };
-        let (event, hash) = checker
-            .check(line)
-            .map_err(|error| log_error(store, error))?;
-        seq = event.seq;
-        head = hash;
+    let read = read_lines(reader, &mut checker, &mut position, &prefix, |_, _| {
+        ControlFlow::Continue(())
+    });
+    if let Some(error) =
+        confirm_reused(&source, &start, &mut checker).map_err(|error| store.read_error(error))?
+    {
+        return Err(log_error(store, error));
     }
+    read.map_err(|error| store.read_error(error))?;
+    let (seq, head) = (position.seq, position.head);
     Ok((seq, head, warnings))
 }

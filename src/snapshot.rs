@@ -279,97 +279,182 @@ pub struct SnapshotMismatch {
     pub detail: String,
 }
 
+/// What `verify` found: the whole log checked and folded, and the snapshots beside it.
+#[derive(Clone, Debug)]
+pub struct Verified {
+    pub folded: Folded,
+    /// Lines in the log.
+    pub events: u64,
+    /// The hash of the last line.
+    pub head: Hash,
+    /// The first line whose hash is the pinned head, if one was given and found.
+    pub pinned_seq: Option<u64>,
+    /// Snapshots that disagree with the log's fold, in seq order; empty when they all agree.
+    pub mismatches: Vec<SnapshotMismatch>,
+    /// Snapshots beside the log, compared.
+    pub snapshots: usize,
+    /// Late lines the replay held (backfills).
+    pub late_lines: u64,
+}
+
+/// Verifies a log read from `source`, with no snapshots beside it (stdin).
+pub fn verify_source(
+    source: &dyn crate::replay::Source,
+    pinned: Option<Hash>,
+) -> Result<Verified, crate::log::ReadError> {
+    let mut pinned_seq = None;
+    let replay = crate::replay::replay_whole(source, &Default::default(), &mut |seen| {
+        if pinned_seq.is_none() && Some(seen.position.head) == pinned {
+            pinned_seq = Some(seen.position.seq);
+        }
+    })?;
+    Ok(Verified {
+        events: replay.position.seq,
+        head: replay.position.head,
+        folded: replay.folded,
+        pinned_seq,
+        mismatches: Vec::new(),
+        snapshots: 0,
+        late_lines: replay.late_lines,
+    })
+}
+
 impl FileStore {
-    /// Checks every snapshot beside the log against a fresh fold of the log's first `seq`
-    /// lines (`log` is the whole log, already verified): its checksums, its place in the log,
-    /// its counters and its state. What `verify` reports as `snapshot.mismatch`. Each
-    /// snapshot costs a fold of its prefix.
-    pub fn check_snapshots(&self, log: &crate::log::Log) -> Vec<SnapshotMismatch> {
-        let mut problems = Vec::new();
-        let mut file = File::open(self.path()).ok();
+    /// Verifies the log in one streaming replay (two after a backfill) and checks every
+    /// snapshot beside it against the fold of the log's first `seq` lines: its checksums,
+    /// its place in the log, its counters and its state. What `verify` reports as
+    /// `snapshot.mismatch`. While no line has come late, the replay's own fold is that of
+    /// the lines read so far, and each snapshot is compared with it as the replay passes its
+    /// seq; a snapshot after a backfill costs a replay of its prefix.
+    pub fn verify_with_snapshots(&self, pinned: Option<Hash>) -> Result<Verified, StoreError> {
+        let file = self.open_shared()?;
         let mut seqs = self.snapshot_seqs();
         seqs.reverse();
-        // The fold of the lines up to the last snapshot compared, carried on to the next
-        // one when the lines between occurred no earlier than it (a log in world order:
-        // one fold in all); a backfill in between means folding that prefix afresh.
-        let mut carried: Option<(usize, Folded)> = None;
-        for seq in seqs {
-            let path = self.snapshot_path(seq);
-            let mut problem = |detail: String| {
-                problems.push(SnapshotMismatch {
-                    path: path.clone(),
-                    seq,
-                    detail,
-                })
-            };
-            if seq == 0 || seq > log.len() {
-                problem(format!(
-                    "it stands at seq {seq}, and the log has {} lines",
-                    log.len()
-                ));
-                continue;
-            }
-            let snapshot = match self.read_snapshot(seq) {
-                Ok(snapshot) => snapshot,
-                Err(detail) => {
-                    problem(detail);
-                    continue;
+        let snapshots = seqs.len();
+        let mut problems = Vec::new();
+        let mut afresh = Vec::new();
+        let mut own_file = File::open(self.path()).ok();
+        let mut next = seqs.iter().copied().filter(|seq| *seq > 0).peekable();
+        let mut pinned_seq = None;
+        let replay = crate::replay::replay_whole(
+            &crate::replay::FileSource(&file),
+            &Default::default(),
+            &mut |seen| {
+                let position = seen.position;
+                if pinned_seq.is_none() && Some(position.head) == pinned {
+                    pinned_seq = Some(position.seq);
                 }
-            };
-            let index = seq as usize - 1;
-            let header = &snapshot.header;
-            if header.head != log.line_hashes[index] {
-                problem(format!(
-                    "its head {} is not the hash of line {seq} ({})",
-                    header.head, log.line_hashes[index]
-                ));
-                continue;
-            }
-            let in_place = file
-                .as_mut()
-                .is_some_and(|file| self.snapshot_matches(file, header));
-            if !in_place || header.last_recorded != log.events[index].recorded {
-                problem(format!(
-                    "its byte range or `recorded` does not describe line {seq} of the log"
-                ));
-                continue;
-            }
-            let (folded_to, mut fresh) = carried.take().unwrap_or_default();
-            let between = &log.events[folded_to..=index];
-            let extends = between.iter().all(|event| {
-                fresh
-                    .occurred
-                    .as_ref()
-                    .is_none_or(|latest| event.occurred >= *latest)
+                if next.peek() != Some(&position.seq) {
+                    return;
+                }
+                next.next();
+                let problem = |detail: String| SnapshotMismatch {
+                    path: self.snapshot_path(position.seq),
+                    seq: position.seq,
+                    detail,
+                };
+                let snapshot = match self.read_snapshot(position.seq) {
+                    Ok(snapshot) => snapshot,
+                    Err(detail) => return problems.push(problem(detail)),
+                };
+                let header = &snapshot.header;
+                if header.head != position.head {
+                    return problems.push(problem(format!(
+                        "its head {} is not the hash of line {} ({})",
+                        header.head, position.seq, position.head
+                    )));
+                }
+                let in_place = own_file
+                    .as_mut()
+                    .is_some_and(|file| self.snapshot_matches(file, header));
+                if !in_place || header.last_recorded != seen.event.recorded {
+                    return problems.push(problem(format!(
+                        "its byte range or `recorded` does not describe line {} of the log",
+                        position.seq
+                    )));
+                }
+                match seen.exact_fold {
+                    Some(fresh) => {
+                        if let Some(detail) = disagreement(position.seq, fresh, &snapshot.folded) {
+                            problems.push(problem(detail));
+                        }
+                    }
+                    None => afresh.push(position.seq),
+                }
+            },
+        )
+        .map_err(|error| self.read_error(error))?;
+        let events = replay.position.seq;
+        for seq in seqs
+            .iter()
+            .copied()
+            .filter(|seq| *seq == 0 || *seq > events)
+        {
+            problems.push(SnapshotMismatch {
+                path: self.snapshot_path(seq),
+                seq,
+                detail: format!("it stands at seq {seq}, and the log has {events} lines"),
             });
-            let (mut fresh, folded) = if extends {
-                let applied = fresh.apply_all(between, None).map(|_| ());
-                (fresh, applied)
-            } else {
-                let mut afresh = Folded::default();
-                let applied = afresh.apply_all(&log.events[..=index], None).map(|_| ());
-                (afresh, applied)
-            };
-            if let Err(error) = folded {
-                problem(format!("the log's first {seq} lines do not fold: {error}"));
-                continue;
-            }
-            debug_assert_eq!(fresh.events, seq, "the fold covers lines 1 to {seq}");
-            if fresh.occurred != snapshot.folded.occurred {
-                problem(format!(
-                    "its latest event occurred {}; the fold of lines 1 to {seq} says {}",
-                    shown(&snapshot.folded.occurred),
-                    shown(&fresh.occurred)
-                ));
-            } else if fresh.state != snapshot.folded.state {
-                problem(format!(
-                    "its state differs from the fold of lines 1 to {seq} ({})",
-                    first_difference(&fresh.state, &snapshot.folded.state)
-                ));
-            }
-            carried = Some((index + 1, std::mem::take(&mut fresh)));
         }
-        problems
+        for seq in afresh {
+            let path = self.snapshot_path(seq);
+            let scope = crate::replay::Scope {
+                prefix: crate::log::Prefix {
+                    at: Some(seq),
+                    known_at: None,
+                },
+                as_of: None,
+            };
+            let detail = match crate::replay::replay_whole(
+                &crate::replay::FileSource(&file),
+                &scope,
+                &mut |_| {},
+            ) {
+                Err(error) => Some(format!(
+                    "the log's first {seq} lines do not fold: {}",
+                    match error {
+                        crate::log::ReadError::Rule(error) => error.to_string(),
+                        crate::log::ReadError::Io(error) => error.to_string(),
+                    }
+                )),
+                Ok(prefix) => match self.read_snapshot(seq) {
+                    Ok(snapshot) => disagreement(seq, &prefix.folded, &snapshot.folded),
+                    Err(detail) => Some(detail),
+                },
+            };
+            if let Some(detail) = detail {
+                problems.push(SnapshotMismatch { path, seq, detail });
+            }
+        }
+        problems.sort_by_key(|problem| problem.seq);
+        Ok(Verified {
+            events,
+            head: replay.position.head,
+            folded: replay.folded,
+            pinned_seq,
+            mismatches: problems,
+            snapshots,
+            late_lines: replay.late_lines,
+        })
+    }
+}
+
+/// How a snapshot's fold differs from the log's fold of its first `seq` lines, if it does.
+fn disagreement(seq: u64, fresh: &Folded, cached: &Folded) -> Option<String> {
+    debug_assert_eq!(fresh.events, seq, "the fold covers lines 1 to {seq}");
+    if fresh.occurred != cached.occurred {
+        Some(format!(
+            "its latest event occurred {}; the fold of lines 1 to {seq} says {}",
+            shown(&cached.occurred),
+            shown(&fresh.occurred)
+        ))
+    } else if fresh.state != cached.state {
+        Some(format!(
+            "its state differs from the fold of lines 1 to {seq} ({})",
+            first_difference(&fresh.state, &cached.state)
+        ))
+    } else {
+        None
     }
 }
 

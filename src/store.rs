@@ -219,7 +219,7 @@ impl FileStore {
         }
     }
 
-    pub(crate) fn read_error(&self, error: ReadError) -> StoreError {
+    pub fn read_error(&self, error: ReadError) -> StoreError {
         match error {
             ReadError::Rule(error) => self.log_error(error),
             ReadError::Io(error) => self.io_error(error),
@@ -260,7 +260,7 @@ impl FileStore {
     }
 
     /// Opens the log for reading under a shared lock: appends wait until the read is done.
-    pub(crate) fn open_shared(&self) -> Result<File, StoreError> {
+    pub fn open_shared(&self) -> Result<File, StoreError> {
         let file = File::open(&self.path).map_err(|error| self.io_error(error))?;
         file.lock_shared().map_err(|error| self.io_error(error))?;
         let length = file.metadata().map_err(|error| self.io_error(error))?.len();

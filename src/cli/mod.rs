@@ -8,10 +8,11 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
-use accord::history::{self, EntityRef};
+use accord::history::{self, EntityRef, HistoryEntry};
 use accord::ids::Hash;
 use accord::log::{LogError, Prefix};
 use accord::query::{self, Answer, Query};
+use accord::replay::{BytesSource, FileSource};
 use accord::rules::Rule;
 use accord::state::StateDocument;
 use accord::store::{self, DraftOutcome, FileStore, StoreError};
@@ -580,10 +581,15 @@ fn stdin_bytes() -> Result<&'static [u8], Failure> {
 
 /// A log read from stdin, whole or the prefix asked for.
 fn stdin_log(prefix: &Prefix) -> Result<accord::log::Log, Failure> {
-    accord::log::Log::read_from(stdin_bytes()?, prefix).map_err(|error| match error {
+    accord::log::Log::read_from(stdin_bytes()?, prefix).map_err(stdin_read_failure)
+}
+
+/// Why a log on stdin could not be read or folded.
+fn stdin_read_failure(error: accord::log::ReadError) -> Failure {
+    match error {
         accord::log::ReadError::Rule(error) => refused_at(Path::new("stdin"), error),
         accord::log::ReadError::Io(error) => Failure::Usage(format!("stdin: {error}")),
-    })
+    }
 }
 
 /// Commands that write beside a log cannot take it from stdin.
@@ -596,27 +602,32 @@ fn refuse_stdin(path: &Path, command: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The state at a point of a log read from stdin: no snapshots, the same fold.
+/// The state at a point of a log read from stdin: no snapshots, the same replay.
 fn answer_from_stdin(query: &Query) -> Result<Answer, Failure> {
-    let log = stdin_log(&Prefix {
-        at: query.at,
-        known_at: query.known_at.clone(),
-    })?;
-    let mut folded = accord::fold::Folded::default();
-    let events_folded = folded
-        .apply_all(&log.events, query.as_of.as_ref())
-        .map_err(|error| refused_at(Path::new("stdin"), error))?;
+    let scope = accord::replay::Scope {
+        prefix: Prefix {
+            at: query.at,
+            known_at: query.known_at.clone(),
+        },
+        as_of: query.as_of.clone(),
+    };
+    let replay = accord::replay::replay_whole(
+        &accord::replay::BytesSource(stdin_bytes()?),
+        &scope,
+        &mut |_| {},
+    )
+    .map_err(stdin_read_failure)?;
     Ok(Answer {
-        folded,
-        seq: log.len(),
-        head: log.head(),
+        seq: replay.position.seq,
+        head: replay.position.head,
         snapshot: None,
-        lines_read: log.len(),
-        events_folded,
+        lines_read: replay.lines_read,
+        events_folded: replay.events_folded,
         warnings: Vec::new(),
-        last_line_start: 0,
-        end_offset: 0,
-        last_recorded: log.events.last().map(|event| event.recorded.clone()),
+        last_line_start: replay.position.line_start,
+        end_offset: replay.position.end_offset,
+        last_recorded: replay.position.last_recorded,
+        folded: replay.folded,
     })
 }
 
@@ -730,37 +741,30 @@ fn verify(path: &Path, pinned: Option<&str>, json: bool) -> Result<(), Failure> 
     let pinned = pinned
         .map(|text| Hash::parse(text).map_err(|error| Failure::Usage(format!("--head: {error}"))))
         .transpose()?;
-    let store = FileStore::new(path);
-    let log = if is_stdin(path) {
-        let log = stdin_log(&Prefix::default())?;
-        accord::fold::fold(&log.events, None)
-            .map_err(|error| refused_at(Path::new("stdin"), error))?;
-        log
+    let verified = if is_stdin(path) {
+        accord::snapshot::verify_source(&accord::replay::BytesSource(stdin_bytes()?), pinned)
+            .map_err(stdin_read_failure)?
     } else {
-        store.verify()?.0
+        FileStore::new(path).verify_with_snapshots(pinned)?
     };
-    let mut pinned_at = None;
-    if let Some(pinned) = pinned {
-        let Some(position) = log.line_hashes.iter().position(|hash| *hash == pinned) else {
-            let detail = format!(
-                "no line of the log hashes to the pinned head {pinned}: the log does not extend it"
-            );
-            return Err(Failure::under_rule(
-                format!("{}: head.unknown: {detail}", path.display()),
-                Rule::HeadUnknown,
-                None,
-                detail,
-            ));
-        };
-        pinned_at = Some(position as u64 + 1);
+    let pinned_at = verified.pinned_seq;
+    if let Some(pinned) = pinned
+        && pinned_at.is_none()
+    {
+        let detail = format!(
+            "no line of the log hashes to the pinned head {pinned}: the log does not extend it"
+        );
+        return Err(Failure::under_rule(
+            format!("{}: head.unknown: {detail}", path.display()),
+            Rule::HeadUnknown,
+            None,
+            detail,
+        ));
     }
     // A snapshot that disagrees with the fold is a cache that would make queries lie: each
     // is reported, and the log does not pass.
-    let (mismatches, snapshots) = if is_stdin(path) {
-        (Vec::new(), 0)
-    } else {
-        (store.check_snapshots(&log), store.snapshot_seqs().len())
-    };
+    let mismatches = &verified.mismatches;
+    let snapshots = verified.snapshots;
     if let Some(first) = mismatches.first() {
         for mismatch in &mismatches[1..] {
             eprintln!(
@@ -784,8 +788,8 @@ fn verify(path: &Path, pinned: Option<&str>, json: bool) -> Result<(), Failure> 
     if json {
         let mut report = serde_json::json!({
             "ok": true,
-            "events": log.len(),
-            "head": log.head(),
+            "events": verified.events,
+            "head": verified.head,
             "snapshots": snapshots,
         });
         if let Some(seq) = pinned_at {
@@ -795,8 +799,8 @@ fn verify(path: &Path, pinned: Option<&str>, json: bool) -> Result<(), Failure> 
     }
     let mut line = format!(
         "ok {} head {}",
-        counted(log.len(), "event", "events"),
-        log.head()
+        counted(verified.events, "event", "events"),
+        verified.head
     );
     if snapshots > 0 {
         line.push_str(&format!(
@@ -813,33 +817,18 @@ fn verify(path: &Path, pinned: Option<&str>, json: bool) -> Result<(), Failure> 
 
 fn history(path: &Path, entity: &str, json: bool, paint: render::Paint) -> Result<(), Failure> {
     let entity = EntityRef::parse(entity).map_err(Failure::Usage)?;
-    let log = if is_stdin(path) {
-        stdin_log(&Prefix::default())?
-    } else {
-        FileStore::new(path).read(&Prefix::default())?
-    };
-    // A cheap count first (no fold), so an empty history is refused before anything is
-    // printed and the header can say how long it is; then each entry is printed as the fold
-    // reaches it, never the whole history at once.
-    let named = log
-        .events
-        .iter()
-        .filter(|event| entity.is_named_by(&event.data))
-        .count() as u64;
-    if named == 0 {
-        return Err(Failure::refused(format!(
-            "{}: no event names {entity}",
-            path.display()
-        )));
-    }
+    // A first pass counts the entries (no fold), so an empty history is refused before
+    // anything is printed and the header can say how long it is; then each entry is
+    // printed as the fold reaches it, never the whole history, nor the log, at once.
     let stdout = io::stdout();
     let mut out = io::BufWriter::new(stdout.lock());
-    let mut outcome: io::Result<()> = if json {
-        Ok(())
-    } else {
-        out.write_all(render::history_header(&entity, named).as_bytes())
-    };
-    history::history_each(&log.events, &entity, |entry| {
+    let mut outcome: io::Result<()> = Ok(());
+    let mut header_written = json;
+    let on_entry = |named: u64, entry: HistoryEntry<'_>| {
+        if outcome.is_ok() && !header_written {
+            header_written = true;
+            outcome = out.write_all(render::history_header(&entity, named).as_bytes());
+        }
         if outcome.is_err() {
             return false;
         }
@@ -864,8 +853,22 @@ fn history(path: &Path, entity: &str, json: bool, paint: render::Paint) -> Resul
         };
         outcome = out.write_all(text.as_bytes());
         outcome.is_ok()
-    })
-    .map_err(|error| refused_at(path, error))?;
+    };
+    let named = if is_stdin(path) {
+        history::stream_history(&BytesSource(stdin_bytes()?), &entity, on_entry)
+            .map_err(stdin_read_failure)?
+    } else {
+        let store = FileStore::new(path);
+        let file = store.open_shared()?;
+        history::stream_history(&FileSource(&file), &entity, on_entry)
+            .map_err(|error| store.read_error(error))?
+    };
+    if named == 0 {
+        return Err(Failure::refused(format!(
+            "{}: no event names {entity}",
+            path.display()
+        )));
+    }
     written(outcome.and_then(|()| out.flush()))
 }
 

@@ -1,0 +1,460 @@
+//! The streaming replay engine: a log, or a prefix of it, folded in application order
+//! (`occurred`, `seq`) while holding only the state, the ids' fingerprints and the
+//! backfilled lines, never the log.
+//!
+//! A line is *late* when it occurred before a line read earlier that the fold takes in:
+//! its place in application order is behind lines already read. Lines that are not late
+//! come in application order by themselves (their `occurred` never goes back, their seq
+//! goes up), so the first pass folds them as they come. If the log has no late line, that
+//! pass is the whole replay. Otherwise the first pass keeps the late lines, and a second
+//! pass reads the log again and folds the others, merging the late ones in, sorted, at
+//! their places. Memory is the state plus the late lines; time is one pass, or two for a
+//! log with backfills.
+//!
+//! Errors come in the order a reader that held the whole log would give them: an envelope
+//! rule broken on any line (a reused id first), then the first event the reducer refuses in
+//! application order.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, Seek, SeekFrom};
+use std::ops::ControlFlow;
+
+use crate::event::{Event, EventData};
+use crate::fold::{Folded, Refused};
+use crate::log::{
+    EnvelopeChecker, LogError, Position, Prefix, ReadError, confirm_reused_ids, read_lines,
+};
+use crate::rules::Unknown;
+use crate::time::Timestamp;
+
+/// Something a log can be read from, from any offset, more than once: a file, or bytes.
+pub trait Source {
+    /// A reader of the log's bytes from `offset` on.
+    fn read_at(&self, offset: u64) -> io::Result<Box<dyn BufRead + '_>>;
+}
+
+/// A log held in memory (read from stdin, or a test's bytes).
+pub struct BytesSource<'a>(pub &'a [u8]);
+
+impl Source for BytesSource<'_> {
+    fn read_at(&self, offset: u64) -> io::Result<Box<dyn BufRead + '_>> {
+        let from = usize::try_from(offset)
+            .unwrap_or(usize::MAX)
+            .min(self.0.len());
+        Ok(Box::new(&self.0[from..]))
+    }
+}
+
+/// A log file, read through its own handle (seeking moves that handle's cursor).
+pub struct FileSource<'a>(pub &'a File);
+
+/// Bytes read from a file at a time: large enough that each read is cheap beside parsing.
+const FILE_BUFFER_BYTES: usize = 256 << 10;
+
+impl Source for FileSource<'_> {
+    fn read_at(&self, offset: u64) -> io::Result<Box<dyn BufRead + '_>> {
+        let mut file = self.0;
+        file.seek(SeekFrom::Start(offset))?;
+        Ok(Box::new(BufReader::with_capacity(FILE_BUFFER_BYTES, file)))
+    }
+}
+
+/// Where a replay starts: after `position`, with `folded` the fold of the lines before it
+/// (a snapshot's, or nothing).
+#[derive(Clone, Debug, Default)]
+pub struct Start {
+    pub position: Position,
+    pub folded: Folded,
+}
+
+/// Which lines a replay reads and which of them it folds.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    pub prefix: Prefix,
+    /// Fold only the events that occurred at or before this time.
+    pub as_of: Option<Timestamp>,
+}
+
+impl Scope {
+    fn folds(&self, event: &Event) -> bool {
+        self.as_of
+            .as_ref()
+            .is_none_or(|as_of| event.occurred <= *as_of)
+    }
+}
+
+/// A replay's result.
+#[derive(Clone, Debug)]
+pub struct Replay {
+    pub folded: Folded,
+    /// Just after the last line of the scope's prefix.
+    pub position: Position,
+    /// Lines read and checked after the start.
+    pub lines_read: u64,
+    /// Events folded on top of the start.
+    pub events_folded: u64,
+    /// Late lines, held and merged by a second pass (none for a log in world order).
+    pub late_lines: u64,
+}
+
+/// How a replay ended.
+#[derive(Debug)]
+pub enum Replayed {
+    Done(Box<Replay>),
+    /// A line the scope folds occurred before the start's latest event: the start cannot
+    /// stand for the lines before it (a snapshot older than a backfill).
+    BeforeStart,
+}
+
+/// What a replay tells an observer about each line, in file order, during its first pass.
+pub struct Seen<'a> {
+    pub event: &'a Event,
+    pub position: &'a Position,
+    /// The fold of every line up to this one, when the first pass holds it exactly: no late
+    /// line and no refusal so far, and the scope folds everything.
+    pub exact_fold: Option<&'a Folded>,
+}
+
+/// How a replay applies an event: the reducer by default; `history` wraps it to see the
+/// entity before and after. Returning `Ok(false)` stops the replay there.
+pub type Apply<'a> = dyn FnMut(&mut Folded, &Event) -> Result<bool, Refused> + 'a;
+
+fn reduce(folded: &mut Folded, event: &Event) -> Result<bool, Refused> {
+    folded.apply(event).map(|()| true)
+}
+
+/// Replays the scope of the log from `start`: see the module's comment. `reload` gives the
+/// start's fold again for a second pass (a snapshot is read again rather than kept twice).
+pub fn replay(
+    source: &dyn Source,
+    start: Start,
+    reload: &mut dyn FnMut() -> Result<Folded, ReadError>,
+    scope: &Scope,
+    observe: &mut dyn FnMut(Seen<'_>),
+) -> Result<Replayed, ReadError> {
+    replay_with(source, start, reload, scope, observe, &mut reduce, true)
+}
+
+/// `replay` with its options: `apply` instead of the reducer, and whether the first pass
+/// may fold (`optimistic`). A caller that acts on each applied event (history prints it)
+/// must not see the first pass fold lines a late line would then put behind: it passes
+/// false, and the fold happens in the second pass only, always in application order.
+pub fn replay_with(
+    source: &dyn Source,
+    start: Start,
+    reload: &mut dyn FnMut() -> Result<Folded, ReadError>,
+    scope: &Scope,
+    observe: &mut dyn FnMut(Seen<'_>),
+    apply: &mut Apply<'_>,
+    optimistic: bool,
+) -> Result<Replayed, ReadError> {
+    let start_position = start.position.clone();
+    let start_events = start.folded.events;
+    let floor = start.folded.occurred.clone();
+    let mut folded = start.folded;
+    let mut latest = floor.clone();
+    let mut late: Vec<Event> = Vec::new();
+    let mut refused: Option<Refused> = None;
+    let mut stopped = false;
+    let mut before_start = false;
+    let mut exact = optimistic && scope.as_of.is_none();
+    let mut folding = optimistic;
+    let mut lines_read = 0;
+    let mut position = start_position.clone();
+    let mut checker = EnvelopeChecker::after(&start_position);
+    let reader = source
+        .read_at(start_position.end_offset)
+        .map_err(ReadError::Io)?;
+    let read = read_lines(
+        reader,
+        &mut checker,
+        &mut position,
+        &scope.prefix,
+        |event, position| {
+            lines_read += 1;
+            let mut is_late = false;
+            if scope.folds(&event) {
+                if floor.as_ref().is_some_and(|floor| event.occurred < *floor) {
+                    before_start = true;
+                    return ControlFlow::Break(());
+                }
+                if latest
+                    .as_ref()
+                    .is_some_and(|latest| event.occurred < *latest)
+                {
+                    is_late = true;
+                    exact = false;
+                    folding = false;
+                } else {
+                    latest = Some(event.occurred.clone());
+                    if folding {
+                        match apply(&mut folded, &event) {
+                            Ok(true) => {}
+                            Ok(false) => {
+                                stopped = true;
+                                folding = false;
+                            }
+                            Err(refusal) => {
+                                refused = Some(refusal);
+                                folding = false;
+                                exact = false;
+                            }
+                        }
+                    }
+                }
+            }
+            observe(Seen {
+                event: &event,
+                position,
+                exact_fold: exact.then_some(&folded),
+            });
+            if is_late {
+                late.push(event);
+            }
+            ControlFlow::Continue(())
+        },
+    );
+    if let Some(error) = confirm_reused(source, &start_position, &mut checker)? {
+        return Err(ReadError::Rule(error));
+    }
+    read?;
+    if before_start {
+        return Ok(Replayed::BeforeStart);
+    }
+    let late_lines = late.len() as u64;
+    if late.is_empty() && (optimistic || stopped) {
+        if let Some(refusal) = refused {
+            return Err(explained(source, &start_position, &scope.prefix, refusal));
+        }
+        let events_folded = folded.events - start_events;
+        return Ok(Replayed::Done(Box::new(Replay {
+            folded,
+            position,
+            lines_read,
+            events_folded,
+            late_lines,
+        })));
+    }
+
+    // The second pass: the same lines, the late ones merged in at their places.
+    let folded = merge(
+        source,
+        &start_position,
+        reload()?,
+        &position,
+        scope,
+        late,
+        apply,
+    )?;
+    let events_folded = folded.events - start_events;
+    Ok(Replayed::Done(Box::new(Replay {
+        folded,
+        position,
+        lines_read,
+        events_folded,
+        late_lines,
+    })))
+}
+
+/// Confirms the lines whose id may have been used before (their fingerprints met), with a
+/// pass over the lines from the start up to the last of them: an error only in a log that
+/// really reuses an id, or very rarely for ids whose fingerprints collide.
+pub fn confirm_reused(
+    source: &dyn Source,
+    start: &Position,
+    checker: &mut EnvelopeChecker,
+) -> Result<Option<LogError>, ReadError> {
+    let candidates = checker.take_maybe_reused();
+    let Some(&(last, _)) = candidates.last() else {
+        return Ok(None);
+    };
+    let ids: std::collections::HashSet<_> = candidates.iter().map(|(_, id)| *id).collect();
+    let mut sharing = Vec::new();
+    let prefix = Prefix {
+        at: Some(last),
+        known_at: None,
+    };
+    let mut position = start.clone();
+    let mut rechecker = EnvelopeChecker::after(start);
+    let reader = source.read_at(start.end_offset).map_err(ReadError::Io)?;
+    // The lines up to the last candidate were read and checked once already.
+    let _ = read_lines(
+        reader,
+        &mut rechecker,
+        &mut position,
+        &prefix,
+        |event, _| {
+            if ids.contains(&event.id) {
+                sharing.push(event);
+            }
+            ControlFlow::Continue(())
+        },
+    );
+    Ok(confirm_reused_ids(&candidates, &sharing))
+}
+
+/// The second pass's fold: the late lines, sorted, merged into the others.
+struct Merger<'a, 'b> {
+    folded: Folded,
+    late: std::iter::Peekable<std::vec::IntoIter<Event>>,
+    apply: &'a mut Apply<'b>,
+    refused: Option<Refused>,
+    stopped: bool,
+}
+
+impl Merger<'_, '_> {
+    fn step(&mut self, event: &Event) -> ControlFlow<()> {
+        match (self.apply)(&mut self.folded, event) {
+            Ok(true) => ControlFlow::Continue(()),
+            Ok(false) => {
+                self.stopped = true;
+                ControlFlow::Break(())
+            }
+            Err(refusal) => {
+                self.refused = Some(refusal);
+                ControlFlow::Break(())
+            }
+        }
+    }
+
+    /// Applies `event` after every late line that comes before it in application order.
+    fn take(&mut self, event: &Event) -> ControlFlow<()> {
+        let key = (&event.occurred, event.seq);
+        while let Some(next) = self.late.next_if(|next| (&next.occurred, next.seq) < key) {
+            self.step(&next)?;
+        }
+        self.step(event)
+    }
+
+    fn finish(&mut self) {
+        while let Some(next) = self.late.next() {
+            if self.step(&next).is_break() {
+                return;
+            }
+        }
+    }
+}
+
+/// The second pass: reads the lines from `start` to `end` again and folds, in application
+/// order, those the scope folds, merging `late` (collected by the first pass, in file
+/// order) in at their places.
+fn merge(
+    source: &dyn Source,
+    start: &Position,
+    folded: Folded,
+    end: &Position,
+    scope: &Scope,
+    mut late: Vec<Event>,
+    apply: &mut Apply<'_>,
+) -> Result<Folded, ReadError> {
+    let mut late_seqs: Vec<u64> = late.iter().map(|event| event.seq).collect();
+    debug_assert!(late_seqs.is_sorted(), "late lines are kept in file order");
+    late.sort_by(|a, b| (&a.occurred, a.seq).cmp(&(&b.occurred, b.seq)));
+    late_seqs.reverse();
+    let mut merger = Merger {
+        folded,
+        late: late.into_iter().peekable(),
+        apply,
+        refused: None,
+        stopped: false,
+    };
+    let mut position = start.clone();
+    let mut checker = EnvelopeChecker::after(start);
+    let prefix = Prefix {
+        at: Some(end.seq),
+        known_at: None,
+    };
+    let reader = source.read_at(start.end_offset).map_err(ReadError::Io)?;
+    read_lines(reader, &mut checker, &mut position, &prefix, |event, _| {
+        if late_seqs.last() == Some(&event.seq) {
+            late_seqs.pop();
+            return ControlFlow::Continue(());
+        }
+        if !scope.folds(&event) {
+            return ControlFlow::Continue(());
+        }
+        merger.take(&event)
+    })?;
+    if merger.refused.is_none() && !merger.stopped {
+        merger.finish();
+    }
+    if let Some(refusal) = merger.refused {
+        return Err(explained(source, start, &scope.prefix, refusal));
+    }
+    if !merger.stopped && position != *end {
+        return Err(ReadError::Io(io::Error::other(
+            "the log changed while it was being read twice (a backfill needs two passes)",
+        )));
+    }
+    Ok(merger.folded)
+}
+
+/// A refusal as an error, with a hint when what it names is introduced later in world time
+/// by a line of the scope (one more pass, on this error's path only).
+fn explained(
+    source: &dyn Source,
+    start: &Position,
+    prefix: &Prefix,
+    refusal: Refused,
+) -> ReadError {
+    let mut error = refusal.clone();
+    if let Some(unknown) = &refusal.unknown {
+        let mut hint = None;
+        let mut position = start.clone();
+        let mut checker = EnvelopeChecker::after(start);
+        if let Ok(reader) = source.read_at(start.end_offset) {
+            let _ = read_lines(reader, &mut checker, &mut position, prefix, |event, _| {
+                hint = introduced_later(&event, unknown);
+                if hint.is_some() {
+                    ControlFlow::Break(())
+                } else {
+                    ControlFlow::Continue(())
+                }
+            });
+        }
+        if let Some(hint) = hint {
+            error.detail = format!("{}; {hint}", error.detail);
+        }
+    }
+    ReadError::Rule(error.into())
+}
+
+/// "party RUS joins on line 12, at 2020-11-10T00:00:00Z, later in world time", when
+/// `event` introduces the entity a refused event named too early. Folding is in world
+/// time, so an entity whose introduction occurred after the event that names it does not
+/// exist yet for it.
+pub fn introduced_later(event: &Event, unknown: &Unknown) -> Option<String> {
+    let (id, verb) = match (&event.data, unknown.kind) {
+        (EventData::PartyJoined(joined), "party") => (&joined.party, "joins"),
+        (EventData::IssueRaised(raised), "issue") => (&raised.issue, "is raised"),
+        (EventData::ProposalMade(made), "proposal") => (&made.proposal, "is made"),
+        (EventData::AgreementSigned(signed), "agreement") => (&signed.agreement, "is signed"),
+        _ => return None,
+    };
+    (*id == unknown.id).then(|| {
+        format!(
+            "{} {} {verb} on line {}, at {}, later in world time: what an event names must \
+             exist before it occurs",
+            unknown.kind, unknown.id, event.seq, event.occurred
+        )
+    })
+}
+
+/// The whole log folded from its first line: `verify`'s replay, and `state` without
+/// snapshots.
+pub fn replay_whole(
+    source: &dyn Source,
+    scope: &Scope,
+    observe: &mut dyn FnMut(Seen<'_>),
+) -> Result<Replay, ReadError> {
+    match replay(
+        source,
+        Start::default(),
+        &mut || Ok(Folded::default()),
+        scope,
+        observe,
+    )? {
+        Replayed::Done(replay) => Ok(*replay),
+        Replayed::BeforeStart => unreachable!("nothing comes before the first line"),
+    }
+}
