@@ -60,6 +60,44 @@ pub struct Answer {
 /// Answers a query from the log and its snapshots.
 pub fn answer(store: &FileStore, query: &Query) -> Result<Answer, StoreError> {
     let mut file = store.open_shared()?;
+    answer_in(store, &mut file, query)
+}
+
+/// The whole log's fold and where its tail is, for an append holding the log's lock on
+/// `file`: from the tail checkpoint when it still describes a line of the log, else from
+/// the newest usable snapshot, else from the first line; only the lines after that are
+/// read. A checkpoint that cannot be used is passed over in silence: appends never warn
+/// about a cache, they rebuild it.
+pub fn tail(store: &FileStore, file: &mut File) -> Result<Answer, StoreError> {
+    if let Ok(checkpoint) = store.read_tail_checkpoint()
+        && store.snapshot_matches(file, &checkpoint.header)
+    {
+        let seq = checkpoint.header.seq;
+        let reload = move || {
+            store
+                .read_tail_checkpoint()
+                .map(|snapshot| snapshot.folded)
+                .map_err(|problem| {
+                    ReadError::Io(std::io::Error::other(format!(
+                        "the tail checkpoint could not be read again: {problem}"
+                    )))
+                })
+        };
+        if let Some(mut answer) = fold_from_with(
+            store,
+            file,
+            &Query::default(),
+            Some((checkpoint.header, checkpoint.folded)),
+            reload,
+        )? {
+            answer.snapshot = Some(seq);
+            return Ok(answer);
+        }
+    }
+    answer_in(store, file, &Query::default())
+}
+
+fn answer_in(store: &FileStore, file: &mut File, query: &Query) -> Result<Answer, StoreError> {
     let mut warnings = Vec::new();
     let candidates = if query.without_snapshots {
         Vec::new()
@@ -67,7 +105,7 @@ pub fn answer(store: &FileStore, query: &Query) -> Result<Answer, StoreError> {
         store.snapshot_seqs()
     };
     for seq in candidates {
-        let snapshot = match usable_snapshot(store, &mut file, query, seq) {
+        let snapshot = match usable_snapshot(store, file, query, seq) {
             Ok(Some(snapshot)) => snapshot,
             Ok(None) => continue,
             Err(warning) => {
@@ -75,17 +113,14 @@ pub fn answer(store: &FileStore, query: &Query) -> Result<Answer, StoreError> {
                 continue;
             }
         };
-        if let Some(mut answer) = fold_from(
-            store,
-            &mut file,
-            query,
-            Some((snapshot.header, snapshot.folded)),
-        )? {
+        if let Some(mut answer) =
+            fold_from(store, file, query, Some((snapshot.header, snapshot.folded)))?
+        {
             answer.warnings = warnings;
             return Ok(answer);
         }
     }
-    let mut answer = fold_from(store, &mut file, query, None)?
+    let mut answer = fold_from(store, file, query, None)?
         .expect("without a snapshot there is no backfill to meet");
     answer.warnings = warnings;
     Ok(answer)
@@ -147,6 +182,31 @@ fn fold_from(
     start: Option<(SnapshotHeader, Folded)>,
 ) -> Result<Option<Answer>, StoreError> {
     let snapshot_seq = start.as_ref().map(|(header, _)| header.seq);
+    // A second pass (after a backfill) starts from the snapshot again, read afresh.
+    let reload = || match snapshot_seq {
+        None => Ok(Folded::default()),
+        Some(seq) => store
+            .read_snapshot(seq)
+            .map(|snapshot| snapshot.folded)
+            .map_err(|problem| {
+                ReadError::Io(std::io::Error::other(format!(
+                    "snapshot {} could not be read again: {problem}",
+                    store.snapshot_path(seq).display()
+                )))
+            }),
+    };
+    fold_from_with(store, file, query, start, reload)
+}
+
+/// `fold_from` with the way to read the start's fold again.
+fn fold_from_with(
+    store: &FileStore,
+    file: &mut File,
+    query: &Query,
+    start: Option<(SnapshotHeader, Folded)>,
+    mut reload: impl FnMut() -> Result<Folded, ReadError>,
+) -> Result<Option<Answer>, StoreError> {
+    let snapshot_seq = start.as_ref().map(|(header, _)| header.seq);
     let start = match start {
         Some((header, folded)) => Start {
             position: Position {
@@ -159,19 +219,6 @@ fn fold_from(
             folded,
         },
         None => Start::default(),
-    };
-    // A second pass (after a backfill) starts from the snapshot again, read afresh.
-    let mut reload = || match snapshot_seq {
-        None => Ok(Folded::default()),
-        Some(seq) => store
-            .read_snapshot(seq)
-            .map(|snapshot| snapshot.folded)
-            .map_err(|problem| {
-                ReadError::Io(std::io::Error::other(format!(
-                    "snapshot {} could not be read again: {problem}",
-                    store.snapshot_path(seq).display()
-                )))
-            }),
     };
     let scope = Scope {
         prefix: Prefix {

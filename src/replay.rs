@@ -148,6 +148,49 @@ pub fn replay_with(
     apply: &mut Apply<'_>,
     optimistic: bool,
 ) -> Result<Replayed, ReadError> {
+    replay_merging(
+        source,
+        start,
+        reload,
+        scope,
+        observe,
+        apply,
+        optimistic,
+        Vec::new(),
+    )
+}
+
+/// Replays the whole log with `extra` events (new ones, numbered after its last line)
+/// merged in at their places in application order: what an append of backfilled drafts
+/// must check. A refusal names the line, of the log or among `extra`, that was refused.
+pub fn replay_with_extra(source: &dyn Source, extra: Vec<Event>) -> Result<Replay, ReadError> {
+    let replayed = replay_merging(
+        source,
+        Start::default(),
+        &mut || Ok(Folded::default()),
+        &Scope::default(),
+        &mut |_| {},
+        &mut reduce,
+        extra.is_empty(),
+        extra,
+    )?;
+    match replayed {
+        Replayed::Done(replay) => Ok(*replay),
+        Replayed::BeforeStart => unreachable!("nothing comes before the first line"),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn replay_merging(
+    source: &dyn Source,
+    start: Start,
+    reload: &mut dyn FnMut() -> Result<Folded, ReadError>,
+    scope: &Scope,
+    observe: &mut dyn FnMut(Seen<'_>),
+    apply: &mut Apply<'_>,
+    optimistic: bool,
+    extra: Vec<Event>,
+) -> Result<Replayed, ReadError> {
     let start_position = start.position.clone();
     let start_events = start.folded.events;
     let floor = start.folded.occurred.clone();
@@ -222,7 +265,7 @@ pub fn replay_with(
         return Ok(Replayed::BeforeStart);
     }
     let late_lines = late.len() as u64;
-    if late.is_empty() && (optimistic || stopped) {
+    if late.is_empty() && extra.is_empty() && (optimistic || stopped) {
         if let Some(refusal) = refused {
             return Err(explained(source, &start_position, &scope.prefix, refusal));
         }
@@ -244,6 +287,7 @@ pub fn replay_with(
         &position,
         scope,
         late,
+        extra,
         apply,
     )?;
     let events_folded = folded.events - start_events;
@@ -338,6 +382,7 @@ impl Merger<'_, '_> {
 /// The second pass: reads the lines from `start` to `end` again and folds, in application
 /// order, those the scope folds, merging `late` (collected by the first pass, in file
 /// order) in at their places.
+#[allow(clippy::too_many_arguments)]
 fn merge(
     source: &dyn Source,
     start: &Position,
@@ -345,10 +390,13 @@ fn merge(
     end: &Position,
     scope: &Scope,
     mut late: Vec<Event>,
+    extra: Vec<Event>,
     apply: &mut Apply<'_>,
 ) -> Result<Folded, ReadError> {
     let mut late_seqs: Vec<u64> = late.iter().map(|event| event.seq).collect();
     debug_assert!(late_seqs.is_sorted(), "late lines are kept in file order");
+    debug_assert!(extra.iter().all(|event| event.seq > end.seq));
+    late.extend(extra);
     late.sort_by(|a, b| (&a.occurred, a.seq).cmp(&(&b.occurred, b.seq)));
     late_seqs.reverse();
     let mut merger = Merger {

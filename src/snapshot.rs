@@ -65,7 +65,7 @@ struct HeaderLine<'a> {
 }
 
 /// A header line's header, once its checksum holds.
-fn parse_header_line(line: &str, seq: u64) -> Result<SnapshotHeader, String> {
+fn parse_header_line(line: &str, seq: Option<u64>) -> Result<SnapshotHeader, String> {
     let wrapped: HeaderLine<'_> = serde_json::from_str(line).map_err(|error| {
         // A format-1 header is a bare header: say so rather than quote serde.
         if line.contains("\"format\":1,") {
@@ -85,7 +85,10 @@ fn parse_header_line(line: &str, seq: u64) -> Result<SnapshotHeader, String> {
     }
     let header: SnapshotHeader =
         serde_json::from_str(wrapped.header.get()).map_err(|error| error.to_string())?;
-    if header.format != SNAPSHOT_FORMAT || header.seq != seq || header.events != seq {
+    if header.format != SNAPSHOT_FORMAT
+        || seq.is_some_and(|seq| header.seq != seq)
+        || header.events != header.seq
+    {
         return Err("its header does not describe it".into());
     }
     Ok(header)
@@ -172,13 +175,45 @@ impl FileStore {
         let Some(line) = line.strip_suffix('\n') else {
             return Err("its header line is cut short or too long".into());
         };
-        parse_header_line(line, seq)
+        parse_header_line(line, Some(seq))
     }
 
     /// A whole snapshot, both checksums checked.
     pub fn read_snapshot(&self, seq: u64) -> Result<Snapshot, String> {
-        let text =
-            fs::read_to_string(self.snapshot_path(seq)).map_err(|error| error.to_string())?;
+        read_snapshot_file(&self.snapshot_path(seq), Some(seq))
+    }
+
+    /// `LOG.tail`: the checkpoint appends keep of the fold at the log's tail, in the format
+    /// of a snapshot and checked like one before it is believed.
+    pub fn tail_checkpoint_path(&self) -> PathBuf {
+        let mut name = self.path().as_os_str().to_owned();
+        name.push(".tail");
+        PathBuf::from(name)
+    }
+
+    /// The tail checkpoint, both checksums checked (its place in the log is not).
+    pub fn read_tail_checkpoint(&self) -> Result<Snapshot, String> {
+        read_snapshot_file(&self.tail_checkpoint_path(), None)
+    }
+
+    /// Replaces the tail checkpoint, through a temporary file and a rename.
+    pub fn write_tail_checkpoint(
+        &self,
+        place: SnapshotPlace,
+        folded: &Folded,
+    ) -> Result<(), StoreError> {
+        let path = self.tail_checkpoint_path();
+        let mut temporary = path.clone().into_os_string();
+        temporary.push(".tmp");
+        self.write_snapshot_file(&path, &PathBuf::from(temporary), place, folded)?;
+        self.sync_directory()
+    }
+}
+
+/// A snapshot file, both checksums checked; `seq` is the one its name gives, if it has one.
+fn read_snapshot_file(path: &std::path::Path, seq: Option<u64>) -> Result<Snapshot, String> {
+    {
+        let text = fs::read_to_string(path).map_err(|error| error.to_string())?;
         let (header_line, state_line) = text
             .split_once('\n')
             .ok_or_else(|| "it has no state line".to_string())?;
@@ -203,10 +238,24 @@ impl FileStore {
             header,
         })
     }
+}
 
+impl FileStore {
     /// Whether line `header.seq` of the log, read from `file`, still hashes to the header's head.
     pub(crate) fn snapshot_matches(&self, file: &mut File, header: &SnapshotHeader) -> bool {
-        let Some(length) = header.end_offset.checked_sub(header.line_start) else {
+        self.line_hashes_to(file, header.line_start, header.end_offset, &header.head)
+    }
+
+    /// Whether the bytes of `file` from `line_start` to `end_offset` are one line and its
+    /// newline, and the line hashes to `head`.
+    pub(crate) fn line_hashes_to(
+        &self,
+        file: &mut File,
+        line_start: u64,
+        end_offset: u64,
+        head: &Hash,
+    ) -> bool {
+        let Some(length) = end_offset.checked_sub(line_start) else {
             return false;
         };
         if length == 0 || length > crate::log::MAX_LINE_BYTES as u64 + 1 {
@@ -214,9 +263,9 @@ impl FileStore {
         }
         let mut line = vec![0; length as usize];
         let read = file
-            .seek(SeekFrom::Start(header.line_start))
+            .seek(SeekFrom::Start(line_start))
             .and_then(|_| file.read_exact(&mut line));
-        read.is_ok() && line.pop() == Some(b'\n') && Hash::of(&line) == header.head
+        read.is_ok() && line.pop() == Some(b'\n') && Hash::of(&line) == *head
     }
 
     /// Writes a snapshot of `folded` at a place in the log: to a temporary name, fsynced,
@@ -233,6 +282,25 @@ impl FileStore {
         if created {
             self.sync_directory()?;
         }
+        let path = self.snapshot_path(place.seq);
+        let temporary = directory.join(format!(".{:020}.json.tmp", place.seq));
+        self.write_snapshot_file(&path, &temporary, place, folded)?;
+        File::open(&directory)
+            .and_then(|directory| directory.sync_all())
+            .map_err(|error| self.io_error(error))?;
+        Ok(path)
+    }
+
+    /// Writes a snapshot of `folded` to `path` through `temporary` (fsynced, then renamed),
+    /// so a crash never leaves a half-written one under its name. The caller syncs the
+    /// directory.
+    fn write_snapshot_file(
+        &self,
+        path: &std::path::Path,
+        temporary: &std::path::Path,
+        place: SnapshotPlace,
+        folded: &Folded,
+    ) -> Result<(), StoreError> {
         let state_line = serde_json::to_string(&folded.state).expect("a state serialises");
         let header = SnapshotHeader::new(
             place.seq,
@@ -250,24 +318,20 @@ impl FileStore {
         };
         let mut text = serde_json::to_string(&header_line).expect("a header line serialises");
         debug_assert_eq!(
-            parse_header_line(&text, header.seq).as_ref(),
+            parse_header_line(&text, Some(header.seq)).as_ref(),
             Ok(&header),
             "a written header reads back"
         );
         text.push('\n');
         text.push_str(&state_line);
         text.push('\n');
-        let path = self.snapshot_path(header.seq);
-        let temporary = directory.join(format!(".{:020}.json.tmp", header.seq));
-        let written = File::create(&temporary).and_then(|mut file| {
+        let written = File::create(temporary).and_then(|mut file| {
             file.write_all(text.as_bytes())?;
             file.sync_all()
         });
         written
-            .and_then(|()| fs::rename(&temporary, &path))
-            .and_then(|()| File::open(&directory)?.sync_all())
-            .map_err(|error| self.io_error(error))?;
-        Ok(path)
+            .and_then(|()| fs::rename(temporary, path))
+            .map_err(|error| self.io_error(error))
     }
 }
 

@@ -19,9 +19,10 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::event::{Draft, Event};
-use crate::fold::{self, Folded};
+use crate::fold::Folded;
 use crate::ids::{EventId, Hash};
-use crate::log::{Log, LogError, MAX_LINE_BYTES, Prefix, ReadError};
+use crate::log::{Log, LogError, MAX_LINE_BYTES, Position, Prefix, ReadError, read_lines};
+use crate::replay::{self, Source};
 use crate::rules::Rule;
 use crate::time::Timestamp;
 
@@ -191,6 +192,197 @@ pub fn parse_drafts(bytes: &[u8]) -> Result<Vec<(usize, Draft)>, StoreError> {
     Ok(drafts)
 }
 
+/// What an append needs of a log: the fold of all its lines and where its tail is.
+#[derive(Clone, Debug)]
+pub struct Tail {
+    pub folded: Folded,
+    pub position: Position,
+}
+
+/// Lines an append may read after the tail checkpoint before it writes a new one: the
+/// cost of rewriting the checkpoint (the state) is spread over this many lines.
+const TAIL_CHECKPOINT_LINES: u64 = 1_000;
+
+/// Appends to one log, keeping the fold at its tail between appends, so that each append
+/// costs its batch and its fsync, not the log. Before each append, under the lock, the
+/// appender checks that the log still ends where it left it (its length, and the last
+/// line's hash); lines another writer added since are read and folded on top, and
+/// anything else (a log cut, replaced or damaged) means reading the tail afresh from the
+/// checkpoint, a snapshot or the first line.
+pub struct Appender<'a> {
+    store: &'a FileStore,
+    tail: Option<Tail>,
+    /// Lines folded since the tail checkpoint on disk was written (or found).
+    since_checkpoint: u64,
+}
+
+impl<'a> Appender<'a> {
+    pub fn new(store: &'a FileStore) -> Appender<'a> {
+        Appender {
+            store,
+            tail: None,
+            since_checkpoint: 0,
+        }
+    }
+
+    /// The fold at the log's tail as this appender holds it (after its last append).
+    pub fn tail(&self) -> Option<&Tail> {
+        self.tail.as_ref()
+    }
+
+    /// Appends the drafts, all or none; see `FileStore::append`.
+    pub fn append(
+        &mut self,
+        drafts: &[(usize, Draft)],
+        expect_seq: Option<u64>,
+        clock: DateTime<Utc>,
+    ) -> Result<AppendOutcome, StoreError> {
+        let store = self.store;
+        if !store.path.exists() {
+            // Refuse bad drafts before creating anything; the check is repeated under the
+            // lock, since another writer may create the log meanwhile.
+            store.plan_append(
+                Tail {
+                    folded: Folded::default(),
+                    position: Position::default(),
+                },
+                &replay::BytesSource(&[]),
+                &HashMap::new(),
+                drafts,
+                expect_seq,
+                clock,
+            )?;
+        }
+        let (mut file, created) = store.open_for_append()?;
+        file.lock().map_err(|error| store.io_error(error))?;
+        let length = file
+            .metadata()
+            .map_err(|error| store.io_error(error))?
+            .len();
+        store.check_no_unfinished_append(length)?;
+        // Taken: if anything below fails, the next append reads the tail afresh.
+        let tail = match self.tail.take() {
+            Some(tail) => self.catch_up(&mut file, tail, length)?,
+            None => None,
+        };
+        let tail = match tail {
+            Some(tail) => tail,
+            None => {
+                let answer = crate::query::tail(store, &mut file)?;
+                self.since_checkpoint = answer.lines_read;
+                if answer.snapshot.is_none() {
+                    self.since_checkpoint = answer.seq;
+                }
+                Tail {
+                    folded: answer.folded,
+                    position: Position {
+                        seq: answer.seq,
+                        head: answer.head,
+                        line_start: answer.last_line_start,
+                        end_offset: answer.end_offset,
+                        last_recorded: answer.last_recorded,
+                    },
+                }
+            }
+        };
+        // Never write after a torn or unread line: the tail must end where the file does.
+        if tail.position.end_offset != length {
+            return Err(store.io_error(io::Error::other(format!(
+                "the log is {length} bytes but its lines end at byte {}",
+                tail.position.end_offset
+            ))));
+        }
+        let source = replay::FileSource(&file);
+        let ids: HashSet<EventId> = drafts.iter().filter_map(|(_, draft)| draft.id).collect();
+        let existing = store.events_with_ids(&source, &ids)?;
+        let (plan, after) =
+            store.plan_append(tail, &source, &existing, drafts, expect_seq, clock)?;
+        if plan.new_lines > 0 {
+            let intent = (plan.new_lines > 1).then_some(Intent {
+                length_before: length,
+                lines_before: plan.outcome.events - plan.new_lines as u64,
+                length_after: length + plan.buffer.len() as u64,
+            });
+            store.write_durably(&mut file, &plan.buffer, length, intent, created)?;
+            self.since_checkpoint += plan.new_lines as u64;
+        }
+        if self.since_checkpoint >= TAIL_CHECKPOINT_LINES
+            && let Some(last_recorded) = after.position.last_recorded.clone()
+        {
+            let place = crate::snapshot::SnapshotPlace {
+                seq: after.position.seq,
+                head: after.position.head,
+                line_start: after.position.line_start,
+                end_offset: after.position.end_offset,
+                last_recorded,
+            };
+            // A checkpoint that cannot be written costs the next append a longer read,
+            // nothing more: the append itself is done and durable.
+            if store.write_tail_checkpoint(place, &after.folded).is_ok() {
+                self.since_checkpoint = 0;
+            }
+        }
+        self.tail = Some(after);
+        Ok(plan.outcome)
+    }
+
+    /// The held tail brought up to the log as it stands (`length` bytes), reading only the
+    /// lines another writer added; `None` when the log no longer extends it.
+    fn catch_up(
+        &mut self,
+        file: &mut File,
+        tail: Tail,
+        length: u64,
+    ) -> Result<Option<Tail>, StoreError> {
+        let store = self.store;
+        let position = &tail.position;
+        if length < position.end_offset {
+            return Ok(None);
+        }
+        if position.seq > 0
+            && !store.line_hashes_to(
+                file,
+                position.line_start,
+                position.end_offset,
+                &position.head,
+            )
+        {
+            return Ok(None);
+        }
+        if length == position.end_offset {
+            return Ok(Some(tail));
+        }
+        let start = replay::Start {
+            position: tail.position.clone(),
+            folded: tail.folded,
+        };
+        // A backfill among the new lines means a replay from further back: read afresh.
+        let mut reload = || {
+            Err(ReadError::Io(io::Error::other(
+                "no second pass from a held tail",
+            )))
+        };
+        match replay::replay(
+            &replay::FileSource(file),
+            start,
+            &mut reload,
+            &Default::default(),
+            &mut |_| {},
+        ) {
+            Ok(replay::Replayed::Done(replay)) if replay.late_lines == 0 => {
+                self.since_checkpoint += replay.lines_read;
+                Ok(Some(Tail {
+                    folded: replay.folded,
+                    position: replay.position,
+                }))
+            }
+            Ok(_) => Ok(None),
+            Err(ReadError::Io(_)) => Ok(None),
+            Err(error) => Err(store.read_error(error)),
+        }
+    }
+}
+
 /// A log file on disk.
 pub struct FileStore {
     path: PathBuf,
@@ -290,56 +482,38 @@ impl FileStore {
     }
 
     /// Appends the drafts, all or none. `clock` is the time to record (the caller's now).
+    ///
+    /// The drafts are checked against the fold at the log's tail, which comes from the tail
+    /// checkpoint (`LOG.tail`), or the newest snapshot, with only the lines after it read;
+    /// a draft that carries its own id costs a pass over the log to look for that id.
     pub fn append(
         &self,
         drafts: &[(usize, Draft)],
         expect_seq: Option<u64>,
         clock: DateTime<Utc>,
     ) -> Result<AppendOutcome, StoreError> {
-        if !self.path.exists() {
-            // Refuse bad drafts before creating anything; the check is repeated under the
-            // lock, since another writer may create the log meanwhile.
-            self.plan_append(Log::default(), Folded::default(), drafts, expect_seq, clock)?;
-        }
-        let (mut file, created) = self.open_for_append()?;
-        file.lock().map_err(|error| self.io_error(error))?;
-        let length = file.metadata().map_err(|error| self.io_error(error))?.len();
-
-        // Read the log as it stands; never write after a line that breaks a rule.
-        self.check_no_unfinished_append(length)?;
-        let (log, folded) =
-            Log::verify_from(BufReader::new(&file)).map_err(|error| self.read_error(error))?;
-        let plan = self.plan_append(log, folded, drafts, expect_seq, clock)?;
-        if plan.new_lines == 0 {
-            return Ok(plan.outcome);
-        }
-        let intent = (plan.new_lines > 1).then_some(Intent {
-            length_before: length,
-            lines_before: plan.outcome.events - plan.new_lines as u64,
-            length_after: length + plan.buffer.len() as u64,
-        });
-        self.write_durably(&mut file, &plan.buffer, length, intent, created)?;
-        Ok(plan.outcome)
+        Appender::new(self).append(drafts, expect_seq, clock)
     }
 
-    /// Decides what an append writes to a log as it stands (read and folded): which drafts
-    /// are duplicates, the new lines, and whether the whole log stays valid. No I/O.
+    /// Decides what an append writes after the log's tail: which drafts are duplicates of
+    /// `existing` (the log's events that carry a draft's id), the new lines, and whether
+    /// the whole log stays valid. Returns the tail after the append. Reads the log again
+    /// only for drafts that occurred before its latest event.
     fn plan_append(
         &self,
-        log: Log,
-        mut folded: Folded,
+        tail: Tail,
+        source: &dyn Source,
+        existing: &HashMap<EventId, Event>,
         drafts: &[(usize, Draft)],
         expect_seq: Option<u64>,
         clock: DateTime<Utc>,
-    ) -> Result<AppendPlan, StoreError> {
-        let head = log.head();
-        let mut events = log.events;
-        let existing = events.len() as u64;
-        let index_of_id: HashMap<EventId, usize> = events
-            .iter()
-            .enumerate()
-            .map(|(index, event)| (event.id, index))
-            .collect();
+    ) -> Result<(AppendPlan, Tail), StoreError> {
+        let Tail {
+            mut folded,
+            position,
+        } = tail;
+        let head = position.head;
+        let existing_lines = position.seq;
 
         // Sort the drafts into duplicates and new events.
         let mut outcomes = Vec::with_capacity(drafts.len());
@@ -357,12 +531,11 @@ impl FileStore {
                     detail: format!("id {id} is given to an earlier draft of this append"),
                 });
             }
-            let Some(&existing_index) = index_of_id.get(&id) else {
+            let Some(existing_event) = existing.get(&id) else {
                 fresh_ids.insert(id);
                 fresh.push((*number, draft));
                 continue;
             };
-            let existing_event = &events[existing_index];
             if !draft.is_same_as(existing_event) {
                 return Err(StoreError::Draft {
                     draft: *number,
@@ -385,39 +558,42 @@ impl FileStore {
         // retrying something that already landed.
         let all_resent = !drafts.is_empty() && fresh.is_empty();
         if let Some(expected) = expect_seq
-            && expected != existing
+            && expected != existing_lines
             && !all_resent
         {
             return Err(StoreError::ExpectSeq {
                 path: self.path.clone(),
                 expected,
-                actual: existing,
+                actual: existing_lines,
             });
         }
         if fresh.is_empty() {
             outcomes.sort_by_key(|(number, _)| *number);
-            return Ok(AppendPlan {
+            let plan = AppendPlan {
                 outcome: AppendOutcome {
                     drafts: outcomes.into_iter().map(|(_, outcome)| outcome).collect(),
-                    events: existing,
+                    events: existing_lines,
                     head,
                 },
                 buffer: Vec::new(),
                 new_lines: 0,
-            });
+            };
+            return Ok((plan, Tail { folded, position }));
         }
 
         // Stamp the new events. `recorded` never goes back, even if the clock does.
         let now = Timestamp::recorded_now(clock);
-        let recorded = match events.last().map(|event| &event.recorded) {
+        let recorded = match &position.last_recorded {
             Some(last) if *last > now => last.clone(),
             _ => now,
         };
         let mut buffer = Vec::new();
         let mut prev = head;
+        let mut last_line_start = 0;
+        let mut new_events = Vec::with_capacity(fresh.len());
         for (offset, (number, draft)) in fresh.iter().enumerate() {
             let event = Event {
-                seq: existing + 1 + offset as u64,
+                seq: existing_lines + 1 + offset as u64,
                 id: draft.id.unwrap_or_else(EventId::random),
                 occurred: draft.occurred.clone(),
                 recorded: recorded.clone(),
@@ -440,6 +616,7 @@ impl FileStore {
             // a log nobody can replay.
             debug_assert_eq!(Event::parse_line(line.as_bytes()).as_ref(), Ok(&event));
             prev = Hash::of(line.as_bytes());
+            last_line_start = buffer.len() as u64;
             buffer.extend_from_slice(line.as_bytes());
             buffer.push(b'\n');
             outcomes.push((
@@ -450,26 +627,33 @@ impl FileStore {
                     type_name: event.data.type_name(),
                 },
             ));
-            events.push(event);
+            new_events.push(event);
         }
 
-        // Check the whole log with the new events, in application order.
+        // Check the whole log with the new events, in application order: on top of the
+        // tail's fold when they come after its latest event, by a replay that merges them
+        // in otherwise.
         let last_folded = folded.occurred.clone();
-        let in_world_order = fresh.iter().all(|(_, draft)| {
+        let in_world_order = new_events.iter().all(|event| {
             last_folded
                 .as_ref()
-                .is_none_or(|last| draft.occurred >= *last)
+                .is_none_or(|last| event.occurred >= *last)
         });
         let refold = if in_world_order {
-            folded
-                .apply_all(&events[existing as usize..], None)
-                .map(|_| ())
+            folded.apply_all(&new_events, None).map(|_| ())
         } else {
-            fold::fold(&events, None).map(|_| ())
+            match replay::replay_with_extra(source, new_events) {
+                Ok(replay) => {
+                    folded = replay.folded;
+                    Ok(())
+                }
+                Err(ReadError::Rule(error)) => Err(error),
+                Err(ReadError::Io(error)) => return Err(self.io_error(error)),
+            }
         };
         if let Err(error) = refold {
-            if error.line > existing {
-                let (number, _) = fresh[(error.line - existing - 1) as usize];
+            if error.line > existing_lines {
+                let (number, _) = fresh[(error.line - existing_lines - 1) as usize];
                 return Err(StoreError::Draft {
                     draft: number,
                     rule: error.rule,
@@ -485,15 +669,67 @@ impl FileStore {
         }
 
         outcomes.sort_by_key(|(number, _)| *number);
-        Ok(AppendPlan {
+        let events = existing_lines + fresh.len() as u64;
+        debug_assert_eq!(folded.events, events, "every line is folded");
+        let after = Position {
+            seq: events,
+            head: prev,
+            line_start: position.end_offset + last_line_start,
+            end_offset: position.end_offset + buffer.len() as u64,
+            last_recorded: Some(recorded),
+        };
+        let plan = AppendPlan {
             outcome: AppendOutcome {
                 drafts: outcomes.into_iter().map(|(_, outcome)| outcome).collect(),
-                events: events.len() as u64,
+                events,
                 head: prev,
             },
             buffer,
             new_lines: fresh.len(),
-        })
+        };
+        Ok((
+            plan,
+            Tail {
+                folded,
+                position: after,
+            },
+        ))
+    }
+
+    /// The events of the log that carry one of `ids`: one pass over the log, only for
+    /// drafts that name their own ids.
+    fn events_with_ids(
+        &self,
+        source: &dyn Source,
+        ids: &HashSet<EventId>,
+    ) -> Result<HashMap<EventId, Event>, StoreError> {
+        let mut found = HashMap::new();
+        if ids.is_empty() {
+            return Ok(found);
+        }
+        let start = Position::default();
+        let mut position = start.clone();
+        let mut checker = crate::log::EnvelopeChecker::default();
+        let reader = source.read_at(0).map_err(|error| self.io_error(error))?;
+        read_lines(
+            reader,
+            &mut checker,
+            &mut position,
+            &Prefix::default(),
+            |event, _| {
+                if ids.contains(&event.id) {
+                    found.entry(event.id).or_insert(event);
+                }
+                std::ops::ControlFlow::Continue(())
+            },
+        )
+        .map_err(|error| self.read_error(error))?;
+        if let Some(error) = replay::confirm_reused(source, &start, &mut checker)
+            .map_err(|error| self.read_error(error))?
+        {
+            return Err(self.log_error(error));
+        }
+        Ok(found)
     }
 
     /// Opens the log for reading and appending, creating it if missing.

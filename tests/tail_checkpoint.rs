@@ -1,0 +1,142 @@
+//! Appends read the log's tail from a checked checkpoint (`LOG.tail`) instead of the whole
+//! log. These tests hold it to the same answers as a full replay: across other writers,
+//! after a repair, when the checkpoint is damaged, stale or forged in its state.
+
+use std::fs;
+
+use accord::event::Draft;
+use accord::log::Log;
+use accord::store::{Appender, FileStore, parse_drafts};
+use chrono::{TimeZone, Utc};
+
+fn clock() -> chrono::DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 6, 1, 0, 0, 0).unwrap()
+}
+
+fn draft(text: &str) -> Vec<(usize, Draft)> {
+    parse_drafts(text.as_bytes()).unwrap()
+}
+
+fn statement(day: u32, number: u64) -> Vec<(usize, Draft)> {
+    draft(&format!(
+        r#"{{"type":"statement.made","occurred":"2021-01-{day:02}T00:00:00Z","data":{{"by":"A","kind":"claim","text":"said {number}"}}}}"#
+    ))
+}
+
+/// A log of two parties and `count` statements, appended one at a time, with the tail
+/// checkpoint that goes with it.
+fn log_with_statements(directory: &std::path::Path, count: u64) -> FileStore {
+    let store = FileStore::new(directory.join("log.jsonl"));
+    for party in ["A", "B"] {
+        store
+            .append(
+                &draft(&format!(
+                    r#"{{"type":"party.joined","occurred":"2021-01-01T00:00:00Z","data":{{"party":"{party}","name":"{party}","role":"party"}}}}"#
+                )),
+                None,
+                clock(),
+            )
+            .unwrap();
+    }
+    let mut appender = Appender::new(&store);
+    for number in 0..count {
+        appender
+            .append(&statement(2, number), None, clock())
+            .unwrap();
+    }
+    store
+}
+
+/// The state a full replay gives, as the state document's bytes.
+fn replayed_state(store: &FileStore) -> String {
+    let bytes = fs::read(store.path()).unwrap();
+    let (log, folded) = Log::verify(&bytes).unwrap();
+    accord::state::StateDocument::new(&folded, log.len(), log.head()).to_json()
+}
+
+fn held_state(appender: &Appender<'_>) -> String {
+    let tail = appender.tail().unwrap();
+    accord::state::StateDocument::new(&tail.folded, tail.position.seq, tail.position.head).to_json()
+}
+
+#[test]
+fn a_held_appender_catches_up_with_other_writers_and_matches_a_full_replay() {
+    let directory = tempfile::tempdir().unwrap();
+    let store = log_with_statements(directory.path(), 1_100);
+    assert!(
+        store.tail_checkpoint_path().exists(),
+        "1,000 lines write a checkpoint"
+    );
+    let mut mine = Appender::new(&store);
+    mine.append(&statement(3, 1), None, clock()).unwrap();
+    // Another writer, through its own appender, then a backfill through the store.
+    Appender::new(&store)
+        .append(&statement(4, 2), None, clock())
+        .unwrap();
+    store.append(&statement(2, 3), None, clock()).unwrap();
+    mine.append(&statement(5, 4), None, clock()).unwrap();
+    assert_eq!(held_state(&mine), replayed_state(&store));
+    let outcome = store
+        .append(&statement(6, 5), Some(1_106), clock())
+        .unwrap();
+    assert_eq!(outcome.events, 1_107);
+}
+
+#[test]
+fn a_checkpoint_that_no_longer_describes_the_log_is_rebuilt_not_believed() {
+    let directory = tempfile::tempdir().unwrap();
+    let store = log_with_statements(directory.path(), 1_000);
+    let checkpoint = store.tail_checkpoint_path();
+    let good = fs::read(&checkpoint).unwrap();
+
+    // Its state edited: the state checksum no longer holds.
+    let forged = String::from_utf8(good.clone())
+        .unwrap()
+        .replace(r#""name":"B""#, r#""name":"Z""#);
+    assert_ne!(forged.as_bytes(), &good[..]);
+    fs::write(&checkpoint, forged).unwrap();
+    let mut appender = Appender::new(&store);
+    appender.append(&statement(3, 1), None, clock()).unwrap();
+    assert_eq!(held_state(&appender), replayed_state(&store));
+
+    // A checkpoint of another log of the same length: its line does not hash to its head.
+    let other = tempfile::tempdir().unwrap();
+    let other_store = log_with_statements(other.path(), 1_000);
+    other_store.append(&statement(9, 7), None, clock()).unwrap();
+    fs::copy(other_store.tail_checkpoint_path(), &checkpoint).unwrap();
+    let mut appender = Appender::new(&store);
+    appender.append(&statement(3, 2), None, clock()).unwrap();
+    assert_eq!(held_state(&appender), replayed_state(&store));
+
+    // Cut short.
+    fs::write(&checkpoint, &good[..good.len() / 2]).unwrap();
+    let mut appender = Appender::new(&store);
+    appender.append(&statement(3, 3), None, clock()).unwrap();
+    assert_eq!(held_state(&appender), replayed_state(&store));
+}
+
+#[test]
+fn a_resent_draft_with_its_id_is_found_before_the_checkpoint() {
+    let directory = tempfile::tempdir().unwrap();
+    let store = FileStore::new(directory.path().join("log.jsonl"));
+    let joined = r#"{"type":"party.joined","id":"00000000-0000-4000-8000-000000000001","occurred":"2021-01-01T00:00:00Z","data":{"party":"A","name":"A","role":"party"}}"#;
+    store.append(&draft(joined), None, clock()).unwrap();
+    let mut appender = Appender::new(&store);
+    for number in 0..1_000 {
+        appender
+            .append(&statement(2, number), None, clock())
+            .unwrap();
+    }
+    assert!(store.tail_checkpoint_path().exists());
+    let outcome = store.append(&draft(joined), None, clock()).unwrap();
+    assert_eq!(
+        outcome.events, 1_001,
+        "the resent draft is a duplicate of line 1"
+    );
+    let changed = joined.replace(r#""name":"A""#, r#""name":"Other""#);
+    let error = store.append(&draft(&changed), None, clock()).unwrap_err();
+    assert!(
+        error.to_string().contains("already in the log at line 1"),
+        "{error}"
+    );
+}
