@@ -134,6 +134,19 @@ pub fn occurred(seq: u64) -> Timestamp {
 }
 
 fn build(path: &PathBuf) -> f64 {
+    write_log(path, EVENTS, None, Some(SNAPSHOT_EVERY))
+}
+
+/// Writes a log of `events` lines of the same negotiation; with `late_every`, each such
+/// line, when it is a statement, occurred 500 minutes before its place (a backfill: 1% of
+/// the lines for 100); with `snapshot_every`, a snapshot each so many lines.
+/// Returns how long it took.
+pub fn write_log(
+    path: &PathBuf,
+    events: u64,
+    late_every: Option<u64>,
+    snapshot_every: Option<u64>,
+) -> f64 {
     let started = Instant::now();
     let _ = fs::remove_file(path);
     let mut snapshots = path.as_os_str().to_owned();
@@ -142,14 +155,24 @@ fn build(path: &PathBuf) -> f64 {
     let store = FileStore::new(path);
     let recorded = Timestamp::recorded_now(Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap());
     let mut prev = Hash::ZERO;
-    let mut writer = BufWriter::new(File::create(path).unwrap());
-    for seq in 1..=EVENTS {
+    let mut writer = BufWriter::with_capacity(1 << 20, File::create(path).unwrap());
+    for seq in 1..=events {
+        // Only statements come late, so that custody and proposals still fold.
+        let setup = PARTIES + ISSUES + 1;
+        let late = late_every
+            .is_some_and(|every| seq > 1_000 && seq % every == 0 && (seq - setup) % 20 <= 9);
+        let occurred = if late {
+            occurred(seq - 500)
+        } else {
+            occurred(seq)
+        };
+        let data = event_data(seq);
         let event = Event {
             seq,
             id: EventId::from_u128(u128::from(seq)),
-            occurred: occurred(seq),
+            occurred,
             recorded: recorded.clone(),
-            data: event_data(seq),
+            data,
             source: None,
             prev,
         };
@@ -157,11 +180,12 @@ fn build(path: &PathBuf) -> f64 {
         prev = Hash::of(line.as_bytes());
         writer.write_all(line.as_bytes()).unwrap();
         writer.write_all(b"\n").unwrap();
-        if seq % SNAPSHOT_EVERY == 0 {
+        if snapshot_every.is_some_and(|every| seq % every == 0) {
             writer.flush().unwrap();
             query::snapshot(&store).unwrap().unwrap();
         }
     }
+    writer.flush().unwrap();
     started.elapsed().as_secs_f64()
 }
 
