@@ -97,22 +97,27 @@ impl Folded {
 /// joins on line 12, at 2020-11-10T00:00:00Z". Folding is in world time, so an entity whose
 /// introduction occurred after the event that names it does not exist yet for it.
 fn introduced_later(events: &[Event], unknown: &crate::rules::Unknown) -> Option<String> {
+    events.iter().find_map(|event| introduces(event, unknown))
+}
+
+/// "party RUS joins on line 12, at 2020-11-10T00:00:00Z, later in world time", when `event`
+/// introduces the entity a refused event named too early.
+pub fn introduces(event: &Event, unknown: &crate::rules::Unknown) -> Option<String> {
     use crate::event::EventData;
-    let (event, verb) = events.iter().find_map(|event| {
-        let (id, verb) = match (&event.data, unknown.kind) {
-            (EventData::PartyJoined(joined), "party") => (&joined.party, "joins"),
-            (EventData::IssueRaised(raised), "issue") => (&raised.issue, "is raised"),
-            (EventData::ProposalMade(made), "proposal") => (&made.proposal, "is made"),
-            (EventData::AgreementSigned(signed), "agreement") => (&signed.agreement, "is signed"),
-            _ => return None,
-        };
-        (*id == unknown.id).then_some((event, verb))
-    })?;
-    Some(format!(
-        "{} {} {verb} on line {}, at {}, later in world time: what an event names must exist \
-         before it occurs",
-        unknown.kind, unknown.id, event.seq, event.occurred
-    ))
+    let (id, verb) = match (&event.data, unknown.kind) {
+        (EventData::PartyJoined(joined), "party") => (&joined.party, "joins"),
+        (EventData::IssueRaised(raised), "issue") => (&raised.issue, "is raised"),
+        (EventData::ProposalMade(made), "proposal") => (&made.proposal, "is made"),
+        (EventData::AgreementSigned(signed), "agreement") => (&signed.agreement, "is signed"),
+        _ => return None,
+    };
+    (*id == unknown.id).then(|| {
+        format!(
+            "{} {} {verb} on line {}, at {}, later in world time: what an event names must \
+             exist before it occurs",
+            unknown.kind, unknown.id, event.seq, event.occurred
+        )
+    })
 }
 
 /// Folds the events in application order, those that occurred by `as_of` only.

@@ -19,12 +19,11 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Seek, SeekFrom};
 use std::ops::ControlFlow;
 
-use crate::event::{Event, EventData};
+use crate::event::Event;
 use crate::fold::{Folded, Refused};
 use crate::log::{
     EnvelopeChecker, LogError, Position, Prefix, ReadError, confirm_reused_ids, read_lines,
 };
-use crate::rules::Unknown;
 use crate::time::Timestamp;
 
 /// Something a log can be read from, from any offset, more than once: a file, or bytes.
@@ -452,7 +451,7 @@ fn explained(
         let mut checker = EnvelopeChecker::after(start);
         if let Ok(reader) = source.read_at(start.end_offset) {
             let _ = read_lines(reader, &mut checker, &mut position, prefix, |event, _| {
-                hint = introduced_later(&event, unknown);
+                hint = crate::fold::introduces(&event, unknown);
                 if hint.is_some() {
                     ControlFlow::Break(())
                 } else {
@@ -465,27 +464,6 @@ fn explained(
         }
     }
     ReadError::Rule(error.into())
-}
-
-/// "party RUS joins on line 12, at 2020-11-10T00:00:00Z, later in world time", when
-/// `event` introduces the entity a refused event named too early. Folding is in world
-/// time, so an entity whose introduction occurred after the event that names it does not
-/// exist yet for it.
-pub fn introduced_later(event: &Event, unknown: &Unknown) -> Option<String> {
-    let (id, verb) = match (&event.data, unknown.kind) {
-        (EventData::PartyJoined(joined), "party") => (&joined.party, "joins"),
-        (EventData::IssueRaised(raised), "issue") => (&raised.issue, "is raised"),
-        (EventData::ProposalMade(made), "proposal") => (&made.proposal, "is made"),
-        (EventData::AgreementSigned(signed), "agreement") => (&signed.agreement, "is signed"),
-        _ => return None,
-    };
-    (*id == unknown.id).then(|| {
-        format!(
-            "{} {} {verb} on line {}, at {}, later in world time: what an event names must \
-             exist before it occurs",
-            unknown.kind, unknown.id, event.seq, event.occurred
-        )
-    })
 }
 
 /// The whole log folded from its first line: `verify`'s replay, and `state` without
