@@ -232,18 +232,25 @@ fn fold_from_with(
     let Replayed::Done(replay) = replayed else {
         return Ok(None);
     };
-    Ok(Some(Answer {
-        seq: replay.position.seq,
-        head: replay.position.head,
-        snapshot: snapshot_seq,
-        lines_read: replay.lines_read,
-        events_folded: replay.events_folded,
-        warnings: Vec::new(),
-        last_line_start: replay.position.line_start,
-        end_offset: replay.position.end_offset,
-        last_recorded: replay.position.last_recorded,
-        folded: replay.folded,
-    }))
+    Ok(Some(Answer::from_replay(*replay, snapshot_seq)))
+}
+
+impl Answer {
+    /// The answer a replay gives, started from the snapshot at `snapshot` (if any).
+    pub fn from_replay(replay: crate::replay::Replay, snapshot: Option<u64>) -> Answer {
+        Answer {
+            seq: replay.position.seq,
+            head: replay.position.head,
+            snapshot,
+            lines_read: replay.lines_read,
+            events_folded: replay.events_folded,
+            warnings: Vec::new(),
+            last_line_start: replay.position.line_start,
+            end_offset: replay.position.end_offset,
+            last_recorded: replay.position.last_recorded,
+            folded: replay.folded,
+        }
+    }
 }
 
 fn log_error(store: &FileStore, error: LogError) -> StoreError {

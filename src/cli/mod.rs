@@ -617,18 +617,7 @@ fn answer_from_stdin(query: &Query) -> Result<Answer, Failure> {
         &mut |_| {},
     )
     .map_err(stdin_read_failure)?;
-    Ok(Answer {
-        seq: replay.position.seq,
-        head: replay.position.head,
-        snapshot: None,
-        lines_read: replay.lines_read,
-        events_folded: replay.events_folded,
-        warnings: Vec::new(),
-        last_line_start: replay.position.line_start,
-        end_offset: replay.position.end_offset,
-        last_recorded: replay.position.last_recorded,
-        folded: replay.folded,
-    })
+    Ok(Answer::from_replay(replay, None))
 }
 
 /// The state at a point. `at_argument` names, in an error, the argument that set
