@@ -181,11 +181,6 @@ impl EnvelopeChecker {
         EnvelopeChecker::resume(position.seq, position.head, position.last_recorded.clone())
     }
 
-    /// Parses and checks the next line. Returns the event and the hash of the line.
-    pub fn check(&mut self, line: &[u8]) -> Result<(Event, Hash), LogError> {
-        self.accept(parse_and_hash(line))
-    }
-
     /// The checks between lines, for a line already parsed and hashed (`parse_and_hash`,
     /// which needs nothing but the line and so may run ahead on another thread).
     pub fn accept(&mut self, parsed: ParsedLine) -> Result<(Event, Hash), LogError> {

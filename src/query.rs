@@ -209,13 +209,7 @@ fn fold_from_with(
     let snapshot_seq = start.as_ref().map(|(header, _)| header.seq);
     let start = match start {
         Some((header, folded)) => Start {
-            position: Position {
-                seq: header.seq,
-                head: header.head,
-                line_start: header.line_start,
-                end_offset: header.end_offset,
-                last_recorded: Some(header.last_recorded),
-            },
+            position: header.position(),
             folded,
         },
         None => Start::default(),
@@ -236,6 +230,17 @@ fn fold_from_with(
 }
 
 impl Answer {
+    /// Just after the last line of the prefix the answer considered.
+    pub fn position(&self) -> Position {
+        Position {
+            seq: self.seq,
+            head: self.head,
+            line_start: self.last_line_start,
+            end_offset: self.end_offset,
+            last_recorded: self.last_recorded.clone(),
+        }
+    }
+
     /// The answer a replay gives, started from the snapshot at `snapshot` (if any).
     pub fn from_replay(replay: crate::replay::Replay, snapshot: Option<u64>) -> Answer {
         Answer {
@@ -300,13 +305,7 @@ pub fn head(store: &FileStore, at: Option<u64>) -> Result<(u64, Hash, Vec<String
         }
     }
     let mut position = match start {
-        Some(header) => Position {
-            seq: header.seq,
-            head: header.head,
-            line_start: header.line_start,
-            end_offset: header.end_offset,
-            last_recorded: Some(header.last_recorded),
-        },
+        Some(header) => header.position(),
         None => Position::default(),
     };
     let start = position.clone();

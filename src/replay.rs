@@ -173,8 +173,13 @@ pub fn replay_with_extra(source: &dyn Source, extra: Vec<Event>) -> Result<Repla
         extra.is_empty(),
         extra,
     )?;
+    Ok(from_first_line(replayed))
+}
+
+/// The replay of a log read from its first line, which nothing can come before.
+fn from_first_line(replayed: Replayed) -> Replay {
     match replayed {
-        Replayed::Done(replay) => Ok(*replay),
+        Replayed::Done(replay) => *replay,
         Replayed::BeforeStart => unreachable!("nothing comes before the first line"),
     }
 }
@@ -473,14 +478,12 @@ pub fn replay_whole(
     scope: &Scope,
     observe: &mut dyn FnMut(Seen<'_>),
 ) -> Result<Replay, ReadError> {
-    match replay(
+    let replayed = replay(
         source,
         Start::default(),
         &mut || Ok(Folded::default()),
         scope,
         observe,
-    )? {
-        Replayed::Done(replay) => Ok(*replay),
-        Replayed::BeforeStart => unreachable!("nothing comes before the first line"),
-    }
+    )?;
+    Ok(from_first_line(replayed))
 }

@@ -95,6 +95,17 @@ fn parse_header_line(line: &str, seq: Option<u64>) -> Result<SnapshotHeader, Str
 }
 
 impl SnapshotHeader {
+    /// Where reading goes on after the snapshot: just after its line.
+    pub fn position(&self) -> crate::log::Position {
+        crate::log::Position {
+            seq: self.seq,
+            head: self.head,
+            line_start: self.line_start,
+            end_offset: self.end_offset,
+            last_recorded: Some(self.last_recorded.clone()),
+        }
+    }
+
     pub(crate) fn new(
         seq: u64,
         head: Hash,

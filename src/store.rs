@@ -269,19 +269,11 @@ impl<'a> Appender<'a> {
             Some(tail) => tail,
             None => {
                 let answer = crate::query::tail(store, &mut file)?;
+                // Read from the first line, every line counts: `lines_read` is the seq.
                 self.since_checkpoint = answer.lines_read;
-                if answer.snapshot.is_none() {
-                    self.since_checkpoint = answer.seq;
-                }
                 Tail {
+                    position: answer.position(),
                     folded: answer.folded,
-                    position: Position {
-                        seq: answer.seq,
-                        head: answer.head,
-                        line_start: answer.last_line_start,
-                        end_offset: answer.end_offset,
-                        last_recorded: answer.last_recorded,
-                    },
                 }
             }
         };
