@@ -259,23 +259,36 @@ impl Hash {
         if bytes.len() != 64 {
             return Err(refuse());
         }
+        // Every line's `prev` passes here: decode without a branch per digit, then refuse
+        // once if any digit was not one.
         let mut out = [0u8; 32];
+        let mut not_digits = 0u8;
         for (index, pair) in bytes.chunks_exact(2).enumerate() {
-            let high = lower_hex_value(pair[0]).ok_or_else(refuse)?;
-            let low = lower_hex_value(pair[1]).ok_or_else(refuse)?;
-            out[index] = high << 4 | low;
+            let high = LOWER_HEX_VALUES[usize::from(pair[0])];
+            let low = LOWER_HEX_VALUES[usize::from(pair[1])];
+            not_digits |= high | low;
+            out[index] = high << 4 | (low & 0x0f);
+        }
+        if not_digits & NOT_A_DIGIT != 0 {
+            return Err(refuse());
         }
         Ok(Hash(out))
     }
 }
 
-fn lower_hex_value(digit: u8) -> Option<u8> {
-    match digit {
-        b'0'..=b'9' => Some(digit - b'0'),
-        b'a'..=b'f' => Some(digit - b'a' + 10),
-        _ => None,
+/// Marks a byte that is not a lowercase hexadecimal digit in `LOWER_HEX_VALUES`.
+const NOT_A_DIGIT: u8 = 0x80;
+
+/// The value of each lowercase hexadecimal digit, `NOT_A_DIGIT` for every other byte.
+const LOWER_HEX_VALUES: [u8; 256] = {
+    let mut table = [NOT_A_DIGIT; 256];
+    let mut digit = 0;
+    while digit < 16 {
+        table[b"0123456789abcdef"[digit] as usize] = digit as u8;
+        digit += 1;
     }
-}
+    table
+};
 
 impl Hash {
     /// Lowercase hex, on the stack: every line written carries a hash.

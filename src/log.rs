@@ -77,6 +77,47 @@ impl From<LogError> for ReadError {
     }
 }
 
+/// Appends line `line` of the log, newline included, to `buffer` and says how many bytes
+/// that was, or `None` at the end of the log. A line longer than `MAX_LINE_BYTES` is refused
+/// after reading one byte past the limit; a last line without its newline is torn.
+fn read_line_into<R: BufRead>(
+    reader: &mut R,
+    buffer: &mut Vec<u8>,
+    line: u64,
+) -> Result<Option<usize>, ReadError> {
+    let before = buffer.len();
+    // One byte more than the longest line, for its newline.
+    let window = MAX_LINE_BYTES as u64 + 1;
+    let read = reader
+        .take(window)
+        .read_until(b'\n', buffer)
+        .map_err(ReadError::Io)?;
+    if read == 0 {
+        return Ok(None);
+    }
+    if buffer.last() != Some(&b'\n') {
+        let error = if read as u64 == window {
+            LogError {
+                line,
+                rule: Rule::EnvelopeShape,
+                detail: format!("the line is longer than the limit of {MAX_LINE_BYTES} bytes"),
+            }
+        } else {
+            LogError {
+                line,
+                rule: Rule::LogTorn,
+                detail: format!(
+                    "the last line ({} bytes) has no newline: a write was cut short",
+                    buffer.len() - before
+                ),
+            }
+        };
+        buffer.truncate(before);
+        return Err(ReadError::Rule(error));
+    }
+    Ok(Some(read))
+}
+
 /// Reads the lines of a log one at a time, holding at most one line of `MAX_LINE_BYTES`.
 /// A last line without its newline is torn: the trace of a write that was cut short.
 pub struct LineReader<R> {
@@ -100,32 +141,9 @@ impl<R: BufRead> LineReader<R> {
     pub fn next_line(&mut self) -> Result<Option<&[u8]>, ReadError> {
         self.buffer.clear();
         let line = self.lines_read + 1;
-        // One byte more than the longest line, for its newline.
-        let window = MAX_LINE_BYTES as u64 + 1;
-        let read = (&mut self.reader)
-            .take(window)
-            .read_until(b'\n', &mut self.buffer)
-            .map_err(ReadError::Io)?;
-        if read == 0 {
+        let Some(read) = read_line_into(&mut self.reader, &mut self.buffer, line)? else {
             return Ok(None);
-        }
-        if self.buffer.last() != Some(&b'\n') {
-            if read as u64 == window {
-                return Err(ReadError::Rule(LogError {
-                    line,
-                    rule: Rule::EnvelopeShape,
-                    detail: format!("the line is longer than the limit of {MAX_LINE_BYTES} bytes"),
-                }));
-            }
-            return Err(ReadError::Rule(LogError {
-                line,
-                rule: Rule::LogTorn,
-                detail: format!(
-                    "the last line ({} bytes) has no newline: a write was cut short",
-                    self.buffer.len()
-                ),
-            }));
-        }
+        };
         self.buffer.pop();
         self.lines_read = line;
         self.offset += read as u64;
@@ -228,6 +246,12 @@ impl EnvelopeChecker {
         Ok((event, hash))
     }
 
+    /// Says which ids the next lines carry, so that checking them finds their part of the
+    /// id set in the cache (see `IdsSeen::prefetch`).
+    fn expect_ids<'a>(&self, events: impl Iterator<Item = &'a Event>) {
+        self.ids.prefetch(events.map(|event| &event.id));
+    }
+
     /// Lines whose id may have been used by an earlier line, in file order, to be confirmed
     /// with `confirm_reused_ids`; taken, so each is confirmed once.
     pub fn take_maybe_reused(&mut self) -> Vec<(u64, EventId)> {
@@ -297,47 +321,141 @@ pub fn parse_and_hash(line: &[u8]) -> ParsedLine {
     (Event::parse_line(line), Hash::of(line))
 }
 
-/// Lines parsed and hashed at a time, across the machine's cores: enough that starting the
-/// threads costs little beside them (about 1 ms of work for two).
+/// Lines parsed and hashed at a time, on another core than the one checking the lines
+/// before them: enough that handing a batch over costs little beside its work.
 const PARALLEL_BATCH_LINES: usize = 4096;
 
 /// A batch also ends once it holds this many bytes, so that long lines (up to 1 MiB each)
 /// never make one batch hold gigabytes.
 const PARALLEL_BATCH_BYTES: usize = 8 << 20;
 
-/// Most threads that parse one batch.
+/// Most threads that parse batches.
 const MAX_PARSE_THREADS: usize = 8;
 
-/// Parses and hashes `lines` (ranges of `bytes`), in order, on up to `threads` threads.
-fn parse_batch(bytes: &[u8], lines: &[std::ops::Range<usize>], threads: usize) -> Vec<ParsedLine> {
-    if threads <= 1 || lines.len() < 64 {
-        return lines
-            .iter()
-            .map(|range| parse_and_hash(&bytes[range.clone()]))
-            .collect();
+/// A read that ends within this many lines is parsed where it is read: starting threads
+/// would cost more than the work (appends and small queries read a few lines).
+const INLINE_READ_LINES: usize = 64;
+
+/// How a log's bytes are read: the lines of a batch, newlines included, one after another.
+#[derive(Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    /// Each line's bytes in `bytes`, newline excluded.
+    ranges: Vec<std::ops::Range<usize>>,
+    /// Where each line starts in the file.
+    starts: Vec<u64>,
+    /// Filled by a parser, line by line.
+    parsed: Vec<ParsedLine>,
+}
+
+impl Batch {
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.ranges.clear();
+        self.starts.clear();
+        self.parsed.clear();
     }
-    let per_thread = lines.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = lines
-            .chunks(per_thread)
-            .map(|chunk| {
-                scope.spawn(move || {
-                    chunk
-                        .iter()
-                        .map(|range| parse_and_hash(&bytes[range.clone()]))
-                        .collect::<Vec<_>>()
-                })
-            })
-            .collect();
-        workers
-            .into_iter()
-            .flat_map(|worker| match worker.join() {
-                Ok(parsed) => parsed,
-                // Parsing a line never panics; if it did, say so rather than lose lines.
-                Err(panic) => std::panic::resume_unwind(panic),
-            })
-            .collect()
-    })
+
+    fn parse(&mut self) {
+        debug_assert!(self.parsed.is_empty());
+        let bytes = &self.bytes;
+        self.parsed.extend(
+            self.ranges
+                .iter()
+                .map(|range| parse_and_hash(&bytes[range.clone()])),
+        );
+        debug_assert_eq!(self.parsed.len(), self.ranges.len());
+    }
+}
+
+/// How a batch's reading ended, when it ended the reading.
+enum ReadEnd {
+    /// The log ended, or the prefix did.
+    Done,
+    /// A line could not be read: said once the lines before it have been checked.
+    Failed(ReadError),
+}
+
+/// Cuts a log into batches of whole lines, never past the prefix's `at`.
+struct BatchReader<R> {
+    reader: R,
+    /// Where the next line starts in the file.
+    offset: u64,
+    /// The seq the next line must have.
+    next_line: u64,
+    /// Lines wanted at most, when the prefix sets `at`.
+    last_line: Option<u64>,
+    ended: bool,
+}
+
+impl<R: BufRead> BatchReader<R> {
+    /// Fills `batch` (cleared) with the next lines; says how the reading ended if it did.
+    fn fill(&mut self, batch: &mut Batch) -> Option<ReadEnd> {
+        batch.clear();
+        if self.ended {
+            return Some(ReadEnd::Done);
+        }
+        while batch.ranges.len() < PARALLEL_BATCH_LINES && batch.bytes.len() < PARALLEL_BATCH_BYTES
+        {
+            if self.last_line.is_some_and(|last| self.next_line > last) {
+                self.ended = true;
+                return Some(ReadEnd::Done);
+            }
+            let from = batch.bytes.len();
+            match read_line_into(&mut self.reader, &mut batch.bytes, self.next_line) {
+                Ok(Some(read)) => {
+                    batch.ranges.push(from..from + read - 1);
+                    batch.starts.push(self.offset);
+                    self.offset += read as u64;
+                    self.next_line += 1;
+                }
+                Ok(None) => {
+                    self.ended = true;
+                    return Some(ReadEnd::Done);
+                }
+                Err(error) => {
+                    self.ended = true;
+                    return Some(ReadEnd::Failed(error));
+                }
+            }
+        }
+        None
+    }
+}
+
+/// Checks a parsed batch's lines against the lines before them and hands each event to
+/// `visit`; `Break` when reading must stop (the prefix's `known_at` passed, or `visit` said
+/// so).
+fn check_batch(
+    batch: &mut Batch,
+    checker: &mut EnvelopeChecker,
+    position: &mut Position,
+    prefix: &Prefix,
+    visit: &mut impl FnMut(Event, &Position) -> ControlFlow<()>,
+) -> Result<ControlFlow<()>, ReadError> {
+    checker.expect_ids(
+        batch
+            .parsed
+            .iter()
+            .filter_map(|(parsed, _)| parsed.as_ref().ok()),
+    );
+    for ((parsed, range), start) in batch.parsed.drain(..).zip(&batch.ranges).zip(&batch.starts) {
+        let (event, hash) = checker.accept(parsed)?;
+        if let Some(known_at) = &prefix.known_at
+            && event.recorded > *known_at
+        {
+            return Ok(ControlFlow::Break(()));
+        }
+        position.seq = event.seq;
+        position.head = hash;
+        position.line_start = *start;
+        position.end_offset = *start + range.len() as u64 + 1;
+        position.last_recorded = Some(event.recorded.clone());
+        if visit(event, position).is_break() {
+            return Ok(ControlFlow::Break(()));
+        }
+    }
+    Ok(ControlFlow::Continue(()))
 }
 
 /// How much of a log to read: its first `at` lines and, of those, the ones recorded by
@@ -359,9 +477,12 @@ pub struct Log {
 /// Reads the lines of a log from `reader`, which starts just after `position`, checks
 /// their envelopes with `checker` and hands each event to `visit` in file order, with the
 /// position just after it; `visit` may stop the reading. Lines past the prefix are not
-/// read. Lines are read in batches, parsed and hashed on every core, then checked against
-/// each other. A line past where reading stops, or a read error after it, is never
-/// reported: reading stops where the one-line-at-a-time reader would.
+/// read. A line past where reading stops, or a read error after it, is never reported:
+/// reading stops where the one-line-at-a-time reader would.
+///
+/// Lines are read in batches. Other threads parse and hash the batches ahead (a line
+/// needs nothing but itself for that) while this one checks each line against the ones
+/// before it and folds: on two cores the sequential work and the parsing overlap.
 ///
 /// Candidates for a reused id are left in `checker` for the caller to confirm: this
 /// function cannot look back at the lines it has handed over.
@@ -375,74 +496,100 @@ pub fn read_lines<R: BufRead>(
     let threads = std::thread::available_parallelism()
         .map_or(1, usize::from)
         .min(MAX_PARSE_THREADS);
-    let base = position.end_offset;
-    let mut lines = LineReader::new(reader);
-    let mut bytes = Vec::new();
-    let mut ranges = Vec::with_capacity(PARALLEL_BATCH_LINES);
-    let mut starts = Vec::with_capacity(PARALLEL_BATCH_LINES);
-    loop {
-        // Fill a batch, never past `at`; a read error waits until the lines before it have
-        // been checked.
-        bytes.clear();
-        ranges.clear();
-        starts.clear();
-        let wanted = prefix.at.map_or(PARALLEL_BATCH_LINES, |at| {
-            (at.saturating_sub(position.seq) as usize).min(PARALLEL_BATCH_LINES)
-        });
-        let mut pending_error = None;
-        let mut ended = false;
-        while ranges.len() < wanted && bytes.len() < PARALLEL_BATCH_BYTES {
-            let start = base + lines.offset();
-            match lines.next_line() {
-                Ok(Some(line)) => {
-                    let from = bytes.len();
-                    bytes.extend_from_slice(line);
-                    ranges.push(from..bytes.len());
-                    starts.push(start);
-                }
-                Ok(None) => {
-                    ended = true;
-                    break;
-                }
-                Err(error) => {
-                    pending_error = Some(error);
-                    break;
-                }
-            }
-        }
-        let batch_ended_early = ranges.len() < wanted && bytes.len() < PARALLEL_BATCH_BYTES;
-        for ((parsed, range), start) in parse_batch(&bytes, &ranges, threads)
-            .into_iter()
-            .zip(&ranges)
-            .zip(&starts)
-        {
-            let (event, hash) = checker.accept(parsed)?;
-            if let Some(known_at) = &prefix.known_at
-                && event.recorded > *known_at
-            {
+    let mut lines = BatchReader {
+        reader,
+        offset: position.end_offset,
+        next_line: position.seq + 1,
+        last_line: prefix.at,
+        ended: false,
+    };
+    let mut batch = Batch::default();
+    let mut end = lines.fill(&mut batch);
+    if threads <= 1 || (end.is_some() && batch.ranges.len() < INLINE_READ_LINES) {
+        loop {
+            batch.parse();
+            if check_batch(&mut batch, checker, position, prefix, &mut visit)?.is_break() {
                 return Ok(());
             }
-            position.seq = event.seq;
-            position.head = hash;
-            position.line_start = *start;
-            position.end_offset = *start + range.len() as u64 + 1;
-            position.last_recorded = Some(event.recorded.clone());
-            if visit(event, position).is_break() {
-                return Ok(());
+            match end {
+                Some(ReadEnd::Done) => return Ok(()),
+                Some(ReadEnd::Failed(error)) => return Err(error),
+                None => end = lines.fill(&mut batch),
             }
-        }
-        if let Some(error) = pending_error {
-            return Err(error);
-        }
-        // The prefix is read (`at` reached) or the log is: stop. A batch cut short by its
-        // byte limit goes on.
-        if ended || wanted == 0 || batch_ended_early {
-            return Ok(());
-        }
-        if prefix.at.is_some_and(|at| position.seq >= at) {
-            return Ok(());
         }
     }
+    read_lines_in_parallel(lines, batch, end, threads, checker, position, prefix, visit)
+}
+
+/// `read_lines` with `threads` parsers, given its first batch (read, not parsed) and how
+/// the reading ended if it did.
+#[allow(clippy::too_many_arguments)] // read_lines's own arguments, handed on
+fn read_lines_in_parallel<R: BufRead>(
+    mut lines: BatchReader<R>,
+    first: Batch,
+    mut end: Option<ReadEnd>,
+    threads: usize,
+    checker: &mut EnvelopeChecker,
+    position: &mut Position,
+    prefix: &Prefix,
+    mut visit: impl FnMut(Event, &Position) -> ControlFlow<()>,
+) -> Result<(), ReadError> {
+    use std::collections::VecDeque;
+    use std::sync::{Mutex, mpsc};
+    // Batches read ahead of the one being checked: each parser busy, and one more waiting.
+    let in_flight_limit = threads + 1;
+    type Reply = mpsc::Receiver<Batch>;
+    let (jobs, waiting_jobs) = mpsc::channel::<(Batch, mpsc::SyncSender<Batch>)>();
+    let waiting_jobs = Mutex::new(waiting_jobs);
+    std::thread::scope(|scope| {
+        // Owned here, so that the parsers see the channel close when this returns.
+        let jobs = jobs;
+        for _ in 0..threads {
+            scope.spawn(|| {
+                loop {
+                    // The lock is held only while taking a job, never while parsing.
+                    let job = match waiting_jobs.lock() {
+                        Ok(receiver) => receiver.recv(),
+                        Err(_) => return,
+                    };
+                    let Ok((mut batch, reply)) = job else { return };
+                    batch.parse();
+                    // The reader may have stopped and gone: nothing left to do then.
+                    let _ = reply.send(batch);
+                }
+            });
+        }
+        let mut in_flight: VecDeque<Reply> = VecDeque::with_capacity(in_flight_limit);
+        let mut spare: Vec<Batch> = Vec::with_capacity(in_flight_limit);
+        let send = |batch: Batch, in_flight: &mut VecDeque<Reply>| {
+            let (reply, replied) = mpsc::sync_channel(1);
+            // The parsers outlive this function's use of the channel.
+            let _ = jobs.send((batch, reply));
+            in_flight.push_back(replied);
+        };
+        send(first, &mut in_flight);
+        loop {
+            while end.is_none() && in_flight.len() < in_flight_limit {
+                let mut batch = spare.pop().unwrap_or_default();
+                end = lines.fill(&mut batch);
+                send(batch, &mut in_flight);
+            }
+            let Some(replied) = in_flight.pop_front() else {
+                return match end {
+                    Some(ReadEnd::Failed(error)) => Err(error),
+                    _ => Ok(()),
+                };
+            };
+            // A parser that panicked drops its reply; the scope then reports the panic.
+            let Ok(mut batch) = replied.recv() else {
+                return Ok(());
+            };
+            if check_batch(&mut batch, checker, position, prefix, &mut visit)?.is_break() {
+                return Ok(());
+            }
+            spare.push(batch);
+        }
+    })
 }
 
 impl Log {

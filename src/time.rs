@@ -16,7 +16,44 @@ const MAX_TIMESTAMP_CHARS: usize = 30;
 #[derive(Clone, Debug)]
 pub struct Timestamp {
     instant: DateTime<Utc>,
-    text: String,
+    text: TimestampText,
+}
+
+/// Room for any text a timestamp can have: the log's form takes at most 30 bytes, and
+/// chrono's widest instant (`+262143-12-31T23:59:59.999999999Z`) 33.
+const TEXT_CAPACITY: usize = 34;
+
+/// A timestamp's text held inline: every line carries two, and a heap string each was a
+/// tenth of the reader's allocations.
+#[derive(Clone, Copy)]
+struct TimestampText {
+    len: u8,
+    bytes: [u8; TEXT_CAPACITY],
+}
+
+impl TimestampText {
+    /// `text` is ASCII (the log's form, or chrono's); anything past the capacity, which
+    /// neither produces, is dropped rather than trusted.
+    fn new(text: &str) -> TimestampText {
+        debug_assert!(text.is_ascii() && text.len() <= TEXT_CAPACITY, "{text}");
+        let len = text.len().min(TEXT_CAPACITY);
+        let mut bytes = [0; TEXT_CAPACITY];
+        bytes[..len].copy_from_slice(&text.as_bytes()[..len]);
+        TimestampText {
+            len: len as u8,
+            bytes,
+        }
+    }
+
+    fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl fmt::Debug for TimestampText {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), formatter)
+    }
 }
 
 impl Timestamp {
@@ -37,7 +74,7 @@ impl Timestamp {
             .map_err(|error| format!("`{}` is not a valid timestamp: {error}", shorten(text)))?;
         Ok(Timestamp {
             instant: parsed.with_timezone(&Utc),
-            text: text.to_string(),
+            text: TimestampText::new(text),
         })
     }
 
@@ -64,7 +101,7 @@ impl Timestamp {
     pub fn from_instant(instant: DateTime<Utc>) -> Timestamp {
         Timestamp {
             instant,
-            text: instant.to_rfc3339_opts(SecondsFormat::AutoSi, true),
+            text: TimestampText::new(&instant.to_rfc3339_opts(SecondsFormat::AutoSi, true)),
         }
     }
 
@@ -74,7 +111,7 @@ impl Timestamp {
         let instant = clock.trunc_subsecs(6);
         Timestamp {
             instant,
-            text: instant.to_rfc3339_opts(SecondsFormat::Micros, true),
+            text: TimestampText::new(&instant.to_rfc3339_opts(SecondsFormat::Micros, true)),
         }
     }
 
@@ -83,12 +120,13 @@ impl Timestamp {
     }
 
     pub fn as_str(&self) -> &str {
-        &self.text
+        self.text.as_str()
     }
 
     /// The date part, for people: `2021-05-04`.
     pub fn date(&self) -> &str {
-        &self.text[..10]
+        let text = self.as_str();
+        text.get(..10).unwrap_or(text)
     }
 }
 
@@ -121,13 +159,13 @@ impl Ord for Timestamp {
 
 impl fmt::Display for Timestamp {
     fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(&self.text)
+        formatter.write_str(self.as_str())
     }
 }
 
 impl Serialize for Timestamp {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(&self.text)
+        serializer.serialize_str(self.as_str())
     }
 }
 
