@@ -413,8 +413,8 @@ struct EnvelopeFields<'a> {
     id: EventId,
     occurred: Timestamp,
     recorded: Timestamp,
-    #[serde(rename = "type")]
-    type_name: String,
+    #[serde(rename = "type", borrow)]
+    type_name: std::borrow::Cow<'a, str>,
     #[serde(borrow)]
     data: &'a RawValue,
     source: Option<String>,
@@ -642,8 +642,8 @@ pub struct Draft {
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct DraftFields<'a> {
-    #[serde(rename = "type")]
-    type_name: String,
+    #[serde(rename = "type", borrow)]
+    type_name: std::borrow::Cow<'a, str>,
     #[serde(borrow)]
     data: &'a RawValue,
     occurred: Timestamp,

@@ -185,7 +185,9 @@ impl EventId {
             format!("`{shown}` is not a lowercase hyphenated UUID")
         };
         let uuid = uuid::Uuid::try_parse(text).map_err(|_| refuse())?;
-        if uuid.hyphenated().to_string() != text {
+        // The one form the log allows, written on the stack: every line's id passes here.
+        let mut canonical = [0u8; uuid::fmt::Hyphenated::LENGTH];
+        if uuid.hyphenated().encode_lower(&mut canonical) != text {
             return Err(refuse());
         }
         Ok(EventId(uuid))

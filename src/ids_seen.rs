@@ -82,23 +82,6 @@ impl IdsSeen {
         true
     }
 
-    /// Reads the buckets `ids` will be looked up in, one after the other and without
-    /// waiting on each: a bucket is a cache miss, and misses that do not depend on each
-    /// other overlap, where `insert`, one id at a time, waits for each in turn.
-    pub fn prefetch<'a>(&self, ids: impl Iterator<Item = &'a EventId>) {
-        if self.buckets.is_empty() {
-            return;
-        }
-        let mut touched = 0u16;
-        for id in ids {
-            let (bucket, _) = split(fingerprint(id));
-            if let Some(first) = self.buckets[bucket].first() {
-                touched ^= first[0];
-            }
-        }
-        std::hint::black_box(touched);
-    }
-
     fn spread_into_buckets(&mut self) {
         self.buckets = vec![Vec::new(); 1 << BUCKET_BITS];
         for fingerprint in std::mem::take(&mut self.small) {

@@ -201,7 +201,8 @@ impl EnvelopeChecker {
 
     /// The checks between lines, for a line already parsed and hashed (`parse_and_hash`,
     /// which needs nothing but the line and so may run ahead on another thread).
-    pub fn accept(&mut self, parsed: ParsedLine) -> Result<(Event, Hash), LogError> {
+    /// Checked in place: a line is about 460 bytes, and moving it costs more than the checks.
+    pub fn accept(&mut self, parsed: &ParsedLine) -> Result<(), LogError> {
         let number = self.next_seq;
         let fail = |rule: Rule, detail: String| LogError {
             line: number,
@@ -209,7 +210,9 @@ impl EnvelopeChecker {
             detail,
         };
         let (parsed, hash) = parsed;
-        let event = parsed.map_err(|violation| LogError::new(number, violation))?;
+        let event = parsed
+            .as_ref()
+            .map_err(|violation| LogError::new(number, violation.clone()))?;
         if event.seq != number {
             return Err(fail(
                 Rule::EnvelopeSeq,
@@ -241,15 +244,9 @@ impl EnvelopeChecker {
             ));
         }
         self.next_seq += 1;
-        self.prev = hash;
+        self.prev = *hash;
         self.last_recorded = Some(event.recorded.clone());
-        Ok((event, hash))
-    }
-
-    /// Says which ids the next lines carry, so that checking them finds their part of the
-    /// id set in the cache (see `IdsSeen::prefetch`).
-    fn expect_ids<'a>(&self, events: impl Iterator<Item = &'a Event>) {
-        self.ids.prefetch(events.map(|event| &event.id));
+        Ok(())
     }
 
     /// Lines whose id may have been used by an earlier line, in file order, to be confirmed
@@ -433,14 +430,10 @@ fn check_batch(
     prefix: &Prefix,
     visit: &mut impl FnMut(Event, &Position) -> ControlFlow<()>,
 ) -> Result<ControlFlow<()>, ReadError> {
-    checker.expect_ids(
-        batch
-            .parsed
-            .iter()
-            .filter_map(|(parsed, _)| parsed.as_ref().ok()),
-    );
     for ((parsed, range), start) in batch.parsed.drain(..).zip(&batch.ranges).zip(&batch.starts) {
-        let (event, hash) = checker.accept(parsed)?;
+        checker.accept(&parsed)?;
+        // Accepted, so parsed.
+        let (Ok(event), hash) = parsed else { continue };
         if let Some(known_at) = &prefix.known_at
             && event.recorded > *known_at
         {
@@ -456,6 +449,37 @@ fn check_batch(
         }
     }
     Ok(ControlFlow::Continue(()))
+}
+
+/// A batch's parsing, waited for: until it is done, this thread parses batches nobody has
+/// started yet rather than sit idle (on two cores the checking thread and the parsers take
+/// turns). `None` if the batch's parser is gone.
+fn wait_helping(
+    replied: &std::sync::mpsc::Receiver<Batch>,
+    waiting_jobs: &std::sync::Mutex<
+        std::sync::mpsc::Receiver<(Batch, std::sync::mpsc::SyncSender<Batch>)>,
+    >,
+) -> Option<Batch> {
+    use std::sync::mpsc::TryRecvError;
+    loop {
+        match replied.try_recv() {
+            Ok(batch) => return Some(batch),
+            Err(TryRecvError::Disconnected) => return None,
+            Err(TryRecvError::Empty) => {}
+        }
+        // A parser waiting for work holds the lock: then there is none to take.
+        let job = waiting_jobs
+            .try_lock()
+            .ok()
+            .and_then(|receiver| receiver.try_recv().ok());
+        match job {
+            Some((mut batch, reply)) => {
+                batch.parse();
+                let _ = reply.send(batch);
+            }
+            None => return replied.recv().ok(),
+        }
+    }
 }
 
 /// How much of a log to read: its first `at` lines and, of those, the ones recorded by
@@ -536,8 +560,9 @@ fn read_lines_in_parallel<R: BufRead>(
 ) -> Result<(), ReadError> {
     use std::collections::VecDeque;
     use std::sync::{Mutex, mpsc};
-    // Batches read ahead of the one being checked: each parser busy, and one more waiting.
-    let in_flight_limit = threads + 1;
+    // Batches read ahead of the one being checked: each parser busy, and two more waiting,
+    // for the parsers and for this thread to take while it would otherwise wait.
+    let in_flight_limit = threads + 2;
     type Reply = mpsc::Receiver<Batch>;
     let (jobs, waiting_jobs) = mpsc::channel::<(Batch, mpsc::SyncSender<Batch>)>();
     let waiting_jobs = Mutex::new(waiting_jobs);
@@ -581,7 +606,7 @@ fn read_lines_in_parallel<R: BufRead>(
                 };
             };
             // A parser that panicked drops its reply; the scope then reports the panic.
-            let Ok(mut batch) = replied.recv() else {
+            let Some(mut batch) = wait_helping(&replied, &waiting_jobs) else {
                 return Ok(());
             };
             if check_batch(&mut batch, checker, position, prefix, &mut visit)?.is_break() {
