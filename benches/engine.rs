@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-use accord::store::{Appender, FileStore, parse_drafts};
+use accord::stores::file::{Appender, FileStore, parse_drafts};
 use chrono::{TimeZone, Utc};
 
 mod million;

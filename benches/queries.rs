@@ -7,8 +7,8 @@
 use std::fs;
 use std::time::Instant;
 
-use accord::query::{self, Query};
-use accord::store::FileStore;
+use accord::stores::file::FileStore;
+use accord::stores::query::{self, Query};
 
 mod million;
 use million::{EVENTS, SNAPSHOT_EVERY, occurred};

@@ -13,7 +13,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::time::Instant;
 
-use accord::store::FileStore;
+use accord::stores::file::FileStore;
 use serde::Deserialize;
 
 mod million;
@@ -110,7 +110,9 @@ fn main() {
     // The two halves of the older reader that held the log, once: reading (hash, parse,
     // envelope rules, every event kept) and the fold.
     let started = Instant::now();
-    let log = store.read(&accord::log::Prefix::default()).unwrap();
+    let log = store
+        .read(&accord::reading::log::Prefix::default())
+        .unwrap();
     let read = started.elapsed().as_secs_f64();
     let started = Instant::now();
     accord::fold::fold(&log.events, None).unwrap();

@@ -376,7 +376,10 @@ fn a_line_over_the_limit_is_refused_in_a_log_and_in_drafts() {
     let directory = tempfile::tempdir().unwrap();
     let log = directory.path().join("long.jsonl");
     let mut bytes = fs::read(root().join("tests/fixtures/valid/negotiation.jsonl")).unwrap();
-    bytes.extend(std::iter::repeat_n(b' ', accord::log::MAX_LINE_BYTES + 1));
+    bytes.extend(std::iter::repeat_n(
+        b' ',
+        accord::reading::log::MAX_LINE_BYTES + 1,
+    ));
     bytes.push(b'\n');
     fs::write(&log, &bytes).unwrap();
     let output = accord(&["verify", path_text(&log)]);
@@ -392,7 +395,7 @@ fn a_line_over_the_limit_is_refused_in_a_log_and_in_drafts() {
     let target = directory.path().join("target.jsonl");
     let long_draft = format!(
         r#"{{"type":"issue.raised","data":{{"issue":"x","title":"{}"}},"occurred":"2020-01-01T00:00:00Z"}}"#,
-        "t".repeat(accord::log::MAX_LINE_BYTES)
+        "t".repeat(accord::reading::log::MAX_LINE_BYTES)
     );
     let output = accord_with_stdin(&["append", path_text(&target)], &long_draft);
     assert_eq!(output.status.code(), Some(1));

@@ -11,11 +11,11 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-use accord::event::{Draft, EventData, IssueRaised};
-use accord::ids::{EventId, Slug};
-use accord::rules::Rule;
-use accord::store::{FileStore, StoreError};
-use accord::time::Timestamp;
+use accord::format::event::{Draft, EventData, IssueRaised};
+use accord::format::ids::{EventId, Slug};
+use accord::format::rules::Rule;
+use accord::format::time::Timestamp;
+use accord::stores::file::{FileStore, StoreError};
 
 const CHILD_LOG: &str = "ACCORD_CHILD_LOG";
 const CHILD_TAG: &str = "ACCORD_CHILD_TAG";
@@ -290,7 +290,10 @@ fn repair_refuses_damage_that_is_not_a_torn_write() {
     assert_eq!(fs::read(store.path()).unwrap(), damaged);
     // A last "line" longer than any accord writes is not a torn append.
     let mut huge = bytes.clone();
-    huge.extend(std::iter::repeat_n(b'z', accord::log::MAX_LINE_BYTES + 10));
+    huge.extend(std::iter::repeat_n(
+        b'z',
+        accord::reading::log::MAX_LINE_BYTES + 10,
+    ));
     fs::write(store.path(), &huge).unwrap();
     assert!(matches!(
         store.repair().unwrap_err(),

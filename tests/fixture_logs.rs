@@ -9,10 +9,9 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 
-use accord::log::Log;
-use accord::rules::Rule;
-use accord::state::StateDocument;
-use accord::store::{FileStore, StoreError, parse_drafts};
+use accord::fold::state::StateDocument;
+use accord::format::rules::Rule;
+use accord::stores::file::{FileStore, StoreError, parse_drafts};
 
 fn fixtures(directory: &str, suffix: &str) -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -46,7 +45,7 @@ fn valid_logs_fold_to_their_expected_state_bytes() {
     for path in fixtures("valid", ".jsonl") {
         let bytes = fs::read(&path).unwrap();
         let expected = fs::read_to_string(sibling(&path, ".jsonl", ".state.json")).unwrap();
-        match Log::verify(&bytes) {
+        match accord::fold::verify_log(&bytes) {
             Ok((log, folded)) => {
                 let state = StateDocument::new(&folded, log.len(), log.head()).to_json();
                 if state != expected.trim_end() {
@@ -82,7 +81,7 @@ fn invalid_logs_are_refused_at_their_line_with_their_rule() {
         let (line, rule) = expected_line_and_rule(
             &fs::read_to_string(sibling(&path, ".jsonl", ".error")).unwrap(),
         );
-        match Log::verify(&bytes) {
+        match accord::fold::verify_log(&bytes) {
             Ok(_) => failures.push(format!(
                 "{}: accepted, expected line {line} {rule}",
                 path.display()
@@ -164,7 +163,7 @@ fn draft_fixtures_append_or_are_refused_leaving_the_log_untouched() {
         }
         if outcome.is_ok() {
             let bytes = after.unwrap_or_default();
-            if let Err(error) = Log::verify(&bytes) {
+            if let Err(error) = accord::fold::verify_log(&bytes) {
                 failures.push(format!("{name}: the appended log does not verify: {error}"));
             }
         }
@@ -241,7 +240,7 @@ fn state_json_has_sorted_keys_at_every_level() {
     }
     let karabakh =
         fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("events/karabakh.jsonl")).unwrap();
-    let (log, folded) = Log::verify(&karabakh).unwrap();
+    let (log, folded) = accord::fold::verify_log(&karabakh).unwrap();
     serde_json::from_str::<SortedKeys>(
         &StateDocument::new(&folded, log.len(), log.head()).to_json(),
     )

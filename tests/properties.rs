@@ -4,12 +4,12 @@ mod common;
 
 use std::fs;
 
-use accord::event::Draft;
+use accord::fold::state::StateDocument;
 use accord::fold::{self, application_order};
-use accord::ids::Hash;
-use accord::log::{Log, Prefix};
-use accord::state::StateDocument;
-use accord::store::{FileStore, parse_drafts};
+use accord::format::event::Draft;
+use accord::format::ids::Hash;
+use accord::reading::log::{Log, Prefix};
+use accord::stores::file::{FileStore, parse_drafts};
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
 use serde_json::Value;
@@ -23,7 +23,7 @@ fn generated(steps: &[Step], allow_ties: bool) -> Vec<Draft> {
 }
 
 fn state_json(bytes: &[u8]) -> String {
-    let (log, folded) = Log::verify(bytes).expect("a generated log verifies");
+    let (log, folded) = accord::fold::verify_log(bytes).expect("a generated log verifies");
     StateDocument::new(&folded, log.len(), log.head()).to_json()
 }
 
@@ -31,7 +31,7 @@ fn state_json(bytes: &[u8]) -> String {
 /// prefix's own `seq` and `head` removed: what two logs of the same events in different file
 /// orders must agree on.
 fn state_by_event_ids(bytes: &[u8]) -> Value {
-    let (log, folded) = Log::verify(bytes).expect("the log verifies");
+    let (log, folded) = accord::fold::verify_log(bytes).expect("the log verifies");
     let mut value: Value =
         serde_json::from_str(&StateDocument::new(&folded, log.len(), log.head()).to_json())
             .unwrap();
@@ -151,14 +151,14 @@ proptest! {
     ) {
         let bytes = seal(&generated(&steps, true));
         prop_assume!(!bytes.is_empty());
-        let (original, _) = Log::verify(&bytes).unwrap();
+        let (original, _) = accord::fold::verify_log(&bytes).unwrap();
         let pinned = original.head();
         let offset = position.index(bytes.len());
         prop_assume!(bytes[offset] != replacement);
         let mut tampered = bytes.clone();
         tampered[offset] = replacement;
         let last_line_start = bytes[..bytes.len() - 1].iter().rposition(|byte| *byte == b'\n').map_or(0, |at| at + 1);
-        match Log::verify(&tampered) {
+        match accord::fold::verify_log(&tampered) {
             Err(_) => {}
             Ok((log, _)) => {
                 // Only a change in the last line can still verify; the pinned head catches it.
@@ -170,7 +170,7 @@ proptest! {
 
     #[test]
     fn arbitrary_bytes_never_panic_the_reader(bytes in prop::collection::vec(any::<u8>(), 0..2000)) {
-        let _ = Log::verify(&bytes);
+        let _ = accord::fold::verify_log(&bytes);
         let _ = parse_drafts(&bytes);
     }
 
@@ -181,7 +181,7 @@ proptest! {
     ) {
         let mut bytes = seal(&generated(&steps, true));
         mutate(&mut bytes, &edits);
-        if let Err(error) = Log::verify(&bytes) {
+        if let Err(error) = accord::fold::verify_log(&bytes) {
             // The line named is one of the file's (a torn last line counts), and the message
             // a user reads starts with that line and the rule.
             let newlines = bytes.iter().filter(|byte| **byte == b'\n').count();
@@ -237,6 +237,6 @@ fn mutate(bytes: &mut Vec<u8>, edits: &[(prop::sample::Index, u8, u8)]) {
 
 #[test]
 fn the_head_of_an_empty_log_is_all_zeros() {
-    let (log, _) = Log::verify(b"").unwrap();
+    let (log, _) = accord::fold::verify_log(b"").unwrap();
     assert_eq!(log.head(), Hash::ZERO);
 }

@@ -4,12 +4,12 @@
 
 mod common;
 
-use accord::event::Draft;
 use accord::fold;
-use accord::ids::Hash;
-use accord::log::{Log, LogError, Prefix, ReadError};
+use accord::format::event::Draft;
+use accord::format::ids::Hash;
+use accord::format::time::Timestamp;
+use accord::reading::log::{Log, LogError, Prefix, ReadError};
 use accord::replay::{BytesSource, Scope, replay_whole};
-use accord::time::Timestamp;
 use proptest::prelude::*;
 
 use common::{Generator, seal, step_strategy};

@@ -305,7 +305,7 @@ fn a_reservation_no_outcome_meets_makes_no_move_and_the_summary_says_so() {
 /// Whether a character would act on a terminal instead of being shown (a newline ends
 /// accord's own lines and is allowed).
 fn acts_on_a_terminal(character: char) -> bool {
-    character != '\n' && accord::text::is_unsafe_for_terminals(character)
+    character != '\n' && accord::views::text::is_unsafe_for_terminals(character)
 }
 
 /// `text` without accord's own colour codes (`ESC [ digits m`).

@@ -4,9 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use accord::event::{Category, EventData};
-use accord::ids::Slug;
-use accord::log::Log;
+use accord::format::event::{Category, EventData};
+use accord::format::ids::Slug;
+use accord::format::time::Timestamp;
 use accord::sim::analysis::{analyze, analyze_with_limit};
 use accord::sim::batch::{BatchOptions, simulate};
 use accord::sim::domain::{Domain, Issue, Preferences};
@@ -14,7 +14,6 @@ use accord::sim::genius;
 use accord::sim::run::{relative_time, run_rng};
 use accord::sim::scenario::{self, Holding, PartySpec, PreferenceSource, ReleasePolicy, Scenario};
 use accord::sim::strategy::Strategy as Bidding;
-use accord::time::Timestamp;
 use proptest::prelude::*;
 
 fn samples() -> PathBuf {
@@ -396,8 +395,8 @@ fn the_same_seed_gives_the_same_bytes_on_any_number_of_threads() {
             );
         }
         for (file, bytes) in files(first.path()) {
-            let (log, _) =
-                Log::verify(&bytes).unwrap_or_else(|error| panic!("{name} {file}: {error}"));
+            let (log, _) = accord::fold::verify_log(&bytes)
+                .unwrap_or_else(|error| panic!("{name} {file}: {error}"));
             assert!(!log.is_empty());
         }
     }
@@ -619,7 +618,7 @@ proptest! {
         let logs = files(directory.path());
         prop_assert_eq!(logs.len(), 3);
         for (index, (file, bytes)) in logs.iter().enumerate() {
-            let verified = Log::verify(bytes);
+            let verified = accord::fold::verify_log(bytes);
             prop_assert!(verified.is_ok(), "{}: {:?}", file, verified.err());
             // Every offer is worth the reservation to its maker, every acceptance to its
             // acceptor, by the preferences this run drew.

@@ -5,10 +5,9 @@
 
 mod common;
 
-use accord::event::{Draft, EventData, StatementKind, StatementMade};
-use accord::ids::Slug;
-use accord::log::Log;
-use accord::store::{DraftOutcome, FileStore, StoreError};
+use accord::format::event::{Draft, EventData, StatementKind, StatementMade};
+use accord::format::ids::Slug;
+use accord::stores::file::{DraftOutcome, FileStore, StoreError};
 use chrono::{TimeZone, Utc};
 use proptest::prelude::*;
 
@@ -35,7 +34,7 @@ fn operation() -> impl Strategy<Value = Operation> {
 }
 
 /// A statement by a party that never joined: always refused with `ref.unknown`.
-fn unknown_party_statement(occurred: &accord::time::Timestamp) -> Draft {
+fn unknown_party_statement(occurred: &accord::format::time::Timestamp) -> Draft {
     Draft {
         id: None,
         occurred: occurred.clone(),
@@ -115,7 +114,7 @@ proptest! {
                     model.run(&steps);
                     let mut batch = model.drafts[start..].to_vec();
                     let occurred = batch.last().map(|draft| draft.occurred.clone())
-                        .unwrap_or_else(|| accord::time::Timestamp::parse("2020-01-01T00:00:00Z").unwrap());
+                        .unwrap_or_else(|| accord::format::time::Timestamp::parse("2020-01-01T00:00:00Z").unwrap());
                     batch.push(unknown_party_statement(&occurred));
                     let outcome = store.append(&numbered(&batch), None, clock);
                     let refused = matches!(&outcome, Err(StoreError::Draft { draft, rule, .. })
@@ -138,7 +137,7 @@ proptest! {
             if model.drafts.len() == start {
                 prop_assert_eq!(&bytes, &before_bytes, "nothing may change when nothing is accepted");
             }
-            let (log, folded) = Log::verify(&bytes).map_err(|error| TestCaseError::fail(error.to_string()))?;
+            let (log, folded) = accord::fold::verify_log(&bytes).map_err(|error| TestCaseError::fail(error.to_string()))?;
             prop_assert_eq!(log.events.len(), model.drafts.len());
             for (event, draft) in log.events.iter().zip(&model.drafts) {
                 prop_assert_eq!(Some(event.id), draft.id);

@@ -4,9 +4,8 @@
 
 use std::fs;
 
-use accord::event::Draft;
-use accord::log::Log;
-use accord::store::{Appender, FileStore, parse_drafts};
+use accord::format::event::Draft;
+use accord::stores::file::{Appender, FileStore, parse_drafts};
 use chrono::{TimeZone, Utc};
 
 fn clock() -> chrono::DateTime<Utc> {
@@ -50,13 +49,14 @@ fn log_with_statements(directory: &std::path::Path, count: u64) -> FileStore {
 /// The state a full replay gives, as the state document's bytes.
 fn replayed_state(store: &FileStore) -> String {
     let bytes = fs::read(store.path()).unwrap();
-    let (log, folded) = Log::verify(&bytes).unwrap();
-    accord::state::StateDocument::new(&folded, log.len(), log.head()).to_json()
+    let (log, folded) = accord::fold::verify_log(&bytes).unwrap();
+    accord::fold::state::StateDocument::new(&folded, log.len(), log.head()).to_json()
 }
 
 fn held_state(appender: &Appender<'_>) -> String {
     let tail = appender.tail().unwrap();
-    accord::state::StateDocument::new(&tail.folded, tail.position.seq, tail.position.head).to_json()
+    accord::fold::state::StateDocument::new(&tail.folded, tail.position.seq, tail.position.head)
+        .to_json()
 }
 
 #[test]
@@ -139,4 +139,37 @@ fn a_resent_draft_with_its_id_is_found_before_the_checkpoint() {
         error.to_string().contains("already in the log at line 1"),
         "{error}"
     );
+}
+
+#[test]
+fn the_file_store_through_the_store_trait_reads_ranges_appends_after_a_seq_and_gives_its_head() {
+    use accord::stores::{MAX_RANGE_LINES, Store, StoreError};
+    let directory = tempfile::tempdir().unwrap();
+    let file_store = log_with_statements(directory.path(), 5);
+    let store: &dyn Store = &file_store;
+    let (seq, head) = store.head().unwrap();
+    assert_eq!(seq, 7);
+    let range = store.read_range(3..=5).unwrap();
+    assert_eq!(
+        range.iter().map(|event| event.seq).collect::<Vec<_>>(),
+        [3, 4, 5]
+    );
+    // A range past the end stops at the last line.
+    assert_eq!(store.read_range(6..=100).unwrap().len(), 2);
+    assert!(matches!(
+        store.read_range(1..=MAX_RANGE_LINES + 1),
+        Err(StoreError::RangeTooLong { .. })
+    ));
+    // A stale expected seq writes nothing; the right one appends.
+    assert!(
+        store
+            .append_batch(&statement(3, 99), Some(6), clock())
+            .is_err()
+    );
+    assert_eq!(store.head().unwrap(), (seq, head));
+    store
+        .append_batch(&statement(3, 99), Some(7), clock())
+        .unwrap();
+    assert_eq!(store.head().unwrap().0, 8);
+    assert_eq!(store.read_range(8..=8).unwrap()[0].prev, head);
 }

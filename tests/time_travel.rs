@@ -3,15 +3,14 @@
 
 mod common;
 
-use accord::diff;
-use accord::event::{Draft, Event, EventData};
 use accord::fold;
-use accord::history::{EntityRef, history};
-use accord::log::Log;
-use accord::query::{self, Query};
-use accord::state::StateDocument;
-use accord::store::FileStore;
-use accord::time::Timestamp;
+use accord::fold::state::StateDocument;
+use accord::format::event::{Draft, Event, EventData};
+use accord::format::time::Timestamp;
+use accord::stores::file::FileStore;
+use accord::stores::query::{self, Query};
+use accord::views::diff;
+use accord::views::history::{EntityRef, history};
 use chrono::{Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use serde_json::Value;
@@ -183,7 +182,7 @@ proptest! {
         let store = build_log(directory.path(), &steps, seed, 1_000_000);
         prop_assume!(store.path().exists());
         let bytes = store.read_bytes().unwrap();
-        let (log, folded) = Log::verify(&bytes).unwrap();
+        let (log, folded) = accord::fold::verify_log(&bytes).unwrap();
         let order = fold::application_order(&log.events);
         for entity in entities(&folded.state) {
             let listed: Vec<u64> = history(&log.events, &entity).unwrap().iter().map(|entry| entry.event.seq).collect();
@@ -198,7 +197,7 @@ proptest! {
     }
 }
 
-fn entities(state: &accord::state::State) -> Vec<EntityRef> {
+fn entities(state: &accord::fold::state::State) -> Vec<EntityRef> {
     let mut all = Vec::new();
     all.extend(state.parties.keys().cloned().map(EntityRef::Party));
     all.extend(state.issues.keys().cloned().map(EntityRef::Issue));
@@ -280,7 +279,7 @@ fn a_snapshot_that_does_not_match_the_log_is_not_used_and_the_user_is_told() {
     // Rewrite the log with one line changed (and the chain re-sealed after it): the
     // snapshot's head no longer matches its line.
     let bytes = store.read_bytes().unwrap();
-    let (log, _) = Log::verify(&bytes).unwrap();
+    let (log, _) = accord::fold::verify_log(&bytes).unwrap();
     let drafts: Vec<(usize, Draft)> = log
         .events
         .iter()
@@ -311,8 +310,8 @@ fn a_snapshot_that_does_not_match_the_log_is_not_used_and_the_user_is_told() {
 }
 
 fn issue_draft(number: u32, occurred: &str) -> (usize, Draft) {
-    let data = EventData::IssueRaised(accord::event::IssueRaised {
-        issue: accord::ids::Slug::parse(&format!("i{number}")).unwrap(),
+    let data = EventData::IssueRaised(accord::format::event::IssueRaised {
+        issue: accord::format::ids::Slug::parse(&format!("i{number}")).unwrap(),
         title: format!("Issue {number}"),
     });
     (

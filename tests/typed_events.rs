@@ -7,15 +7,15 @@ use std::sync::Arc;
 
 use proptest::prelude::*;
 
-use accord::event::{
+use accord::fold::reducer::apply;
+use accord::fold::state::State;
+use accord::format::event::{
     AgreementSigned, AgreementTerminated, Category, DetentionReported, EventData, IssueRaised,
     MAX_COUNT, PartyJoined, ProposalAct, ProposalMade, ProposalRejected, ProvisionStatus,
     ProvisionTerms, ProvisionUpdated, ReleaseMade, Role, StatementKind, StatementMade, Term,
 };
-use accord::ids::Slug;
-use accord::reducer::apply;
-use accord::rules::Rule;
-use accord::state::State;
+use accord::format::ids::Slug;
+use accord::format::rules::Rule;
 
 /// Few names, so that events often name what earlier ones introduced.
 fn slug() -> impl Strategy<Value = Slug> {

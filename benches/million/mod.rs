@@ -8,15 +8,15 @@ use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 use std::time::Instant;
 
-use accord::event::{
+use accord::format::event::{
     AgreementSigned, Category, DetentionReported, Event, EventData, IssueRaised, PartyJoined,
     ProposalAct, ProposalMade, ProvisionStatus, ProvisionTerms, ProvisionUpdated, ReleaseMade,
     Role, StatementKind, StatementMade, Term,
 };
-use accord::ids::{EventId, Hash, Slug};
-use accord::query;
-use accord::store::FileStore;
-use accord::time::Timestamp;
+use accord::format::ids::{EventId, Hash, Slug};
+use accord::format::time::Timestamp;
+use accord::stores::file::FileStore;
+use accord::stores::query;
 use chrono::{Duration, TimeZone, Utc};
 
 pub const EVENTS: u64 = 1_000_000;

@@ -8,16 +8,16 @@ use std::path::{Path, PathBuf};
 
 use clap::{Parser, Subcommand};
 
-use accord::history::{self, EntityRef, HistoryEntry};
-use accord::ids::Hash;
-use accord::log::{LogError, Prefix};
-use accord::query::{self, Answer, Query};
+use accord::fold::state::StateDocument;
+use accord::format::ids::Hash;
+use accord::format::rules::Rule;
+use accord::format::time::Timestamp;
+use accord::reading::log::{LogError, Prefix};
 use accord::replay::{BytesSource, FileSource};
-use accord::rules::Rule;
-use accord::state::StateDocument;
-use accord::store::{self, DraftOutcome, FileStore, StoreError};
-use accord::text::counted;
-use accord::time::Timestamp;
+use accord::stores::file::{self, DraftOutcome, FileStore, StoreError};
+use accord::stores::query::{self, Answer, Query};
+use accord::views::history::{self, EntityRef, HistoryEntry};
+use accord::views::text::counted;
 
 /// Keeps the history of a negotiation as an append-only, hash-chained event log and folds
 /// it into the state of the negotiation.
@@ -288,7 +288,7 @@ impl From<StoreError> for Failure {
     fn from(error: StoreError) -> Failure {
         let message = error.to_string();
         match error {
-            StoreError::Io { .. } => Failure::Usage(message),
+            StoreError::Io { .. } | StoreError::RangeTooLong { .. } => Failure::Usage(message),
             StoreError::Log { error, .. } | StoreError::NotTorn { error, .. } => {
                 Failure::under_rule(message, error.rule, Some(error.line), error.detail)
             }
@@ -491,7 +491,7 @@ fn append(
     let source_name = file.map_or("stdin".to_string(), |file| file.display().to_string());
     let mut bytes = Vec::new();
     // One byte past the limit tells a too-long input from one exactly at it.
-    let limit = store::MAX_DRAFT_BYTES as u64 + 1;
+    let limit = file::MAX_DRAFT_BYTES as u64 + 1;
     let read = match file {
         Some(file) => {
             std::fs::File::open(file).and_then(|opened| opened.take(limit).read_to_end(&mut bytes))
@@ -499,7 +499,7 @@ fn append(
         None => io::stdin().lock().take(limit).read_to_end(&mut bytes),
     };
     read.map_err(|error| Failure::Usage(format!("{source_name}: {error}")))?;
-    let drafts = store::parse_drafts(&bytes).map_err(|error| draft_refused(&source_name, error))?;
+    let drafts = file::parse_drafts(&bytes).map_err(|error| draft_refused(&source_name, error))?;
     let outcome = FileStore::new(path)
         .append(&drafts, expect_seq, chrono::Utc::now())
         .map_err(|error| draft_refused(&source_name, error))?;
@@ -580,15 +580,15 @@ fn stdin_bytes() -> Result<&'static [u8], Failure> {
 }
 
 /// A log read from stdin, whole or the prefix asked for.
-fn stdin_log(prefix: &Prefix) -> Result<accord::log::Log, Failure> {
-    accord::log::Log::read_from(stdin_bytes()?, prefix).map_err(stdin_read_failure)
+fn stdin_log(prefix: &Prefix) -> Result<accord::reading::log::Log, Failure> {
+    accord::reading::log::Log::read_from(stdin_bytes()?, prefix).map_err(stdin_read_failure)
 }
 
 /// Why a log on stdin could not be read or folded.
-fn stdin_read_failure(error: accord::log::ReadError) -> Failure {
+fn stdin_read_failure(error: accord::reading::log::ReadError) -> Failure {
     match error {
-        accord::log::ReadError::Rule(error) => refused_at(Path::new("stdin"), error),
-        accord::log::ReadError::Io(error) => Failure::Usage(format!("stdin: {error}")),
+        accord::reading::log::ReadError::Rule(error) => refused_at(Path::new("stdin"), error),
+        accord::reading::log::ReadError::Io(error) => Failure::Usage(format!("stdin: {error}")),
     }
 }
 
@@ -681,7 +681,7 @@ fn diff(
         &format!("diff's FROM point {}", from.at.unwrap_or(0)),
     )?;
     let after = answer(path, to, &format!("diff's TO point {}", to.at.unwrap_or(0)))?;
-    let changes = accord::diff::diff(&before.folded.state, &after.folded.state);
+    let changes = accord::views::diff::diff(&before.folded.state, &after.folded.state);
     if json {
         let side = |answer: &Answer| {
             serde_json::json!({
@@ -731,8 +731,11 @@ fn verify(path: &Path, pinned: Option<&str>, json: bool) -> Result<(), Failure> 
         .map(|text| Hash::parse(text).map_err(|error| Failure::Usage(format!("--head: {error}"))))
         .transpose()?;
     let verified = if is_stdin(path) {
-        accord::snapshot::verify_source(&accord::replay::BytesSource(stdin_bytes()?), pinned)
-            .map_err(stdin_read_failure)?
+        accord::stores::snapshot::verify_source(
+            &accord::replay::BytesSource(stdin_bytes()?),
+            pinned,
+        )
+        .map_err(stdin_read_failure)?
     } else {
         FileStore::new(path).verify_with_snapshots(pinned)?
     };
@@ -916,7 +919,7 @@ fn repair(path: &Path) -> Result<(), Failure> {
 /// Text with its control characters and bidirectional controls escaped, so what is shown
 /// stays on one line and in its order.
 pub fn printable(text: &str) -> String {
-    accord::text::printable(text).into_owned()
+    accord::views::text::printable(text).into_owned()
 }
 
 /// The scenario of `simulate` or `analyze`: a scenario file, with the strategies or the

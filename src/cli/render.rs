@@ -5,13 +5,13 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use accord::describe::describe;
-use accord::diff::EntityChange;
-use accord::history::{Change, EntityRef, HistoryEntry, json_changes};
-use accord::ids::Slug;
-use accord::query::{Answer, Query};
-use accord::state::{AgreementStatus, Claim, ClaimKind, Counts, StateDocument};
-use accord::text::printable;
+use accord::fold::state::{AgreementStatus, Claim, ClaimKind, Counts, StateDocument};
+use accord::format::ids::Slug;
+use accord::stores::query::{Answer, Query};
+use accord::views::describe::describe;
+use accord::views::diff::EntityChange;
+use accord::views::history::{Change, EntityRef, HistoryEntry, json_changes};
+use accord::views::text::printable;
 
 /// Colour and weight for a terminal, or nothing: `--color`, `NO_COLOR` and whether stdout is
 /// a terminal decide (see `cli::color_enabled`).
@@ -51,7 +51,7 @@ impl Paint {
 }
 
 /// A time argument for people: a date given alone (the end of that day) reads as such.
-fn moment(time: &accord::time::Timestamp) -> String {
+fn moment(time: &accord::format::time::Timestamp) -> String {
     let text = time.to_string();
     match text.strip_suffix("T23:59:59.999999999Z") {
         Some(date) => format!("the end of {date} (UTC)"),
@@ -70,7 +70,7 @@ fn names(list: &[Slug]) -> String {
 }
 
 fn plural(count: u64, one: &str, many: &str) -> String {
-    accord::text::counted(count, one, many)
+    accord::views::text::counted(count, one, many)
 }
 
 fn counts_in_words(counts: &Counts) -> String {

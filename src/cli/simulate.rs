@@ -8,7 +8,7 @@ use accord::sim::analysis::analyze as analyze_space;
 use accord::sim::batch::{BatchOptions, Summary, simulate as run_batch};
 use accord::sim::run::run_rng;
 use accord::sim::scenario::Scenario;
-use accord::text::{counted, grouped, printable};
+use accord::views::text::{counted, grouped, printable};
 
 use super::{Failure, print};
 

@@ -1,6 +1,6 @@
 //! Outcome spaces and linear additive preferences.
 
-use crate::ids::Slug;
+use crate::format::ids::Slug;
 
 /// A negotiation issue and its options. `id` and option ids are slugs, so they can name an
 /// issue and a provision in a log; `label` is what people read (a GENIUS item's value).

@@ -4,6 +4,7 @@
 pub mod analysis;
 pub mod batch;
 pub mod domain;
+pub mod fast_paths;
 pub mod genius;
 pub mod ranking;
 pub mod run;

@@ -7,22 +7,23 @@ use chrono::Duration;
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 
-use crate::event::{
+use crate::fold::reducer;
+use crate::fold::state::State;
+use crate::format::event::{
     AgreementSigned, Category, DetentionReported, EventData, EventParts, IssueRaised, PartyJoined,
-    ProposalAct, ProposalMade, ProvisionTerms, ReleaseMade, Role, Term, write_event_line,
+    ProposalAct, ProposalMade, ProvisionTerms, ReleaseMade, Role, write_event_line,
 };
-use crate::ids::{EventId, Hash, Slug};
-use crate::reducer;
+use crate::format::ids::{EventId, Hash, Slug};
+use crate::format::time::Timestamp;
 use crate::sim::SimError;
 use crate::sim::analysis::{
     FrontierScratch, Yardstick, distance, frontier_and_nash, nash_position_2,
 };
 use crate::sim::domain::{Outcome, Preferences};
+use crate::sim::fast_paths::{TargetTable, TermsCache, offer_id};
 use crate::sim::ranking::Ranking;
 use crate::sim::scenario::{ReleasePolicy, Scenario};
 use crate::sim::strategy::{Agent, Strategy, time_dependent_targets};
-use crate::state::State;
-use crate::time::Timestamp;
 
 /// What one run came to.
 #[derive(Clone, Debug, PartialEq)]
@@ -177,9 +178,6 @@ pub fn prepare(scenario: &Scenario, rng: &mut ChaCha8Rng) -> Prepared {
     prepared
 }
 
-/// Offer ids kept for reuse: enough for most runs, a bounded memory for long ones.
-const MAX_CACHED_OFFER_IDS: u64 = 4096;
-
 /// The memory one thread reuses from run to run, so a run allocates little.
 #[derive(Default)]
 pub struct Workspace {
@@ -200,110 +198,11 @@ pub struct Workspace {
     spare_log: Vec<u8>,
 }
 
-/// A time-dependent party's targets by round, and the (e as bits, deadline) they are for.
-#[derive(Default)]
-struct TargetTable {
-    made_for: Option<(u64, u32)>,
-    targets: Vec<f64>,
-}
-
-/// Largest outcome space whose offers' terms are kept for reuse.
-const MAX_CACHED_TERMS: u128 = 1 << 16;
-
-/// The terms of each outcome offered so far, shared by every offer of it, for one
-/// scenario's issues and options.
-#[derive(Default)]
-struct TermsCache {
-    /// The issue ids (compared by text) and clones of the option texts (held, so no other
-    /// scenario's can reuse their memory, and compared by address) the cached terms were
-    /// made of.
-    issue_ids: Vec<Slug>,
-    option_texts: Vec<Arc<str>>,
-    /// By outcome index (in spaces of up to `MAX_CACHED_TERMS` outcomes).
-    terms: Vec<Option<Arc<[Term]>>>,
-}
-
-impl TermsCache {
-    /// Keeps the cache if it was made from this very scenario's issues; empties it if not.
-    fn serve(&mut self, scenario: &Scenario) {
-        let issues = &scenario.domain.issues;
-        let same = self.issue_ids.len() == issues.len()
-            && self
-                .issue_ids
-                .iter()
-                .zip(issues)
-                .all(|(id, issue)| *id == issue.id)
-            && self
-                .option_texts
-                .iter()
-                .zip(issues.iter().flat_map(|issue| &issue.options))
-                .all(|(kept, text)| Arc::ptr_eq(kept, text))
-            && self.option_texts.len()
-                == issues
-                    .iter()
-                    .map(|issue| issue.options.len())
-                    .sum::<usize>();
-        if !same {
-            self.issue_ids = issues.iter().map(|issue| issue.id.clone()).collect();
-            self.option_texts = issues
-                .iter()
-                .flat_map(|issue| issue.options.iter().cloned())
-                .collect();
-            self.terms.clear();
-        }
-    }
-
-    /// The terms of an offer of outcome `index` (the cache serves `scenario`).
-    fn terms_of(&mut self, scenario: &Scenario, index: u32, outcome: &mut Outcome) -> Arc<[Term]> {
-        if let Some(Some(cached)) = self.terms.get(index as usize) {
-            return cached.clone();
-        }
-        scenario.domain.outcome_into(u64::from(index), outcome);
-        let terms: Arc<[Term]> = scenario
-            .domain
-            .issues
-            .iter()
-            .zip(outcome.iter())
-            .map(|(issue, option)| Term {
-                issue: issue.id.clone(),
-                text: issue.options[*option].clone(),
-            })
-            .collect();
-        let cacheable = scenario
-            .domain
-            .outcome_count()
-            .is_some_and(|count| count <= MAX_CACHED_TERMS);
-        if cacheable {
-            if self.terms.len() <= index as usize {
-                self.terms.resize(index as usize + 1, None);
-            }
-            self.terms[index as usize] = Some(terms.clone());
-        }
-        terms
-    }
-}
-
 impl Workspace {
     /// Takes back a run's log once it is written, for the next run.
     pub fn reuse_log(&mut self, mut log: Vec<u8>) {
         log.clear();
         self.spare_log = log;
-    }
-
-    /// The id of the `number`th offer of a run (from 1), its number zero-padded to `width`
-    /// digits.
-    fn offer_id(offer_ids: &mut Vec<Slug>, width: usize, number: u64) -> Slug {
-        debug_assert!(number >= 1);
-        debug_assert!((number.ilog10() as usize) < width);
-        let make =
-            |number: u64| Slug::parse(&format!("offer-{number:0width$}")).expect("a valid slug");
-        if number > MAX_CACHED_OFFER_IDS {
-            return make(number);
-        }
-        while (offer_ids.len() as u64) < number {
-            offer_ids.push(make(offer_ids.len() as u64 + 1));
-        }
-        offer_ids[number as usize - 1].clone()
     }
 }
 
@@ -478,7 +377,7 @@ pub fn run(
                 continue;
             }
             offers += 1;
-            let id = Workspace::offer_id(offer_ids, width, offers);
+            let id = offer_id(offer_ids, width, offers);
             let terms = terms_cache.terms_of(scenario, next, outcome_scratch);
             recorder.record(EventData::ProposalMade(ProposalMade {
                 proposal: id.clone(),

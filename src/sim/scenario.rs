@@ -8,13 +8,13 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::Rng;
 use serde::Deserialize;
 
-use crate::event::Category;
-use crate::ids::Slug;
+use crate::format::event::Category;
+use crate::format::ids::Slug;
+use crate::format::time::Timestamp;
 use crate::sim::SimError;
 use crate::sim::domain::{Domain, Issue, Preferences, normalise_by_largest, slugify};
 use crate::sim::genius;
 use crate::sim::strategy::Strategy;
-use crate::time::Timestamp;
 
 /// How a holder releases the persons it holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -8,15 +8,15 @@
 
 use std::collections::BTreeMap;
 
-use accord::event::{
+use accord::fold::reducer;
+use accord::fold::state::{AgreementStatus, ProposalStatus, State};
+use accord::format::event::{
     AgreementSigned, AgreementTerminated, Category, DetentionReported, Draft, Event, EventData,
     IssueRaised, PartyJoined, ProposalAct, ProposalMade, ProposalRejected, ProvisionStatus,
     ProvisionTerms, ProvisionUpdated, ReleaseMade, Role, StatementKind, StatementMade, Term,
 };
-use accord::ids::{EventId, Hash, Slug};
-use accord::reducer;
-use accord::state::{AgreementStatus, ProposalStatus, State};
-use accord::time::Timestamp;
+use accord::format::ids::{EventId, Hash, Slug};
+use accord::format::time::Timestamp;
 use chrono::{Duration, TimeZone, Utc};
 
 fn slug(text: impl AsRef<str>) -> Slug {

@@ -18,10 +18,10 @@ use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
 use crate::fold::Folded;
-use crate::ids::Hash;
-use crate::state::State;
-use crate::store::{FileStore, StoreError};
-use crate::time::Timestamp;
+use crate::fold::state::State;
+use crate::format::ids::Hash;
+use crate::format::time::Timestamp;
+use crate::stores::file::{FileStore, StoreError};
 
 /// The version of the snapshot file layout. Format 1 had no checksums; its files are not
 /// used.
@@ -96,8 +96,8 @@ fn parse_header_line(line: &str, seq: Option<u64>) -> Result<SnapshotHeader, Str
 
 impl SnapshotHeader {
     /// Where reading goes on after the snapshot: just after its line.
-    pub fn position(&self) -> crate::log::Position {
-        crate::log::Position {
+    pub fn position(&self) -> crate::reading::log::Position {
+        crate::reading::log::Position {
             seq: self.seq,
             head: self.head,
             line_start: self.line_start,
@@ -269,7 +269,7 @@ impl FileStore {
         let Some(length) = end_offset.checked_sub(line_start) else {
             return false;
         };
-        if length == 0 || length > crate::log::MAX_LINE_BYTES as u64 + 1 {
+        if length == 0 || length > crate::reading::log::MAX_LINE_BYTES as u64 + 1 {
             return false;
         }
         let mut line = vec![0; length as usize];
@@ -376,7 +376,7 @@ pub struct Verified {
 pub fn verify_source(
     source: &dyn crate::replay::Source,
     pinned: Option<Hash>,
-) -> Result<Verified, crate::log::ReadError> {
+) -> Result<Verified, crate::reading::log::ReadError> {
     let mut pinned_seq = None;
     let replay = crate::replay::replay_whole(source, &Default::default(), &mut |seen| {
         if pinned_seq.is_none() && Some(seen.position.head) == pinned {
@@ -474,7 +474,7 @@ impl FileStore {
         for seq in afresh {
             let path = self.snapshot_path(seq);
             let scope = crate::replay::Scope {
-                prefix: crate::log::Prefix {
+                prefix: crate::reading::log::Prefix {
                     at: Some(seq),
                     known_at: None,
                 },
@@ -488,8 +488,8 @@ impl FileStore {
                 Err(error) => Some(format!(
                     "the log's first {seq} lines do not fold: {}",
                     match error {
-                        crate::log::ReadError::Rule(error) => error.to_string(),
-                        crate::log::ReadError::Io(error) => error.to_string(),
+                        crate::reading::log::ReadError::Rule(error) => error.to_string(),
+                        crate::reading::log::ReadError::Io(error) => error.to_string(),
                     }
                 )),
                 Ok(prefix) => match self.read_snapshot(seq) {
@@ -540,7 +540,7 @@ fn shown(time: &Option<Timestamp>) -> String {
 
 /// The first entity (`party:ARM`, ...) whose view differs between two states.
 fn first_difference(fresh: &State, cached: &State) -> String {
-    match crate::diff::diff(fresh, cached).first() {
+    match crate::views::diff::diff(fresh, cached).first() {
         Some(change) => format!("first at {}", change.entity),
         None => "in a field no entity shows".to_string(),
     }

@@ -171,7 +171,7 @@ impl Serialize for Timestamp {
 
 impl<'de> Deserialize<'de> for Timestamp {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::ids::deserialize_str_with(deserializer, "a string", Timestamp::parse)
+        crate::format::ids::deserialize_str_with(deserializer, "a string", Timestamp::parse)
     }
 }
 

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::state::State;
+use crate::fold::state::State;
 
 /// One entity that differs between two states.
 #[derive(Clone, Debug, PartialEq, Serialize)]

@@ -11,7 +11,7 @@
 
 use std::collections::HashSet;
 
-use crate::ids::EventId;
+use crate::format::ids::EventId;
 
 /// Below this many ids a plain hash set of fingerprints is smaller than 65,536 buckets.
 const SMALL_SET_LIMIT: usize = 1 << 16;

@@ -88,7 +88,7 @@ pub struct Violation {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Unknown {
     pub kind: &'static str,
-    pub id: crate::ids::Slug,
+    pub id: crate::format::ids::Slug,
 }
 
 impl Violation {
@@ -101,7 +101,7 @@ impl Violation {
     }
 
     /// A `ref.unknown` violation naming what was not found.
-    pub fn unknown(kind: &'static str, id: &crate::ids::Slug, detail: String) -> Violation {
+    pub fn unknown(kind: &'static str, id: &crate::format::ids::Slug, detail: String) -> Violation {
         Violation {
             rule: Rule::RefUnknown,
             detail,

@@ -14,12 +14,12 @@ use std::fs::File;
 use std::ops::ControlFlow;
 
 use crate::fold::Folded;
-use crate::ids::Hash;
-use crate::log::{EnvelopeChecker, LogError, Position, Prefix, ReadError, read_lines};
+use crate::format::ids::Hash;
+use crate::format::time::Timestamp;
+use crate::reading::log::{EnvelopeChecker, LogError, Position, Prefix, ReadError, read_lines};
 use crate::replay::{FileSource, Replayed, Scope, Source, Start, confirm_reused, replay};
-use crate::snapshot::{Snapshot, SnapshotHeader, SnapshotPlace};
-use crate::store::{FileStore, StoreError};
-use crate::time::Timestamp;
+use crate::stores::file::{FileStore, StoreError};
+use crate::stores::snapshot::{Snapshot, SnapshotHeader, SnapshotPlace};
 
 /// Which state is asked for.
 #[derive(Clone, Debug, Default)]

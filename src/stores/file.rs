@@ -18,13 +18,13 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::event::{Draft, Event};
 use crate::fold::Folded;
-use crate::ids::{EventId, Hash};
-use crate::log::{Log, LogError, MAX_LINE_BYTES, Position, Prefix, ReadError, read_lines};
+use crate::format::event::{Draft, Event};
+use crate::format::ids::{EventId, Hash};
+use crate::format::rules::Rule;
+use crate::format::time::Timestamp;
+use crate::reading::log::{Log, LogError, MAX_LINE_BYTES, Position, Prefix, ReadError, read_lines};
 use crate::replay::{self, Source};
-use crate::rules::Rule;
-use crate::time::Timestamp;
 
 /// Most drafts one append takes: a bound on what a single request can make accord hold.
 pub const MAX_DRAFTS_PER_APPEND: usize = 100_000;
@@ -63,6 +63,9 @@ pub enum StoreError {
         expected: u64,
         actual: u64,
     },
+    /// A range of lines asked of `Store::read_range` is longer than it reads at once.
+    #[error("lines {first}..={last}: a range holds at most {limit} lines")]
+    RangeTooLong { first: u64, last: u64, limit: u64 },
     /// `repair` found damage that is not a torn write: a person must look at it.
     #[error("{path}: {error}; that is not a torn write, so repair cuts nothing")]
     NotTorn { path: PathBuf, error: LogError },
@@ -72,7 +75,7 @@ impl StoreError {
     /// The rule broken, where there is one (an I/O failure breaks none).
     pub fn rule(&self) -> Option<Rule> {
         match self {
-            StoreError::Io { .. } => None,
+            StoreError::Io { .. } | StoreError::RangeTooLong { .. } => None,
             StoreError::Log { error, .. } | StoreError::NotTorn { error, .. } => Some(error.rule),
             StoreError::Draft { rule, .. } | StoreError::Conflict { rule, .. } => Some(*rule),
             StoreError::ExpectSeq { .. } => Some(Rule::AppendExpectSeq),
@@ -268,7 +271,7 @@ impl<'a> Appender<'a> {
         let tail = match tail {
             Some(tail) => tail,
             None => {
-                let answer = crate::query::tail(store, &mut file)?;
+                let answer = crate::stores::query::tail(store, &mut file)?;
                 // Read from the first line, every line counts: `lines_read` is the seq.
                 self.since_checkpoint = answer.lines_read;
                 Tail {
@@ -301,7 +304,7 @@ impl<'a> Appender<'a> {
         if self.since_checkpoint >= TAIL_CHECKPOINT_LINES
             && let Some(last_recorded) = after.position.last_recorded.clone()
         {
-            let place = crate::snapshot::SnapshotPlace {
+            let place = crate::stores::snapshot::SnapshotPlace {
                 seq: after.position.seq,
                 head: after.position.head,
                 line_start: after.position.line_start,
@@ -461,7 +464,7 @@ impl FileStore {
     /// The whole log, checked and folded: what `accord verify` reports on.
     pub fn verify(&self) -> Result<(Log, Folded), StoreError> {
         let file = self.open_shared()?;
-        Log::verify_from(BufReader::new(&file)).map_err(|error| self.read_error(error))
+        crate::fold::verify_log_from(BufReader::new(&file)).map_err(|error| self.read_error(error))
     }
 
     /// The bytes of the log, whole.
@@ -701,7 +704,7 @@ impl FileStore {
         }
         let start = Position::default();
         let mut position = start.clone();
-        let mut checker = crate::log::EnvelopeChecker::default();
+        let mut checker = crate::reading::log::EnvelopeChecker::default();
         let reader = source.read_at(0).map_err(|error| self.io_error(error))?;
         read_lines(
             reader,
@@ -834,12 +837,14 @@ impl FileStore {
         file.seek(SeekFrom::Start(0))
             .map_err(|error| self.io_error(error))?;
         let (log, _) =
-            Log::verify_from(BufReader::new((&file).take(keep))).map_err(|error| match error {
-                ReadError::Rule(error) => StoreError::NotTorn {
-                    path: self.path.clone(),
-                    error,
-                },
-                ReadError::Io(error) => self.io_error(error),
+            crate::fold::verify_log_from(BufReader::new((&file).take(keep))).map_err(|error| {
+                match error {
+                    ReadError::Rule(error) => StoreError::NotTorn {
+                        path: self.path.clone(),
+                        error,
+                    },
+                    ReadError::Io(error) => self.io_error(error),
+                }
             })?;
 
         let mut cut_bytes = Vec::new();

@@ -9,8 +9,9 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::event::{Category, ProvisionStatus, Role, Term};
-use crate::ids::Slug;
+use crate::format::event::{Category, ProvisionStatus, Role, Term};
+use crate::format::ids::Slug;
+use crate::format::time::Timestamp;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -177,6 +178,16 @@ impl Counts {
     }
 }
 
+/// A state and what was folded into it (the fold, `crate::fold`, makes it).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Folded {
+    pub state: State,
+    /// How many events were applied.
+    pub events: u64,
+    /// The latest `occurred` among them (the last one applied, by application order).
+    pub occurred: Option<Timestamp>,
+}
+
 /// The state JSON of the format: the state of a log prefix, with where it stands.
 /// Fields in alphabetical order, like every object accord prints.
 #[derive(Serialize)]
@@ -184,9 +195,9 @@ pub struct StateDocument<'a> {
     pub agreements: &'a BTreeMap<Slug, Agreement>,
     pub custody: &'a BTreeMap<Slug, BTreeMap<Slug, Counts>>,
     pub events: u64,
-    pub head: crate::ids::Hash,
+    pub head: crate::format::ids::Hash,
     pub issues: &'a BTreeMap<Slug, Issue>,
-    pub occurred: Option<&'a crate::time::Timestamp>,
+    pub occurred: Option<&'a crate::format::time::Timestamp>,
     pub parties: &'a BTreeMap<Slug, Party>,
     pub proposals: &'a BTreeMap<Slug, Proposal>,
     pub released: &'a BTreeMap<Slug, BTreeMap<Slug, Counts>>,
@@ -194,11 +205,7 @@ pub struct StateDocument<'a> {
 }
 
 impl<'a> StateDocument<'a> {
-    pub fn new(
-        folded: &'a crate::fold::Folded,
-        seq: u64,
-        head: crate::ids::Hash,
-    ) -> StateDocument<'a> {
+    pub fn new(folded: &'a Folded, seq: u64, head: crate::format::ids::Hash) -> StateDocument<'a> {
         let state = &folded.state;
         StateDocument {
             agreements: &state.agreements,

@@ -5,11 +5,11 @@ use std::fmt;
 
 use serde_json::{Value, json};
 
-use crate::event::{Event, EventData};
+use crate::fold::state::State;
 use crate::fold::{Folded, application_order};
-use crate::ids::Slug;
-use crate::log::LogError;
-use crate::state::State;
+use crate::format::event::{Event, EventData};
+use crate::format::ids::Slug;
+use crate::reading::log::LogError;
 
 /// What `history` is asked about: `party:ARM`, `provision:AGREEMENT/PROVISION`, ...
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -147,7 +147,7 @@ impl EntityRef {
                 let mut view = serde_json::to_value(entry).expect("a party serialises");
                 let held_by = |table: &std::collections::BTreeMap<
                     Slug,
-                    std::collections::BTreeMap<Slug, crate::state::Counts>,
+                    std::collections::BTreeMap<Slug, crate::fold::state::Counts>,
                 >| {
                     let rows: serde_json::Map<String, Value> = table
                         .iter()
@@ -265,7 +265,7 @@ pub fn stream_history(
     source: &dyn crate::replay::Source,
     entity: &EntityRef,
     mut on_entry: impl FnMut(u64, HistoryEntry<'_>) -> bool,
-) -> Result<u64, crate::log::ReadError> {
+) -> Result<u64, crate::reading::log::ReadError> {
     let named = std::cell::Cell::new(0u64);
     let mut observe = |seen: crate::replay::Seen<'_>| {
         if entity.is_named_by(&seen.event.data) {

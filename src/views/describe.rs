@@ -1,8 +1,7 @@
 //! Events and entities in words, for people reading a terminal.
 
-use crate::event::{EventData, StatementKind};
-use crate::ids::Slug;
-use crate::reducer::category_name;
+use crate::format::event::{EventData, StatementKind};
+use crate::format::ids::Slug;
 
 fn list(names: &[Slug]) -> String {
     match names {
@@ -12,14 +11,6 @@ fn list(names: &[Slug]) -> String {
             let head: Vec<&str> = init.iter().map(Slug::as_str).collect();
             format!("{} and {last}", head.join(", "))
         }
-    }
-}
-
-pub fn persons(count: u64, category: crate::event::Category) -> String {
-    match (category_name(category), count) {
-        ("remains", _) => format!("the remains of {count} persons"),
-        (name, 1) => format!("1 {name}"),
-        (name, _) => format!("{count} {name}s"),
     }
 }
 
@@ -45,9 +36,9 @@ pub fn describe(data: &EventData) -> String {
     match data {
         EventData::PartyJoined(joined) => {
             let role = match joined.role {
-                crate::event::Role::Party => "a party",
-                crate::event::Role::Mediator => "a mediator",
-                crate::event::Role::Observer => "an observer",
+                crate::format::event::Role::Party => "a party",
+                crate::format::event::Role::Mediator => "a mediator",
+                crate::format::event::Role::Observer => "an observer",
             };
             let members = match joined.members.as_deref() {
                 Some(members) if !members.is_empty() => format!(" (members {})", list(members)),
@@ -175,7 +166,7 @@ pub fn describe(data: &EventData) -> String {
         EventData::DetentionReported(reported) => format!(
             "{} holds {} of {}",
             reported.holder,
-            persons(reported.count, reported.category),
+            reported.category.persons(reported.count),
             reported.of
         ),
         EventData::ReleaseMade(release) => {
@@ -187,7 +178,7 @@ pub fn describe(data: &EventData) -> String {
             format!(
                 "{} releases {} of {}{under}",
                 release.by,
-                persons(release.count, release.category),
+                release.category.persons(release.count),
                 release.of
             )
         }

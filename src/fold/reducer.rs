@@ -7,17 +7,17 @@
 
 use std::collections::BTreeMap;
 
-use crate::event::{
+use crate::fold::state::{
+    Agreement, AgreementStatus, Allegation, Claim, ClaimKind, Counts, Issue, Party, Proposal,
+    ProposalStatus, Provision, Remark, State,
+};
+use crate::format::event::{
     AgreementSigned, AgreementTerminated, Category, DetentionReported, EventData, IssueRaised,
     MAX_COUNT, PartyJoined, ProposalAct, ProposalMade, ProposalRejected, ProvisionStatus,
     ProvisionUpdated, ReleaseMade, StatementKind, StatementMade,
 };
-use crate::ids::Slug;
-use crate::rules::{Rule, Violation};
-use crate::state::{
-    Agreement, AgreementStatus, Allegation, Claim, ClaimKind, Counts, Issue, Party, Proposal,
-    ProposalStatus, Provision, Remark, State,
-};
+use crate::format::ids::Slug;
+use crate::format::rules::{Rule, Violation};
 
 /// Applies one event to the state, or says which rule it breaks and leaves the state alone.
 ///
@@ -700,7 +700,7 @@ fn detention_reported(state: &mut State, reported: &DetentionReported) -> Result
             format!(
                 "{} would hold {after} {} of {}, more than the largest count {MAX_COUNT}",
                 reported.holder,
-                category_name(reported.category),
+                reported.category.name(),
                 reported.of
             ),
         );
@@ -737,7 +737,7 @@ fn release_made(state: &mut State, release: &ReleaseMade) -> Result<(), Violatio
             format!(
                 "{} releases {} of {} but holds {holding}",
                 release.by,
-                crate::describe::persons(release.count, release.category),
+                release.category.persons(release.count),
                 release.of
             ),
         );
@@ -754,7 +754,7 @@ fn release_made(state: &mut State, release: &ReleaseMade) -> Result<(), Violatio
             format!(
                 "{} would have released {released_after} {} of {}, more than the largest count {MAX_COUNT}",
                 release.by,
-                category_name(release.category),
+                release.category.name(),
                 release.of
             ),
         );
@@ -790,14 +790,6 @@ fn add_counts(
     *counts.get_mut(category) += count;
 }
 
-pub fn category_name(category: Category) -> &'static str {
-    match category {
-        Category::Combatant => "combatant",
-        Category::Civilian => "civilian",
-        Category::Remains => "remains",
-    }
-}
-
 fn join(names: &[Slug]) -> String {
     names
         .iter()
@@ -809,7 +801,7 @@ fn join(names: &[Slug]) -> String {
 #[cfg(test)]
 mod name_list_tests {
     use super::{NameSet, first_repeated};
-    use crate::ids::Slug;
+    use crate::format::ids::Slug;
     use proptest::prelude::*;
 
     /// Lists short and long (past the scanned length), over few names so repeats are common.
@@ -844,13 +836,13 @@ mod long_name_list_tests {
     use std::sync::Arc;
 
     use super::apply;
-    use crate::event::{
+    use crate::fold::state::{AgreementStatus, ProposalStatus, State};
+    use crate::format::event::{
         AgreementSigned, EventData, IssueRaised, PartyJoined, ProposalAct, ProposalMade,
         ProvisionTerms, Role, Term,
     };
-    use crate::ids::Slug;
-    use crate::rules::Rule;
-    use crate::state::{AgreementStatus, ProposalStatus, State};
+    use crate::format::ids::Slug;
+    use crate::format::rules::Rule;
 
     fn slug(text: &str) -> Slug {
         Slug::parse(text).unwrap()

@@ -19,12 +19,12 @@ use std::fs::File;
 use std::io::{self, BufRead, BufReader, Seek, SeekFrom};
 use std::ops::ControlFlow;
 
-use crate::event::Event;
 use crate::fold::{Folded, Refused};
-use crate::log::{
+use crate::format::event::Event;
+use crate::format::time::Timestamp;
+use crate::reading::log::{
     EnvelopeChecker, LogError, Position, Prefix, ReadError, confirm_reused_ids, read_lines,
 };
-use crate::time::Timestamp;
 
 /// Something a log can be read from, from any offset, more than once: a file, or bytes.
 pub trait Source {

@@ -9,11 +9,11 @@ use std::fmt;
 use std::io::{BufRead, Read};
 use std::ops::ControlFlow;
 
-use crate::event::Event;
-use crate::ids::{EventId, Hash};
-use crate::ids_seen::IdsSeen;
-use crate::rules::{Rule, Violation};
-use crate::time::Timestamp;
+use crate::format::event::Event;
+use crate::format::ids::{EventId, Hash};
+use crate::format::rules::{Rule, Violation};
+use crate::format::time::Timestamp;
+use crate::reading::ids_seen::IdsSeen;
 
 /// Longest line accepted, newline excluded: 1 MiB. Longer lines are refused unread, so a
 /// hostile file cannot make a reader hold a huge JSON document.
@@ -59,7 +59,7 @@ pub enum ReadError {
 impl ReadError {
     /// The error of a read from memory, which cannot fail to read; said in a rule's terms
     /// all the same.
-    fn in_memory(self) -> LogError {
+    pub fn in_memory(self) -> LogError {
         match self {
             ReadError::Rule(error) => error,
             ReadError::Io(error) => LogError {
@@ -650,25 +650,12 @@ impl Log {
         Log::read_from(bytes, prefix).map_err(ReadError::in_memory)
     }
 
-    /// Reads a whole log and folds it in application order: everything `verify` checks
-    /// but a pinned head.
-    pub fn verify_from<R: BufRead>(reader: R) -> Result<(Log, crate::fold::Folded), ReadError> {
-        let log = Log::read_from(reader, &Prefix::default())?;
-        let folded = crate::fold::fold(&log.events, None)?;
-        Ok((log, folded))
-    }
-
     pub fn len(&self) -> u64 {
         self.events.len() as u64
     }
 
     pub fn is_empty(&self) -> bool {
         self.events.is_empty()
-    }
-
-    /// `verify_from` for a log held in memory.
-    pub fn verify(bytes: &[u8]) -> Result<(Log, crate::fold::Folded), LogError> {
-        Log::verify_from(bytes).map_err(ReadError::in_memory)
     }
 
     /// The hash of the last line, 64 zeros for an empty log.
@@ -683,8 +670,8 @@ mod tests {
 
     /// `count` chained lines of about `text_bytes` each.
     fn long_lines(count: u64, text_bytes: usize) -> Vec<u8> {
-        use crate::event::{EventData, IssueRaised};
-        use crate::ids::{EventId, Slug};
+        use crate::format::event::{EventData, IssueRaised};
+        use crate::format::ids::{EventId, Slug};
         let time = Timestamp::parse("2026-01-01T00:00:00Z").unwrap();
         let mut bytes = Vec::new();
         let mut prev = Hash::ZERO;

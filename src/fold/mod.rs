@@ -1,10 +1,16 @@
 //! Folding: events in application order, (`occurred`, `seq`), through the reducer.
+//!
+//! The core of accord: the state (`state`), the one place it changes (`reducer`), and the
+//! fold that feeds the reducer in order. No I/O, no clock, no randomness here.
 
-use crate::event::Event;
-use crate::log::LogError;
-use crate::reducer;
-use crate::state::State;
-use crate::time::Timestamp;
+pub mod reducer;
+pub mod state;
+
+pub use state::Folded;
+
+use crate::format::event::Event;
+use crate::format::time::Timestamp;
+use crate::reading::log::LogError;
 
 /// The positions of `events` in application order: world time first, log position second.
 pub fn application_order(events: &[Event]) -> Vec<usize> {
@@ -20,9 +26,9 @@ pub fn application_order(events: &[Event]) -> Vec<usize> {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Refused {
     pub line: u64,
-    pub rule: crate::rules::Rule,
+    pub rule: crate::format::rules::Rule,
     pub detail: String,
-    pub unknown: Option<crate::rules::Unknown>,
+    pub unknown: Option<crate::format::rules::Unknown>,
 }
 
 impl From<Refused> for LogError {
@@ -33,16 +39,6 @@ impl From<Refused> for LogError {
             detail: refused.detail,
         }
     }
-}
-
-/// A state and what was folded into it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Folded {
-    pub state: State,
-    /// How many events were applied.
-    pub events: u64,
-    /// The latest `occurred` among them (the last one applied, by application order).
-    pub occurred: Option<Timestamp>,
 }
 
 impl Folded {
@@ -96,14 +92,14 @@ impl Folded {
 /// Where, among `events`, the entity that was named too early is introduced: "party RUS
 /// joins on line 12, at 2020-11-10T00:00:00Z". Folding is in world time, so an entity whose
 /// introduction occurred after the event that names it does not exist yet for it.
-fn introduced_later(events: &[Event], unknown: &crate::rules::Unknown) -> Option<String> {
+fn introduced_later(events: &[Event], unknown: &crate::format::rules::Unknown) -> Option<String> {
     events.iter().find_map(|event| introduces(event, unknown))
 }
 
 /// "party RUS joins on line 12, at 2020-11-10T00:00:00Z, later in world time", when `event`
 /// introduces the entity a refused event named too early.
-pub fn introduces(event: &Event, unknown: &crate::rules::Unknown) -> Option<String> {
-    use crate::event::EventData;
+pub fn introduces(event: &Event, unknown: &crate::format::rules::Unknown) -> Option<String> {
+    use crate::format::event::EventData;
     let (id, verb) = match (&event.data, unknown.kind) {
         (EventData::PartyJoined(joined), "party") => (&joined.party, "joins"),
         (EventData::IssueRaised(raised), "issue") => (&raised.issue, "is raised"),
@@ -125,4 +121,20 @@ pub fn fold(events: &[Event], as_of: Option<&Timestamp>) -> Result<Folded, LogEr
     let mut folded = Folded::default();
     folded.apply_all(events, as_of)?;
     Ok(folded)
+}
+
+/// Reads a whole log and folds it in application order, holding every event: everything
+/// `verify` checks but a pinned head, for logs that fit in memory (the streaming engine,
+/// `crate::replay`, holds only the state).
+pub fn verify_log_from<R: std::io::BufRead>(
+    reader: R,
+) -> Result<(crate::reading::log::Log, Folded), crate::reading::log::ReadError> {
+    let log = crate::reading::log::Log::read_from(reader, &crate::reading::log::Prefix::default())?;
+    let folded = fold(&log.events, None)?;
+    Ok((log, folded))
+}
+
+/// `verify_log_from` for a log held in memory.
+pub fn verify_log(bytes: &[u8]) -> Result<(crate::reading::log::Log, Folded), LogError> {
+    verify_log_from(bytes).map_err(crate::reading::log::ReadError::in_memory)
 }

@@ -13,9 +13,9 @@ use serde::de::{DeserializeOwned, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 
-use crate::ids::{EventId, Hash, Slug};
-use crate::rules::{Rule, Violation};
-use crate::time::Timestamp;
+use crate::format::ids::{EventId, Hash, Slug};
+use crate::format::rules::{Rule, Violation};
+use crate::format::time::Timestamp;
 
 /// The only format version there is.
 pub const FORMAT_VERSION: u64 = 1;
@@ -104,6 +104,26 @@ pub enum Category {
     Combatant,
     Civilian,
     Remains,
+}
+
+impl Category {
+    /// The name the format gives the category (`combatant`, `civilian`, `remains`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Category::Combatant => "combatant",
+            Category::Civilian => "civilian",
+            Category::Remains => "remains",
+        }
+    }
+
+    /// `count` persons of this category, in words: what a refusal and the history say.
+    pub fn persons(self, count: u64) -> String {
+        match (self, count) {
+            (Category::Remains, _) => format!("the remains of {count} persons"),
+            (_, 1) => format!("1 {}", self.name()),
+            (_, _) => format!("{count} {}s", self.name()),
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

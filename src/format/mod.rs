@@ -1,0 +1,6 @@
+//! The format: what one line of a log is, on its own.
+
+pub mod event;
+pub mod ids;
+pub mod rules;
+pub mod time;

@@ -1,0 +1,93 @@
+//! Where a log lives. `Store` is what every store offers the rest of accord: the lines of a
+//! range, a batch appended after an expected seq, the head. The file store (`file`) is the
+//! one there is; its snapshots (`snapshot`) and the queries that start from them (`query`)
+//! are its own, as they keep files beside the log.
+
+pub mod file;
+pub mod query;
+pub mod snapshot;
+
+use std::ops::ControlFlow;
+use std::ops::RangeInclusive;
+
+use chrono::{DateTime, Utc};
+
+use crate::format::event::{Draft, Event};
+use crate::format::ids::Hash;
+use crate::reading::log::{EnvelopeChecker, Position, Prefix, read_lines};
+use crate::replay::Source;
+
+pub use file::{AppendOutcome, FileStore, StoreError};
+
+/// Most lines `Store::read_range` returns at once: a range is read into memory.
+pub const MAX_RANGE_LINES: u64 = 1 << 20;
+
+/// A log's store, as the rest of accord uses it.
+pub trait Store {
+    /// The events of lines `lines` (seqs, both ends included), envelope-checked from the
+    /// first line on; fewer if the log ends first. At most `MAX_RANGE_LINES`.
+    fn read_range(&self, lines: RangeInclusive<u64>) -> Result<Vec<Event>, StoreError>;
+
+    /// Appends `drafts` (numbered by their place in the caller's input), all or none,
+    /// after line `expect_seq` when it is given. `clock` is the time recorded.
+    fn append_batch(
+        &self,
+        drafts: &[(usize, Draft)],
+        expect_seq: Option<u64>,
+        clock: DateTime<Utc>,
+    ) -> Result<AppendOutcome, StoreError>;
+
+    /// The seq and hash of the last line (0 and zeros for an empty log).
+    fn head(&self) -> Result<(u64, Hash), StoreError>;
+}
+
+impl Store for FileStore {
+    fn read_range(&self, lines: RangeInclusive<u64>) -> Result<Vec<Event>, StoreError> {
+        let (first, last) = (*lines.start(), *lines.end());
+        if last.saturating_sub(first) >= MAX_RANGE_LINES {
+            return Err(StoreError::RangeTooLong {
+                first,
+                last,
+                limit: MAX_RANGE_LINES,
+            });
+        }
+        let file = self.open_shared()?;
+        let source = crate::replay::FileSource(&file);
+        let reader = source.read_at(0).map_err(|error| self.io_error(error))?;
+        let mut checker = EnvelopeChecker::default();
+        let mut position = Position::default();
+        let mut events = Vec::new();
+        let prefix = Prefix {
+            at: Some(last),
+            known_at: None,
+        };
+        let read = read_lines(reader, &mut checker, &mut position, &prefix, |event, _| {
+            if event.seq >= first {
+                events.push(event);
+            }
+            ControlFlow::Continue(())
+        });
+        let start = Position::default();
+        if let Some(error) = crate::replay::confirm_reused(&source, &start, &mut checker)
+            .map_err(|error| self.read_error(error))?
+        {
+            return Err(self.read_error(error.into()));
+        }
+        read.map_err(|error| self.read_error(error))?;
+        Ok(events)
+    }
+
+    fn append_batch(
+        &self,
+        drafts: &[(usize, Draft)],
+        expect_seq: Option<u64>,
+        clock: DateTime<Utc>,
+    ) -> Result<AppendOutcome, StoreError> {
+        self.append(drafts, expect_seq, clock)
+    }
+
+    fn head(&self) -> Result<(u64, Hash), StoreError> {
+        let (seq, head, _warnings) = query::head(self, None)?;
+        Ok((seq, head))
+    }
+}

@@ -1,0 +1,7 @@
+//! What people and programs read of a log: the changes between two states, an entity's
+//! history, the sentences that tell an event.
+
+pub mod describe;
+pub mod diff;
+pub mod history;
+pub mod text;
