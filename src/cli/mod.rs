@@ -628,6 +628,12 @@ fn answer(path: &Path, query: &Query, at_argument: &str) -> Result<Answer, Failu
     } else {
         query::answer(&FileStore::new(path), query)?
     };
+    told(path, query, answer, at_argument)
+}
+
+/// An answer, once the user is told of the snapshots it could not use, and refused if it
+/// stops short of the seq `query` asked for.
+fn told(path: &Path, query: &Query, answer: Answer, at_argument: &str) -> Result<Answer, Failure> {
     for warning in &answer.warnings {
         warn(path, warning);
     }
@@ -675,12 +681,21 @@ fn diff(
     json: bool,
     paint: render::Paint,
 ) -> Result<(), Failure> {
-    let before = answer(
-        path,
-        from,
-        &format!("diff's FROM point {}", from.at.unwrap_or(0)),
-    )?;
-    let after = answer(path, to, &format!("diff's TO point {}", to.at.unwrap_or(0)))?;
+    let from_argument = format!("diff's FROM point {}", from.at.unwrap_or(0));
+    let to_argument = format!("diff's TO point {}", to.at.unwrap_or(0));
+    let (before, after) = if is_stdin(path) {
+        (
+            answer(path, from, &from_argument)?,
+            answer(path, to, &to_argument)?,
+        )
+    } else {
+        // One reading of the log where the fold to TO passes through FROM.
+        let (before, after, _) = query::answer_pair(&FileStore::new(path), from, to)?;
+        (
+            told(path, from, before, &from_argument)?,
+            told(path, to, after, &to_argument)?,
+        )
+    };
     let changes = accord::views::diff::diff(&before.folded.state, &after.folded.state);
     if json {
         let side = |answer: &Answer| {

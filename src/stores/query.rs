@@ -17,7 +17,9 @@ use crate::fold::Folded;
 use crate::format::ids::Hash;
 use crate::format::time::Timestamp;
 use crate::reading::log::{EnvelopeChecker, LogError, Position, Prefix, ReadError, read_lines};
-use crate::replay::{FileSource, Replayed, Scope, Source, Start, confirm_reused, replay};
+use crate::replay::{
+    FileSource, Replayed, Scope, Seen, Source, Start, confirm_reused, replay, replay_with,
+};
 use crate::stores::file::{FileStore, StoreError};
 use crate::stores::snapshot::{Snapshot, SnapshotHeader, SnapshotPlace};
 
@@ -124,6 +126,207 @@ fn answer_in(store: &FileStore, file: &mut File, query: &Query) -> Result<Answer
         .expect("without a snapshot there is no backfill to meet");
     answer.warnings = warnings;
     Ok(answer)
+}
+
+/// How many times `answer_pair` read the log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Readings {
+    /// The fold to the later point passed through the earlier one and kept it on the way.
+    One,
+    /// The points were answered one after the other.
+    Two,
+}
+
+/// The two states `diff` compares, under one lock. When the fold to `to` passes through
+/// `from` (two seqs, `from` first, and no line after `from` that occurred before it; or
+/// two times, `from` first), one reading of the log gives both: the state at `from` is
+/// kept as the fold goes by. Otherwise each point is answered on its own.
+pub fn answer_pair(
+    store: &FileStore,
+    from: &Query,
+    to: &Query,
+) -> Result<(Answer, Answer, Readings), StoreError> {
+    let mut file = store.open_shared()?;
+    if let Some((before, after)) = answer_pair_in_one_reading(store, &mut file, from, to)? {
+        return Ok((before, after, Readings::One));
+    }
+    let before = answer_in(store, &mut file, from)?;
+    let after = answer_in(store, &mut file, to)?;
+    Ok((before, after, Readings::Two))
+}
+
+/// Where the earlier point of a pair lies on the fold to the later one.
+enum Passing {
+    /// Just after line `seq`, if the fold is exact there.
+    Line(u64),
+    /// Just before the first event that occurred after this time.
+    Time(Timestamp),
+}
+
+fn answer_pair_in_one_reading(
+    store: &FileStore,
+    file: &mut File,
+    from: &Query,
+    to: &Query,
+) -> Result<Option<(Answer, Answer)>, StoreError> {
+    if from.known_at != to.known_at || from.without_snapshots != to.without_snapshots {
+        return Ok(None);
+    }
+    let passing = match (from.at, &from.as_of, to.at, &to.as_of) {
+        (Some(first), None, Some(last), None) if first <= last => Passing::Line(first),
+        (None, Some(first), None, Some(last)) if first <= last => Passing::Time(first.clone()),
+        _ => return Ok(None),
+    };
+    let mut warnings = Vec::new();
+    let candidates = if to.without_snapshots {
+        Vec::new()
+    } else {
+        store.snapshot_seqs()
+    };
+    // A snapshot the earlier point can start from serves the later one too.
+    for seq in candidates {
+        let snapshot = match usable_snapshot(store, file, from, seq) {
+            Ok(Some(snapshot)) => snapshot,
+            Ok(None) => continue,
+            Err(warning) => {
+                warnings.push(warning);
+                continue;
+            }
+        };
+        match fold_pair_from(store, file, to, &passing, Some(snapshot))? {
+            PairFold::Done(mut before, after) => {
+                before.warnings = warnings;
+                return Ok(Some((*before, *after)));
+            }
+            PairFold::BeforeStart => continue,
+            PairFold::NotPassed => return Ok(None),
+        }
+    }
+    match fold_pair_from(store, file, to, &passing, None)? {
+        PairFold::Done(mut before, after) => {
+            before.warnings = warnings;
+            Ok(Some((*before, *after)))
+        }
+        PairFold::BeforeStart | PairFold::NotPassed => Ok(None),
+    }
+}
+
+enum PairFold {
+    Done(Box<Answer>, Box<Answer>),
+    /// A line the later point folds occurred before the start's latest event.
+    BeforeStart,
+    /// The fold did not hold the earlier point exactly on its way (a backfill after it).
+    NotPassed,
+}
+
+/// The fold to `to` from `start`, keeping the state at `passing` on the way.
+fn fold_pair_from(
+    store: &FileStore,
+    file: &mut File,
+    to: &Query,
+    passing: &Passing,
+    start: Option<Snapshot>,
+) -> Result<PairFold, StoreError> {
+    let snapshot_seq = start.as_ref().map(|snapshot| snapshot.header.seq);
+    let start = match start {
+        Some(snapshot) => Start {
+            position: snapshot.header.position(),
+            folded: snapshot.folded,
+        },
+        None => Start::default(),
+    };
+    let start_position = start.position.clone();
+    let start_events = start.folded.events;
+    // The earlier point's state and where it stands, once the fold passes it.
+    let kept: std::cell::RefCell<Option<(Folded, Option<Position>)>> =
+        std::cell::RefCell::new(match passing {
+            Passing::Line(seq) if *seq == start_position.seq => {
+                Some((start.folded.clone(), Some(start_position.clone())))
+            }
+            _ => None,
+        });
+    let mut reload = || {
+        // A second pass folds everything again in application order: keep its state.
+        if matches!(passing, Passing::Time(_)) {
+            kept.borrow_mut().take();
+        }
+        match snapshot_seq {
+            None => Ok(Folded::default()),
+            Some(seq) => store
+                .read_snapshot(seq)
+                .map(|snapshot| snapshot.folded)
+                .map_err(|problem| {
+                    ReadError::Io(std::io::Error::other(format!(
+                        "snapshot {} could not be read again: {problem}",
+                        store.snapshot_path(seq).display()
+                    )))
+                }),
+        }
+    };
+    let mut observe = |seen: Seen<'_>| {
+        if let Passing::Line(seq) = passing
+            && seen.position.seq == *seq
+            && let Some(folded) = seen.exact_fold
+        {
+            *kept.borrow_mut() = Some((folded.clone(), Some(seen.position.clone())));
+        }
+    };
+    let mut apply = |folded: &mut Folded, event: &crate::format::event::Event| {
+        if let Passing::Time(time) = passing
+            && event.occurred > *time
+            && kept.borrow().is_none()
+        {
+            *kept.borrow_mut() = Some((folded.clone(), None));
+        }
+        folded.apply(event).map(|()| true)
+    };
+    let scope = Scope {
+        prefix: Prefix {
+            at: to.at,
+            known_at: to.known_at.clone(),
+        },
+        as_of: to.as_of.clone(),
+    };
+    let replayed = replay_with(
+        &FileSource(file),
+        start,
+        &mut reload,
+        &scope,
+        &mut observe,
+        &mut apply,
+        true,
+    )
+    .map_err(|error| store.read_error(error))?;
+    let Replayed::Done(replay) = replayed else {
+        return Ok(PairFold::BeforeStart);
+    };
+    let after = Answer::from_replay(*replay, snapshot_seq);
+    let kept = kept.into_inner();
+    let before = match (passing, kept) {
+        (Passing::Line(_), Some((folded, Some(position)))) => Answer {
+            seq: position.seq,
+            head: position.head,
+            snapshot: snapshot_seq,
+            lines_read: position.seq - start_position.seq,
+            events_folded: folded.events - start_events,
+            warnings: Vec::new(),
+            last_line_start: position.line_start,
+            end_offset: position.end_offset,
+            last_recorded: position.last_recorded,
+            folded,
+        },
+        (Passing::Line(_), _) => return Ok(PairFold::NotPassed),
+        // No event after the earlier time was folded: both points hold the same state.
+        (Passing::Time(_), kept) => {
+            let folded = kept.map_or_else(|| after.folded.clone(), |(folded, _)| folded);
+            Answer {
+                events_folded: folded.events - start_events,
+                folded,
+                ..after.clone()
+            }
+        }
+    };
+    Ok(PairFold::Done(Box::new(before), Box::new(after)))
 }
 
 /// The snapshot at `seq`, if it can stand for the events before it in this query: `None`
