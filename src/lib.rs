@@ -20,3 +20,57 @@ pub mod replay;
 pub mod sim;
 pub mod stores;
 pub mod views;
+
+#[cfg(test)]
+mod layers {
+    /// Each folder and the folders it may use: the ones before it in the crate's map.
+    const LAYERS: &[(&str, &[&str])] = &[
+        ("format", &[]),
+        ("reading", &["format"]),
+        ("fold", &["format", "reading"]),
+        ("replay", &["format", "reading", "fold"]),
+        ("views", &["format", "reading", "fold", "replay"]),
+        ("stores", &["format", "reading", "fold", "replay", "views"]),
+        ("sim", &["format", "fold"]),
+    ];
+
+    fn sources(directory: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+        for entry in std::fs::read_dir(directory).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, found);
+            } else if path.extension().is_some_and(|extension| extension == "rs") {
+                found.push(path);
+            }
+        }
+    }
+
+    #[test]
+    fn each_layer_uses_only_the_layers_before_it() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        for (layer, allowed) in LAYERS {
+            let mut files = Vec::new();
+            sources(&root.join(layer), &mut files);
+            assert!(!files.is_empty(), "{layer} has no sources");
+            for file in files {
+                let text = std::fs::read_to_string(&file).unwrap();
+                for (at, _) in text.match_indices("crate::") {
+                    let used: String = text[at + "crate::".len()..]
+                        .chars()
+                        .take_while(|character| character.is_ascii_lowercase() || *character == '_')
+                        .collect();
+                    // Comments may name any layer; only code is held to the order.
+                    let line_start = text[..at].rfind('\n').map_or(0, |newline| newline + 1);
+                    if text[line_start..at].trim_start().starts_with("//") {
+                        continue;
+                    }
+                    assert!(
+                        used == *layer || allowed.contains(&used.as_str()),
+                        "{} uses crate::{used}, which is not below {layer}",
+                        file.display()
+                    );
+                }
+            }
+        }
+    }
+}
