@@ -27,9 +27,9 @@ struct CountingAllocator;
 
 static HELD: std::sync::atomic::AtomicIsize = std::sync::atomic::AtomicIsize::new(0);
 static PEAK: std::sync::atomic::AtomicIsize = std::sync::atomic::AtomicIsize::new(0);
-/// Counting is on only for `ten-million-heap`: the atomic counts would slow the timed
-/// figures' allocations. Blocks freed that were made before it was on make `HELD` lower,
-/// never wrong in the differences the heap figures take.
+/// Counting is on only during `heap_of_replay`: the atomic counts would slow the timed
+/// figures' allocations. Blocks made before it was on and freed while it is make `HELD`
+/// lower, by the little the process held before the replay.
 static COUNTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
 
 unsafe impl std::alloc::GlobalAlloc for CountingAllocator {
@@ -60,22 +60,16 @@ static ALLOCATOR: CountingAllocator = CountingAllocator;
 /// alone holds once the replay is over (everything else dropped).
 fn heap_of_replay(path: &Path) -> (f64, f64, u64) {
     use std::sync::atomic::Ordering::Relaxed;
+    COUNTING.store(true, Relaxed);
     let before = HELD.load(Relaxed);
     PEAK.store(before, Relaxed);
-    let store = FileStore::new(path);
-    let file = store.open_shared().unwrap();
-    let replay = accord::replay::replay_whole(
-        &accord::replay::FileSource(&file),
-        &Default::default(),
-        &mut |_| {},
-    )
-    .unwrap();
+    let replay = million::replay_file(path);
     let peak = PEAK.load(Relaxed) - before;
-    drop(file);
     let folded = replay.folded;
     let late = replay.late_lines;
     let state = HELD.load(Relaxed) - before;
     drop(folded);
+    COUNTING.store(false, Relaxed);
     let mib = |bytes: isize| bytes as f64 / (1 << 20) as f64;
     (mib(peak), mib(state), late)
 }
@@ -332,7 +326,6 @@ fn main() {
     if run("ten-million") {
         ten_million_logs(true);
     } else if run("ten-million-heap") {
-        COUNTING.store(true, std::sync::atomic::Ordering::Relaxed);
         ten_million_logs(false);
     }
 }

@@ -189,6 +189,19 @@ pub fn write_log(
     started.elapsed().as_secs_f64()
 }
 
+/// The whole log at `path` replayed as `accord verify` replays it, without the snapshots'
+/// checks; the file is closed before this returns.
+pub fn replay_file(path: &std::path::Path) -> accord::replay::Replay {
+    let store = FileStore::new(path);
+    let file = store.open_shared().unwrap();
+    accord::replay::replay_whole(
+        &accord::replay::FileSource(&file),
+        &Default::default(),
+        &mut |_| {},
+    )
+    .unwrap()
+}
+
 /// The benchmark log, written first if it is not there yet; with how long writing took.
 pub fn log() -> (PathBuf, Option<f64>) {
     let directory = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/bench-data");

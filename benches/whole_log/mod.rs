@@ -86,13 +86,7 @@ pub fn verify_against_baseline() {
         cats.push(started.elapsed().as_secs_f64());
         // The streaming engine, as `accord verify` runs it (without the snapshots' checks).
         let started = Instant::now();
-        let file = store.open_shared().unwrap();
-        let replay = accord::replay::replay_whole(
-            &accord::replay::FileSource(&file),
-            &Default::default(),
-            &mut |_| {},
-        )
-        .unwrap();
+        let replay = million::replay_file(&path);
         assert_eq!(replay.position.seq, EVENTS);
         let verify = started.elapsed().as_secs_f64();
         verifies.push(verify);

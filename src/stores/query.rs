@@ -100,6 +100,31 @@ pub fn tail(store: &FileStore, file: &mut File) -> Result<Answer, StoreError> {
 }
 
 fn answer_in(store: &FileStore, file: &mut File, query: &Query) -> Result<Answer, StoreError> {
+    let (found, warnings) = from_newest_snapshot(store, file, query, |file, snapshot| {
+        let start = Some((snapshot.header, snapshot.folded));
+        Ok(match fold_from(store, file, query, start)? {
+            Some(answer) => ControlFlow::Break(answer),
+            None => ControlFlow::Continue(()),
+        })
+    })?;
+    let mut answer = match found {
+        Some(answer) => answer,
+        None => fold_from(store, file, query, None)?
+            .expect("without a snapshot there is no backfill to meet"),
+    };
+    answer.warnings = warnings;
+    Ok(answer)
+}
+
+/// Tries `fold` from each snapshot that can stand for the events before `query`'s point,
+/// newest first, until it breaks with an answer; with the warnings for the snapshots that
+/// could not be used. Each snapshot's state is read only when its turn comes.
+fn from_newest_snapshot<T>(
+    store: &FileStore,
+    file: &mut File,
+    query: &Query,
+    mut fold: impl FnMut(&mut File, Snapshot) -> Result<ControlFlow<T>, StoreError>,
+) -> Result<(Option<T>, Vec<String>), StoreError> {
     let mut warnings = Vec::new();
     let candidates = if query.without_snapshots {
         Vec::new()
@@ -107,25 +132,34 @@ fn answer_in(store: &FileStore, file: &mut File, query: &Query) -> Result<Answer
         store.snapshot_seqs()
     };
     for seq in candidates {
-        let snapshot = match usable_snapshot(store, file, query, seq) {
-            Ok(Some(snapshot)) => snapshot,
-            Ok(None) => continue,
-            Err(warning) => {
-                warnings.push(warning);
-                continue;
+        match usable_snapshot(store, file, query, seq) {
+            Ok(Some(snapshot)) => {
+                if let ControlFlow::Break(found) = fold(file, snapshot)? {
+                    return Ok((Some(found), warnings));
+                }
             }
-        };
-        if let Some(mut answer) =
-            fold_from(store, file, query, Some((snapshot.header, snapshot.folded)))?
-        {
-            answer.warnings = warnings;
-            return Ok(answer);
+            Ok(None) => {}
+            Err(warning) => warnings.push(warning),
         }
     }
-    let mut answer = fold_from(store, file, query, None)?
-        .expect("without a snapshot there is no backfill to meet");
-    answer.warnings = warnings;
-    Ok(answer)
+    Ok((None, warnings))
+}
+
+/// The fold a replay started from: the snapshot at `seq` read again (a second pass after
+/// a backfill reads it afresh rather than keep it twice), or nothing.
+fn start_again(store: &FileStore, seq: Option<u64>) -> Result<Folded, ReadError> {
+    match seq {
+        None => Ok(Folded::default()),
+        Some(seq) => store
+            .read_snapshot(seq)
+            .map(|snapshot| snapshot.folded)
+            .map_err(|problem| {
+                ReadError::Io(std::io::Error::other(format!(
+                    "snapshot {} could not be read again: {problem}",
+                    store.snapshot_path(seq).display()
+                )))
+            }),
+    }
 }
 
 /// How many times `answer_pair` read the log.
@@ -177,38 +211,27 @@ fn answer_pair_in_one_reading(
         (None, Some(first), None, Some(last)) if first <= last => Passing::Time(first.clone()),
         _ => return Ok(None),
     };
-    let mut warnings = Vec::new();
-    let candidates = if to.without_snapshots {
-        Vec::new()
-    } else {
-        store.snapshot_seqs()
-    };
     // A snapshot the earlier point can start from serves the later one too.
-    for seq in candidates {
-        let snapshot = match usable_snapshot(store, file, from, seq) {
-            Ok(Some(snapshot)) => snapshot,
-            Ok(None) => continue,
-            Err(warning) => {
-                warnings.push(warning);
-                continue;
-            }
-        };
-        match fold_pair_from(store, file, to, &passing, Some(snapshot))? {
-            PairFold::Done(mut before, after) => {
-                before.warnings = warnings;
-                return Ok(Some((*before, *after)));
-            }
-            PairFold::BeforeStart => continue,
-            PairFold::NotPassed => return Ok(None),
-        }
-    }
-    match fold_pair_from(store, file, to, &passing, None)? {
-        PairFold::Done(mut before, after) => {
-            before.warnings = warnings;
-            Ok(Some((*before, *after)))
-        }
-        PairFold::BeforeStart | PairFold::NotPassed => Ok(None),
-    }
+    let (found, warnings) = from_newest_snapshot(store, file, from, |file, snapshot| {
+        Ok(
+            match fold_pair_from(store, file, to, &passing, Some(snapshot))? {
+                PairFold::Done(before, after) => ControlFlow::Break(Some((before, after))),
+                PairFold::BeforeStart => ControlFlow::Continue(()),
+                PairFold::NotPassed => ControlFlow::Break(None),
+            },
+        )
+    })?;
+    let pair = match found {
+        Some(pair) => pair,
+        None => match fold_pair_from(store, file, to, &passing, None)? {
+            PairFold::Done(before, after) => Some((before, after)),
+            PairFold::BeforeStart | PairFold::NotPassed => None,
+        },
+    };
+    Ok(pair.map(|(mut before, after)| {
+        before.warnings = warnings;
+        (*before, *after)
+    }))
 }
 
 enum PairFold {
@@ -250,18 +273,7 @@ fn fold_pair_from(
         if matches!(passing, Passing::Time(_)) {
             kept.borrow_mut().take();
         }
-        match snapshot_seq {
-            None => Ok(Folded::default()),
-            Some(seq) => store
-                .read_snapshot(seq)
-                .map(|snapshot| snapshot.folded)
-                .map_err(|problem| {
-                    ReadError::Io(std::io::Error::other(format!(
-                        "snapshot {} could not be read again: {problem}",
-                        store.snapshot_path(seq).display()
-                    )))
-                }),
-        }
+        start_again(store, snapshot_seq)
     };
     let mut observe = |seen: Seen<'_>| {
         if let Passing::Line(seq) = passing
@@ -385,20 +397,9 @@ fn fold_from(
     start: Option<(SnapshotHeader, Folded)>,
 ) -> Result<Option<Answer>, StoreError> {
     let snapshot_seq = start.as_ref().map(|(header, _)| header.seq);
-    // A second pass (after a backfill) starts from the snapshot again, read afresh.
-    let reload = || match snapshot_seq {
-        None => Ok(Folded::default()),
-        Some(seq) => store
-            .read_snapshot(seq)
-            .map(|snapshot| snapshot.folded)
-            .map_err(|problem| {
-                ReadError::Io(std::io::Error::other(format!(
-                    "snapshot {} could not be read again: {problem}",
-                    store.snapshot_path(seq).display()
-                )))
-            }),
-    };
-    fold_from_with(store, file, query, start, reload)
+    fold_from_with(store, file, query, start, || {
+        start_again(store, snapshot_seq)
+    })
 }
 
 /// `fold_from` with the way to read the start's fold again.
