@@ -10,8 +10,9 @@ use accord::format::ids::Hash;
 use accord::format::time::Timestamp;
 use accord::reading::log::{Log, LogError, Prefix, ReadError};
 use accord::replay::{BytesSource, Scope, replay_whole};
-use accord::stores::file::{FileStore, StoreError};
+use accord::stores::file::{FileStore, StoreError, parse_drafts};
 use accord::stores::query::{self, Answer, Query};
+use accord::views::history::{EntityRef, history_each, stream_history};
 use proptest::prelude::*;
 
 use common::{Generator, seal, step_strategy};
@@ -164,6 +165,103 @@ proptest! {
             prop_assert_eq!(got, expected);
         }
     }
+}
+
+/// A history as plain values: the count, then each entry's seq and views, or the error.
+type Told = (u64, Vec<(u64, serde_json::Value, serde_json::Value)>);
+
+fn streamed_history(bytes: &[u8], entity: &EntityRef) -> Result<Told, String> {
+    let mut entries = Vec::new();
+    let mut count = 0;
+    let named = stream_history(&BytesSource(bytes), entity, |named, entry| {
+        count = named;
+        entries.push((entry.event.seq, entry.before, entry.after));
+        true
+    });
+    match named {
+        Ok(named) => {
+            assert!(
+                entries.is_empty() || count == named,
+                "each entry carries the count"
+            );
+            Ok((named, entries))
+        }
+        Err(ReadError::Rule(error)) => Err(format!("{error} after {} entries", entries.len())),
+        Err(ReadError::Io(error)) => panic!("bytes cannot fail to read: {error}"),
+    }
+}
+
+fn held_history(bytes: &[u8], entity: &EntityRef) -> Result<Told, String> {
+    let log =
+        Log::read(bytes, &Prefix::default()).map_err(|error| format!("{error} after 0 entries"))?;
+    let named = log
+        .events
+        .iter()
+        .filter(|event| entity.is_named_by(&event.data))
+        .count() as u64;
+    let mut entries = Vec::new();
+    let folded = history_each(&log.events, entity, |entry| {
+        entries.push((entry.event.seq, entry.before, entry.after));
+        true
+    });
+    match folded {
+        Ok(_) => Ok((named, entries)),
+        Err(error) => Err(format!("{error} after {} entries", entries.len())),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, ..ProptestConfig::default() })]
+
+    /// The streamed history of any entity of a log (one pass, or with the second pass a
+    /// backfill needs) is the history of the log held whole: the same count, entries and
+    /// views, and the same error after the same entries.
+    #[test]
+    fn the_streamed_history_is_the_held_history(
+        steps in prop::collection::vec(step_strategy(), 1..80),
+        order_seed in any::<u64>(),
+        damage in 0u8..2,
+        which in any::<usize>(),
+        entity_index in any::<usize>(),
+    ) {
+        let drafts = drafts(&steps, order_seed, damage, which);
+        let bytes = seal(&drafts);
+        let entities = ["party:P0", "party:P1", "party:P2", "issue:I0", "proposal:X0", "agreement:G0"];
+        let entity = EntityRef::parse(entities[entity_index % entities.len()]).unwrap();
+        prop_assert_eq!(streamed_history(&bytes, &entity), held_history(&bytes, &entity));
+    }
+}
+
+/// An entity with more entries than one pass keeps (300 statements by one party) gets the
+/// counting pass and the folding pass, and the same history as the held log.
+#[test]
+fn a_long_history_is_told_whole_after_its_count() {
+    let mut lines = String::from(
+        r#"{"type":"party.joined","occurred":"2021-01-01T00:00:00Z","data":{"party":"A","name":"A","role":"party"}}"#,
+    );
+    lines.push('\n');
+    for number in 0..300 {
+        lines.push_str(&format!(
+            r#"{{"type":"statement.made","occurred":"2021-01-02T00:00:{:02}Z","data":{{"by":"A","kind":"claim","text":"said {number}"}}}}"#,
+            number % 60
+        ));
+        lines.push('\n');
+    }
+    let drafts: Vec<Draft> = parse_drafts(lines.as_bytes())
+        .unwrap()
+        .into_iter()
+        .enumerate()
+        .map(|(index, (_, mut draft))| {
+            draft.id = Some(accord::format::ids::EventId::from_u128(index as u128 + 1));
+            draft
+        })
+        .collect();
+    let bytes = seal(&drafts);
+    let entity = EntityRef::parse("party:A").unwrap();
+    let told = streamed_history(&bytes, &entity).unwrap();
+    assert_eq!(told.0, 301);
+    assert_eq!(told.1.len(), 301);
+    assert_eq!(Ok(told), held_history(&bytes, &entity));
 }
 
 /// A world-ordered log's pair of seqs, and a pair of times, take one reading.

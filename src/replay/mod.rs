@@ -115,7 +115,8 @@ pub struct Seen<'a> {
 }
 
 /// How a replay applies an event: the reducer by default; `history` wraps it to see the
-/// entity before and after. Returning `Ok(false)` stops the replay there.
+/// entity before and after. Returning `Ok(false)` stops the replay there: nothing after that
+/// line is read.
 pub type Apply<'a> = dyn FnMut(&mut Folded, &Event) -> Result<bool, Refused> + 'a;
 
 fn reduce(folded: &mut Folded, event: &Event) -> Result<bool, Refused> {
@@ -257,6 +258,10 @@ fn replay_merging(
             });
             if is_late {
                 late.push(event);
+            }
+            // Stopped by `apply`: nothing after this line can matter to the caller.
+            if stopped {
+                return ControlFlow::Break(());
             }
             ControlFlow::Continue(())
         },

@@ -256,15 +256,107 @@ pub fn history_each<'a>(
     Ok(handed)
 }
 
+/// Entries a one-pass history keeps before it prints them (see `stream_history`).
+const ONE_PASS_ENTRIES: usize = 256;
+
 /// `history` streamed from a log, holding the state and the late lines only, so that
-/// neither the log nor a long history is ever held whole. A first pass counts the events
-/// that name the entity (and finds late lines); the second folds in application order and
-/// hands each entry to `on_entry` with that count, and stops when it returns false. When
-/// no event names the entity, nothing is folded and the count is 0.
+/// neither the log nor a long history is ever held whole. The output starts with how many
+/// events name the entity, so entries wait for that count:
+///
+/// - One pass folds the log and keeps up to `ONE_PASS_ENTRIES` entries; if the log has no
+///   late line and the entity no more entries than that, they are handed over once the pass
+///   ends (an entity named by a few events costs one reading of the log).
+/// - If the log has late lines, the engine's second pass folds in application order and
+///   hands each entry over as it comes, with the count the first pass made.
+/// - If the entity has more entries, that pass stops where they overflow, and a counting
+///   pass (no fold) and a folding pass follow.
+///
+/// `on_entry` gets each entry with the count, and stops the history when it returns false.
+/// When no event names the entity, the count is 0 and no entry is given.
 pub fn stream_history(
     source: &dyn crate::replay::Source,
     entity: &EntityRef,
     mut on_entry: impl FnMut(u64, HistoryEntry<'_>) -> bool,
+) -> Result<u64, crate::reading::log::ReadError> {
+    use std::cell::{Cell, RefCell};
+    let named = Cell::new(0u64);
+    // Kept in the first pass: (event, before, after).
+    let kept: RefCell<Vec<(Event, Value, Value)>> = RefCell::new(Vec::new());
+    let overflowed = Cell::new(false);
+    let second_pass = Cell::new(false);
+    let on_entry = RefCell::new(&mut on_entry);
+    let mut observe = |seen: crate::replay::Seen<'_>| {
+        if !second_pass.get() && entity.is_named_by(&seen.event.data) {
+            named.set(named.get() + 1);
+        }
+    };
+    let mut reload = || {
+        // The first pass met a late line: its entries are dropped, and the second pass,
+        // in application order, hands them over as it goes.
+        second_pass.set(true);
+        kept.borrow_mut().clear();
+        Ok(Folded::default())
+    };
+    let mut apply = |folded: &mut Folded, event: &Event| {
+        if !entity.is_named_by(&event.data) {
+            return folded.apply(event).map(|()| true);
+        }
+        let before = entity.view(&folded.state);
+        folded.apply(event)?;
+        let after = entity.view(&folded.state);
+        if second_pass.get() {
+            return Ok((on_entry.borrow_mut())(
+                named.get(),
+                HistoryEntry {
+                    event,
+                    before,
+                    after,
+                },
+            ));
+        }
+        let mut kept = kept.borrow_mut();
+        if kept.len() == ONE_PASS_ENTRIES {
+            overflowed.set(true);
+            return Ok(false);
+        }
+        kept.push((event.clone(), before, after));
+        Ok(true)
+    };
+    let replayed = crate::replay::replay_with(
+        source,
+        crate::replay::Start::default(),
+        &mut reload,
+        &crate::replay::Scope::default(),
+        &mut observe,
+        &mut apply,
+        true,
+    );
+    if overflowed.get() {
+        return stream_history_in_two_passes(source, entity, on_entry.into_inner());
+    }
+    // The entries before a refusal are told before it, as the fold reached them.
+    let on_entry = on_entry.into_inner();
+    for (event, before, after) in kept.into_inner() {
+        let entry = HistoryEntry {
+            event: &event,
+            before,
+            after,
+        };
+        if !on_entry(named.get(), entry) {
+            break;
+        }
+    }
+    replayed?;
+    Ok(named.get())
+}
+
+/// `stream_history` for an entity with many entries: a first pass counts them (and finds
+/// late lines) without folding; the second folds in application order and hands each entry
+/// over as it comes.
+fn stream_history_in_two_passes(
+    source: &dyn crate::replay::Source,
+    entity: &EntityRef,
+    on_entry: &mut impl FnMut(u64, HistoryEntry<'_>) -> bool,
 ) -> Result<u64, crate::reading::log::ReadError> {
     let named = std::cell::Cell::new(0u64);
     let mut observe = |seen: crate::replay::Seen<'_>| {
