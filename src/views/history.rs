@@ -301,9 +301,7 @@ pub fn stream_history(
         if !entity.is_named_by(&event.data) {
             return folded.apply(event).map(|()| true);
         }
-        let before = entity.view(&folded.state);
-        folded.apply(event)?;
-        let after = entity.view(&folded.state);
+        let (before, after) = applied_with_views(entity, folded, event)?;
         if second_pass.get() {
             return Ok((on_entry.borrow_mut())(
                 named.get(),
@@ -350,6 +348,17 @@ pub fn stream_history(
     Ok(named.get())
 }
 
+/// Applies an event that names `entity`, with the entity's view before and after it.
+fn applied_with_views(
+    entity: &EntityRef,
+    folded: &mut Folded,
+    event: &Event,
+) -> Result<(Value, Value), crate::fold::Refused> {
+    let before = entity.view(&folded.state);
+    folded.apply(event)?;
+    Ok((before, entity.view(&folded.state)))
+}
+
 /// `stream_history` for an entity with many entries: a first pass counts them (and finds
 /// late lines) without folding; the second folds in application order and hands each entry
 /// over as it comes.
@@ -371,9 +380,7 @@ fn stream_history_in_two_passes(
         if !entity.is_named_by(&event.data) {
             return folded.apply(event).map(|()| true);
         }
-        let before = entity.view(&folded.state);
-        folded.apply(event)?;
-        let after = entity.view(&folded.state);
+        let (before, after) = applied_with_views(entity, folded, event)?;
         Ok(on_entry(
             named.get(),
             HistoryEntry {
