@@ -2,7 +2,7 @@
 //! place: memory a thread reuses from run to run (proposal ids, the terms of each outcome,
 //! time-dependent targets), each kept only while it is known to be for the scenario at hand.
 //! None of it changes what a run writes: the same seed gives the same bytes on any number of
-//! threads, whichever runs a thread played before (`tests/simulation.rs`).
+//! threads, whichever runs a thread played before (`tests/suite/simulation.rs`).
 
 use std::sync::Arc;
 

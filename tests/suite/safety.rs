@@ -6,7 +6,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
-mod binary;
+use crate::binary;
 use binary::{accord, accord_in, karabakh, path_text, root, scenario, stderr, stdout};
 
 // Post-mortem: `simulate --out` wrote over whatever the path named, a log included, and

@@ -77,7 +77,7 @@ fn spawn_child(log: &Path, tag: u32, batches: u32, batch_size: u32, large_lines:
     Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "child_appender",
+            "durability::child_appender",
             "--nocapture",
             "--test-threads=1",
         ])

@@ -2,7 +2,7 @@
 //! backfills, refusals and reused ids, and any prefix and `--as-of`, the same state, the
 //! same position, the same first error.
 
-mod common;
+use crate::common;
 
 use accord::fold;
 use accord::format::event::Draft;

@@ -1,7 +1,7 @@
 //! Properties of queries over time: snapshots, bitemporal reads, diff and history, on
 //! generated logs that include backfilled events.
 
-mod common;
+use crate::common;
 
 use accord::fold;
 use accord::fold::state::StateDocument;

@@ -4,7 +4,7 @@ use std::fs;
 
 use serde_json::Value;
 
-mod binary;
+use crate::binary;
 use binary::{accord, accord_with_stdin, karabakh, path_text, root, stderr, stdout};
 
 fn state_json(arguments: &[&str]) -> Value {

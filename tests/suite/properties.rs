@@ -1,6 +1,6 @@
 //! Properties of the ledger over generated valid move sequences (see `common/mod.rs`).
 
-mod common;
+use crate::common;
 
 use std::fs;
 

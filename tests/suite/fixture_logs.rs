@@ -109,8 +109,8 @@ fn every_rule_a_log_can_break_has_an_invalid_fixture() {
         .collect();
     let missing: Vec<&str> = Rule::ALL
         .iter()
-        // Rules of commands and caches, not of a log's lines: tested in tests/cli.rs and
-        // tests/safety.rs.
+        // Rules of commands and caches, not of a log's lines: tested in tests/suite/cli.rs and
+        // tests/suite/safety.rs.
         .filter(|rule| {
             !matches!(
                 rule,

@@ -3,7 +3,7 @@
 //! the store and against a reference model, a plain list of accepted drafts folded by the
 //! generator. After every operation the file must verify and hold exactly the model's events.
 
-mod common;
+use crate::common;
 
 use accord::format::event::{Draft, EventData, StatementKind, StatementMade};
 use accord::format::ids::Slug;

@@ -1,0 +1,19 @@
+//! Every integration test, in one binary: linking one test binary per file, each with the
+//! whole crate and its dependencies, was a fifth of the test build on two cores.
+//!
+//! A new test file is a new module here. Fixture logs live in `tests/fixtures/`.
+
+mod binary;
+mod common;
+
+mod cli;
+mod durability;
+mod fixture_logs;
+mod properties;
+mod replay_engine;
+mod safety;
+mod simulation;
+mod store_model;
+mod tail_checkpoint;
+mod time_travel;
+mod typed_events;
