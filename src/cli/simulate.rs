@@ -155,8 +155,8 @@ fn render_summary(scenario: &Scenario, summary: &Summary) -> String {
     for (party, utility) in summary.parties.iter().zip(&summary.utilities) {
         let _ = writeln!(
             out,
-            "  utility {party:<8} mean {:.6}, min {:.6}, max {:.6}",
-            utility.mean, utility.min, utility.max
+            "  utility {party:<8} mean {:.6}, sd {:.6}, median {:.6}, min {:.6}, max {:.6}",
+            utility.mean, utility.sd, utility.median, utility.min, utility.max
         );
     }
     let _ = writeln!(

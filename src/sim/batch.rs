@@ -67,11 +67,106 @@ fn existing_run_log(directory: &Path, runs: u64) -> Result<Option<PathBuf>, SimE
     Ok(first.map(|number| directory.join(run_log_name(number - 1))))
 }
 
+/// A party's utilities over a batch (0 for a run without agreement).
 #[derive(Clone, Debug, Serialize, PartialEq)]
 pub struct Spread {
     pub mean: f64,
+    /// The sample standard deviation (divided by runs - 1); 0 for one run.
+    pub sd: f64,
+    /// The middle value (the mean of the two middle ones for an even count): exact while
+    /// the party's utilities take at most `MAX_EXACT_MEDIAN_VALUES` distinct values, read
+    /// from `MEDIAN_BINS` equal bins over [0, 1] past that (see `MedianCounts`).
+    pub median: f64,
     pub min: f64,
     pub max: f64,
+}
+
+/// Distinct values a median is kept exact for: every run's value counted by value. A
+/// scenario whose preferences are the same in every run has at most (outcomes x rounds)
+/// distinct utilities; one that draws preferences per run may have one per run.
+pub const MAX_EXACT_MEDIAN_VALUES: usize = 1 << 16;
+
+/// Bins of [0, 1] a median is read from past `MAX_EXACT_MEDIAN_VALUES`: to within 2^-17.
+pub const MEDIAN_BINS: usize = 1 << 16;
+
+/// A median in bounded memory: each distinct value counted exactly, until there are too
+/// many; then the counts move into equal bins over [0, 1] (utilities' range; a value
+/// outside it counts in the end bin), and the median is the middle of its bin. The counts
+/// do not depend on the order values come in, so neither does the median.
+#[derive(Clone, Debug, Default)]
+struct MedianCounts {
+    /// Value (as an order-keeping key) to how many runs had it.
+    exact: std::collections::BTreeMap<u64, u64>,
+    bins: Vec<u64>,
+    count: u64,
+}
+
+/// A key whose unsigned order is the order of the floats (`f64::total_cmp`).
+fn order_key(value: f64) -> u64 {
+    let bits = value.to_bits();
+    if bits >> 63 == 1 {
+        !bits
+    } else {
+        bits | 1 << 63
+    }
+}
+
+fn from_order_key(key: u64) -> f64 {
+    f64::from_bits(if key >> 63 == 1 {
+        key & !(1 << 63)
+    } else {
+        !key
+    })
+}
+
+fn median_bin(value: f64) -> usize {
+    let scaled = (value.clamp(0.0, 1.0) * MEDIAN_BINS as f64) as usize;
+    scaled.min(MEDIAN_BINS - 1)
+}
+
+impl MedianCounts {
+    fn add(&mut self, value: f64) {
+        self.count += 1;
+        if self.bins.is_empty() {
+            *self.exact.entry(order_key(value)).or_default() += 1;
+            if self.exact.len() > MAX_EXACT_MEDIAN_VALUES {
+                self.bins = vec![0; MEDIAN_BINS];
+                for (key, count) in std::mem::take(&mut self.exact) {
+                    self.bins[median_bin(from_order_key(key))] += count;
+                }
+            }
+        } else {
+            self.bins[median_bin(value)] += 1;
+        }
+    }
+
+    /// The value at `rank` (from 0) in sorted order.
+    fn at_rank(&self, rank: u64) -> f64 {
+        let mut seen = 0;
+        if self.bins.is_empty() {
+            for (key, count) in &self.exact {
+                seen += count;
+                if seen > rank {
+                    return from_order_key(*key);
+                }
+            }
+        } else {
+            for (bin, count) in self.bins.iter().enumerate() {
+                seen += count;
+                if seen > rank {
+                    return (bin as f64 + 0.5) / MEDIAN_BINS as f64;
+                }
+            }
+        }
+        f64::NAN
+    }
+
+    fn median(&self) -> f64 {
+        debug_assert!(self.count > 0);
+        let (low, high) = ((self.count - 1) / 2, self.count / 2);
+        let (low, high) = (self.at_rank(low), self.at_rank(high));
+        low + (high - low) / 2.0
+    }
 }
 
 #[derive(Clone, Debug, Serialize, PartialEq)]
@@ -104,14 +199,17 @@ pub struct RoundSpread {
     pub max: u32,
 }
 
-/// A mean, minimum and maximum grown one value at a time. The mean uses Neumaier's
-/// compensated sum, so the mean of equal values is that value, not a hair off; values are
-/// added in run order, so the result does not depend on threads.
+/// A mean, standard deviation, minimum and maximum grown one value at a time. The mean
+/// uses Neumaier's compensated sum, so the mean of equal values is that value, not a hair
+/// off; the deviation, Welford's running sum of squared differences. Values are added in
+/// run order, so the result does not depend on threads.
 #[derive(Clone, Copy, Debug)]
 struct SpreadSum {
     count: u64,
     total: f64,
     compensation: f64,
+    running_mean: f64,
+    squared_differences: f64,
     min: f64,
     max: f64,
 }
@@ -122,6 +220,8 @@ impl Default for SpreadSum {
             count: 0,
             total: 0.0,
             compensation: 0.0,
+            running_mean: 0.0,
+            squared_differences: 0.0,
             min: f64::INFINITY,
             max: f64::NEG_INFINITY,
         }
@@ -138,16 +238,24 @@ impl SpreadSum {
             (value - sum) + self.total
         };
         self.total = sum;
+        let difference = value - self.running_mean;
+        self.running_mean += difference / self.count as f64;
+        self.squared_differences += difference * (value - self.running_mean);
         self.min = self.min.min(value);
         self.max = self.max.max(value);
     }
 
-    fn spread(&self) -> Option<Spread> {
-        (self.count > 0).then(|| Spread {
-            mean: ((self.total + self.compensation) / self.count as f64).clamp(self.min, self.max),
-            min: self.min,
-            max: self.max,
+    fn mean(&self) -> Option<f64> {
+        (self.count > 0).then(|| {
+            ((self.total + self.compensation) / self.count as f64).clamp(self.min, self.max)
         })
+    }
+
+    fn sd(&self) -> f64 {
+        if self.count < 2 {
+            return 0.0;
+        }
+        (self.squared_differences.max(0.0) / (self.count - 1) as f64).sqrt()
     }
 }
 
@@ -157,6 +265,7 @@ struct Totals {
     /// Rounds to agreement, one value per run that agreed (so its count is the agreements).
     rounds: SpreadSum,
     utilities: Vec<SpreadSum>,
+    utility_medians: Vec<MedianCounts>,
     pareto_distance: SpreadSum,
     nash_distance: SpreadSum,
     releases: u64,
@@ -181,8 +290,14 @@ impl Totals {
         if !result.agreement_possible {
             self.without_possible_agreement += 1;
         }
-        for (sum, utility) in self.utilities.iter_mut().zip(&result.utilities) {
+        for ((sum, median), utility) in self
+            .utilities
+            .iter_mut()
+            .zip(&mut self.utility_medians)
+            .zip(&result.utilities)
+        {
             sum.add(*utility);
+            median.add(*utility);
         }
         self.releases = self.releases.checked_add(result.released).ok_or_else(|| {
             SimError::plain(format!(
@@ -282,6 +397,7 @@ pub fn simulate(
             runs: 0,
             rounds: SpreadSum::default(),
             utilities: vec![SpreadSum::default(); parties],
+            utility_medians: vec![MedianCounts::default(); parties],
             pareto_distance: SpreadSum::default(),
             nash_distance: SpreadSum::default(),
             releases: 0,
@@ -364,18 +480,25 @@ pub fn simulate(
             .map(|party| party.id.to_string())
             .collect(),
         agreement_rate: totals.rounds.count as f64 / options.runs as f64,
-        rounds: totals.rounds.spread().map(|spread| RoundSpread {
-            mean: spread.mean,
-            min: spread.min as u32,
-            max: spread.max as u32,
+        rounds: totals.rounds.mean().map(|mean| RoundSpread {
+            mean,
+            min: totals.rounds.min as u32,
+            max: totals.rounds.max as u32,
         }),
         utilities: totals
             .utilities
             .iter()
-            .map(|sum| sum.spread().expect("at least one run"))
+            .zip(&totals.utility_medians)
+            .map(|(sum, median)| Spread {
+                mean: sum.mean().unwrap_or(0.0),
+                sd: sum.sd(),
+                median: median.median(),
+                min: sum.min,
+                max: sum.max,
+            })
             .collect(),
-        pareto_distance: totals.pareto_distance.spread().map(|spread| spread.mean),
-        nash_distance: totals.nash_distance.spread().map(|spread| spread.mean),
+        pareto_distance: totals.pareto_distance.mean(),
+        nash_distance: totals.nash_distance.mean(),
         releases: totals.releases,
         runs_without_possible_agreement: totals.without_possible_agreement,
         discount_factors: scenario
@@ -426,4 +549,71 @@ fn run_and_write(
         }
     }
     Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn median_of(values: &[f64]) -> f64 {
+        let mut counts = MedianCounts::default();
+        for value in values {
+            counts.add(*value);
+        }
+        counts.median()
+    }
+
+    #[test]
+    fn the_median_is_the_middle_value_or_the_mean_of_the_two_middle_ones() {
+        assert_eq!(median_of(&[0.3]), 0.3);
+        assert_eq!(median_of(&[0.9, 0.1, 0.5]), 0.5);
+        assert_eq!(median_of(&[0.9, 0.1, 0.5, 0.7]), 0.6);
+        assert_eq!(median_of(&[0.0, 0.0, 1.0]), 0.0);
+        // Any order of the same values gives the same bits.
+        assert_eq!(
+            median_of(&[0.25, 0.75, 0.5, 0.125]).to_bits(),
+            median_of(&[0.125, 0.5, 0.75, 0.25]).to_bits()
+        );
+        // The order key keeps the order of negative values and zeros too.
+        assert_eq!(median_of(&[-1.0, -0.0, 2.0]), 0.0);
+        for value in [-2.5, -0.0, 0.0, 1e-300, 0.5, 7.0] {
+            assert_eq!(from_order_key(order_key(value)).to_bits(), value.to_bits());
+        }
+    }
+
+    #[test]
+    fn past_the_exact_limit_the_median_comes_from_bins_to_within_one_bin() {
+        // More distinct values than are kept exactly: 0, 1/n, 2/n, ... 1.
+        let count = MAX_EXACT_MEDIAN_VALUES as u64 * 2 + 1;
+        let values: Vec<f64> = (0..count).map(|n| n as f64 / (count - 1) as f64).collect();
+        let median = median_of(&values);
+        assert!((median - 0.5).abs() <= 1.0 / MEDIAN_BINS as f64, "{median}");
+    }
+
+    #[test]
+    fn the_standard_deviation_is_the_sample_one() {
+        let values = [0.2, 0.4, 0.4, 0.4, 0.5, 0.5, 0.7, 0.9];
+        let mut sum = SpreadSum::default();
+        for value in values {
+            sum.add(value);
+        }
+        let mean = values.iter().sum::<f64>() / values.len() as f64;
+        let squares: f64 = values.iter().map(|value| (value - mean).powi(2)).sum();
+        let expected = (squares / (values.len() - 1) as f64).sqrt();
+        assert!(
+            (sum.sd() - expected).abs() < 1e-15,
+            "{} {expected}",
+            sum.sd()
+        );
+        let mut one = SpreadSum::default();
+        one.add(0.8);
+        assert_eq!(one.sd(), 0.0);
+        // Equal values deviate by exactly nothing.
+        let mut equal = SpreadSum::default();
+        for _ in 0..1000 {
+            equal.add(0.1);
+        }
+        assert_eq!(equal.sd(), 0.0);
+        assert_eq!(equal.mean(), Some(0.1));
+    }
 }

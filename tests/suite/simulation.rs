@@ -330,6 +330,52 @@ fn batches_of_several_chunks_sum_up_the_same_on_any_number_of_threads() {
 }
 
 #[test]
+fn each_party_s_spread_is_that_of_its_runs_utilities() {
+    // The summary's mean, sample deviation, median, min and max of each party's utilities
+    // are those of the utilities the runs report, computed here the plain way.
+    let scenario = scenario::load(&scenarios().join("random-3x10.json")).unwrap();
+    let mut utilities: Vec<Vec<f64>> = Vec::new();
+    let summary = simulate(
+        &scenario,
+        &options(301, 2, 5, None),
+        &|_| {},
+        &mut |_, result| utilities.push(result.utilities.clone()),
+    )
+    .unwrap();
+    for (party, spread) in summary.utilities.iter().enumerate() {
+        let mut values: Vec<f64> = utilities.iter().map(|run| run[party]).collect();
+        values.sort_by(f64::total_cmp);
+        let count = values.len() as f64;
+        let mean = values.iter().sum::<f64>() / count;
+        let sd = (values
+            .iter()
+            .map(|value| (value - mean).powi(2))
+            .sum::<f64>()
+            / (count - 1.0))
+            .sqrt();
+        assert_eq!(
+            spread.median,
+            values[values.len() / 2],
+            "301 runs: the middle one"
+        );
+        assert!((spread.mean - mean).abs() < 1e-12);
+        assert!((spread.sd - sd).abs() < 1e-12, "{} {sd}", spread.sd);
+        assert_eq!(
+            (spread.min, spread.max),
+            (values[0], values[values.len() - 1])
+        );
+    }
+    let json = serde_json::to_value(&summary).unwrap();
+    let keys: Vec<&str> = json["utilities"][0]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(keys, ["max", "mean", "median", "min", "sd"]);
+}
+
+#[test]
 fn a_failing_run_is_reported_by_the_lowest_run_number_on_any_number_of_threads() {
     let scenario = scenario::load(&scenarios().join("random-3x10.json")).unwrap();
     for threads in [1, 2, 4] {
