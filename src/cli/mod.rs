@@ -162,8 +162,12 @@ enum Command {
         /// Write each run's log in this directory as run-NNNNNN.jsonl.
         #[arg(long, value_name = "DIR")]
         out_dir: Option<PathBuf>,
-        /// Replace the --out file or the run logs in --out-dir if they exist (without it,
-        /// an existing file is refused and left untouched).
+        /// Write one row per run to this file: CSV (FILE.csv) or JSON Lines (FILE.jsonl),
+        /// with the run, seed, agreement, round, outcome, utilities and distances.
+        #[arg(long, value_name = "FILE")]
+        per_run: Option<PathBuf>,
+        /// Replace the --out file, the run logs in --out-dir or the --per-run file if they
+        /// exist (without it, an existing file is refused and left untouched).
         #[arg(long)]
         force: bool,
         /// The summary as JSON.
@@ -441,6 +445,7 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
             runs,
             out,
             out_dir,
+            per_run,
             force,
             json,
             threads,
@@ -457,6 +462,7 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
                 simulate::Outputs {
                     out: out.as_deref(),
                     out_dir,
+                    per_run: per_run.as_deref(),
                     force,
                 },
                 json,

@@ -21,8 +21,204 @@ pub struct Outputs<'a> {
     pub out: Option<&'a Path>,
     /// Every run's log, as `run-NNNNNN.jsonl`.
     pub out_dir: Option<PathBuf>,
+    /// One row per run: CSV or JSON Lines, by the file's extension.
+    pub per_run: Option<&'a Path>,
     /// Replace those files if they exist.
     pub force: bool,
+}
+
+/// How `--per-run` writes its rows.
+#[derive(Clone, Copy, PartialEq)]
+enum PerRunFormat {
+    Csv,
+    JsonLines,
+}
+
+/// The rows of `--per-run`, written in run order as the batch reports each run.
+struct PerRunRows {
+    format: PerRunFormat,
+    path: PathBuf,
+    writer: std::io::BufWriter<std::fs::File>,
+    seed: u64,
+    parties: Vec<String>,
+    /// The first write that failed: the rest are skipped, and it is reported once the
+    /// batch is over.
+    failed: Option<std::io::Error>,
+}
+
+/// A CSV field, quoted when it holds a comma, a quote or a line break (RFC 4180).
+fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\"")).into()
+    } else {
+        text.into()
+    }
+}
+
+fn optional_number(value: Option<f64>) -> String {
+    value.map_or(String::new(), |value| value.to_string())
+}
+
+impl PerRunRows {
+    /// Creates the file (refusing one that exists unless `force`) and writes the CSV
+    /// header: `run,seed,agreement,round`, one column per issue (the agreed option), one
+    /// `utility_PARTY` per party, `pareto_distance,nash_distance,released`.
+    fn create(
+        path: &Path,
+        scenario: &Scenario,
+        seed: u64,
+        force: bool,
+    ) -> Result<PerRunRows, Failure> {
+        let format = match path.extension().and_then(|extension| extension.to_str()) {
+            Some("csv") => PerRunFormat::Csv,
+            Some("jsonl") => PerRunFormat::JsonLines,
+            _ => {
+                return Err(Failure::Usage(format!(
+                    "--per-run {}: the file must end in .csv or .jsonl",
+                    path.display()
+                )));
+            }
+        };
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true);
+        if force {
+            options.create(true).truncate(true);
+        } else {
+            options.create_new(true);
+        }
+        let file = options.open(path).map_err(|error| {
+            Failure::Usage(if error.kind() == std::io::ErrorKind::AlreadyExists {
+                format!(
+                    "{}: exists; accord does not overwrite it (--force replaces it)",
+                    path.display()
+                )
+            } else {
+                format!("{}: {error}", path.display())
+            })
+        })?;
+        let parties: Vec<String> = scenario
+            .parties
+            .iter()
+            .map(|party| party.id.to_string())
+            .collect();
+        let mut rows = PerRunRows {
+            format,
+            path: path.to_path_buf(),
+            writer: std::io::BufWriter::new(file),
+            seed,
+            parties,
+            failed: None,
+        };
+        if format == PerRunFormat::Csv {
+            let mut header = String::from("run,seed,agreement,round");
+            for issue in &scenario.domain.issues {
+                let _ = write!(header, ",{}", csv_field(issue.id.as_str()));
+            }
+            for party in &rows.parties {
+                let _ = write!(header, ",{}", csv_field(&format!("utility_{party}")));
+            }
+            header.push_str(",pareto_distance,nash_distance,released\n");
+            rows.write(header.as_bytes());
+        }
+        Ok(rows)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        use std::io::Write as _;
+        if self.failed.is_none()
+            && let Err(error) = self.writer.write_all(bytes)
+        {
+            self.failed = Some(error);
+        }
+    }
+
+    /// The row of run `index` (numbered from 1 in the file, as the run logs are).
+    fn add(&mut self, scenario: &Scenario, index: u64, result: &accord::sim::run::RunResult) {
+        let issues = &scenario.domain.issues;
+        let option = |position: usize, chosen: usize| -> &str {
+            issues[position]
+                .options
+                .get(chosen)
+                .map_or("", |text| text.as_ref())
+        };
+        let mut row = String::new();
+        match self.format {
+            PerRunFormat::Csv => {
+                let _ = write!(
+                    row,
+                    "{},{},{},{}",
+                    index + 1,
+                    self.seed,
+                    result.agreed,
+                    result.rounds
+                );
+                for position in 0..issues.len() {
+                    let text = result
+                        .outcome
+                        .as_ref()
+                        .and_then(|outcome| outcome.get(position))
+                        .map_or("", |chosen| option(position, *chosen));
+                    let _ = write!(row, ",{}", csv_field(text));
+                }
+                for utility in &result.utilities {
+                    let _ = write!(row, ",{utility}");
+                }
+                let _ = writeln!(
+                    row,
+                    ",{},{},{}",
+                    optional_number(result.pareto_distance),
+                    optional_number(result.nash_distance),
+                    result.released
+                );
+            }
+            PerRunFormat::JsonLines => {
+                let outcome = result.outcome.as_ref().map(|outcome| {
+                    outcome
+                        .iter()
+                        .enumerate()
+                        .map(|(position, chosen)| {
+                            (
+                                issues[position].id.to_string(),
+                                option(position, *chosen).to_string(),
+                            )
+                        })
+                        .collect::<std::collections::BTreeMap<_, _>>()
+                });
+                let utilities: std::collections::BTreeMap<&str, f64> = self
+                    .parties
+                    .iter()
+                    .map(String::as_str)
+                    .zip(result.utilities.iter().copied())
+                    .collect();
+                let document = serde_json::json!({
+                    "run": index + 1,
+                    "seed": self.seed,
+                    "agreement": result.agreed,
+                    "round": result.rounds,
+                    "outcome": outcome,
+                    "utilities": utilities,
+                    "pareto_distance": result.pareto_distance,
+                    "nash_distance": result.nash_distance,
+                    "released": result.released,
+                });
+                let _ = writeln!(row, "{document}");
+            }
+        }
+        self.write(row.as_bytes());
+    }
+
+    fn finish(mut self) -> Result<(), Failure> {
+        use std::io::Write as _;
+        if self.failed.is_none()
+            && let Err(error) = self.writer.flush()
+        {
+            self.failed = Some(error);
+        }
+        match self.failed {
+            None => Ok(()),
+            Some(error) => Err(Failure::Usage(format!("{}: {error}", self.path.display()))),
+        }
+    }
 }
 
 pub fn simulate(
@@ -36,6 +232,7 @@ pub fn simulate(
     let Outputs {
         out,
         out_dir,
+        per_run,
         force,
     } = outputs;
     if runs == 0 || runs > accord::sim::batch::MAX_RUNS {
@@ -65,6 +262,10 @@ pub fn simulate(
             path.display()
         )));
     }
+    let mut per_run = match per_run {
+        Some(path) => Some(PerRunRows::create(path, scenario, seed, force)?),
+        None => None,
+    };
     let threads =
         threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     let options = BatchOptions {
@@ -102,8 +303,23 @@ pub fn simulate(
         if index == 0 && out.is_some() {
             first_log = result.log.clone();
         }
-    })
-    .map_err(sim_failure)?;
+        if let Some(rows) = &mut per_run {
+            rows.add(scenario, index, result);
+        }
+    });
+    let summary = match summary {
+        Ok(summary) => summary,
+        Err(error) => {
+            // Rows of a batch that failed are not its data: the file made for them goes.
+            if let Some(rows) = per_run {
+                let _ = std::fs::remove_file(&rows.path);
+            }
+            return Err(sim_failure(error));
+        }
+    };
+    if let Some(rows) = per_run {
+        rows.finish()?;
+    }
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }

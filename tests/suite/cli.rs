@@ -5,7 +5,7 @@ use std::fs;
 use serde_json::Value;
 
 use crate::binary;
-use binary::{accord, accord_with_stdin, karabakh, path_text, root, stderr, stdout};
+use binary::{accord, accord_with_stdin, karabakh, path_text, root, scenario, stderr, stdout};
 
 fn state_json(arguments: &[&str]) -> Value {
     let output = accord(arguments);
@@ -711,4 +711,86 @@ fn head_checks_envelopes_without_folding_and_agrees_with_verify() {
     let head = heads_of(&["head", path_text(&bad)]);
     assert_eq!(head.len(), 64);
     assert_ne!(head, whole);
+}
+
+#[test]
+fn per_run_rows_are_one_per_run_the_same_on_any_number_of_threads_and_never_overwrite() {
+    let directory = tempfile::tempdir().unwrap();
+    let scenario = scenario("random-3x10.json");
+    let rows = |name: &str, threads: &str| {
+        let path = directory.path().join(name);
+        let output = accord(&[
+            "simulate",
+            path_text(&scenario),
+            "--runs",
+            "40",
+            "--seed",
+            "9",
+            "--threads",
+            threads,
+            "--json",
+            "--per-run",
+            path_text(&path),
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let summary: serde_json::Value = serde_json::from_str(&stdout(&output)).unwrap();
+        (std::fs::read_to_string(&path).unwrap(), summary)
+    };
+    let (csv, summary) = rows("one.csv", "1");
+    assert_eq!(rows("two.csv", "2").0, csv, "same seed, same bytes");
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 41, "a header and a row per run");
+    assert!(
+        lines[0].starts_with("run,seed,agreement,round,"),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[1].starts_with("1,9,"), "{}", lines[1]);
+    // JSON Lines: the same runs; the utilities average to the summary's mean.
+    let (jsonl, _) = rows("rows.jsonl", "2");
+    let documents: Vec<serde_json::Value> = jsonl
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(documents.len(), 40);
+    let party = summary["parties"][0].as_str().unwrap();
+    let mean = documents
+        .iter()
+        .map(|row| row["utilities"][party].as_f64().unwrap())
+        .sum::<f64>()
+        / 40.0;
+    let expected = summary["utilities"][0]["mean"].as_f64().unwrap();
+    assert!((mean - expected).abs() < 1e-12, "{mean} {expected}");
+    // An existing file is refused, untouched; --force replaces it; other extensions are
+    // refused before anything runs.
+    let existing = directory.path().join("one.csv");
+    let refused = accord(&[
+        "simulate",
+        path_text(&scenario),
+        "--per-run",
+        path_text(&existing),
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert_eq!(std::fs::read_to_string(&existing).unwrap(), csv);
+    let forced = accord(&[
+        "simulate",
+        path_text(&scenario),
+        "--per-run",
+        path_text(&existing),
+        "--force",
+    ]);
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    assert_eq!(
+        std::fs::read_to_string(&existing).unwrap().lines().count(),
+        2
+    );
+    let other = directory.path().join("rows.txt");
+    let refused = accord(&[
+        "simulate",
+        path_text(&scenario),
+        "--per-run",
+        path_text(&other),
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(!other.exists());
 }
