@@ -368,6 +368,7 @@ pub fn simulate(
     progress: &(dyn Fn(u64) + Sync),
     on_result: &mut (dyn FnMut(u64, &RunResult) + Send),
 ) -> Result<Summary, SimError> {
+    scenario.check_simulable()?;
     if options.runs == 0 || options.runs > MAX_RUNS {
         return Err(SimError::plain(format!("--runs must be 1 to {MAX_RUNS}")));
     }

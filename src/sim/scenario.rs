@@ -104,6 +104,20 @@ impl Scenario {
             .any(|party| matches!(party.preferences, PreferenceSource::Random { .. }))
     }
 
+    /// Whether the simulator can run this scenario: it ranks every outcome for each party,
+    /// so the space must be enumerable. The analysis has no such limit (it answers larger
+    /// spaces without enumerating), so loading a scenario does not check this.
+    pub fn check_simulable(&self) -> Result<(), SimError> {
+        let count = self.domain.outcome_count().unwrap_or(u128::MAX);
+        if count > crate::sim::domain::MAX_ENUMERATED_OUTCOMES {
+            return Err(SimError::plain(format!(
+                "{count} outcomes: simulations enumerate outcome spaces of at most {} (`accord analyze` answers larger ones)",
+                crate::sim::domain::MAX_ENUMERATED_OUTCOMES
+            )));
+        }
+        Ok(())
+    }
+
     fn check(self) -> Result<Scenario, SimError> {
         if self.parties.len() < 2 || self.parties.len() > MAX_PARTIES {
             return Err(SimError::plain(format!(
@@ -146,13 +160,6 @@ impl Scenario {
             return Err(SimError::plain(
                 "every scenario needs issues, each with at least one option",
             ));
-        }
-        let count = self.domain.outcome_count().unwrap_or(u128::MAX);
-        if count > crate::sim::domain::MAX_ENUMERATED_OUTCOMES {
-            return Err(SimError::plain(format!(
-                "{count} outcomes: simulations enumerate outcome spaces of at most {} (`accord analyze` handles larger ones)",
-                crate::sim::domain::MAX_ENUMERATED_OUTCOMES
-            )));
         }
         let mut ids: Vec<&Slug> = self
             .parties

@@ -794,3 +794,96 @@ fn per_run_rows_are_one_per_run_the_same_on_any_number_of_threads_and_never_over
     assert_eq!(refused.status.code(), Some(2));
     assert!(!other.exists());
 }
+
+/// A GENIUS domain of `issues` issues of ten options each, and `parties` linear additive
+/// profiles over it, written into `directory`: the domain first, then the profiles.
+fn write_large_genius_domain(
+    directory: &std::path::Path,
+    issues: usize,
+    parties: usize,
+) -> Vec<std::path::PathBuf> {
+    let mut domain = String::from(
+        "<negotiation_template><utility_space><objective index=\"0\" name=\"root\" type=\"objective\" etype=\"objective\">\n",
+    );
+    for issue in 1..=issues {
+        domain.push_str(&format!(
+            "<issue index=\"{issue}\" name=\"issue{issue}\" vtype=\"discrete\" type=\"discrete\" etype=\"discrete\">"
+        ));
+        for option in 1..=10 {
+            domain.push_str(&format!(
+                "<item index=\"{option}\" value=\"v{option}\"></item>"
+            ));
+        }
+        domain.push_str("</issue>\n");
+    }
+    domain.push_str("</objective></utility_space></negotiation_template>\n");
+    let mut paths = vec![directory.join("large_domain.xml")];
+    fs::write(&paths[0], domain).unwrap();
+    for party in 0..parties {
+        let mut profile = String::from(
+            "<utility_space><reservation value=\"0.1\" /><objective index=\"0\" name=\"root\" type=\"objective\" etype=\"objective\">\n",
+        );
+        for issue in 1..=issues {
+            profile.push_str(&format!(
+                "<issue index=\"{issue}\" name=\"issue{issue}\" vtype=\"discrete\" type=\"discrete\" etype=\"discrete\">"
+            ));
+            for option in 1..=10 {
+                let evaluation = 1 + (option * 7 + issue * 3 + party * 5) % 10;
+                profile.push_str(&format!(
+                    "<item index=\"{option}\" value=\"v{option}\" evaluation=\"{evaluation}\"></item>"
+                ));
+            }
+            profile.push_str("</issue>\n");
+        }
+        for issue in 1..=issues {
+            profile.push_str(&format!(
+                "<weight index=\"{issue}\" value=\"1\"></weight>\n"
+            ));
+        }
+        profile.push_str("</objective></utility_space>\n");
+        let path = directory.join(format!("large_{party}.xml"));
+        fs::write(&path, profile).unwrap();
+        paths.push(path);
+    }
+    paths
+}
+
+#[test]
+fn analyze_answers_a_space_of_a_trillion_outcomes_and_simulate_says_why_it_cannot() {
+    let directory = tempfile::tempdir().unwrap();
+    let two = write_large_genius_domain(directory.path(), 12, 2);
+    let mut arguments = vec!["analyze", "--json", "--genius"];
+    arguments.extend(two.iter().map(|path| path_text(path)));
+    let output = accord(&arguments);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let analysis: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(analysis["n_outcomes"], 1_000_000_000_000u64);
+    assert!(analysis["pareto_size"].as_u64().unwrap() >= 1);
+    assert!(analysis["nash"]["utilities"].is_array());
+    assert!(analysis["max_welfare"].is_number());
+    // Three parties: what needs no enumeration, and on stderr what was not computed.
+    let three = write_large_genius_domain(directory.path(), 12, 3);
+    let mut arguments = vec!["analyze", "--json", "--genius"];
+    arguments.extend(three.iter().map(|path| path_text(path)));
+    let output = accord(&arguments);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let analysis: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    assert_eq!(analysis["n_outcomes"], 1_000_000_000_000u64);
+    assert!(analysis["pareto_size"].is_null() && analysis["nash"].is_null());
+    assert!(analysis["max_welfare"].is_number());
+    assert!(
+        stderr(&output).contains("pareto_size"),
+        "{}",
+        stderr(&output)
+    );
+    // The simulator ranks every outcome, so it refuses, and says what can answer instead.
+    let mut arguments = vec!["simulate", "--genius"];
+    arguments.extend(two.iter().map(|path| path_text(path)));
+    let output = accord(&arguments);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("`accord analyze` answers larger ones"),
+        "{}",
+        stderr(&output)
+    );
+}
