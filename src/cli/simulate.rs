@@ -474,8 +474,37 @@ pub fn analyze(scenario: &Scenario, seed: u64, json: bool) -> Result<(), Failure
             let _ = writeln!(out, "  Nash point        none");
         }
     }
+    match &analysis.kalai_smorodinsky {
+        Some(point) => {
+            let utilities: Vec<String> =
+                point.utilities.iter().map(|u| format!("{u:.6}")).collect();
+            let _ = writeln!(out, "  Kalai-Smorodinsky ({})", utilities.join(", "));
+            for (issue, option) in scenario.domain.issues.iter().zip(&point.outcome) {
+                let _ = writeln!(
+                    out,
+                    "    {}: {}",
+                    printable(&issue.title),
+                    printable(&issue.options[*option])
+                );
+            }
+        }
+        None => {
+            let _ = writeln!(out, "  Kalai-Smorodinsky none");
+        }
+    }
     let _ = writeln!(out, "  maximum welfare   {}", figure(analysis.max_welfare));
     let _ = writeln!(out, "  opposition        {}", figure(analysis.opposition));
+    let reservations: Vec<String> = scenario
+        .parties
+        .iter()
+        .zip(&preferences)
+        .map(|(party, prefs)| format!("{} {:.6}", party.id, prefs.reservation))
+        .collect();
+    let _ = writeln!(
+        out,
+        "  reservations      {}",
+        printable(&reservations.join(", "))
+    );
     print(&out)
 }
 

@@ -1,5 +1,5 @@
 //! The outcome-space analysis of simulation.md: number of outcomes, Pareto frontier, Nash
-//! point, maximum social welfare and opposition level.
+//! point, Kalai-Smorodinsky point, maximum social welfare and opposition level.
 //!
 //! Spaces of up to `MAX_ENUMERATED_OUTCOMES` outcomes are enumerated. Larger ones are not:
 //! for linear additive utilities the maximum welfare is a sum of per-issue maxima, and for
@@ -30,6 +30,8 @@ pub struct Analysis {
     pub nash: Option<Nash>,
     /// True when the Nash point was looked for and no outcome meets every reservation.
     pub nash_none: bool,
+    /// The Kalai-Smorodinsky point (see `kalai_smorodinsky_position`), in the same shape.
+    pub kalai_smorodinsky: Option<Nash>,
     pub max_welfare: Option<f64>,
     pub opposition: Option<f64>,
     pub reasons: Vec<String>,
@@ -41,6 +43,7 @@ pub struct AnalysisJson {
     pub n_outcomes: Option<u128>,
     pub pareto_size: Option<u128>,
     pub nash: Option<NashJson>,
+    pub kalai_smorodinsky: Option<NashJson>,
     pub max_welfare: Option<f64>,
     pub opposition: Option<f64>,
 }
@@ -51,22 +54,30 @@ pub struct NashJson {
     pub outcome: std::collections::BTreeMap<String, String>,
 }
 
+impl Nash {
+    fn to_json(&self, domain: &Domain) -> NashJson {
+        NashJson {
+            utilities: self.utilities.clone(),
+            outcome: domain
+                .issues
+                .iter()
+                .zip(&self.outcome)
+                .map(|(issue, option)| (issue.title.clone(), issue.options[*option].to_string()))
+                .collect(),
+        }
+    }
+}
+
 impl Analysis {
     pub fn to_json(&self, domain: &Domain) -> AnalysisJson {
         AnalysisJson {
             n_outcomes: self.n_outcomes,
             pareto_size: self.pareto_size,
-            nash: self.nash.as_ref().map(|nash| NashJson {
-                utilities: nash.utilities.clone(),
-                outcome: domain
-                    .issues
-                    .iter()
-                    .zip(&nash.outcome)
-                    .map(|(issue, option)| {
-                        (issue.title.clone(), issue.options[*option].to_string())
-                    })
-                    .collect(),
-            }),
+            nash: self.nash.as_ref().map(|point| point.to_json(domain)),
+            kalai_smorodinsky: self
+                .kalai_smorodinsky
+                .as_ref()
+                .map(|point| point.to_json(domain)),
             max_welfare: self.max_welfare,
             opposition: self.opposition,
         }
@@ -132,6 +143,7 @@ pub fn analyze_with_limit(
         pareto_size: None,
         nash: None,
         nash_none: false,
+        kalai_smorodinsky: None,
         max_welfare,
         opposition: None,
         reasons: Vec::new(),
@@ -145,7 +157,7 @@ pub fn analyze_with_limit(
         Some(count) if count <= enumeration_limit => enumerate(domain, preferences, &mut analysis),
         _ if preferences.len() == 2 => frontier_by_issues(domain, preferences, &mut analysis),
         _ => analysis.reasons.push(format!(
-            "pareto_size, nash, opposition: the outcome space is larger than {MAX_ENUMERATED_OUTCOMES} outcomes and has more than two parties"
+            "pareto_size, nash, kalai_smorodinsky, opposition: the outcome space is larger than {MAX_ENUMERATED_OUTCOMES} outcomes and has more than two parties"
         )),
     }
     analysis
@@ -342,11 +354,78 @@ fn enumerate(domain: &Domain, preferences: &[Preferences], analysis: &mut Analys
         utilities: yardstick.nash.clone(),
         outcome: domain.outcome(index as u64),
     });
+    analysis.kalai_smorodinsky =
+        kalai_smorodinsky_position(&columns, preferences).map(|index| Nash {
+            utilities: columns.iter().map(|column| column[index]).collect(),
+            outcome: domain.outcome(index as u64),
+        });
     let maxima: Vec<f64> = columns
         .iter()
         .map(|column| column.iter().copied().fold(f64::MIN, f64::max))
         .collect();
     analysis.opposition = Some(opposition(&columns, &maxima));
+}
+
+/// The Kalai-Smorodinsky point among candidates (`columns[party][candidate]`): among the
+/// candidates where every `u_i >= r_i`, the one whose smallest share of its ideal gain,
+/// `min_i (u_i - r_i) / (m_i - r_i)` with `m_i` the party's best utility among them (a share
+/// of 1 for a party whose best is its reservation), is the largest; ties go to the larger
+/// sum of utilities, then to the larger utility of the first party, then to the first
+/// candidate. `None` when no candidate meets every reservation. The point lies on the
+/// Pareto frontier: an outcome that dominates another has shares at least as large and a
+/// larger sum.
+fn kalai_smorodinsky_position(columns: &[&[f64]], preferences: &[Preferences]) -> Option<usize> {
+    let candidates = columns.first().map_or(0, |column| column.len());
+    let feasible = |candidate: usize| {
+        columns
+            .iter()
+            .zip(preferences)
+            .all(|(column, prefs)| column[candidate] >= prefs.reservation)
+    };
+    let mut best = vec![f64::NEG_INFINITY; columns.len()];
+    let mut any = false;
+    for candidate in (0..candidates).filter(|candidate| feasible(*candidate)) {
+        any = true;
+        for (party, column) in columns.iter().enumerate() {
+            best[party] = best[party].max(column[candidate]);
+        }
+    }
+    if !any {
+        return None;
+    }
+    let share = |candidate: usize| {
+        columns
+            .iter()
+            .zip(preferences)
+            .zip(&best)
+            .map(|((column, prefs), best)| {
+                let range = best - prefs.reservation;
+                if range > 0.0 {
+                    (column[candidate] - prefs.reservation) / range
+                } else {
+                    1.0
+                }
+            })
+            .fold(f64::INFINITY, f64::min)
+    };
+    let welfare = |candidate: usize| columns.iter().map(|column| column[candidate]).sum::<f64>();
+    let key = |candidate: usize| (share(candidate), welfare(candidate), columns[0][candidate]);
+    let mut chosen: Option<(usize, (f64, f64, f64))> = None;
+    for candidate in (0..candidates).filter(|candidate| feasible(*candidate)) {
+        let candidate_key = key(candidate);
+        let better = chosen.is_none_or(|(_, chosen_key)| {
+            candidate_key
+                .0
+                .total_cmp(&chosen_key.0)
+                .then(candidate_key.1.total_cmp(&chosen_key.1))
+                .then(candidate_key.2.total_cmp(&chosen_key.2))
+                .is_gt()
+        });
+        if better {
+            chosen = Some((candidate, candidate_key));
+        }
+    }
+    chosen.map(|(candidate, _)| candidate)
 }
 
 /// Memory `frontier_and_nash` reuses between runs.
@@ -469,7 +548,7 @@ fn frontier_by_issues(domain: &Domain, preferences: &[Preferences], analysis: &m
         points = pareto_2d(next);
         if points.len() > MAX_FRONTIER_POINTS {
             analysis.reasons.push(format!(
-                "pareto_size, nash, opposition: the frontier passes {MAX_FRONTIER_POINTS} points at issue {}",
+                "pareto_size, nash, kalai_smorodinsky, opposition: the frontier passes {MAX_FRONTIER_POINTS} points at issue {}",
                 issue.id
             ));
             return;
@@ -484,6 +563,13 @@ fn frontier_by_issues(domain: &Domain, preferences: &[Preferences], analysis: &m
         outcome: points[position].3.clone(),
     });
     analysis.nash_none = analysis.nash.is_none();
+    // The frontier holds the point: see `kalai_smorodinsky_position`. Among points with
+    // equal utilities, the frontier keeps the first outcome, as enumeration would choose.
+    analysis.kalai_smorodinsky =
+        kalai_smorodinsky_position(&columns, preferences).map(|position| Nash {
+            utilities: vec![first[position], second[position]],
+            outcome: points[position].3.clone(),
+        });
     let maxima = [preferences[0].best_utility(), preferences[1].best_utility()];
     analysis.opposition = Some(opposition(&columns, &maxima));
 }

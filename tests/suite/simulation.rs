@@ -110,7 +110,85 @@ fn every_sample_domain_analyses_and_the_two_methods_agree() {
                 by_issues.opposition.map(round6),
                 enumerated.opposition.map(round6)
             );
+            // Sums of the same parts in another order may differ in the last bit.
+            let rounded = |point: &Option<accord::sim::analysis::Nash>| {
+                point.as_ref().map(|point| {
+                    point
+                        .utilities
+                        .iter()
+                        .map(|u| round6(*u))
+                        .collect::<Vec<_>>()
+                })
+            };
+            assert_eq!(
+                rounded(&by_issues.kalai_smorodinsky),
+                rounded(&enumerated.kalai_smorodinsky),
+                "{profile_paths:?}"
+            );
         }
+        // The Kalai-Smorodinsky point, found the plain way over every outcome.
+        let count = domain.outcome_count().unwrap() as u64;
+        let utilities: Vec<Vec<f64>> = (0..count)
+            .map(|index| {
+                let outcome = domain.outcome(index);
+                profiles
+                    .iter()
+                    .map(|profile| profile.utility(&outcome))
+                    .collect()
+            })
+            .collect();
+        let feasible: Vec<&Vec<f64>> = utilities
+            .iter()
+            .filter(|point| {
+                point
+                    .iter()
+                    .zip(&profiles)
+                    .all(|(u, p)| *u >= p.reservation)
+            })
+            .collect();
+        let expected = (!feasible.is_empty()).then(|| {
+            let best: Vec<f64> = (0..profiles.len())
+                .map(|party| {
+                    feasible
+                        .iter()
+                        .map(|point| point[party])
+                        .fold(f64::MIN, f64::max)
+                })
+                .collect();
+            let share = |point: &Vec<f64>| {
+                point
+                    .iter()
+                    .zip(&profiles)
+                    .zip(&best)
+                    .map(|((u, p), m)| {
+                        if m > &p.reservation {
+                            (u - p.reservation) / (m - p.reservation)
+                        } else {
+                            1.0
+                        }
+                    })
+                    .fold(f64::INFINITY, f64::min)
+            };
+            let top = feasible
+                .iter()
+                .map(|point| share(point))
+                .fold(f64::MIN, f64::max);
+            feasible
+                .iter()
+                .filter(|point| share(point) == top)
+                .map(|point| point.iter().sum::<f64>())
+                .fold(f64::MIN, f64::max)
+        });
+        let found = enumerated
+            .kalai_smorodinsky
+            .as_ref()
+            .map(|point| point.utilities.iter().sum::<f64>());
+        assert_eq!(
+            found.map(round6),
+            expected.map(round6),
+            "{}",
+            domain_path.display()
+        );
     }
 }
 
@@ -719,6 +797,7 @@ fn analyze_prints_the_json_of_the_spec_and_bad_input_fails_clearly() {
     assert_eq!(
         keys,
         vec![
+            "kalai_smorodinsky",
             "max_welfare",
             "n_outcomes",
             "nash",
@@ -727,6 +806,13 @@ fn analyze_prints_the_json_of_the_spec_and_bad_input_fails_clearly() {
         ]
     );
     assert_eq!(document["n_outcomes"], 576);
+    assert_eq!(
+        document["kalai_smorodinsky"]["utilities"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
     assert_eq!(document["nash"]["outcome"]["Size of Fund"], "$10 billion");
 
     let directory = tempfile::tempdir().unwrap();
