@@ -206,6 +206,9 @@ enum Command {
         /// max_welfare, opposition.
         #[arg(long)]
         json: bool,
+        /// Also list the Pareto frontier's outcomes, with their utilities.
+        #[arg(long)]
+        frontier: bool,
     },
     /// Print the head of the log (the hash of its last line).
     Head {
@@ -474,6 +477,7 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
             genius,
             seed,
             json,
+            frontier,
         } => {
             let scenario = load_scenario(scenario.as_deref(), genius.as_deref(), None, None)?;
             if seed.is_some() && !scenario.has_random_preferences() {
@@ -481,7 +485,7 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
                     "--seed: no party of this scenario draws random preferences, so the seed would change nothing".into(),
                 ));
             }
-            simulate::analyze(&scenario, seed.unwrap_or(0), json)
+            simulate::analyze(&scenario, seed.unwrap_or(0), json, frontier)
         }
     }
 }

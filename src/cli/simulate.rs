@@ -427,11 +427,24 @@ fn render_summary(scenario: &Scenario, summary: &Summary) -> String {
     out
 }
 
-pub fn analyze(scenario: &Scenario, seed: u64, json: bool) -> Result<(), Failure> {
+pub fn analyze(scenario: &Scenario, seed: u64, json: bool, frontier: bool) -> Result<(), Failure> {
     let preferences = scenario.preferences(&mut run_rng(seed, 0));
-    let analysis = analyze_space(&scenario.domain, &preferences);
+    let analysis = if frontier {
+        accord::sim::analysis::analyze_listing_frontier(&scenario.domain, &preferences)
+    } else {
+        analyze_space(&scenario.domain, &preferences)
+    };
     for reason in &analysis.reasons {
         eprintln!("accord: {}", printable(reason));
+    }
+    if frontier && analysis.frontier.is_none() {
+        eprintln!("accord: frontier: not listed, as it was not computed (see above)");
+    }
+    if analysis.frontier_points_shared > 0 {
+        eprintln!(
+            "accord: frontier: {} of the points listed stand for several outcomes with the same utilities; one is shown for each",
+            grouped(u128::from(analysis.frontier_points_shared))
+        );
     }
     if analysis.nash_none {
         eprintln!("accord: nash: no outcome meets every party's reservation value");
@@ -494,6 +507,24 @@ pub fn analyze(scenario: &Scenario, seed: u64, json: bool) -> Result<(), Failure
     }
     let _ = writeln!(out, "  maximum welfare   {}", figure(analysis.max_welfare));
     let _ = writeln!(out, "  opposition        {}", figure(analysis.opposition));
+    if let Some(points) = &analysis.frontier {
+        let _ = writeln!(
+            out,
+            "  frontier outcomes (utilities, then each issue's option):"
+        );
+        for point in points {
+            let utilities: Vec<String> =
+                point.utilities.iter().map(|u| format!("{u:.6}")).collect();
+            let options: Vec<String> = scenario
+                .domain
+                .issues
+                .iter()
+                .zip(&point.outcome)
+                .map(|(issue, option)| printable(&issue.options[*option]).into_owned())
+                .collect();
+            let _ = writeln!(out, "    {}  {}", utilities.join("  "), options.join(" | "));
+        }
+    }
     let reservations: Vec<String> = scenario
         .parties
         .iter()

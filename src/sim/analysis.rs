@@ -34,6 +34,12 @@ pub struct Analysis {
     pub kalai_smorodinsky: Option<Nash>,
     pub max_welfare: Option<f64>,
     pub opposition: Option<f64>,
+    /// With `analyze_listing_frontier`: the frontier's points, by the first party's utility
+    /// from the highest (then in outcome order). Enumerated, every frontier outcome is one;
+    /// issue by issue, each utility vector is one, with the first of its outcomes.
+    pub frontier: Option<Vec<Nash>>,
+    /// Frontier points listed issue by issue that stand for more than one outcome.
+    pub frontier_points_shared: u64,
     pub reasons: Vec<String>,
 }
 
@@ -46,6 +52,9 @@ pub struct AnalysisJson {
     pub kalai_smorodinsky: Option<NashJson>,
     pub max_welfare: Option<f64>,
     pub opposition: Option<f64>,
+    /// Only with `--frontier`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub frontier: Option<Vec<NashJson>>,
 }
 
 #[derive(Serialize)]
@@ -80,6 +89,10 @@ impl Analysis {
                 .map(|point| point.to_json(domain)),
             max_welfare: self.max_welfare,
             opposition: self.opposition,
+            frontier: self
+                .frontier
+                .as_ref()
+                .map(|points| points.iter().map(|point| point.to_json(domain)).collect()),
         }
     }
 }
@@ -129,12 +142,27 @@ pub fn analyze(domain: &Domain, preferences: &[Preferences]) -> Analysis {
     analyze_with_limit(domain, preferences, MAX_ENUMERATED_OUTCOMES)
 }
 
+/// `analyze`, with the frontier's points listed (`Analysis::frontier`).
+pub fn analyze_listing_frontier(domain: &Domain, preferences: &[Preferences]) -> Analysis {
+    analyze_with(domain, preferences, MAX_ENUMERATED_OUTCOMES, true)
+}
+
 /// `analyze`, enumerating only spaces of at most `enumeration_limit` outcomes (tests use a
 /// limit of 0 to check the issue-by-issue method against enumeration).
 pub fn analyze_with_limit(
     domain: &Domain,
     preferences: &[Preferences],
     enumeration_limit: u128,
+) -> Analysis {
+    analyze_with(domain, preferences, enumeration_limit, false)
+}
+
+/// `analyze` with both knobs: the enumeration limit, and whether the frontier is listed.
+pub fn analyze_with(
+    domain: &Domain,
+    preferences: &[Preferences],
+    enumeration_limit: u128,
+    list_frontier: bool,
 ) -> Analysis {
     let n_outcomes = domain.outcome_count();
     let max_welfare = Some(max_welfare(domain, preferences));
@@ -146,6 +174,8 @@ pub fn analyze_with_limit(
         kalai_smorodinsky: None,
         max_welfare,
         opposition: None,
+        frontier: None,
+        frontier_points_shared: 0,
         reasons: Vec::new(),
     };
     if n_outcomes.is_none() {
@@ -154,8 +184,12 @@ pub fn analyze_with_limit(
             .push("n_outcomes: more than 2^128 outcomes".into());
     }
     match n_outcomes {
-        Some(count) if count <= enumeration_limit => enumerate(domain, preferences, &mut analysis),
-        _ if preferences.len() == 2 => frontier_by_issues(domain, preferences, &mut analysis),
+        Some(count) if count <= enumeration_limit => {
+            enumerate(domain, preferences, list_frontier, &mut analysis)
+        }
+        _ if preferences.len() == 2 => {
+            frontier_by_issues(domain, preferences, list_frontier, &mut analysis)
+        }
         _ => analysis.reasons.push(format!(
             "pareto_size, nash, kalai_smorodinsky, opposition: the outcome space is larger than {MAX_ENUMERATED_OUTCOMES} outcomes and has more than two parties"
         )),
@@ -334,20 +368,39 @@ fn opposition(columns: &[&[f64]], maxima: &[f64]) -> f64 {
         .fold(f64::INFINITY, f64::min)
 }
 
-fn enumerate(domain: &Domain, preferences: &[Preferences], analysis: &mut Analysis) {
+fn enumerate(
+    domain: &Domain,
+    preferences: &[Preferences],
+    list_frontier: bool,
+    analysis: &mut Analysis,
+) {
     let rankings: Vec<Ranking> = preferences.iter().map(Ranking::new).collect();
     let columns: Vec<&[f64]> = rankings
         .iter()
         .map(|ranking| ranking.utilities.as_slice())
         .collect();
     let mut yardstick = Yardstick::default();
+    let mut scratch = FrontierScratch::default();
     let (pareto_size, nash) = frontier_and_nash(
         preferences,
         &rankings[0],
         &columns,
-        &mut FrontierScratch::default(),
+        &mut scratch,
         &mut yardstick,
     );
+    if list_frontier {
+        let mut indexes = scratch.kept.clone();
+        indexes.sort_by(|a, b| columns[0][*b].total_cmp(&columns[0][*a]).then(a.cmp(b)));
+        analysis.frontier = Some(
+            indexes
+                .into_iter()
+                .map(|index| Nash {
+                    utilities: columns.iter().map(|column| column[index]).collect(),
+                    outcome: domain.outcome(index as u64),
+                })
+                .collect(),
+        );
+    }
     analysis.pareto_size = Some(pareto_size as u128);
     analysis.nash_none = nash.is_none();
     analysis.nash = nash.map(|index| Nash {
@@ -528,7 +581,12 @@ fn frontier_indexes(
 }
 
 /// Two parties, any number of outcomes: the frontier built issue by issue.
-fn frontier_by_issues(domain: &Domain, preferences: &[Preferences], analysis: &mut Analysis) {
+fn frontier_by_issues(
+    domain: &Domain,
+    preferences: &[Preferences],
+    list_frontier: bool,
+    analysis: &mut Analysis,
+) {
     // (u1, u2, outcomes with exactly these utilities, one such outcome's prefix)
     let mut points: Vec<(f64, f64, u128, Vec<usize>)> = vec![(0.0, 0.0, 1, Vec::new())];
     for (issue_index, issue) in domain.issues.iter().enumerate() {
@@ -555,6 +613,20 @@ fn frontier_by_issues(domain: &Domain, preferences: &[Preferences], analysis: &m
         }
     }
     analysis.pareto_size = Some(points.iter().map(|(_, _, count, _)| *count).sum());
+    if list_frontier {
+        // Sorted by u1 descending already (`pareto_2d`).
+        analysis.frontier_points_shared =
+            points.iter().filter(|(_, _, count, _)| *count > 1).count() as u64;
+        analysis.frontier = Some(
+            points
+                .iter()
+                .map(|(u1, u2, _, outcome)| Nash {
+                    utilities: vec![*u1, *u2],
+                    outcome: outcome.clone(),
+                })
+                .collect(),
+        );
+    }
     let first: Vec<f64> = points.iter().map(|point| point.0).collect();
     let second: Vec<f64> = points.iter().map(|point| point.1).collect();
     let columns = [first.as_slice(), second.as_slice()];

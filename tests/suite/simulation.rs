@@ -956,3 +956,62 @@ fn a_discount_factor_is_read_and_discounts_the_agreement() {
     std::fs::remove_file(&bad).unwrap();
     assert!(error.to_string().contains("discount_factor 1.5"), "{error}");
 }
+
+#[test]
+fn the_frontier_listed_is_the_frontier_counted_by_either_method() {
+    use accord::sim::analysis::analyze_with;
+    let domain_path = scenarios().join("genius/EnglandZimbabwe/EnglandZimbabwe_domain.xml");
+    let domain = genius::load_domain(&domain_path).unwrap();
+    let profiles: Vec<_> = ["England.xml", "Zimbabwe.xml"]
+        .iter()
+        .map(|name| {
+            genius::load_profile(
+                &scenarios().join("genius/EnglandZimbabwe").join(name),
+                &domain,
+            )
+            .unwrap()
+        })
+        .collect();
+    let enumerated = analyze_with(&domain, &profiles, u128::MAX, true);
+    let listed = enumerated.frontier.clone().unwrap();
+    assert_eq!(listed.len() as u128, enumerated.pareto_size.unwrap());
+    // Every listed outcome is undominated, its utilities are its own, and the list runs
+    // from the first party's best down.
+    let count = domain.outcome_count().unwrap() as u64;
+    let all: Vec<Vec<f64>> = (0..count)
+        .map(|index| {
+            let outcome = domain.outcome(index);
+            profiles
+                .iter()
+                .map(|profile| profile.utility(&outcome))
+                .collect()
+        })
+        .collect();
+    for point in &listed {
+        let own: Vec<f64> = profiles
+            .iter()
+            .map(|profile| profile.utility(&point.outcome))
+            .collect();
+        assert_eq!(own, point.utilities);
+        assert!(!all.iter().any(|other| {
+            other.iter().zip(&own).all(|(a, b)| a >= b)
+                && other.iter().zip(&own).any(|(a, b)| a > b)
+        }));
+    }
+    assert!(
+        listed
+            .windows(2)
+            .all(|pair| pair[0].utilities[0] >= pair[1].utilities[0])
+    );
+    // Issue by issue, the same utility vectors (to six decimals).
+    let by_issues = analyze_with(&domain, &profiles, 0, true);
+    let rounded = |points: &[accord::sim::analysis::Nash]| {
+        let mut vectors: Vec<Vec<f64>> = points
+            .iter()
+            .map(|point| point.utilities.iter().map(|u| round6(*u)).collect())
+            .collect();
+        vectors.dedup();
+        vectors
+    };
+    assert_eq!(rounded(&by_issues.frontier.unwrap()), rounded(&listed));
+}
