@@ -147,8 +147,8 @@ enum Command {
     },
     /// Run a seeded simulation of a scenario (or of GENIUS files) and summarise it.
     Simulate {
-        /// A scenario file (JSON; see docs/simulation.md). Omit with --genius.
-        #[arg(required_unless_present = "genius")]
+        /// A scenario file (JSON; see docs/simulation.md). Omit with --genius or --geniusweb.
+        #[arg(required_unless_present_any = ["genius", "geniusweb"])]
         scenario: Option<PathBuf>,
         /// The seed: the same seed gives the same logs and summary, byte for byte.
         #[arg(long, default_value_t = 0)]
@@ -179,6 +179,10 @@ enum Command {
         /// A GENIUS domain and its profiles, in place of SCENARIO.
         #[arg(long, num_args = 2.., value_names = ["DOMAIN.xml", "PROFILE.xml"])]
         genius: Option<Vec<PathBuf>>,
+        /// GeniusWeb profiles (JSON LinearAdditiveUtilitySpace, each carrying the domain), in
+        /// place of SCENARIO.
+        #[arg(long, num_args = 1.., value_name = "PROFILE.json", conflicts_with = "genius")]
+        geniusweb: Option<Vec<PathBuf>>,
         /// The strategies, in profile order with --genius (default boulware for all), or in
         /// the scenario's acting order, replacing the scenario's: boulware, linear,
         /// conceder, hardliner, e=VALUE, tit_for_tat. One name applies to every party.
@@ -192,12 +196,16 @@ enum Command {
     /// The outcome-space analysis: outcomes, Pareto frontier, Nash point, maximum welfare,
     /// opposition.
     Analyze {
-        /// A scenario file. Omit with --genius.
-        #[arg(required_unless_present = "genius")]
+        /// A scenario file. Omit with --genius or --geniusweb.
+        #[arg(required_unless_present_any = ["genius", "geniusweb"])]
         scenario: Option<PathBuf>,
         /// A GENIUS domain and its profiles, in place of SCENARIO.
         #[arg(long, num_args = 2.., value_names = ["DOMAIN.xml", "PROFILE.xml"])]
         genius: Option<Vec<PathBuf>>,
+        /// GeniusWeb profiles (JSON LinearAdditiveUtilitySpace, each carrying the domain), in
+        /// place of SCENARIO.
+        #[arg(long, num_args = 1.., value_name = "PROFILE.json", conflicts_with = "genius")]
+        geniusweb: Option<Vec<PathBuf>>,
         /// The seed for scenarios with random preferences (run 0's draw is analysed; 0 by
         /// default). Refused for a scenario without them, where it would change nothing.
         #[arg(long)]
@@ -453,11 +461,18 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
             json,
             threads,
             genius,
+            geniusweb,
             strategies,
             deadline,
         } => {
-            let scenario =
-                load_scenario(scenario.as_deref(), genius.as_deref(), strategies, deadline)?;
+            let scenario = match geniusweb {
+                Some(profiles) => {
+                    load_geniusweb(scenario.as_deref(), &profiles, strategies, deadline)?
+                }
+                None => {
+                    load_scenario(scenario.as_deref(), genius.as_deref(), strategies, deadline)?
+                }
+            };
             simulate::simulate(
                 &scenario,
                 seed,
@@ -475,11 +490,15 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
         Command::Analyze {
             scenario,
             genius,
+            geniusweb,
             seed,
             json,
             frontier,
         } => {
-            let scenario = load_scenario(scenario.as_deref(), genius.as_deref(), None, None)?;
+            let scenario = match geniusweb {
+                Some(profiles) => load_geniusweb(scenario.as_deref(), &profiles, None, None)?,
+                None => load_scenario(scenario.as_deref(), genius.as_deref(), None, None)?,
+            };
             if seed.is_some() && !scenario.has_random_preferences() {
                 return Err(Failure::Usage(
                     "--seed: no party of this scenario draws random preferences, so the seed would change nothing".into(),
@@ -949,6 +968,45 @@ pub fn printable(text: &str) -> String {
 
 /// The scenario of `simulate` or `analyze`: a scenario file, with the strategies or the
 /// deadline replaced when given, or GENIUS files (boulware and 100 rounds unless given).
+/// A GENIUS or GeniusWeb file's text; `-` reads stdin (for one of the files only).
+fn read_profile_text(path: &Path) -> Result<String, accord::sim::SimError> {
+    if !is_stdin(path) {
+        return accord::sim::genius::read(path);
+    }
+    let bytes = stdin_bytes()
+        .map_err(|_| accord::sim::SimError::io(Path::new("stdin"), "cannot be read"))?;
+    String::from_utf8(bytes.to_vec())
+        .map_err(|_| accord::sim::SimError::new(Path::new("stdin"), "not UTF-8".into()))
+}
+
+/// The scenario of `--geniusweb PROFILE.json...`: one party per profile.
+fn load_geniusweb(
+    path: Option<&Path>,
+    profiles: &[PathBuf],
+    strategies: Option<Vec<String>>,
+    deadline: Option<u32>,
+) -> Result<accord::sim::scenario::Scenario, Failure> {
+    if let Some(path) = path {
+        return Err(Failure::Usage(format!(
+            "give a SCENARIO or --geniusweb, not both ({} and --geniusweb)",
+            path.display()
+        )));
+    }
+    if profiles.iter().filter(|path| is_stdin(path)).count() > 1 {
+        return Err(Failure::Usage(
+            "--geniusweb: stdin (`-`) can stand for one of the files only".into(),
+        ));
+    }
+    let strategies = strategies.unwrap_or_else(|| vec!["boulware".to_string()]);
+    accord::sim::scenario::from_geniusweb_read_by(
+        profiles,
+        &strategies,
+        deadline.unwrap_or(100),
+        &read_profile_text,
+    )
+    .map_err(simulate::sim_failure)
+}
+
 fn load_scenario(
     path: Option<&Path>,
     genius: Option<&[PathBuf]>,
@@ -974,21 +1032,12 @@ fn load_scenario(
                     "--genius: stdin (`-`) can stand for one of the files only".into(),
                 ));
             }
-            let read = |path: &Path| {
-                if !is_stdin(path) {
-                    return accord::sim::genius::read(path);
-                }
-                let bytes = stdin_bytes()
-                    .map_err(|_| accord::sim::SimError::io(Path::new("stdin"), "cannot be read"))?;
-                String::from_utf8(bytes.to_vec())
-                    .map_err(|_| accord::sim::SimError::new(Path::new("stdin"), "not UTF-8".into()))
-            };
             scenario::from_genius_read_by(
                 domain,
                 profiles,
                 &strategies,
                 deadline.unwrap_or(100),
-                &read,
+                &read_profile_text,
             )
             .map_err(simulate::sim_failure)
         }

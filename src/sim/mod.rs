@@ -6,6 +6,7 @@ pub mod batch;
 pub mod domain;
 pub mod fast_paths;
 pub mod genius;
+pub mod geniusweb;
 pub mod ranking;
 pub mod run;
 pub mod scenario;

@@ -580,6 +580,47 @@ pub fn from_genius_read_by(
     .check()
 }
 
+/// A scenario from GeniusWeb profiles (JSON `LinearAdditiveUtilitySpace`, each carrying the
+/// domain), read by `read`: one party per profile, named by its file, as with GENIUS files.
+pub fn from_geniusweb_read_by(
+    profiles: &[PathBuf],
+    strategies: &[String],
+    deadline: u32,
+    read: &dyn Fn(&Path) -> Result<String, SimError>,
+) -> Result<Scenario, SimError> {
+    let (domain, read_profiles) = crate::sim::geniusweb::profiles_read_by(profiles, read)?;
+    if strategies.len() != read_profiles.len() && strategies.len() != 1 {
+        return Err(SimError::plain(format!(
+            "{} profiles but {} strategies",
+            read_profiles.len(),
+            strategies.len()
+        )));
+    }
+    let mut parties: Vec<PartySpec> = Vec::new();
+    for (index, (preferences, stem)) in read_profiles.into_iter().enumerate() {
+        let taken: Vec<Slug> = parties.iter().map(|party| party.id.clone()).collect();
+        let strategy_name = &strategies[index.min(strategies.len() - 1)];
+        parties.push(PartySpec {
+            id: slugify(&stem, &taken),
+            name: stem,
+            strategy: Strategy::parse(strategy_name).map_err(SimError::plain)?,
+            preferences: PreferenceSource::Given(preferences),
+            release: ReleasePolicy::None,
+        });
+    }
+    Scenario {
+        name: "geniusweb".to_string(),
+        start: Timestamp::parse("2026-01-01T00:00:00Z").expect("a valid time"),
+        step_seconds: 60,
+        deadline,
+        domain,
+        parties,
+        others: Vec::new(),
+        custody: Vec::new(),
+    }
+    .check()
+}
+
 impl Scenario {
     /// The scenario with its strategies (one name for every party, or one per party in
     /// acting order) or its deadline replaced, checked again: what `simulate --strategies`

@@ -887,3 +887,170 @@ fn analyze_answers_a_space_of_a_trillion_outcomes_and_simulate_says_why_it_canno
         stderr(&output)
     );
 }
+
+/// The GeniusWeb JSON of a GENIUS profile: the same domain, weights and (normalised) value
+/// utilities, and a reservation bid when `reservation_bid` names one option per issue.
+fn geniusweb_profile(
+    domain: &accord::sim::domain::Domain,
+    preferences: &accord::sim::domain::Preferences,
+    name: &str,
+    reservation_bid: Option<&[usize]>,
+) -> String {
+    let mut issues_values = serde_json::Map::new();
+    let mut weights = serde_json::Map::new();
+    let mut utilities = serde_json::Map::new();
+    for (index, issue) in domain.issues.iter().enumerate() {
+        let values: Vec<&str> = issue.options.iter().map(|option| &**option).collect();
+        issues_values.insert(issue.title.clone(), serde_json::json!({ "values": values }));
+        weights.insert(
+            issue.title.clone(),
+            serde_json::json!(preferences.weights[index]),
+        );
+        let by_value: serde_json::Map<String, Value> = issue
+            .options
+            .iter()
+            .zip(&preferences.values[index])
+            .map(|(option, value)| (option.to_string(), serde_json::json!(value)))
+            .collect();
+        utilities.insert(
+            issue.title.clone(),
+            serde_json::json!({ "DiscreteValueSetUtilities": { "valueUtilities": by_value } }),
+        );
+    }
+    let bid = reservation_bid.map(|bid| {
+        let chosen: serde_json::Map<String, Value> = domain
+            .issues
+            .iter()
+            .zip(bid)
+            .map(|(issue, option)| {
+                (
+                    issue.title.clone(),
+                    serde_json::json!(&*issue.options[*option]),
+                )
+            })
+            .collect();
+        serde_json::json!({ "issuevalues": chosen })
+    });
+    serde_json::json!({ "LinearAdditiveUtilitySpace": {
+        "name": name,
+        "domain": { "name": "england-zimbabwe", "issuesValues": issues_values },
+        "issueWeights": weights,
+        "issueUtilities": utilities,
+        "reservationBid": bid,
+    }})
+    .to_string()
+}
+
+#[test]
+fn geniusweb_profiles_give_the_analysis_of_the_same_genius_profiles() {
+    use accord::sim::genius;
+    let directory = tempfile::tempdir().unwrap();
+    let genius_directory = root().join("events/scenarios/genius/EnglandZimbabwe");
+    let domain = genius::load_domain(&genius_directory.join("EnglandZimbabwe_domain.xml")).unwrap();
+    let mut paths = Vec::new();
+    for name in ["England", "Zimbabwe"] {
+        let preferences =
+            genius::load_profile(&genius_directory.join(format!("{name}.xml")), &domain).unwrap();
+        let path = directory.path().join(format!("{name}.json"));
+        fs::write(&path, geniusweb_profile(&domain, &preferences, name, None)).unwrap();
+        paths.push(path);
+    }
+    let analysis = |arguments: &[&str]| -> Value {
+        let output = accord(arguments);
+        assert!(output.status.success(), "{}", stderr(&output));
+        serde_json::from_str(&stdout(&output)).unwrap()
+    };
+    let from_json = analysis(&[
+        "analyze",
+        "--json",
+        "--geniusweb",
+        path_text(&paths[0]),
+        path_text(&paths[1]),
+    ]);
+    let domain_path = genius_directory.join("EnglandZimbabwe_domain.xml");
+    let england = genius_directory.join("England.xml");
+    let zimbabwe = genius_directory.join("Zimbabwe.xml");
+    let from_xml = analysis(&[
+        "analyze",
+        "--json",
+        "--genius",
+        path_text(&domain_path),
+        path_text(&england),
+        path_text(&zimbabwe),
+    ]);
+    for figure in ["n_outcomes", "pareto_size"] {
+        assert_eq!(from_json[figure], from_xml[figure], "{figure}");
+    }
+    let rounded = |value: &Value| (value.as_f64().unwrap() * 1e6).round() as i64;
+    for party in 0..2 {
+        assert_eq!(
+            rounded(&from_json["nash"]["utilities"][party]),
+            rounded(&from_xml["nash"]["utilities"][party])
+        );
+    }
+    assert_eq!(
+        rounded(&from_json["max_welfare"]),
+        rounded(&from_xml["max_welfare"])
+    );
+    // The profiles simulate too; a reservation bid sets the reservation value to its
+    // utility, which the people's analysis shows.
+    let simulated = accord(&[
+        "simulate",
+        "--geniusweb",
+        path_text(&paths[0]),
+        path_text(&paths[1]),
+    ]);
+    assert!(simulated.status.success(), "{}", stderr(&simulated));
+    let preferences = genius::load_profile(&england, &domain).unwrap();
+    let bid = vec![0; domain.issues.len()];
+    let with_bid = directory.path().join("England-bid.json");
+    fs::write(
+        &with_bid,
+        geniusweb_profile(&domain, &preferences, "England", Some(&bid)),
+    )
+    .unwrap();
+    let output = accord(&[
+        "analyze",
+        "--geniusweb",
+        path_text(&with_bid),
+        path_text(&paths[1]),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let expected = format!("England-bid {:.6}", preferences.utility(&bid));
+    assert!(stdout(&output).contains(&expected), "{}", stdout(&output));
+}
+
+#[test]
+fn other_geniusweb_spaces_and_value_sets_are_refused_by_name() {
+    let directory = tempfile::tempdir().unwrap();
+    let groups = directory.path().join("groups.json");
+    fs::write(&groups, r#"{"SumOfGroupsUtilitySpace": {"name": "x"}}"#).unwrap();
+    let output = accord(&["analyze", "--geniusweb", path_text(&groups)]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("SumOfGroupsUtilitySpace"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(
+        stderr(&output).contains("LinearAdditiveUtilitySpace"),
+        "{}",
+        stderr(&output)
+    );
+    let numbers = directory.path().join("numbers.json");
+    fs::write(
+        &numbers,
+        r#"{"LinearAdditiveUtilitySpace": {"name": "x",
+            "domain": {"name": "d", "issuesValues": {"price": {"values": ["low", "high"]}}},
+            "issueWeights": {"price": 1},
+            "issueUtilities": {"price": {"NumberValueSetUtilities": {"lowValue": 0}}}}}"#,
+    )
+    .unwrap();
+    let output = accord(&["analyze", "--geniusweb", path_text(&numbers)]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(
+        stderr(&output).contains("NumberValueSetUtilities"),
+        "{}",
+        stderr(&output)
+    );
+}
