@@ -218,6 +218,38 @@ enum Command {
         #[arg(long)]
         frontier: bool,
     },
+    /// Play every assignment of the strategies to the roles of every domain, N seeded runs
+    /// each, and rank the strategies.
+    Tournament {
+        /// Domains: a GENIUS directory (one file with `domain` in its name, the other .xml
+        /// files its profiles, one party each) or a scenario file.
+        #[arg(required = true)]
+        domains: Vec<PathBuf>,
+        /// The strategies: boulware, linear, conceder, hardliner, e=VALUE, tit_for_tat.
+        #[arg(long, value_delimiter = ',', value_name = "NAME,...", required = true)]
+        strategies: Vec<String>,
+        /// Seeded runs of each assignment.
+        #[arg(long, default_value_t = 10)]
+        runs: u64,
+        /// The seed: the same seed gives the same ranking, byte for byte.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// The deadline in rounds of GENIUS domains (100 by default); scenarios keep theirs.
+        #[arg(long, value_name = "ROUNDS")]
+        deadline: Option<u32>,
+        /// Also write the ranking as CSV to this file.
+        #[arg(long, value_name = "FILE")]
+        csv: Option<PathBuf>,
+        /// Replace the --csv file if it exists.
+        #[arg(long)]
+        force: bool,
+        /// The result as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Worker threads (default: every core). Results do not depend on it.
+        #[arg(long)]
+        threads: Option<usize>,
+    },
     /// Print the head of the log (the hash of its last line).
     Head {
         /// The log (a file, or - for stdin).
@@ -395,7 +427,8 @@ impl Arguments {
             | Command::Verify { json, .. }
             | Command::History { json, .. }
             | Command::Simulate { json, .. }
-            | Command::Analyze { json, .. } => *json,
+            | Command::Analyze { json, .. }
+            | Command::Tournament { json, .. } => *json,
             Command::Snapshot { .. } | Command::Repair { .. } | Command::Head { .. } => false,
         }
     }
@@ -486,6 +519,42 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
                 json,
                 threads,
             )
+        }
+        Command::Tournament {
+            domains,
+            strategies,
+            runs,
+            seed,
+            deadline,
+            csv,
+            force,
+            json,
+            threads,
+        } => {
+            let max_threads = accord::sim::batch::MAX_THREADS;
+            if threads.is_some_and(|threads| threads == 0 || threads > max_threads) {
+                return Err(Failure::Usage(format!(
+                    "--threads must be 1 to {max_threads}"
+                )));
+            }
+            if runs == 0 || runs > accord::sim::batch::MAX_RUNS {
+                return Err(Failure::Usage(format!(
+                    "--runs must be 1 to {}",
+                    accord::sim::batch::MAX_RUNS
+                )));
+            }
+            let scenarios = domains
+                .iter()
+                .map(|path| load_tournament_domain(path, deadline))
+                .collect::<Result<Vec<_>, _>>()?;
+            let options = accord::sim::tournament::TournamentOptions {
+                strategies,
+                runs,
+                seed,
+                threads: threads
+                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
+            };
+            simulate::tournament(&scenarios, &options, json, csv.as_deref(), force)
         }
         Command::Analyze {
             scenario,
@@ -968,6 +1037,46 @@ pub fn printable(text: &str) -> String {
 
 /// The scenario of `simulate` or `analyze`: a scenario file, with the strategies or the
 /// deadline replaced when given, or GENIUS files (boulware and 100 rounds unless given).
+/// A tournament's domain: a GENIUS directory (the one .xml file with `domain` in its name,
+/// and its other .xml files as the profiles, in name order) or a scenario file.
+fn load_tournament_domain(
+    path: &Path,
+    deadline: Option<u32>,
+) -> Result<accord::sim::scenario::Scenario, Failure> {
+    if !path.is_dir() {
+        return load_scenario(Some(path), None, None, deadline);
+    }
+    let unreadable = |error: std::io::Error| Failure::Usage(format!("{}: {error}", path.display()));
+    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
+        .map_err(unreadable)?
+        .map(|entry| entry.map(|entry| entry.path()))
+        .collect::<Result<_, _>>()
+        .map_err(unreadable)?;
+    files.retain(|file| file.extension().is_some_and(|extension| extension == "xml"));
+    files.sort();
+    let is_domain = |file: &PathBuf| {
+        file.file_name()
+            .and_then(|name| name.to_str())
+            .is_some_and(|name| name.to_ascii_lowercase().contains("domain"))
+    };
+    let domains: Vec<&PathBuf> = files.iter().filter(|file| is_domain(file)).collect();
+    let [domain] = domains[..] else {
+        return Err(Failure::Usage(format!(
+            "{}: a GENIUS directory needs exactly one .xml file with `domain` in its name; it has {}",
+            path.display(),
+            domains.len()
+        )));
+    };
+    let mut arguments = vec![domain.clone()];
+    arguments.extend(files.iter().filter(|file| !is_domain(file)).cloned());
+    let mut scenario = load_scenario(None, Some(&arguments), None, deadline)?;
+    // Named after the directory, as papers name domains.
+    if let Some(name) = path.file_name().and_then(|name| name.to_str()) {
+        scenario.name = name.to_string();
+    }
+    Ok(scenario)
+}
+
 /// A GENIUS or GeniusWeb file's text; `-` reads stdin (for one of the files only).
 fn read_profile_text(path: &Path) -> Result<String, accord::sim::SimError> {
     if !is_stdin(path) {

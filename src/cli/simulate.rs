@@ -276,23 +276,7 @@ pub fn simulate(
         keep_logs: out.is_some(),
         overwrite: force,
     };
-    let bar = (runs >= PROGRESS_FROM_RUNS && std::io::stderr().is_terminal()).then(|| {
-        let bar = indicatif::ProgressBar::new(runs);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bar:40} {human_pos}/{human_len} runs, {rate}, {eta} left",
-            )
-            .expect("a valid template")
-            // Runs a second as people write them: 27,407/s.
-            .with_key(
-                "rate",
-                |state: &indicatif::ProgressState, out: &mut dyn std::fmt::Write| {
-                    let _ = write!(out, "{}/s", grouped(state.per_sec().round() as u128));
-                },
-            ),
-        );
-        bar
-    });
+    let bar = progress_bar(runs);
     let progress = |done: u64| {
         if let Some(bar) = &bar {
             bar.set_position(done);
@@ -334,6 +318,130 @@ pub fn simulate(
         ));
     }
     print(&render_summary(scenario, &summary))
+}
+
+/// A progress bar for `runs` runs, on a terminal and for batches long enough to want one.
+fn progress_bar(runs: u64) -> Option<indicatif::ProgressBar> {
+    (runs >= PROGRESS_FROM_RUNS && std::io::stderr().is_terminal()).then(|| {
+        let bar = indicatif::ProgressBar::new(runs);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {human_pos}/{human_len} runs, {rate}, {eta} left",
+            )
+            .expect("a valid template")
+            // Runs a second as people write them: 27,407/s.
+            .with_key(
+                "rate",
+                |state: &indicatif::ProgressState, out: &mut dyn std::fmt::Write| {
+                    let _ = write!(out, "{}/s", grouped(state.per_sec().round() as u128));
+                },
+            ),
+        );
+        bar
+    })
+}
+
+/// `accord tournament`: plays it, prints the ranking (or its JSON), writes the CSV.
+pub fn tournament(
+    scenarios: &[Scenario],
+    options: &accord::sim::tournament::TournamentOptions,
+    json: bool,
+    csv: Option<&Path>,
+    force: bool,
+) -> Result<(), Failure> {
+    let total = accord::sim::tournament::planned_runs(scenarios, options).map_err(sim_failure)?;
+    // The CSV file is made before the tournament runs, so that one that exists is refused
+    // before any work.
+    let csv_file = match csv {
+        Some(path) => Some((
+            path,
+            accord::sim::create_new_file(path, force).map_err(sim_failure)?,
+        )),
+        None => None,
+    };
+    let bar = progress_bar(total);
+    let progress = |done: u64| {
+        if let Some(bar) = &bar {
+            bar.set_position(done);
+        }
+    };
+    let played = accord::sim::tournament::play(scenarios, options, &progress);
+    if let Some(bar) = bar {
+        bar.finish_and_clear();
+    }
+    let played = match played {
+        Ok(played) => played,
+        Err(error) => {
+            if let Some((path, _)) = csv_file {
+                let _ = std::fs::remove_file(path);
+            }
+            return Err(sim_failure(error));
+        }
+    };
+    if let Some((path, mut file)) = csv_file {
+        use std::io::Write as _;
+        let mut text = String::from(
+            "rank,strategy,runs,utility_mean,utility_sd,agreement_rate,welfare_mean,pareto_distance_mean,nash_distance_mean,rounds_mean\n",
+        );
+        let optional = |value: Option<f64>| value.map_or(String::new(), |value| value.to_string());
+        for (rank, row) in played.ranking.iter().enumerate() {
+            let _ = writeln!(
+                text,
+                "{},{},{},{},{},{},{},{},{},{}",
+                rank + 1,
+                row.strategy,
+                row.runs,
+                row.utility_mean,
+                row.utility_sd,
+                row.agreement_rate,
+                row.welfare_mean,
+                optional(row.pareto_distance_mean),
+                optional(row.nash_distance_mean),
+                optional(row.rounds_mean)
+            );
+        }
+        file.write_all(text.as_bytes())
+            .map_err(|error| Failure::Usage(format!("{}: {error}", path.display())))?;
+    }
+    if json {
+        return print(&format!(
+            "{}\n",
+            serde_json::to_string(&played).expect("a tournament serialises")
+        ));
+    }
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Tournament of {} on {}: {} of {} each ({}), seed {}",
+        counted(played.strategies.len() as u64, "strategy", "strategies"),
+        counted(played.domains.len() as u64, "domain", "domains"),
+        counted(played.assignments, "assignment", "assignments"),
+        counted(played.runs_per_assignment, "run", "runs"),
+        counted(played.total_runs, "run in all", "runs in all"),
+        played.seed
+    );
+    let _ = writeln!(
+        out,
+        "  rank  strategy        utility    (sd)       agreed   welfare    to Pareto  to Nash    rounds"
+    );
+    let shown = |value: Option<f64>| value.map_or("-".to_string(), |value| format!("{value:.6}"));
+    for (rank, row) in played.ranking.iter().enumerate() {
+        let _ = writeln!(
+            out,
+            "  {:<4}  {:<14}  {:.6}  ({:.6})  {:.4}   {:.6}   {:<9}  {:<9}  {}",
+            rank + 1,
+            printable(&row.strategy),
+            row.utility_mean,
+            row.utility_sd,
+            row.agreement_rate,
+            row.welfare_mean,
+            shown(row.pareto_distance_mean),
+            shown(row.nash_distance_mean),
+            row.rounds_mean
+                .map_or("-".to_string(), |rounds| format!("{rounds:.2}"))
+        );
+    }
+    print(&out)
 }
 
 /// A simulation's own refusal is exit 1; a file it cannot read or write is exit 2.

@@ -204,7 +204,7 @@ pub struct RoundSpread {
 /// off; the deviation, Welford's running sum of squared differences. Values are added in
 /// run order, so the result does not depend on threads.
 #[derive(Clone, Copy, Debug)]
-struct SpreadSum {
+pub struct SpreadSum {
     count: u64,
     total: f64,
     compensation: f64,
@@ -229,7 +229,7 @@ impl Default for SpreadSum {
 }
 
 impl SpreadSum {
-    fn add(&mut self, value: f64) {
+    pub fn add(&mut self, value: f64) {
         self.count += 1;
         let sum = self.total + value;
         self.compensation += if self.total.abs() >= value.abs() {
@@ -245,13 +245,19 @@ impl SpreadSum {
         self.max = self.max.max(value);
     }
 
-    fn mean(&self) -> Option<f64> {
+    /// Values added.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+
+    pub fn mean(&self) -> Option<f64> {
         (self.count > 0).then(|| {
             ((self.total + self.compensation) / self.count as f64).clamp(self.min, self.max)
         })
     }
 
-    fn sd(&self) -> f64 {
+    /// The sample standard deviation; 0 for fewer than two values.
+    pub fn sd(&self) -> f64 {
         if self.count < 2 {
             return 0.0;
         }

@@ -11,6 +11,7 @@ pub mod ranking;
 pub mod run;
 pub mod scenario;
 pub mod strategy;
+pub mod tournament;
 
 use std::fmt;
 use std::path::Path;
@@ -53,6 +54,14 @@ impl SimError {
 /// them); with it, the file is replaced.
 pub fn write_new_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), SimError> {
     use std::io::Write as _;
+    let mut file = create_new_file(path, overwrite)?;
+    file.write_all(bytes)
+        .map_err(|error| SimError::io(path, error))
+}
+
+/// Creates a file for writing: one that exists is refused unless `overwrite`, so nothing a
+/// user has is replaced by surprise.
+pub fn create_new_file(path: &Path, overwrite: bool) -> Result<std::fs::File, SimError> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true);
     if overwrite {
@@ -70,9 +79,7 @@ pub fn write_new_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), 
             SimError::io(path, error)
         }
     })?;
-    let mut file = opened;
-    file.write_all(bytes)
-        .map_err(|error| SimError::io(path, error))
+    Ok(opened)
 }
 
 impl fmt::Display for SimError {

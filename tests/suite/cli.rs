@@ -1054,3 +1054,68 @@ fn other_geniusweb_spaces_and_value_sets_are_refused_by_name() {
         stderr(&output)
     );
 }
+
+#[test]
+fn a_tournament_ranks_every_strategy_the_same_on_any_number_of_threads() {
+    let directory = tempfile::tempdir().unwrap();
+    let travel = root().join("events/scenarios/genius/Travel");
+    let england_zimbabwe = scenario("england-zimbabwe.json");
+    let party_three = scenario("party-three.json");
+    let play = |threads: &str, csv: &std::path::Path| {
+        let output = accord(&[
+            "tournament",
+            path_text(&travel),
+            path_text(&england_zimbabwe),
+            path_text(&party_three),
+            "--strategies",
+            "boulware,conceder,linear,tit_for_tat",
+            "--runs",
+            "3",
+            "--seed",
+            "5",
+            "--threads",
+            threads,
+            "--json",
+            "--csv",
+            path_text(csv),
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        (stdout(&output), fs::read_to_string(csv).unwrap())
+    };
+    let (one, one_csv) = play("1", &directory.path().join("one.csv"));
+    let (three, three_csv) = play("3", &directory.path().join("three.csv"));
+    assert_eq!(one, three, "same seed, same bytes");
+    assert_eq!(one_csv, three_csv);
+    let result: Value = serde_json::from_str(&one).unwrap();
+    // Two two-party domains (16 assignments each) and one of three parties (64).
+    assert_eq!(result["assignments"], 96);
+    assert_eq!(result["total_runs"], 288);
+    let ranking = result["ranking"].as_array().unwrap();
+    assert_eq!(ranking.len(), 4);
+    let roles_played: u64 = ranking
+        .iter()
+        .map(|row| row["runs"].as_u64().unwrap())
+        .sum();
+    assert_eq!(roles_played, (2 * 16 + 2 * 16 + 3 * 64) * 3);
+    assert!(
+        ranking
+            .windows(2)
+            .all(|pair| { pair[0]["utility_mean"].as_f64() >= pair[1]["utility_mean"].as_f64() })
+    );
+    assert_eq!(one_csv.lines().count(), 5);
+    assert!(one_csv.starts_with("rank,strategy,runs,utility_mean,utility_sd,"));
+    // The CSV is never overwritten by surprise.
+    let again = accord(&[
+        "tournament",
+        path_text(&travel),
+        "--strategies",
+        "boulware",
+        "--csv",
+        path_text(&directory.path().join("one.csv")),
+    ]);
+    assert_eq!(again.status.code(), Some(2));
+    assert_eq!(
+        fs::read_to_string(directory.path().join("one.csv")).unwrap(),
+        one_csv
+    );
+}

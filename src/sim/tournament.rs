@@ -1,0 +1,214 @@
+//! Tournaments: every assignment of a set of strategies to the negotiating roles of every
+//! domain (with repetition, so a strategy also meets itself, and every role order: both
+//! orders for two parties), each played for the same number of seeded runs, and a ranking
+//! of the strategies over all of their runs.
+//!
+//! Domains are taken in the order given, assignments in lexicographic order of strategy
+//! indices (the first role varying slowest), runs in run order; every assignment's batch
+//! uses the tournament's seed (common random numbers: assignments differ by their
+//! strategies only). Each batch is a `batch::simulate`, so the whole is the same for a seed
+//! on any number of threads.
+
+use serde::Serialize;
+
+use crate::sim::SimError;
+use crate::sim::batch::{BatchOptions, SpreadSum, simulate};
+use crate::sim::scenario::Scenario;
+
+/// Most assignments of one tournament: strategies ^ roles over every domain.
+pub const MAX_ASSIGNMENTS: u64 = 100_000;
+
+/// What a tournament is asked to do.
+pub struct TournamentOptions {
+    pub strategies: Vec<String>,
+    pub runs: u64,
+    pub seed: u64,
+    pub threads: usize,
+}
+
+/// One strategy's figures over every run it played, in any role of any domain.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct StrategyRanking {
+    pub strategy: String,
+    /// Runs it took part in, counted once per role it held.
+    pub runs: u64,
+    pub utility_mean: f64,
+    pub utility_sd: f64,
+    pub agreement_rate: f64,
+    /// The mean sum of every party's utilities in its runs.
+    pub welfare_mean: f64,
+    /// Means over its runs that agreed; `None` when none did.
+    pub pareto_distance_mean: Option<f64>,
+    pub nash_distance_mean: Option<f64>,
+    pub rounds_mean: Option<f64>,
+}
+
+/// A tournament's result: the ranking (best mean utility first; ties in the order the
+/// strategies were given) and what was played.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+pub struct Tournament {
+    pub seed: u64,
+    pub runs_per_assignment: u64,
+    pub domains: Vec<String>,
+    pub strategies: Vec<String>,
+    pub assignments: u64,
+    pub total_runs: u64,
+    pub ranking: Vec<StrategyRanking>,
+}
+
+#[derive(Default, Clone)]
+struct StrategyTotals {
+    utility: SpreadSum,
+    agreed: u64,
+    welfare: SpreadSum,
+    pareto_distance: SpreadSum,
+    nash_distance: SpreadSum,
+    rounds: SpreadSum,
+}
+
+/// The assignments of `strategies` to `roles` roles, in lexicographic order.
+fn assignments(strategies: usize, roles: usize) -> impl Iterator<Item = Vec<usize>> {
+    let total = (strategies as u64).pow(roles as u32);
+    (0..total).map(move |mut number| {
+        let mut assignment = vec![0; roles];
+        for role in (0..roles).rev() {
+            assignment[role] = (number % strategies as u64) as usize;
+            number /= strategies as u64;
+        }
+        assignment
+    })
+}
+
+/// How many runs a tournament plays, or why it is too large.
+pub fn planned_runs(scenarios: &[Scenario], options: &TournamentOptions) -> Result<u64, SimError> {
+    let strategies = options.strategies.len() as u64;
+    let mut assignments: u64 = 0;
+    for scenario in scenarios {
+        let count = u32::try_from(scenario.parties.len())
+            .ok()
+            .and_then(|roles| strategies.checked_pow(roles))
+            .filter(|count| *count <= MAX_ASSIGNMENTS);
+        assignments = count
+            .and_then(|count| assignments.checked_add(count))
+            .filter(|total| *total <= MAX_ASSIGNMENTS)
+            .ok_or_else(|| {
+                SimError::plain(format!(
+                    "the tournament would play more than {MAX_ASSIGNMENTS} assignments of strategies to roles"
+                ))
+            })?;
+    }
+    assignments
+        .checked_mul(options.runs)
+        .ok_or_else(|| SimError::plain("the tournament would play too many runs"))
+}
+
+/// Plays the tournament; `progress` hears the runs done so far.
+pub fn play(
+    scenarios: &[Scenario],
+    options: &TournamentOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Tournament, SimError> {
+    if options.strategies.is_empty() {
+        return Err(SimError::plain("a tournament needs at least one strategy"));
+    }
+    if scenarios.is_empty() {
+        return Err(SimError::plain("a tournament needs at least one domain"));
+    }
+    let total_runs = planned_runs(scenarios, options)?;
+    let mut totals = vec![StrategyTotals::default(); options.strategies.len()];
+    let mut assignments_played = 0;
+    let mut runs_done = 0u64;
+    for scenario in scenarios {
+        scenario.check_simulable()?;
+        for assignment in assignments(options.strategies.len(), scenario.parties.len()) {
+            let names: Vec<String> = assignment
+                .iter()
+                .map(|strategy| options.strategies[*strategy].clone())
+                .collect();
+            let played = scenario.clone().with_overrides(Some(&names), None)?;
+            let batch = BatchOptions {
+                seed: options.seed,
+                runs: options.runs,
+                threads: options.threads,
+                out_dir: None,
+                keep_logs: false,
+                overwrite: false,
+            };
+            let done_before = runs_done;
+            let batch_progress = |done: u64| progress(done_before + done);
+            simulate(&played, &batch, &batch_progress, &mut |_, result| {
+                let welfare: f64 = result.utilities.iter().sum();
+                for (role, strategy) in assignment.iter().enumerate() {
+                    let strategy_totals = &mut totals[*strategy];
+                    strategy_totals.utility.add(result.utilities[role]);
+                    strategy_totals.welfare.add(welfare);
+                    if result.agreed {
+                        strategy_totals.agreed += 1;
+                        strategy_totals.rounds.add(f64::from(result.rounds));
+                        if let Some(distance) = result.pareto_distance {
+                            strategy_totals.pareto_distance.add(distance);
+                        }
+                        if let Some(distance) = result.nash_distance {
+                            strategy_totals.nash_distance.add(distance);
+                        }
+                    }
+                }
+            })?;
+            runs_done += options.runs;
+            assignments_played += 1;
+        }
+    }
+    debug_assert_eq!(runs_done, total_runs);
+    let mut ranking: Vec<StrategyRanking> = options
+        .strategies
+        .iter()
+        .zip(&totals)
+        .map(|(strategy, totals)| {
+            let runs = totals.utility.count();
+            StrategyRanking {
+                strategy: strategy.clone(),
+                runs,
+                utility_mean: totals.utility.mean().unwrap_or(0.0),
+                utility_sd: totals.utility.sd(),
+                agreement_rate: if runs == 0 {
+                    0.0
+                } else {
+                    totals.agreed as f64 / runs as f64
+                },
+                welfare_mean: totals.welfare.mean().unwrap_or(0.0),
+                pareto_distance_mean: totals.pareto_distance.mean(),
+                nash_distance_mean: totals.nash_distance.mean(),
+                rounds_mean: totals.rounds.mean(),
+            }
+        })
+        .collect();
+    // A stable sort: equal means keep the order the strategies were given.
+    ranking.sort_by(|a, b| b.utility_mean.total_cmp(&a.utility_mean));
+    Ok(Tournament {
+        seed: options.seed,
+        runs_per_assignment: options.runs,
+        domains: scenarios
+            .iter()
+            .map(|scenario| scenario.name.clone())
+            .collect(),
+        strategies: options.strategies.clone(),
+        assignments: assignments_played,
+        total_runs,
+        ranking,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn assignments_cover_every_strategy_in_every_role_in_order() {
+        let all: Vec<Vec<usize>> = assignments(3, 2).collect();
+        assert_eq!(all.len(), 9);
+        assert_eq!(all[0], [0, 0]);
+        assert_eq!(all[1], [0, 1]);
+        assert_eq!(all[8], [2, 2]);
+        assert_eq!(assignments(2, 3).count(), 8);
+    }
+}
