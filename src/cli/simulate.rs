@@ -79,23 +79,7 @@ impl PerRunRows {
                 )));
             }
         };
-        let mut options = std::fs::OpenOptions::new();
-        options.write(true);
-        if force {
-            options.create(true).truncate(true);
-        } else {
-            options.create_new(true);
-        }
-        let file = options.open(path).map_err(|error| {
-            Failure::Usage(if error.kind() == std::io::ErrorKind::AlreadyExists {
-                format!(
-                    "{}: exists; accord does not overwrite it (--force replaces it)",
-                    path.display()
-                )
-            } else {
-                format!("{}: {error}", path.display())
-            })
-        })?;
+        let file = accord::sim::create_new_file(path, force).map_err(sim_failure)?;
         let parties: Vec<String> = scenario
             .parties
             .iter()
@@ -318,6 +302,29 @@ pub fn simulate(
         ));
     }
     print(&render_summary(scenario, &summary))
+}
+
+/// A point of the analysis for people: its utilities, then each issue's option.
+fn write_point(
+    out: &mut String,
+    label: &str,
+    point: Option<&accord::sim::analysis::Nash>,
+    scenario: &Scenario,
+) {
+    let Some(point) = point else {
+        let _ = writeln!(out, "  {label} none");
+        return;
+    };
+    let utilities: Vec<String> = point.utilities.iter().map(|u| format!("{u:.6}")).collect();
+    let _ = writeln!(out, "  {label} ({})", utilities.join(", "));
+    for (issue, option) in scenario.domain.issues.iter().zip(&point.outcome) {
+        let _ = writeln!(
+            out,
+            "    {}: {}",
+            printable(&issue.title),
+            printable(&issue.options[*option])
+        );
+    }
 }
 
 /// A progress bar for `runs` runs, on a terminal and for batches long enough to want one.
@@ -578,41 +585,18 @@ pub fn analyze(scenario: &Scenario, seed: u64, json: bool, frontier: bool) -> Re
         "  Pareto frontier   {} outcomes",
         count(analysis.pareto_size)
     );
-    match &analysis.nash {
-        Some(nash) => {
-            let utilities: Vec<String> = nash.utilities.iter().map(|u| format!("{u:.6}")).collect();
-            let _ = writeln!(out, "  Nash point        ({})", utilities.join(", "));
-            for (issue, option) in scenario.domain.issues.iter().zip(&nash.outcome) {
-                let _ = writeln!(
-                    out,
-                    "    {}: {}",
-                    printable(&issue.title),
-                    printable(&issue.options[*option])
-                );
-            }
-        }
-        None => {
-            let _ = writeln!(out, "  Nash point        none");
-        }
-    }
-    match &analysis.kalai_smorodinsky {
-        Some(point) => {
-            let utilities: Vec<String> =
-                point.utilities.iter().map(|u| format!("{u:.6}")).collect();
-            let _ = writeln!(out, "  Kalai-Smorodinsky ({})", utilities.join(", "));
-            for (issue, option) in scenario.domain.issues.iter().zip(&point.outcome) {
-                let _ = writeln!(
-                    out,
-                    "    {}: {}",
-                    printable(&issue.title),
-                    printable(&issue.options[*option])
-                );
-            }
-        }
-        None => {
-            let _ = writeln!(out, "  Kalai-Smorodinsky none");
-        }
-    }
+    write_point(
+        &mut out,
+        "Nash point       ",
+        analysis.nash.as_ref(),
+        scenario,
+    );
+    write_point(
+        &mut out,
+        "Kalai-Smorodinsky",
+        analysis.kalai_smorodinsky.as_ref(),
+        scenario,
+    );
     let _ = writeln!(out, "  maximum welfare   {}", figure(analysis.max_welfare));
     let _ = writeln!(out, "  opposition        {}", figure(analysis.opposition));
     if let Some(points) = &analysis.frontier {

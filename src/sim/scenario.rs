@@ -563,21 +563,12 @@ pub fn from_genius_read_by(
             release: ReleasePolicy::None,
         });
     }
-    Scenario {
-        name: domain_path
-            .file_stem()
-            .and_then(|stem| stem.to_str())
-            .unwrap_or("genius")
-            .to_string(),
-        start: Timestamp::parse("2026-01-01T00:00:00Z").expect("a valid time"),
-        step_seconds: 60,
-        deadline,
-        domain,
-        parties,
-        others: Vec::new(),
-        custody: Vec::new(),
-    }
-    .check()
+    let name = domain_path
+        .file_stem()
+        .and_then(|stem| stem.to_str())
+        .unwrap_or("genius")
+        .to_string();
+    profiles_scenario(name, domain, parties, deadline)
 }
 
 /// A scenario from GeniusWeb profiles (JSON `LinearAdditiveUtilitySpace`, each carrying the
@@ -608,8 +599,19 @@ pub fn from_geniusweb_read_by(
             release: ReleasePolicy::None,
         });
     }
+    profiles_scenario("geniusweb".to_string(), domain, parties, deadline)
+}
+
+/// The scenario of a negotiation given by profile files (GENIUS or GeniusWeb): the
+/// parties alone, no custody, the clock from 2026-01-01 a minute a step.
+fn profiles_scenario(
+    name: String,
+    domain: Domain,
+    parties: Vec<PartySpec>,
+    deadline: u32,
+) -> Result<Scenario, SimError> {
     Scenario {
-        name: "geniusweb".to_string(),
+        name,
         start: Timestamp::parse("2026-01-01T00:00:00Z").expect("a valid time"),
         step_seconds: 60,
         deadline,
