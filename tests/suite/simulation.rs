@@ -24,6 +24,23 @@ fn scenarios() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("events/scenarios")
 }
 
+/// Each outcome's utilities, by outcome index: the plain way, for checking the analysis.
+fn every_outcome_utilities(
+    domain: &accord::sim::domain::Domain,
+    profiles: &[accord::sim::domain::Preferences],
+) -> Vec<Vec<f64>> {
+    let count = domain.outcome_count().unwrap() as u64;
+    (0..count)
+        .map(|index| {
+            let outcome = domain.outcome(index);
+            profiles
+                .iter()
+                .map(|profile| profile.utility(&outcome))
+                .collect()
+        })
+        .collect()
+}
+
 fn round6(value: f64) -> f64 {
     (value * 1e6).round() / 1e6
 }
@@ -127,16 +144,7 @@ fn every_sample_domain_analyses_and_the_two_methods_agree() {
             );
         }
         // The Kalai-Smorodinsky point, found the plain way over every outcome.
-        let count = domain.outcome_count().unwrap() as u64;
-        let utilities: Vec<Vec<f64>> = (0..count)
-            .map(|index| {
-                let outcome = domain.outcome(index);
-                profiles
-                    .iter()
-                    .map(|profile| profile.utility(&outcome))
-                    .collect()
-            })
-            .collect();
+        let utilities = every_outcome_utilities(&domain, &profiles);
         let feasible: Vec<&Vec<f64>> = utilities
             .iter()
             .filter(|point| {
@@ -977,16 +985,7 @@ fn the_frontier_listed_is_the_frontier_counted_by_either_method() {
     assert_eq!(listed.len() as u128, enumerated.pareto_size.unwrap());
     // Every listed outcome is undominated, its utilities are its own, and the list runs
     // from the first party's best down.
-    let count = domain.outcome_count().unwrap() as u64;
-    let all: Vec<Vec<f64>> = (0..count)
-        .map(|index| {
-            let outcome = domain.outcome(index);
-            profiles
-                .iter()
-                .map(|profile| profile.utility(&outcome))
-                .collect()
-        })
-        .collect();
+    let all = every_outcome_utilities(&domain, &profiles);
     for point in &listed {
         let own: Vec<f64> = profiles
             .iter()
