@@ -531,18 +531,7 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
             json,
             threads,
         } => {
-            let max_threads = accord::sim::batch::MAX_THREADS;
-            if threads.is_some_and(|threads| threads == 0 || threads > max_threads) {
-                return Err(Failure::Usage(format!(
-                    "--threads must be 1 to {max_threads}"
-                )));
-            }
-            if runs == 0 || runs > accord::sim::batch::MAX_RUNS {
-                return Err(Failure::Usage(format!(
-                    "--runs must be 1 to {}",
-                    accord::sim::batch::MAX_RUNS
-                )));
-            }
+            let threads = simulate::runs_and_threads(runs, threads)?;
             let scenarios = domains
                 .iter()
                 .map(|path| load_tournament_domain(path, deadline))
@@ -551,8 +540,7 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
                 strategies,
                 runs,
                 seed,
-                threads: threads
-                    .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)),
+                threads,
             };
             simulate::tournament(&scenarios, &options, json, csv.as_deref(), force)
         }
@@ -702,13 +690,7 @@ fn refuse_stdin(path: &Path, command: &str) -> Result<(), Failure> {
 
 /// The state at a point of a log read from stdin: no snapshots, the same replay.
 fn answer_from_stdin(query: &Query) -> Result<Answer, Failure> {
-    let scope = accord::replay::Scope {
-        prefix: Prefix {
-            at: query.at,
-            known_at: query.known_at.clone(),
-        },
-        as_of: query.as_of.clone(),
-    };
+    let scope = query.scope();
     let replay = accord::replay::replay_whole(
         &accord::replay::BytesSource(stdin_bytes()?),
         &scope,

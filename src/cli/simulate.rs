@@ -219,22 +219,11 @@ pub fn simulate(
         per_run,
         force,
     } = outputs;
-    if runs == 0 || runs > accord::sim::batch::MAX_RUNS {
-        return Err(Failure::Usage(format!(
-            "--runs must be 1 to {}",
-            accord::sim::batch::MAX_RUNS
-        )));
-    }
+    let threads = runs_and_threads(runs, threads)?;
     if out.is_some() && runs != 1 {
         return Err(Failure::Usage(
             "--out writes one run's log: use --out-dir for several runs".into(),
         ));
-    }
-    let max_threads = accord::sim::batch::MAX_THREADS;
-    if threads.is_some_and(|threads| threads == 0 || threads > max_threads) {
-        return Err(Failure::Usage(format!(
-            "--threads must be 1 to {max_threads}"
-        )));
     }
     // An output that exists is refused before the batch runs, not after.
     if let Some(path) = out
@@ -250,8 +239,6 @@ pub fn simulate(
         Some(path) => Some(PerRunRows::create(path, scenario, seed, force)?),
         None => None,
     };
-    let threads =
-        threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from));
     let options = BatchOptions {
         seed,
         runs,
@@ -302,6 +289,24 @@ pub fn simulate(
         ));
     }
     print(&render_summary(scenario, &summary))
+}
+
+/// Checks `--runs` and `--threads` (as `simulate` and `tournament` take them) and gives the
+/// thread count: the one asked for, or every core.
+pub fn runs_and_threads(runs: u64, threads: Option<usize>) -> Result<usize, Failure> {
+    if runs == 0 || runs > accord::sim::batch::MAX_RUNS {
+        return Err(Failure::Usage(format!(
+            "--runs must be 1 to {}",
+            accord::sim::batch::MAX_RUNS
+        )));
+    }
+    let max_threads = accord::sim::batch::MAX_THREADS;
+    if threads.is_some_and(|threads| threads == 0 || threads > max_threads) {
+        return Err(Failure::Usage(format!(
+            "--threads must be 1 to {max_threads}"
+        )));
+    }
+    Ok(threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, usize::from)))
 }
 
 /// A point of the analysis for people: its utilities, then each issue's option.
@@ -390,7 +395,6 @@ pub fn tournament(
         let mut text = String::from(
             "rank,strategy,runs,utility_mean,utility_sd,agreement_rate,welfare_mean,pareto_distance_mean,nash_distance_mean,rounds_mean\n",
         );
-        let optional = |value: Option<f64>| value.map_or(String::new(), |value| value.to_string());
         for (rank, row) in played.ranking.iter().enumerate() {
             let _ = writeln!(
                 text,
@@ -402,9 +406,9 @@ pub fn tournament(
                 row.utility_sd,
                 row.agreement_rate,
                 row.welfare_mean,
-                optional(row.pareto_distance_mean),
-                optional(row.nash_distance_mean),
-                optional(row.rounds_mean)
+                optional_number(row.pareto_distance_mean),
+                optional_number(row.nash_distance_mean),
+                optional_number(row.rounds_mean)
             );
         }
         file.write_all(text.as_bytes())

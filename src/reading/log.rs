@@ -118,49 +118,6 @@ fn read_line_into<R: BufRead>(
     Ok(Some(read))
 }
 
-/// Reads the lines of a log one at a time, holding at most one line of `MAX_LINE_BYTES`.
-/// A last line without its newline is torn: the trace of a write that was cut short.
-pub struct LineReader<R> {
-    reader: R,
-    buffer: Vec<u8>,
-    lines_read: u64,
-    offset: u64,
-}
-
-impl<R: BufRead> LineReader<R> {
-    pub fn new(reader: R) -> LineReader<R> {
-        LineReader {
-            reader,
-            buffer: Vec::new(),
-            lines_read: 0,
-            offset: 0,
-        }
-    }
-
-    /// The next line without its newline, or `None` at the end of the log.
-    pub fn next_line(&mut self) -> Result<Option<&[u8]>, ReadError> {
-        self.buffer.clear();
-        let line = self.lines_read + 1;
-        let Some(read) = read_line_into(&mut self.reader, &mut self.buffer, line)? else {
-            return Ok(None);
-        };
-        self.buffer.pop();
-        self.lines_read = line;
-        self.offset += read as u64;
-        Ok(Some(&self.buffer))
-    }
-
-    /// Lines read so far.
-    pub fn lines_read(&self) -> u64 {
-        self.lines_read
-    }
-
-    /// Bytes of complete lines read so far.
-    pub fn offset(&self) -> u64 {
-        self.offset
-    }
-}
-
 /// The envelope rules between lines, checked one line at a time in file order.
 ///
 /// Ids are remembered by fingerprint (`IdsSeen`), so a line whose id *may* have been used
@@ -724,32 +681,40 @@ mod tests {
         );
     }
 
+    /// Line `line` of `bytes` read with `read_line_into`, newline dropped.
+    fn read_one(reader: &mut &[u8], line: u64) -> Result<Option<Vec<u8>>, ReadError> {
+        let mut buffer = Vec::new();
+        Ok(read_line_into(reader, &mut buffer, line)?.map(|_| {
+            buffer.pop();
+            buffer
+        }))
+    }
+
     #[test]
     fn a_missing_last_newline_is_a_torn_line() {
-        let mut lines = LineReader::new(&b"{}\n{\"v\":1"[..]);
-        assert_eq!(lines.next_line().unwrap(), Some(&b"{}"[..]));
-        let Err(ReadError::Rule(error)) = lines.next_line() else {
+        let mut lines = &b"{}\n{\"v\":1"[..];
+        assert_eq!(read_one(&mut lines, 1).unwrap(), Some(b"{}".to_vec()));
+        let Err(ReadError::Rule(error)) = read_one(&mut lines, 2) else {
             panic!("torn")
         };
         assert_eq!((error.line, error.rule), (2, Rule::LogTorn));
-        assert!(LineReader::new(&b""[..]).next_line().unwrap().is_none());
+        assert!(read_one(&mut &b""[..], 1).unwrap().is_none());
     }
 
     #[test]
     fn a_line_longer_than_the_limit_is_refused_without_reading_it_all() {
         let mut long = vec![b'x'; MAX_LINE_BYTES + 1];
         long.push(b'\n');
-        let Err(ReadError::Rule(error)) = LineReader::new(&long[..]).next_line() else {
+        let Err(ReadError::Rule(error)) = read_one(&mut &long[..], 1) else {
             panic!("too long")
         };
         assert_eq!((error.line, error.rule), (1, Rule::EnvelopeShape));
         let mut longest = vec![b'x'; MAX_LINE_BYTES];
         longest.push(b'\n');
         assert_eq!(
-            LineReader::new(&longest[..])
-                .next_line()
+            read_one(&mut &longest[..], 1)
                 .unwrap()
-                .map(<[u8]>::len),
+                .map(|line| line.len()),
             Some(MAX_LINE_BYTES)
         );
     }

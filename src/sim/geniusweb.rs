@@ -53,12 +53,9 @@ fn unit_number(value: &Value, what: &str, path: &Path) -> Result<f64, SimError> 
     }
 }
 
-/// A GeniusWeb profile from its JSON text: its domain, the preferences over it, and the
-/// profile's name. `path` names it in errors.
-pub fn profile_from_text(
-    text: &str,
-    path: &Path,
-) -> Result<(Domain, Preferences, String), SimError> {
+/// A GeniusWeb profile from its JSON text: its domain and the preferences over it. `path`
+/// names it in errors. (Parties are named by their files, as with GENIUS profiles.)
+pub fn profile_from_text(text: &str, path: &Path) -> Result<(Domain, Preferences), SimError> {
     let document: Value = serde_json::from_str(text)
         .map_err(|error| SimError::new(path, format!("not JSON: {error}")))?;
     let top = object(&document, "the profile", path)?;
@@ -81,10 +78,6 @@ pub fn profile_from_text(
         }
     };
     let space = object(space, "LinearAdditiveUtilitySpace", path)?;
-    let name = field(space, "name", "the profile", path)?
-        .as_str()
-        .unwrap_or("profile")
-        .to_string();
     let domain_json = object(field(space, "domain", "the profile", path)?, "domain", path)?;
     let issues_values = object(
         field(domain_json, "issuesValues", "the domain", path)?,
@@ -229,7 +222,7 @@ pub fn profile_from_text(
         }
         preferences.reservation = preferences.utility(&outcome);
     }
-    Ok((domain, preferences, name))
+    Ok((domain, preferences))
 }
 
 /// The profiles of one negotiation, each read by `read`: their domain (every profile must
@@ -242,7 +235,7 @@ pub fn profiles_read_by(
     let mut domain: Option<Domain> = None;
     let mut parties = Vec::with_capacity(paths.len());
     for path in paths {
-        let (own_domain, preferences, _) = profile_from_text(&read(path)?, path)?;
+        let (own_domain, preferences) = profile_from_text(&read(path)?, path)?;
         match &domain {
             None => domain = Some(own_domain),
             Some(first) => {

@@ -36,6 +36,19 @@ pub struct Query {
     pub without_snapshots: bool,
 }
 
+impl Query {
+    /// What a replay folds for this query (snapshots aside).
+    pub fn scope(&self) -> Scope {
+        Scope {
+            prefix: Prefix {
+                at: self.at,
+                known_at: self.known_at.clone(),
+            },
+            as_of: self.as_of.clone(),
+        }
+    }
+}
+
 /// A state and where it stands.
 #[derive(Clone, Debug)]
 pub struct Answer {
@@ -292,13 +305,7 @@ fn fold_pair_from(
         }
         folded.apply(event).map(|()| true)
     };
-    let scope = Scope {
-        prefix: Prefix {
-            at: to.at,
-            known_at: to.known_at.clone(),
-        },
-        as_of: to.as_of.clone(),
-    };
+    let scope = to.scope();
     let replayed = replay_with(
         &FileSource(file),
         start,
@@ -331,10 +338,18 @@ fn fold_pair_from(
         // No event after the earlier time was folded: both points hold the same state.
         (Passing::Time(_), kept) => {
             let folded = kept.map_or_else(|| after.folded.clone(), |(folded, _)| folded);
+            // Everything but the state is the later point's: clone that, not its state.
             Answer {
                 events_folded: folded.events - start_events,
                 folded,
-                ..after.clone()
+                seq: after.seq,
+                head: after.head,
+                snapshot: after.snapshot,
+                lines_read: after.lines_read,
+                warnings: Vec::new(),
+                last_line_start: after.last_line_start,
+                end_offset: after.end_offset,
+                last_recorded: after.last_recorded.clone(),
             }
         }
     };
@@ -418,13 +433,7 @@ fn fold_from_with(
         },
         None => Start::default(),
     };
-    let scope = Scope {
-        prefix: Prefix {
-            at: query.at,
-            known_at: query.known_at.clone(),
-        },
-        as_of: query.as_of.clone(),
-    };
+    let scope = query.scope();
     let replayed = replay(&FileSource(file), start, &mut reload, &scope, &mut |_| {})
         .map_err(|error| store.read_error(error))?;
     let Replayed::Done(replay) = replayed else {
