@@ -313,7 +313,7 @@ pub fn runs_and_threads(runs: u64, threads: Option<usize>) -> Result<usize, Fail
 fn write_point(
     out: &mut String,
     label: &str,
-    point: Option<&accord::sim::analysis::Nash>,
+    point: Option<&accord::sim::analysis::Point>,
     scenario: &Scenario,
 ) {
     let Some(point) = point else {
@@ -599,6 +599,12 @@ pub fn analyze(scenario: &Scenario, seed: u64, json: bool, frontier: bool) -> Re
         &mut out,
         "Kalai-Smorodinsky",
         analysis.kalai_smorodinsky.as_ref(),
+        scenario,
+    );
+    write_point(
+        &mut out,
+        "Max-welfare point",
+        analysis.max_welfare_point.as_ref(),
         scenario,
     );
     let _ = writeln!(out, "  maximum welfare   {}", figure(analysis.max_welfare));

@@ -1,23 +1,36 @@
 //! The outcome-space analysis of simulation.md: number of outcomes, Pareto frontier, Nash
-//! point, Kalai-Smorodinsky point, maximum social welfare and opposition level.
+//! point, Kalai-Smorodinsky point, maximum social welfare and its outcome, opposition level.
+//!
+//! **Every comparison is exact.** Utilities are integer numerators over a per-party
+//! denominator (`sim::exact`), so dominance, frontier membership, the Nash product, the
+//! Kalai-Smorodinsky shares and every tie are decided as the definitions say, whatever the
+//! order of the sums; utilities are rounded to the nearest double only to be shown.
 //!
 //! Spaces of up to `MAX_ENUMERATED_OUTCOMES` outcomes are enumerated. Larger ones are not:
-//! for linear additive utilities the maximum welfare is a sum of per-issue maxima, and for
-//! two parties the Pareto frontier is built issue by issue, pruning dominated partial
-//! outcomes as it goes (a partial outcome dominated now stays dominated whatever is added
-//! to it); the Nash point and the opposition level lie on that frontier. What cannot be
-//! computed is `None`, with the reason.
+//! the maximum welfare is a sum of per-issue maxima (utilities are additive), and for two
+//! parties the Pareto frontier is built issue by issue, pruning dominated partial outcomes
+//! as it goes (a partial outcome dominated now stays dominated whatever is added to it).
+//! The Nash and Kalai-Smorodinsky points and the opposition level lie on the frontier, so
+//! they are looked for among its points. What cannot be computed is `None`, with the reason.
 
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+
+use num_bigint::BigInt;
+use num_integer::Integer;
+use num_traits::{One, Signed, Zero};
 use serde::Serialize;
 
 use crate::sim::domain::{Domain, MAX_ENUMERATED_OUTCOMES, Outcome, Preferences};
-use crate::sim::ranking::Ranking;
+use crate::sim::exact::{ExactParties, ExactParty, Numerator, compare_fractions, nearest_double};
 
 /// Most points the issue-by-issue frontier may hold before the analysis gives up on it.
 const MAX_FRONTIER_POINTS: usize = 2_000_000;
 
+/// A point of the outcome space: an outcome and its utilities, one per party, each the
+/// nearest double to the exact utility.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Nash {
+pub struct Point {
     pub utilities: Vec<f64>,
     pub outcome: Outcome,
 }
@@ -27,17 +40,20 @@ pub struct Analysis {
     pub n_outcomes: Option<u128>,
     /// Outcomes on the frontier (several outcomes may share a vector).
     pub pareto_size: Option<u128>,
-    pub nash: Option<Nash>,
+    pub nash: Option<Point>,
     /// True when the Nash point was looked for and no outcome meets every reservation.
     pub nash_none: bool,
-    /// The Kalai-Smorodinsky point (see `kalai_smorodinsky_position`), in the same shape.
-    pub kalai_smorodinsky: Option<Nash>,
+    /// The Kalai-Smorodinsky point (see `kalai_smorodinsky`).
+    pub kalai_smorodinsky: Option<Point>,
+    /// The largest sum of utilities (the nearest double to the exact sum).
     pub max_welfare: Option<f64>,
+    /// The first outcome, in outcome order, whose utilities sum to the maximum welfare.
+    pub max_welfare_point: Option<Point>,
     pub opposition: Option<f64>,
-    /// With `analyze_listing_frontier`: the frontier's points, by the first party's utility
-    /// from the highest (then in outcome order). Enumerated, every frontier outcome is one;
-    /// issue by issue, each utility vector is one, with the first of its outcomes.
-    pub frontier: Option<Vec<Nash>>,
+    /// With `list_frontier`: the frontier's points, by the first party's utility from the
+    /// highest (then in outcome order). Enumerated, every frontier outcome is one; issue by
+    /// issue, each utility vector is one, with the first of its outcomes.
+    pub frontier: Option<Vec<Point>>,
     /// Frontier points listed issue by issue that stand for more than one outcome.
     pub frontier_points_shared: u64,
     pub reasons: Vec<String>,
@@ -48,24 +64,25 @@ pub struct Analysis {
 pub struct AnalysisJson {
     pub n_outcomes: Option<u128>,
     pub pareto_size: Option<u128>,
-    pub nash: Option<NashJson>,
-    pub kalai_smorodinsky: Option<NashJson>,
+    pub nash: Option<PointJson>,
+    pub kalai_smorodinsky: Option<PointJson>,
     pub max_welfare: Option<f64>,
+    pub max_welfare_point: Option<PointJson>,
     pub opposition: Option<f64>,
     /// Only with `--frontier`.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub frontier: Option<Vec<NashJson>>,
+    pub frontier: Option<Vec<PointJson>>,
 }
 
 #[derive(Serialize)]
-pub struct NashJson {
+pub struct PointJson {
     pub utilities: Vec<f64>,
     pub outcome: std::collections::BTreeMap<String, String>,
 }
 
-impl Nash {
-    fn to_json(&self, domain: &Domain) -> NashJson {
-        NashJson {
+impl Point {
+    fn to_json(&self, domain: &Domain) -> PointJson {
+        PointJson {
             utilities: self.utilities.clone(),
             outcome: domain
                 .issues
@@ -79,15 +96,14 @@ impl Nash {
 
 impl Analysis {
     pub fn to_json(&self, domain: &Domain) -> AnalysisJson {
+        let point = |point: &Option<Point>| point.as_ref().map(|point| point.to_json(domain));
         AnalysisJson {
             n_outcomes: self.n_outcomes,
             pareto_size: self.pareto_size,
-            nash: self.nash.as_ref().map(|point| point.to_json(domain)),
-            kalai_smorodinsky: self
-                .kalai_smorodinsky
-                .as_ref()
-                .map(|point| point.to_json(domain)),
+            nash: point(&self.nash),
+            kalai_smorodinsky: point(&self.kalai_smorodinsky),
             max_welfare: self.max_welfare,
+            max_welfare_point: point(&self.max_welfare_point),
             opposition: self.opposition,
             frontier: self
                 .frontier
@@ -95,47 +111,6 @@ impl Analysis {
                 .map(|points| points.iter().map(|point| point.to_json(domain)).collect()),
         }
     }
-}
-
-/// What an agreement is measured against: the utility vectors of the Pareto frontier and of
-/// the Nash point. Built once per set of preferences and refilled in place between runs.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Yardstick {
-    /// Utilities per point.
-    pub parties: usize,
-    /// The frontier's utility vectors, one after another (`parties` values each).
-    pub frontier: Vec<f64>,
-    /// The Nash point's utilities; empty when there is none.
-    pub nash: Vec<f64>,
-}
-
-impl Yardstick {
-    /// Euclidean distance from a vector of utilities to the nearest frontier point.
-    pub fn distance_to_pareto(&self, utilities: &[f64]) -> Option<f64> {
-        debug_assert_eq!(utilities.len(), self.parties);
-        self.frontier
-            .chunks_exact(self.parties.max(1))
-            .map(|point| distance(point, utilities))
-            .min_by(f64::total_cmp)
-    }
-
-    pub fn distance_to_nash(&self, utilities: &[f64]) -> Option<f64> {
-        (!self.nash.is_empty()).then(|| distance(&self.nash, utilities))
-    }
-}
-
-/// Euclidean distance between two vectors of utilities.
-pub fn distance(a: &[f64], b: &[f64]) -> f64 {
-    a.iter()
-        .zip(b)
-        .map(|(x, y)| (x - y) * (x - y))
-        .sum::<f64>()
-        .sqrt()
-}
-
-/// `a` dominates `b`: at least as good for everyone, better for someone.
-fn dominates(a: &[f64], b: &[f64]) -> bool {
-    a.iter().zip(b).all(|(x, y)| x >= y) && a.iter().zip(b).any(|(x, y)| x > y)
 }
 
 pub fn analyze(domain: &Domain, preferences: &[Preferences]) -> Analysis {
@@ -165,14 +140,14 @@ pub fn analyze_with(
     list_frontier: bool,
 ) -> Analysis {
     let n_outcomes = domain.outcome_count();
-    let max_welfare = Some(max_welfare(domain, preferences));
     let mut analysis = Analysis {
         n_outcomes,
         pareto_size: None,
         nash: None,
         nash_none: false,
         kalai_smorodinsky: None,
-        max_welfare,
+        max_welfare: None,
+        max_welfare_point: None,
         opposition: None,
         frontier: None,
         frontier_points_shared: 0,
@@ -183,180 +158,463 @@ pub fn analyze_with(
             .reasons
             .push("n_outcomes: more than 2^128 outcomes".into());
     }
-    match n_outcomes {
-        Some(count) if count <= enumeration_limit => {
-            enumerate(domain, preferences, list_frontier, &mut analysis)
-        }
-        _ if preferences.len() == 2 => {
-            frontier_by_issues(domain, preferences, list_frontier, &mut analysis)
-        }
-        _ => analysis.reasons.push(format!(
-            "pareto_size, nash, kalai_smorodinsky, opposition: the outcome space is larger than {MAX_ENUMERATED_OUTCOMES} outcomes and has more than two parties"
-        )),
+    if preferences.is_empty() || domain.issues.is_empty() {
+        analysis
+            .reasons
+            .push("every figure but n_outcomes: no parties or no issues".into());
+        return analysis;
+    }
+    let request = Request {
+        domain,
+        enumeration_limit,
+        list_frontier,
+    };
+    match ExactParties::of(preferences) {
+        Ok(ExactParties::Small(parties)) => request.answer(&parties, &mut analysis),
+        Ok(ExactParties::Big(parties)) => request.answer(&parties, &mut analysis),
+        Err(reason) => analysis.reasons.push(format!("every figure: {reason}")),
     }
     analysis
 }
 
-/// The largest sum of utilities: for additive utilities, the sum over issues of the best
-/// option's summed contribution.
-fn max_welfare(domain: &Domain, preferences: &[Preferences]) -> f64 {
-    let mut total = 0.0;
-    for (issue_index, issue) in domain.issues.iter().enumerate() {
-        let best = (0..issue.options.len())
-            .map(|option| {
-                preferences
-                    .iter()
-                    .map(|prefs| prefs.part(issue_index, option))
-                    .sum::<f64>()
-            })
-            .fold(f64::MIN, f64::max);
-        total += best;
-    }
-    total
+struct Request<'a> {
+    domain: &'a Domain,
+    enumeration_limit: u128,
+    list_frontier: bool,
 }
 
-/// The Nash point among candidates given as columns (`columns[party][candidate]`): the
-/// position of the first candidate with the largest product of `u_i - r_i` among those where
-/// every `u_i >= r_i`.
-fn nash_position(columns: &[&[f64]], preferences: &[Preferences]) -> Option<usize> {
-    if let ([first, second], [first_prefs, second_prefs]) = (columns, preferences) {
-        return nash_position_2(
-            first,
-            second,
-            first_prefs.reservation,
-            second_prefs.reservation,
-        );
-    }
-    let mut best: Option<(f64, usize)> = None;
-    for position in 0..columns[0].len() {
-        let mut product = 1.0;
-        let mut feasible = true;
-        for (column, prefs) in columns.iter().zip(preferences) {
-            let surplus = column[position] - prefs.reservation;
-            if surplus < 0.0 {
-                feasible = false;
-                break;
-            }
-            product *= surplus;
-        }
-        if feasible && best.is_none_or(|(best_product, _)| product > best_product) {
-            best = Some((product, position));
-        }
-    }
-    best.map(|(_, position)| position)
+/// A frontier point in exact arithmetic: numerators per party, the first of its outcomes in
+/// outcome order, and how many outcomes have exactly these utilities.
+#[derive(Clone, Debug)]
+struct ExactPoint<N> {
+    utilities: Vec<N>,
+    outcome: Outcome,
+    count: u128,
 }
 
-/// `nash_position` for two parties: the same products (`1.0 * s1 * s2`, so the same bits),
-/// in a loop the compiler keeps tight; every run of a simulation does one.
-pub fn nash_position_2(
-    first: &[f64],
-    second: &[f64],
-    reservation_first: f64,
-    reservation_second: f64,
-) -> Option<usize> {
-    debug_assert_eq!(first.len(), second.len());
-    let product = NashProduct {
-        reservation_first,
-        reservation_second,
-    };
-    // One pass in eight independent lanes (lane `j` sees outcomes `j`, `j + 8`, ...), each
-    // keeping its largest product and the first block that reached it; the first outcome
-    // reaching the largest of all is then the lowest of those lanes' outcomes.
-    const LANES: usize = 8;
-    let mut lanes = [f64::NEG_INFINITY; LANES];
-    let mut reached_in = [0u32; LANES];
-    let (first_blocks, second_blocks) = (first.chunks_exact(LANES), second.chunks_exact(LANES));
-    let (first_rest, second_rest) = (first_blocks.remainder(), second_blocks.remainder());
-    for (block, (firsts, seconds)) in first_blocks.zip(second_blocks).enumerate() {
-        let block = block as u32;
-        for (((lane, reached), u1), u2) in lanes
-            .iter_mut()
-            .zip(reached_in.iter_mut())
-            .zip(firsts)
-            .zip(seconds)
-        {
-            let value = product.of(*u1, *u2);
-            let better = value > *lane;
-            *lane = if better { value } else { *lane };
-            *reached = if better { block } else { *reached };
+impl Request<'_> {
+    fn answer<N: Numerator>(&self, parties: &[ExactParty<N>], analysis: &mut Analysis) {
+        let welfare = Welfare::of(parties);
+        let (max_welfare, welfare_outcome) = welfare.maximum(parties);
+        analysis.max_welfare = Some(max_welfare);
+        analysis.max_welfare_point = Some(rounded_point(parties, &welfare_outcome));
+        let Some(mut frontier) = self.frontier(parties, analysis) else {
+            return;
+        };
+        // From here on, points go in outcome order: every "first" below means the first
+        // outcome.
+        frontier.sort_by(|a, b| a.outcome.cmp(&b.outcome));
+        analysis.pareto_size = Some(frontier.iter().map(|point| point.count).sum());
+        analysis.nash =
+            nash(parties, &frontier).map(|point| rounded_point(parties, &point.outcome));
+        analysis.nash_none = analysis.nash.is_none();
+        analysis.kalai_smorodinsky = kalai_smorodinsky(parties, &welfare, &frontier)
+            .map(|point| rounded_point(parties, &point.outcome));
+        analysis.opposition = Some(opposition(parties, &frontier));
+        if self.list_frontier {
+            analysis.frontier_points_shared =
+                frontier.iter().filter(|point| point.count > 1).count() as u64;
+            let mut listed: Vec<&ExactPoint<N>> = frontier.iter().collect();
+            listed.sort_by(|a, b| {
+                b.utilities[0]
+                    .cmp(&a.utilities[0])
+                    .then_with(|| a.outcome.cmp(&b.outcome))
+            });
+            analysis.frontier = Some(
+                listed
+                    .into_iter()
+                    .map(|point| rounded_point(parties, &point.outcome))
+                    .collect(),
+            );
         }
     }
-    let blocks_end = first.len() - first_rest.len();
-    let mut best: Option<(f64, usize)> = None;
-    let lane_candidates = lanes
-        .iter()
-        .zip(reached_in)
-        .enumerate()
-        .filter(|(_, (value, _))| **value > f64::NEG_INFINITY)
-        .map(|(lane, (value, block))| (*value, block as usize * LANES + lane));
-    let rest_candidates = first_rest
-        .iter()
-        .zip(second_rest)
-        .enumerate()
-        .map(|(offset, (u1, u2))| (product.of(*u1, *u2), blocks_end + offset))
-        .filter(|(value, _)| *value > f64::NEG_INFINITY);
-    for (value, position) in lane_candidates.chain(rest_candidates) {
-        let wins = best.is_none_or(|(best_value, best_position)| {
-            value > best_value || (value == best_value && position < best_position)
+
+    /// The frontier's points, enumerated (one per outcome) or, for two parties, built issue
+    /// by issue (one per utility vector); `None`, with the reason, when neither fits.
+    fn frontier<N: Numerator>(
+        &self,
+        parties: &[ExactParty<N>],
+        analysis: &mut Analysis,
+    ) -> Option<Vec<ExactPoint<N>>> {
+        let enumerable = analysis.n_outcomes.is_some_and(|count| {
+            count <= self.enumeration_limit
+                && count.saturating_mul(parties.len() as u128) <= N::ENUMERATION_LIMIT
         });
-        if wins {
-            best = Some((value, position));
+        let figures = "pareto_size, nash, kalai_smorodinsky, opposition";
+        if enumerable {
+            return Some(enumerated_frontier(self.domain, parties));
         }
+        if parties.len() == 2 {
+            return match frontier_by_issues(parties) {
+                Ok(points) => Some(points),
+                Err(issue) => {
+                    analysis.reasons.push(format!(
+                        "{figures}: the frontier passes {MAX_FRONTIER_POINTS} points at issue {}",
+                        self.domain.issues[issue].id
+                    ));
+                    None
+                }
+            };
+        }
+        analysis.reasons.push(format!(
+            "{figures}: the outcome space has more than {} outcomes (or {} utilities for {} parties) and more than two parties",
+            MAX_ENUMERATED_OUTCOMES.min(self.enumeration_limit),
+            N::ENUMERATION_LIMIT,
+            parties.len()
+        ));
+        None
     }
-    let found = best.map(|(_, position)| position);
-    debug_assert_eq!(found, {
-        let largest = (0..first.len())
-            .map(|index| product.of(first[index], second[index]))
-            .fold(f64::NEG_INFINITY, f64::max);
-        product.first_reaching(first, second, largest)
-    });
-    found
 }
 
-/// The two-party Nash product: `1.0 * (u1 - r1) * (u2 - r2)` for an outcome that meets both
-/// reservations, -inf for one that does not; one expression wherever it is computed, so the
-/// same bits.
-#[derive(Clone, Copy)]
-struct NashProduct {
-    reservation_first: f64,
-    reservation_second: f64,
-}
-
-impl NashProduct {
-    fn of(self, u1: f64, u2: f64) -> f64 {
-        let (surplus_first, surplus_second) =
-            (u1 - self.reservation_first, u2 - self.reservation_second);
-        if surplus_first >= 0.0 && surplus_second >= 0.0 {
-            1.0 * surplus_first * surplus_second
-        } else {
-            f64::NEG_INFINITY
-        }
-    }
-
-    /// The first outcome whose product is `largest`; none if no outcome meets both
-    /// reservations (`largest` is then -inf).
-    fn first_reaching(self, first: &[f64], second: &[f64], largest: f64) -> Option<usize> {
-        if largest == f64::NEG_INFINITY {
-            return None;
-        }
-        first
+/// An outcome with each party's utility rounded to the nearest double.
+fn rounded_point<N: Numerator>(parties: &[ExactParty<N>], outcome: &Outcome) -> Point {
+    Point {
+        utilities: parties
             .iter()
-            .zip(second)
-            .position(|(u1, u2)| self.of(*u1, *u2) == largest)
+            .map(|party| party.to_f64(&party.utility(outcome)))
+            .collect(),
+        outcome: outcome.clone(),
     }
 }
 
-/// The opposition level over candidates given as columns: the least distance from the
-/// utilities, each divided by that party's largest utility, to the all-ones vector.
-fn opposition(columns: &[&[f64]], maxima: &[f64]) -> f64 {
-    (0..columns[0].len())
-        .map(|position| {
-            columns
+/// Sums of utilities in exact arithmetic: party `p`'s numerator times `scales[p]` is over
+/// the common `denominator`.
+struct Welfare {
+    denominator: BigInt,
+    scales: Vec<BigInt>,
+}
+
+impl Welfare {
+    fn of<N: Numerator>(parties: &[ExactParty<N>]) -> Welfare {
+        let denominator = parties.iter().fold(BigInt::one(), |common, party| {
+            common.lcm(&party.denominator)
+        });
+        let scales = parties
+            .iter()
+            .map(|party| &denominator / &party.denominator)
+            .collect();
+        Welfare {
+            denominator,
+            scales,
+        }
+    }
+
+    /// The numerator of a sum of numerators, one per party.
+    fn sum<'a, N: Numerator + 'a>(&self, numerators: impl Iterator<Item = &'a N>) -> BigInt {
+        numerators
+            .zip(&self.scales)
+            .map(|(numerator, scale)| numerator.to_big() * scale)
+            .sum()
+    }
+
+    /// The maximum welfare and the first outcome reaching it: utilities are additive, so
+    /// each issue's option with the largest summed contribution, the first of equal ones.
+    fn maximum<N: Numerator>(&self, parties: &[ExactParty<N>]) -> (f64, Outcome) {
+        let mut total = <BigInt as Zero>::zero();
+        let mut outcome = Vec::with_capacity(parties[0].parts.len());
+        for issue in 0..parties[0].parts.len() {
+            let mut best: Option<(BigInt, usize)> = None;
+            for option in 0..parties[0].parts[issue].len() {
+                let value = self.sum(parties.iter().map(|party| &party.parts[issue][option]));
+                if best.as_ref().is_none_or(|(largest, _)| value > *largest) {
+                    best = Some((value, option));
+                }
+            }
+            let (value, option) = best.expect("every issue has an option (scenarios are checked)");
+            total += value;
+            outcome.push(option);
+        }
+        (nearest_double(&total, &self.denominator), outcome)
+    }
+}
+
+/// Every outcome's utilities, and the outcomes no other dominates (at least as good for
+/// every party, better for one).
+fn enumerated_frontier<N: Numerator>(
+    domain: &Domain,
+    parties: &[ExactParty<N>],
+) -> Vec<ExactPoint<N>> {
+    let columns: Vec<Vec<N>> = parties.iter().map(ExactParty::all_utilities).collect();
+    let count = columns[0].len();
+    // Lexicographically descending vectors: whatever dominates an outcome comes before it.
+    let mut order: Vec<u32> = (0..count as u32).collect();
+    order.sort_unstable_by(|a, b| {
+        columns
+            .iter()
+            .map(|column| column[*b as usize].cmp(&column[*a as usize]))
+            .find(|ordering| ordering.is_ne())
+            .unwrap_or(Ordering::Equal)
+            .then(a.cmp(b))
+    });
+    let same = |a: u32, b: u32| {
+        columns
+            .iter()
+            .all(|column| column[a as usize] == column[b as usize])
+    };
+    let mut kept: Vec<u32> = Vec::new();
+    let mut staircase: BTreeMap<N, N> = BTreeMap::new();
+    let mut start = 0;
+    while start < order.len() {
+        // A run of equal vectors stands or falls together: none dominates another.
+        let end = start
+            + order[start..]
                 .iter()
-                .zip(maxima)
-                .map(|(column, max)| {
-                    let normalised = if *max > 0.0 {
-                        column[position] / max
+                .take_while(|index| same(**index, order[start]))
+                .count();
+        let index = order[start] as usize;
+        let dominated = match columns.as_slice() {
+            // Every earlier vector has a larger or equal first utility and differs, so it
+            // dominates exactly when its second utility is at least as large: the first
+            // earlier one has the largest second utility among those with its first.
+            [_, second] => staircase_dominates(&mut staircase, &second[index], &N::zero(), true),
+            [_, second, third] => {
+                staircase_dominates(&mut staircase, &second[index], &third[index], false)
+            }
+            _ => kept
+                .iter()
+                .any(|other| dominates_exactly(&columns, *other as usize, index)),
+        };
+        if !dominated {
+            kept.extend_from_slice(&order[start..end]);
+        }
+        start = end;
+    }
+    kept.sort_unstable();
+    let mut outcome = Vec::new();
+    kept.into_iter()
+        .map(|index| {
+            domain.outcome_into(u64::from(index), &mut outcome);
+            ExactPoint {
+                utilities: columns
+                    .iter()
+                    .map(|column| column[index as usize].clone())
+                    .collect(),
+                outcome: outcome.clone(),
+                count: 1,
+            }
+        })
+        .collect()
+}
+
+/// `a` dominates `b` (outcome indexes into `columns`).
+fn dominates_exactly<N: Numerator>(columns: &[Vec<N>], a: usize, b: usize) -> bool {
+    columns.iter().all(|column| column[a] >= column[b])
+        && columns.iter().any(|column| column[a] > column[b])
+}
+
+/// For vectors taken in lexicographically descending order: whether an earlier vector, with
+/// its first utility at least as large and differing, has `(second, third)` at least as
+/// large as this one's (so dominates it); if not, this one joins the staircase. The
+/// staircase keeps the maximal `(second, third)` pairs seen, by second ascending, so by
+/// third descending: the first pair with second at least as large has the largest third
+/// among them. With `two_parties`, thirds are all zero and only seconds count.
+fn staircase_dominates<N: Numerator>(
+    staircase: &mut BTreeMap<N, N>,
+    second: &N,
+    third: &N,
+    two_parties: bool,
+) -> bool {
+    if let Some((_, largest_third)) = staircase.range(second.clone()..).next()
+        && (two_parties || largest_third >= third)
+    {
+        return true;
+    }
+    // Pairs with second at most this one's and third at most this one's are covered now.
+    let covered: Vec<N> = staircase
+        .range(..=second.clone())
+        .rev()
+        .take_while(|(_, existing_third)| *existing_third <= third)
+        .map(|(existing_second, _)| existing_second.clone())
+        .collect();
+    for key in covered {
+        staircase.remove(&key);
+    }
+    staircase.insert(second.clone(), third.clone());
+    false
+}
+
+/// Two parties, any number of outcomes: the frontier built issue by issue, one point per
+/// utility vector. `Err` with the issue where it passes `MAX_FRONTIER_POINTS`.
+fn frontier_by_issues<N: Numerator>(
+    parties: &[ExactParty<N>],
+) -> Result<Vec<ExactPoint<N>>, usize> {
+    let (first, second) = (&parties[0], &parties[1]);
+    let mut points = vec![ExactPoint {
+        utilities: vec![N::zero(), N::zero()],
+        outcome: Vec::new(),
+        count: 1,
+    }];
+    for issue in 0..first.parts.len() {
+        let options = first.parts[issue].len();
+        let mut next = Vec::with_capacity(points.len() * options);
+        for point in &points {
+            for option in 0..options {
+                let mut outcome = point.outcome.clone();
+                outcome.push(option);
+                next.push(ExactPoint {
+                    utilities: vec![
+                        point.utilities[0].plus(&first.parts[issue][option]),
+                        point.utilities[1].plus(&second.parts[issue][option]),
+                    ],
+                    outcome,
+                    count: point.count,
+                });
+            }
+        }
+        points = pareto_2d(next);
+        if points.len() > MAX_FRONTIER_POINTS {
+            return Err(issue);
+        }
+    }
+    Ok(points)
+}
+
+/// The non-dominated points of a set in two dimensions, equal points merged (their counts
+/// added, the first outcome kept).
+fn pareto_2d<N: Numerator>(mut points: Vec<ExactPoint<N>>) -> Vec<ExactPoint<N>> {
+    points.sort_by(|a, b| {
+        b.utilities[0]
+            .cmp(&a.utilities[0])
+            .then_with(|| b.utilities[1].cmp(&a.utilities[1]))
+            .then_with(|| a.outcome.cmp(&b.outcome))
+    });
+    let mut kept: Vec<ExactPoint<N>> = Vec::new();
+    let mut best_second: Option<N> = None;
+    let mut index = 0;
+    while index < points.len() {
+        // A group of equal first utilities: only its largest second can stand, and only
+        // above every second seen at a larger first.
+        let group_end = index
+            + points[index..]
+                .iter()
+                .take_while(|point| point.utilities[0] == points[index].utilities[0])
+                .count();
+        let top = &points[index].utilities[1];
+        if best_second.as_ref().is_none_or(|best| top > best) {
+            let count = points[index..group_end]
+                .iter()
+                .filter(|point| point.utilities[1] == *top)
+                .map(|point| point.count)
+                .sum();
+            best_second = Some(top.clone());
+            let mut merged = points[index].clone();
+            merged.count = count;
+            kept.push(merged);
+        }
+        index = group_end;
+    }
+    kept
+}
+
+/// The surpluses `u_i - r_i` of a point that meets every reservation.
+fn surpluses<N: Numerator>(
+    parties: &[ExactParty<N>],
+    point: &ExactPoint<N>,
+) -> Option<Vec<BigInt>> {
+    parties
+        .iter()
+        .zip(&point.utilities)
+        .map(|(party, utility)| {
+            (*utility >= party.reservation).then(|| utility.minus(&party.reservation).to_big())
+        })
+        .collect()
+}
+
+/// The Nash point: the largest product of `u_i - r_i` among the outcomes where every
+/// `u_i >= r_i`, the first in outcome order among the Pareto-optimal ones reaching it.
+/// (Every outcome reaching a positive largest product is Pareto-optimal, so the rule only
+/// matters when the largest product is 0.) Denominators are the same for every outcome, so
+/// products of numerators compare as the products do.
+fn nash<'a, N: Numerator>(
+    parties: &[ExactParty<N>],
+    frontier: &'a [ExactPoint<N>],
+) -> Option<&'a ExactPoint<N>> {
+    let mut best: Option<(BigInt, &ExactPoint<N>)> = None;
+    for point in frontier {
+        let Some(surpluses) = surpluses(parties, point) else {
+            continue;
+        };
+        let product: BigInt = surpluses.iter().product();
+        if best.as_ref().is_none_or(|(largest, _)| product > *largest) {
+            best = Some((product, point));
+        }
+    }
+    best.map(|(_, point)| point)
+}
+
+/// The Kalai-Smorodinsky point: among the outcomes where every `u_i >= r_i`, the one whose
+/// smallest share of its ideal gain, `min_i (u_i - r_i) / (m_i - r_i)` with `m_i` the
+/// party's best utility among them (a share of 1 for a party whose best is its
+/// reservation), is the largest; ties go to the larger sum of utilities, then to the larger
+/// utility of the first party, then to the first outcome. `None` when no outcome meets
+/// every reservation. It lies on the frontier: an outcome that dominates another has
+/// shares at least as large and a larger sum; and so do the `m_i`.
+fn kalai_smorodinsky<'a, N: Numerator>(
+    parties: &[ExactParty<N>],
+    welfare: &Welfare,
+    frontier: &'a [ExactPoint<N>],
+) -> Option<&'a ExactPoint<N>> {
+    let feasible: Vec<(&ExactPoint<N>, Vec<BigInt>)> = frontier
+        .iter()
+        .filter_map(|point| surpluses(parties, point).map(|surpluses| (point, surpluses)))
+        .collect();
+    let ranges: Vec<BigInt> = (0..parties.len())
+        .map(|party| {
+            feasible
+                .iter()
+                .map(|(_, surpluses)| &surpluses[party])
+                .max()
+                .cloned()
+                .unwrap_or_default()
+        })
+        .collect();
+    // The smallest share as a fraction (numerator, positive denominator).
+    let smallest_share = |surpluses: &[BigInt]| -> (BigInt, BigInt) {
+        let mut smallest = (BigInt::one(), BigInt::one());
+        for (surplus, range) in surpluses.iter().zip(&ranges) {
+            if range.is_positive()
+                && compare_fractions(surplus, range, &smallest.0, &smallest.1).is_lt()
+            {
+                smallest = (surplus.clone(), range.clone());
+            }
+        }
+        smallest
+    };
+    let mut chosen: Option<(&ExactPoint<N>, (BigInt, BigInt), BigInt)> = None;
+    for (point, surpluses) in &feasible {
+        let share = smallest_share(surpluses);
+        let sum = welfare.sum(point.utilities.iter());
+        let better = chosen.as_ref().is_none_or(|(best, best_share, best_sum)| {
+            compare_fractions(&share.0, &share.1, &best_share.0, &best_share.1)
+                .then_with(|| sum.cmp(best_sum))
+                .then_with(|| point.utilities[0].cmp(&best.utilities[0]))
+                .is_gt()
+        });
+        if better {
+            chosen = Some((point, share, sum));
+        }
+    }
+    chosen.map(|(point, _, _)| point)
+}
+
+/// The opposition level: the least distance from the utilities, each divided by that
+/// party's best utility, to the all-ones vector; the least lies on the frontier (a better
+/// utility is nearer 1). A square root, so computed in doubles from the rounded utilities.
+fn opposition<N: Numerator>(parties: &[ExactParty<N>], frontier: &[ExactPoint<N>]) -> f64 {
+    let best: Vec<f64> = parties
+        .iter()
+        .map(|party| party.to_f64(&party.best()))
+        .collect();
+    frontier
+        .iter()
+        .map(|point| {
+            parties
+                .iter()
+                .zip(&point.utilities)
+                .zip(&best)
+                .map(|((party, utility), best)| {
+                    let normalised = if *best > 0.0 {
+                        party.to_f64(utility) / best
                     } else {
                         0.0
                     };
@@ -366,318 +624,4 @@ fn opposition(columns: &[&[f64]], maxima: &[f64]) -> f64 {
                 .sqrt()
         })
         .fold(f64::INFINITY, f64::min)
-}
-
-fn enumerate(
-    domain: &Domain,
-    preferences: &[Preferences],
-    list_frontier: bool,
-    analysis: &mut Analysis,
-) {
-    let rankings: Vec<Ranking> = preferences.iter().map(Ranking::new).collect();
-    let columns: Vec<&[f64]> = rankings
-        .iter()
-        .map(|ranking| ranking.utilities.as_slice())
-        .collect();
-    let mut yardstick = Yardstick::default();
-    let mut scratch = FrontierScratch::default();
-    let (pareto_size, nash) = frontier_and_nash(
-        preferences,
-        &rankings[0],
-        &columns,
-        &mut scratch,
-        &mut yardstick,
-    );
-    if list_frontier {
-        let mut indexes = scratch.kept.clone();
-        indexes.sort_by(|a, b| columns[0][*b].total_cmp(&columns[0][*a]).then(a.cmp(b)));
-        analysis.frontier = Some(
-            indexes
-                .into_iter()
-                .map(|index| Nash {
-                    utilities: columns.iter().map(|column| column[index]).collect(),
-                    outcome: domain.outcome(index as u64),
-                })
-                .collect(),
-        );
-    }
-    analysis.pareto_size = Some(pareto_size as u128);
-    analysis.nash_none = nash.is_none();
-    analysis.nash = nash.map(|index| Nash {
-        utilities: yardstick.nash.clone(),
-        outcome: domain.outcome(index as u64),
-    });
-    analysis.kalai_smorodinsky =
-        kalai_smorodinsky_position(&columns, preferences).map(|index| Nash {
-            utilities: columns.iter().map(|column| column[index]).collect(),
-            outcome: domain.outcome(index as u64),
-        });
-    let maxima: Vec<f64> = columns
-        .iter()
-        .map(|column| column.iter().copied().fold(f64::MIN, f64::max))
-        .collect();
-    analysis.opposition = Some(opposition(&columns, &maxima));
-}
-
-/// The Kalai-Smorodinsky point among candidates (`columns[party][candidate]`): among the
-/// candidates where every `u_i >= r_i`, the one whose smallest share of its ideal gain,
-/// `min_i (u_i - r_i) / (m_i - r_i)` with `m_i` the party's best utility among them (a share
-/// of 1 for a party whose best is its reservation), is the largest; ties go to the larger
-/// sum of utilities, then to the larger utility of the first party, then to the first
-/// candidate. `None` when no candidate meets every reservation. The point lies on the
-/// Pareto frontier: an outcome that dominates another has shares at least as large and a
-/// larger sum.
-fn kalai_smorodinsky_position(columns: &[&[f64]], preferences: &[Preferences]) -> Option<usize> {
-    let candidates = columns.first().map_or(0, |column| column.len());
-    let feasible = |candidate: usize| {
-        columns
-            .iter()
-            .zip(preferences)
-            .all(|(column, prefs)| column[candidate] >= prefs.reservation)
-    };
-    let mut best = vec![f64::NEG_INFINITY; columns.len()];
-    let mut any = false;
-    for candidate in (0..candidates).filter(|candidate| feasible(*candidate)) {
-        any = true;
-        for (party, column) in columns.iter().enumerate() {
-            best[party] = best[party].max(column[candidate]);
-        }
-    }
-    if !any {
-        return None;
-    }
-    let share = |candidate: usize| {
-        columns
-            .iter()
-            .zip(preferences)
-            .zip(&best)
-            .map(|((column, prefs), best)| {
-                let range = best - prefs.reservation;
-                if range > 0.0 {
-                    (column[candidate] - prefs.reservation) / range
-                } else {
-                    1.0
-                }
-            })
-            .fold(f64::INFINITY, f64::min)
-    };
-    let welfare = |candidate: usize| columns.iter().map(|column| column[candidate]).sum::<f64>();
-    let key = |candidate: usize| (share(candidate), welfare(candidate), columns[0][candidate]);
-    let mut chosen: Option<(usize, (f64, f64, f64))> = None;
-    for candidate in (0..candidates).filter(|candidate| feasible(*candidate)) {
-        let candidate_key = key(candidate);
-        let better = chosen.is_none_or(|(_, chosen_key)| {
-            candidate_key
-                .0
-                .total_cmp(&chosen_key.0)
-                .then(candidate_key.1.total_cmp(&chosen_key.1))
-                .then(candidate_key.2.total_cmp(&chosen_key.2))
-                .is_gt()
-        });
-        if better {
-            chosen = Some((candidate, candidate_key));
-        }
-    }
-    chosen.map(|(candidate, _)| candidate)
-}
-
-/// Memory `frontier_and_nash` reuses between runs.
-#[derive(Clone, Debug, Default)]
-pub struct FrontierScratch {
-    kept: Vec<usize>,
-    candidates: Vec<u32>,
-}
-
-/// What a run needs to place an agreement: fills `yardstick` with the Pareto frontier and
-/// the Nash point of the outcomes in `columns` (`columns[party][outcome]`, the first
-/// party's column ranked by `first`) and returns the frontier's size and the Nash outcome.
-pub fn frontier_and_nash(
-    preferences: &[Preferences],
-    first: &Ranking,
-    columns: &[&[f64]],
-    scratch: &mut FrontierScratch,
-    yardstick: &mut Yardstick,
-) -> (usize, Option<usize>) {
-    debug_assert_eq!(columns.len(), preferences.len());
-    debug_assert!(columns[0] == first.utilities.as_slice());
-    let frontier = &mut scratch.kept;
-    frontier_indexes(columns, first, frontier, &mut scratch.candidates);
-    yardstick.parties = columns.len();
-    yardstick.frontier.clear();
-    for index in frontier.iter() {
-        yardstick
-            .frontier
-            .extend(columns.iter().map(|column| column[*index]));
-    }
-    let nash = match (columns, preferences) {
-        ([first, second], [first_prefs, second_prefs]) => {
-            let product = NashProduct {
-                reservation_first: first_prefs.reservation,
-                reservation_second: second_prefs.reservation,
-            };
-            // The largest product lies on the frontier: an outcome that dominates another
-            // meets every reservation it meets and has a product at least as large (float
-            // subtraction and multiplication are monotone). So only the first outcome to
-            // reach it is looked for among all.
-            let largest = frontier
-                .iter()
-                .map(|index| product.of(first[*index], second[*index]))
-                .fold(f64::NEG_INFINITY, f64::max);
-            debug_assert_eq!(
-                nash_position_2(
-                    first,
-                    second,
-                    product.reservation_first,
-                    product.reservation_second
-                ),
-                product.first_reaching(first, second, largest)
-            );
-            product.first_reaching(first, second, largest)
-        }
-        _ => nash_position(columns, preferences),
-    };
-    yardstick.nash.clear();
-    if let Some(index) = nash {
-        yardstick
-            .nash
-            .extend(columns.iter().map(|column| column[index]));
-    }
-    (frontier.len(), nash)
-}
-
-/// The outcomes on the Pareto frontier, by index, into `kept`.
-fn frontier_indexes(
-    columns: &[&[f64]],
-    first: &Ranking,
-    kept: &mut Vec<usize>,
-    candidates: &mut Vec<u32>,
-) {
-    kept.clear();
-    if columns.len() == 2 {
-        first.frontier_with(columns[1], kept, candidates);
-        return;
-    }
-    let vector =
-        |index: usize| -> Vec<f64> { columns.iter().map(|column| column[index]).collect() };
-    // By descending sum, each outcome checked against the frontier so far; a dominating
-    // outcome has a larger exact sum, and a last pass covers float sums that tie.
-    let sum = |index: usize| columns.iter().map(|column| column[index]).sum::<f64>();
-    let mut order: Vec<usize> = (0..columns[0].len()).collect();
-    order.sort_by(|a, b| sum(*b).total_cmp(&sum(*a)).then(a.cmp(b)));
-    let mut frontier: Vec<usize> = Vec::new();
-    for index in order {
-        if !frontier
-            .iter()
-            .any(|kept| dominates(&vector(*kept), &vector(index)))
-        {
-            frontier.push(index);
-        }
-    }
-    kept.extend(frontier.iter().copied().filter(|index| {
-        !frontier
-            .iter()
-            .any(|other| dominates(&vector(*other), &vector(*index)))
-    }));
-}
-
-/// Two parties, any number of outcomes: the frontier built issue by issue.
-fn frontier_by_issues(
-    domain: &Domain,
-    preferences: &[Preferences],
-    list_frontier: bool,
-    analysis: &mut Analysis,
-) {
-    // (u1, u2, outcomes with exactly these utilities, one such outcome's prefix)
-    let mut points: Vec<(f64, f64, u128, Vec<usize>)> = vec![(0.0, 0.0, 1, Vec::new())];
-    for (issue_index, issue) in domain.issues.iter().enumerate() {
-        let mut next = Vec::with_capacity(points.len() * issue.options.len());
-        for (u1, u2, count, prefix) in &points {
-            for option in 0..issue.options.len() {
-                let mut outcome = prefix.clone();
-                outcome.push(option);
-                next.push((
-                    u1 + preferences[0].part(issue_index, option),
-                    u2 + preferences[1].part(issue_index, option),
-                    *count,
-                    outcome,
-                ));
-            }
-        }
-        points = pareto_2d(next);
-        if points.len() > MAX_FRONTIER_POINTS {
-            analysis.reasons.push(format!(
-                "pareto_size, nash, kalai_smorodinsky, opposition: the frontier passes {MAX_FRONTIER_POINTS} points at issue {}",
-                issue.id
-            ));
-            return;
-        }
-    }
-    analysis.pareto_size = Some(points.iter().map(|(_, _, count, _)| *count).sum());
-    if list_frontier {
-        // Sorted by u1 descending already (`pareto_2d`).
-        analysis.frontier_points_shared =
-            points.iter().filter(|(_, _, count, _)| *count > 1).count() as u64;
-        analysis.frontier = Some(
-            points
-                .iter()
-                .map(|(u1, u2, _, outcome)| Nash {
-                    utilities: vec![*u1, *u2],
-                    outcome: outcome.clone(),
-                })
-                .collect(),
-        );
-    }
-    let first: Vec<f64> = points.iter().map(|point| point.0).collect();
-    let second: Vec<f64> = points.iter().map(|point| point.1).collect();
-    let columns = [first.as_slice(), second.as_slice()];
-    analysis.nash = nash_position(&columns, preferences).map(|position| Nash {
-        utilities: vec![first[position], second[position]],
-        outcome: points[position].3.clone(),
-    });
-    analysis.nash_none = analysis.nash.is_none();
-    // The frontier holds the point: see `kalai_smorodinsky_position`. Among points with
-    // equal utilities, the frontier keeps the first outcome, as enumeration would choose.
-    analysis.kalai_smorodinsky =
-        kalai_smorodinsky_position(&columns, preferences).map(|position| Nash {
-            utilities: vec![first[position], second[position]],
-            outcome: points[position].3.clone(),
-        });
-    let maxima = [preferences[0].best_utility(), preferences[1].best_utility()];
-    analysis.opposition = Some(opposition(&columns, &maxima));
-}
-
-/// The non-dominated points of a set in two dimensions, equal points merged (their counts
-/// added, the first outcome kept). Sorted by u1 descending.
-fn pareto_2d(mut points: Vec<(f64, f64, u128, Vec<usize>)>) -> Vec<(f64, f64, u128, Vec<usize>)> {
-    points.sort_by(|a, b| {
-        b.0.total_cmp(&a.0)
-            .then(b.1.total_cmp(&a.1))
-            .then(a.3.cmp(&b.3))
-    });
-    let mut kept: Vec<(f64, f64, u128, Vec<usize>)> = Vec::new();
-    let mut best_u2 = f64::NEG_INFINITY;
-    let mut index = 0;
-    while index < points.len() {
-        // A group of equal u1: only its largest u2 can stand, and only above every u2 seen
-        // at a larger u1.
-        let u1 = points[index].0;
-        let group_end = index
-            + points[index..]
-                .iter()
-                .take_while(|point| point.0 == u1)
-                .count();
-        let top_u2 = points[index].1;
-        if top_u2 > best_u2 {
-            let mut merged = points[index].clone();
-            merged.2 = points[index..group_end]
-                .iter()
-                .filter(|point| point.1 == top_u2)
-                .map(|point| point.2)
-                .sum();
-            kept.push(merged);
-            best_u2 = top_u2;
-        }
-        index = group_end;
-    }
-    kept
 }

@@ -74,6 +74,20 @@ pub struct Preferences {
     /// GENIUS's discount factor `d` in (0, 1): an agreement at relative time `t` is worth
     /// `utility * d^t`. `None` for no discount (GENIUS writes 1, or 0, for that).
     pub discount: Option<f64>,
+    /// The numbers the profile wrote, where `values` and `reservation` are computed from
+    /// them: what the exact analysis (`sim::exact`) reads.
+    pub written: Written,
+}
+
+/// What a profile wrote, where it differs from the doubles `Preferences` computes with. The
+/// default: `values` and `reservation` are themselves the written numbers.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Written {
+    /// Per issue, per option, the evaluations `values` divides by each issue's largest
+    /// (GENIUS profiles and accord's scenarios).
+    pub evaluations: Option<std::sync::Arc<Vec<Vec<f64>>>>,
+    /// The outcome whose utility is the reservation value (GeniusWeb's reservation bid).
+    pub reservation_outcome: Option<std::sync::Arc<Outcome>>,
 }
 
 impl Preferences {
@@ -83,7 +97,7 @@ impl Preferences {
         evaluations: Vec<Vec<f64>>,
         reservation: f64,
     ) -> Preferences {
-        let mut values = evaluations;
+        let mut values = evaluations.clone();
         for issue in &mut values {
             normalise_by_largest(issue);
         }
@@ -92,6 +106,10 @@ impl Preferences {
             values,
             reservation,
             discount: None,
+            written: Written {
+                evaluations: Some(std::sync::Arc::new(evaluations)),
+                reservation_outcome: None,
+            },
         }
     }
 

@@ -194,6 +194,7 @@ pub fn profile_from_text(text: &str, path: &Path) -> Result<(Domain, Preferences
         values,
         reservation: 0.0,
         discount: None,
+        written: Default::default(),
     };
     if let Some(bid) = space.get("reservationBid").filter(|bid| !bid.is_null()) {
         let bid = object(bid, "reservationBid", path)?;
@@ -221,6 +222,7 @@ pub fn profile_from_text(text: &str, path: &Path) -> Result<(Domain, Preferences
             outcome.push(position);
         }
         preferences.reservation = preferences.utility(&outcome);
+        preferences.written.reservation_outcome = Some(std::sync::Arc::new(outcome));
     }
     Ok((domain, preferences))
 }

@@ -4,6 +4,7 @@
 pub mod analysis;
 pub mod batch;
 pub mod domain;
+pub mod exact;
 pub mod fast_paths;
 pub mod genius;
 pub mod geniusweb;
@@ -12,6 +13,7 @@ pub mod run;
 pub mod scenario;
 pub mod strategy;
 pub mod tournament;
+pub mod yardstick;
 
 use std::fmt;
 use std::path::Path;

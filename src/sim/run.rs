@@ -16,14 +16,14 @@ use crate::format::event::{
 use crate::format::ids::{EventId, Hash, Slug};
 use crate::format::time::Timestamp;
 use crate::sim::SimError;
-use crate::sim::analysis::{
-    FrontierScratch, Yardstick, distance, frontier_and_nash, nash_position_2,
-};
 use crate::sim::domain::{Outcome, Preferences};
 use crate::sim::fast_paths::{TargetTable, TermsCache, offer_id};
 use crate::sim::ranking::Ranking;
 use crate::sim::scenario::{ReleasePolicy, Scenario};
 use crate::sim::strategy::{Agent, Strategy, time_dependent_targets};
+use crate::sim::yardstick::{
+    FrontierScratch, Yardstick, distance, frontier_and_nash, nash_position_2,
+};
 
 /// What one run came to.
 #[derive(Clone, Debug, PartialEq)]
@@ -625,9 +625,9 @@ fn release(
 #[cfg(test)]
 mod tests {
     use super::{Prepared, measure};
-    use crate::sim::analysis::{FrontierScratch, Yardstick, frontier_and_nash};
     use crate::sim::domain::Preferences;
     use crate::sim::ranking::Ranking;
+    use crate::sim::yardstick::{FrontierScratch, Yardstick, frontier_and_nash};
     use proptest::prelude::{ProptestConfig, prop, prop_assert_eq, prop_oneof, proptest};
     use proptest::strategy::Strategy as _;
 
@@ -639,6 +639,7 @@ mod tests {
                 values: vec![vec![1.0]],
                 reservation: *reservation,
                 discount: None,
+                written: Default::default(),
             })
             .collect();
         let rankings: Vec<Ranking> = columns

@@ -221,6 +221,7 @@ fn random_preferences_into(
         normalise_by_largest(values);
     }
     into.reservation = reservation;
+    into.written = Default::default();
 }
 
 // ---- The JSON format ----

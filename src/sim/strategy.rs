@@ -207,6 +207,7 @@ mod tests {
                 values: vec![vec![1.0]],
                 reservation,
                 discount: None,
+                written: Default::default(),
             };
             let mut agent = Agent::new(Strategy::TitForTat, &preferences, &ranking, &[], 2);
             for target in targets {

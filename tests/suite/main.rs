@@ -8,6 +8,7 @@ mod common;
 
 mod cli;
 mod durability;
+mod exact_analysis;
 mod fixture_logs;
 mod properties;
 mod replay_engine;
