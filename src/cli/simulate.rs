@@ -62,7 +62,8 @@ fn optional_number(value: Option<f64>) -> String {
 impl PerRunRows {
     /// Creates the file (refusing one that exists unless `force`) and writes the CSV
     /// header: `run,seed,agreement,round`, one column per issue (the agreed option), one
-    /// `utility_PARTY` per party, `pareto_distance,nash_distance,released`.
+    /// `utility_PARTY` per party, `pareto_distance,nash_distance,kalai_smorodinsky_distance,
+    /// max_welfare_distance,released`.
     fn create(
         path: &Path,
         scenario: &Scenario,
@@ -101,7 +102,9 @@ impl PerRunRows {
             for party in &rows.parties {
                 let _ = write!(header, ",{}", csv_field(&format!("utility_{party}")));
             }
-            header.push_str(",pareto_distance,nash_distance,released\n");
+            header.push_str(
+                ",pareto_distance,nash_distance,kalai_smorodinsky_distance,max_welfare_distance,released\n",
+            );
             rows.write(header.as_bytes());
         }
         Ok(rows)
@@ -147,11 +150,14 @@ impl PerRunRows {
                 for utility in &result.utilities {
                     let _ = write!(row, ",{utility}");
                 }
+                let distances = &result.distances;
                 let _ = writeln!(
                     row,
-                    ",{},{},{}",
-                    optional_number(result.pareto_distance),
-                    optional_number(result.nash_distance),
+                    ",{},{},{},{},{}",
+                    optional_number(distances.pareto),
+                    optional_number(distances.nash),
+                    optional_number(distances.kalai_smorodinsky),
+                    optional_number(distances.max_welfare),
                     result.released
                 );
             }
@@ -181,8 +187,10 @@ impl PerRunRows {
                     "round": result.rounds,
                     "outcome": outcome,
                     "utilities": utilities,
-                    "pareto_distance": result.pareto_distance,
-                    "nash_distance": result.nash_distance,
+                    "pareto_distance": result.distances.pareto,
+                    "nash_distance": result.distances.nash,
+                    "kalai_smorodinsky_distance": result.distances.kalai_smorodinsky,
+                    "max_welfare_distance": result.distances.max_welfare,
                     "released": result.released,
                 });
                 let _ = writeln!(row, "{document}");
@@ -393,12 +401,12 @@ pub fn tournament(
     if let Some((path, mut file)) = csv_file {
         use std::io::Write as _;
         let mut text = String::from(
-            "rank,strategy,runs,utility_mean,utility_sd,agreement_rate,welfare_mean,pareto_distance_mean,nash_distance_mean,rounds_mean\n",
+            "rank,strategy,runs,utility_mean,utility_sd,agreement_rate,welfare_mean,pareto_distance_mean,nash_distance_mean,kalai_smorodinsky_distance_mean,max_welfare_distance_mean,rounds_mean\n",
         );
         for (rank, row) in played.ranking.iter().enumerate() {
             let _ = writeln!(
                 text,
-                "{},{},{},{},{},{},{},{},{},{}",
+                "{},{},{},{},{},{},{},{},{},{},{},{}",
                 rank + 1,
                 row.strategy,
                 row.runs,
@@ -408,6 +416,8 @@ pub fn tournament(
                 row.welfare_mean,
                 optional_number(row.pareto_distance_mean),
                 optional_number(row.nash_distance_mean),
+                optional_number(row.kalai_smorodinsky_distance_mean),
+                optional_number(row.max_welfare_distance_mean),
                 optional_number(row.rounds_mean)
             );
         }
@@ -503,6 +513,16 @@ fn render_summary(scenario: &Scenario, summary: &Summary) -> String {
         out,
         "  distance to the Nash point      {} (mean over agreements)",
         figure(summary.nash_distance)
+    );
+    let _ = writeln!(
+        out,
+        "  distance to Kalai-Smorodinsky   {} (mean over agreements)",
+        figure(summary.kalai_smorodinsky_distance)
+    );
+    let _ = writeln!(
+        out,
+        "  distance to maximum welfare     {} (mean over agreements)",
+        figure(summary.max_welfare_distance)
     );
     if summary.discount_factors.iter().any(|factor| *factor != 1.0) {
         let factors: Vec<String> = summary

@@ -12,6 +12,7 @@ use crate::sim::SimError;
 use crate::sim::domain::Outcome;
 use crate::sim::run::{Prepared, RunResult, Workspace, prepare, run, run_rng};
 use crate::sim::scenario::Scenario;
+use crate::sim::yardstick::Distances;
 
 /// Most runs one `simulate` makes.
 pub const MAX_RUNS: u64 = 100_000_000;
@@ -178,8 +179,11 @@ pub struct Summary {
     /// Of the runs that agreed.
     pub rounds: Option<RoundSpread>,
     pub utilities: Vec<Spread>,
+    /// Means over the runs that agreed, of the distances of `yardstick::Distances`.
     pub pareto_distance: Option<f64>,
     pub nash_distance: Option<f64>,
+    pub kalai_smorodinsky_distance: Option<f64>,
+    pub max_welfare_distance: Option<f64>,
     pub releases: u64,
     /// Runs in which no outcome was worth every party's reservation value: no agreement
     /// was possible, whatever the strategies.
@@ -212,6 +216,30 @@ pub struct SpreadSum {
     squared_differences: f64,
     min: f64,
     max: f64,
+}
+
+/// Agreements' distances (`yardstick::Distances`), each summed over the runs that have one.
+#[derive(Clone, Debug, Default)]
+pub struct DistanceSums {
+    pub pareto: SpreadSum,
+    pub nash: SpreadSum,
+    pub kalai_smorodinsky: SpreadSum,
+    pub max_welfare: SpreadSum,
+}
+
+impl DistanceSums {
+    pub fn add(&mut self, distances: &Distances) {
+        for (sum, distance) in [
+            (&mut self.pareto, distances.pareto),
+            (&mut self.nash, distances.nash),
+            (&mut self.kalai_smorodinsky, distances.kalai_smorodinsky),
+            (&mut self.max_welfare, distances.max_welfare),
+        ] {
+            if let Some(distance) = distance {
+                sum.add(distance);
+            }
+        }
+    }
 }
 
 impl Default for SpreadSum {
@@ -272,8 +300,7 @@ struct Totals {
     rounds: SpreadSum,
     utilities: Vec<SpreadSum>,
     utility_medians: Vec<MedianCounts>,
-    pareto_distance: SpreadSum,
-    nash_distance: SpreadSum,
+    distances: DistanceSums,
     releases: u64,
     without_possible_agreement: u64,
     first_outcome: Option<Outcome>,
@@ -286,12 +313,7 @@ impl Totals {
         self.runs += 1;
         if result.agreed {
             self.rounds.add(f64::from(result.rounds));
-            if let Some(distance) = result.pareto_distance {
-                self.pareto_distance.add(distance);
-            }
-            if let Some(distance) = result.nash_distance {
-                self.nash_distance.add(distance);
-            }
+            self.distances.add(&result.distances);
         }
         if !result.agreement_possible {
             self.without_possible_agreement += 1;
@@ -405,8 +427,7 @@ pub fn simulate(
             rounds: SpreadSum::default(),
             utilities: vec![SpreadSum::default(); parties],
             utility_medians: vec![MedianCounts::default(); parties],
-            pareto_distance: SpreadSum::default(),
-            nash_distance: SpreadSum::default(),
+            distances: DistanceSums::default(),
             releases: 0,
             without_possible_agreement: 0,
             first_outcome: None,
@@ -504,8 +525,10 @@ pub fn simulate(
                 max: sum.max,
             })
             .collect(),
-        pareto_distance: totals.pareto_distance.mean(),
-        nash_distance: totals.nash_distance.mean(),
+        pareto_distance: totals.distances.pareto.mean(),
+        nash_distance: totals.distances.nash.mean(),
+        kalai_smorodinsky_distance: totals.distances.kalai_smorodinsky.mean(),
+        max_welfare_distance: totals.distances.max_welfare.mean(),
         releases: totals.releases,
         runs_without_possible_agreement: totals.without_possible_agreement,
         discount_factors: scenario

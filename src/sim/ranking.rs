@@ -286,20 +286,6 @@ impl Ranking {
             .unwrap_or(self.largest)
     }
 
-    /// Whether some outcome dominates `outcome` for this party and a second one whose
-    /// utilities are `second`: at least as good for both, better for one. Only the buckets
-    /// down to `outcome`'s own can hold one, so a good outcome is settled in a few buckets.
-    pub fn dominated(&self, outcome: u32, second: &[f64]) -> bool {
-        assert_eq!(second.len(), self.utilities.len());
-        let (mine, theirs) = (self.utilities[outcome as usize], second[outcome as usize]);
-        (0..=self.bucket_of_utility(mine)).any(|bucket| {
-            self.bucket(bucket).outcomes.iter().any(|index| {
-                let (first, other) = (self.utilities[*index as usize], second[*index as usize]);
-                first >= mine && other >= theirs && (first > mine || other > theirs)
-            })
-        })
-    }
-
     /// The outcomes no other outcome dominates, for this party and a second one whose
     /// utilities are `second`, into `kept`: best for this party first, ties by index. An
     /// outcome stands if its second utility is the largest of its group of equal first

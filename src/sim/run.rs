@@ -16,14 +16,13 @@ use crate::format::event::{
 use crate::format::ids::{EventId, Hash, Slug};
 use crate::format::time::Timestamp;
 use crate::sim::SimError;
+use crate::sim::analysis::analyze_listing_frontier;
 use crate::sim::domain::{Outcome, Preferences};
 use crate::sim::fast_paths::{TargetTable, TermsCache, offer_id};
 use crate::sim::ranking::Ranking;
 use crate::sim::scenario::{ReleasePolicy, Scenario};
 use crate::sim::strategy::{Agent, Strategy, time_dependent_targets};
-use crate::sim::yardstick::{
-    FrontierScratch, Yardstick, distance, frontier_and_nash, nash_position_2,
-};
+use crate::sim::yardstick::{Distances, FrontierScratch, Yardstick, frontier_and_nash};
 
 /// What one run came to.
 #[derive(Clone, Debug, PartialEq)]
@@ -41,8 +40,9 @@ pub struct RunResult {
     pub utilities: Vec<f64>,
     /// Persons released.
     pub released: u64,
-    pub pareto_distance: Option<f64>,
-    pub nash_distance: Option<f64>,
+    /// The agreement's distances to the frontier and the analysis's points (all `None`
+    /// without agreement).
+    pub distances: Distances,
     /// The run's log, when asked for.
     pub log: Option<Vec<u8>>,
 }
@@ -144,7 +144,7 @@ impl Prepared {
         scenario: &Scenario,
         rng: &mut ChaCha8Rng,
         frontier_scratch: &mut FrontierScratch,
-        in_advance: bool,
+        measuring: Measuring,
     ) {
         scenario.preferences_into(rng, &mut self.preferences);
         self.rankings
@@ -152,7 +152,14 @@ impl Prepared {
         for (ranking, preferences) in self.rankings.iter_mut().zip(&self.preferences) {
             ranking.rebuild(preferences);
         }
-        if !in_advance && self.preferences.len() == 2 {
+        if measuring == Measuring::InAdvance {
+            let analysis = analyze_listing_frontier(&scenario.domain, &self.preferences);
+            if let Some(yardstick) = Yardstick::from_analysis(&analysis, &self.preferences) {
+                self.yardstick = Some(yardstick);
+                return;
+            }
+        }
+        if measuring == Measuring::EveryRun && self.preferences.len() == 2 {
             self.yardstick = None;
             return;
         }
@@ -171,11 +178,29 @@ impl Prepared {
     }
 }
 
-/// Draws (or takes) the preferences of a run and ranks and analyses them.
+/// Draws (or takes) the preferences shared by every run of a batch, ranks them, and
+/// measures agreements against their exact analysis (in doubles where the analysis cannot
+/// enumerate them).
 pub fn prepare(scenario: &Scenario, rng: &mut ChaCha8Rng) -> Prepared {
     let mut prepared = Prepared::default();
-    prepared.refill(scenario, rng, &mut FrontierScratch::default(), true);
+    prepared.refill(
+        scenario,
+        rng,
+        &mut FrontierScratch::default(),
+        Measuring::InAdvance,
+    );
     prepared
+}
+
+/// When a run's agreements are measured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Measuring {
+    /// Preferences shared by every run: against their exact analysis, made once (in doubles
+    /// when the analysis does not enumerate them).
+    InAdvance,
+    /// A run's own preferences, in doubles: made with the preferences, except for two
+    /// parties, whose agreement is measured after the run and only as far as it needs.
+    EveryRun,
 }
 
 /// The memory one thread reuses from run to run, so a run allocates little.
@@ -262,7 +287,7 @@ pub fn run(
         }
     }
     if shared.is_none() {
-        own.refill(scenario, &mut rng, frontier_scratch, false);
+        own.refill(scenario, &mut rng, frontier_scratch, Measuring::EveryRun);
     }
     let prepared: &Prepared = match shared {
         Some(prepared) => prepared,
@@ -483,7 +508,7 @@ pub fn run(
         (_, None) => (None, vec![0.0; count]),
     };
     // Distances are measured in undiscounted utility, as GENIUS's analysis is.
-    let (pareto_distance, nash_distance) = match (&outcome, &standing) {
+    let distances = match (&outcome, &standing) {
         (Some(_), Some((_, _, index))) => measure(
             prepared,
             *index,
@@ -491,7 +516,7 @@ pub fn run(
             frontier_scratch,
             late_yardstick,
         ),
-        _ => (None, None),
+        _ => Distances::default(),
     };
     let utilities = match agreed_round {
         Some(round) => {
@@ -513,8 +538,7 @@ pub fn run(
         outcome,
         utilities,
         released,
-        pareto_distance,
-        nash_distance,
+        distances,
         log: recorder.lines,
     })
 }
@@ -543,53 +567,37 @@ fn some_outcome_meets_every_reservation(prepared: &Prepared) -> bool {
 }
 
 /// The distances of an agreement on outcome `index` (worth `utilities`) to the Pareto
-/// frontier and to the Nash point. Without a yardstick made in advance (two parties with
-/// preferences of their own): an agreement no outcome dominates is on the frontier, at
-/// distance exactly 0, and the Nash point is found in one pass over the outcomes; the
-/// frontier is made only for a dominated agreement. The same numbers as the yardstick's.
+/// frontier and to the analysis's points. Without a yardstick made in advance (two parties
+/// with preferences of their own), the frontier is made now, for a run that agreed only:
+/// the points lie on it, so it is cheaper than a pass over every outcome for each.
 fn measure(
     prepared: &Prepared,
     index: u32,
     utilities: &[f64],
     frontier_scratch: &mut FrontierScratch,
     late_yardstick: &mut Yardstick,
-) -> (Option<f64>, Option<f64>) {
+) -> Distances {
     if let Some(yardstick) = &prepared.yardstick {
-        return (
-            yardstick.distance_to_pareto(utilities),
-            yardstick.distance_to_nash(utilities),
-        );
+        return yardstick.distances(utilities);
     }
     let (preferences, rankings) = (&prepared.preferences, &prepared.rankings);
     assert_eq!(rankings.len(), 2, "only two parties are measured late");
-    let (first, second) = (&rankings[0], rankings[1].utilities.as_slice());
+    let columns = [
+        rankings[0].utilities.as_slice(),
+        rankings[1].utilities.as_slice(),
+    ];
     debug_assert_eq!(
-        [first.utilities[index as usize], second[index as usize]],
+        [columns[0][index as usize], columns[1][index as usize]],
         utilities
     );
-    if first.dominated(index, second) {
-        let columns = [first.utilities.as_slice(), second];
-        frontier_and_nash(
-            preferences,
-            first,
-            &columns,
-            frontier_scratch,
-            late_yardstick,
-        );
-        return (
-            late_yardstick.distance_to_pareto(utilities),
-            late_yardstick.distance_to_nash(utilities),
-        );
-    }
-    let nash = nash_position_2(
-        &first.utilities,
-        second,
-        preferences[0].reservation,
-        preferences[1].reservation,
+    frontier_and_nash(
+        preferences,
+        &rankings[0],
+        &columns,
+        frontier_scratch,
+        late_yardstick,
     );
-    let nash_distance =
-        nash.map(|nash| distance(&[first.utilities[nash], second[nash]], utilities));
-    (Some(0.0), nash_distance)
+    late_yardstick.distances(utilities)
 }
 
 /// Releases up to `wanted` persons `holder` holds of `of`, category by category. Returns how
@@ -675,7 +683,7 @@ mod tests {
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(256))]
 
-        /// An agreement measured late (is it dominated? the Nash point in one pass) is at the
+        /// An agreement measured late (after its run, against a frontier made then) is at the
         /// same distances, to the bit, as measured against a frontier made in advance.
         #[test]
         fn late_measures_equal_measures_made_in_advance(

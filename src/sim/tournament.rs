@@ -12,7 +12,7 @@
 use serde::Serialize;
 
 use crate::sim::SimError;
-use crate::sim::batch::{BatchOptions, SpreadSum, simulate};
+use crate::sim::batch::{BatchOptions, DistanceSums, SpreadSum, simulate};
 use crate::sim::scenario::Scenario;
 
 /// Most assignments of one tournament: strategies ^ roles over every domain.
@@ -40,6 +40,8 @@ pub struct StrategyRanking {
     /// Means over its runs that agreed; `None` when none did.
     pub pareto_distance_mean: Option<f64>,
     pub nash_distance_mean: Option<f64>,
+    pub kalai_smorodinsky_distance_mean: Option<f64>,
+    pub max_welfare_distance_mean: Option<f64>,
     pub rounds_mean: Option<f64>,
 }
 
@@ -61,8 +63,7 @@ struct StrategyTotals {
     utility: SpreadSum,
     agreed: u64,
     welfare: SpreadSum,
-    pareto_distance: SpreadSum,
-    nash_distance: SpreadSum,
+    distances: DistanceSums,
     rounds: SpreadSum,
 }
 
@@ -145,12 +146,7 @@ pub fn play(
                     if result.agreed {
                         strategy_totals.agreed += 1;
                         strategy_totals.rounds.add(f64::from(result.rounds));
-                        if let Some(distance) = result.pareto_distance {
-                            strategy_totals.pareto_distance.add(distance);
-                        }
-                        if let Some(distance) = result.nash_distance {
-                            strategy_totals.nash_distance.add(distance);
-                        }
+                        strategy_totals.distances.add(&result.distances);
                     }
                 }
             })?;
@@ -176,8 +172,10 @@ pub fn play(
                     totals.agreed as f64 / runs as f64
                 },
                 welfare_mean: totals.welfare.mean().unwrap_or(0.0),
-                pareto_distance_mean: totals.pareto_distance.mean(),
-                nash_distance_mean: totals.nash_distance.mean(),
+                pareto_distance_mean: totals.distances.pareto.mean(),
+                nash_distance_mean: totals.distances.nash.mean(),
+                kalai_smorodinsky_distance_mean: totals.distances.kalai_smorodinsky.mean(),
+                max_welfare_distance_mean: totals.distances.max_welfare.mean(),
                 rounds_mean: totals.rounds.mean(),
             }
         })

@@ -4,11 +4,13 @@
 //! for preferences shared by every run of a batch; this module serves the runs that draw
 //! preferences of their own, whose numbers are doubles by definition.
 
+use crate::sim::analysis::{Analysis, Point};
 use crate::sim::domain::Preferences;
 use crate::sim::ranking::Ranking;
 
 /// What an agreement is measured against: the utility vectors of the Pareto frontier and of
-/// the Nash point. Built once per set of preferences and refilled in place between runs.
+/// the Nash, Kalai-Smorodinsky and maximum-welfare points. Built once per set of preferences
+/// and refilled in place between runs.
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct Yardstick {
     /// Utilities per point.
@@ -17,6 +19,20 @@ pub struct Yardstick {
     pub frontier: Vec<f64>,
     /// The Nash point's utilities; empty when there is none.
     pub nash: Vec<f64>,
+    /// The Kalai-Smorodinsky point's utilities; empty when there is none.
+    pub kalai_smorodinsky: Vec<f64>,
+    /// The maximum-welfare point's utilities.
+    pub max_welfare: Vec<f64>,
+}
+
+/// An agreement's Euclidean distances, in undiscounted utilities, to the Pareto frontier
+/// and to the points of the analysis; `None` where there is no such point.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Distances {
+    pub pareto: Option<f64>,
+    pub nash: Option<f64>,
+    pub kalai_smorodinsky: Option<f64>,
+    pub max_welfare: Option<f64>,
 }
 
 impl Yardstick {
@@ -29,9 +45,147 @@ impl Yardstick {
             .min_by(f64::total_cmp)
     }
 
-    pub fn distance_to_nash(&self, utilities: &[f64]) -> Option<f64> {
-        (!self.nash.is_empty()).then(|| distance(&self.nash, utilities))
+    pub fn distances(&self, utilities: &[f64]) -> Distances {
+        let to = |point: &[f64]| (!point.is_empty()).then(|| distance(point, utilities));
+        Distances {
+            pareto: self.distance_to_pareto(utilities),
+            nash: to(&self.nash),
+            kalai_smorodinsky: to(&self.kalai_smorodinsky),
+            max_welfare: to(&self.max_welfare),
+        }
     }
+
+    /// The yardstick of the exact analysis (`analyze_listing_frontier`) of `preferences`,
+    /// each point at the doubles the simulation gives its outcome (so an agreement on a
+    /// frontier outcome is at distance 0). `None` when the analysis listed no frontier.
+    pub fn from_analysis(analysis: &Analysis, preferences: &[Preferences]) -> Option<Yardstick> {
+        let doubles = |outcome: &[usize]| -> Vec<f64> {
+            preferences
+                .iter()
+                .map(|prefs| prefs.utility(outcome))
+                .collect()
+        };
+        let point = |point: &Option<Point>| {
+            point
+                .as_ref()
+                .map_or_else(Vec::new, |point| doubles(&point.outcome))
+        };
+        let frontier = analysis.frontier.as_ref()?;
+        Some(Yardstick {
+            parties: preferences.len(),
+            frontier: frontier
+                .iter()
+                .flat_map(|point| doubles(&point.outcome))
+                .collect(),
+            nash: point(&analysis.nash),
+            kalai_smorodinsky: point(&analysis.kalai_smorodinsky),
+            max_welfare: point(&analysis.max_welfare_point),
+        })
+    }
+}
+
+/// The Kalai-Smorodinsky point (`kalai_smorodinsky_position`) and the first outcome with
+/// the largest sum of utilities (summed in party order), among candidates given as columns.
+/// Two parties take two tight passes; every run of a simulation that agrees does one.
+pub fn kalai_and_welfare_positions(
+    columns: &[&[f64]],
+    preferences: &[Preferences],
+) -> (Option<usize>, Option<usize>) {
+    if let ([first, second], [first_prefs, second_prefs]) = (columns, preferences) {
+        return kalai_and_welfare_2(
+            first,
+            second,
+            first_prefs.reservation,
+            second_prefs.reservation,
+        );
+    }
+    let mut welfare: Option<(f64, usize)> = None;
+    for candidate in 0..columns.first().map_or(0, |column| column.len()) {
+        let sum = columns.iter().map(|column| column[candidate]).sum::<f64>();
+        if welfare.is_none_or(|(largest, _)| sum > largest) {
+            welfare = Some((sum, candidate));
+        }
+    }
+    (
+        kalai_smorodinsky_position(columns, preferences),
+        welfare.map(|(_, candidate)| candidate),
+    )
+}
+
+/// `kalai_and_welfare_positions` for two parties: the same comparisons of the same values
+/// (a sum of two is `u1 + u2` either way).
+fn kalai_and_welfare_2(
+    first: &[f64],
+    second: &[f64],
+    reservation_first: f64,
+    reservation_second: f64,
+) -> (Option<usize>, Option<usize>) {
+    debug_assert_eq!(first.len(), second.len());
+    // Utilities are finite, so every sum beats -inf and plain comparisons are total.
+    let (mut largest_sum, mut welfare_at) = (f64::NEG_INFINITY, None);
+    let (mut best_first, mut best_second) = (f64::NEG_INFINITY, f64::NEG_INFINITY);
+    for (candidate, (u1, u2)) in first.iter().zip(second).enumerate() {
+        let sum = u1 + u2;
+        if sum > largest_sum {
+            largest_sum = sum;
+            welfare_at = Some(candidate);
+        }
+        if *u1 >= reservation_first && *u2 >= reservation_second {
+            best_first = best_first.max(*u1);
+            best_second = best_second.max(*u2);
+        }
+    }
+    if best_first == f64::NEG_INFINITY {
+        return (None, welfare_at);
+    }
+    let (range_first, range_second) = (
+        best_first - reservation_first,
+        best_second - reservation_second,
+    );
+    let share = |utility: f64, reservation: f64, range: f64| {
+        if range > 0.0 {
+            (utility - reservation) / range
+        } else {
+            1.0
+        }
+    };
+    let (mut best_share, mut best_sum, mut best_u1) =
+        (f64::NEG_INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
+    let mut chosen = None;
+    for (candidate, (u1, u2)) in first.iter().zip(second).enumerate() {
+        if (*u1 >= reservation_first) & (*u2 >= reservation_second) {
+            let smallest = share(*u1, reservation_first, range_first).min(share(
+                *u2,
+                reservation_second,
+                range_second,
+            ));
+            let sum = u1 + u2;
+            let better = smallest > best_share
+                || (smallest == best_share
+                    && (sum > best_sum || (sum == best_sum && *u1 > best_u1)));
+            if better || chosen.is_none() {
+                (best_share, best_sum, best_u1) = (smallest, sum, *u1);
+                chosen = Some(candidate);
+            }
+        }
+    }
+    debug_assert_eq!(
+        chosen,
+        kalai_smorodinsky_position(
+            &[first, second],
+            &[
+                Preferences {
+                    reservation: reservation_first,
+                    ..Preferences::default()
+                },
+                Preferences {
+                    reservation: reservation_second,
+                    ..Preferences::default()
+                },
+            ]
+        )
+    );
+    (chosen, welfare_at)
 }
 
 /// Euclidean distance between two vectors of utilities.
@@ -229,13 +383,13 @@ pub fn kalai_smorodinsky_position(
     let mut chosen: Option<(usize, (f64, f64, f64))> = None;
     for candidate in (0..candidates).filter(|candidate| feasible(*candidate)) {
         let candidate_key = key(candidate);
+        // Utilities are finite: plain comparisons are total (and the two-party pass makes
+        // the same ones).
         let better = chosen.is_none_or(|(_, chosen_key)| {
-            candidate_key
-                .0
-                .total_cmp(&chosen_key.0)
-                .then(candidate_key.1.total_cmp(&chosen_key.1))
-                .then(candidate_key.2.total_cmp(&chosen_key.2))
-                .is_gt()
+            candidate_key.0 > chosen_key.0
+                || (candidate_key.0 == chosen_key.0
+                    && (candidate_key.1 > chosen_key.1
+                        || (candidate_key.1 == chosen_key.1 && candidate_key.2 > chosen_key.2)))
         });
         if better {
             chosen = Some((candidate, candidate_key));
@@ -249,11 +403,19 @@ pub fn kalai_smorodinsky_position(
 pub struct FrontierScratch {
     kept: Vec<usize>,
     candidates: Vec<u32>,
+    /// Per party, the utilities of the frontier's outcomes.
+    on_frontier: Vec<Vec<f64>>,
 }
 
 /// What a run needs to place an agreement: fills `yardstick` with the Pareto frontier and
-/// the Nash point of the outcomes in `columns` (`columns[party][outcome]`, the first
-/// party's column ranked by `first`) and returns the frontier's size and the Nash outcome.
+/// the Nash, Kalai-Smorodinsky and maximum-welfare points of the outcomes in `columns`
+/// (`columns[party][outcome]`, the first party's column ranked by `first`) and returns the
+/// frontier's size and the Nash outcome.
+///
+/// The three points are looked for among the frontier's outcomes, in outcome order, as the
+/// exact analysis does: each is at least as good as any outcome it dominates (float
+/// subtraction, division, multiplication and addition are monotone), so the frontier holds
+/// an outcome reaching the best value, and a tie goes to the first Pareto-optimal outcome.
 pub fn frontier_and_nash(
     preferences: &[Preferences],
     first: &Ranking,
@@ -265,6 +427,20 @@ pub fn frontier_and_nash(
     debug_assert!(columns[0] == first.utilities.as_slice());
     let frontier = &mut scratch.kept;
     frontier_indexes(columns, first, frontier, &mut scratch.candidates);
+    frontier.sort_unstable();
+    scratch.on_frontier.resize_with(columns.len(), Vec::new);
+    for (column, gathered) in columns.iter().zip(scratch.on_frontier.iter_mut()) {
+        gathered.clear();
+        gathered.extend(frontier.iter().map(|index| column[*index]));
+    }
+    let on_frontier: Vec<&[f64]> = scratch.on_frontier.iter().map(Vec::as_slice).collect();
+    let nash = nash_position(&on_frontier, preferences).map(|position| frontier[position]);
+    debug_assert_eq!(
+        nash.map(|index| nash_product(columns, preferences, index)),
+        nash_position(columns, preferences).map(|index| nash_product(columns, preferences, index)),
+        "the largest product is reached on the frontier"
+    );
+    let (kalai_smorodinsky, max_welfare) = kalai_and_welfare_positions(&on_frontier, preferences);
     yardstick.parties = columns.len();
     yardstick.frontier.clear();
     for index in frontier.iter() {
@@ -272,33 +448,14 @@ pub fn frontier_and_nash(
             .frontier
             .extend(columns.iter().map(|column| column[*index]));
     }
-    let nash = match (columns, preferences) {
-        ([first, second], [first_prefs, second_prefs]) => {
-            let product = NashProduct {
-                reservation_first: first_prefs.reservation,
-                reservation_second: second_prefs.reservation,
-            };
-            // The largest product lies on the frontier: an outcome that dominates another
-            // meets every reservation it meets and has a product at least as large (float
-            // subtraction and multiplication are monotone). So only the first outcome to
-            // reach it is looked for among all.
-            let largest = frontier
-                .iter()
-                .map(|index| product.of(first[*index], second[*index]))
-                .fold(f64::NEG_INFINITY, f64::max);
-            debug_assert_eq!(
-                nash_position_2(
-                    first,
-                    second,
-                    product.reservation_first,
-                    product.reservation_second
-                ),
-                product.first_reaching(first, second, largest)
-            );
-            product.first_reaching(first, second, largest)
+    let point_at = |into: &mut Vec<f64>, position: Option<usize>| {
+        into.clear();
+        if let Some(position) = position {
+            into.extend(columns.iter().map(|column| column[frontier[position]]));
         }
-        _ => nash_position(columns, preferences),
     };
+    point_at(&mut yardstick.kalai_smorodinsky, kalai_smorodinsky);
+    point_at(&mut yardstick.max_welfare, max_welfare);
     yardstick.nash.clear();
     if let Some(index) = nash {
         yardstick
@@ -306,6 +463,16 @@ pub fn frontier_and_nash(
             .extend(columns.iter().map(|column| column[index]));
     }
     (frontier.len(), nash)
+}
+
+/// The Nash product of outcome `index`, as `nash_position` computes it.
+fn nash_product(columns: &[&[f64]], preferences: &[Preferences], index: usize) -> f64 {
+    columns
+        .iter()
+        .zip(preferences)
+        .fold(1.0, |product, (column, prefs)| {
+            product * (column[index] - prefs.reservation)
+        })
 }
 
 /// The outcomes on the Pareto frontier, by index, into `kept`.

@@ -379,3 +379,124 @@ fn json_numbers_are_read_as_the_nearest_double() {
         assert_eq!(parsed, text.parse::<f64>().unwrap(), "{text}");
     }
 }
+
+#[test]
+fn a_batch_with_shared_preferences_is_measured_against_the_exact_frontier() {
+    for directory in fixtures() {
+        let name = directory
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .into_owned();
+        let mut profiles: Vec<PathBuf> = std::fs::read_dir(&directory)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| {
+                path.file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .starts_with("profile")
+            })
+            .collect();
+        profiles.sort();
+        let strategies: Vec<String> = profiles.iter().map(|_| "linear".to_string()).collect();
+        let scenario = accord::sim::scenario::from_genius(
+            &directory.join("domain.xml"),
+            &profiles,
+            &strategies,
+            30,
+        )
+        .unwrap();
+        let prepared = accord::sim::run::prepare(&scenario, &mut accord::sim::run::run_rng(1, 0));
+        let yardstick = prepared
+            .yardstick
+            .expect("shared preferences are measured in advance");
+        let exact = analyze(&scenario.domain, &prepared.preferences);
+        assert_eq!(
+            (yardstick.frontier.len() / yardstick.parties) as u128,
+            exact.pareto_size.unwrap(),
+            "{name}"
+        );
+        // Each point at the doubles the simulation gives its outcome.
+        let doubles = |point: &Option<Point>| -> Vec<f64> {
+            point.as_ref().map_or_else(Vec::new, |point| {
+                prepared
+                    .preferences
+                    .iter()
+                    .map(|prefs| prefs.utility(&point.outcome))
+                    .collect()
+            })
+        };
+        assert_eq!(yardstick.nash, doubles(&exact.nash), "{name}");
+        assert_eq!(
+            yardstick.kalai_smorodinsky,
+            doubles(&exact.kalai_smorodinsky),
+            "{name}"
+        );
+        assert_eq!(
+            yardstick.max_welfare,
+            doubles(&exact.max_welfare_point),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn an_agreement_is_measured_against_each_point_of_the_analysis() {
+    use accord::sim::batch::{BatchOptions, simulate};
+    let directory = Path::new(env!("CARGO_MANIFEST_DIR")).join("events/scenarios");
+    let scenario = accord::sim::scenario::load(&directory.join("england-zimbabwe.json")).unwrap();
+    let preferences = scenario.preferences(&mut accord::sim::run::run_rng(0, 0));
+    let exact = analyze(&scenario.domain, &preferences);
+    let options = BatchOptions {
+        runs: 200,
+        seed: 3,
+        threads: 2,
+        out_dir: None,
+        keep_logs: false,
+        overwrite: false,
+    };
+    let mut results = Vec::new();
+    let summary = simulate(&scenario, &options, &|_| {}, &mut |_, result| {
+        results.push(result.clone())
+    })
+    .unwrap();
+    // Each distance is the Euclidean distance between the agreement's utilities and the
+    // point's, in the doubles the simulation plays with (England-Zimbabwe has no discount).
+    let doubles = |outcome: &Outcome| -> Vec<f64> {
+        preferences
+            .iter()
+            .map(|prefs| prefs.utility(outcome))
+            .collect()
+    };
+    let euclidean = |a: &[f64], b: &[f64]| {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - y) * (x - y))
+            .sum::<f64>()
+            .sqrt()
+    };
+    for result in results.iter().filter(|result| result.agreed) {
+        let agreed = doubles(result.outcome.as_ref().unwrap());
+        assert_eq!(agreed, result.utilities);
+        for (point, distance) in [
+            (&exact.nash, result.distances.nash),
+            (&exact.kalai_smorodinsky, result.distances.kalai_smorodinsky),
+            (&exact.max_welfare_point, result.distances.max_welfare),
+        ] {
+            let point = doubles(&point.as_ref().unwrap().outcome);
+            assert_eq!(distance, Some(euclidean(&agreed, &point)));
+        }
+        assert!(result.distances.pareto.unwrap() >= 0.0);
+    }
+    assert!(summary.kalai_smorodinsky_distance.is_some() && summary.max_welfare_distance.is_some());
+    // Without discount factors, the summary's means are the rows' means.
+    let agreed: Vec<_> = results.iter().filter(|result| result.agreed).collect();
+    let mean = agreed
+        .iter()
+        .map(|result| result.distances.kalai_smorodinsky.unwrap())
+        .sum::<f64>()
+        / agreed.len() as f64;
+    assert!((mean - summary.kalai_smorodinsky_distance.unwrap()).abs() < 1e-12);
+    assert!(!agreed.is_empty());
+}
