@@ -504,26 +504,18 @@ fn render_summary(scenario: &Scenario, summary: &Summary) -> String {
             utility.mean, utility.sd, utility.median, utility.min, utility.max
         );
     }
-    let _ = writeln!(
-        out,
-        "  distance to the Pareto frontier {} (mean over agreements)",
-        figure(summary.pareto_distance)
-    );
-    let _ = writeln!(
-        out,
-        "  distance to the Nash point      {} (mean over agreements)",
-        figure(summary.nash_distance)
-    );
-    let _ = writeln!(
-        out,
-        "  distance to Kalai-Smorodinsky   {} (mean over agreements)",
-        figure(summary.kalai_smorodinsky_distance)
-    );
-    let _ = writeln!(
-        out,
-        "  distance to maximum welfare     {} (mean over agreements)",
-        figure(summary.max_welfare_distance)
-    );
+    for (to, mean) in [
+        ("the Pareto frontier", summary.pareto_distance),
+        ("the Nash point", summary.nash_distance),
+        ("Kalai-Smorodinsky", summary.kalai_smorodinsky_distance),
+        ("maximum welfare", summary.max_welfare_distance),
+    ] {
+        let _ = writeln!(
+            out,
+            "  distance to {to:<19} {} (mean over agreements)",
+            figure(mean)
+        );
+    }
     if summary.discount_factors.iter().any(|factor| *factor != 1.0) {
         let factors: Vec<String> = summary
             .parties

@@ -158,10 +158,24 @@ pub fn analyze_with(
             .reasons
             .push("n_outcomes: more than 2^128 outcomes".into());
     }
-    if preferences.is_empty() || domain.issues.is_empty() {
-        analysis
-            .reasons
-            .push("every figure but n_outcomes: no parties or no issues".into());
+    if preferences.is_empty()
+        || domain.issues.is_empty()
+        || domain.issues.iter().any(|issue| issue.options.is_empty())
+    {
+        analysis.reasons.push(
+            "every figure but n_outcomes: no parties, no issues, or an issue without options"
+                .into(),
+        );
+        return analysis;
+    }
+    if !preferences
+        .iter()
+        .all(|prefs| fits_the_domain(prefs, domain))
+    {
+        analysis.reasons.push(
+            "every figure but n_outcomes: a party's preferences do not name every issue and option of the domain"
+                .into(),
+        );
         return analysis;
     }
     let request = Request {
@@ -175,6 +189,40 @@ pub fn analyze_with(
         Err(reason) => analysis.reasons.push(format!("every figure: {reason}")),
     }
     analysis
+}
+
+/// One weight per issue and one value (and evaluation, if written) per option.
+fn fits_the_domain(preferences: &Preferences, domain: &Domain) -> bool {
+    let options: Vec<usize> = domain
+        .issues
+        .iter()
+        .map(|issue| issue.options.len())
+        .collect();
+    let shaped = |table: &[Vec<f64>]| {
+        table.len() == options.len()
+            && table
+                .iter()
+                .zip(&options)
+                .all(|(row, count)| row.len() == *count)
+    };
+    preferences.weights.len() == options.len()
+        && shaped(&preferences.values)
+        && preferences
+            .written
+            .evaluations
+            .as_ref()
+            .is_none_or(|evaluations| shaped(evaluations))
+        && preferences
+            .written
+            .reservation_outcome
+            .as_ref()
+            .is_none_or(|outcome| {
+                outcome.len() == options.len()
+                    && outcome
+                        .iter()
+                        .zip(&options)
+                        .all(|(option, count)| option < count)
+            })
 }
 
 struct Request<'a> {

@@ -86,7 +86,7 @@ impl Yardstick {
 
 /// The Kalai-Smorodinsky point (`kalai_smorodinsky_position`) and the first outcome with
 /// the largest sum of utilities (summed in party order), among candidates given as columns.
-/// Two parties take two tight passes; every run of a simulation that agrees does one.
+/// Two parties take two tight passes (a run gives its frontier's outcomes as candidates).
 pub fn kalai_and_welfare_positions(
     columns: &[&[f64]],
     preferences: &[Preferences],

@@ -28,8 +28,8 @@ fn fixtures() -> Vec<PathBuf> {
     directories
 }
 
-fn load(directory: &Path) -> (Domain, Vec<Preferences>) {
-    let domain = genius::load_domain(&directory.join("domain.xml")).unwrap();
+/// A fixture's `profileN.xml` files, in name order.
+fn profile_paths(directory: &Path) -> Vec<PathBuf> {
     let mut profiles: Vec<PathBuf> = std::fs::read_dir(directory)
         .unwrap()
         .map(|entry| entry.unwrap().path())
@@ -41,7 +41,12 @@ fn load(directory: &Path) -> (Domain, Vec<Preferences>) {
         })
         .collect();
     profiles.sort();
-    let preferences = profiles
+    profiles
+}
+
+fn load(directory: &Path) -> (Domain, Vec<Preferences>) {
+    let domain = genius::load_domain(&directory.join("domain.xml")).unwrap();
+    let preferences = profile_paths(directory)
         .iter()
         .map(|path| genius::load_profile(path, &domain).unwrap())
         .collect();
@@ -388,17 +393,7 @@ fn a_batch_with_shared_preferences_is_measured_against_the_exact_frontier() {
             .unwrap()
             .to_string_lossy()
             .into_owned();
-        let mut profiles: Vec<PathBuf> = std::fs::read_dir(&directory)
-            .unwrap()
-            .map(|entry| entry.unwrap().path())
-            .filter(|path| {
-                path.file_name()
-                    .unwrap()
-                    .to_string_lossy()
-                    .starts_with("profile")
-            })
-            .collect();
-        profiles.sort();
+        let profiles = profile_paths(&directory);
         let strategies: Vec<String> = profiles.iter().map(|_| "linear".to_string()).collect();
         let scenario = accord::sim::scenario::from_genius(
             &directory.join("domain.xml"),
@@ -499,4 +494,26 @@ fn an_agreement_is_measured_against_each_point_of_the_analysis() {
         / agreed.len() as f64;
     assert!((mean - summary.kalai_smorodinsky_distance.unwrap()).abs() < 1e-12);
     assert!(!agreed.is_empty());
+}
+
+#[test]
+fn preferences_that_do_not_fit_the_domain_get_reasons_not_a_panic() {
+    let (domain, preferences) =
+        load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/analysis/party-three"));
+    let mut short = preferences.clone();
+    short[1].values[2].pop();
+    let mut no_weight = preferences.clone();
+    no_weight[0].weights.pop();
+    let mut empty_issue = domain.clone();
+    empty_issue.issues[0].options.clear();
+    for (domain, preferences) in [
+        (&domain, short),
+        (&domain, no_weight),
+        (&empty_issue, preferences.clone()),
+        (&domain, Vec::new()),
+    ] {
+        let analysis = analyze(domain, &preferences);
+        assert!(analysis.pareto_size.is_none() && analysis.max_welfare.is_none());
+        assert!(!analysis.reasons.is_empty());
+    }
 }
