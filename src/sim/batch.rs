@@ -396,6 +396,20 @@ pub fn simulate(
     progress: &(dyn Fn(u64) + Sync),
     on_result: &mut (dyn FnMut(u64, &RunResult) + Send),
 ) -> Result<Summary, SimError> {
+    simulate_prepared(scenario, options, None, progress, on_result)
+}
+
+/// `simulate`, with the preferences shared by every run already ranked and analysed
+/// (`run::prepare`): a tournament prepares a domain once for all its assignments, since
+/// strategies do not change preferences. `prepared` must be of this scenario's preferences,
+/// which must not be drawn per run.
+pub fn simulate_prepared(
+    scenario: &Scenario,
+    options: &BatchOptions,
+    prepared: Option<&Prepared>,
+    progress: &(dyn Fn(u64) + Sync),
+    on_result: &mut (dyn FnMut(u64, &RunResult) + Send),
+) -> Result<Summary, SimError> {
     scenario.check_simulable()?;
     if options.runs == 0 || options.runs > MAX_RUNS {
         return Err(SimError::plain(format!("--runs must be 1 to {MAX_RUNS}")));
@@ -412,8 +426,25 @@ pub fn simulate(
         std::fs::create_dir_all(directory).map_err(|error| SimError::io(directory, error))?;
     }
     // Preferences that do not change between runs are ranked and analysed once.
-    let shared: Option<Prepared> = (!scenario.has_random_preferences())
-        .then(|| prepare(scenario, &mut run_rng(options.seed, 0)));
+    let own: Option<Prepared>;
+    let shared: Option<&Prepared> = match prepared {
+        Some(prepared) => {
+            assert!(
+                !scenario.has_random_preferences(),
+                "runs that draw their preferences prepare them each"
+            );
+            debug_assert!(
+                prepared.preferences == scenario.preferences(&mut run_rng(options.seed, 0)),
+                "prepared for this scenario's preferences"
+            );
+            Some(prepared)
+        }
+        None => {
+            own = (!scenario.has_random_preferences())
+                .then(|| prepare(scenario, &mut run_rng(options.seed, 0)));
+            own.as_ref()
+        }
+    };
     let write_logs = options.out_dir.is_some() || options.keep_logs;
     let parties = scenario.parties.len();
     let chunks = options.runs.div_ceil(CHUNK_RUNS);
@@ -460,14 +491,7 @@ pub fn simulate(
                 let last = (first + CHUNK_RUNS).min(options.runs);
                 let results: Vec<Result<RunResult, SimError>> = (first..last)
                     .map(|index| {
-                        run_and_write(
-                            scenario,
-                            options,
-                            index,
-                            shared.as_ref(),
-                            write_logs,
-                            &mut workspace,
-                        )
+                        run_and_write(scenario, options, index, shared, write_logs, &mut workspace)
                     })
                     .collect();
                 // Counted per chunk: a count shared by the threads and written every run

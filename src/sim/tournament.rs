@@ -12,7 +12,8 @@
 use serde::Serialize;
 
 use crate::sim::SimError;
-use crate::sim::batch::{BatchOptions, DistanceSums, SpreadSum, simulate};
+use crate::sim::batch::{BatchOptions, DistanceSums, SpreadSum, simulate_prepared};
+use crate::sim::run::{Prepared, prepare, run_rng};
 use crate::sim::scenario::Scenario;
 
 /// Most assignments of one tournament: strategies ^ roles over every domain.
@@ -116,44 +117,58 @@ pub fn play(
         return Err(SimError::plain("a tournament needs at least one domain"));
     }
     let total_runs = planned_runs(scenarios, options)?;
-    let mut totals = vec![StrategyTotals::default(); options.strategies.len()];
-    let mut assignments_played = 0;
-    let mut runs_done = 0u64;
     for scenario in scenarios {
         scenario.check_simulable()?;
-        for assignment in assignments(options.strategies.len(), scenario.parties.len()) {
-            let names: Vec<String> = assignment
-                .iter()
-                .map(|strategy| options.strategies[*strategy].clone())
-                .collect();
-            let played = scenario.clone().with_overrides(Some(&names), None)?;
-            let batch = BatchOptions {
-                seed: options.seed,
-                runs: options.runs,
-                threads: options.threads,
-                out_dir: None,
-                keep_logs: false,
-                overwrite: false,
-            };
-            let done_before = runs_done;
-            let batch_progress = |done: u64| progress(done_before + done);
-            simulate(&played, &batch, &batch_progress, &mut |_, result| {
-                let welfare: f64 = result.utilities.iter().sum();
-                for (role, strategy) in assignment.iter().enumerate() {
-                    let strategy_totals = &mut totals[*strategy];
-                    strategy_totals.utility.add(result.utilities[role]);
-                    strategy_totals.welfare.add(welfare);
-                    if result.agreed {
-                        strategy_totals.agreed += 1;
-                        strategy_totals.rounds.add(f64::from(result.rounds));
-                        strategy_totals.distances.add(&result.distances);
-                    }
-                }
-            })?;
-            runs_done += options.runs;
-            assignments_played += 1;
-        }
     }
+    let jobs: Vec<(usize, Vec<usize>)> = scenarios
+        .iter()
+        .enumerate()
+        .flat_map(|(domain, scenario)| {
+            assignments(options.strategies.len(), scenario.parties.len())
+                .map(move |assignment| (domain, assignment))
+        })
+        .collect();
+    // Strategies do not change preferences: each domain's are ranked and analysed once.
+    let prepared: Vec<Option<Prepared>> = scenarios
+        .iter()
+        .map(|scenario| {
+            (!scenario.has_random_preferences())
+                .then(|| prepare(scenario, &mut run_rng(options.seed, 0)))
+        })
+        .collect();
+    let threads = options.threads.clamp(1, crate::sim::batch::MAX_THREADS);
+    let mut totals = vec![StrategyTotals::default(); options.strategies.len()];
+    // A batch shares its runs among the threads by chunks of 16; one too short to keep
+    // every thread busy is played on one, and the assignments share the threads instead.
+    if options.runs >= RUNS_TO_SHARE_A_BATCH * threads as u64 || jobs.len() < 2 || threads == 1 {
+        let mut runs_done = 0u64;
+        for (domain, assignment) in &jobs {
+            let records = play_assignment(
+                &scenarios[*domain],
+                prepared[*domain].as_ref(),
+                assignment,
+                options,
+                threads,
+                &|done| progress(runs_done + done),
+            )?;
+            for record in &records {
+                record.add_to(assignment, &mut totals);
+            }
+            runs_done += options.runs;
+        }
+    } else {
+        play_assignments_together(
+            scenarios,
+            &prepared,
+            &jobs,
+            options,
+            threads,
+            progress,
+            &mut totals,
+        )?;
+    }
+    let assignments_played = jobs.len() as u64;
+    let runs_done = assignments_played * options.runs;
     debug_assert_eq!(runs_done, total_runs);
     let mut ranking: Vec<StrategyRanking> = options
         .strategies
@@ -194,6 +209,177 @@ pub fn play(
         total_runs,
         ranking,
     })
+}
+
+/// Runs a batch needs before it is shared among threads: a chunk of runs per thread.
+const RUNS_TO_SHARE_A_BATCH: u64 = 16;
+
+/// Most runs kept waiting for the assignments before them while assignments are played
+/// together (about 100 bytes each).
+const MAX_WAITING_RUNS: u64 = 1 << 18;
+
+/// What one run adds to the strategies' totals.
+struct RunRecord {
+    agreed: bool,
+    rounds: u32,
+    utilities: Vec<f64>,
+    distances: crate::sim::yardstick::Distances,
+}
+
+impl RunRecord {
+    fn add_to(&self, assignment: &[usize], totals: &mut [StrategyTotals]) {
+        let welfare: f64 = self.utilities.iter().sum();
+        for (role, strategy) in assignment.iter().enumerate() {
+            let strategy_totals = &mut totals[*strategy];
+            strategy_totals.utility.add(self.utilities[role]);
+            strategy_totals.welfare.add(welfare);
+            if self.agreed {
+                strategy_totals.agreed += 1;
+                strategy_totals.rounds.add(f64::from(self.rounds));
+                strategy_totals.distances.add(&self.distances);
+            }
+        }
+    }
+}
+
+/// One assignment's batch, on `threads` threads: its runs' records, in run order.
+fn play_assignment(
+    scenario: &Scenario,
+    prepared: Option<&Prepared>,
+    assignment: &[usize],
+    options: &TournamentOptions,
+    threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<RunRecord>, SimError> {
+    let names: Vec<String> = assignment
+        .iter()
+        .map(|strategy| options.strategies[*strategy].clone())
+        .collect();
+    let played = scenario.clone().with_overrides(Some(&names), None)?;
+    let batch = BatchOptions {
+        seed: options.seed,
+        runs: options.runs,
+        threads,
+        out_dir: None,
+        keep_logs: false,
+        overwrite: false,
+    };
+    let mut records = Vec::with_capacity(options.runs.min(1 << 16) as usize);
+    simulate_prepared(&played, &batch, prepared, progress, &mut |_, result| {
+        records.push(RunRecord {
+            agreed: result.agreed,
+            rounds: result.rounds,
+            utilities: result.utilities.clone(),
+            distances: result.distances,
+        })
+    })?;
+    Ok(records)
+}
+
+/// The assignments played side by side, one per thread, each batch on one thread; their
+/// records are added to the totals in assignment order, as one after the other would, so
+/// the totals are the same bytes.
+fn play_assignments_together(
+    scenarios: &[Scenario],
+    prepared: &[Option<Prepared>],
+    jobs: &[(usize, Vec<usize>)],
+    options: &TournamentOptions,
+    threads: usize,
+    progress: &(dyn Fn(u64) + Sync),
+    totals: &mut [StrategyTotals],
+) -> Result<(), SimError> {
+    use std::collections::BTreeMap;
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+    use std::sync::{Condvar, Mutex};
+
+    struct Merge<'a> {
+        next: usize,
+        waiting: BTreeMap<usize, Vec<RunRecord>>,
+        /// The first failed assignment's error, whichever thread saw it first.
+        error: Option<(usize, SimError)>,
+        totals: &'a mut [StrategyTotals],
+    }
+    let lookahead = (MAX_WAITING_RUNS / options.runs.max(1)).max(1) as usize;
+    let next_job = AtomicUsize::new(0);
+    let runs_done = AtomicU64::new(0);
+    let merge = Mutex::new(Merge {
+        next: 0,
+        waiting: BTreeMap::new(),
+        error: None,
+        totals,
+    });
+    let turn = Condvar::new();
+    std::thread::scope(|scope| {
+        let work = || loop {
+            let job = next_job.fetch_add(1, Ordering::Relaxed);
+            if job >= jobs.len() {
+                break;
+            }
+            {
+                let mut merge = merge.lock().expect("no thread panics holding it");
+                while job >= merge.next + lookahead && merge.error.is_none() {
+                    merge = turn.wait(merge).expect("no thread panics holding it");
+                }
+                if merge.error.is_some() {
+                    break;
+                }
+            }
+            let (domain, assignment) = &jobs[job];
+            let played = play_assignment(
+                &scenarios[*domain],
+                prepared[*domain].as_ref(),
+                assignment,
+                options,
+                1,
+                &|_| {},
+            );
+            progress(runs_done.fetch_add(options.runs, Ordering::Relaxed) + options.runs);
+            let mut merge = merge.lock().expect("no thread panics holding it");
+            match played {
+                Ok(records) => {
+                    merge.waiting.insert(job, records);
+                    while let Some(records) = {
+                        let next = merge.next;
+                        merge.waiting.remove(&next)
+                    } {
+                        let (_, assignment) = &jobs[merge.next];
+                        for record in &records {
+                            record.add_to(assignment, merge.totals);
+                        }
+                        merge.next += 1;
+                    }
+                }
+                Err(error) => {
+                    if merge.error.as_ref().is_none_or(|(first, _)| job < *first) {
+                        merge.error = Some((job, error));
+                    }
+                }
+            }
+            turn.notify_all();
+        };
+        let mut started = 0;
+        for _ in 0..threads.min(jobs.len()) {
+            if std::thread::Builder::new()
+                .spawn_scoped(scope, work)
+                .is_err()
+            {
+                break;
+            }
+            started += 1;
+        }
+        if started == 0 {
+            // No thread could be started: this one plays them all.
+            work();
+        }
+    });
+    let merge = merge.into_inner().expect("no thread panics holding it");
+    match merge.error {
+        Some((_, error)) => Err(error),
+        None => {
+            debug_assert_eq!(merge.next, jobs.len());
+            Ok(())
+        }
+    }
 }
 
 #[cfg(test)]
