@@ -110,6 +110,9 @@ fn every_fixture_domain_gets_the_answer_of_exact_arithmetic() {
             serde_json::from_slice(&std::fs::read(directory.join("expected.json")).unwrap())
                 .unwrap();
         assert_matches(&name, &domain, &analyze(&domain, &preferences), &expected);
+        // Enumerated, listing the frontier outcome by outcome: the same answers.
+        let listing = accord::sim::analysis::analyze_with(&domain, &preferences, u128::MAX, true);
+        assert_matches(&format!("{name} listing"), &domain, &listing, &expected);
         if preferences.len() == 2 {
             // Issue by issue, without enumerating: the same answers.
             let by_issues = analyze_with_limit(&domain, &preferences, 0);
@@ -350,7 +353,10 @@ proptest! {
             })
             .collect();
         let expected = reference(&domain, &weights, &evaluations, &reservations[..parties]);
-        let mut answers = vec![analyze(&domain, &preferences)];
+        let mut answers = vec![
+            analyze(&domain, &preferences),
+            accord::sim::analysis::analyze_with(&domain, &preferences, u128::MAX, true),
+        ];
         if parties == 2 {
             answers.push(analyze_with_limit(&domain, &preferences, 0));
         }
