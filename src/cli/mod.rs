@@ -250,6 +250,11 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// The PostgreSQL store's database (accord built with the cargo feature `postgres`).
+    Db {
+        #[command(subcommand)]
+        action: DbAction,
+    },
     /// Print the head of the log (the hash of its last line).
     Head {
         /// The log (a file, or - for stdin).
@@ -335,7 +340,9 @@ impl From<StoreError> for Failure {
     fn from(error: StoreError) -> Failure {
         let message = error.to_string();
         match error {
-            StoreError::Io { .. } | StoreError::RangeTooLong { .. } => Failure::Usage(message),
+            StoreError::Io { .. }
+            | StoreError::RangeTooLong { .. }
+            | StoreError::Database { .. } => Failure::Usage(message),
             StoreError::Log { error, .. } | StoreError::NotTorn { error, .. } => {
                 Failure::under_rule(message, error.rule, Some(error.line), error.detail)
             }
@@ -417,6 +424,15 @@ fn warn(path: &Path, warning: &str) {
     );
 }
 
+#[derive(Subcommand)]
+enum DbAction {
+    /// Create the schema of the PostgreSQL store; running it again changes nothing.
+    Init {
+        /// The database: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE.
+        url: String,
+    },
+}
+
 impl Arguments {
     /// Whether the command asked for JSON: its refusals are then printed as JSON too.
     pub fn wants_json(&self) -> bool {
@@ -429,7 +445,10 @@ impl Arguments {
             | Command::Simulate { json, .. }
             | Command::Analyze { json, .. }
             | Command::Tournament { json, .. } => *json,
-            Command::Snapshot { .. } | Command::Repair { .. } | Command::Head { .. } => false,
+            Command::Snapshot { .. }
+            | Command::Repair { .. }
+            | Command::Head { .. }
+            | Command::Db { .. } => false,
         }
     }
 }
@@ -544,6 +563,9 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
             };
             simulate::tournament(&scenarios, &options, json, csv.as_deref(), force)
         }
+        Command::Db {
+            action: DbAction::Init { url },
+        } => database_init(&url),
         Command::Analyze {
             scenario,
             genius,
@@ -1147,4 +1169,24 @@ fn load_scenario(
             "give a SCENARIO or --genius DOMAIN.xml PROFILE.xml...".into(),
         )),
     }
+}
+
+/// `accord db init URL`.
+#[cfg(feature = "postgres")]
+fn database_init(url: &str) -> Result<(), Failure> {
+    use accord::stores::postgres::{InitOutcome, SCHEMA_VERSION, init, shown_url};
+    let said = match init(url)? {
+        InitOutcome::Created => format!("created the accord schema {SCHEMA_VERSION}"),
+        InitOutcome::AlreadyThere => {
+            format!("the accord schema {SCHEMA_VERSION} is already there; nothing changed")
+        }
+    };
+    print(&format!("{}: {said}\n", printable(&shown_url(url))))
+}
+
+#[cfg(not(feature = "postgres"))]
+fn database_init(_url: &str) -> Result<(), Failure> {
+    Err(Failure::Usage(
+        "db init: this accord was built without the PostgreSQL store (build it with `--features postgres`)".into(),
+    ))
 }

@@ -66,6 +66,10 @@ pub enum StoreError {
     /// A range of lines asked of `Store::read_range` is longer than it reads at once.
     #[error("lines {first}..={last}: a range holds at most {limit} lines")]
     RangeTooLong { first: u64, last: u64, limit: u64 },
+    /// A database could not be reached or refused a statement (the PostgreSQL store);
+    /// `target` names it without its password.
+    #[error("{target}: {detail}")]
+    Database { target: String, detail: String },
     /// `repair` found damage that is not a torn write: a person must look at it.
     #[error("{path}: {error}; that is not a torn write, so repair cuts nothing")]
     NotTorn { path: PathBuf, error: LogError },
@@ -75,7 +79,9 @@ impl StoreError {
     /// The rule broken, where there is one (an I/O failure breaks none).
     pub fn rule(&self) -> Option<Rule> {
         match self {
-            StoreError::Io { .. } | StoreError::RangeTooLong { .. } => None,
+            StoreError::Io { .. }
+            | StoreError::RangeTooLong { .. }
+            | StoreError::Database { .. } => None,
             StoreError::Log { error, .. } | StoreError::NotTorn { error, .. } => Some(error.rule),
             StoreError::Draft { rule, .. } | StoreError::Conflict { rule, .. } => Some(*rule),
             StoreError::ExpectSeq { .. } => Some(Rule::AppendExpectSeq),

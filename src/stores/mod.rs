@@ -4,6 +4,8 @@
 //! are its own, as they keep files beside the log.
 
 pub mod file;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 pub mod query;
 pub mod snapshot;
 

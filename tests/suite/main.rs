@@ -10,6 +10,8 @@ mod cli;
 mod durability;
 mod exact_analysis;
 mod fixture_logs;
+#[cfg(feature = "postgres")]
+mod postgres_store;
 mod properties;
 mod replay_engine;
 mod safety;
