@@ -29,6 +29,14 @@ fn fixtures() -> Vec<PathBuf> {
     directories
 }
 
+fn name_of(directory: &Path) -> String {
+    directory
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned()
+}
+
 /// A fixture's `profileN.xml` files, in name order.
 fn profile_paths(directory: &Path) -> Vec<PathBuf> {
     let mut profiles: Vec<PathBuf> = std::fs::read_dir(directory)
@@ -101,11 +109,7 @@ fn every_fixture_domain_gets_the_answer_of_exact_arithmetic() {
     let directories = fixtures();
     assert!(directories.len() >= 8);
     for directory in directories {
-        let name = directory
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
+        let name = name_of(&directory);
         let (domain, preferences) = load(&directory);
         let expected: serde_json::Value =
             serde_json::from_slice(&std::fs::read(directory.join("expected.json")).unwrap())
@@ -166,11 +170,7 @@ fn float_answer(domain: &Domain, preferences: &[Preferences]) -> (usize, Option<
 #[test]
 fn the_noise_fixtures_are_ones_doubles_get_wrong() {
     for directory in fixtures() {
-        let name = directory
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
+        let name = name_of(&directory);
         if !name.starts_with("noise-") {
             continue;
         }
@@ -395,11 +395,7 @@ fn json_numbers_are_read_as_the_nearest_double() {
 #[test]
 fn a_batch_with_shared_preferences_is_measured_against_the_exact_frontier() {
     for directory in fixtures() {
-        let name = directory
-            .file_name()
-            .unwrap()
-            .to_string_lossy()
-            .into_owned();
+        let name = name_of(&directory);
         let profiles = profile_paths(&directory);
         let strategies: Vec<String> = profiles.iter().map(|_| "linear".to_string()).collect();
         let scenario = accord::sim::scenario::from_genius(
