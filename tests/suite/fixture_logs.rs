@@ -13,7 +13,7 @@ use accord::fold::state::StateDocument;
 use accord::format::rules::Rule;
 use accord::stores::file::{FileStore, StoreError, parse_drafts};
 
-fn fixtures(directory: &str, suffix: &str) -> Vec<PathBuf> {
+pub fn fixtures(directory: &str, suffix: &str) -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
         .join(directory);
@@ -31,7 +31,7 @@ fn fixtures(directory: &str, suffix: &str) -> Vec<PathBuf> {
     paths
 }
 
-fn sibling(path: &Path, from_suffix: &str, to_suffix: &str) -> PathBuf {
+pub fn sibling(path: &Path, from_suffix: &str, to_suffix: &str) -> PathBuf {
     let text = path.to_string_lossy();
     PathBuf::from(format!(
         "{}{to_suffix}",

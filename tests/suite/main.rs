@@ -16,6 +16,7 @@ mod properties;
 mod replay_engine;
 mod safety;
 mod simulation;
+mod store_contract;
 mod store_model;
 mod tail_checkpoint;
 mod time_travel;

@@ -1,0 +1,159 @@
+//! One contract for every store behind `accord::stores::Store`: the same drafts appended to
+//! the same log give the same outcome, a refused batch leaves the store as it was, a resent
+//! batch is skipped, `expect_seq` is honoured, and ranges read back what was appended. Each
+//! backend makes a store holding a given log's bytes; the file store is the one there is,
+//! and the PostgreSQL store joins the list when it implements `Store`.
+
+use std::fs;
+
+use accord::stores::file::{DraftOutcome, FileStore, StoreError, parse_drafts};
+use accord::stores::{MAX_RANGE_LINES, Store};
+
+use crate::fixture_logs::{fixtures, sibling};
+
+/// A kind of store, and how to make one holding a log's bytes inside `directory`.
+struct Backend {
+    name: &'static str,
+    holding: fn(&tempfile::TempDir, &[u8]) -> Box<dyn Store>,
+}
+
+fn backends() -> Vec<Backend> {
+    vec![Backend {
+        name: "file",
+        holding: |directory, bytes| {
+            // An empty file is an empty log; a missing one is no log at all (an error to
+            // read, created by an append: `fixture_logs` covers that).
+            let path = directory.path().join("log.jsonl");
+            fs::write(&path, bytes).unwrap();
+            Box::new(FileStore::new(path))
+        },
+    }]
+}
+
+/// What the fixtures' `.expect` files say of an append.
+fn outcome_text(outcome: &Result<accord::stores::file::AppendOutcome, StoreError>) -> String {
+    match outcome {
+        Ok(appended) => format!("ok {}", appended.events),
+        Err(StoreError::Draft { draft, rule, .. }) => format!("draft {draft} {rule}"),
+        Err(StoreError::Conflict { line, rule, .. }) => format!("line {line} {rule}"),
+        Err(StoreError::Log { error, .. }) => format!("line {} {}", error.line, error.rule),
+        Err(other) => format!("error {other}"),
+    }
+}
+
+/// The events of the whole store, read back through `read_range`; `None` for a log that
+/// cannot be read (some fixtures hold damaged logs, which appends refuse).
+fn read_all(store: &dyn Store) -> Option<Vec<accord::format::event::Event>> {
+    let (seq, _) = store.head().ok()?;
+    if seq == 0 {
+        return Some(Vec::new());
+    }
+    store.read_range(1..=seq).ok()
+}
+
+#[test]
+fn every_store_appends_or_refuses_the_draft_fixtures_alike() {
+    let mut failures = Vec::new();
+    for backend in backends() {
+        for drafts_path in fixtures("drafts", ".drafts.jsonl") {
+            let name = format!("{} {}", backend.name, drafts_path.display());
+            let directory = tempfile::tempdir().unwrap();
+            let fixture_log = sibling(&drafts_path, ".drafts.jsonl", ".log.jsonl");
+            let bytes = fs::read(&fixture_log).unwrap_or_default();
+            let store = (backend.holding)(&directory, &bytes);
+            let before = store.head().ok();
+            let events_before = read_all(store.as_ref());
+            let expect =
+                fs::read_to_string(sibling(&drafts_path, ".drafts.jsonl", ".expect")).unwrap();
+            let outcome = parse_drafts(&fs::read(&drafts_path).unwrap())
+                .and_then(|drafts| store.append_batch(&drafts, None, chrono::Utc::now()));
+            let got = outcome_text(&outcome);
+            if got != expect.trim() {
+                failures.push(format!("{name}: got `{got}`, expected `{}`", expect.trim()));
+                continue;
+            }
+            let after = store.head().ok();
+            match &outcome {
+                Err(_) => {
+                    if after != before || read_all(store.as_ref()) != events_before {
+                        failures.push(format!("{name}: a refused append changed the store"));
+                    }
+                }
+                Ok(appended) => {
+                    let events = read_all(store.as_ref()).unwrap_or_default();
+                    let events_before = events_before.unwrap_or_default();
+                    let seqs_run_on = events
+                        .iter()
+                        .enumerate()
+                        .all(|(index, event)| event.seq == index as u64 + 1);
+                    if after != Some((appended.events, appended.head))
+                        || events.len() as u64 != appended.events
+                        || !seqs_run_on
+                        || events[..events_before.len()] != events_before[..]
+                    {
+                        failures.push(format!(
+                            "{name}: the store does not hold what the append reported"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn every_store_skips_a_resent_batch_and_honours_expect_seq() {
+    let drafts_path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("events/karabakh.drafts.jsonl");
+    let drafts = parse_drafts(&fs::read(drafts_path).unwrap()).unwrap();
+    let (first, rest) = drafts.split_at(10);
+    for backend in backends() {
+        let directory = tempfile::tempdir().unwrap();
+        let store = (backend.holding)(&directory, &[]);
+        let clock = chrono::Utc::now();
+        let appended = store.append_batch(first, Some(0), clock).unwrap();
+        assert_eq!(appended.events, 10, "{}", backend.name);
+        // Resent (a writer that did not hear back): every draft is a duplicate, nothing
+        // is written, and the head stays.
+        let resent = store.append_batch(first, None, clock).unwrap();
+        assert!(
+            resent
+                .drafts
+                .iter()
+                .all(|draft| matches!(draft, DraftOutcome::Duplicate { .. })),
+            "{}",
+            backend.name
+        );
+        assert_eq!(store.head().unwrap(), (10, appended.head));
+        // A stale expected seq is refused whole; the right one goes through.
+        let stale = store.append_batch(rest, Some(9), clock);
+        assert!(
+            matches!(
+                stale,
+                Err(StoreError::ExpectSeq {
+                    expected: 9,
+                    actual: 10,
+                    ..
+                })
+            ),
+            "{}: {stale:?}",
+            backend.name
+        );
+        assert_eq!(store.head().unwrap(), (10, appended.head));
+        let all = store.append_batch(rest, Some(10), clock).unwrap();
+        assert_eq!(all.events as usize, drafts.len());
+        // Ranges: a part, past the end (fewer), too long (refused).
+        let part = store.read_range(3..=5).unwrap();
+        assert_eq!(
+            part.iter().map(|event| event.seq).collect::<Vec<_>>(),
+            [3, 4, 5]
+        );
+        let past_end = store.read_range(all.events - 1..=all.events + 5).unwrap();
+        assert_eq!(past_end.len(), 2);
+        assert!(matches!(
+            store.read_range(1..=MAX_RANGE_LINES + 1),
+            Err(StoreError::RangeTooLong { .. })
+        ));
+    }
+}
