@@ -127,11 +127,11 @@ pub struct RepairOutcome {
 }
 
 /// What an append will write.
-struct AppendPlan {
-    outcome: AppendOutcome,
+pub(crate) struct AppendPlan {
+    pub(crate) outcome: AppendOutcome,
     /// The new lines, each with its newline.
-    buffer: Vec<u8>,
-    new_lines: usize,
+    pub(crate) buffer: Vec<u8>,
+    pub(crate) new_lines: usize,
 }
 
 /// The announcement of a batch, written before it and removed after it.
@@ -250,7 +250,8 @@ impl<'a> Appender<'a> {
         if !store.path.exists() {
             // Refuse bad drafts before creating anything; the check is repeated under the
             // lock, since another writer may create the log meanwhile.
-            store.plan_append(
+            plan_append(
+                &store.path,
                 Tail {
                     folded: Folded::default(),
                     position: Position::default(),
@@ -296,8 +297,15 @@ impl<'a> Appender<'a> {
         let source = replay::FileSource(&file);
         let ids: HashSet<EventId> = drafts.iter().filter_map(|(_, draft)| draft.id).collect();
         let existing = store.events_with_ids(&source, &ids)?;
-        let (plan, after) =
-            store.plan_append(tail, &source, &existing, drafts, expect_seq, clock)?;
+        let (plan, after) = plan_append(
+            &store.path,
+            tail,
+            &source,
+            &existing,
+            drafts,
+            expect_seq,
+            clock,
+        )?;
         if plan.new_lines > 0 {
             let intent = (plan.new_lines > 1).then_some(Intent {
                 length_before: length,
@@ -382,6 +390,213 @@ impl<'a> Appender<'a> {
             Err(error) => Err(store.read_error(error)),
         }
     }
+}
+
+/// What an append of `drafts` after `tail` writes, and the tail after it: duplicates sorted
+/// out, `expect_seq` checked, the new events stamped and their lines made, and the whole
+/// log checked with them (on top of the tail's fold, or by a replay of `source` that merges
+/// them in for a backfill). Any store plans its appends with it; `log` names the log in
+/// errors.
+pub(crate) fn plan_append(
+    log: &Path,
+    tail: Tail,
+    source: &dyn Source,
+    existing: &HashMap<EventId, Event>,
+    drafts: &[(usize, Draft)],
+    expect_seq: Option<u64>,
+    clock: DateTime<Utc>,
+) -> Result<(AppendPlan, Tail), StoreError> {
+    let Tail {
+        mut folded,
+        position,
+    } = tail;
+    let head = position.head;
+    let existing_lines = position.seq;
+
+    // Sort the drafts into duplicates and new events.
+    let mut outcomes = Vec::with_capacity(drafts.len());
+    let mut fresh: Vec<(usize, &Draft)> = Vec::new();
+    let mut fresh_ids: HashSet<EventId> = HashSet::new();
+    for (number, draft) in drafts {
+        let Some(id) = draft.id else {
+            fresh.push((*number, draft));
+            continue;
+        };
+        if fresh_ids.contains(&id) {
+            return Err(StoreError::Draft {
+                draft: *number,
+                rule: Rule::EnvelopeId,
+                detail: format!("id {id} is given to an earlier draft of this append"),
+            });
+        }
+        let Some(existing_event) = existing.get(&id) else {
+            fresh_ids.insert(id);
+            fresh.push((*number, draft));
+            continue;
+        };
+        if !draft.is_same_as(existing_event) {
+            return Err(StoreError::Draft {
+                draft: *number,
+                rule: Rule::EnvelopeId,
+                detail: format!(
+                    "id {id} is already in the log at line {} with different content",
+                    existing_event.seq
+                ),
+            });
+        }
+        outcomes.push((
+            *number,
+            DraftOutcome::Duplicate {
+                existing_seq: existing_event.seq,
+                id,
+            },
+        ));
+    }
+    // A resent batch, all duplicates, succeeds whatever --expect-seq says: the client is
+    // retrying something that already landed.
+    let all_resent = !drafts.is_empty() && fresh.is_empty();
+    if let Some(expected) = expect_seq
+        && expected != existing_lines
+        && !all_resent
+    {
+        return Err(StoreError::ExpectSeq {
+            path: log.to_path_buf(),
+            expected,
+            actual: existing_lines,
+        });
+    }
+    if fresh.is_empty() {
+        outcomes.sort_by_key(|(number, _)| *number);
+        let plan = AppendPlan {
+            outcome: AppendOutcome {
+                drafts: outcomes.into_iter().map(|(_, outcome)| outcome).collect(),
+                events: existing_lines,
+                head,
+            },
+            buffer: Vec::new(),
+            new_lines: 0,
+        };
+        return Ok((plan, Tail { folded, position }));
+    }
+
+    // Stamp the new events. `recorded` never goes back, even if the clock does.
+    let now = Timestamp::recorded_now(clock);
+    let recorded = match &position.last_recorded {
+        Some(last) if *last > now => last.clone(),
+        _ => now,
+    };
+    let mut buffer = Vec::new();
+    let mut prev = head;
+    let mut last_line_start = 0;
+    let mut new_events = Vec::with_capacity(fresh.len());
+    for (offset, (number, draft)) in fresh.iter().enumerate() {
+        let event = Event {
+            seq: existing_lines + 1 + offset as u64,
+            id: draft.id.unwrap_or_else(EventId::random),
+            occurred: draft.occurred.clone(),
+            recorded: recorded.clone(),
+            data: draft.data.clone(),
+            source: draft.source.clone(),
+            prev,
+        };
+        let line = event.to_line();
+        if line.len() > MAX_LINE_BYTES {
+            return Err(StoreError::Draft {
+                draft: *number,
+                rule: Rule::EnvelopeShape,
+                detail: format!(
+                    "its line would be {} bytes, longer than the limit of {MAX_LINE_BYTES}",
+                    line.len()
+                ),
+            });
+        }
+        // A line accord writes must read back as the same event: a bug here would store
+        // a log nobody can replay.
+        debug_assert_eq!(Event::parse_line(line.as_bytes()).as_ref(), Ok(&event));
+        prev = Hash::of(line.as_bytes());
+        last_line_start = buffer.len() as u64;
+        buffer.extend_from_slice(line.as_bytes());
+        buffer.push(b'\n');
+        outcomes.push((
+            *number,
+            DraftOutcome::Appended {
+                seq: event.seq,
+                id: event.id,
+                type_name: event.data.type_name(),
+            },
+        ));
+        new_events.push(event);
+    }
+
+    // Check the whole log with the new events, in application order: on top of the
+    // tail's fold when they come after its latest event, by a replay that merges them
+    // in otherwise.
+    let last_folded = folded.occurred.clone();
+    let in_world_order = new_events.iter().all(|event| {
+        last_folded
+            .as_ref()
+            .is_none_or(|last| event.occurred >= *last)
+    });
+    let refold = if in_world_order {
+        folded.apply_all(&new_events, None).map(|_| ())
+    } else {
+        match replay::replay_with_extra(source, new_events) {
+            Ok(replay) => {
+                folded = replay.folded;
+                Ok(())
+            }
+            Err(ReadError::Rule(error)) => Err(error),
+            Err(ReadError::Io(error)) => {
+                return Err(StoreError::Io {
+                    path: log.to_path_buf(),
+                    source: error,
+                });
+            }
+        }
+    };
+    if let Err(error) = refold {
+        if error.line > existing_lines {
+            let (number, _) = fresh[(error.line - existing_lines - 1) as usize];
+            return Err(StoreError::Draft {
+                draft: number,
+                rule: error.rule,
+                detail: error.detail,
+            });
+        }
+        return Err(StoreError::Conflict {
+            path: log.to_path_buf(),
+            line: error.line,
+            rule: error.rule,
+            detail: error.detail,
+        });
+    }
+
+    outcomes.sort_by_key(|(number, _)| *number);
+    let events = existing_lines + fresh.len() as u64;
+    debug_assert_eq!(folded.events, events, "every line is folded");
+    let after = Position {
+        seq: events,
+        head: prev,
+        line_start: position.end_offset + last_line_start,
+        end_offset: position.end_offset + buffer.len() as u64,
+        last_recorded: Some(recorded),
+    };
+    let plan = AppendPlan {
+        outcome: AppendOutcome {
+            drafts: outcomes.into_iter().map(|(_, outcome)| outcome).collect(),
+            events,
+            head: prev,
+        },
+        buffer,
+        new_lines: fresh.len(),
+    };
+    Ok((
+        plan,
+        Tail {
+            folded,
+            position: after,
+        },
+    ))
 }
 
 /// A log file on disk.
@@ -500,203 +715,6 @@ impl FileStore {
     /// `existing` (the log's events that carry a draft's id), the new lines, and whether
     /// the whole log stays valid. Returns the tail after the append. Reads the log again
     /// only for drafts that occurred before its latest event.
-    fn plan_append(
-        &self,
-        tail: Tail,
-        source: &dyn Source,
-        existing: &HashMap<EventId, Event>,
-        drafts: &[(usize, Draft)],
-        expect_seq: Option<u64>,
-        clock: DateTime<Utc>,
-    ) -> Result<(AppendPlan, Tail), StoreError> {
-        let Tail {
-            mut folded,
-            position,
-        } = tail;
-        let head = position.head;
-        let existing_lines = position.seq;
-
-        // Sort the drafts into duplicates and new events.
-        let mut outcomes = Vec::with_capacity(drafts.len());
-        let mut fresh: Vec<(usize, &Draft)> = Vec::new();
-        let mut fresh_ids: HashSet<EventId> = HashSet::new();
-        for (number, draft) in drafts {
-            let Some(id) = draft.id else {
-                fresh.push((*number, draft));
-                continue;
-            };
-            if fresh_ids.contains(&id) {
-                return Err(StoreError::Draft {
-                    draft: *number,
-                    rule: Rule::EnvelopeId,
-                    detail: format!("id {id} is given to an earlier draft of this append"),
-                });
-            }
-            let Some(existing_event) = existing.get(&id) else {
-                fresh_ids.insert(id);
-                fresh.push((*number, draft));
-                continue;
-            };
-            if !draft.is_same_as(existing_event) {
-                return Err(StoreError::Draft {
-                    draft: *number,
-                    rule: Rule::EnvelopeId,
-                    detail: format!(
-                        "id {id} is already in the log at line {} with different content",
-                        existing_event.seq
-                    ),
-                });
-            }
-            outcomes.push((
-                *number,
-                DraftOutcome::Duplicate {
-                    existing_seq: existing_event.seq,
-                    id,
-                },
-            ));
-        }
-        // A resent batch, all duplicates, succeeds whatever --expect-seq says: the client is
-        // retrying something that already landed.
-        let all_resent = !drafts.is_empty() && fresh.is_empty();
-        if let Some(expected) = expect_seq
-            && expected != existing_lines
-            && !all_resent
-        {
-            return Err(StoreError::ExpectSeq {
-                path: self.path.clone(),
-                expected,
-                actual: existing_lines,
-            });
-        }
-        if fresh.is_empty() {
-            outcomes.sort_by_key(|(number, _)| *number);
-            let plan = AppendPlan {
-                outcome: AppendOutcome {
-                    drafts: outcomes.into_iter().map(|(_, outcome)| outcome).collect(),
-                    events: existing_lines,
-                    head,
-                },
-                buffer: Vec::new(),
-                new_lines: 0,
-            };
-            return Ok((plan, Tail { folded, position }));
-        }
-
-        // Stamp the new events. `recorded` never goes back, even if the clock does.
-        let now = Timestamp::recorded_now(clock);
-        let recorded = match &position.last_recorded {
-            Some(last) if *last > now => last.clone(),
-            _ => now,
-        };
-        let mut buffer = Vec::new();
-        let mut prev = head;
-        let mut last_line_start = 0;
-        let mut new_events = Vec::with_capacity(fresh.len());
-        for (offset, (number, draft)) in fresh.iter().enumerate() {
-            let event = Event {
-                seq: existing_lines + 1 + offset as u64,
-                id: draft.id.unwrap_or_else(EventId::random),
-                occurred: draft.occurred.clone(),
-                recorded: recorded.clone(),
-                data: draft.data.clone(),
-                source: draft.source.clone(),
-                prev,
-            };
-            let line = event.to_line();
-            if line.len() > MAX_LINE_BYTES {
-                return Err(StoreError::Draft {
-                    draft: *number,
-                    rule: Rule::EnvelopeShape,
-                    detail: format!(
-                        "its line would be {} bytes, longer than the limit of {MAX_LINE_BYTES}",
-                        line.len()
-                    ),
-                });
-            }
-            // A line accord writes must read back as the same event: a bug here would store
-            // a log nobody can replay.
-            debug_assert_eq!(Event::parse_line(line.as_bytes()).as_ref(), Ok(&event));
-            prev = Hash::of(line.as_bytes());
-            last_line_start = buffer.len() as u64;
-            buffer.extend_from_slice(line.as_bytes());
-            buffer.push(b'\n');
-            outcomes.push((
-                *number,
-                DraftOutcome::Appended {
-                    seq: event.seq,
-                    id: event.id,
-                    type_name: event.data.type_name(),
-                },
-            ));
-            new_events.push(event);
-        }
-
-        // Check the whole log with the new events, in application order: on top of the
-        // tail's fold when they come after its latest event, by a replay that merges them
-        // in otherwise.
-        let last_folded = folded.occurred.clone();
-        let in_world_order = new_events.iter().all(|event| {
-            last_folded
-                .as_ref()
-                .is_none_or(|last| event.occurred >= *last)
-        });
-        let refold = if in_world_order {
-            folded.apply_all(&new_events, None).map(|_| ())
-        } else {
-            match replay::replay_with_extra(source, new_events) {
-                Ok(replay) => {
-                    folded = replay.folded;
-                    Ok(())
-                }
-                Err(ReadError::Rule(error)) => Err(error),
-                Err(ReadError::Io(error)) => return Err(self.io_error(error)),
-            }
-        };
-        if let Err(error) = refold {
-            if error.line > existing_lines {
-                let (number, _) = fresh[(error.line - existing_lines - 1) as usize];
-                return Err(StoreError::Draft {
-                    draft: number,
-                    rule: error.rule,
-                    detail: error.detail,
-                });
-            }
-            return Err(StoreError::Conflict {
-                path: self.path.clone(),
-                line: error.line,
-                rule: error.rule,
-                detail: error.detail,
-            });
-        }
-
-        outcomes.sort_by_key(|(number, _)| *number);
-        let events = existing_lines + fresh.len() as u64;
-        debug_assert_eq!(folded.events, events, "every line is folded");
-        let after = Position {
-            seq: events,
-            head: prev,
-            line_start: position.end_offset + last_line_start,
-            end_offset: position.end_offset + buffer.len() as u64,
-            last_recorded: Some(recorded),
-        };
-        let plan = AppendPlan {
-            outcome: AppendOutcome {
-                drafts: outcomes.into_iter().map(|(_, outcome)| outcome).collect(),
-                events,
-                head: prev,
-            },
-            buffer,
-            new_lines: fresh.len(),
-        };
-        Ok((
-            plan,
-            Tail {
-                folded,
-                position: after,
-            },
-        ))
-    }
-
     /// The events of the log that carry one of `ids`: one pass over the log, only for
     /// drafts that name their own ids.
     fn events_with_ids(

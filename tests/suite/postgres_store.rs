@@ -118,3 +118,103 @@ fn a_newer_schema_is_left_alone_and_an_unreachable_server_is_named_without_its_p
     );
     assert!(!stderr.contains("secret"), "{stderr}");
 }
+
+/// A draft every state accepts: a new party, its own id.
+fn joining(writer: usize, index: usize) -> (usize, accord::format::event::Draft) {
+    let line = format!(
+        r#"{{"type":"party.joined","data":{{"party":"w{writer}-{index}","name":"Writer {writer}, party {index}","role":"party"}},"occurred":"2020-01-01T00:00:00Z","id":"{}"}}"#,
+        uuid::Uuid::new_v4()
+    );
+    accord::stores::file::parse_drafts(line.as_bytes())
+        .unwrap()
+        .remove(0)
+}
+
+/// The stream's lines, as the bytes of a log file.
+fn stream_bytes(url: &str, stream: &str) -> Vec<u8> {
+    let mut client = Client::connect(url, NoTls).unwrap();
+    let mut bytes = Vec::new();
+    for row in client
+        .query(
+            "SELECT line FROM accord_events WHERE stream = $1 ORDER BY seq",
+            &[&stream],
+        )
+        .unwrap()
+    {
+        bytes.extend_from_slice(row.get::<_, &[u8]>(0));
+        bytes.push(b'\n');
+    }
+    bytes
+}
+
+#[test]
+fn eight_writers_at_once_lose_nothing_and_one_wins_each_contested_seq() {
+    use accord::stores::Store;
+    use accord::stores::file::{DraftOutcome, StoreError};
+    use accord::stores::postgres::PgStore;
+    const WRITERS: usize = 8;
+    const EACH: usize = 12;
+    let url = fresh_database();
+    accord::stores::postgres::init(&url).unwrap();
+    // Without --expect-seq: every append lands, in some order.
+    std::thread::scope(|scope| {
+        for writer in 0..WRITERS {
+            let url = &url;
+            scope.spawn(move || {
+                let store = PgStore::open(url, "free").unwrap();
+                for index in 0..EACH {
+                    store
+                        .append_batch(&[joining(writer, index)], None, chrono::Utc::now())
+                        .unwrap();
+                }
+            });
+        }
+    });
+    let bytes = stream_bytes(&url, "free");
+    let (log, folded) = accord::fold::verify_log(&bytes).expect("the stream verifies");
+    assert_eq!(log.events.len(), WRITERS * EACH);
+    assert_eq!(folded.state.parties.len(), WRITERS * EACH);
+    // With --expect-seq: each writer appends after the head it saw, and retries when
+    // another got there first; every seq has exactly one winner.
+    let winners = std::sync::Mutex::new(Vec::new());
+    let refusals = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for writer in 0..WRITERS {
+            let (url, winners, refusals) = (&url, &winners, &refusals);
+            scope.spawn(move || {
+                let store = PgStore::open(url, "contested").unwrap();
+                for index in 0..EACH {
+                    let draft = joining(writer, index);
+                    loop {
+                        let (seq, _) = store.head().unwrap();
+                        match store.append_batch(&[draft.clone()], Some(seq), chrono::Utc::now()) {
+                            Ok(outcome) => {
+                                let DraftOutcome::Appended { seq: won, .. } = outcome.drafts[0]
+                                else {
+                                    panic!("a new draft is appended");
+                                };
+                                assert_eq!(won, seq + 1);
+                                winners.lock().unwrap().push(won);
+                                break;
+                            }
+                            Err(StoreError::ExpectSeq { .. }) => {
+                                refusals.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                            }
+                            Err(other) => panic!("{other}"),
+                        }
+                    }
+                }
+            });
+        }
+    });
+    let mut winners = winners.into_inner().unwrap();
+    winners.sort_unstable();
+    let every_seq: Vec<u64> = (1..=(WRITERS * EACH) as u64).collect();
+    assert_eq!(winners, every_seq, "one winner per seq, none lost");
+    let (log, _) = accord::fold::verify_log(&stream_bytes(&url, "contested")).unwrap();
+    assert_eq!(log.events.len(), WRITERS * EACH);
+    eprintln!(
+        "contested: {} appends refused for a stale seq",
+        refusals.load(std::sync::atomic::Ordering::Relaxed)
+    );
+}
