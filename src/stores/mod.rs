@@ -24,6 +24,19 @@ pub use file::{AppendOutcome, FileStore, StoreError};
 /// Most lines `Store::read_range` returns at once: a range is read into memory.
 pub const MAX_RANGE_LINES: u64 = 1 << 20;
 
+/// The two ends of a range `Store::read_range` may read, or why it may not.
+pub(crate) fn range_within_limit(lines: &RangeInclusive<u64>) -> Result<(u64, u64), StoreError> {
+    let (first, last) = (*lines.start(), *lines.end());
+    if last.saturating_sub(first) >= MAX_RANGE_LINES {
+        return Err(StoreError::RangeTooLong {
+            first,
+            last,
+            limit: MAX_RANGE_LINES,
+        });
+    }
+    Ok((first, last))
+}
+
 /// A log's store, as the rest of accord uses it.
 pub trait Store {
     /// The events of lines `lines` (seqs, both ends included), envelope-checked from the
@@ -45,14 +58,7 @@ pub trait Store {
 
 impl Store for FileStore {
     fn read_range(&self, lines: RangeInclusive<u64>) -> Result<Vec<Event>, StoreError> {
-        let (first, last) = (*lines.start(), *lines.end());
-        if last.saturating_sub(first) >= MAX_RANGE_LINES {
-            return Err(StoreError::RangeTooLong {
-                first,
-                last,
-                limit: MAX_RANGE_LINES,
-            });
-        }
+        let (first, last) = range_within_limit(&lines)?;
         let file = self.open_shared()?;
         let source = crate::replay::FileSource(&file);
         let reader = source.read_at(0).map_err(|error| self.io_error(error))?;

@@ -28,7 +28,7 @@ use crate::format::ids::{EventId, Hash};
 use crate::reading::log::{Log, Prefix};
 use crate::replay::{BytesSource, Replayed, Scope, Start};
 use crate::stores::file::{AppendOutcome, Tail, plan_append};
-use crate::stores::{MAX_RANGE_LINES, Store, StoreError};
+use crate::stores::{Store, StoreError, range_within_limit};
 
 /// The schema version this build writes and reads.
 pub const SCHEMA_VERSION: i32 = 1;
@@ -281,14 +281,7 @@ fn insert_row(
 
 impl Store for PgStore {
     fn read_range(&self, lines: RangeInclusive<u64>) -> Result<Vec<Event>, StoreError> {
-        let (first, last) = (*lines.start(), *lines.end());
-        if last.saturating_sub(first) >= MAX_RANGE_LINES {
-            return Err(StoreError::RangeTooLong {
-                first,
-                last,
-                limit: MAX_RANGE_LINES,
-            });
-        }
+        let (first, last) = range_within_limit(&lines)?;
         let mut client = self.client.lock().expect("no thread panics holding it");
         // Envelopes are checked from the first line on, as a file's are.
         let bytes = Self::lines_through(&mut *client, &self.stream, Some(last))

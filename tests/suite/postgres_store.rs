@@ -187,7 +187,11 @@ fn eight_writers_at_once_lose_nothing_and_one_wins_each_contested_seq() {
                     let draft = joining(writer, index);
                     loop {
                         let (seq, _) = store.head().unwrap();
-                        match store.append_batch(&[draft.clone()], Some(seq), chrono::Utc::now()) {
+                        match store.append_batch(
+                            std::slice::from_ref(&draft),
+                            Some(seq),
+                            chrono::Utc::now(),
+                        ) {
                             Ok(outcome) => {
                                 let DraftOutcome::Appended { seq: won, .. } = outcome.drafts[0]
                                 else {
