@@ -250,6 +250,20 @@ enum Command {
         #[arg(long)]
         threads: Option<usize>,
     },
+    /// Copy a log between stores (files, postgres://... streams), byte for byte; the copy is
+    /// read back and must be the same bytes, with the same head.
+    Copy {
+        /// The log to copy: a file, or postgres://USER@HOST/DATABASE with --stream.
+        source: String,
+        /// Where to: a new file (refused if it exists, unless --force), or an empty stream.
+        destination: String,
+        /// The stream of a postgres:// source or destination.
+        #[arg(long, default_value = "main")]
+        stream: String,
+        /// Replace a destination file that exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// The PostgreSQL store's database (accord built with the cargo feature `postgres`).
     Db {
         #[command(subcommand)]
@@ -448,6 +462,7 @@ impl Arguments {
             Command::Snapshot { .. }
             | Command::Repair { .. }
             | Command::Head { .. }
+            | Command::Copy { .. }
             | Command::Db { .. } => false,
         }
     }
@@ -566,6 +581,12 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
         Command::Db {
             action: DbAction::Init { url },
         } => database_init(&url),
+        Command::Copy {
+            source,
+            destination,
+            stream,
+            force,
+        } => copy_log(&source, &destination, &stream, force),
         Command::Analyze {
             scenario,
             genius,
@@ -1186,7 +1207,118 @@ fn database_init(url: &str) -> Result<(), Failure> {
 
 #[cfg(not(feature = "postgres"))]
 fn database_init(_url: &str) -> Result<(), Failure> {
-    Err(Failure::Usage(
-        "db init: this accord was built without the PostgreSQL store (build it with `--features postgres`)".into(),
+    Err(without_postgres("db init"))
+}
+
+/// Whether a LOG argument names a database rather than a file.
+fn is_database(target: &str) -> bool {
+    target.starts_with("postgres://") || target.starts_with("postgresql://")
+}
+
+/// The bytes of the log at `target` (a file, or a stream of a database).
+fn log_bytes(target: &str, stream: &str) -> Result<Vec<u8>, Failure> {
+    if is_database(target) {
+        return database_log_bytes(target, stream);
+    }
+    Ok(FileStore::new(target).read_bytes()?)
+}
+
+/// Writes `bytes`, a verified log, to `target`: a new file (durably), or an empty stream.
+fn write_log_bytes(target: &str, stream: &str, bytes: &[u8], force: bool) -> Result<(), Failure> {
+    if is_database(target) {
+        return database_import(target, stream, bytes);
+    }
+    use std::io::Write as _;
+    let path = Path::new(target);
+    let mut file = accord::sim::create_new_file(path, force).map_err(simulate::sim_failure)?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|error| Failure::Usage(format!("{target}: {error}")))
+}
+
+/// `accord copy SOURCE DESTINATION`.
+fn copy_log(source: &str, destination: &str, stream: &str, force: bool) -> Result<(), Failure> {
+    // With --force, a copy onto its own source would cut the log before writing it back.
+    let same_file = !is_database(source)
+        && !is_database(destination)
+        && std::fs::canonicalize(source)
+            .ok()
+            .is_some_and(|source| std::fs::canonicalize(destination).ok() == Some(source));
+    if same_file || (is_database(source) && source == destination) {
+        return Err(Failure::Usage(format!(
+            "copy: {} is both the source and the destination",
+            printable(destination)
+        )));
+    }
+    let bytes = log_bytes(source, stream)?;
+    // Only a log that verifies is copied: a copy must not carry damage somewhere new.
+    let shown = |target: &str| {
+        if is_database(target) {
+            format!("{}#{stream}", shown_database(target))
+        } else {
+            target.to_string()
+        }
+    };
+    let (log, _) = accord::fold::verify_log(&bytes).map_err(|error| StoreError::Log {
+        path: PathBuf::from(shown(source)),
+        error,
+    })?;
+    write_log_bytes(destination, stream, &bytes, force)?;
+    let copied = log_bytes(destination, stream)?;
+    if copied != bytes {
+        return Err(Failure::Usage(format!(
+            "{}: the copy reads back different from {}",
+            printable(&shown(destination)),
+            printable(&shown(source))
+        )));
+    }
+    let head = log
+        .line_hashes
+        .last()
+        .copied()
+        .unwrap_or(accord::format::ids::Hash::ZERO);
+    print(&format!(
+        "copied {} from {} to {}; head {head}\n",
+        counted(log.events.len() as u64, "event", "events"),
+        printable(&shown(source)),
+        printable(&shown(destination))
+    ))
+}
+
+#[cfg(feature = "postgres")]
+fn shown_database(url: &str) -> String {
+    accord::stores::postgres::shown_url(url)
+}
+
+#[cfg(feature = "postgres")]
+fn database_log_bytes(url: &str, stream: &str) -> Result<Vec<u8>, Failure> {
+    Ok(accord::stores::postgres::PgStore::open(url, stream)?.export()?)
+}
+
+#[cfg(feature = "postgres")]
+fn database_import(url: &str, stream: &str, bytes: &[u8]) -> Result<(), Failure> {
+    accord::stores::postgres::PgStore::open(url, stream)?.import(bytes)?;
+    Ok(())
+}
+
+#[cfg(not(feature = "postgres"))]
+fn shown_database(url: &str) -> String {
+    url.split('@').next_back().unwrap_or(url).to_string()
+}
+
+#[cfg(not(feature = "postgres"))]
+fn database_log_bytes(_url: &str, _stream: &str) -> Result<Vec<u8>, Failure> {
+    Err(without_postgres("copy"))
+}
+
+#[cfg(not(feature = "postgres"))]
+fn database_import(_url: &str, _stream: &str, _bytes: &[u8]) -> Result<(), Failure> {
+    Err(without_postgres("copy"))
+}
+
+#[cfg(not(feature = "postgres"))]
+fn without_postgres(command: &str) -> Failure {
+    Failure::Usage(format!(
+        "{command}: this accord was built without the PostgreSQL store (build it with `--features postgres`)"
     ))
 }

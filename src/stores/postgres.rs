@@ -207,6 +207,12 @@ impl PgStore {
         Ok(bytes)
     }
 
+    /// The stream's lines, each with its newline: the bytes of the same log as a file.
+    pub fn export(&self) -> Result<Vec<u8>, StoreError> {
+        let mut client = self.client.lock().expect("no thread panics holding it");
+        Self::lines_through(&mut *client, &self.stream, None).map_err(|error| self.error(error))
+    }
+
     /// Adds a log's lines to the stream as they are, without checking their rules (the
     /// envelopes are checked): what a copy into the database does. Refused unless the
     /// stream is empty.

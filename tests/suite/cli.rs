@@ -1119,3 +1119,39 @@ fn a_tournament_ranks_every_strategy_the_same_on_any_number_of_threads() {
         one_csv
     );
 }
+
+#[test]
+fn copy_makes_a_new_file_with_the_same_bytes_and_never_overwrites() {
+    let directory = tempfile::tempdir().unwrap();
+    let original = root().join("events/karabakh.jsonl");
+    let copy = directory.path().join("copy.jsonl");
+    let output = accord(&["copy", path_text(&original), path_text(&copy)]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    assert_eq!(fs::read(&copy).unwrap(), fs::read(&original).unwrap());
+    assert!(
+        stdout(&output).starts_with("copied 38 events"),
+        "{}",
+        stdout(&output)
+    );
+    // The destination exists now: refused, untouched; --force replaces it.
+    fs::write(&copy, b"mine").unwrap();
+    let refused = accord(&["copy", path_text(&original), path_text(&copy)]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert_eq!(fs::read(&copy).unwrap(), b"mine");
+    let forced = accord(&["copy", path_text(&original), path_text(&copy), "--force"]);
+    assert!(forced.status.success(), "{}", stderr(&forced));
+    assert_eq!(fs::read(&copy).unwrap(), fs::read(&original).unwrap());
+    // Onto itself, even with --force: refused, the log untouched.
+    let onto_itself = accord(&["copy", path_text(&copy), path_text(&copy), "--force"]);
+    assert_eq!(onto_itself.status.code(), Some(2));
+    assert_eq!(fs::read(&copy).unwrap(), fs::read(&original).unwrap());
+    // A log that does not verify is not copied anywhere.
+    let damaged = directory.path().join("damaged.jsonl");
+    let mut bytes = fs::read(&original).unwrap();
+    bytes.truncate(bytes.len() - 10);
+    fs::write(&damaged, &bytes).unwrap();
+    let elsewhere = directory.path().join("elsewhere.jsonl");
+    let refused = accord(&["copy", path_text(&damaged), path_text(&elsewhere)]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(!elsewhere.exists());
+}

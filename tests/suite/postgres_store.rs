@@ -222,3 +222,49 @@ fn eight_writers_at_once_lose_nothing_and_one_wins_each_contested_seq() {
         refusals.load(std::sync::atomic::Ordering::Relaxed)
     );
 }
+
+#[test]
+fn copy_round_trips_the_karabakh_log_through_the_database_byte_for_byte() {
+    let url = fresh_database();
+    assert!(accord(&["db", "init", &url]).status.success());
+    let original = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("events/karabakh.jsonl");
+    let directory = tempfile::tempdir().unwrap();
+    let back = directory.path().join("back.jsonl");
+    let original_text = original.to_str().unwrap();
+    let back_text = back.to_str().unwrap();
+    let into = accord(&["copy", original_text, &url, "--stream", "karabakh"]);
+    assert!(
+        into.status.success(),
+        "{}",
+        String::from_utf8_lossy(&into.stderr)
+    );
+    let out = accord(&["copy", &url, back_text, "--stream", "karabakh"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(fs_bytes(&back), fs_bytes(&original), "byte for byte");
+    // Both copies name the same head, the file's.
+    let head = String::from_utf8_lossy(&accord(&["head", original_text]).stdout)
+        .trim()
+        .to_string();
+    for output in [&into, &out] {
+        assert!(
+            String::from_utf8_lossy(&output.stdout).contains(&format!("head {head}")),
+            "{}",
+            String::from_utf8_lossy(&output.stdout)
+        );
+    }
+    // No surprise overwrites: the stream holds events now, and the file exists.
+    let again = accord(&["copy", original_text, &url, "--stream", "karabakh"]);
+    assert_eq!(again.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("nothing imported"));
+    let over = accord(&["copy", &url, back_text, "--stream", "karabakh"]);
+    assert_eq!(over.status.code(), Some(2));
+    assert_eq!(fs_bytes(&back), fs_bytes(&original));
+}
+
+fn fs_bytes(path: &std::path::Path) -> Vec<u8> {
+    std::fs::read(path).unwrap()
+}
