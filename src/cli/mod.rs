@@ -1195,7 +1195,8 @@ fn load_scenario(
 /// `accord db init URL`.
 #[cfg(feature = "postgres")]
 fn database_init(url: &str) -> Result<(), Failure> {
-    use accord::stores::postgres::{InitOutcome, SCHEMA_VERSION, init, shown_url};
+    use accord::stores::postgres::{InitOutcome, SCHEMA_VERSION, init};
+    use accord::stores::shown_url;
     let said = match init(url)? {
         InitOutcome::Created => format!("created the accord schema {SCHEMA_VERSION}"),
         InitOutcome::AlreadyThere => {
@@ -1238,6 +1239,13 @@ fn write_log_bytes(target: &str, stream: &str, bytes: &[u8], force: bool) -> Res
 
 /// `accord copy SOURCE DESTINATION`.
 fn copy_log(source: &str, destination: &str, stream: &str, force: bool) -> Result<(), Failure> {
+    let shown = |target: &str| {
+        if is_database(target) {
+            format!("{}#{stream}", accord::stores::shown_url(target))
+        } else {
+            target.to_string()
+        }
+    };
     // With --force, a copy onto its own source would cut the log before writing it back.
     let same_file = !is_database(source)
         && !is_database(destination)
@@ -1247,18 +1255,11 @@ fn copy_log(source: &str, destination: &str, stream: &str, force: bool) -> Resul
     if same_file || (is_database(source) && source == destination) {
         return Err(Failure::Usage(format!(
             "copy: {} is both the source and the destination",
-            printable(destination)
+            printable(&shown(destination))
         )));
     }
     let bytes = log_bytes(source, stream)?;
     // Only a log that verifies is copied: a copy must not carry damage somewhere new.
-    let shown = |target: &str| {
-        if is_database(target) {
-            format!("{}#{stream}", shown_database(target))
-        } else {
-            target.to_string()
-        }
-    };
     let (log, _) = accord::fold::verify_log(&bytes).map_err(|error| StoreError::Log {
         path: PathBuf::from(shown(source)),
         error,
@@ -1286,11 +1287,6 @@ fn copy_log(source: &str, destination: &str, stream: &str, force: bool) -> Resul
 }
 
 #[cfg(feature = "postgres")]
-fn shown_database(url: &str) -> String {
-    accord::stores::postgres::shown_url(url)
-}
-
-#[cfg(feature = "postgres")]
 fn database_log_bytes(url: &str, stream: &str) -> Result<Vec<u8>, Failure> {
     Ok(accord::stores::postgres::PgStore::open(url, stream)?.export()?)
 }
@@ -1299,11 +1295,6 @@ fn database_log_bytes(url: &str, stream: &str) -> Result<Vec<u8>, Failure> {
 fn database_import(url: &str, stream: &str, bytes: &[u8]) -> Result<(), Failure> {
     accord::stores::postgres::PgStore::open(url, stream)?.import(bytes)?;
     Ok(())
-}
-
-#[cfg(not(feature = "postgres"))]
-fn shown_database(url: &str) -> String {
-    url.split('@').next_back().unwrap_or(url).to_string()
 }
 
 #[cfg(not(feature = "postgres"))]

@@ -1,7 +1,8 @@
 //! Where a log lives. `Store` is what every store offers the rest of accord: the lines of a
-//! range, a batch appended after an expected seq, the head. The file store (`file`) is the
-//! one there is; its snapshots (`snapshot`) and the queries that start from them (`query`)
-//! are its own, as they keep files beside the log.
+//! range, a batch appended after an expected seq, the head. The file store (`file`) and, with
+//! the cargo feature `postgres`, the PostgreSQL store (`postgres`) implement it; the file's
+//! snapshots (`snapshot`) and the queries that start from them (`query`) are its own, as
+//! they keep files beside the log.
 
 pub mod file;
 #[cfg(feature = "postgres")]
@@ -23,6 +24,21 @@ pub use file::{AppendOutcome, FileStore, StoreError};
 
 /// Most lines `Store::read_range` returns at once: a range is read into memory.
 pub const MAX_RANGE_LINES: u64 = 1 << 20;
+
+/// A database URL without its password, to name the database in messages (both builds,
+/// with and without the PostgreSQL store, show URLs so).
+pub fn shown_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let credentials = &url[scheme_end + 3..at];
+            match credentials.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
 
 /// The two ends of a range `Store::read_range` may read, or why it may not.
 pub(crate) fn range_within_limit(lines: &RangeInclusive<u64>) -> Result<(u64, u64), StoreError> {
@@ -97,5 +113,26 @@ impl Store for FileStore {
     fn head(&self) -> Result<(u64, Hash), StoreError> {
         let (seq, head, _warnings) = query::head(self, None)?;
         Ok((seq, head))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::shown_url;
+
+    #[test]
+    fn passwords_are_not_shown() {
+        assert_eq!(
+            shown_url("postgres://ana:secret@db.example:5432/logs"),
+            "postgres://ana:***@db.example:5432/logs"
+        );
+        assert_eq!(
+            shown_url("postgres://ana@db.example/logs"),
+            "postgres://ana@db.example/logs"
+        );
+        assert_eq!(
+            shown_url("postgres://localhost/logs"),
+            "postgres://localhost/logs"
+        );
     }
 }

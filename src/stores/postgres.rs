@@ -28,7 +28,7 @@ use crate::format::ids::{EventId, Hash};
 use crate::reading::log::{Log, Prefix};
 use crate::replay::{BytesSource, Replayed, Scope, Start};
 use crate::stores::file::{AppendOutcome, Tail, plan_append};
-use crate::stores::{Store, StoreError, range_within_limit};
+use crate::stores::{Store, StoreError, range_within_limit, shown_url};
 
 /// The schema version this build writes and reads.
 pub const SCHEMA_VERSION: i32 = 1;
@@ -60,20 +60,6 @@ pub enum InitOutcome {
     Created,
     /// It was already there, at this version: nothing changed.
     AlreadyThere,
-}
-
-/// `url` without its password, to name the database in messages.
-pub fn shown_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let credentials = &url[scheme_end + 3..at];
-            match credentials.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme_end + 3], &url[at..]),
-                None => url.to_string(),
-            }
-        }
-        _ => url.to_string(),
-    }
 }
 
 fn database_error(url: &str, error: impl std::fmt::Display) -> StoreError {
@@ -407,26 +393,5 @@ impl Store for PgStore {
                 (seq as u64, Hash::of(line))
             }
         })
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::shown_url;
-
-    #[test]
-    fn passwords_are_not_shown() {
-        assert_eq!(
-            shown_url("postgres://ana:secret@db.example:5432/logs"),
-            "postgres://ana:***@db.example:5432/logs"
-        );
-        assert_eq!(
-            shown_url("postgres://ana@db.example/logs"),
-            "postgres://ana@db.example/logs"
-        );
-        assert_eq!(
-            shown_url("postgres://localhost/logs"),
-            "postgres://localhost/logs"
-        );
     }
 }
