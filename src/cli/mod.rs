@@ -366,6 +366,9 @@ impl From<StoreError> for Failure {
             StoreError::ExpectSeq { .. } => {
                 Failure::under_rule(message.clone(), Rule::AppendExpectSeq, None, message)
             }
+            StoreError::AppendConflict { seq, .. } => {
+                Failure::under_rule(message.clone(), Rule::AppendConflict, Some(seq), message)
+            }
             StoreError::Draft {
                 draft,
                 rule,

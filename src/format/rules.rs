@@ -61,6 +61,9 @@ rules! {
     LogTorn => "log.torn",
     /// `append --expect-seq N` and the log does not have exactly N events.
     AppendExpectSeq => "append.expect_seq",
+    /// An append lost a seq to a writer that did not wait its turn (the PostgreSQL store's
+    /// unique (stream, seq) key caught it): nothing was written, and a retry reads anew.
+    AppendConflict => "append.conflict",
     /// `verify --head HEX` and no line of the log hashes to HEX.
     HeadUnknown => "head.unknown",
     /// `verify`: a snapshot beside the log is damaged or disagrees with a fresh fold.

@@ -63,6 +63,15 @@ pub enum StoreError {
         expected: u64,
         actual: u64,
     },
+    /// Another writer took line `seq` (or an id of the batch) while this append was being
+    /// planned, without taking its turn (a database row written outside accord's lock):
+    /// nothing was written. `detail` says what was taken.
+    #[error("{path}: append.conflict: {detail}; nothing written, and a retry reads the log anew")]
+    AppendConflict {
+        path: PathBuf,
+        seq: u64,
+        detail: String,
+    },
     /// A range of lines asked of `Store::read_range` is longer than it reads at once.
     #[error("lines {first}..={last}: a range holds at most {limit} lines")]
     RangeTooLong { first: u64, last: u64, limit: u64 },
@@ -85,6 +94,7 @@ impl StoreError {
             StoreError::Log { error, .. } | StoreError::NotTorn { error, .. } => Some(error.rule),
             StoreError::Draft { rule, .. } | StoreError::Conflict { rule, .. } => Some(*rule),
             StoreError::ExpectSeq { .. } => Some(Rule::AppendExpectSeq),
+            StoreError::AppendConflict { .. } => Some(Rule::AppendConflict),
         }
     }
 }
@@ -132,6 +142,22 @@ pub(crate) struct AppendPlan {
     /// The new lines, each with its newline.
     pub(crate) buffer: Vec<u8>,
     pub(crate) new_lines: usize,
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    /// What a database row of each new line holds beside the line, in seq order.
+    pub(crate) rows: Vec<PlannedRow>,
+}
+
+/// A new line of an append, with the columns a store may keep beside it (the file store
+/// keeps none; the PostgreSQL store, a build option, reads them).
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+pub(crate) struct PlannedRow {
+    pub(crate) seq: u64,
+    pub(crate) id: EventId,
+    pub(crate) occurred: Timestamp,
+    pub(crate) recorded: Timestamp,
+    pub(crate) type_name: &'static str,
+    /// Where the line is in the plan's buffer (without its newline).
+    pub(crate) line: std::ops::Range<usize>,
 }
 
 /// The announcement of a batch, written before it and removed after it.
@@ -475,6 +501,7 @@ pub(crate) fn plan_append(
             },
             buffer: Vec::new(),
             new_lines: 0,
+            rows: Vec::new(),
         };
         return Ok((plan, Tail { folded, position }));
     }
@@ -489,6 +516,7 @@ pub(crate) fn plan_append(
     let mut prev = head;
     let mut last_line_start = 0;
     let mut new_events = Vec::with_capacity(fresh.len());
+    let mut rows = Vec::with_capacity(fresh.len());
     for (offset, (number, draft)) in fresh.iter().enumerate() {
         let event = Event {
             seq: existing_lines + 1 + offset as u64,
@@ -516,6 +544,14 @@ pub(crate) fn plan_append(
         prev = Hash::of(line.as_bytes());
         last_line_start = buffer.len() as u64;
         buffer.extend_from_slice(line.as_bytes());
+        rows.push(PlannedRow {
+            seq: event.seq,
+            id: event.id,
+            occurred: event.occurred.clone(),
+            recorded: event.recorded.clone(),
+            type_name: event.data.type_name(),
+            line: last_line_start as usize..buffer.len(),
+        });
         buffer.push(b'\n');
         outcomes.push((
             *number,
@@ -589,6 +625,7 @@ pub(crate) fn plan_append(
         },
         buffer,
         new_lines: fresh.len(),
+        rows,
     };
     Ok((
         plan,

@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 
 use crate::format::event::{Draft, Event};
 use crate::format::ids::Hash;
-use crate::reading::log::{EnvelopeChecker, Position, Prefix, read_lines};
+use crate::reading::log::{EnvelopeChecker, Position, Prefix, ReadError, read_lines};
 use crate::replay::Source;
 
 pub use file::{AppendOutcome, FileStore, StoreError};
@@ -72,33 +72,41 @@ pub trait Store {
     fn head(&self) -> Result<(u64, Hash), StoreError>;
 }
 
+/// The events of lines `first..=last` of the log in `source`, envelope-checked from the
+/// first line on (a reused id confirmed): what `Store::read_range` returns, for any store.
+pub(crate) fn read_range_from(
+    source: &dyn Source,
+    first: u64,
+    last: u64,
+) -> Result<Vec<Event>, ReadError> {
+    let reader = source.read_at(0).map_err(ReadError::Io)?;
+    let mut checker = EnvelopeChecker::default();
+    let mut position = Position::default();
+    let mut events = Vec::new();
+    let prefix = Prefix {
+        at: Some(last),
+        known_at: None,
+    };
+    let read = read_lines(reader, &mut checker, &mut position, &prefix, |event, _| {
+        if event.seq >= first {
+            events.push(event);
+        }
+        ControlFlow::Continue(())
+    });
+    let start = Position::default();
+    if let Some(error) = crate::replay::confirm_reused(source, &start, &mut checker)? {
+        return Err(error.into());
+    }
+    read?;
+    Ok(events)
+}
+
 impl Store for FileStore {
     fn read_range(&self, lines: RangeInclusive<u64>) -> Result<Vec<Event>, StoreError> {
         let (first, last) = range_within_limit(&lines)?;
         let file = self.open_shared()?;
-        let source = crate::replay::FileSource(&file);
-        let reader = source.read_at(0).map_err(|error| self.io_error(error))?;
-        let mut checker = EnvelopeChecker::default();
-        let mut position = Position::default();
-        let mut events = Vec::new();
-        let prefix = Prefix {
-            at: Some(last),
-            known_at: None,
-        };
-        let read = read_lines(reader, &mut checker, &mut position, &prefix, |event, _| {
-            if event.seq >= first {
-                events.push(event);
-            }
-            ControlFlow::Continue(())
-        });
-        let start = Position::default();
-        if let Some(error) = crate::replay::confirm_reused(&source, &start, &mut checker)
-            .map_err(|error| self.read_error(error))?
-        {
-            return Err(self.read_error(error.into()));
-        }
-        read.map_err(|error| self.read_error(error))?;
-        Ok(events)
+        read_range_from(&crate::replay::FileSource(&file), first, last)
+            .map_err(|error| self.read_error(error))
     }
 
     fn append_batch(

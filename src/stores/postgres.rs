@@ -6,32 +6,68 @@
 //! stream behind the `Store` trait.
 //!
 //! **An append is one transaction holding the stream's advisory lock**: writers to one
-//! stream take turns, and the unique (stream, seq) key stands behind the lock. It is planned
+//! stream take turns, and the unique (stream, seq) key stands behind the lock, so a writer
+//! that skipped the lock costs the loser an `append.conflict`, never a fork. It is planned
 //! by the same `plan_append` as the file store's, so the lines are the bytes a file would
-//! get. For now the tail is found by replaying the stream's rows; a checked tail state kept
-//! in the database is the next step.
+//! get, and inserted in one statement per chunk of rows.
+//!
+//! **The tail state is a checked cache.** A `PgStore` holds the fold at the stream's tail
+//! between appends; before each append it checks, under the lock, that the stream still
+//! ends at that line (seq and hash) and folds only the rows other writers added since.
+//! Without a held tail it starts from the stream's tail checkpoint (`accord_tails`: a
+//! snapshot, with both checksums, that appends rewrite every `TAIL_CHECKPOINT_LINES`
+//! lines), believed only when its checksums hold and the row at its seq still hashes to its
+//! head; failing that, from the first row. Either way an append costs its batch and the
+//! lines since the last checkpoint, not the stream.
+//!
+//! **Reads are pages in seq order** (`StreamSource`), at most `PAGE_ROWS` rows at a time,
+//! through the same replay engine as files: memory is the engine's, not the stream's.
+//!
+//! **Every append that adds lines notifies** channel `accord_events` with `SEQ STREAM` (its
+//! last seq and the stream) when it commits; a follower reads the rows from the table.
 //!
 //! **The migration is idempotent and serialised**: it runs in one transaction holding a
 //! transaction-scoped advisory lock, creates only what is missing, and refuses a schema
 //! newer than this build knows.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
-use std::ops::RangeInclusive;
+use std::io::{self, BufRead, Read, Write};
+use std::ops::{ControlFlow, RangeInclusive};
 use std::path::PathBuf;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 
 use chrono::{DateTime, Utc};
-use postgres::{Client, NoTls};
+use postgres::error::SqlState;
+use postgres::{Client, IsolationLevel, NoTls, Statement, Transaction};
 
+use crate::fold::Folded;
 use crate::format::event::{Draft, Event};
 use crate::format::ids::{EventId, Hash};
-use crate::reading::log::{Log, Prefix};
-use crate::replay::{BytesSource, Replayed, Scope, Start};
-use crate::stores::file::{AppendOutcome, Tail, plan_append};
-use crate::stores::{Store, StoreError, range_within_limit, shown_url};
+use crate::reading::log::{EnvelopeChecker, Position, Prefix, ReadError, read_lines};
+use crate::replay::{Replayed, Scope, Source, Start};
+use crate::stores::file::{AppendOutcome, AppendPlan, Tail, plan_append};
+use crate::stores::snapshot::{SnapshotPlace, parse_snapshot_text, snapshot_text};
+use crate::stores::{Store, StoreError, range_within_limit, read_range_from, shown_url};
 
-/// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: i32 = 1;
+/// The schema version this build writes and reads. Version 1 had no tail checkpoints.
+pub const SCHEMA_VERSION: i32 = 2;
+
+/// The channel appends notify, with `SEQ STREAM` as the payload.
+pub const NOTIFY_CHANNEL: &str = "accord_events";
+
+/// Longest stream name, in bytes: it travels in every notification (at most 8000 bytes).
+pub const MAX_STREAM_NAME_BYTES: usize = 200;
+
+/// Rows a reading fetches at a time: the most it holds of a stream.
+pub const PAGE_ROWS: i64 = 512;
+
+/// Rows inserted by one statement: a batch of up to `MAX_DRAFTS_PER_APPEND` lines goes in
+/// chunks, each well under the server's limit on one message.
+const INSERT_CHUNK_ROWS: usize = 4096;
+
+/// Lines an append may fold after the tail checkpoint before it rewrites it.
+pub const TAIL_CHECKPOINT_LINES: u64 = 1_000;
 
 /// The advisory lock key every migration takes (`accord` in ASCII).
 const MIGRATION_LOCK: i64 = 0x6163_636f_7264;
@@ -51,7 +87,35 @@ const SCHEMA: &[&str] = &[
         UNIQUE (stream, id)
     )",
     "CREATE INDEX IF NOT EXISTS accord_events_occurred ON accord_events (stream, occurred)",
+    // The fold at a stream's tail, as a snapshot's text: a cache appends keep and check.
+    "CREATE TABLE IF NOT EXISTS accord_tails (
+        stream text PRIMARY KEY,
+        seq bigint NOT NULL,
+        checkpoint bytea NOT NULL
+    )",
 ];
+
+const LOCK_STREAM: &str = "SELECT pg_advisory_xact_lock(hashtextextended('accord:' || $1, 0))";
+/// The stream's end: its last line, its tail checkpoint's seq and size, and the line at a
+/// seq the caller holds a tail for (to check it is still there) in one round trip.
+const STREAM_END: &str = "SELECT e.seq, e.line,
+       (SELECT t.seq FROM accord_tails t WHERE t.stream = $1),
+       (SELECT length(t.checkpoint)::bigint FROM accord_tails t WHERE t.stream = $1),
+       (SELECT h.line FROM accord_events h WHERE h.stream = $1 AND h.seq = $2)
+     FROM accord_events e WHERE e.stream = $1 ORDER BY e.seq DESC LIMIT 1";
+const LINE_AT: &str = "SELECT line FROM accord_events WHERE stream = $1 AND seq = $2";
+const LINES_WITH_IDS: &str = "SELECT line FROM accord_events WHERE stream = $1 AND id = ANY($2)";
+const PAGE: &str = "SELECT seq, line FROM accord_events
+     WHERE stream = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq LIMIT $4";
+const INSERT_ROWS: &str =
+    "INSERT INTO accord_events (stream, seq, id, occurred, recorded, type, line)
+     SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::timestamptz[],
+                              $6::text[], $7::bytea[])";
+const NOTIFY: &str = "SELECT pg_notify($1, $2)";
+const CHECKPOINT: &str = "SELECT checkpoint FROM accord_tails WHERE stream = $1";
+const WRITE_CHECKPOINT: &str =
+    "INSERT INTO accord_tails (stream, seq, checkpoint) VALUES ($1, $2, $3)
+     ON CONFLICT (stream) DO UPDATE SET seq = excluded.seq, checkpoint = excluded.checkpoint";
 
 /// What `init` found.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -86,9 +150,29 @@ fn driver_error(url: &str, error: postgres::Error) -> StoreError {
     database_error(url, described(&error))
 }
 
+/// A seq as the database keeps it (a seq never passes `i64::MAX`: it counts rows).
+fn seq_column(seq: u64) -> i64 {
+    i64::try_from(seq).unwrap_or(i64::MAX)
+}
+
 /// Connects to the database at `url` (a `postgres://` URL).
 pub fn connect(url: &str) -> Result<Client, StoreError> {
     Client::connect(url, NoTls).map_err(|error| driver_error(url, error))
+}
+
+/// The schema version the database holds, if it has one.
+fn schema_version(
+    client: &mut impl postgres::GenericClient,
+) -> Result<Option<i32>, postgres::Error> {
+    let schema_table: bool = client
+        .query_one("SELECT to_regclass('accord_schema') IS NOT NULL", &[])?
+        .try_get(0)?;
+    if !schema_table {
+        return Ok(None);
+    }
+    client
+        .query_one("SELECT max(version) FROM accord_schema", &[])?
+        .try_get(0)
 }
 
 /// Creates the schema where it is missing; running it again changes nothing.
@@ -100,18 +184,7 @@ pub fn init(url: &str) -> Result<InitOutcome, StoreError> {
     transaction
         .execute("SELECT pg_advisory_xact_lock($1)", &[&MIGRATION_LOCK])
         .map_err(|error| driver_error(url, error))?;
-    let schema_table: bool = transaction
-        .query_one("SELECT to_regclass('accord_schema') IS NOT NULL", &[])
-        .map_err(|error| driver_error(url, error))?
-        .get(0);
-    let existing: Option<i32> = if schema_table {
-        transaction
-            .query_one("SELECT max(version) FROM accord_schema", &[])
-            .map_err(|error| driver_error(url, error))?
-            .get(0)
-    } else {
-        None
-    };
+    let existing = schema_version(&mut transaction).map_err(|error| driver_error(url, error))?;
     // A version this build does not know is another build's schema: leave it alone.
     if let Some(version) = existing
         && version > SCHEMA_VERSION
@@ -144,28 +217,322 @@ pub fn init(url: &str) -> Result<InitOutcome, StoreError> {
     })
 }
 
+/// Refuses a database whose schema is missing or not this build's.
+fn check_schema(url: &str, client: &mut Client) -> Result<(), StoreError> {
+    match schema_version(client).map_err(|error| driver_error(url, error))? {
+        Some(SCHEMA_VERSION) => Ok(()),
+        None => Err(database_error(
+            url,
+            "db.schema: the database has no accord schema; `accord db init URL` creates it",
+        )),
+        Some(version) if version < SCHEMA_VERSION => Err(database_error(
+            url,
+            format!(
+                "db.schema: the database holds accord schema {version}, this accord needs {SCHEMA_VERSION}; `accord db init URL` brings it up to date"
+            ),
+        )),
+        Some(version) => Err(database_error(
+            url,
+            format!(
+                "db.schema: the database holds accord schema {version}, this accord knows {SCHEMA_VERSION}; use the accord that made it"
+            ),
+        )),
+    }
+}
+
+/// Refuses a stream name that is empty, too long, or holds control characters (it is
+/// printed, and travels in notifications).
+pub fn check_stream_name(stream: &str) -> Result<(), String> {
+    if stream.is_empty() {
+        return Err("--stream: a stream has a name".into());
+    }
+    if stream.len() > MAX_STREAM_NAME_BYTES {
+        return Err(format!(
+            "--stream: a stream name has at most {MAX_STREAM_NAME_BYTES} bytes, this one {}",
+            stream.len()
+        ));
+    }
+    if stream.chars().any(char::is_control) {
+        return Err("--stream: a stream name has no control characters".into());
+    }
+    Ok(())
+}
+
+/// A stream's lines, read from the database as a log's bytes (each line and its newline),
+/// a page of rows at a time in seq order, up to line `through`. Readings start where the
+/// source knows a line ends: the stream's start, or a start position it was given.
+pub struct StreamSource<'a, 't> {
+    transaction: &'a RefCell<Transaction<'t>>,
+    stream: &'a str,
+    through: u64,
+    /// The page query, when the connection has it prepared.
+    page: Option<Statement>,
+    /// (byte offset, seq): where each known line ends, in the stream's bytes.
+    anchors: Vec<(u64, u64)>,
+}
+
+impl<'a, 't> StreamSource<'a, 't> {
+    pub fn new(
+        transaction: &'a RefCell<Transaction<'t>>,
+        stream: &'a str,
+        through: u64,
+    ) -> StreamSource<'a, 't> {
+        StreamSource {
+            transaction,
+            stream,
+            through,
+            page: None,
+            anchors: vec![(0, 0)],
+        }
+    }
+
+    /// The source, with the page query already prepared on its connection.
+    fn with_page_statement(mut self, page: &Statement) -> StreamSource<'a, 't> {
+        self.page = Some(page.clone());
+        self
+    }
+
+    /// The source, also readable from just after `position`'s line.
+    pub fn from_position(mut self, position: &Position) -> StreamSource<'a, 't> {
+        self.anchors.push((position.end_offset, position.seq));
+        self
+    }
+}
+
+impl Source for StreamSource<'_, '_> {
+    fn read_at(&self, offset: u64) -> io::Result<Box<dyn BufRead + '_>> {
+        let Some(&(_, seq)) = self.anchors.iter().find(|(at, _)| *at == offset) else {
+            return Err(io::Error::other(format!(
+                "a stream is read from the end of a line this reading knows, and byte {offset} is not one"
+            )));
+        };
+        Ok(Box::new(StreamReader {
+            source: self,
+            statement: self.page.clone(),
+            next_seq: seq + 1,
+            page: Vec::new(),
+            consumed: 0,
+            ended: false,
+        }))
+    }
+}
+
+/// One reading of a `StreamSource`: the current page's bytes and where the next starts.
+struct StreamReader<'r, 'a, 't> {
+    source: &'r StreamSource<'a, 't>,
+    statement: Option<Statement>,
+    next_seq: u64,
+    page: Vec<u8>,
+    consumed: usize,
+    ended: bool,
+}
+
+fn io_error(error: postgres::Error) -> io::Error {
+    io::Error::other(described(&error))
+}
+
+impl StreamReader<'_, '_, '_> {
+    fn fetch(&mut self) -> io::Result<()> {
+        self.page.clear();
+        self.consumed = 0;
+        if self.next_seq > self.source.through {
+            self.ended = true;
+            return Ok(());
+        }
+        let mut transaction = self.source.transaction.borrow_mut();
+        let statement = match &self.statement {
+            Some(statement) => statement.clone(),
+            None => {
+                let statement = transaction.prepare(PAGE).map_err(io_error)?;
+                self.statement = Some(statement.clone());
+                statement
+            }
+        };
+        let rows = transaction
+            .query(
+                &statement,
+                &[
+                    &self.source.stream,
+                    &seq_column(self.next_seq),
+                    &seq_column(self.source.through),
+                    &PAGE_ROWS,
+                ],
+            )
+            .map_err(io_error)?;
+        if (rows.len() as i64) < PAGE_ROWS {
+            self.ended = true;
+        }
+        for row in rows {
+            let seq: i64 = row.try_get(0).map_err(io_error)?;
+            let line: &[u8] = row.try_get(1).map_err(io_error)?;
+            self.page.extend_from_slice(line);
+            self.page.push(b'\n');
+            // A gap in the seqs shows as a line whose seq is not its place: the envelope
+            // checks name it.
+            self.next_seq = u64::try_from(seq).unwrap_or(0).saturating_add(1);
+        }
+        Ok(())
+    }
+}
+
+impl Read for StreamReader<'_, '_, '_> {
+    fn read(&mut self, buffer: &mut [u8]) -> io::Result<usize> {
+        let available = self.fill_buf()?;
+        let count = available.len().min(buffer.len());
+        buffer[..count].copy_from_slice(&available[..count]);
+        self.consume(count);
+        Ok(count)
+    }
+}
+
+impl BufRead for StreamReader<'_, '_, '_> {
+    fn fill_buf(&mut self) -> io::Result<&[u8]> {
+        while self.consumed == self.page.len() && !self.ended {
+            self.fetch()?;
+        }
+        Ok(&self.page[self.consumed..])
+    }
+
+    fn consume(&mut self, amount: usize) {
+        self.consumed = (self.consumed + amount).min(self.page.len());
+    }
+}
+
+/// The fold at the stream's tail that a `PgStore` keeps between appends.
+struct HeldTail {
+    tail: Tail,
+    /// The tail checkpoint in the database (its seq and bytes), as this store last saw it.
+    checkpoint: Option<(u64, u64)>,
+}
+
+/// The statements an append runs, prepared once per connection: each saves a round trip.
+struct Statements {
+    lock_stream: Statement,
+    stream_end: Statement,
+    line_at: Statement,
+    page: Statement,
+    insert: Statement,
+    notify: Statement,
+    write_checkpoint: Statement,
+}
+
+impl Statements {
+    fn prepare(client: &mut Client) -> Result<Statements, postgres::Error> {
+        Ok(Statements {
+            lock_stream: client.prepare(LOCK_STREAM)?,
+            stream_end: client.prepare(STREAM_END)?,
+            line_at: client.prepare(LINE_AT)?,
+            page: client.prepare(PAGE)?,
+            insert: client.prepare(INSERT_ROWS)?,
+            notify: client.prepare(NOTIFY)?,
+            write_checkpoint: client.prepare(WRITE_CHECKPOINT)?,
+        })
+    }
+}
+
+struct Connection {
+    client: Client,
+    held: Option<HeldTail>,
+    statements: Statements,
+}
+
+/// Where a stream ends, as an append finds it under the lock.
+struct StreamEnd {
+    seq: u64,
+    head: Hash,
+    /// The tail checkpoint's seq and size in bytes, if the stream has one.
+    checkpoint: Option<(u64, u64)>,
+    /// The hash of the line at the held tail's seq, if there is such a line.
+    held_line: Option<Hash>,
+}
+
+/// The mean bytes of a line up to `position`: what reading the lines after it costs, near
+/// enough to weigh against loading a checkpoint.
+fn mean_line_bytes(position: &Position) -> u64 {
+    (position.end_offset / position.seq.max(1)).max(1)
+}
+
 /// One stream of a PostgreSQL database, as a `Store`.
 pub struct PgStore {
-    client: Mutex<Client>,
+    connection: Mutex<Connection>,
     url: String,
     stream: String,
 }
 
-impl PgStore {
-    /// Opens stream `stream` of the database at `url` (its schema made by `init`).
-    pub fn open(url: &str, stream: &str) -> Result<PgStore, StoreError> {
-        if stream.is_empty() {
-            return Err(database_error(url, "--stream: a stream has a name"));
+/// A row's columns beside its line, for the insert statement.
+struct Columns<'b> {
+    seqs: Vec<i64>,
+    ids: Vec<String>,
+    occurred: Vec<DateTime<Utc>>,
+    recorded: Vec<DateTime<Utc>>,
+    types: Vec<&'static str>,
+    lines: Vec<&'b [u8]>,
+}
+
+impl<'b> Columns<'b> {
+    fn with_capacity(capacity: usize) -> Columns<'b> {
+        Columns {
+            seqs: Vec::with_capacity(capacity),
+            ids: Vec::with_capacity(capacity),
+            occurred: Vec::with_capacity(capacity),
+            recorded: Vec::with_capacity(capacity),
+            types: Vec::with_capacity(capacity),
+            lines: Vec::with_capacity(capacity),
         }
+    }
+
+    fn push(&mut self, event: &Event, line: &'b [u8]) {
+        self.seqs.push(seq_column(event.seq));
+        self.ids.push(event.id.to_string());
+        self.occurred.push(event.occurred.instant());
+        self.recorded.push(event.recorded.instant());
+        self.types.push(event.data.type_name());
+        self.lines.push(line);
+    }
+
+    fn len(&self) -> usize {
+        self.seqs.len()
+    }
+
+    fn clear(&mut self) {
+        self.seqs.clear();
+        self.ids.clear();
+        self.occurred.clear();
+        self.recorded.clear();
+        self.types.clear();
+        self.lines.clear();
+    }
+}
+
+impl PgStore {
+    /// Opens stream `stream` of the database at `url`, whose schema `init` made.
+    pub fn open(url: &str, stream: &str) -> Result<PgStore, StoreError> {
+        check_stream_name(stream).map_err(|detail| database_error(url, detail))?;
+        let mut client = connect(url)?;
+        check_schema(url, &mut client)?;
+        let statements =
+            Statements::prepare(&mut client).map_err(|error| driver_error(url, error))?;
         Ok(PgStore {
-            client: Mutex::new(connect(url)?),
+            connection: Mutex::new(Connection {
+                client,
+                held: None,
+                statements,
+            }),
             url: url.to_string(),
             stream: stream.to_string(),
         })
     }
 
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub fn stream(&self) -> &str {
+        &self.stream
+    }
+
     /// The name errors give the log: the database without its password, and the stream.
-    fn log_name(&self) -> PathBuf {
+    pub fn log_name(&self) -> PathBuf {
         PathBuf::from(format!("{}#{}", shown_url(&self.url), self.stream))
     }
 
@@ -173,52 +540,85 @@ impl PgStore {
         driver_error(&self.url, error)
     }
 
-    /// The stream's lines up to `last` (all of them without), in seq order, each with its
-    /// newline: the bytes of the same log as a file.
-    fn lines_through(
-        client: &mut impl postgres::GenericClient,
-        stream: &str,
-        last: Option<u64>,
-    ) -> Result<Vec<u8>, postgres::Error> {
-        let last = last.map_or(i64::MAX, |last| i64::try_from(last).unwrap_or(i64::MAX));
-        let mut bytes = Vec::new();
-        for row in client.query(
-            "SELECT line FROM accord_events WHERE stream = $1 AND seq <= $2 ORDER BY seq",
-            &[&stream, &last],
-        )? {
-            let line: &[u8] = row.get(0);
-            bytes.extend_from_slice(line);
-            bytes.push(b'\n');
+    /// What a reading's error says, naming this stream.
+    pub fn read_error(&self, error: ReadError) -> StoreError {
+        match error {
+            ReadError::Rule(error) => StoreError::Log {
+                path: self.log_name(),
+                error,
+            },
+            ReadError::Io(error) => database_error(&self.url, error),
         }
-        Ok(bytes)
+    }
+
+    fn connection(&self) -> MutexGuard<'_, Connection> {
+        // A panic while a transaction was open rolled it back when it unwound: the client
+        // is usable, but the held tail may be half-updated, so it is dropped.
+        self.connection.lock().unwrap_or_else(|poisoned| {
+            let mut connection = poisoned.into_inner();
+            connection.held = None;
+            connection
+        })
+    }
+
+    /// Runs `read` on the stream as one consistent snapshot of it (a repeatable-read,
+    /// read-only transaction): every pass of a replay sees the same rows.
+    pub fn read_with<R>(&self, read: impl FnOnce(&dyn Source) -> R) -> Result<R, StoreError> {
+        let mut connection = self.connection();
+        let transaction = connection
+            .client
+            .build_transaction()
+            .isolation_level(IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .map_err(|error| self.error(error))?;
+        let cell = RefCell::new(transaction);
+        let result = read(&StreamSource::new(&cell, &self.stream, u64::MAX));
+        cell.into_inner()
+            .commit()
+            .map_err(|error| self.error(error))?;
+        Ok(result)
+    }
+
+    /// Writes the stream's lines, each with its newline (the bytes of the same log as a
+    /// file), to `out`, a page at a time. Returns the bytes written.
+    pub fn export_to(&self, out: &mut dyn Write) -> Result<u64, StoreError> {
+        let copied = self.read_with(|source| {
+            let mut reader = source.read_at(0)?;
+            io::copy(&mut reader, out)
+        })?;
+        copied.map_err(|error| database_error(&self.url, error))
     }
 
     /// The stream's lines, each with its newline: the bytes of the same log as a file.
     pub fn export(&self) -> Result<Vec<u8>, StoreError> {
-        let mut client = self.client.lock().expect("no thread panics holding it");
-        Self::lines_through(&mut *client, &self.stream, None).map_err(|error| self.error(error))
+        let mut bytes = Vec::new();
+        self.export_to(&mut bytes)?;
+        Ok(bytes)
     }
 
-    /// Adds a log's lines to the stream as they are, without checking their rules (the
-    /// envelopes are checked): what a copy into the database does. Refused unless the
-    /// stream is empty.
+    /// Adds a log's lines to the stream as they are, envelope-checked but without their
+    /// rules (a copy is verified afterwards): what a copy into the database does. Refused
+    /// unless the stream is empty. Returns the lines added.
     pub fn import(&self, bytes: &[u8]) -> Result<u64, StoreError> {
-        let log = Log::read_from(bytes, &Prefix::default()).map_err(|error| StoreError::Log {
-            path: self.log_name(),
-            error: error.in_memory(),
-        })?;
-        let mut client = self.client.lock().expect("no thread panics holding it");
+        let mut guard = self.connection();
+        let Connection {
+            client,
+            held,
+            statements,
+        } = &mut *guard;
+        *held = None;
         let mut transaction = client.transaction().map_err(|error| self.error(error))?;
-        lock_stream(&mut transaction, &self.stream).map_err(|error| self.error(error))?;
-        let (count,): (i64,) = {
-            let row = transaction
-                .query_one(
-                    "SELECT count(*) FROM accord_events WHERE stream = $1",
-                    &[&self.stream],
-                )
-                .map_err(|error| self.error(error))?;
-            (row.get(0),)
-        };
+        transaction
+            .execute(&statements.lock_stream, &[&self.stream])
+            .map_err(|error| self.error(error))?;
+        let count: i64 = transaction
+            .query_one(
+                "SELECT count(*) FROM accord_events WHERE stream = $1",
+                &[&self.stream],
+            )
+            .and_then(|row| row.try_get(0))
+            .map_err(|error| self.error(error))?;
         if count > 0 {
             return Err(database_error(
                 &self.url,
@@ -228,118 +628,292 @@ impl PgStore {
                 ),
             ));
         }
-        for (event, line) in log.events.iter().zip(bytes.split(|byte| *byte == b'\n')) {
-            insert_row(&mut transaction, &self.stream, event, line)
-                .map_err(|error| self.error(error))?;
+        let insert = &statements.insert;
+        let mut columns = Columns::with_capacity(INSERT_CHUNK_ROWS);
+        let mut failed: Option<StoreError> = None;
+        let mut checker = EnvelopeChecker::default();
+        let mut position = Position::default();
+        let read = read_lines(
+            bytes,
+            &mut checker,
+            &mut position,
+            &Prefix::default(),
+            |event, at| {
+                let line = &bytes[at.line_start as usize..at.end_offset as usize - 1];
+                columns.push(&event, line);
+                if columns.len() == INSERT_CHUNK_ROWS {
+                    if let Err(error) = self.insert(&mut transaction, insert, &columns) {
+                        failed = Some(error);
+                        return ControlFlow::Break(());
+                    }
+                    columns.clear();
+                }
+                ControlFlow::Continue(())
+            },
+        );
+        if let Some(error) = failed {
+            return Err(error);
+        }
+        let reused = crate::replay::confirm_reused(
+            &crate::replay::BytesSource(bytes),
+            &Position::default(),
+            &mut checker,
+        );
+        read.map_err(|error| self.read_error(error))?;
+        if let Some(error) = reused.map_err(|error| self.read_error(error))? {
+            return Err(self.read_error(ReadError::Rule(error)));
+        }
+        if columns.len() > 0 {
+            self.insert(&mut transaction, insert, &columns)?;
+        }
+        if position.seq > 0 {
+            self.notify(&mut transaction, &statements.notify, position.seq)?;
         }
         transaction.commit().map_err(|error| self.error(error))?;
-        Ok(log.events.len() as u64)
-    }
-}
-
-/// Takes the stream's advisory lock for the rest of the transaction.
-fn lock_stream(
-    transaction: &mut postgres::Transaction<'_>,
-    stream: &str,
-) -> Result<(), postgres::Error> {
-    transaction.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended('accord:' || $1, 0))",
-        &[&stream],
-    )?;
-    Ok(())
-}
-
-fn insert_row(
-    transaction: &mut postgres::Transaction<'_>,
-    stream: &str,
-    event: &Event,
-    line: &[u8],
-) -> Result<u64, postgres::Error> {
-    let seq = i64::try_from(event.seq).unwrap_or(i64::MAX);
-    transaction.execute(
-        "INSERT INTO accord_events (stream, seq, id, occurred, recorded, type, line)
-         VALUES ($1, $2, $3, $4::text::timestamptz, $5::text::timestamptz, $6, $7)",
-        &[
-            &stream,
-            &seq,
-            &event.id.to_string(),
-            &event.occurred.to_string(),
-            &event.recorded.to_string(),
-            &event.data.type_name(),
-            &line,
-        ],
-    )
-}
-
-impl Store for PgStore {
-    fn read_range(&self, lines: RangeInclusive<u64>) -> Result<Vec<Event>, StoreError> {
-        let (first, last) = range_within_limit(&lines)?;
-        let mut client = self.client.lock().expect("no thread panics holding it");
-        // Envelopes are checked from the first line on, as a file's are.
-        let bytes = Self::lines_through(&mut *client, &self.stream, Some(last))
-            .map_err(|error| self.error(error))?;
-        let log =
-            Log::read_from(&bytes[..], &Prefix::default()).map_err(|error| StoreError::Log {
-                path: self.log_name(),
-                error: error.in_memory(),
-            })?;
-        Ok(log
-            .events
-            .into_iter()
-            .filter(|event| event.seq >= first)
-            .collect())
+        Ok(position.seq)
     }
 
-    fn append_batch(
+    /// Inserts one chunk of rows; a key another writer took is an `append.conflict`.
+    fn insert(
         &self,
-        drafts: &[(usize, Draft)],
-        expect_seq: Option<u64>,
-        clock: DateTime<Utc>,
-    ) -> Result<AppendOutcome, StoreError> {
-        let mut client = self.client.lock().expect("no thread panics holding it");
-        let mut transaction = client.transaction().map_err(|error| self.error(error))?;
-        lock_stream(&mut transaction, &self.stream).map_err(|error| self.error(error))?;
-        let bytes = Self::lines_through(&mut transaction, &self.stream, None)
+        transaction: &mut Transaction<'_>,
+        statement: &Statement,
+        columns: &Columns<'_>,
+    ) -> Result<(), StoreError> {
+        debug_assert!(columns.len() <= INSERT_CHUNK_ROWS);
+        let inserted = transaction.execute(
+            statement,
+            &[
+                &self.stream,
+                &columns.seqs,
+                &columns.ids,
+                &columns.occurred,
+                &columns.recorded,
+                &columns.types,
+                &columns.lines,
+            ],
+        );
+        match inserted {
+            Ok(count) => {
+                debug_assert_eq!(count, columns.len() as u64, "every row is inserted");
+                Ok(())
+            }
+            Err(error) if error.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
+                let first = columns.seqs.first().copied().unwrap_or(1).max(1) as u64;
+                let by_id = error
+                    .as_db_error()
+                    .and_then(|server| server.constraint())
+                    .is_some_and(|constraint| constraint.contains("id"));
+                let detail = if by_id {
+                    "another writer added an event with an id of this batch meanwhile".to_string()
+                } else {
+                    format!("another writer added line {first} meanwhile")
+                };
+                Err(StoreError::AppendConflict {
+                    path: self.log_name(),
+                    seq: first,
+                    detail,
+                })
+            }
+            Err(error) => Err(self.error(error)),
+        }
+    }
+
+    fn notify(
+        &self,
+        transaction: &mut Transaction<'_>,
+        statement: &Statement,
+        last_seq: u64,
+    ) -> Result<(), StoreError> {
+        let payload = format!("{last_seq} {}", self.stream);
+        transaction
+            .execute(statement, &[&NOTIFY_CHANNEL, &payload])
+            .map(|_| ())
+            .map_err(|error| self.error(error))
+    }
+
+    /// Whether row `seq` of the stream hashes to `head`.
+    fn line_hashes_to(
+        &self,
+        transaction: &RefCell<Transaction<'_>>,
+        statements: &Statements,
+        seq: u64,
+        head: &Hash,
+    ) -> Result<bool, StoreError> {
+        let row = transaction
+            .borrow_mut()
+            .query_opt(&statements.line_at, &[&self.stream, &seq_column(seq)])
             .map_err(|error| self.error(error))?;
-        let source = BytesSource(&bytes);
-        let read_error = |error: crate::reading::log::ReadError| StoreError::Log {
-            path: self.log_name(),
-            error: error.in_memory(),
+        Ok(match row {
+            Some(row) => {
+                let line: &[u8] = row.try_get(0).map_err(|error| self.error(error))?;
+                Hash::of(line) == *head
+            }
+            None => false,
+        })
+    }
+
+    /// `tail` brought up to line `through` by folding the rows after it; `None` when that
+    /// takes a second pass (a backfill among them), which only a replay from the first row
+    /// can make.
+    fn catch_up(
+        &self,
+        transaction: &RefCell<Transaction<'_>>,
+        statements: &Statements,
+        tail: Tail,
+        through: u64,
+    ) -> Result<Option<Tail>, StoreError> {
+        if tail.position.seq == through {
+            return Ok(Some(tail));
+        }
+        let source = StreamSource::new(transaction, &self.stream, through)
+            .with_page_statement(&statements.page)
+            .from_position(&tail.position);
+        let mut wanted_second_pass = false;
+        let mut reload = || {
+            wanted_second_pass = true;
+            Err(ReadError::Io(io::Error::other(
+                "no second pass from a tail",
+            )))
         };
-        let tail = match crate::replay::replay(
-            &source,
-            Start::default(),
-            &mut || Ok(Default::default()),
-            &Scope::default(),
-            &mut |_| {},
-        )
-        .map_err(read_error)?
-        {
-            Replayed::Done(replay) => Tail {
+        let start = Start {
+            position: tail.position,
+            folded: tail.folded,
+        };
+        let replayed =
+            crate::replay::replay(&source, start, &mut reload, &Scope::default(), &mut |_| {});
+        match replayed {
+            Ok(Replayed::Done(replay)) if replay.late_lines == 0 => Ok(Some(Tail {
                 folded: replay.folded,
                 position: replay.position,
-            },
-            Replayed::BeforeStart => {
-                // A replay from the first line has no start to precede.
-                return Err(database_error(
-                    &self.url,
-                    "the stream's replay found no start",
-                ));
-            }
+            })),
+            Ok(_) => Ok(None),
+            Err(_) if wanted_second_pass => Ok(None),
+            Err(error) => Err(self.read_error(error)),
+        }
+    }
+
+    /// The fold at the stream's end: from the held tail, the tail checkpoint, or the first
+    /// row, whichever still holds first; from the checkpoint before the held tail when the
+    /// checkpoint is newer and smaller than the lines it saves reading.
+    fn tail(
+        &self,
+        transaction: &RefCell<Transaction<'_>>,
+        statements: &Statements,
+        held: Option<HeldTail>,
+        end: &StreamEnd,
+    ) -> Result<HeldTail, StoreError> {
+        let with_checkpoint = |tail| HeldTail {
+            tail,
+            checkpoint: end.checkpoint,
         };
+        let mut checkpoint_tried = false;
+        if let Some(held) = held {
+            let position = &held.tail.position;
+            let still_there = position.seq <= end.seq
+                && (position.seq == 0
+                    || (position.seq == end.seq && position.head == end.head)
+                    || end.held_line == Some(position.head));
+            if still_there {
+                let checkpoint_first = match end.checkpoint {
+                    Some((seq, bytes)) if seq > position.seq => {
+                        bytes <= (seq - position.seq).saturating_mul(mean_line_bytes(position))
+                    }
+                    _ => false,
+                };
+                if checkpoint_first {
+                    checkpoint_tried = true;
+                    if let Some(tail) = self.tail_from_checkpoint(transaction, statements, end)? {
+                        return Ok(with_checkpoint(tail));
+                    }
+                }
+                if let Some(tail) = self.catch_up(transaction, statements, held.tail, end.seq)? {
+                    return Ok(with_checkpoint(tail));
+                }
+            }
+        }
+        if !checkpoint_tried
+            && end.checkpoint.is_some()
+            && let Some(tail) = self.tail_from_checkpoint(transaction, statements, end)?
+        {
+            return Ok(with_checkpoint(tail));
+        }
+        let from_first_row = Tail {
+            folded: Folded::default(),
+            position: Position::default(),
+        };
+        if let Some(tail) = self.catch_up(transaction, statements, from_first_row, end.seq)? {
+            return Ok(with_checkpoint(tail));
+        }
+        let source = StreamSource::new(transaction, &self.stream, end.seq)
+            .with_page_statement(&statements.page);
+        let replay = crate::replay::replay_whole(&source, &Scope::default(), &mut |_| {})
+            .map_err(|error| self.read_error(error))?;
+        Ok(with_checkpoint(Tail {
+            folded: replay.folded,
+            position: replay.position,
+        }))
+    }
+
+    /// The tail checkpoint brought up to the stream's end, if it holds: both checksums, and
+    /// its line still in the stream with its hash.
+    fn tail_from_checkpoint(
+        &self,
+        transaction: &RefCell<Transaction<'_>>,
+        statements: &Statements,
+        end: &StreamEnd,
+    ) -> Result<Option<Tail>, StoreError> {
+        let row = transaction
+            .borrow_mut()
+            .query_opt(CHECKPOINT, &[&self.stream])
+            .map_err(|error| self.error(error))?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let bytes: &[u8] = row.try_get(0).map_err(|error| self.error(error))?;
+        let Ok(snapshot) = std::str::from_utf8(bytes)
+            .map_err(|error| error.to_string())
+            .and_then(|text| parse_snapshot_text(text, None))
+        else {
+            return Ok(None);
+        };
+        let header = &snapshot.header;
+        let line_holds = if header.seq == end.seq {
+            header.head == end.head
+        } else {
+            header.seq < end.seq
+                && self.line_hashes_to(transaction, statements, header.seq, &header.head)?
+        };
+        if !line_holds {
+            return Ok(None);
+        }
+        let tail = Tail {
+            position: header.position(),
+            folded: snapshot.folded,
+        };
+        self.catch_up(transaction, statements, tail, end.seq)
+    }
+
+    /// The stream's events that carry one of the drafts' ids.
+    fn events_with_ids(
+        &self,
+        transaction: &RefCell<Transaction<'_>>,
+        drafts: &[(usize, Draft)],
+    ) -> Result<HashMap<EventId, Event>, StoreError> {
         let ids: Vec<String> = drafts
             .iter()
             .filter_map(|(_, draft)| draft.id.map(|id| id.to_string()))
             .collect();
-        let mut existing: HashMap<EventId, Event> = HashMap::new();
-        for row in transaction
-            .query(
-                "SELECT line FROM accord_events WHERE stream = $1 AND id = ANY($2)",
-                &[&self.stream, &ids],
-            )
-            .map_err(|error| self.error(error))?
-        {
-            let line: &[u8] = row.get(0);
+        let mut existing = HashMap::new();
+        if ids.is_empty() {
+            return Ok(existing);
+        }
+        let rows = transaction
+            .borrow_mut()
+            .query(LINES_WITH_IDS, &[&self.stream, &ids])
+            .map_err(|error| self.error(error))?;
+        for row in rows {
+            let line: &[u8] = row.try_get(0).map_err(|error| self.error(error))?;
             let event = Event::parse_line(line).map_err(|violation| {
                 database_error(
                     &self.url,
@@ -348,38 +922,169 @@ impl Store for PgStore {
             })?;
             existing.insert(event.id, event);
         }
-        let (plan, _after) = plan_append(
-            &self.log_name(),
-            tail,
-            &source,
-            &existing,
-            drafts,
-            expect_seq,
-            clock,
-        )?;
-        if plan.new_lines > 0 {
-            for line in plan
-                .buffer
-                .split(|byte| *byte == b'\n')
-                .filter(|line| !line.is_empty())
-            {
-                let event = Event::parse_line(line).map_err(|violation| {
-                    database_error(
-                        &self.url,
-                        format!("a planned line does not parse: {violation:?}"),
-                    )
-                })?;
-                insert_row(&mut transaction, &self.stream, &event, line)
-                    .map_err(|error| self.error(error))?;
+        Ok(existing)
+    }
+
+    /// Where the stream ends, read under its lock; `held_seq` is the seq of the tail the
+    /// store holds, whose line is fetched to check it is still there.
+    fn stream_end(
+        &self,
+        transaction: &mut Transaction<'_>,
+        statements: &Statements,
+        held_seq: u64,
+    ) -> Result<StreamEnd, StoreError> {
+        let row = transaction
+            .query_opt(
+                &statements.stream_end,
+                &[&self.stream, &seq_column(held_seq)],
+            )
+            .map_err(|error| self.error(error))?;
+        let Some(row) = row else {
+            return Ok(StreamEnd {
+                seq: 0,
+                head: Hash::ZERO,
+                checkpoint: None,
+                held_line: None,
+            });
+        };
+        let error = |error| self.error(error);
+        let seq: i64 = row.try_get(0).map_err(error)?;
+        let line: &[u8] = row.try_get(1).map_err(error)?;
+        let checkpoint_seq: Option<i64> = row.try_get(2).map_err(error)?;
+        let checkpoint_bytes: Option<i64> = row.try_get(3).map_err(error)?;
+        let held_line: Option<&[u8]> = row.try_get(4).map_err(error)?;
+        let unsigned = |value: i64| u64::try_from(value).unwrap_or(0);
+        Ok(StreamEnd {
+            seq: unsigned(seq),
+            head: Hash::of(line),
+            checkpoint: checkpoint_seq
+                .zip(checkpoint_bytes)
+                .map(|(seq, bytes)| (unsigned(seq), unsigned(bytes))),
+            held_line: held_line.map(Hash::of),
+        })
+    }
+
+    /// Writes the plan's rows, the notification, and the tail checkpoint when it is due:
+    /// every `TAIL_CHECKPOINT_LINES` lines, or sooner once the lines since the last one
+    /// weigh more than it does (a small state is cheaper to load than lines to fold).
+    fn write_plan(
+        &self,
+        transaction: &mut Transaction<'_>,
+        statements: &Statements,
+        plan: &AppendPlan,
+        after: &Tail,
+        checkpoint: &mut Option<(u64, u64)>,
+    ) -> Result<(), StoreError> {
+        for chunk in plan.rows.chunks(INSERT_CHUNK_ROWS) {
+            let mut columns = Columns::with_capacity(chunk.len());
+            for row in chunk {
+                columns.seqs.push(seq_column(row.seq));
+                columns.ids.push(row.id.to_string());
+                columns.occurred.push(row.occurred.instant());
+                columns.recorded.push(row.recorded.instant());
+                columns.types.push(row.type_name);
+                columns.lines.push(&plan.buffer[row.line.clone()]);
             }
+            self.insert(transaction, &statements.insert, &columns)?;
+        }
+        let position = &after.position;
+        self.notify(transaction, &statements.notify, position.seq)?;
+        let (checkpoint_seq, checkpoint_bytes) = checkpoint.unwrap_or((0, u64::MAX));
+        let lines_since = position.seq.saturating_sub(checkpoint_seq);
+        let due = lines_since >= TAIL_CHECKPOINT_LINES
+            || lines_since.saturating_mul(mean_line_bytes(position)) >= checkpoint_bytes;
+        if due && let Some(last_recorded) = position.last_recorded.clone() {
+            let place = SnapshotPlace {
+                seq: position.seq,
+                head: position.head,
+                line_start: position.line_start,
+                end_offset: position.end_offset,
+                last_recorded,
+            };
+            let text = snapshot_text(place, &after.folded);
+            transaction
+                .execute(
+                    &statements.write_checkpoint,
+                    &[&self.stream, &seq_column(position.seq), &text.as_bytes()],
+                )
+                .map_err(|error| self.error(error))?;
+            *checkpoint = Some((position.seq, text.len() as u64));
+        }
+        Ok(())
+    }
+}
+
+impl Store for PgStore {
+    fn read_range(&self, lines: RangeInclusive<u64>) -> Result<Vec<Event>, StoreError> {
+        let (first, last) = range_within_limit(&lines)?;
+        self.read_with(|source| read_range_from(source, first, last))?
+            .map_err(|error| self.read_error(error))
+    }
+
+    fn append_batch(
+        &self,
+        drafts: &[(usize, Draft)],
+        expect_seq: Option<u64>,
+        clock: DateTime<Utc>,
+    ) -> Result<AppendOutcome, StoreError> {
+        let mut guard = self.connection();
+        let Connection {
+            client,
+            held: held_slot,
+            statements,
+        } = &mut *guard;
+        // Taken: if anything below fails, the next append finds the tail afresh.
+        let held = held_slot.take();
+        let mut transaction = client.transaction().map_err(|error| self.error(error))?;
+        transaction
+            .execute(&statements.lock_stream, &[&self.stream])
+            .map_err(|error| self.error(error))?;
+        let held_seq = held.as_ref().map_or(0, |held| held.tail.position.seq);
+        let end = self.stream_end(&mut transaction, statements, held_seq)?;
+        let cell = RefCell::new(transaction);
+        let HeldTail {
+            tail,
+            mut checkpoint,
+        } = self.tail(&cell, statements, held, &end)?;
+        if (tail.position.seq, tail.position.head) != (end.seq, end.head) {
+            return Err(database_error(
+                &self.url,
+                format!(
+                    "stream {}: its rows end at line {} but read to line {}: a row is missing or was changed",
+                    self.stream, end.seq, tail.position.seq
+                ),
+            ));
+        }
+        let existing = self.events_with_ids(&cell, drafts)?;
+        let (plan, after) = {
+            let source = StreamSource::new(&cell, &self.stream, end.seq)
+                .with_page_statement(&statements.page);
+            plan_append(
+                &self.log_name(),
+                tail,
+                &source,
+                &existing,
+                drafts,
+                expect_seq,
+                clock,
+            )?
+        };
+        let mut transaction = cell.into_inner();
+        if plan.new_lines > 0 {
+            self.write_plan(&mut transaction, statements, &plan, &after, &mut checkpoint)?;
             transaction.commit().map_err(|error| self.error(error))?;
         }
+        *held_slot = Some(HeldTail {
+            tail: after,
+            checkpoint,
+        });
         Ok(plan.outcome)
     }
 
     fn head(&self) -> Result<(u64, Hash), StoreError> {
-        let mut client = self.client.lock().expect("no thread panics holding it");
-        let row = client
+        let mut connection = self.connection();
+        let row = connection
+            .client
             .query_opt(
                 "SELECT seq, line FROM accord_events WHERE stream = $1 ORDER BY seq DESC LIMIT 1",
                 &[&self.stream],
@@ -388,9 +1093,9 @@ impl Store for PgStore {
         Ok(match row {
             None => (0, Hash::ZERO),
             Some(row) => {
-                let seq: i64 = row.get(0);
-                let line: &[u8] = row.get(1);
-                (seq as u64, Hash::of(line))
+                let seq: i64 = row.try_get(0).map_err(|error| self.error(error))?;
+                let line: &[u8] = row.try_get(1).map_err(|error| self.error(error))?;
+                (u64::try_from(seq).unwrap_or(0), Hash::of(line))
             }
         })
     }

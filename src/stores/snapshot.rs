@@ -223,32 +223,67 @@ impl FileStore {
 
 /// A snapshot file, both checksums checked; `seq` is the one its name gives, if it has one.
 fn read_snapshot_file(path: &std::path::Path, seq: Option<u64>) -> Result<Snapshot, String> {
-    {
-        let text = fs::read_to_string(path).map_err(|error| error.to_string())?;
-        let (header_line, state_line) = text
-            .split_once('\n')
-            .ok_or_else(|| "it has no state line".to_string())?;
-        let header = parse_header_line(header_line, seq)?;
-        let Some(state_line) = state_line.strip_suffix('\n') else {
-            return Err("its state line is cut short".into());
-        };
-        if Hash::of(state_line.as_bytes()) != header.state_sha256 {
-            return Err(format!(
-                "its state does not match the checksum in its header (SHA-256 {} recorded, {} found)",
-                header.state_sha256,
-                Hash::of(state_line.as_bytes())
-            ));
-        }
-        let state: State = serde_json::from_str(state_line).map_err(|error| error.to_string())?;
-        Ok(Snapshot {
-            folded: Folded {
-                state,
-                events: header.events,
-                occurred: header.occurred.clone(),
-            },
-            header,
-        })
+    let text = fs::read_to_string(path).map_err(|error| error.to_string())?;
+    parse_snapshot_text(&text, seq)
+}
+
+/// A snapshot's text (header line and state line), both checksums checked; `seq` is the
+/// one its name gives, if it has one. The file store keeps such texts in files, the
+/// PostgreSQL store its tail checkpoints in a column.
+pub(crate) fn parse_snapshot_text(text: &str, seq: Option<u64>) -> Result<Snapshot, String> {
+    let (header_line, state_line) = text
+        .split_once('\n')
+        .ok_or_else(|| "it has no state line".to_string())?;
+    let header = parse_header_line(header_line, seq)?;
+    let Some(state_line) = state_line.strip_suffix('\n') else {
+        return Err("its state line is cut short".into());
+    };
+    if Hash::of(state_line.as_bytes()) != header.state_sha256 {
+        return Err(format!(
+            "its state does not match the checksum in its header (SHA-256 {} recorded, {} found)",
+            header.state_sha256,
+            Hash::of(state_line.as_bytes())
+        ));
     }
+    let state: State = serde_json::from_str(state_line).map_err(|error| error.to_string())?;
+    Ok(Snapshot {
+        folded: Folded {
+            state,
+            events: header.events,
+            occurred: header.occurred.clone(),
+        },
+        header,
+    })
+}
+
+/// The text of a snapshot of `folded` at `place`: its header line, checksummed, and its
+/// state line, each with its newline.
+pub(crate) fn snapshot_text(place: SnapshotPlace, folded: &Folded) -> String {
+    let state_line = serde_json::to_string(&folded.state).expect("a state serialises");
+    let header = SnapshotHeader::new(
+        place.seq,
+        place.head,
+        place.line_start,
+        place.end_offset,
+        place.last_recorded,
+        folded,
+        Hash::of(state_line.as_bytes()),
+    );
+    let header_json = serde_json::to_string(&header).expect("a header serialises");
+    let header_line = HeaderLine {
+        header: &RawValue::from_string(header_json.clone()).expect("a header is JSON"),
+        header_sha256: Hash::of(header_json.as_bytes()),
+    };
+    let mut text = serde_json::to_string(&header_line).expect("a header line serialises");
+    debug_assert_eq!(
+        parse_header_line(&text, Some(header.seq)).as_ref(),
+        Ok(&header),
+        "a written header reads back"
+    );
+    text.push('\n');
+    text.push_str(&state_line);
+    text.push('\n');
+    text
 }
 
 impl FileStore {
@@ -312,30 +347,7 @@ impl FileStore {
         place: SnapshotPlace,
         folded: &Folded,
     ) -> Result<(), StoreError> {
-        let state_line = serde_json::to_string(&folded.state).expect("a state serialises");
-        let header = SnapshotHeader::new(
-            place.seq,
-            place.head,
-            place.line_start,
-            place.end_offset,
-            place.last_recorded,
-            folded,
-            Hash::of(state_line.as_bytes()),
-        );
-        let header_json = serde_json::to_string(&header).expect("a header serialises");
-        let header_line = HeaderLine {
-            header: &RawValue::from_string(header_json.clone()).expect("a header is JSON"),
-            header_sha256: Hash::of(header_json.as_bytes()),
-        };
-        let mut text = serde_json::to_string(&header_line).expect("a header line serialises");
-        debug_assert_eq!(
-            parse_header_line(&text, Some(header.seq)).as_ref(),
-            Ok(&header),
-            "a written header reads back"
-        );
-        text.push('\n');
-        text.push_str(&state_line);
-        text.push('\n');
+        let text = snapshot_text(place, folded);
         let written = File::create(temporary).and_then(|mut file| {
             file.write_all(text.as_bytes())?;
             file.sync_all()

@@ -41,7 +41,10 @@ fn db_init_creates_the_schema_once_and_again_changes_nothing() {
         "{}",
         String::from_utf8_lossy(&first.stderr)
     );
-    assert!(String::from_utf8_lossy(&first.stdout).contains("created the accord schema 1"));
+    assert!(String::from_utf8_lossy(&first.stdout).contains(&format!(
+        "created the accord schema {}",
+        accord::stores::postgres::SCHEMA_VERSION
+    )));
     let again = accord(&["db", "init", &url]);
     assert!(again.status.success());
     assert!(String::from_utf8_lossy(&again.stdout).contains("nothing changed"));
@@ -267,4 +270,212 @@ fn copy_round_trips_the_karabakh_log_through_the_database_byte_for_byte() {
 
 fn fs_bytes(path: &std::path::Path) -> Vec<u8> {
     std::fs::read(path).unwrap()
+}
+
+/// Drafts of `count` new parties of writer `writer`, as one batch.
+fn parties(writer: usize, count: usize) -> Vec<(usize, accord::format::event::Draft)> {
+    (0..count)
+        .map(|index| {
+            let (_, draft) = joining(writer, index);
+            (index + 1, draft)
+        })
+        .collect()
+}
+
+#[test]
+fn the_tail_checkpoint_is_kept_and_believed_only_when_it_holds() {
+    use accord::stores::Store;
+    use accord::stores::file::StoreError;
+    use accord::stores::postgres::{PgStore, TAIL_CHECKPOINT_LINES};
+    let url = fresh_database();
+    accord::stores::postgres::init(&url).unwrap();
+    let lines = TAIL_CHECKPOINT_LINES as usize + 200;
+    for (stream, writer) in [("a", 0), ("b", 1)] {
+        let store = PgStore::open(&url, stream).unwrap();
+        for batch in parties(writer, lines).chunks(100) {
+            store.append_batch(batch, None, chrono::Utc::now()).unwrap();
+        }
+    }
+    let mut client = Client::connect(&url, NoTls).unwrap();
+    let checkpoint_seq: i64 = client
+        .query_one("SELECT seq FROM accord_tails WHERE stream = 'a'", &[])
+        .unwrap()
+        .get(0);
+    assert!(
+        checkpoint_seq as u64 >= TAIL_CHECKPOINT_LINES,
+        "appends keep a checkpoint ({checkpoint_seq})"
+    );
+    // Stream b's checkpoint has sound checksums but stands for other lines: put in a's
+    // place, it must not be believed, or a's parties would be b's.
+    client
+        .batch_execute(
+            "UPDATE accord_tails SET checkpoint = (SELECT checkpoint FROM accord_tails WHERE stream = 'b'),
+             seq = (SELECT seq FROM accord_tails WHERE stream = 'b') WHERE stream = 'a'",
+        )
+        .unwrap();
+    let rejoin = || vec![(1, joining(0, 5).1)];
+    let refused =
+        PgStore::open(&url, "a")
+            .unwrap()
+            .append_batch(&rejoin(), None, chrono::Utc::now());
+    assert!(
+        matches!(&refused, Err(StoreError::Draft { rule, .. }) if rule.name() == "id.duplicate"),
+        "{refused:?}"
+    );
+    // A damaged checkpoint is not believed either, and costs no panic.
+    client
+        .batch_execute(
+            "UPDATE accord_tails SET checkpoint = overlay(checkpoint placing 'garbage' from 120) WHERE stream = 'a'",
+        )
+        .unwrap();
+    let store = PgStore::open(&url, "a").unwrap();
+    let refused = store.append_batch(&rejoin(), None, chrono::Utc::now());
+    assert!(
+        matches!(&refused, Err(StoreError::Draft { .. })),
+        "{refused:?}"
+    );
+    let outcome = store
+        .append_batch(&[joining(0, lines + 1)], None, chrono::Utc::now())
+        .unwrap();
+    let (log, _) = accord::fold::verify_log(&stream_bytes(&url, "a")).unwrap();
+    assert_eq!(outcome.events, log.events.len() as u64);
+    assert_eq!(outcome.head, log.head());
+}
+
+#[test]
+fn a_stream_longer_than_a_page_reads_and_copies_like_its_file() {
+    use accord::stores::Store;
+    use accord::stores::file::FileStore;
+    use accord::stores::postgres::{PAGE_ROWS, PgStore};
+    let url = fresh_database();
+    accord::stores::postgres::init(&url).unwrap();
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("long.jsonl");
+    let lines = 2 * PAGE_ROWS as usize + 77;
+    FileStore::new(&path)
+        .append(&parties(3, lines), None, chrono::Utc::now())
+        .unwrap();
+    let file_bytes = fs_bytes(&path);
+    let store = PgStore::open(&url, "long").unwrap();
+    assert_eq!(store.import(&file_bytes).unwrap(), lines as u64);
+    assert_eq!(store.export().unwrap(), file_bytes, "byte for byte");
+    let file = FileStore::new(&path);
+    for range in [1..=lines as u64, 500..=600, 511..=513, 1..=1] {
+        assert_eq!(
+            store.read_range(range.clone()).unwrap(),
+            file.read_range(range.clone()).unwrap(),
+            "{range:?}"
+        );
+    }
+    assert_eq!(store.head().unwrap(), file.head().unwrap());
+}
+
+#[test]
+fn a_row_written_outside_the_lock_costs_the_loser_an_append_conflict() {
+    use accord::stores::Store;
+    use accord::stores::file::StoreError;
+    use accord::stores::postgres::PgStore;
+    let url = fresh_database();
+    accord::stores::postgres::init(&url).unwrap();
+    // A rogue writer that skips the advisory lock takes seq 1, and holds its transaction
+    // open while accord plans its own line 1.
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("one.jsonl");
+    accord::stores::file::FileStore::new(&path)
+        .append(&[joining(9, 0)], None, chrono::Utc::now())
+        .unwrap();
+    let line = fs_bytes(&path);
+    let line = &line[..line.len() - 1];
+    let mut rogue = Client::connect(&url, NoTls).unwrap();
+    let mut rogue_transaction = rogue.transaction().unwrap();
+    rogue_transaction
+        .execute(
+            "INSERT INTO accord_events (stream, seq, id, occurred, recorded, type, line)
+             VALUES ('main', 1, 'rogue', now(), now(), 'party.joined', $1)",
+            &[&line],
+        )
+        .unwrap();
+    let outcome = std::thread::scope(|scope| {
+        let appending = scope.spawn(|| {
+            PgStore::open(&url, "main").unwrap().append_batch(
+                &[joining(1, 0)],
+                None,
+                chrono::Utc::now(),
+            )
+        });
+        // Commit only once accord waits on the key the rogue row holds.
+        let mut watcher = Client::connect(&url, NoTls).unwrap();
+        while watcher
+            .query_one("SELECT count(*) FROM pg_locks WHERE NOT granted", &[])
+            .unwrap()
+            .get::<_, i64>(0)
+            == 0
+        {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        rogue_transaction.commit().unwrap();
+        appending.join().unwrap()
+    });
+    match outcome {
+        Err(StoreError::AppendConflict { seq: 1, .. }) => {}
+        other => panic!("expected an append.conflict at seq 1, got {other:?}"),
+    }
+    // Nothing of accord's was written; the rogue's row stands alone.
+    assert_eq!(stream_bytes(&url, "main"), fs_bytes(&path));
+}
+
+#[test]
+fn every_timestamp_a_log_can_hold_is_stored_year_zero_too() {
+    use accord::stores::Store;
+    use accord::stores::postgres::PgStore;
+    let url = fresh_database();
+    accord::stores::postgres::init(&url).unwrap();
+    let store = PgStore::open(&url, "ancient").unwrap();
+    let drafts = accord::stores::file::parse_drafts(
+        br#"{"type":"party.joined","data":{"party":"ur","name":"Ur","role":"party"},"occurred":"0000-03-01T12:00:00.123456789Z"}"#,
+    )
+    .unwrap();
+    let outcome = store
+        .append_batch(&drafts, None, chrono::Utc::now())
+        .unwrap();
+    assert_eq!(outcome.events, 1);
+    let mut client = Client::connect(&url, NoTls).unwrap();
+    let occurred: String = client
+        .query_one(
+            "SELECT occurred::text FROM accord_events WHERE stream = 'ancient'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    // The column keeps the nearest microsecond (the line keeps every digit); year 0 is
+    // 1 BC.
+    assert_eq!(occurred, "0001-03-01 12:00:00.123457+00 BC");
+}
+
+#[test]
+fn an_older_schema_is_refused_until_db_init_brings_it_up_to_date() {
+    use accord::stores::postgres::PgStore;
+    let url = fresh_database();
+    accord::stores::postgres::init(&url).unwrap();
+    let mut client = Client::connect(&url, NoTls).unwrap();
+    client
+        .batch_execute(
+            "DROP TABLE accord_tails; DELETE FROM accord_schema; INSERT INTO accord_schema VALUES (1)",
+        )
+        .unwrap();
+    let refused = PgStore::open(&url, "main")
+        .err()
+        .expect("schema 1 is refused");
+    assert!(refused.to_string().contains("accord db init"), "{refused}");
+    let upgraded = accord(&["db", "init", &url]);
+    assert!(upgraded.status.success());
+    assert!(PgStore::open(&url, "main").is_ok());
+    let none = fresh_database();
+    let refused = PgStore::open(&none, "main")
+        .err()
+        .expect("no schema is refused");
+    assert!(
+        refused.to_string().contains("no accord schema"),
+        "{refused}"
+    );
 }
