@@ -12,8 +12,9 @@ use accord::fold::state::StateDocument;
 use accord::format::ids::Hash;
 use accord::format::rules::Rule;
 use accord::format::time::Timestamp;
-use accord::reading::log::{LogError, Prefix};
-use accord::replay::{BytesSource, FileSource};
+use accord::reading::log::{LogError, ReadError};
+use accord::replay::{BytesSource, Source};
+use accord::stores::Store;
 use accord::stores::file::{self, DraftOutcome, FileStore, StoreError};
 use accord::stores::query::{self, Answer, Query};
 use accord::views::history::{self, EntityRef, HistoryEntry};
@@ -28,6 +29,9 @@ pub struct Arguments {
     /// or never.
     #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     color: ColorChoice,
+    /// The stream of a postgres:// LOG (default main).
+    #[arg(long, global = true, value_name = "NAME")]
+    stream: Option<String>,
     #[command(subcommand)]
     command: Command,
 }
@@ -257,9 +261,9 @@ enum Command {
         source: String,
         /// Where to: a new file (refused if it exists, unless --force), or an empty stream.
         destination: String,
-        /// The stream of a postgres:// source or destination.
-        #[arg(long, default_value = "main")]
-        stream: String,
+        /// The destination's stream, when it is a postgres:// log (default: --stream's).
+        #[arg(long, value_name = "NAME")]
+        to_stream: Option<String>,
         /// Replace a destination file that exists.
         #[arg(long)]
         force: bool,
@@ -268,6 +272,18 @@ enum Command {
     Db {
         #[command(subcommand)]
         action: DbAction,
+    },
+    /// Print each event as it lands, until interrupted.
+    Follow {
+        /// The log: a file (polled), or postgres://... with --stream (notified).
+        log: PathBuf,
+        /// Start at line SEQ (1 prints the whole log first); by default, the events that
+        /// land after the follow starts.
+        #[arg(long, value_name = "SEQ")]
+        from: Option<u64>,
+        /// Each event as its log line (JSON Lines).
+        #[arg(long)]
+        json: bool,
     },
     /// Print the head of the log (the hash of its last line).
     Head {
@@ -459,6 +475,7 @@ impl Arguments {
             | Command::Diff { json, .. }
             | Command::Verify { json, .. }
             | Command::History { json, .. }
+            | Command::Follow { json, .. }
             | Command::Simulate { json, .. }
             | Command::Analyze { json, .. }
             | Command::Tournament { json, .. } => *json,
@@ -475,13 +492,15 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
     let paint = render::Paint {
         enabled: color_enabled(arguments.color),
     };
+    let stream = arguments.stream;
+    let target = |log: &Path| Target::new(log, stream.as_deref());
     match arguments.command {
         Command::Append {
             log,
             file,
             expect_seq,
             json,
-        } => append(&log, file.as_deref(), expect_seq, json),
+        } => append(&target(&log)?, file.as_deref(), expect_seq, json),
         Command::State {
             log,
             at,
@@ -497,7 +516,7 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
                 as_of: time_argument("--as-of", &as_of)?,
                 without_snapshots: no_snapshot,
             };
-            state(&log, &query, json, hash, paint)
+            state(&target(&log)?, &query, json, hash, paint)
         }
         Command::Diff {
             log,
@@ -508,18 +527,18 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
         } => {
             let known_at = time_argument("--known-at", &known_at)?;
             diff(
-                &log,
+                &target(&log)?,
                 &point(&from, &known_at)?,
                 &point(&to, &known_at)?,
                 json,
                 paint,
             )
         }
-        Command::Snapshot { log } => snapshot(&log),
-        Command::Verify { log, head, json } => verify(&log, head.as_deref(), json),
-        Command::History { log, entity, json } => history(&log, &entity, json, paint),
-        Command::Head { log, at } => head(&log, at),
-        Command::Repair { log } => repair(&log),
+        Command::Snapshot { log } => snapshot(&target(&log)?),
+        Command::Verify { log, head, json } => verify(&target(&log)?, head.as_deref(), json),
+        Command::History { log, entity, json } => history(&target(&log)?, &entity, json, paint),
+        Command::Head { log, at } => head(&target(&log)?, at),
+        Command::Repair { log } => repair(&target(&log)?),
         Command::Simulate {
             scenario,
             seed,
@@ -587,9 +606,16 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
         Command::Copy {
             source,
             destination,
-            stream,
+            to_stream,
             force,
-        } => copy_log(&source, &destination, &stream, force),
+        } => {
+            let from_stream = stream.unwrap_or_else(|| DEFAULT_STREAM.to_string());
+            let to_stream = to_stream.unwrap_or_else(|| from_stream.clone());
+            copy_log(&source, &destination, &from_stream, &to_stream, force)
+        }
+        Command::Follow { log, from, json } => {
+            follow(&Target::new(&log, stream.as_deref())?, from, json, paint)
+        }
         Command::Analyze {
             scenario,
             genius,
@@ -613,12 +639,14 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
 }
 
 fn append(
-    path: &Path,
+    target: &Target,
     file: Option<&Path>,
     expect_seq: Option<u64>,
     json: bool,
 ) -> Result<(), Failure> {
-    refuse_stdin(path, "append")?;
+    if matches!(target, Target::Stdin) {
+        refuse_stdin(Path::new("-"), "append")?;
+    }
     let file = file.filter(|file| !is_stdin(file));
     let source_name = file.map_or("stdin".to_string(), |file| file.display().to_string());
     let mut bytes = Vec::new();
@@ -632,8 +660,9 @@ fn append(
     };
     read.map_err(|error| Failure::Usage(format!("{source_name}: {error}")))?;
     let drafts = file::parse_drafts(&bytes).map_err(|error| draft_refused(&source_name, error))?;
-    let outcome = FileStore::new(path)
-        .append(&drafts, expect_seq, chrono::Utc::now())
+    let store = target.store()?;
+    let outcome = store
+        .append_batch(&drafts, expect_seq, chrono::Utc::now())
         .map_err(|error| draft_refused(&source_name, error))?;
     let mut out = String::new();
     for draft in &outcome.drafts {
@@ -669,6 +698,142 @@ fn append(
     }
     out.push('\n');
     print(&out)
+}
+
+/// The stream a postgres:// LOG names without `--stream`.
+const DEFAULT_STREAM: &str = "main";
+
+/// Where a LOG argument points.
+enum Target {
+    /// `-`: a log read once from stdin.
+    Stdin,
+    File(PathBuf),
+    /// A stream of a PostgreSQL database.
+    Stream {
+        url: String,
+        stream: String,
+    },
+}
+
+impl Target {
+    /// The log that `log` (and `--stream`, only for a database) names.
+    fn new(log: &Path, stream: Option<&str>) -> Result<Target, Failure> {
+        if let Some(url) = log.to_str().filter(|text| is_database(text)) {
+            return Ok(Target::Stream {
+                url: url.to_string(),
+                stream: stream.unwrap_or(DEFAULT_STREAM).to_string(),
+            });
+        }
+        if let Some(stream) = stream {
+            return Err(Failure::Usage(format!(
+                "--stream {}: a stream belongs to a postgres:// log, and {} is a file",
+                printable(stream),
+                printable(&log.display().to_string())
+            )));
+        }
+        Ok(if is_stdin(log) {
+            Target::Stdin
+        } else {
+            Target::File(log.to_path_buf())
+        })
+    }
+
+    /// What messages call the log: stdin, the file, or the database (without its
+    /// password) and the stream.
+    fn name(&self) -> PathBuf {
+        match self {
+            Target::Stdin => PathBuf::from("stdin"),
+            Target::File(path) => path.clone(),
+            Target::Stream { url, stream } => {
+                PathBuf::from(format!("{}#{stream}", accord::stores::shown_url(url)))
+            }
+        }
+    }
+
+    /// The log's store (a file's is created by its first append).
+    fn store(&self) -> Result<Box<dyn Store>, Failure> {
+        match self {
+            Target::Stdin => Err(Failure::Usage("stdin (`-`) is read, not a store".into())),
+            Target::File(path) => Ok(Box::new(FileStore::new(path))),
+            Target::Stream { url, stream } => open_stream(url, stream),
+        }
+    }
+
+    /// `read` run over the whole log, from its first line, without snapshots: the bytes
+    /// of stdin, a file under its shared lock, or a stream in one snapshot of the database.
+    fn read<R>(
+        &self,
+        read: impl FnOnce(&dyn Source) -> Result<R, ReadError>,
+    ) -> Result<R, Failure> {
+        let name = self.name();
+        let failure = |error| read_failure(&name, error);
+        match self {
+            Target::Stdin => read(&BytesSource(stdin_bytes()?)).map_err(failure),
+            _ => {
+                let store = self.store()?;
+                accord::stores::with_whole(&*store, read)?.map_err(failure)
+            }
+        }
+    }
+}
+
+/// Why a log could not be read or folded: a rule it breaks (exit 1), or the reading
+/// failed (exit 2).
+fn read_failure(name: &Path, error: ReadError) -> Failure {
+    match error {
+        ReadError::Rule(error) => refused_at(name, error),
+        ReadError::Io(error) => Failure::Usage(format!("{}: {error}", name.display())),
+    }
+}
+
+#[cfg(feature = "postgres")]
+fn open_stream(url: &str, stream: &str) -> Result<Box<dyn Store>, Failure> {
+    Ok(Box::new(accord::stores::postgres::PgStore::open(
+        url, stream,
+    )?))
+}
+
+#[cfg(not(feature = "postgres"))]
+fn open_stream(_url: &str, _stream: &str) -> Result<Box<dyn Store>, Failure> {
+    Err(without_postgres("a postgres:// log"))
+}
+
+/// `accord follow`: each event from line `from` (by default, from the next line to land)
+/// printed and flushed as it lands, until interrupted or stdout closes.
+fn follow(
+    target: &Target,
+    from: Option<u64>,
+    json: bool,
+    paint: render::Paint,
+) -> Result<(), Failure> {
+    if matches!(target, Target::Stdin) {
+        return refuse_stdin(Path::new("-"), "follow");
+    }
+    let store = target.store()?;
+    let from = match from {
+        Some(from) => from.max(1),
+        None => match target {
+            // A file not there yet is followed from its first line.
+            Target::File(path) if !path.exists() => 1,
+            _ => store.head()?.0 + 1,
+        },
+    };
+    let stdout = io::stdout();
+    let mut out = stdout.lock();
+    store.follow(from, &mut |event| {
+        let text = if json {
+            let mut line = event.to_line();
+            line.push('\n');
+            line
+        } else {
+            render::event(event, paint)
+        };
+        // A closed stdout (`accord follow LOG | head`) ends the follow quietly.
+        out.write_all(text.as_bytes())
+            .and_then(|()| out.flush())
+            .is_ok()
+    })?;
+    Ok(())
 }
 
 /// A point of `diff`: a seq, or a time (as of the end of it, for a date).
@@ -711,19 +876,6 @@ fn stdin_bytes() -> Result<&'static [u8], Failure> {
         .map_err(|error| Failure::Usage(error.clone()))
 }
 
-/// A log read from stdin, whole or the prefix asked for.
-fn stdin_log(prefix: &Prefix) -> Result<accord::reading::log::Log, Failure> {
-    accord::reading::log::Log::read_from(stdin_bytes()?, prefix).map_err(stdin_read_failure)
-}
-
-/// Why a log on stdin could not be read or folded.
-fn stdin_read_failure(error: accord::reading::log::ReadError) -> Failure {
-    match error {
-        accord::reading::log::ReadError::Rule(error) => refused_at(Path::new("stdin"), error),
-        accord::reading::log::ReadError::Io(error) => Failure::Usage(format!("stdin: {error}")),
-    }
-}
-
 /// Commands that write beside a log cannot take it from stdin.
 fn refuse_stdin(path: &Path, command: &str) -> Result<(), Failure> {
     if is_stdin(path) {
@@ -734,27 +886,21 @@ fn refuse_stdin(path: &Path, command: &str) -> Result<(), Failure> {
     Ok(())
 }
 
-/// The state at a point of a log read from stdin: no snapshots, the same replay.
-fn answer_from_stdin(query: &Query) -> Result<Answer, Failure> {
-    let scope = query.scope();
-    let replay = accord::replay::replay_whole(
-        &accord::replay::BytesSource(stdin_bytes()?),
-        &scope,
-        &mut |_| {},
-    )
-    .map_err(stdin_read_failure)?;
-    Ok(Answer::from_replay(replay, None))
-}
-
 /// The state at a point. `at_argument` names, in an error, the argument that set
 /// `query.at` (`--at 40`, or `diff`'s `TO` point `40`).
-fn answer(path: &Path, query: &Query, at_argument: &str) -> Result<Answer, Failure> {
-    let answer = if is_stdin(path) {
-        answer_from_stdin(query)?
-    } else {
-        query::answer(&FileStore::new(path), query)?
+fn answer(target: &Target, query: &Query, at_argument: &str) -> Result<Answer, Failure> {
+    let answer = match target {
+        Target::File(path) => query::answer(&FileStore::new(path), query)?,
+        // No snapshots: the same replay, from the first line.
+        _ => {
+            let scope = query.scope();
+            target.read(|source| {
+                accord::replay::replay_whole(source, &scope, &mut |_| {})
+                    .map(|replay| Answer::from_replay(replay, None))
+            })?
+        }
     };
-    told(path, query, answer, at_argument)
+    told(&target.name(), query, answer, at_argument)
 }
 
 /// An answer, once the user is told of the snapshots it could not use, and refused if it
@@ -777,13 +923,13 @@ fn told(path: &Path, query: &Query, answer: Answer, at_argument: &str) -> Result
 }
 
 fn state(
-    path: &Path,
+    target: &Target,
     query: &Query,
     json: bool,
     hash: bool,
     paint: render::Paint,
 ) -> Result<(), Failure> {
-    let answer = answer(path, query, &format!("--at {}", query.at.unwrap_or(0)))?;
+    let answer = answer(target, query, &format!("--at {}", query.at.unwrap_or(0)))?;
     let document = StateDocument::new(&answer.folded, answer.seq, answer.head);
     if hash {
         return print(&format!("{}\n", Hash::of(document.to_json().as_bytes())));
@@ -792,7 +938,7 @@ fn state(
         return print(&format!("{}\n", document.to_json()));
     }
     print(&render::state(
-        path,
+        &target.name(),
         &document,
         query,
         answer.snapshot,
@@ -801,7 +947,7 @@ fn state(
 }
 
 fn diff(
-    path: &Path,
+    target: &Target,
     from: &Query,
     to: &Query,
     json: bool,
@@ -809,18 +955,19 @@ fn diff(
 ) -> Result<(), Failure> {
     let from_argument = format!("diff's FROM point {}", from.at.unwrap_or(0));
     let to_argument = format!("diff's TO point {}", to.at.unwrap_or(0));
-    let (before, after) = if is_stdin(path) {
-        (
-            answer(path, from, &from_argument)?,
-            answer(path, to, &to_argument)?,
-        )
-    } else {
-        // One reading of the log where the fold to TO passes through FROM.
-        let (before, after, _) = query::answer_pair(&FileStore::new(path), from, to)?;
-        (
-            told(path, from, before, &from_argument)?,
-            told(path, to, after, &to_argument)?,
-        )
+    let (before, after) = match target {
+        Target::File(path) => {
+            // One reading of the log where the fold to TO passes through FROM.
+            let (before, after, _) = query::answer_pair(&FileStore::new(path), from, to)?;
+            (
+                told(path, from, before, &from_argument)?,
+                told(path, to, after, &to_argument)?,
+            )
+        }
+        _ => (
+            answer(target, from, &from_argument)?,
+            answer(target, to, &to_argument)?,
+        ),
     };
     let changes = accord::views::diff::diff(&before.folded.state, &after.folded.state);
     if json {
@@ -842,8 +989,17 @@ fn diff(
     print(&render::diff(from, &before, to, &after, &changes, paint))
 }
 
-fn snapshot(path: &Path) -> Result<(), Failure> {
-    refuse_stdin(path, "snapshot")?;
+fn snapshot(target: &Target) -> Result<(), Failure> {
+    let path = match target {
+        Target::File(path) => path,
+        Target::Stdin => return refuse_stdin(Path::new("-"), "snapshot"),
+        Target::Stream { .. } => {
+            return Err(Failure::Usage(format!(
+                "snapshot: {} keeps the state at its tail in the database, checked before every use; snapshots are files beside a log file",
+                printable(&target.name().display().to_string())
+            )));
+        }
+    };
     let store = FileStore::new(path);
     match query::snapshot(&store)? {
         None => Err(Failure::refused(format!(
@@ -867,19 +1023,15 @@ fn snapshot(path: &Path) -> Result<(), Failure> {
     }
 }
 
-fn verify(path: &Path, pinned: Option<&str>, json: bool) -> Result<(), Failure> {
+fn verify(target: &Target, pinned: Option<&str>, json: bool) -> Result<(), Failure> {
     let pinned = pinned
         .map(|text| Hash::parse(text).map_err(|error| Failure::Usage(format!("--head: {error}"))))
         .transpose()?;
-    let verified = if is_stdin(path) {
-        accord::stores::snapshot::verify_source(
-            &accord::replay::BytesSource(stdin_bytes()?),
-            pinned,
-        )
-        .map_err(stdin_read_failure)?
-    } else {
-        FileStore::new(path).verify_with_snapshots(pinned)?
+    let verified = match target {
+        Target::File(path) => FileStore::new(path).verify_with_snapshots(pinned)?,
+        _ => target.read(|source| accord::stores::snapshot::verify_source(source, pinned))?,
     };
+    let path = &target.name();
     let pinned_at = verified.pinned_seq;
     if let Some(pinned) = pinned
         && pinned_at.is_none()
@@ -948,7 +1100,8 @@ fn verify(path: &Path, pinned: Option<&str>, json: bool) -> Result<(), Failure> 
     print(&format!("{line}\n"))
 }
 
-fn history(path: &Path, entity: &str, json: bool, paint: render::Paint) -> Result<(), Failure> {
+fn history(target: &Target, entity: &str, json: bool, paint: render::Paint) -> Result<(), Failure> {
+    let path = &target.name();
     let entity = EntityRef::parse(entity).map_err(Failure::Usage)?;
     // A first pass counts the entries (no fold), so an empty history is refused before
     // anything is printed and the header can say how long it is; then each entry is
@@ -987,15 +1140,7 @@ fn history(path: &Path, entity: &str, json: bool, paint: render::Paint) -> Resul
         outcome = out.write_all(text.as_bytes());
         outcome.is_ok()
     };
-    let named = if is_stdin(path) {
-        history::stream_history(&BytesSource(stdin_bytes()?), &entity, on_entry)
-            .map_err(stdin_read_failure)?
-    } else {
-        let store = FileStore::new(path);
-        let file = store.open_shared()?;
-        history::stream_history(&FileSource(&file), &entity, on_entry)
-            .map_err(|error| store.read_error(error))?
-    };
+    let named = target.read(|source| history::stream_history(source, &entity, on_entry))?;
     if named == 0 {
         return Err(Failure::refused(format!(
             "{}: no event names {entity}",
@@ -1006,16 +1151,17 @@ fn history(path: &Path, entity: &str, json: bool, paint: render::Paint) -> Resul
 }
 
 /// The head without a fold: lines are read and their envelopes checked, nothing more.
-fn head(path: &Path, at: Option<u64>) -> Result<(), Failure> {
-    let (seq, head) = if is_stdin(path) {
-        let log = stdin_log(&Prefix { at, known_at: None })?;
-        (log.len(), log.head())
-    } else {
-        let (seq, head, warnings) = query::head(&FileStore::new(path), at)?;
-        for warning in &warnings {
-            warn(path, warning);
+fn head(target: &Target, at: Option<u64>) -> Result<(), Failure> {
+    let path = &target.name();
+    let (seq, head) = match target {
+        Target::File(path) => {
+            let (seq, head, warnings) = query::head(&FileStore::new(path), at)?;
+            for warning in &warnings {
+                warn(path, warning);
+            }
+            (seq, head)
         }
-        (seq, head)
+        _ => target.read(|source| accord::stores::head_from(source, at))?,
     };
     if let Some(at) = at
         && seq < at
@@ -1029,8 +1175,20 @@ fn head(path: &Path, at: Option<u64>) -> Result<(), Failure> {
     print(&format!("{head}\n"))
 }
 
-fn repair(path: &Path) -> Result<(), Failure> {
-    refuse_stdin(path, "repair")?;
+fn repair(target: &Target) -> Result<(), Failure> {
+    let path = match target {
+        Target::File(path) => path,
+        Target::Stdin => return refuse_stdin(Path::new("-"), "repair"),
+        Target::Stream { .. } => {
+            // Every line envelope-checked: a stream's appends are transactions, so it has
+            // no torn line to cut, but it may still hold a damaged one.
+            let (seq, head) = target.read(|source| accord::stores::head_from(source, None))?;
+            return print(&format!(
+                "nothing to repair: a stream's appends are transactions, never torn\nok {} head {head}\n",
+                counted(seq, "event", "events")
+            ));
+        }
+    };
     let outcome = FileStore::new(path).repair()?;
     let mut out = String::new();
     if outcome.cut.is_empty() {
@@ -1241,8 +1399,14 @@ fn write_log_bytes(target: &str, stream: &str, bytes: &[u8], force: bool) -> Res
 }
 
 /// `accord copy SOURCE DESTINATION`.
-fn copy_log(source: &str, destination: &str, stream: &str, force: bool) -> Result<(), Failure> {
-    let shown = |target: &str| {
+fn copy_log(
+    source: &str,
+    destination: &str,
+    from_stream: &str,
+    to_stream: &str,
+    force: bool,
+) -> Result<(), Failure> {
+    let shown = |target: &str, stream: &str| {
         if is_database(target) {
             format!("{}#{stream}", accord::stores::shown_url(target))
         } else {
@@ -1255,37 +1419,32 @@ fn copy_log(source: &str, destination: &str, stream: &str, force: bool) -> Resul
         && std::fs::canonicalize(source)
             .ok()
             .is_some_and(|source| std::fs::canonicalize(destination).ok() == Some(source));
-    if same_file || (is_database(source) && source == destination) {
+    if same_file || (is_database(source) && source == destination && from_stream == to_stream) {
         return Err(Failure::Usage(format!(
             "copy: {} is both the source and the destination",
-            printable(&shown(destination))
+            printable(&shown(destination, to_stream))
         )));
     }
-    let bytes = log_bytes(source, stream)?;
-    // Only a log that verifies is copied: a copy must not carry damage somewhere new.
-    let (log, _) = accord::fold::verify_log(&bytes).map_err(|error| StoreError::Log {
-        path: PathBuf::from(shown(source)),
-        error,
-    })?;
-    write_log_bytes(destination, stream, &bytes, force)?;
-    let copied = log_bytes(destination, stream)?;
+    let bytes = log_bytes(source, from_stream)?;
+    // Only a log that verifies is copied: a copy must not carry damage somewhere new. The
+    // check is the streaming replay's, so the copy holds the bytes and no more.
+    let verified = accord::stores::snapshot::verify_source(&BytesSource(&bytes), None)
+        .map_err(|error| read_failure(Path::new(&shown(source, from_stream)), error))?;
+    write_log_bytes(destination, to_stream, &bytes, force)?;
+    let copied = log_bytes(destination, to_stream)?;
     if copied != bytes {
         return Err(Failure::Usage(format!(
             "{}: the copy reads back different from {}",
-            printable(&shown(destination)),
-            printable(&shown(source))
+            printable(&shown(destination, to_stream)),
+            printable(&shown(source, from_stream))
         )));
     }
-    let head = log
-        .line_hashes
-        .last()
-        .copied()
-        .unwrap_or(accord::format::ids::Hash::ZERO);
     print(&format!(
-        "copied {} from {} to {}; head {head}\n",
-        counted(log.events.len() as u64, "event", "events"),
-        printable(&shown(source)),
-        printable(&shown(destination))
+        "copied {} from {} to {}; head {}\n",
+        counted(verified.events, "event", "events"),
+        printable(&shown(source, from_stream)),
+        printable(&shown(destination, to_stream)),
+        verified.head
     ))
 }
 

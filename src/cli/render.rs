@@ -419,34 +419,41 @@ pub fn history_header(entity: &EntityRef, events: u64) -> String {
     )
 }
 
+/// One event for people: its seq, times and type, what it says, and its source.
+pub fn event(event: &accord::format::event::Event, paint: Paint) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "{}",
+        paint.bold(&format!(
+            "seq {}  {}  {}",
+            event.seq,
+            event.occurred,
+            event.data.type_name()
+        ))
+    );
+    wrapped(&mut out, 2, &describe(&event.data));
+    if let Some(source) = &event.source {
+        let mut lines = String::new();
+        wrapped(&mut lines, 2, &format!("source: {source}"));
+        for line in lines.lines() {
+            let _ = writeln!(out, "{}", paint.dim(line));
+        }
+    }
+    let _ = writeln!(
+        out,
+        "  {}",
+        paint.dim(&format!("recorded {}", event.recorded))
+    );
+    out
+}
+
 /// One entry of a history for people: the event, its source, and what it changed.
 pub fn history_entry(entity: &EntityRef, entry: &HistoryEntry<'_>, paint: Paint) -> String {
     let mut out = String::new();
     {
-        let event = entry.event;
-        let _ = writeln!(
-            out,
-            "\n{}",
-            paint.bold(&format!(
-                "seq {}  {}  {}",
-                event.seq,
-                event.occurred,
-                event.data.type_name()
-            ))
-        );
-        wrapped(&mut out, 2, &describe(&event.data));
-        if let Some(source) = &event.source {
-            let mut lines = String::new();
-            wrapped(&mut lines, 2, &format!("source: {source}"));
-            for line in lines.lines() {
-                let _ = writeln!(out, "{}", paint.dim(line));
-            }
-        }
-        let _ = writeln!(
-            out,
-            "  {}",
-            paint.dim(&format!("recorded {}", event.recorded))
-        );
+        out.push('\n');
+        out.push_str(&event(entry.event, paint));
         if entry.before.is_null() && !entry.after.is_null() {
             let _ = writeln!(out, "  created {entity}:");
             created(&mut out, "", &entry.after);

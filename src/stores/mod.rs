@@ -5,6 +5,7 @@
 //! they keep files beside the log.
 
 pub mod file;
+pub mod follow;
 #[cfg(feature = "postgres")]
 pub mod postgres;
 pub mod query;
@@ -70,6 +71,52 @@ pub trait Store {
 
     /// The seq and hash of the last line (0 and zeros for an empty log).
     fn head(&self) -> Result<(u64, Hash), StoreError>;
+
+    /// Calls `read` once with the whole log as one consistent reading: a file under its
+    /// shared lock, a stream in one snapshot of the database. Reads through it go through
+    /// the replay engine in bounded memory.
+    fn read_whole(&self, read: &mut dyn FnMut(&dyn Source)) -> Result<(), StoreError>;
+
+    /// Hands each event of line `from` and after to `on_event`, in seq order, as its line
+    /// lands, until `on_event` returns false; each line once, across polls and
+    /// reconnections. Fails when the log stops extending the lines handed over.
+    fn follow(&self, from: u64, on_event: &mut dyn FnMut(&Event) -> bool)
+    -> Result<(), StoreError>;
+}
+
+/// `read` run once over the store's whole log (see `Store::read_whole`), and its result.
+pub fn with_whole<R>(
+    store: &dyn Store,
+    read: impl FnOnce(&dyn Source) -> R,
+) -> Result<R, StoreError> {
+    let mut read = Some(read);
+    let mut result = None;
+    store.read_whole(&mut |source| {
+        if let Some(read) = read.take() {
+            result = Some(read(source));
+        }
+    })?;
+    result.ok_or_else(|| StoreError::Io {
+        path: "(store)".into(),
+        source: std::io::Error::other("the store did not read its log"),
+    })
+}
+
+/// The seq and hash of line `at` (of the last line without it), every line up to there
+/// envelope-checked: `accord head` on a log without snapshots.
+pub fn head_from(source: &dyn Source, at: Option<u64>) -> Result<(u64, Hash), ReadError> {
+    let reader = source.read_at(0).map_err(ReadError::Io)?;
+    let mut checker = EnvelopeChecker::default();
+    let mut position = Position::default();
+    let prefix = Prefix { at, known_at: None };
+    read_lines(reader, &mut checker, &mut position, &prefix, |_, _| {
+        ControlFlow::Continue(())
+    })?;
+    if let Some(error) = crate::replay::confirm_reused(source, &Position::default(), &mut checker)?
+    {
+        return Err(error.into());
+    }
+    Ok((position.seq, position.head))
 }
 
 /// The events of lines `first..=last` of the log in `source`, envelope-checked from the
@@ -121,6 +168,20 @@ impl Store for FileStore {
     fn head(&self) -> Result<(u64, Hash), StoreError> {
         let (seq, head, _warnings) = query::head(self, None)?;
         Ok((seq, head))
+    }
+
+    fn read_whole(&self, read: &mut dyn FnMut(&dyn Source)) -> Result<(), StoreError> {
+        let file = self.open_shared()?;
+        read(&crate::replay::FileSource(&file));
+        Ok(())
+    }
+
+    fn follow(
+        &self,
+        from: u64,
+        on_event: &mut dyn FnMut(&Event) -> bool,
+    ) -> Result<(), StoreError> {
+        self.follow_file(from, on_event)
     }
 }
 

@@ -1155,3 +1155,93 @@ fn copy_makes_a_new_file_with_the_same_bytes_and_never_overwrites() {
     assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
     assert!(!elsewhere.exists());
 }
+
+/// A draft of a new party `party` (same occurred for all, so any order folds).
+fn party_draft(party: &str) -> String {
+    format!(
+        r#"{{"type":"party.joined","occurred":"2020-01-01T00:00:00Z","data":{{"party":"{party}","name":"Party {party}","role":"party"}}}}"#
+    )
+}
+
+#[test]
+fn follow_prints_each_event_of_a_file_once_as_it_lands() {
+    let directory = tempfile::tempdir().unwrap();
+    let log = directory.path().join("live.jsonl");
+    let log_text = path_text(&log);
+    assert!(
+        accord_with_stdin(&["append", log_text], &party_draft("A"))
+            .status
+            .success()
+    );
+    // From line 1: what is there, then what lands.
+    let everything = binary::follow(&[log_text, "--from", "1", "--json"]);
+    // By default: only what lands after the follow starts.
+    let only_new = binary::follow(&[log_text, "--json"]);
+    let first: Value = serde_json::from_str(&everything.next_line()).unwrap();
+    assert_eq!(first["seq"], 1);
+    // Let the default follower take its start before anything lands.
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    for party in ["B", "C"] {
+        assert!(
+            accord_with_stdin(&["append", log_text], &party_draft(party))
+                .status
+                .success()
+        );
+    }
+    let batch = format!("{}\n{}\n", party_draft("D"), party_draft("E"));
+    assert!(
+        accord_with_stdin(&["append", log_text], &batch)
+            .status
+            .success()
+    );
+    for (follower, from_line_one) in [(&everything, true), (&only_new, false)] {
+        let mut seqs = Vec::new();
+        while seqs.last() != Some(&5) {
+            let line: Value = serde_json::from_str(&follower.next_line()).unwrap();
+            seqs.push(line["seq"].as_u64().unwrap());
+        }
+        // Contiguous, each once; the default follower starts after line 1 (at line 2
+        // unless the machine was slow to start it).
+        let first = seqs[0];
+        assert!(first >= 2 && (first == 2 || !from_line_one), "{seqs:?}");
+        assert_eq!(seqs, (first..=5).collect::<Vec<u64>>());
+        assert!(follower.quiet_for(std::time::Duration::from_millis(300)));
+    }
+    // Each line printed is the log's own line.
+    let lines: Vec<String> = fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(String::from)
+        .collect();
+    drop(everything);
+    let again = binary::follow(&[log_text, "--from", "4", "--json"]);
+    assert_eq!(again.next_line(), lines[3]);
+    assert_eq!(again.next_line(), lines[4]);
+    // For people: the event's block, its text escaped.
+    let people = binary::follow(&[log_text, "--from", "5"]);
+    assert_eq!(
+        people.next_line(),
+        "seq 5  2020-01-01T00:00:00Z  party.joined"
+    );
+    assert!(
+        accord_with_stdin(
+            &["append", log_text],
+            &party_draft("F").replace("Party F", "F\u{202e}")
+        )
+        .status
+        .success()
+    );
+    // The rest of seq 5's block (its text and recorded time), then seq 6's.
+    let shown: Vec<String> = (0..4).map(|_| people.next_line()).collect();
+    assert_eq!(shown[2], "seq 6  2020-01-01T00:00:00Z  party.joined");
+    assert!(
+        shown[3].contains("F\\u{202e}") && !shown[3].contains('\u{202e}'),
+        "{}",
+        shown[3]
+    );
+    drop(people);
+    let follow_stdin = accord(&["follow", "-"]);
+    assert_eq!(follow_stdin.status.code(), Some(2));
+    let with_stream = accord(&["follow", log_text, "--stream", "main"]);
+    assert_eq!(with_stream.status.code(), Some(2));
+}

@@ -479,3 +479,135 @@ fn an_older_schema_is_refused_until_db_init_brings_it_up_to_date() {
         "{refused}"
     );
 }
+
+#[test]
+fn every_log_command_reads_a_stream_as_it_reads_the_same_file() {
+    let url = fresh_database();
+    assert!(accord(&["db", "init", &url]).status.success());
+    let file = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("events/karabakh.jsonl");
+    let file = file.to_str().unwrap();
+    assert!(
+        accord(&["copy", file, &url, "--stream", "k"])
+            .status
+            .success()
+    );
+    let same = |arguments: &[&str]| {
+        let from_file = accord(&[&[arguments[0], file], &arguments[1..]].concat());
+        let from_stream = accord(
+            &[
+                &[arguments[0], url.as_str()],
+                &arguments[1..],
+                &["--stream", "k"],
+            ]
+            .concat(),
+        );
+        assert!(from_file.status.success(), "{arguments:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&from_stream.stdout),
+            String::from_utf8_lossy(&from_file.stdout),
+            "{arguments:?}: {}",
+            String::from_utf8_lossy(&from_stream.stderr)
+        );
+        assert_eq!(from_stream.status.code(), Some(0));
+    };
+    same(&["state", "--json"]);
+    same(&["state", "--hash"]);
+    same(&["state", "--json", "--at", "12"]);
+    same(&["state", "--json", "--as-of", "2020-11-10"]);
+    same(&["state", "--hash", "--known-at", "2026-01-01"]);
+    same(&["verify", "--json"]);
+    same(&["head"]);
+    same(&["head", "--at", "5"]);
+    same(&["history", "party:ARM", "--json"]);
+    same(&["diff", "10", "20", "--json"]);
+    // An append to the stream lands like one to the file: same rules, same refusals.
+    let refused = accord_with_input(
+        &["append", &url, "--stream", "k", "--expect-seq", "3"],
+        r#"{"type":"party.joined","occurred":"2021-01-01T00:00:00Z","data":{"party":"X","name":"X","role":"party"}}"#,
+    );
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("append.expect_seq"));
+    let appended = accord_with_input(
+        &["append", &url, "--stream", "k", "--expect-seq", "38"],
+        r#"{"type":"party.joined","occurred":"2021-01-01T00:00:00Z","data":{"party":"X","name":"X","role":"party"}}"#,
+    );
+    assert!(
+        appended.status.success(),
+        "{}",
+        String::from_utf8_lossy(&appended.stderr)
+    );
+    assert!(String::from_utf8_lossy(&appended.stdout).contains("(39 events)"));
+    let repaired = accord(&["repair", &url, "--stream", "k"]);
+    assert!(String::from_utf8_lossy(&repaired.stdout).starts_with("nothing to repair"));
+    assert_eq!(
+        accord(&["snapshot", &url, "--stream", "k"]).status.code(),
+        Some(2)
+    );
+}
+
+fn accord_with_input(arguments: &[&str], input: &str) -> std::process::Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_accord"))
+        .args(arguments)
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(input.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn follow_prints_each_event_of_a_stream_once_across_a_lost_connection() {
+    use accord::stores::Store;
+    use accord::stores::postgres::PgStore;
+    let url = fresh_database();
+    accord::stores::postgres::init(&url).unwrap();
+    let store = PgStore::open(&url, "live").unwrap();
+    store
+        .append_batch(&[joining(0, 0)], None, chrono::Utc::now())
+        .unwrap();
+    let follower = crate::binary::follow(&[&url, "--stream", "live", "--from", "1", "--json"]);
+    let seq_of = |line: String| -> u64 {
+        let value: serde_json::Value = serde_json::from_str(&line).unwrap();
+        value["seq"].as_u64().unwrap()
+    };
+    assert_eq!(seq_of(follower.next_line()), 1);
+    store
+        .append_batch(&parties(1, 3), None, chrono::Utc::now())
+        .unwrap();
+    for seq in 2..=4 {
+        assert_eq!(seq_of(follower.next_line()), seq);
+    }
+    // Another stream's events are not this follower's.
+    PgStore::open(&url, "other")
+        .unwrap()
+        .append_batch(&[joining(2, 0)], None, chrono::Utc::now())
+        .unwrap();
+    // The follower's connection is cut: it connects again and goes on where it stood.
+    let mut client = Client::connect(&url, NoTls).unwrap();
+    let cut: i64 = client
+        .query_one(
+            "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+             WHERE application_name = 'accord follow' AND datname = current_database()",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(cut, 1, "the follower had one connection");
+    for index in 0..3 {
+        store
+            .append_batch(&[joining(3, index)], None, chrono::Utc::now())
+            .unwrap();
+    }
+    for seq in 5..=7 {
+        assert_eq!(seq_of(follower.next_line()), seq);
+    }
+    assert!(follower.quiet_for(std::time::Duration::from_millis(1500)));
+}

@@ -64,3 +64,55 @@ pub fn stderr(output: &Output) -> String {
 pub fn path_text(path: &Path) -> &str {
     path.to_str().unwrap()
 }
+
+/// A running `accord follow`, its stdout read line by line; killed when dropped.
+pub struct Following {
+    child: std::process::Child,
+    lines: std::sync::mpsc::Receiver<String>,
+}
+
+/// Starts `accord follow` with `arguments` (after `follow`).
+pub fn follow(arguments: &[&str]) -> Following {
+    use std::io::BufRead;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_accord"))
+        .arg("follow")
+        .args(arguments)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("accord runs");
+    let stdout = child.stdout.take().unwrap();
+    let (sender, lines) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            if sender.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    Following { child, lines }
+}
+
+impl Following {
+    /// The next line the follower prints. The wait is bounded only so that a broken
+    /// follower fails the test instead of hanging it: no figure depends on it.
+    pub fn next_line(&self) -> String {
+        self.lines
+            .recv_timeout(std::time::Duration::from_secs(120))
+            .expect("the follower prints the next event")
+    }
+
+    /// Whether the follower printed nothing more within `wait`.
+    pub fn quiet_for(&self, wait: std::time::Duration) -> bool {
+        self.lines.recv_timeout(wait).is_err()
+    }
+}
+
+impl Drop for Following {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
