@@ -105,8 +105,15 @@ const STREAM_END: &str = "SELECT e.seq, e.line,
      FROM accord_events e WHERE e.stream = $1 ORDER BY e.seq DESC LIMIT 1";
 const LINE_AT: &str = "SELECT line FROM accord_events WHERE stream = $1 AND seq = $2";
 const LINES_WITH_IDS: &str = "SELECT line FROM accord_events WHERE stream = $1 AND id = ANY($2)";
+/// A page: the rows of a range of seqs. A range, not a LIMIT, so that the plan never reads
+/// more than the page whatever the table's statistics say (a LIMIT over a fresh import was
+/// planned as a scan of every later row and a sort).
 const PAGE: &str = "SELECT seq, line FROM accord_events
-     WHERE stream = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq LIMIT $4";
+     WHERE stream = $1 AND seq >= $2 AND seq <= $3 ORDER BY seq";
+/// The first seq at or after one: where reading goes on past a gap of missing rows.
+const NEXT_SEQ: &str = "SELECT min(seq) FROM accord_events WHERE stream = $1 AND seq >= $2";
+/// The last seq of a stream, read once per reading: where it ends.
+const LAST_SEQ: &str = "SELECT max(seq) FROM accord_events WHERE stream = $1";
 const INSERT_ROWS: &str =
     "INSERT INTO accord_events (stream, seq, id, occurred, recorded, type, line)
      SELECT $1, * FROM unnest($2::bigint[], $3::text[], $4::timestamptz[], $5::timestamptz[],
@@ -310,6 +317,7 @@ impl Source for StreamSource<'_, '_> {
             source: self,
             statement: self.page.clone(),
             next_seq: seq + 1,
+            last: None,
             page: Vec::new(),
             consumed: 0,
             ended: false,
@@ -322,6 +330,8 @@ struct StreamReader<'r, 'a, 't> {
     source: &'r StreamSource<'a, 't>,
     statement: Option<Statement>,
     next_seq: u64,
+    /// The last seq this reading reads: the stream's, up to the source's `through`.
+    last: Option<u64>,
     page: Vec<u8>,
     consumed: usize,
     ended: bool,
@@ -335,11 +345,25 @@ impl StreamReader<'_, '_, '_> {
     fn fetch(&mut self) -> io::Result<()> {
         self.page.clear();
         self.consumed = 0;
-        if self.next_seq > self.source.through {
+        let mut transaction = self.source.transaction.borrow_mut();
+        let stream = self.source.stream;
+        let last = match self.last {
+            Some(last) => last,
+            None => {
+                let last: Option<i64> = transaction
+                    .query_one(LAST_SEQ, &[&stream])
+                    .and_then(|row| row.try_get(0))
+                    .map_err(io_error)?;
+                let last = last.map_or(0, |last| u64::try_from(last).unwrap_or(0));
+                let last = last.min(self.source.through);
+                self.last = Some(last);
+                last
+            }
+        };
+        if self.next_seq > last {
             self.ended = true;
             return Ok(());
         }
-        let mut transaction = self.source.transaction.borrow_mut();
         let statement = match &self.statement {
             Some(statement) => statement.clone(),
             None => {
@@ -348,27 +372,31 @@ impl StreamReader<'_, '_, '_> {
                 statement
             }
         };
+        let page_end = self.next_seq.saturating_add(PAGE_ROWS as u64 - 1).min(last);
         let rows = transaction
             .query(
                 &statement,
-                &[
-                    &self.source.stream,
-                    &seq_column(self.next_seq),
-                    &seq_column(self.source.through),
-                    &PAGE_ROWS,
-                ],
+                &[&stream, &seq_column(self.next_seq), &seq_column(page_end)],
             )
             .map_err(io_error)?;
-        if (rows.len() as i64) < PAGE_ROWS {
-            self.ended = true;
+        if rows.is_empty() {
+            // Rows are missing: go on at the next one there is, whose seq then is not its
+            // place, which the envelope checks name.
+            let next: Option<i64> = transaction
+                .query_one(NEXT_SEQ, &[&stream, &seq_column(self.next_seq)])
+                .and_then(|row| row.try_get(0))
+                .map_err(io_error)?;
+            match next.and_then(|next| u64::try_from(next).ok()) {
+                Some(next) if next <= last => self.next_seq = next,
+                _ => self.ended = true,
+            }
+            return Ok(());
         }
         for row in rows {
             let seq: i64 = row.try_get(0).map_err(io_error)?;
             let line: &[u8] = row.try_get(1).map_err(io_error)?;
             self.page.extend_from_slice(line);
             self.page.push(b'\n');
-            // A gap in the seqs shows as a line whose seq is not its place: the envelope
-            // checks name it.
             self.next_seq = u64::try_from(seq).unwrap_or(0).saturating_add(1);
         }
         Ok(())

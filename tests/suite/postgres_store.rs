@@ -368,6 +368,21 @@ fn a_stream_longer_than_a_page_reads_and_copies_like_its_file() {
         );
     }
     assert_eq!(store.head().unwrap(), file.head().unwrap());
+    // Rows gone from the middle, a page's worth and more: the reading goes on past the gap
+    // and the envelope checks name the first line out of place.
+    let mut client = Client::connect(&url, NoTls).unwrap();
+    client
+        .batch_execute(
+            "DELETE FROM accord_events WHERE stream = 'long' AND seq BETWEEN 300 AND 900",
+        )
+        .unwrap();
+    let verified = accord(&["verify", &url, "--stream", "long"]);
+    assert_eq!(verified.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&verified.stderr);
+    assert!(
+        stderr.contains("line 300") && stderr.contains("envelope."),
+        "{stderr}"
+    );
 }
 
 #[test]
