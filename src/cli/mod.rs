@@ -798,6 +798,28 @@ fn open_stream(_url: &str, _stream: &str) -> Result<Box<dyn Store>, Failure> {
     Err(without_postgres("a postgres:// log"))
 }
 
+/// A stream's state at its end (or line `at`), from its tail checkpoint when that holds.
+#[cfg(feature = "postgres")]
+fn stream_answer_from_checkpoint(
+    url: &str,
+    stream: &str,
+    at: Option<u64>,
+) -> Result<Option<Answer>, Failure> {
+    let store = accord::stores::postgres::PgStore::open(url, stream)?;
+    Ok(store
+        .fold_from_checkpoint(at)?
+        .map(|(replay, seq)| Answer::from_replay(replay, Some(seq))))
+}
+
+#[cfg(not(feature = "postgres"))]
+fn stream_answer_from_checkpoint(
+    url: &str,
+    stream: &str,
+    _at: Option<u64>,
+) -> Result<Option<Answer>, Failure> {
+    open_stream(url, stream).map(|_| None)
+}
+
 /// `accord follow`: each event from line `from` (by default, from the next line to land)
 /// printed and flushed as it lands, until interrupted or stdout closes.
 fn follow(
@@ -889,10 +911,19 @@ fn refuse_stdin(path: &Path, command: &str) -> Result<(), Failure> {
 /// The state at a point. `at_argument` names, in an error, the argument that set
 /// `query.at` (`--at 40`, or `diff`'s `TO` point `40`).
 fn answer(target: &Target, query: &Query, at_argument: &str) -> Result<Answer, Failure> {
-    let answer = match target {
-        Target::File(path) => query::answer(&FileStore::new(path), query)?,
+    let from_checkpoint = match target {
+        Target::Stream { url, stream }
+            if query.known_at.is_none() && query.as_of.is_none() && !query.without_snapshots =>
+        {
+            stream_answer_from_checkpoint(url, stream, query.at)?
+        }
+        _ => None,
+    };
+    let answer = match (from_checkpoint, target) {
+        (Some(answer), _) => answer,
+        (None, Target::File(path)) => query::answer(&FileStore::new(path), query)?,
         // No snapshots: the same replay, from the first line.
-        _ => {
+        (None, _) => {
             let scope = query.scope();
             target.read(|source| {
                 accord::replay::replay_whole(source, &scope, &mut |_| {})

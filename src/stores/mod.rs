@@ -55,7 +55,7 @@ pub(crate) fn range_within_limit(lines: &RangeInclusive<u64>) -> Result<(u64, u6
 }
 
 /// A log's store, as the rest of accord uses it.
-pub trait Store {
+pub trait Store: Send + Sync {
     /// The events of lines `lines` (seqs, both ends included), envelope-checked from the
     /// first line on; fewer if the log ends first. At most `MAX_RANGE_LINES`.
     fn read_range(&self, lines: RangeInclusive<u64>) -> Result<Vec<Event>, StoreError>;

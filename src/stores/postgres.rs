@@ -426,6 +426,16 @@ impl BufRead for StreamReader<'_, '_, '_> {
     }
 }
 
+/// A read-only transaction that sees one snapshot of the database throughout
+/// (repeatable read): every pass of a replay reads the same rows.
+fn one_snapshot(client: &mut Client) -> Result<Transaction<'_>, postgres::Error> {
+    client
+        .build_transaction()
+        .isolation_level(IsolationLevel::RepeatableRead)
+        .read_only(true)
+        .start()
+}
+
 /// The fold at the stream's tail that a `PgStore` keeps between appends.
 struct HeldTail {
     tail: Tail,
@@ -593,19 +603,63 @@ impl PgStore {
     /// read-only transaction): every pass of a replay sees the same rows.
     pub fn read_with<R>(&self, read: impl FnOnce(&dyn Source) -> R) -> Result<R, StoreError> {
         let mut connection = self.connection();
-        let transaction = connection
-            .client
-            .build_transaction()
-            .isolation_level(IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .map_err(|error| self.error(error))?;
+        let transaction =
+            one_snapshot(&mut connection.client).map_err(|error| self.error(error))?;
         let cell = RefCell::new(transaction);
         let result = read(&StreamSource::new(&cell, &self.stream, u64::MAX));
         cell.into_inner()
             .commit()
             .map_err(|error| self.error(error))?;
         Ok(result)
+    }
+
+    /// The fold of the stream's first `at` lines (all of them without), started from the
+    /// tail checkpoint when it holds (both checksums, its line's hash) and stands at or
+    /// before them, with the rows after it folded on top; with the checkpoint's seq.
+    /// `None` when there is no such checkpoint, or a row after it came late: the caller
+    /// replays from the first row.
+    pub fn fold_from_checkpoint(
+        &self,
+        at: Option<u64>,
+    ) -> Result<Option<(crate::replay::Replay, u64)>, StoreError> {
+        let mut guard = self.connection();
+        let Connection {
+            client, statements, ..
+        } = &mut *guard;
+        let transaction = one_snapshot(client).map_err(|error| self.error(error))?;
+        let cell = RefCell::new(transaction);
+        let last = cell
+            .borrow_mut()
+            .query_opt(
+                "SELECT seq, line FROM accord_events WHERE stream = $1 AND seq <= $2
+                 ORDER BY seq DESC LIMIT 1",
+                &[&self.stream, &seq_column(at.unwrap_or(u64::MAX))],
+            )
+            .map_err(|error| self.error(error))?;
+        let Some(last) = last else {
+            return Ok(None);
+        };
+        let seq: i64 = last.try_get(0).map_err(|error| self.error(error))?;
+        let line: &[u8] = last.try_get(1).map_err(|error| self.error(error))?;
+        let end = StreamEnd {
+            seq: u64::try_from(seq).unwrap_or(0),
+            head: Hash::of(line),
+            checkpoint: None,
+            held_line: None,
+        };
+        let Some((tail, checkpoint_seq)) = self.tail_from_checkpoint(&cell, statements, &end)?
+        else {
+            return Ok(None);
+        };
+        let _ = cell.into_inner().commit();
+        let replay = crate::replay::Replay {
+            lines_read: tail.position.seq - checkpoint_seq,
+            events_folded: tail.position.seq - checkpoint_seq,
+            late_lines: 0,
+            folded: tail.folded,
+            position: tail.position,
+        };
+        Ok(Some((replay, checkpoint_seq)))
     }
 
     /// Writes the stream's lines, each with its newline (the bytes of the same log as a
@@ -851,7 +905,9 @@ impl PgStore {
                 };
                 if checkpoint_first {
                     checkpoint_tried = true;
-                    if let Some(tail) = self.tail_from_checkpoint(transaction, statements, end)? {
+                    if let Some((tail, _)) =
+                        self.tail_from_checkpoint(transaction, statements, end)?
+                    {
                         return Ok(with_checkpoint(tail));
                     }
                 }
@@ -862,7 +918,7 @@ impl PgStore {
         }
         if !checkpoint_tried
             && end.checkpoint.is_some()
-            && let Some(tail) = self.tail_from_checkpoint(transaction, statements, end)?
+            && let Some((tail, _)) = self.tail_from_checkpoint(transaction, statements, end)?
         {
             return Ok(with_checkpoint(tail));
         }
@@ -890,7 +946,7 @@ impl PgStore {
         transaction: &RefCell<Transaction<'_>>,
         statements: &Statements,
         end: &StreamEnd,
-    ) -> Result<Option<Tail>, StoreError> {
+    ) -> Result<Option<(Tail, u64)>, StoreError> {
         let row = transaction
             .borrow_mut()
             .query_opt(CHECKPOINT, &[&self.stream])
@@ -915,11 +971,14 @@ impl PgStore {
         if !line_holds {
             return Ok(None);
         }
+        let checkpoint_seq = header.seq;
         let tail = Tail {
             position: header.position(),
             folded: snapshot.folded,
         };
-        self.catch_up(transaction, statements, tail, end.seq)
+        Ok(self
+            .catch_up(transaction, statements, tail, end.seq)?
+            .map(|tail| (tail, checkpoint_seq)))
     }
 
     /// The stream's events that carry one of the drafts' ids.
@@ -1108,12 +1167,7 @@ impl PgStore {
         on_event: &mut dyn FnMut(&Event) -> bool,
     ) -> Result<FollowEnd, StoreError> {
         loop {
-            let transaction = match client
-                .build_transaction()
-                .isolation_level(IsolationLevel::RepeatableRead)
-                .read_only(true)
-                .start()
-            {
+            let transaction = match one_snapshot(client) {
                 Ok(transaction) => transaction,
                 Err(_) => return Ok(FollowEnd::Lost),
             };

@@ -305,6 +305,34 @@ fn the_tail_checkpoint_is_kept_and_believed_only_when_it_holds() {
         checkpoint_seq as u64 >= TAIL_CHECKPOINT_LINES,
         "appends keep a checkpoint ({checkpoint_seq})"
     );
+    // `state` starts from the checkpoint, and says so, with the same answer as a replay
+    // from the first row; at a line before the checkpoint it replays.
+    let state = |extra: &[&str]| {
+        let output = accord(&[&["state", url.as_str(), "--stream", "a"], extra].concat());
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8_lossy(&output.stdout).to_string()
+    };
+    let last = (lines as u64).to_string();
+    let near_the_end = (lines as u64 - 50).to_string();
+    for at in [
+        None,
+        Some(near_the_end.as_str()),
+        Some(last.as_str()),
+        Some("10"),
+    ] {
+        let at_arguments: Vec<&str> = at.map(|at| vec!["--at", at]).unwrap_or_default();
+        assert_eq!(
+            state(&[&["--json"], &at_arguments[..]].concat()),
+            state(&[&["--json", "--no-snapshot"], &at_arguments[..]].concat()),
+            "{at:?}"
+        );
+    }
+    assert!(state(&[]).contains("(folded from the snapshot at seq"));
+    assert!(!state(&["--at", "10"]).contains("(folded from the snapshot"));
     // Stream b's checkpoint has sound checksums but stands for other lines: put in a's
     // place, it must not be believed, or a's parties would be b's.
     client
@@ -334,6 +362,8 @@ fn the_tail_checkpoint_is_kept_and_believed_only_when_it_holds() {
         matches!(&refused, Err(StoreError::Draft { .. })),
         "{refused:?}"
     );
+    assert_eq!(state(&["--json"]), state(&["--json", "--no-snapshot"]));
+    assert!(!state(&[]).contains("(folded from the snapshot"));
     let outcome = store
         .append_batch(&[joining(0, lines + 1)], None, chrono::Utc::now())
         .unwrap();

@@ -1,9 +1,10 @@
 //! One contract for every store behind `accord::stores::Store`: the same drafts appended to
 //! the same log give the same outcome, a refused batch leaves the store as it was, a resent
-//! batch is skipped, `expect_seq` is honoured, and ranges read back what was appended. Each
-//! backend makes a store holding a given log's bytes: the file store, and with the cargo
-//! feature `postgres` the PostgreSQL store (a stream per store), which holds whole lines
-//! only, so the fixtures with torn or damaged logs are the file store's alone.
+//! batch is skipped, `expect_seq` is honoured, ranges read back what was appended, and a
+//! follow hands over each line once as it lands. Each backend makes a store holding a given
+//! log's bytes: the file store, and with the cargo feature `postgres` the PostgreSQL store
+//! (a stream per store), which holds whole lines only, so the fixtures with torn or damaged
+//! logs are the file store's alone.
 
 use std::fs;
 
@@ -233,4 +234,44 @@ fn every_store_skips_a_resent_batch_and_honours_expect_seq() {
         heads.windows(2).all(|pair| pair[0].1 == pair[1].1),
         "{heads:?}"
     );
+}
+
+#[test]
+fn every_store_follows_each_line_once_as_it_lands() {
+    let drafts = |parties: &[&str]| {
+        let lines: Vec<String> = parties
+            .iter()
+            .map(|party| {
+                format!(
+                    r#"{{"type":"party.joined","occurred":"2020-01-01T00:00:00Z","data":{{"party":"{party}","name":"{party}","role":"party"}}}}"#
+                )
+            })
+            .collect();
+        parse_drafts(lines.join("\n").as_bytes()).unwrap()
+    };
+    let clock = chrono::Utc::now();
+    for backend in backends() {
+        let directory = tempfile::tempdir().unwrap();
+        let store = (backend.holding)(&directory, b"").unwrap();
+        store
+            .append_batch(&drafts(&["A", "B"]), None, clock)
+            .unwrap();
+        let seen = std::thread::scope(|scope| {
+            let follower = scope.spawn(|| {
+                let mut seqs = Vec::new();
+                store
+                    .follow(2, &mut |event| {
+                        seqs.push(event.seq);
+                        seqs.len() < 4
+                    })
+                    .map(|()| seqs)
+            });
+            store.append_batch(&drafts(&["C"]), None, clock).unwrap();
+            store
+                .append_batch(&drafts(&["D", "E"]), None, clock)
+                .unwrap();
+            follower.join().unwrap()
+        });
+        assert_eq!(seen.unwrap(), [2, 3, 4, 5], "{}", backend.name);
+    }
 }
