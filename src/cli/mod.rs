@@ -61,7 +61,7 @@ fn color_enabled(choice: ColorChoice) -> bool {
 enum Command {
     /// Append drafts (JSON Lines, from FILE or stdin) to LOG, all or none.
     Append {
-        /// The log to append to (created if missing).
+        /// The log to append to (created if missing): a file, or postgres://... with --stream.
         log: PathBuf,
         /// Drafts: one {"type","data","occurred","id"?,"source"?} per line; stdin if absent.
         file: Option<PathBuf>,
@@ -74,7 +74,7 @@ enum Command {
     },
     /// Print the state the log folds to.
     State {
-        /// The log (a file, or - for stdin).
+        /// The log: a file, - for stdin, or postgres://... with --stream.
         log: PathBuf,
         /// Only the log's first SEQ lines.
         #[arg(long, value_name = "SEQ")]
@@ -100,7 +100,7 @@ enum Command {
     /// A point is a seq (the log's first SEQ lines) or a time (the events that occurred by
     /// then).
     Diff {
-        /// The log (a file, or - for stdin).
+        /// The log: a file, - for stdin, or postgres://... with --stream.
         log: PathBuf,
         /// The earlier point: a seq or a time (RFC 3339, or a date for the end of that day).
         from: String,
@@ -121,7 +121,7 @@ enum Command {
     },
     /// Check every line: shape, chain and every rule, folded in application order.
     Verify {
-        /// The log (a file, or - for stdin).
+        /// The log: a file, - for stdin, or postgres://... with --stream.
         log: PathBuf,
         /// Also require that the log extends this pinned head (the hash of one of its lines).
         #[arg(long, value_name = "HEX")]
@@ -132,7 +132,7 @@ enum Command {
     },
     /// Every event that touched an entity, in application order, with what it changed.
     History {
-        /// The log (a file, or - for stdin).
+        /// The log: a file, - for stdin, or postgres://... with --stream.
         log: PathBuf,
         /// party:ID, issue:ID, proposal:ID, agreement:ID or provision:AGREEMENT/PROVISION.
         #[arg(value_name = "KIND:ID")]
@@ -287,7 +287,7 @@ enum Command {
     },
     /// Print the head of the log (the hash of its last line).
     Head {
-        /// The log (a file, or - for stdin).
+        /// The log: a file, - for stdin, or postgres://... with --stream.
         log: PathBuf,
         /// The hash of line SEQ instead.
         #[arg(long, value_name = "SEQ")]
@@ -1416,6 +1416,76 @@ fn log_bytes(target: &str, stream: &str) -> Result<Vec<u8>, Failure> {
     Ok(FileStore::new(target).read_bytes()?)
 }
 
+/// What the copy's read-back compares: the bytes' length and SHA-256.
+#[derive(PartialEq, Eq)]
+struct Digest {
+    length: u64,
+    sha256: [u8; 32],
+}
+
+/// A writer that keeps only the digest of what it is given.
+#[derive(Default)]
+struct Digesting {
+    length: u64,
+    hasher: sha2::Sha256,
+}
+
+impl Write for Digesting {
+    fn write(&mut self, bytes: &[u8]) -> io::Result<usize> {
+        use sha2::Digest as _;
+        self.hasher.update(bytes);
+        self.length += bytes.len() as u64;
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Digesting {
+    fn finish(self) -> Digest {
+        use sha2::Digest as _;
+        Digest {
+            length: self.length,
+            sha256: self.hasher.finalize().into(),
+        }
+    }
+}
+
+impl Digest {
+    fn of(bytes: &[u8]) -> Digest {
+        let mut digesting = Digesting::default();
+        let _ = digesting.write_all(bytes);
+        digesting.finish()
+    }
+}
+
+/// The digest of the log at `target`, read a buffer (a file) or a page (a stream) at a time.
+fn log_digest(target: &str, stream: &str) -> Result<Digest, Failure> {
+    let mut digesting = Digesting::default();
+    if is_database(target) {
+        let store = open_stream(target, stream)?;
+        accord::stores::with_whole(&*store, |source| {
+            source
+                .read_at(0)
+                .and_then(|mut reader| io::copy(&mut reader, &mut digesting))
+        })?
+        .map_err(|error| {
+            Failure::Usage(format!(
+                "{}: {error}",
+                printable(&accord::stores::shown_url(target))
+            ))
+        })?;
+    } else {
+        let store = FileStore::new(target);
+        let mut file = store.open_shared()?;
+        io::copy(&mut file, &mut digesting)
+            .map_err(|error| Failure::Usage(format!("{}: {error}", printable(target))))?;
+    }
+    Ok(digesting.finish())
+}
+
 /// Writes `bytes`, a verified log, to `target`: a new file (durably), or an empty stream.
 fn write_log_bytes(target: &str, stream: &str, bytes: &[u8], force: bool) -> Result<(), Failure> {
     if is_database(target) {
@@ -1462,8 +1532,8 @@ fn copy_log(
     let verified = accord::stores::snapshot::verify_source(&BytesSource(&bytes), None)
         .map_err(|error| read_failure(Path::new(&shown(source, from_stream)), error))?;
     write_log_bytes(destination, to_stream, &bytes, force)?;
-    let copied = log_bytes(destination, to_stream)?;
-    if copied != bytes {
+    // Read back as a digest, a page or a buffer at a time: the copy holds the log once.
+    if log_digest(destination, to_stream)? != Digest::of(&bytes) {
         return Err(Failure::Usage(format!(
             "{}: the copy reads back different from {}",
             printable(&shown(destination, to_stream)),
