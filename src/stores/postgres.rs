@@ -561,14 +561,6 @@ impl PgStore {
         })
     }
 
-    pub fn url(&self) -> &str {
-        &self.url
-    }
-
-    pub fn stream(&self) -> &str {
-        &self.stream
-    }
-
     /// The name errors give the log: the database without its password, and the stream.
     pub fn log_name(&self) -> PathBuf {
         PathBuf::from(format!("{}#{}", shown_url(&self.url), self.stream))
