@@ -15,6 +15,7 @@
 
 pub mod fold;
 pub mod format;
+pub mod proofs;
 pub mod reading;
 pub mod replay;
 pub mod sim;
@@ -32,6 +33,7 @@ mod layers {
         ("views", &["format", "reading", "fold", "replay"]),
         ("stores", &["format", "reading", "fold", "replay", "views"]),
         ("sim", &["format", "fold"]),
+        ("proofs", &["format", "reading", "replay"]),
     ];
 
     fn sources(directory: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {

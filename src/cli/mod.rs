@@ -285,6 +285,55 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The RFC 9162 Merkle tree of the log's first N lines (default all): its size and root.
+    Root {
+        /// The log: a file, - for stdin, or postgres://... with --stream.
+        log: PathBuf,
+        /// The tree of the first N lines.
+        #[arg(long, value_name = "N")]
+        at: Option<u64>,
+        /// {"size", "root"} as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print a proof: that line SEQ is in the tree of size M (--seq), or that the tree of
+    /// size M extends the tree of size M1 (--from); a small JSON file anyone can check.
+    Prove {
+        /// The log: a file, - for stdin, or postgres://... with --stream.
+        log: PathBuf,
+        /// Prove that this line is in the tree.
+        #[arg(
+            long,
+            value_name = "N",
+            required_unless_present = "from",
+            conflicts_with = "from"
+        )]
+        seq: Option<u64>,
+        /// Prove that the tree extends the tree of the first M1 lines.
+        #[arg(long, value_name = "M1")]
+        from: Option<u64>,
+        /// The tree of the first M lines (default: the whole log).
+        #[arg(long, value_name = "M")]
+        size: Option<u64>,
+        /// The proof on one line (without it, indented for people to read).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a proof without the log: exit 0 if it holds, 1 if it does not.
+    CheckProof {
+        /// The proof file (`accord prove`'s output), or - for stdin.
+        proof: PathBuf,
+        /// The line to check (a file holding it) instead of the one the proof carries.
+        #[arg(long, value_name = "FILE")]
+        line: Option<PathBuf>,
+        /// The root you trust: the new tree's for an inclusion proof, the old tree's for a
+        /// consistency proof (without it, the proof's own root, which proves less).
+        #[arg(long, value_name = "HEX")]
+        root: Option<String>,
+        /// The result as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Print the head of the log (the hash of its last line).
     Head {
         /// The log: a file, - for stdin, or postgres://... with --stream.
@@ -476,6 +525,9 @@ impl Arguments {
             | Command::Verify { json, .. }
             | Command::History { json, .. }
             | Command::Follow { json, .. }
+            | Command::Root { json, .. }
+            | Command::Prove { json, .. }
+            | Command::CheckProof { json, .. }
             | Command::Simulate { json, .. }
             | Command::Analyze { json, .. }
             | Command::Tournament { json, .. } => *json,
@@ -613,6 +665,20 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
             let to_stream = to_stream.unwrap_or_else(|| from_stream.clone());
             copy_log(&source, &destination, &from_stream, &to_stream, force)
         }
+        Command::Root { log, at, json } => merkle_root(&target(&log)?, at, json),
+        Command::Prove {
+            log,
+            seq,
+            from,
+            size,
+            json,
+        } => prove(&target(&log)?, seq, from, size, json),
+        Command::CheckProof {
+            proof,
+            line,
+            root,
+            json,
+        } => check_proof(&proof, line.as_deref(), root.as_deref(), json),
         Command::Follow { log, from, json } => {
             follow(&Target::new(&log, stream.as_deref())?, from, json, paint)
         }
@@ -856,6 +922,182 @@ fn follow(
             .is_ok()
     })?;
     Ok(())
+}
+
+/// `accord root`: the size and root of the log's Merkle tree.
+fn merkle_root(target: &Target, at: Option<u64>, json: bool) -> Result<(), Failure> {
+    let (size, root) = target.read(|source| accord::proofs::root(source, at))?;
+    if let Some(at) = at
+        && size < at
+    {
+        return Err(Failure::Usage(format!(
+            "--at {at}: {} has {}",
+            target.name().display(),
+            counted(size, "line", "lines")
+        )));
+    }
+    if json {
+        return print(&format!(
+            "{}\n",
+            serde_json::json!({"size": size, "root": root})
+        ));
+    }
+    print(&format!("size {size} root {root}\n"))
+}
+
+/// `accord prove`: an inclusion proof (`--seq`) or a consistency proof (`--from`).
+fn prove(
+    target: &Target,
+    seq: Option<u64>,
+    from: Option<u64>,
+    size: Option<u64>,
+    json: bool,
+) -> Result<(), Failure> {
+    use accord::proofs::ProveError;
+    let made = target.read(|source| {
+        let made = match (seq, from) {
+            (Some(seq), _) => {
+                accord::proofs::prove_inclusion(source, seq, size).map(serde_json::to_value)
+            }
+            (None, Some(from)) => {
+                accord::proofs::prove_consistency(source, from, size).map(serde_json::to_value)
+            }
+            (None, None) => Err(ProveError::Asked(
+                "--seq or --from says what to prove".into(),
+            )),
+        };
+        // A usage problem is not a reading's: it is told apart after the reading.
+        Ok(made)
+    })?;
+    let document = match made {
+        Ok(document) => document.map_err(|error| Failure::Usage(error.to_string()))?,
+        Err(ProveError::Asked(message)) => return Err(Failure::Usage(message)),
+        Err(ProveError::Read(error)) => return Err(read_failure(&target.name(), error)),
+    };
+    let text = if json {
+        document.to_string()
+    } else {
+        serde_json::to_string_pretty(&document)
+            .map_err(|error| Failure::Usage(error.to_string()))?
+    };
+    print(&format!("{text}\n"))
+}
+
+/// Reads a small file whole (a proof, a line), refusing one over `limit` bytes.
+fn read_small(path: &Path, limit: u64) -> Result<Vec<u8>, Failure> {
+    let name = path.display().to_string();
+    let mut bytes = Vec::new();
+    let read = if is_stdin(path) {
+        io::stdin().lock().take(limit + 1).read_to_end(&mut bytes)
+    } else {
+        std::fs::File::open(path).and_then(|file| file.take(limit + 1).read_to_end(&mut bytes))
+    };
+    read.map_err(|error| Failure::Usage(format!("{}: {error}", printable(&name))))?;
+    if bytes.len() as u64 > limit {
+        return Err(Failure::Usage(format!(
+            "{}: longer than the {limit} bytes a proof or a line can be",
+            printable(&name)
+        )));
+    }
+    Ok(bytes)
+}
+
+/// `accord check-proof`: whether a proof holds, from the proof, the line and a root alone.
+fn check_proof(
+    path: &Path,
+    line_file: Option<&Path>,
+    trusted_root: Option<&str>,
+    json: bool,
+) -> Result<(), Failure> {
+    use accord::proofs::{MAX_PROOF_BYTES, Proof};
+    let name = printable(&path.display().to_string());
+    let bytes = read_small(path, MAX_PROOF_BYTES)?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Failure::Usage(format!("{name}: a proof is UTF-8 JSON")))?;
+    let proof = accord::proofs::parse_proof(&text)
+        .map_err(|detail| Failure::Usage(format!("{name}: {detail}")))?;
+    let trusted_root = trusted_root
+        .map(|text| Hash::parse(text).map_err(|error| Failure::Usage(format!("--root: {error}"))))
+        .transpose()?;
+    let against = if trusted_root.is_some() {
+        "the root given"
+    } else {
+        "the proof's own root (give --root to check it against one you trust)"
+    };
+    let refused = |rule: Rule, detail: String| {
+        Failure::under_rule(format!("{name}: {rule}: {detail}"), rule, None, detail)
+    };
+    let (summary, document) = match proof {
+        Proof::Inclusion(proof) => {
+            let line = match line_file {
+                Some(file) => {
+                    let mut line =
+                        read_small(file, accord::reading::log::MAX_LINE_BYTES as u64 + 1)?;
+                    if line.last() == Some(&b'\n') {
+                        line.pop();
+                    }
+                    line
+                }
+                None => proof.line.clone().into_bytes(),
+            };
+            let root = trusted_root.unwrap_or(proof.root);
+            if !accord::proofs::check_inclusion(&proof, &line, &root) {
+                return Err(refused(
+                    Rule::ProofInclusion,
+                    format!(
+                        "the proof does not lead from that line, as line {} of a tree of {}, to the root {root}",
+                        proof.seq, proof.tree_size
+                    ),
+                ));
+            }
+            let event = accord::format::event::Event::parse_line(&line).ok();
+            let what = event.map_or(String::new(), |event| {
+                format!(
+                    " ({} {}, occurred {})",
+                    event.data.type_name(),
+                    event.id,
+                    event.occurred
+                )
+            });
+            (
+                format!(
+                    "ok: line {}{what} is in the tree of {} with root {root}, checked against {against}",
+                    proof.seq,
+                    counted(proof.tree_size, "line", "lines")
+                ),
+                serde_json::json!({"ok": true, "proof": "inclusion", "seq": proof.seq,
+                    "tree_size": proof.tree_size, "root": root,
+                    "root_trusted": trusted_root.is_some()}),
+            )
+        }
+        Proof::Consistency(proof) => {
+            let from_root = trusted_root.unwrap_or(proof.from_root);
+            if !accord::proofs::check_consistency(&proof, &from_root) {
+                return Err(refused(
+                    Rule::ProofConsistency,
+                    format!(
+                        "the proof does not lead from the tree of {} with root {from_root} to the tree of {} with root {}",
+                        proof.from_size, proof.to_size, proof.to_root
+                    ),
+                ));
+            }
+            (
+                format!(
+                    "ok: the tree of {} with root {} extends the tree of {} with root {from_root}, checked against {against}",
+                    counted(proof.to_size, "line", "lines"),
+                    proof.to_root,
+                    counted(proof.from_size, "line", "lines")
+                ),
+                serde_json::json!({"ok": true, "proof": "consistency", "from_size": proof.from_size,
+                    "to_size": proof.to_size, "from_root": from_root, "to_root": proof.to_root,
+                    "root_trusted": trusted_root.is_some()}),
+            )
+        }
+    };
+    if json {
+        return print(&format!("{document}\n"));
+    }
+    print(&format!("{}\n", printable(&summary)))
 }
 
 /// A point of `diff`: a seq, or a time (as of the end of it, for a date).

@@ -293,6 +293,15 @@ const LOWER_HEX_VALUES: [u8; 256] = {
 };
 
 impl Hash {
+    /// A digest computed elsewhere (a Merkle tree's nodes).
+    pub const fn from_bytes(bytes: [u8; 32]) -> Hash {
+        Hash(bytes)
+    }
+
+    pub fn as_bytes(&self) -> &[u8; 32] {
+        &self.0
+    }
+
     /// Lowercase hex, on the stack: every line written carries a hash.
     pub fn hex(&self) -> [u8; 64] {
         const DIGITS: &[u8; 16] = b"0123456789abcdef";

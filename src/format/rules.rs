@@ -68,6 +68,10 @@ rules! {
     HeadUnknown => "head.unknown",
     /// `verify`: a snapshot beside the log is damaged or disagrees with a fresh fold.
     SnapshotMismatch => "snapshot.mismatch",
+    /// `check-proof`: an inclusion proof does not lead from its line to the root.
+    ProofInclusion => "proof.inclusion",
+    /// `check-proof`: a consistency proof does not lead from the old root to the new one.
+    ProofConsistency => "proof.consistency",
 }
 
 impl fmt::Display for Rule {

@@ -1245,3 +1245,68 @@ fn follow_prints_each_event_of_a_file_once_as_it_lands() {
     let with_stream = accord(&["follow", log_text, "--stream", "main"]);
     assert_eq!(with_stream.status.code(), Some(2));
 }
+
+#[test]
+fn proofs_of_the_karabakh_log_hold_without_the_log_and_fail_when_touched() {
+    let log = karabakh();
+    let log_text = path_text(&log);
+    // The root any RFC 9162 implementation computes from the log's 38 lines.
+    let root = "c7016901aec287cfd13291f408db87cf285a864b6335eb5d5bbe86a32a439639";
+    assert_eq!(
+        stdout(&accord(&["root", log_text])),
+        format!("size 38 root {root}\n")
+    );
+    let directory = tempfile::tempdir().unwrap();
+    let proof_path = directory.path().join("proof.json");
+    let proof_text = path_text(&proof_path);
+    for seq in 1..=38 {
+        let proof = accord(&["prove", log_text, "--seq", &seq.to_string()]);
+        assert!(proof.status.success());
+        fs::write(&proof_path, &proof.stdout).unwrap();
+        let checked = accord(&["check-proof", proof_text, "--root", root]);
+        assert!(checked.status.success(), "{}", stderr(&checked));
+        // Another line in the proof's place is refused.
+        let mut document: Value = serde_json::from_slice(&proof.stdout).unwrap();
+        let line = document["line"].as_str().unwrap().to_string();
+        document["line"] = Value::String(line.replacen("\"seq\"", "\"seq\" ", 1));
+        fs::write(&proof_path, document.to_string()).unwrap();
+        let refused = accord(&["check-proof", proof_text, "--root", root]);
+        assert_eq!(refused.status.code(), Some(1));
+        assert!(stderr(&refused).contains("proof.inclusion"));
+    }
+    for from in 1..=38 {
+        let from_root: Value = serde_json::from_str(&stdout(&accord(&[
+            "root",
+            log_text,
+            "--at",
+            &from.to_string(),
+            "--json",
+        ])))
+        .unwrap();
+        let proof = accord(&["prove", log_text, "--from", &from.to_string(), "--json"]);
+        fs::write(&proof_path, &proof.stdout).unwrap();
+        let from_root = from_root["root"].as_str().unwrap();
+        let checked = accord(&["check-proof", proof_text, "--root", from_root, "--json"]);
+        assert!(checked.status.success(), "{}", stderr(&checked));
+        let verdict: Value = serde_json::from_str(&stdout(&checked)).unwrap();
+        assert_eq!(verdict["to_root"], root);
+        // Against another old root, it does not hold.
+        let refused = accord(&["check-proof", proof_text, "--root", root, "--json"]);
+        if from < 38 {
+            assert_eq!(refused.status.code(), Some(1));
+            let verdict: Value = serde_json::from_str(&stdout(&refused)).unwrap();
+            assert_eq!(verdict["rule"], "proof.consistency");
+        }
+    }
+    // Not a proof, or past the log: usage errors.
+    fs::write(&proof_path, "{\"proof\":\"something else\"}").unwrap();
+    assert_eq!(accord(&["check-proof", proof_text]).status.code(), Some(2));
+    assert_eq!(
+        accord(&["prove", log_text, "--seq", "39"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(
+        accord(&["root", log_text, "--at", "39"]).status.code(),
+        Some(2)
+    );
+}

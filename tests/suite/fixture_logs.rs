@@ -118,6 +118,8 @@ fn every_rule_a_log_can_break_has_an_invalid_fixture() {
                     | Rule::AppendConflict
                     | Rule::HeadUnknown
                     | Rule::SnapshotMismatch
+                    | Rule::ProofInclusion
+                    | Rule::ProofConsistency
             )
         })
         .map(|rule| rule.name())

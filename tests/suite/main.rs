@@ -10,6 +10,7 @@ mod cli;
 mod durability;
 mod exact_analysis;
 mod fixture_logs;
+mod merkle_proofs;
 #[cfg(feature = "postgres")]
 mod postgres_store;
 mod properties;

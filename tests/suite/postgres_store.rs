@@ -565,6 +565,10 @@ fn every_log_command_reads_a_stream_as_it_reads_the_same_file() {
     same(&["head", "--at", "5"]);
     same(&["history", "party:ARM", "--json"]);
     same(&["diff", "10", "20", "--json"]);
+    same(&["root"]);
+    same(&["root", "--at", "17"]);
+    same(&["prove", "--seq", "12", "--json"]);
+    same(&["prove", "--from", "9", "--json"]);
     // An append to the stream lands like one to the file: same rules, same refusals.
     let refused = accord_with_input(
         &["append", &url, "--stream", "k", "--expect-seq", "3"],

@@ -1,0 +1,294 @@
+//! Proofs a third party can check without the log: the RFC 9162 Merkle tree over its lines
+//! (`merkle`), inclusion proofs of one line and consistency proofs between two sizes of the
+//! tree, as small JSON documents.
+//!
+//! **The tree is over the lines' bytes, as stored**: the leaf is a line without its newline,
+//! so the format does not change and any RFC 9162 implementation agrees on the root. The
+//! lines are read once, a line at a time, in memory of one line plus O(log n) hashes; the
+//! tree does not check what the lines say (`verify` does).
+
+pub mod merkle;
+
+use std::io::{BufRead, Read};
+
+use serde::{Deserialize, Serialize};
+
+use crate::format::ids::Hash;
+use crate::format::rules::Rule;
+use crate::reading::log::{LogError, MAX_LINE_BYTES, ReadError};
+use crate::replay::Source;
+use merkle::{CompactRange, RangeHashes, leaf_hash};
+
+/// The most hashes a proof holds: a tree of 2^64 leaves needs 64 for an inclusion proof
+/// and 128 would bound any consistency proof.
+pub const MAX_PATH_HASHES: usize = 128;
+
+/// The largest proof file `check-proof` reads: its line and its hashes, with room to spare.
+pub const MAX_PROOF_BYTES: u64 = 8 * MAX_LINE_BYTES as u64;
+
+/// What the `proof` field of an inclusion proof says.
+pub const INCLUSION_KIND: &str = "accord.inclusion.v1";
+
+/// What the `proof` field of a consistency proof says.
+pub const CONSISTENCY_KIND: &str = "accord.consistency.v1";
+
+/// Reads the lines of the log in `source`, up to line `at` (all without), handing each to
+/// `visit` with its number (from 1) and its bytes without the newline. A last line without
+/// its newline is torn (`log.torn`), as every reader of a log says; a line over the limit
+/// is refused. Returns the lines read.
+pub fn each_line(
+    source: &dyn Source,
+    at: Option<u64>,
+    mut visit: impl FnMut(u64, &[u8]),
+) -> Result<u64, ReadError> {
+    let mut reader = source.read_at(0).map_err(ReadError::Io)?;
+    let mut line = Vec::new();
+    let mut number = 0;
+    while at.is_none_or(|at| number < at) {
+        line.clear();
+        let read = reader
+            .by_ref()
+            .take(MAX_LINE_BYTES as u64 + 1)
+            .read_until(b'\n', &mut line)
+            .map_err(ReadError::Io)?;
+        if read == 0 {
+            break;
+        }
+        number += 1;
+        if line.last() != Some(&b'\n') {
+            let error = if line.len() > MAX_LINE_BYTES {
+                LogError {
+                    line: number,
+                    rule: Rule::EnvelopeShape,
+                    detail: format!("the line is longer than the limit of {MAX_LINE_BYTES} bytes"),
+                }
+            } else {
+                LogError {
+                    line: number,
+                    rule: Rule::LogTorn,
+                    detail: "the last line has no newline: a write was cut short".into(),
+                }
+            };
+            return Err(ReadError::Rule(error));
+        }
+        line.pop();
+        visit(number, &line);
+    }
+    Ok(number)
+}
+
+/// The size and root of the tree of the log's first `at` lines (all of them without).
+pub fn root(source: &dyn Source, at: Option<u64>) -> Result<(u64, Hash), ReadError> {
+    let mut tree = CompactRange::default();
+    let size = each_line(source, at, |_, line| tree.push(leaf_hash(line)))?;
+    debug_assert_eq!(size, tree.size());
+    Ok((size, tree.root()))
+}
+
+/// An inclusion proof: line `seq` is leaf `seq - 1` of the tree of size `tree_size` with
+/// root `root`, by the hashes of `path` (the leaf's sibling first). It carries the line,
+/// so the proof shows what it proves.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct InclusionProof {
+    pub proof: String,
+    pub seq: u64,
+    pub tree_size: u64,
+    pub root: Hash,
+    pub path: Vec<Hash>,
+    /// The line, exactly as the log holds it, without its newline.
+    pub line: String,
+}
+
+/// A consistency proof: the tree of size `to_size` with root `to_root` extends the tree of
+/// size `from_size` with root `from_root`, by the hashes of `path`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsistencyProof {
+    pub proof: String,
+    pub from_size: u64,
+    pub to_size: u64,
+    pub from_root: Hash,
+    pub to_root: Hash,
+    pub path: Vec<Hash>,
+}
+
+/// Either proof, as a file holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Proof {
+    Inclusion(InclusionProof),
+    Consistency(ConsistencyProof),
+}
+
+/// Why a proof could not be made.
+#[derive(Debug)]
+pub enum ProveError {
+    /// The log could not be read, or breaks a rule of its lines.
+    Read(ReadError),
+    /// The sizes or the line asked for do not fit the log: a usage error.
+    Asked(String),
+}
+
+impl From<ReadError> for ProveError {
+    fn from(error: ReadError) -> ProveError {
+        ProveError::Read(error)
+    }
+}
+
+/// The size a proof is for: `size`, or the whole log; refused past the log's end.
+fn tree_size(source: &dyn Source, size: Option<u64>) -> Result<u64, ProveError> {
+    let lines = each_line(source, size, |_, _| {})?;
+    match size {
+        Some(size) if size > lines => Err(ProveError::Asked(format!(
+            "--size {size}: the log has {lines} lines"
+        ))),
+        _ => Ok(lines),
+    }
+}
+
+/// The inclusion proof of line `seq` in the tree of the first `size` lines (default: all).
+pub fn prove_inclusion(
+    source: &dyn Source,
+    seq: u64,
+    size: Option<u64>,
+) -> Result<InclusionProof, ProveError> {
+    let size = tree_size(source, size)?;
+    if seq == 0 || seq > size {
+        return Err(ProveError::Asked(format!(
+            "--seq {seq}: the tree has lines 1 to {size}"
+        )));
+    }
+    let ranges = merkle::inclusion_ranges(seq - 1, size);
+    let mut hashes = RangeHashes::new(&ranges);
+    let mut tree = CompactRange::default();
+    let mut proven = None;
+    each_line(source, Some(size), |number, line| {
+        let leaf = leaf_hash(line);
+        hashes.push(leaf);
+        tree.push(leaf);
+        if number == seq {
+            proven = Some(line.to_vec());
+        }
+    })?;
+    let path = hashes
+        .finish()
+        .ok_or_else(|| ProveError::Asked("the log changed while it was read".into()))?;
+    let line = proven
+        .and_then(|line| String::from_utf8(line).ok())
+        .ok_or_else(|| {
+            ProveError::Read(ReadError::Rule(LogError {
+                line: seq,
+                rule: Rule::EnvelopeShape,
+                detail: "the line is not UTF-8".into(),
+            }))
+        })?;
+    let proof = InclusionProof {
+        proof: INCLUSION_KIND.into(),
+        seq,
+        tree_size: size,
+        root: tree.root(),
+        path,
+        line,
+    };
+    debug_assert!(check_inclusion(&proof, proof.line.as_bytes(), &proof.root));
+    Ok(proof)
+}
+
+/// The consistency proof between the trees of the first `from` lines and of the first
+/// `size` lines (default: all).
+pub fn prove_consistency(
+    source: &dyn Source,
+    from: u64,
+    size: Option<u64>,
+) -> Result<ConsistencyProof, ProveError> {
+    let size = tree_size(source, size)?;
+    if from == 0 || from > size {
+        return Err(ProveError::Asked(format!(
+            "--from {from}: a consistency proof starts from a tree of 1 to {size} lines"
+        )));
+    }
+    let ranges = merkle::consistency_ranges(from, size);
+    let mut hashes = RangeHashes::new(&ranges);
+    let mut tree = CompactRange::default();
+    let mut from_root = None;
+    each_line(source, Some(size), |number, line| {
+        let leaf = leaf_hash(line);
+        hashes.push(leaf);
+        tree.push(leaf);
+        if number == from {
+            from_root = Some(tree.root());
+        }
+    })?;
+    let path = hashes.finish();
+    let (Some(path), Some(from_root)) = (path, from_root) else {
+        return Err(ProveError::Asked(
+            "the log changed while it was read".into(),
+        ));
+    };
+    let proof = ConsistencyProof {
+        proof: CONSISTENCY_KIND.into(),
+        from_size: from,
+        to_size: size,
+        from_root,
+        to_root: tree.root(),
+        path,
+    };
+    debug_assert!(check_consistency(&proof, &proof.from_root));
+    Ok(proof)
+}
+
+/// Whether `proof` shows that `line` is line `proof.seq` of the tree with root `root`.
+pub fn check_inclusion(proof: &InclusionProof, line: &[u8], root: &Hash) -> bool {
+    proof.seq >= 1
+        && merkle::verify_inclusion(
+            proof.seq - 1,
+            proof.tree_size,
+            &leaf_hash(line),
+            &proof.path,
+            root,
+        )
+}
+
+/// Whether `proof` shows that its new tree extends the old tree whose root is `from_root`.
+pub fn check_consistency(proof: &ConsistencyProof, from_root: &Hash) -> bool {
+    merkle::verify_consistency(
+        proof.from_size,
+        proof.to_size,
+        from_root,
+        &proof.to_root,
+        &proof.path,
+    )
+}
+
+/// Reads a proof document (JSON), refusing what is not one of accord's.
+pub fn parse_proof(text: &str) -> Result<Proof, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|error| format!("not a JSON proof: {error}"))?;
+    let kind = value
+        .get("proof")
+        .and_then(|kind| kind.as_str())
+        .unwrap_or("");
+    let proof = match kind {
+        INCLUSION_KIND => serde_json::from_value(value)
+            .map(Proof::Inclusion)
+            .map_err(|error| format!("not an inclusion proof: {error}"))?,
+        CONSISTENCY_KIND => serde_json::from_value(value)
+            .map(Proof::Consistency)
+            .map_err(|error| format!("not a consistency proof: {error}"))?,
+        _ => {
+            return Err(format!(
+                "its \"proof\" is neither {INCLUSION_KIND} nor {CONSISTENCY_KIND}"
+            ));
+        }
+    };
+    let path_length = match &proof {
+        Proof::Inclusion(proof) => proof.path.len(),
+        Proof::Consistency(proof) => proof.path.len(),
+    };
+    if path_length > MAX_PATH_HASHES {
+        return Err(format!(
+            "its path holds {path_length} hashes; a proof needs at most {MAX_PATH_HASHES}"
+        ));
+    }
+    Ok(proof)
+}
