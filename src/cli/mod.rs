@@ -12,6 +12,7 @@ use accord::fold::state::StateDocument;
 use accord::format::ids::Hash;
 use accord::format::rules::Rule;
 use accord::format::time::Timestamp;
+use accord::proofs::checkpoint::Checkpoint;
 use accord::reading::log::{LogError, ReadError};
 use accord::replay::{BytesSource, Source};
 use accord::stores::Store;
@@ -126,6 +127,12 @@ enum Command {
         /// Also require that the log extends this pinned head (the hash of one of its lines).
         #[arg(long, value_name = "HEX")]
         head: Option<String>,
+        /// Also require that the log extends this signed checkpoint (with --pubkey).
+        #[arg(long, value_name = "FILE", requires = "pubkey")]
+        checkpoint: Option<PathBuf>,
+        /// The public key (`accord keygen`'s PATH.pub) the checkpoint is signed with.
+        #[arg(long, value_name = "KEY", requires = "checkpoint")]
+        pubkey: Option<PathBuf>,
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
@@ -328,11 +335,42 @@ enum Command {
         line: Option<PathBuf>,
         /// The root you trust: the new tree's for an inclusion proof, the old tree's for a
         /// consistency proof (without it, the proof's own root, which proves less).
-        #[arg(long, value_name = "HEX")]
+        #[arg(long, value_name = "HEX", conflicts_with = "checkpoint")]
         root: Option<String>,
+        /// A signed checkpoint whose root you trust, in place of --root (with --pubkey).
+        #[arg(long, value_name = "FILE", requires = "pubkey")]
+        checkpoint: Option<PathBuf>,
+        /// The public key the checkpoint is signed with.
+        #[arg(long, value_name = "KEY", requires = "checkpoint")]
+        pubkey: Option<PathBuf>,
         /// The result as JSON.
         #[arg(long)]
         json: bool,
+    },
+    /// Write an Ed25519 key pair for signing checkpoints: PATH (private, mode 0600) and
+    /// PATH.pub.
+    Keygen {
+        /// Where the private key goes; the public key goes in PATH.pub.
+        #[arg(long, value_name = "PATH")]
+        out: PathBuf,
+        /// The key's name, which its signatures carry (default: PATH's file name).
+        #[arg(long, value_name = "NAME")]
+        name: Option<String>,
+        /// Replace key files that exist.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Sign a checkpoint of the whole log (its tree size and root), keep it in
+    /// LOG.checkpoints/ and print it.
+    Checkpoint {
+        /// The log: a file (the checkpoint is kept beside it), or postgres://... (printed).
+        log: PathBuf,
+        /// The private key (`accord keygen`'s PATH).
+        #[arg(long, value_name = "PATH")]
+        key: PathBuf,
+        /// The log's name in the checkpoint, e.g. example.org/karabakh.
+        #[arg(long, value_name = "NAME")]
+        origin: String,
     },
     /// Print the head of the log (the hash of its last line).
     Head {
@@ -535,6 +573,8 @@ impl Arguments {
             | Command::Repair { .. }
             | Command::Head { .. }
             | Command::Copy { .. }
+            | Command::Keygen { .. }
+            | Command::Checkpoint { .. }
             | Command::Db { .. } => false,
         }
     }
@@ -587,7 +627,22 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
             )
         }
         Command::Snapshot { log } => snapshot(&target(&log)?),
-        Command::Verify { log, head, json } => verify(&target(&log)?, head.as_deref(), json),
+        Command::Verify {
+            log,
+            head,
+            checkpoint,
+            pubkey,
+            json,
+        } => {
+            let target = target(&log)?;
+            let signed = match (checkpoint, pubkey) {
+                (Some(checkpoint), Some(pubkey)) => Some(open_checkpoint(&checkpoint, &pubkey)?),
+                _ => None,
+            };
+            verify(&target, head.as_deref(), signed.as_ref(), json)
+        }
+        Command::Keygen { out, name, force } => keygen(&out, name.as_deref(), force),
+        Command::Checkpoint { log, key, origin } => checkpoint(&target(&log)?, &key, &origin),
         Command::History { log, entity, json } => history(&target(&log)?, &entity, json, paint),
         Command::Head { log, at } => head(&target(&log)?, at),
         Command::Repair { log } => repair(&target(&log)?),
@@ -677,8 +732,23 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
             proof,
             line,
             root,
+            checkpoint,
+            pubkey,
             json,
-        } => check_proof(&proof, line.as_deref(), root.as_deref(), json),
+        } => {
+            let trusted = match (root, checkpoint, pubkey) {
+                (Some(root), _, _) => {
+                    Some(Trusted::Root(Hash::parse(&root).map_err(|error| {
+                        Failure::Usage(format!("--root: {error}"))
+                    })?))
+                }
+                (None, Some(checkpoint), Some(pubkey)) => {
+                    Some(Trusted::Checkpoint(open_checkpoint(&checkpoint, &pubkey)?))
+                }
+                _ => None,
+            };
+            check_proof(&proof, line.as_deref(), trusted, json)
+        }
         Command::Follow { log, from, json } => {
             follow(&Target::new(&log, stream.as_deref())?, from, json, paint)
         }
@@ -1002,11 +1072,175 @@ fn read_small(path: &Path, limit: u64) -> Result<Vec<u8>, Failure> {
     Ok(bytes)
 }
 
+/// A root `check-proof` trusts: given, or from a signed checkpoint.
+enum Trusted {
+    Root(Hash),
+    Checkpoint(Checkpoint),
+}
+
+/// A signed checkpoint, once its signature by the public key holds (exit 1 when not).
+fn open_checkpoint(path: &Path, pubkey: &Path) -> Result<Checkpoint, Failure> {
+    use accord::proofs::checkpoint::{MAX_NOTE_BYTES, VerifierKey};
+    let text_of = |file: &Path| -> Result<String, Failure> {
+        String::from_utf8(read_small(file, MAX_NOTE_BYTES as u64)?).map_err(|_| {
+            Failure::Usage(format!(
+                "{}: not UTF-8 text",
+                printable(&file.display().to_string())
+            ))
+        })
+    };
+    let key = VerifierKey::parse(&text_of(pubkey)?).map_err(|detail| {
+        Failure::Usage(format!(
+            "{}: {detail}",
+            printable(&pubkey.display().to_string())
+        ))
+    })?;
+    let note = text_of(path)?;
+    let name = printable(&path.display().to_string());
+    let body = key.open(&note).map_err(|detail| {
+        Failure::under_rule(
+            format!("{name}: checkpoint.signature: {detail}"),
+            Rule::CheckpointSignature,
+            None,
+            detail,
+        )
+    })?;
+    Checkpoint::parse_body(body).map_err(|detail| Failure::Usage(format!("{name}: {detail}")))
+}
+
+/// Creates a key file: the private one with mode 0600 from its first byte on.
+fn create_key_file(path: &Path, private: bool, force: bool) -> Result<std::fs::File, Failure> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true);
+    if force {
+        options.create(true).truncate(true);
+    } else {
+        options.create_new(true);
+    }
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.mode(0o600);
+    }
+    let shown = printable(&path.display().to_string());
+    let file = options.open(path).map_err(|error| {
+        if error.kind() == io::ErrorKind::AlreadyExists {
+            Failure::Usage(format!(
+                "{shown}: exists; accord does not overwrite it (--force replaces it)"
+            ))
+        } else {
+            Failure::Usage(format!("{shown}: {error}"))
+        }
+    })?;
+    // A file that existed keeps its mode with --force: a private key is made private.
+    #[cfg(unix)]
+    if private {
+        use std::os::unix::fs::PermissionsExt as _;
+        file.set_permissions(std::fs::Permissions::from_mode(0o600))
+            .map_err(|error| Failure::Usage(format!("{shown}: {error}")))?;
+    }
+    Ok(file)
+}
+
+/// `accord keygen --out PATH`: PATH (private, 0600) and PATH.pub; the private key is never
+/// printed.
+fn keygen(out: &Path, name: Option<&str>, force: bool) -> Result<(), Failure> {
+    use accord::proofs::checkpoint::SignerKey;
+    let name = match name {
+        Some(name) => name.to_string(),
+        None => out
+            .file_name()
+            .and_then(|name| name.to_str())
+            .unwrap_or("accord")
+            .to_string(),
+    };
+    let key = SignerKey::generate(&name).map_err(Failure::Usage)?;
+    let mut public_path = out.as_os_str().to_owned();
+    public_path.push(".pub");
+    let public_path = PathBuf::from(public_path);
+    // Neither file is written if either is there.
+    if !force {
+        for path in [out, public_path.as_path()] {
+            if path.exists() {
+                return Err(Failure::Usage(format!(
+                    "{}: exists; accord does not overwrite it (--force replaces it)",
+                    printable(&path.display().to_string())
+                )));
+            }
+        }
+    }
+    let write = |path: &Path, private: bool, text: &str| -> Result<(), Failure> {
+        let mut file = create_key_file(path, private, force)?;
+        file.write_all(text.as_bytes())
+            .and_then(|()| file.sync_all())
+            .map_err(|error| Failure::Usage(format!("{}: {error}", path.display())))
+    };
+    write(out, true, &key.to_text())?;
+    let verifier = key.verifier().to_text();
+    write(&public_path, false, &verifier)?;
+    print(&format!(
+        "wrote {} (the private key, mode 0600) and {}: {}\n",
+        printable(&out.display().to_string()),
+        printable(&public_path.display().to_string()),
+        printable(verifier.trim_end())
+    ))
+}
+
+/// `accord checkpoint LOG --key PATH --origin NAME`: the whole log's tree head, signed; kept
+/// in LOG.checkpoints/ for a file, and printed.
+fn checkpoint(target: &Target, key_path: &Path, origin: &str) -> Result<(), Failure> {
+    use accord::proofs::checkpoint::{MAX_NOTE_BYTES, SignerKey, check_origin};
+    check_origin(origin).map_err(|detail| Failure::Usage(format!("--origin: {detail}")))?;
+    let key_text = String::from_utf8(read_small(key_path, MAX_NOTE_BYTES as u64)?)
+        .map_err(|_| Failure::Usage("--key: not a key file".into()))?;
+    let key = SignerKey::parse(&key_text).map_err(|detail| {
+        Failure::Usage(format!(
+            "{}: {detail}",
+            printable(&key_path.display().to_string())
+        ))
+    })?;
+    let (size, root) = target.read(|source| accord::proofs::root(source, None))?;
+    let note = key.sign(
+        &Checkpoint {
+            origin: origin.to_string(),
+            size,
+            root,
+        }
+        .body(),
+    );
+    if let Target::File(path) = target {
+        let mut directory = path.as_os_str().to_owned();
+        directory.push(".checkpoints");
+        let directory = PathBuf::from(directory);
+        std::fs::create_dir_all(&directory)
+            .map_err(|error| Failure::Usage(format!("{}: {error}", directory.display())))?;
+        let kept = directory.join(format!("{size:020}-{}.txt", key.verifier().id_hex()));
+        match std::fs::read_to_string(&kept) {
+            // Signing is deterministic: the same head and key make the same note.
+            Ok(existing) if existing == note => {}
+            Ok(_) => {
+                return Err(Failure::Usage(format!(
+                    "{}: holds another checkpoint of this size by this key; accord does not overwrite it",
+                    printable(&kept.display().to_string())
+                )));
+            }
+            Err(_) => {
+                let mut file = create_key_file(&kept, false, false)?;
+                file.write_all(note.as_bytes())
+                    .and_then(|()| file.sync_all())
+                    .map_err(|error| Failure::Usage(format!("{}: {error}", kept.display())))?;
+                eprintln!("accord: kept in {}", printable(&kept.display().to_string()));
+            }
+        }
+    }
+    print(&note)
+}
+
 /// `accord check-proof`: whether a proof holds, from the proof, the line and a root alone.
 fn check_proof(
     path: &Path,
     line_file: Option<&Path>,
-    trusted_root: Option<&str>,
+    trusted: Option<Trusted>,
     json: bool,
 ) -> Result<(), Failure> {
     use accord::proofs::{MAX_PROOF_BYTES, Proof};
@@ -1016,13 +1250,33 @@ fn check_proof(
         .map_err(|_| Failure::Usage(format!("{name}: a proof is UTF-8 JSON")))?;
     let proof = accord::proofs::parse_proof(&text)
         .map_err(|detail| Failure::Usage(format!("{name}: {detail}")))?;
-    let trusted_root = trusted_root
-        .map(|text| Hash::parse(text).map_err(|error| Failure::Usage(format!("--root: {error}"))))
-        .transpose()?;
-    let against = if trusted_root.is_some() {
-        "the root given"
-    } else {
-        "the proof's own root (give --root to check it against one you trust)"
+    let against = match &trusted {
+        Some(Trusted::Root(_)) => "the root given".to_string(),
+        Some(Trusted::Checkpoint(signed)) => format!("the signed checkpoint of {}", signed.origin),
+        None => {
+            "the proof's own root (give --root or --checkpoint to check it against one you trust)"
+                .to_string()
+        }
+    };
+    // The root to check against, for a tree of `size` lines.
+    let trusted_root = |size: u64, rule: Rule| -> Result<Option<Hash>, Failure> {
+        match &trusted {
+            None => Ok(None),
+            Some(Trusted::Root(root)) => Ok(Some(*root)),
+            Some(Trusted::Checkpoint(signed)) if signed.size == size => Ok(Some(signed.root)),
+            Some(Trusted::Checkpoint(signed)) => {
+                let detail = format!(
+                    "the checkpoint is of a tree of {} lines, and the proof needs the root of {size}",
+                    signed.size
+                );
+                Err(Failure::under_rule(
+                    format!("{name}: {rule}: {detail}"),
+                    rule,
+                    None,
+                    detail,
+                ))
+            }
+        }
     };
     let refused = |rule: Rule, detail: String| {
         Failure::under_rule(format!("{name}: {rule}: {detail}"), rule, None, detail)
@@ -1040,6 +1294,7 @@ fn check_proof(
                 }
                 None => proof.line.clone().into_bytes(),
             };
+            let trusted_root = trusted_root(proof.tree_size, Rule::ProofInclusion)?;
             let root = trusted_root.unwrap_or(proof.root);
             if !accord::proofs::check_inclusion(&proof, &line, &root) {
                 return Err(refused(
@@ -1071,6 +1326,7 @@ fn check_proof(
             )
         }
         Proof::Consistency(proof) => {
+            let trusted_root = trusted_root(proof.from_size, Rule::ProofConsistency)?;
             let from_root = trusted_root.unwrap_or(proof.from_root);
             if !accord::proofs::check_consistency(&proof, &from_root) {
                 return Err(refused(
@@ -1296,7 +1552,12 @@ fn snapshot(target: &Target) -> Result<(), Failure> {
     }
 }
 
-fn verify(target: &Target, pinned: Option<&str>, json: bool) -> Result<(), Failure> {
+fn verify(
+    target: &Target,
+    pinned: Option<&str>,
+    signed: Option<&Checkpoint>,
+    json: bool,
+) -> Result<(), Failure> {
     let pinned = pinned
         .map(|text| Hash::parse(text).map_err(|error| Failure::Usage(format!("--head: {error}"))))
         .transpose()?;
@@ -1318,6 +1579,34 @@ fn verify(target: &Target, pinned: Option<&str>, json: bool) -> Result<(), Failu
             None,
             detail,
         ));
+    }
+    // The log extends a signed checkpoint when its tree of that size has that root.
+    if let Some(signed) = signed {
+        let (lines, root) =
+            target.read(|source| accord::proofs::root(source, Some(signed.size)))?;
+        let detail = if lines < signed.size {
+            Some(format!(
+                "the log has {}, fewer than the {} of the checkpoint of {}: it does not extend it",
+                counted(lines, "line", "lines"),
+                signed.size,
+                signed.origin
+            ))
+        } else if root != signed.root {
+            Some(format!(
+                "the tree of the log's first {} lines has root {root}, the checkpoint of {} says {}: the log does not extend it",
+                signed.size, signed.origin, signed.root
+            ))
+        } else {
+            None
+        };
+        if let Some(detail) = detail {
+            return Err(Failure::under_rule(
+                format!("{}: checkpoint.root: {detail}", path.display()),
+                Rule::CheckpointRoot,
+                None,
+                detail,
+            ));
+        }
     }
     // A snapshot that disagrees with the fold is a cache that would make queries lie: each
     // is reported, and the log does not pass.
@@ -1353,6 +1642,9 @@ fn verify(target: &Target, pinned: Option<&str>, json: bool) -> Result<(), Failu
         if let Some(seq) = pinned_at {
             report["pinned_seq"] = seq.into();
         }
+        if let Some(signed) = signed {
+            report["checkpoint_size"] = signed.size.into();
+        }
         return print(&format!("{report}\n"));
     }
     let mut line = format!(
@@ -1369,6 +1661,13 @@ fn verify(target: &Target, pinned: Option<&str>, json: bool) -> Result<(), Failu
     }
     if let Some(seq) = pinned_at {
         line.push_str(&format!(" (extends the pinned head, line {seq})"));
+    }
+    if let Some(signed) = signed {
+        line.push_str(&format!(
+            " (extends the signed checkpoint of {} at {})",
+            printable(&signed.origin),
+            counted(signed.size, "line", "lines")
+        ));
     }
     print(&format!("{line}\n"))
 }

@@ -72,6 +72,10 @@ rules! {
     ProofInclusion => "proof.inclusion",
     /// `check-proof`: a consistency proof does not lead from the old root to the new one.
     ProofConsistency => "proof.consistency",
+    /// A signed checkpoint's signature does not hold for the key given.
+    CheckpointSignature => "checkpoint.signature",
+    /// `verify --checkpoint`: the log's tree of the checkpoint's size has another root.
+    CheckpointRoot => "checkpoint.root",
 }
 
 impl fmt::Display for Rule {

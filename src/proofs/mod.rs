@@ -7,6 +7,7 @@
 //! lines are read once, a line at a time, in memory of one line plus O(log n) hashes; the
 //! tree does not check what the lines say (`verify` does).
 
+pub mod checkpoint;
 pub mod merkle;
 
 use std::io::{BufRead, Read};

@@ -1310,3 +1310,165 @@ fn proofs_of_the_karabakh_log_hold_without_the_log_and_fail_when_touched() {
         Some(2)
     );
 }
+
+#[test]
+fn an_auditor_with_an_old_signed_checkpoint_checks_an_event_and_the_extension() {
+    let directory = tempfile::tempdir().unwrap();
+    let at = |name: &str| directory.path().join(name);
+    let log = at("k.jsonl");
+    fs::copy(karabakh(), &log).unwrap();
+    let (log, key, public) = (path_text(&log), at("mediator"), at("mediator.pub"));
+    let (key, public) = (path_text(&key), path_text(&public));
+    let made = accord(&["keygen", "--out", key]);
+    assert!(made.status.success(), "{}", stderr(&made));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            fs::metadata(key).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    assert!(
+        !stdout(&made).contains("PRIVATE"),
+        "the private key is never printed"
+    );
+    assert_eq!(accord(&["keygen", "--out", key]).status.code(), Some(2));
+    // The mediator signs the log as it stands, and the auditor keeps only that and the key.
+    let signed = accord(&[
+        "checkpoint",
+        log,
+        "--key",
+        key,
+        "--origin",
+        "example.org/karabakh",
+    ]);
+    assert!(signed.status.success(), "{}", stderr(&signed));
+    let old = at("old.txt");
+    fs::write(&old, &signed.stdout).unwrap();
+    let old = path_text(&old);
+    assert!(stdout(&signed).starts_with("example.org/karabakh\n38\n"));
+    assert!(
+        at("k.jsonl.checkpoints/00000000000000000038-")
+            .parent()
+            .unwrap()
+            .exists()
+    );
+    // The log grows; the new log extends the old checkpoint.
+    let draft = r#"{"type":"statement.made","occurred":"2021-05-10T09:00:00Z","data":{"by":"AZE","kind":"claim","issue":"prisoners","text":"More."}}"#;
+    assert!(accord_with_stdin(&["append", log], draft).status.success());
+    let verified = accord(&["verify", log, "--checkpoint", old, "--pubkey", public]);
+    assert!(
+        stdout(&verified).contains("extends the signed checkpoint"),
+        "{}",
+        stderr(&verified)
+    );
+    let write = |name: &str, bytes: &[u8]| {
+        fs::write(at(name), bytes).unwrap();
+        path_text(&at(name)).to_string()
+    };
+    let extension = write(
+        "since.json",
+        &accord(&["prove", log, "--from", "38"]).stdout,
+    );
+    let checked = accord(&[
+        "check-proof",
+        &extension,
+        "--checkpoint",
+        old,
+        "--pubkey",
+        public,
+    ]);
+    assert!(checked.status.success(), "{}", stderr(&checked));
+    // An event of the old log, proven against the old checkpoint: no log needed.
+    let event = write(
+        "line-12.json",
+        &accord(&["prove", log, "--seq", "12", "--size", "38"]).stdout,
+    );
+    let checked = accord(&[
+        "check-proof",
+        &event,
+        "--checkpoint",
+        old,
+        "--pubkey",
+        public,
+    ]);
+    assert!(stdout(&checked).contains("line 12"), "{}", stderr(&checked));
+    // A proof for another size than the checkpoint's is not checked against it.
+    let new_event = write(
+        "line-39.json",
+        &accord(&["prove", log, "--seq", "39"]).stdout,
+    );
+    let refused = accord(&[
+        "check-proof",
+        &new_event,
+        "--checkpoint",
+        old,
+        "--pubkey",
+        public,
+    ]);
+    assert_eq!(refused.status.code(), Some(1));
+    // Any flipped bit of the checkpoint's signature, or a changed size or root, is refused,
+    // and so is another key.
+    let note = fs::read_to_string(old).unwrap();
+    let signature_at = note.rfind(' ').unwrap() + 1;
+    for offset in [0, 10, 40, 80] {
+        let mut bytes = note.clone().into_bytes();
+        bytes[signature_at + offset] = if bytes[signature_at + offset] == b'A' {
+            b'B'
+        } else {
+            b'A'
+        };
+        let forged = write("forged.txt", &bytes);
+        let refused = accord(&["verify", log, "--checkpoint", &forged, "--pubkey", public]);
+        assert_eq!(refused.status.code(), Some(1));
+        assert!(stderr(&refused).contains("checkpoint.signature"));
+    }
+    let resized = write(
+        "resized.txt",
+        note.replacen("\n38\n", "\n37\n", 1).as_bytes(),
+    );
+    assert_eq!(
+        accord(&["verify", log, "--checkpoint", &resized, "--pubkey", public])
+            .status
+            .code(),
+        Some(1)
+    );
+    let other_key = path_text(&at("other")).to_string();
+    assert!(
+        accord(&["keygen", "--out", &other_key, "--name", "mediator"])
+            .status
+            .success()
+    );
+    let refused = accord(&[
+        "verify",
+        log,
+        "--checkpoint",
+        old,
+        "--pubkey",
+        &format!("{other_key}.pub"),
+    ]);
+    assert_eq!(refused.status.code(), Some(1));
+    // A checkpoint of another log's tree does not pass verify.
+    let other_log = at("other.jsonl");
+    fs::write(
+        &other_log,
+        fs::read_to_string(karabakh())
+            .unwrap()
+            .lines()
+            .take(20)
+            .map(|line| format!("{line}\n"))
+            .collect::<String>(),
+    )
+    .unwrap();
+    let refused = accord(&[
+        "verify",
+        path_text(&other_log),
+        "--checkpoint",
+        old,
+        "--pubkey",
+        public,
+    ]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(stderr(&refused).contains("checkpoint.root"));
+}

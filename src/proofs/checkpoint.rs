@@ -1,0 +1,334 @@
+//! Signed checkpoints: a tree's size and root in the C2SP `tlog-checkpoint` form, signed with
+//! Ed25519 as a C2SP `signed-note`, with keys in the note format's text form.
+//!
+//! A checkpoint's body is three lines: the log's origin (a name for it), the tree size in
+//! decimal, the root in standard base64. A signed note is the body, a blank line, and one
+//! line per signature: an em dash, the key's name, and base64 of the key id (4 bytes) and the
+//! signature (64 bytes). The key id is the first four bytes of SHA-256(name, a newline, the
+//! algorithm byte 0x01, the public key), so a verifier finds its signature by name and id.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
+use sha2::{Digest, Sha256};
+
+use crate::format::ids::Hash;
+
+/// The algorithm byte of Ed25519 in the note format.
+const ED25519: u8 = 0x01;
+
+/// The longest note (or key file) read.
+pub const MAX_NOTE_BYTES: usize = 1 << 20;
+
+/// What begins every signature line.
+const SIGNATURE_PREFIX: &str = "\u{2014} ";
+
+/// A tree head: the log's origin, the tree's size and root.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checkpoint {
+    pub origin: String,
+    pub size: u64,
+    pub root: Hash,
+}
+
+impl Checkpoint {
+    /// The checkpoint's body, each line with its newline.
+    pub fn body(&self) -> String {
+        format!(
+            "{}\n{}\n{}\n",
+            self.origin,
+            self.size,
+            STANDARD.encode(self.root.as_bytes())
+        )
+    }
+
+    /// Reads a body: origin, size and root lines, then any extension lines (kept unread).
+    pub fn parse_body(body: &str) -> Result<Checkpoint, String> {
+        let Some(text) = body.strip_suffix('\n') else {
+            return Err("a checkpoint's body ends with a newline".into());
+        };
+        let mut lines = text.split('\n');
+        let origin = lines.next().unwrap_or_default();
+        check_origin(origin)?;
+        let size_text = lines.next().ok_or("a checkpoint has a tree size line")?;
+        let canonical = size_text == "0"
+            || (!size_text.starts_with('0')
+                && !size_text.is_empty()
+                && size_text.bytes().all(|byte| byte.is_ascii_digit()));
+        let size = size_text
+            .parse::<u64>()
+            .ok()
+            .filter(|_| canonical)
+            .ok_or_else(|| format!("`{}` is not a tree size", shorten(size_text)))?;
+        let root_text = lines.next().ok_or("a checkpoint has a root line")?;
+        let root: [u8; 32] = STANDARD
+            .decode(root_text)
+            .ok()
+            .and_then(|bytes| bytes.try_into().ok())
+            .ok_or_else(|| format!("`{}` is not a base64 SHA-256 root", shorten(root_text)))?;
+        Ok(Checkpoint {
+            origin: origin.to_string(),
+            size,
+            root: Hash::from_bytes(root),
+        })
+    }
+}
+
+fn shorten(text: &str) -> String {
+    text.chars().take(80).collect()
+}
+
+/// A checkpoint's origin: one line of printable text.
+pub fn check_origin(origin: &str) -> Result<(), String> {
+    if origin.is_empty() || origin.len() > 1024 || origin.chars().any(char::is_control) {
+        return Err("an origin is one line of printable text, at most 1,024 bytes".into());
+    }
+    Ok(())
+}
+
+/// A key's name: no spaces, no `+`, printable, at most 256 bytes.
+pub fn check_key_name(name: &str) -> Result<(), String> {
+    if name.is_empty()
+        || name.len() > 256
+        || name.chars().any(|character| {
+            character.is_whitespace() || character.is_control() || character == '+'
+        })
+    {
+        return Err(format!(
+            "`{}`: a key's name is printable, without spaces or `+`, at most 256 bytes",
+            shorten(name)
+        ));
+    }
+    Ok(())
+}
+
+/// The key id of an Ed25519 public key under `name`.
+fn key_id(name: &str, public: &[u8; 32]) -> [u8; 4] {
+    let mut hasher = Sha256::new();
+    hasher.update(name.as_bytes());
+    hasher.update([b'\n', ED25519]);
+    hasher.update(public);
+    let digest = hasher.finalize();
+    [digest[0], digest[1], digest[2], digest[3]]
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// The parts of a key's text: `[PRIVATE+KEY+]NAME+ID+BASE64`.
+fn key_parts<'t>(text: &'t str, prefix: &str) -> Result<(&'t str, [u8; 4], [u8; 32]), String> {
+    let text = text.trim_end_matches('\n');
+    let rest = text
+        .strip_prefix(prefix)
+        .ok_or_else(|| format!("a key here begins with `{prefix}`"))?;
+    // The key's base64 may hold `+` itself: it is everything after the second.
+    let mut parts = rest.splitn(3, '+');
+    let (Some(name), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
+        return Err("a key is NAME+ID+KEY".into());
+    };
+    check_key_name(name)?;
+    let id: [u8; 4] = (id.len() == 8)
+        .then(|| u32::from_str_radix(id, 16).ok())
+        .flatten()
+        .map(u32::to_be_bytes)
+        .ok_or("a key's id is 8 hexadecimal digits")?;
+    let bytes = STANDARD
+        .decode(key)
+        .map_err(|_| "a key's last part is base64".to_string())?;
+    let (Some(&ED25519), Ok(key)) = (bytes.first(), <[u8; 32]>::try_from(&bytes[1..])) else {
+        return Err("the key is not an Ed25519 key".into());
+    };
+    Ok((name, id, key))
+}
+
+/// A private key, able to sign.
+pub struct SignerKey {
+    name: String,
+    id: [u8; 4],
+    signing: SigningKey,
+}
+
+impl SignerKey {
+    /// A new key under `name`, from the operating system's randomness.
+    pub fn generate(name: &str) -> Result<SignerKey, String> {
+        check_key_name(name)?;
+        let mut seed = [0u8; 32];
+        getrandom::fill(&mut seed).map_err(|error| format!("no randomness: {error}"))?;
+        Ok(SignerKey::from_seed(name, seed))
+    }
+
+    fn from_seed(name: &str, seed: [u8; 32]) -> SignerKey {
+        let signing = SigningKey::from_bytes(&seed);
+        let id = key_id(name, &signing.verifying_key().to_bytes());
+        SignerKey {
+            name: name.to_string(),
+            id,
+            signing,
+        }
+    }
+
+    /// Reads `PRIVATE+KEY+NAME+ID+BASE64`, checking that the id is the key's.
+    pub fn parse(text: &str) -> Result<SignerKey, String> {
+        let (name, id, seed) = key_parts(text, "PRIVATE+KEY+")?;
+        let key = SignerKey::from_seed(name, seed);
+        if key.id != id {
+            return Err("the key's id does not match its key".into());
+        }
+        Ok(key)
+    }
+
+    /// The key as its file holds it.
+    pub fn to_text(&self) -> String {
+        let mut bytes = vec![ED25519];
+        bytes.extend_from_slice(self.signing.as_bytes());
+        format!(
+            "PRIVATE+KEY+{}+{}+{}\n",
+            self.name,
+            hex(&self.id),
+            STANDARD.encode(bytes)
+        )
+    }
+
+    pub fn verifier(&self) -> VerifierKey {
+        VerifierKey {
+            name: self.name.clone(),
+            id: self.id,
+            verifying: self.signing.verifying_key(),
+        }
+    }
+
+    /// `body` (ending with a newline) signed: the body, a blank line, the signature line.
+    pub fn sign(&self, body: &str) -> String {
+        debug_assert!(body.ends_with('\n'));
+        let signature = self.signing.sign(body.as_bytes());
+        let mut bytes = self.id.to_vec();
+        bytes.extend_from_slice(&signature.to_bytes());
+        format!(
+            "{body}\n{SIGNATURE_PREFIX}{} {}\n",
+            self.name,
+            STANDARD.encode(bytes)
+        )
+    }
+}
+
+/// A public key, able to check signatures.
+#[derive(Clone, Debug)]
+pub struct VerifierKey {
+    name: String,
+    id: [u8; 4],
+    verifying: VerifyingKey,
+}
+
+impl VerifierKey {
+    /// Reads `NAME+ID+BASE64`, checking that the id is the key's.
+    pub fn parse(text: &str) -> Result<VerifierKey, String> {
+        let (name, id, public) = key_parts(text, "")?;
+        let verifying = VerifyingKey::from_bytes(&public)
+            .map_err(|_| "not an Ed25519 public key".to_string())?;
+        if key_id(name, &public) != id {
+            return Err("the key's id does not match its key".into());
+        }
+        Ok(VerifierKey {
+            name: name.to_string(),
+            id,
+            verifying,
+        })
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The key id, in hexadecimal.
+    pub fn id_hex(&self) -> String {
+        hex(&self.id)
+    }
+
+    pub fn to_text(&self) -> String {
+        let mut bytes = vec![ED25519];
+        bytes.extend_from_slice(self.verifying.as_bytes());
+        format!(
+            "{}+{}+{}\n",
+            self.name,
+            hex(&self.id),
+            STANDARD.encode(bytes)
+        )
+    }
+
+    /// The body of `note` if this key signed it.
+    pub fn open<'n>(&self, note: &'n str) -> Result<&'n str, String> {
+        if note.len() > MAX_NOTE_BYTES {
+            return Err("the note is longer than 1 MiB".into());
+        }
+        let Some(split) = note.rfind("\n\n") else {
+            return Err("a signed note is a text, a blank line, and its signatures".into());
+        };
+        let (body, signatures) = (&note[..split + 1], &note[split + 2..]);
+        if !signatures.ends_with('\n') || signatures.len() < 2 {
+            return Err("a signed note ends with its signature lines".into());
+        }
+        let mut named = false;
+        for line in signatures.trim_end_matches('\n').split('\n') {
+            let Some((name, signature)) = line
+                .strip_prefix(SIGNATURE_PREFIX)
+                .and_then(|line| line.split_once(' '))
+            else {
+                return Err(format!("`{}` is not a signature line", shorten(line)));
+            };
+            if name != self.name {
+                continue;
+            }
+            named = true;
+            let Some(bytes) = STANDARD
+                .decode(signature)
+                .ok()
+                .filter(|bytes| bytes.len() == 68)
+            else {
+                continue;
+            };
+            if bytes[..4] != self.id {
+                continue;
+            }
+            let signature = ed25519_dalek::Signature::from_bytes(
+                bytes[4..].try_into().expect("68 bytes less 4 are 64"),
+            );
+            return self
+                .verifying
+                .verify_strict(body.as_bytes(), &signature)
+                .map(|()| body)
+                .map_err(|_| format!("the signature by {} does not hold", self.name));
+        }
+        Err(if named {
+            format!(
+                "no signature of {}'s key {} holds",
+                self.name,
+                hex(&self.id)
+            )
+        } else {
+            format!("the note has no signature by {}", self.name)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The example of Go's golang.org/x/mod/sumdb/note package documentation.
+    const SIGNER: &str =
+        "PRIVATE+KEY+PeterNeumann+c74f20a3+AYEKFALVFGyNhPJEMzD1QIDr+Y7hfZx09iUvxdXHKDFz";
+    const VERIFIER: &str = "PeterNeumann+c74f20a3+ARpc2QcUPDhMQegwxbzhKqiBfsVkmqq/LDE4izWy10TW";
+    const TEXT: &str = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n";
+    const SIGNED: &str = "If you think cryptography is the answer to your problem,\nthen you don't know what your problem is.\n\n\u{2014} PeterNeumann x08go/ZJkuBS9UG/SffcvIAQxVBtiFupLLr8pAcElZInNIuGUgYN1FFYC2pZSNXgKvqfqdngotpRZb6KE6RyyBwJnAM=\n";
+
+    #[test]
+    fn the_note_format_example_signs_and_opens_to_the_byte() {
+        let signer = SignerKey::parse(SIGNER).unwrap();
+        assert_eq!(signer.to_text().trim_end(), SIGNER);
+        assert_eq!(signer.verifier().to_text().trim_end(), VERIFIER);
+        assert_eq!(signer.sign(TEXT), SIGNED);
+        let verifier = VerifierKey::parse(VERIFIER).unwrap();
+        assert_eq!(verifier.open(SIGNED), Ok(TEXT));
+    }
+}
