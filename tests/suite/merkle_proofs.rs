@@ -298,3 +298,38 @@ fn the_ct_merkle_crate_agrees_on_every_root_and_proof() {
         }
     }
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+    /// Random logs, random lines and sizes: the root, and the proofs accord makes from the
+    /// log's bytes, are the RFC definitions', and they check.
+    #[test]
+    fn random_logs_prove_what_the_definitions_say(
+        lines in proptest::collection::vec(proptest::collection::vec(0x20u8..0x7f, 0..40), 1..300),
+        pick in 0usize..10_000,
+        older in 0usize..10_000,
+    ) {
+        use accord::proofs::{check_consistency, check_inclusion, prove_consistency, prove_inclusion, root};
+        use accord::replay::BytesSource;
+        let mut bytes = Vec::new();
+        for line in &lines {
+            bytes.extend_from_slice(line);
+            bytes.push(b'\n');
+        }
+        let source = BytesSource(&bytes);
+        let size = lines.len();
+        let (counted, tree_root) = root(&source, None).unwrap();
+        proptest::prop_assert_eq!(counted as usize, size);
+        proptest::prop_assert_eq!(tree_root, mth(&lines));
+        let seq = pick % size + 1;
+        let proof = prove_inclusion(&source, seq as u64, None).unwrap();
+        proptest::prop_assert_eq!(&proof.path, &path(seq - 1, &lines));
+        proptest::prop_assert!(check_inclusion(&proof, &lines[seq - 1], &tree_root));
+        let old = older % size + 1;
+        let extension = prove_consistency(&source, old as u64, None).unwrap();
+        proptest::prop_assert_eq!(&extension.path, &subproof(old, &lines, true));
+        proptest::prop_assert_eq!(extension.from_root, mth(&lines[..old]));
+        proptest::prop_assert!(check_consistency(&extension, &mth(&lines[..old])));
+    }
+}
