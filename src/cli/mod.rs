@@ -127,12 +127,9 @@ enum Command {
         /// Also require that the log extends this pinned head (the hash of one of its lines).
         #[arg(long, value_name = "HEX")]
         head: Option<String>,
-        /// Also require that the log extends this signed checkpoint (with --pubkey).
-        #[arg(long, value_name = "FILE", requires = "pubkey")]
-        checkpoint: Option<PathBuf>,
-        /// The public key (`accord keygen`'s PATH.pub) the checkpoint is signed with.
-        #[arg(long, value_name = "KEY", requires = "checkpoint")]
-        pubkey: Option<PathBuf>,
+        /// Also require that the log extends a signed checkpoint.
+        #[command(flatten)]
+        signed: SignedCheckpoint,
         /// Print the result as JSON.
         #[arg(long)]
         json: bool,
@@ -337,12 +334,9 @@ enum Command {
         /// consistency proof (without it, the proof's own root, which proves less).
         #[arg(long, value_name = "HEX", conflicts_with = "checkpoint")]
         root: Option<String>,
-        /// A signed checkpoint whose root you trust, in place of --root (with --pubkey).
-        #[arg(long, value_name = "FILE", requires = "pubkey")]
-        checkpoint: Option<PathBuf>,
-        /// The public key the checkpoint is signed with.
-        #[arg(long, value_name = "KEY", requires = "checkpoint")]
-        pubkey: Option<PathBuf>,
+        /// A signed checkpoint whose root you trust, in place of --root.
+        #[command(flatten)]
+        signed: SignedCheckpoint,
         /// The result as JSON.
         #[arg(long)]
         json: bool,
@@ -544,6 +538,27 @@ fn warn(path: &Path, warning: &str) {
     );
 }
 
+/// `--checkpoint FILE --pubkey KEY`: a signed checkpoint and the key to check it with.
+#[derive(clap::Args)]
+struct SignedCheckpoint {
+    /// A signed checkpoint (`accord checkpoint`'s output), with --pubkey.
+    #[arg(long, value_name = "FILE", requires = "pubkey")]
+    checkpoint: Option<PathBuf>,
+    /// The public key (`accord keygen`'s PATH.pub) the checkpoint is signed with.
+    #[arg(long, value_name = "KEY", requires = "checkpoint")]
+    pubkey: Option<PathBuf>,
+}
+
+impl SignedCheckpoint {
+    /// The checkpoint, once its signature holds; `None` when none was given.
+    fn open(&self) -> Result<Option<Checkpoint>, Failure> {
+        match (&self.checkpoint, &self.pubkey) {
+            (Some(checkpoint), Some(pubkey)) => open_checkpoint(checkpoint, pubkey).map(Some),
+            _ => Ok(None),
+        }
+    }
+}
+
 #[derive(Subcommand)]
 enum DbAction {
     /// Create the schema of the PostgreSQL store; running it again changes nothing.
@@ -630,16 +645,11 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
         Command::Verify {
             log,
             head,
-            checkpoint,
-            pubkey,
+            signed,
             json,
         } => {
             let target = target(&log)?;
-            let signed = match (checkpoint, pubkey) {
-                (Some(checkpoint), Some(pubkey)) => Some(open_checkpoint(&checkpoint, &pubkey)?),
-                _ => None,
-            };
-            verify(&target, head.as_deref(), signed.as_ref(), json)
+            verify(&target, head.as_deref(), signed.open()?.as_ref(), json)
         }
         Command::Keygen { out, name, force } => keygen(&out, name.as_deref(), force),
         Command::Checkpoint { log, key, origin } => checkpoint(&target(&log)?, &key, &origin),
@@ -732,20 +742,16 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
             proof,
             line,
             root,
-            checkpoint,
-            pubkey,
+            signed,
             json,
         } => {
-            let trusted = match (root, checkpoint, pubkey) {
-                (Some(root), _, _) => {
+            let trusted = match root {
+                Some(root) => {
                     Some(Trusted::Root(Hash::parse(&root).map_err(|error| {
                         Failure::Usage(format!("--root: {error}"))
                     })?))
                 }
-                (None, Some(checkpoint), Some(pubkey)) => {
-                    Some(Trusted::Checkpoint(open_checkpoint(&checkpoint, &pubkey)?))
-                }
-                _ => None,
+                None => signed.open()?.map(Trusted::Checkpoint),
             };
             check_proof(&proof, line.as_deref(), trusted, json)
         }
