@@ -203,6 +203,15 @@ impl RangeHashes {
     }
 }
 
+/// RFC 9162's "right-shift both fn and sn equally until LSB(fn) is set or fn is 0", which
+/// both verifications take after a hash joined on the left.
+fn shift_to_a_right_child(fn_: &mut u64, sn: &mut u64) {
+    while *fn_ & 1 == 0 && *fn_ != 0 {
+        *fn_ >>= 1;
+        *sn >>= 1;
+    }
+}
+
 /// Checks an inclusion proof (RFC 9162, 2.1.3.2): that the leaf of hash `leaf` at `index`
 /// is in the tree of size `size` whose root is `root`.
 pub fn verify_inclusion(index: u64, size: u64, leaf: &Hash, path: &[Hash], root: &Hash) -> bool {
@@ -223,10 +232,7 @@ pub fn root_from_inclusion(index: u64, size: u64, leaf: &Hash, path: &[Hash]) ->
         }
         if fn_ & 1 == 1 || fn_ == sn {
             r = node_hash(p, &r);
-            while fn_ & 1 == 0 && fn_ != 0 {
-                fn_ >>= 1;
-                sn >>= 1;
-            }
+            shift_to_a_right_child(&mut fn_, &mut sn);
         } else {
             r = node_hash(&r, p);
         }
@@ -271,10 +277,7 @@ pub fn verify_consistency(
         if fn_ & 1 == 1 || fn_ == sn {
             fr = node_hash(c, &fr);
             sr = node_hash(c, &sr);
-            while fn_ & 1 == 0 && fn_ != 0 {
-                fn_ >>= 1;
-                sn >>= 1;
-            }
+            shift_to_a_right_child(&mut fn_, &mut sn);
         } else {
             sr = node_hash(&sr, c);
         }

@@ -147,6 +147,46 @@ fn tree_size(source: &dyn Source, size: Option<u64>) -> Result<u64, ProveError> 
     }
 }
 
+/// What one pass over the first `size` lines gives a proof: the hashes of `ranges` (in
+/// proof order), the tree's root, and line `mark` with the root of the tree up to it.
+struct Pass {
+    path: Vec<Hash>,
+    root: Hash,
+    marked_line: Vec<u8>,
+    marked_root: Hash,
+}
+
+fn proof_pass(
+    source: &dyn Source,
+    size: u64,
+    ranges: &[merkle::LeafRange],
+    mark: u64,
+) -> Result<Pass, ProveError> {
+    let mut hashes = RangeHashes::new(ranges);
+    let mut tree = CompactRange::default();
+    let mut marked = None;
+    each_line(source, Some(size), |number, line| {
+        let leaf = leaf_hash(line);
+        hashes.push(leaf);
+        tree.push(leaf);
+        if number == mark {
+            marked = Some((line.to_vec(), tree.root()));
+        }
+    })?;
+    // Fewer lines than the count before: the log was cut between the two readings.
+    let (Some(path), Some((marked_line, marked_root))) = (hashes.finish(), marked) else {
+        return Err(ProveError::Asked(
+            "the log changed while it was read".into(),
+        ));
+    };
+    Ok(Pass {
+        path,
+        root: tree.root(),
+        marked_line,
+        marked_root,
+    })
+}
+
 /// The inclusion proof of line `seq` in the tree of the first `size` lines (default: all).
 pub fn prove_inclusion(
     source: &dyn Source,
@@ -159,36 +199,20 @@ pub fn prove_inclusion(
             "--seq {seq}: the tree has lines 1 to {size}"
         )));
     }
-    let ranges = merkle::inclusion_ranges(seq - 1, size);
-    let mut hashes = RangeHashes::new(&ranges);
-    let mut tree = CompactRange::default();
-    let mut proven = None;
-    each_line(source, Some(size), |number, line| {
-        let leaf = leaf_hash(line);
-        hashes.push(leaf);
-        tree.push(leaf);
-        if number == seq {
-            proven = Some(line.to_vec());
-        }
+    let pass = proof_pass(source, size, &merkle::inclusion_ranges(seq - 1, size), seq)?;
+    let line = String::from_utf8(pass.marked_line).map_err(|_| {
+        ProveError::Read(ReadError::Rule(LogError {
+            line: seq,
+            rule: Rule::EnvelopeShape,
+            detail: "the line is not UTF-8".into(),
+        }))
     })?;
-    let path = hashes
-        .finish()
-        .ok_or_else(|| ProveError::Asked("the log changed while it was read".into()))?;
-    let line = proven
-        .and_then(|line| String::from_utf8(line).ok())
-        .ok_or_else(|| {
-            ProveError::Read(ReadError::Rule(LogError {
-                line: seq,
-                rule: Rule::EnvelopeShape,
-                detail: "the line is not UTF-8".into(),
-            }))
-        })?;
     let proof = InclusionProof {
         proof: INCLUSION_KIND.into(),
         seq,
         tree_size: size,
-        root: tree.root(),
-        path,
+        root: pass.root,
+        path: pass.path,
         line,
     };
     debug_assert!(check_inclusion(&proof, proof.line.as_bytes(), &proof.root));
@@ -208,31 +232,14 @@ pub fn prove_consistency(
             "--from {from}: a consistency proof starts from a tree of 1 to {size} lines"
         )));
     }
-    let ranges = merkle::consistency_ranges(from, size);
-    let mut hashes = RangeHashes::new(&ranges);
-    let mut tree = CompactRange::default();
-    let mut from_root = None;
-    each_line(source, Some(size), |number, line| {
-        let leaf = leaf_hash(line);
-        hashes.push(leaf);
-        tree.push(leaf);
-        if number == from {
-            from_root = Some(tree.root());
-        }
-    })?;
-    let path = hashes.finish();
-    let (Some(path), Some(from_root)) = (path, from_root) else {
-        return Err(ProveError::Asked(
-            "the log changed while it was read".into(),
-        ));
-    };
+    let pass = proof_pass(source, size, &merkle::consistency_ranges(from, size), from)?;
     let proof = ConsistencyProof {
         proof: CONSISTENCY_KIND.into(),
         from_size: from,
         to_size: size,
-        from_root,
-        to_root: tree.root(),
-        path,
+        from_root: pass.marked_root,
+        to_root: pass.root,
+        path: pass.path,
     };
     debug_assert!(check_consistency(&proof, &proof.from_root));
     Ok(proof)
