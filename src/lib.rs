@@ -9,8 +9,9 @@
 //! - `fold`: the state, the one reducer, and the fold in application order;
 //! - `replay`: the streaming engine over any source of lines;
 //! - `views`: what people and programs read (state changes, history, people's text);
+//! - `proofs`: the RFC 9162 Merkle tree over the lines, its proofs, signed checkpoints;
 //! - `stores`: where a log lives (the `Store` trait, the file store, its snapshots and
-//!   queries);
+//!   queries, the PostgreSQL store);
 //! - `sim`: negotiations simulated, apart from all of the above but the format and fold.
 
 pub mod fold;
@@ -31,9 +32,12 @@ mod layers {
         ("fold", &["format", "reading"]),
         ("replay", &["format", "reading", "fold"]),
         ("views", &["format", "reading", "fold", "replay"]),
-        ("stores", &["format", "reading", "fold", "replay", "views"]),
-        ("sim", &["format", "fold"]),
         ("proofs", &["format", "reading", "replay"]),
+        (
+            "stores",
+            &["format", "reading", "fold", "replay", "views", "proofs"],
+        ),
+        ("sim", &["format", "fold"]),
     ];
 
     fn sources(directory: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {

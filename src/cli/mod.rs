@@ -95,6 +95,10 @@ enum Command {
         /// Fold from the first line, ignoring snapshots.
         #[arg(long)]
         no_snapshot: bool,
+        /// Check that the lines the state stands on are in the tree a signed checkpoint
+        /// signed (from the snapshot's kept tree, reading only the lines after it).
+        #[command(flatten)]
+        signed: SignedCheckpoint,
     },
     /// What changed in the state between two points, entity by entity.
     ///
@@ -616,6 +620,7 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
             json,
             hash,
             no_snapshot,
+            signed,
         } => {
             let query = Query {
                 at,
@@ -623,7 +628,9 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
                 as_of: time_argument("--as-of", &as_of)?,
                 without_snapshots: no_snapshot,
             };
-            state(&target(&log)?, &query, json, hash, paint)
+            let signed = signed.open()?;
+            let target = target(&log)?;
+            state(&target, &query, json, hash, paint, signed.as_ref())
         }
         Command::Diff {
             log,
@@ -1463,8 +1470,16 @@ fn state(
     json: bool,
     hash: bool,
     paint: render::Paint,
+    signed: Option<&Checkpoint>,
 ) -> Result<(), Failure> {
     let answer = answer(target, query, &format!("--at {}", query.at.unwrap_or(0)))?;
+    if let Some(signed) = signed {
+        let note = covered_by_checkpoint(target, query, &answer, signed)?;
+        eprintln!(
+            "accord: {}",
+            printable(&format!("{}: {note}", target.name().display()))
+        );
+    }
     let document = StateDocument::new(&answer.folded, answer.seq, answer.head);
     if hash {
         return print(&format!("{}\n", Hash::of(document.to_json().as_bytes())));
@@ -1479,6 +1494,80 @@ fn state(
         answer.snapshot,
         paint,
     ))
+}
+
+/// Whether the lines an answer stands on are in the tree a checkpoint signed: the tree of
+/// the log's first `signed.size` lines, grown from the tree kept by the snapshot the answer
+/// started from (so only the lines after it are read; every line with `--no-snapshot`),
+/// must have the signed root. What the user is told, or `checkpoint.root` when the log is
+/// not what was signed.
+fn covered_by_checkpoint(
+    target: &Target,
+    query: &Query,
+    answer: &Answer,
+    signed: &Checkpoint,
+) -> Result<String, Failure> {
+    let (lines, root, from_snapshot) = match target {
+        Target::File(path) if !query.without_snapshots => {
+            let store = FileStore::new(path);
+            let mut file = store.open_shared()?;
+            match store.tree_at(&mut file, signed.size, answer.snapshot)? {
+                Some(tree) => (tree.tree.size(), tree.tree.root(), tree.from_snapshot),
+                None => (0, Hash::ZERO, None),
+            }
+        }
+        _ => {
+            let (lines, root) =
+                target.read(|source| accord::proofs::root(source, Some(signed.size)))?;
+            (lines, root, None)
+        }
+    };
+    let path = target.name();
+    let detail = if lines < signed.size {
+        Some(format!(
+            "the log has fewer than the {} lines of the checkpoint of {}: it does not extend it",
+            signed.size, signed.origin
+        ))
+    } else if root != signed.root {
+        Some(format!(
+            "the tree of the log's first {} lines has root {root}, the checkpoint of {} says {}: the log does not extend it",
+            signed.size, signed.origin, signed.root
+        ))
+    } else {
+        None
+    };
+    if let Some(detail) = detail {
+        return Err(Failure::under_rule(
+            format!("{}: checkpoint.root: {detail}", path.display()),
+            Rule::CheckpointRoot,
+            None,
+            detail,
+        ));
+    }
+    let how = match from_snapshot {
+        Some(seq) if seq == signed.size => format!("the snapshot at seq {seq} keeps that tree"),
+        Some(seq) => format!(
+            "the snapshot at seq {seq} keeps the tree of lines 1 to {seq}; lines {} to {} were read",
+            seq + 1,
+            signed.size
+        ),
+        None => "every line read".to_string(),
+    };
+    let mut note = format!(
+        "lines 1 to {} are the tree signed for {} ({how})",
+        signed.size, signed.origin
+    );
+    if from_snapshot.is_some() && from_snapshot == answer.snapshot {
+        note.push_str("; this state starts from that snapshot");
+    }
+    if answer.seq > signed.size {
+        note.push_str(&format!(
+            "; lines {} to {} came after it and no checkpoint covers them",
+            signed.size + 1,
+            answer.seq
+        ));
+    }
+    Ok(note)
 }
 
 fn diff(
@@ -1541,18 +1630,26 @@ fn snapshot(target: &Target) -> Result<(), Failure> {
             "{}: the log is empty; there is nothing to snapshot",
             path.display()
         ))),
-        Some((answer, written)) => {
+        Some(written) => {
+            let answer = &written.answer;
             let start = answer
                 .snapshot
                 .map_or("from the first line".to_string(), |seq| {
                     format!("from the snapshot at seq {seq}")
                 });
+            let tree_start = written
+                .tree_from_snapshot
+                .map_or("every line read".to_string(), |seq| {
+                    format!("grown from the snapshot at seq {seq}")
+                });
             print(&format!(
-                "snapshot at seq {} head {} ({}, folded {start}) written to {}\n",
+                "snapshot at seq {} head {} ({}, folded {start}) written to {}\ntree size {} root {} ({tree_start})\n",
                 answer.seq,
                 answer.head,
                 counted(answer.folded.events, "event", "events"),
-                written.display()
+                written.path.display(),
+                written.tree.size(),
+                written.tree.root(),
             ))
         }
     }
@@ -1650,6 +1747,7 @@ fn verify(
         }
         if let Some(signed) = signed {
             report["checkpoint_size"] = signed.size.into();
+            report["covered_snapshots"] = covered_snapshots(&verified, signed).into();
         }
         return print(&format!("{report}\n"));
     }
@@ -1670,12 +1768,35 @@ fn verify(
     }
     if let Some(signed) = signed {
         line.push_str(&format!(
-            " (extends the signed checkpoint of {} at {})",
+            " (extends the signed checkpoint of {} at {}",
             printable(&signed.origin),
             counted(signed.size, "line", "lines")
         ));
+        let covered = covered_snapshots(&verified, signed);
+        if !covered.is_empty() {
+            let seqs: Vec<String> = covered.iter().map(u64::to_string).collect();
+            line.push_str(&format!(
+                "; its snapshots at seq {} stand on the signed lines",
+                seqs.join(", ")
+            ));
+        }
+        line.push(')');
     }
     print(&format!("{line}\n"))
+}
+
+/// The snapshots whose kept tree head `verify` found to be the log's and which stand
+/// within a checkpoint the log extends: each is a prefix of the signed tree.
+fn covered_snapshots(
+    verified: &accord::stores::snapshot::Verified,
+    signed: &Checkpoint,
+) -> Vec<u64> {
+    verified
+        .rooted_snapshots
+        .iter()
+        .copied()
+        .filter(|seq| *seq <= signed.size)
+        .collect()
 }
 
 fn history(target: &Target, entity: &str, json: bool, paint: render::Paint) -> Result<(), Failure> {

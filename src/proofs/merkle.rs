@@ -73,6 +73,25 @@ impl CompactRange {
         self.size
     }
 
+    /// The hashes of its perfect subtrees, largest first: with the size, all it is (the
+    /// heights are the size's set bits).
+    pub fn subtree_hashes(&self) -> Vec<Hash> {
+        self.subtrees.iter().map(|(hash, _)| *hash).collect()
+    }
+
+    /// The compact range of `size` leaves whose perfect subtrees, largest first, have the
+    /// hashes `hashes`; `None` unless there is one hash per set bit of the size.
+    pub fn from_subtrees(size: u64, hashes: &[Hash]) -> Option<CompactRange> {
+        if hashes.len() != size.count_ones() as usize {
+            return None;
+        }
+        let heights = (0..64u32).rev().filter(|bit| size & (1 << bit) != 0);
+        Some(CompactRange {
+            subtrees: hashes.iter().copied().zip(heights).collect(),
+            size,
+        })
+    }
+
     /// The root of the tree of the leaves so far (RFC 9162's MTH): the subtrees joined
     /// right to left.
     pub fn root(&self) -> Hash {
@@ -290,6 +309,21 @@ pub fn verify_consistency(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_compact_range_is_its_size_and_subtree_hashes() {
+        let mut range = CompactRange::default();
+        for line in 0..13u8 {
+            range.push(leaf_hash(&[line]));
+            let again = CompactRange::from_subtrees(range.size(), &range.subtree_hashes());
+            assert_eq!(again.map(|again| again.root()), Some(range.root()));
+        }
+        let mut grown = CompactRange::from_subtrees(13, &range.subtree_hashes()).unwrap();
+        range.push(leaf_hash(b"next"));
+        grown.push(leaf_hash(b"next"));
+        assert_eq!(grown.root(), range.root());
+        assert!(CompactRange::from_subtrees(12, &range.subtree_hashes()).is_none());
+    }
 
     #[test]
     fn splits_at_the_largest_power_of_two_below() {

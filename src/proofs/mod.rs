@@ -40,11 +40,23 @@ pub const CONSISTENCY_KIND: &str = "accord.consistency.v1";
 pub fn each_line(
     source: &dyn Source,
     at: Option<u64>,
-    mut visit: impl FnMut(u64, &[u8]),
+    visit: impl FnMut(u64, &[u8]),
 ) -> Result<u64, ReadError> {
-    let mut reader = source.read_at(0).map_err(ReadError::Io)?;
+    each_line_from(source, 0, 0, at, visit).map(|(lines, _)| lines)
+}
+
+/// `each_line` from byte `offset`, where line `after + 1` starts: the number of the last
+/// line read (`after` if none) and the offset just past it.
+pub fn each_line_from(
+    source: &dyn Source,
+    offset: u64,
+    after: u64,
+    at: Option<u64>,
+    mut visit: impl FnMut(u64, &[u8]),
+) -> Result<(u64, u64), ReadError> {
+    let mut reader = source.read_at(offset).map_err(ReadError::Io)?;
     let mut line = Vec::new();
-    let mut number = 0;
+    let (mut number, mut offset) = (after, offset);
     while at.is_none_or(|at| number < at) {
         line.clear();
         let read = reader
@@ -72,10 +84,29 @@ pub fn each_line(
             };
             return Err(ReadError::Rule(error));
         }
+        offset += read as u64;
         line.pop();
         visit(number, &line);
     }
-    Ok(number)
+    Ok((number, offset))
+}
+
+/// The tree of `tree.size()` lines, which end at byte `offset`, grown by the lines after
+/// them up to line `at` (all without): the tree and the offset just past its last line.
+/// What lets a snapshot that keeps its tree give the root of a longer log reading only the
+/// lines after it.
+pub fn extend_tree(
+    source: &dyn Source,
+    offset: u64,
+    mut tree: CompactRange,
+    at: Option<u64>,
+) -> Result<(CompactRange, u64), ReadError> {
+    let after = tree.size();
+    let (lines, end) = each_line_from(source, offset, after, at, |_, line| {
+        tree.push(leaf_hash(line))
+    })?;
+    debug_assert_eq!(lines, tree.size());
+    Ok((tree, end))
 }
 
 /// The size and root of the tree of the log's first `at` lines (all of them without).
@@ -84,6 +115,28 @@ pub fn root(source: &dyn Source, at: Option<u64>) -> Result<(u64, Hash), ReadErr
     let size = each_line(source, at, |_, line| tree.push(leaf_hash(line)))?;
     debug_assert_eq!(size, tree.size());
     Ok((size, tree.root()))
+}
+
+/// The roots of the trees of the log's first `sizes[i]` lines (sizes ascending), in one
+/// pass that stops at the largest; a size past the log's end has none.
+pub fn roots_at(source: &dyn Source, sizes: &[u64]) -> Result<Vec<(u64, Hash)>, ReadError> {
+    debug_assert!(sizes.windows(2).all(|pair| pair[0] < pair[1]));
+    let mut roots = Vec::with_capacity(sizes.len());
+    let Some(&last) = sizes.last() else {
+        return Ok(roots);
+    };
+    let mut tree = CompactRange::default();
+    let mut wanted = sizes.iter().copied().peekable();
+    while wanted.next_if_eq(&0).is_some() {
+        roots.push((0, tree.root()));
+    }
+    each_line(source, Some(last), |number, line| {
+        tree.push(leaf_hash(line));
+        if wanted.next_if_eq(&number).is_some() {
+            roots.push((number, tree.root()));
+        }
+    })?;
+    Ok(roots)
 }
 
 /// An inclusion proof: line `seq` is leaf `seq - 1` of the tree of size `tree_size` with

@@ -350,6 +350,8 @@ impl<'a> Appender<'a> {
                 line_start: after.position.line_start,
                 end_offset: after.position.end_offset,
                 last_recorded,
+                // The next append reads the lines after it anyway; a root is for snapshots.
+                tree: None,
             };
             // A checkpoint that cannot be written costs the next append a longer read,
             // nothing more: the append itself is done and durable.

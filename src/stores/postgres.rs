@@ -1079,6 +1079,7 @@ impl PgStore {
                 line_start: position.line_start,
                 end_offset: position.end_offset,
                 last_recorded,
+                tree: None,
             };
             let text = snapshot_text(place, &after.folded);
             transaction

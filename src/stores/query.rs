@@ -16,6 +16,7 @@ use std::ops::ControlFlow;
 use crate::fold::Folded;
 use crate::format::ids::Hash;
 use crate::format::time::Timestamp;
+use crate::proofs::merkle::CompactRange;
 use crate::reading::log::{EnvelopeChecker, LogError, Position, Prefix, ReadError, read_lines};
 use crate::replay::{
     FileSource, Replayed, Scope, Seen, Source, Start, confirm_reused, replay, replay_with,
@@ -479,20 +480,47 @@ fn log_error(store: &FileStore, error: LogError) -> StoreError {
 }
 
 /// Writes a snapshot of the whole log, built from the newest usable snapshot and the rest.
-pub fn snapshot(store: &FileStore) -> Result<Option<(Answer, std::path::PathBuf)>, StoreError> {
-    let answer = answer(store, &Query::default())?;
+/// With the state it keeps the Merkle tree of the log's lines, grown from a snapshot's
+/// tree where one can stand for them; all under one shared lock of the log.
+pub fn snapshot(store: &FileStore) -> Result<Option<Snapshotted>, StoreError> {
+    let mut file = store.open_shared()?;
+    let answer = answer_in(store, &mut file, &Query::default())?;
     let Some(last_recorded) = answer.last_recorded.clone() else {
         return Ok(None);
     };
+    let tree = store
+        .tree_at(&mut file, answer.seq, answer.snapshot)?
+        .filter(|tree| tree.end_offset == answer.end_offset)
+        .ok_or_else(|| {
+            store.io_error(std::io::Error::other(
+                "the log's lines changed under its lock while the snapshot was made",
+            ))
+        })?;
     let place = SnapshotPlace {
         seq: answer.seq,
         head: answer.head,
         line_start: answer.last_line_start,
         end_offset: answer.end_offset,
         last_recorded,
+        tree: Some(tree.tree.clone()),
     };
     let path = store.write_snapshot(place, &answer.folded)?;
-    Ok(Some((answer, path)))
+    Ok(Some(Snapshotted {
+        answer,
+        path,
+        tree: tree.tree,
+        tree_from_snapshot: tree.from_snapshot,
+    }))
+}
+
+/// What `snapshot` wrote.
+pub struct Snapshotted {
+    pub answer: Answer,
+    pub path: std::path::PathBuf,
+    /// The Merkle tree of the lines it stands on.
+    pub tree: CompactRange,
+    /// The snapshot whose tree it grew from.
+    pub tree_from_snapshot: Option<u64>,
 }
 
 /// The hash of line `at` (or of the last line) and its seq, without folding anything:

@@ -21,11 +21,15 @@ use crate::fold::Folded;
 use crate::fold::state::State;
 use crate::format::ids::Hash;
 use crate::format::time::Timestamp;
+use crate::proofs::merkle::CompactRange;
 use crate::stores::file::{FileStore, StoreError};
 
 /// The version of the snapshot file layout. Format 1 had no checksums; its files are not
-/// used.
-const SNAPSHOT_FORMAT: u64 = 2;
+/// used. Format 2 had no tree head; its files are read as format 3 without one.
+const SNAPSHOT_FORMAT: u64 = 3;
+
+/// The format before the tree head, still read.
+const SNAPSHOT_FORMAT_WITHOUT_TREE: u64 = 2;
 
 /// The longest header line read.
 const MAX_HEADER_BYTES: u64 = 64 * 1024;
@@ -52,6 +56,38 @@ pub struct SnapshotHeader {
     pub occurred: Option<Timestamp>,
     /// The SHA-256 of the state line's bytes (without its newline).
     pub state_sha256: Hash,
+    /// The RFC 9162 tree head of the log's first `seq` lines. Snapshots written by `accord
+    /// snapshot` have one; tail checkpoints, whose lines the next append reads anyway, and
+    /// format-2 snapshots do not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tree: Option<TreeHead>,
+}
+
+/// The Merkle tree of a log's first `size` lines, as a snapshot keeps it: its root, and its
+/// perfect subtrees (largest first), from which the tree of a longer log grows by reading
+/// only the lines after them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TreeHead {
+    pub size: u64,
+    pub root: Hash,
+    pub subtrees: Vec<Hash>,
+}
+
+impl TreeHead {
+    pub fn of(tree: &CompactRange) -> TreeHead {
+        TreeHead {
+            size: tree.size(),
+            root: tree.root(),
+            subtrees: tree.subtree_hashes(),
+        }
+    }
+
+    /// The tree it describes, if its subtrees are those of its size and join to its root.
+    pub fn tree(&self) -> Option<CompactRange> {
+        CompactRange::from_subtrees(self.size, &self.subtrees)
+            .filter(|tree| tree.root() == self.root)
+    }
 }
 
 /// The first line of a snapshot file: the header's JSON and the SHA-256 of exactly those
@@ -85,11 +121,18 @@ fn parse_header_line(line: &str, seq: Option<u64>) -> Result<SnapshotHeader, Str
     }
     let header: SnapshotHeader =
         serde_json::from_str(wrapped.header.get()).map_err(|error| error.to_string())?;
-    if header.format != SNAPSHOT_FORMAT
-        || seq.is_some_and(|seq| header.seq != seq)
-        || header.events != header.seq
-    {
+    let known_format = header.format == SNAPSHOT_FORMAT
+        || (header.format == SNAPSHOT_FORMAT_WITHOUT_TREE && header.tree.is_none());
+    if !known_format || seq.is_some_and(|seq| header.seq != seq) || header.events != header.seq {
         return Err("its header does not describe it".into());
+    }
+    if let Some(tree) = &header.tree
+        && (tree.size != header.seq || tree.tree().is_none())
+    {
+        return Err(format!(
+            "its tree head does not describe the tree of {} lines (its subtrees do not join to its root)",
+            header.seq
+        ));
     }
     Ok(header)
 }
@@ -106,15 +149,16 @@ impl SnapshotHeader {
         }
     }
 
-    pub(crate) fn new(
-        seq: u64,
-        head: Hash,
-        line_start: u64,
-        end_offset: u64,
-        last_recorded: Timestamp,
-        folded: &Folded,
-        state_sha256: Hash,
-    ) -> SnapshotHeader {
+    pub(crate) fn new(place: SnapshotPlace, folded: &Folded, state_sha256: Hash) -> SnapshotHeader {
+        let SnapshotPlace {
+            seq,
+            head,
+            line_start,
+            end_offset,
+            last_recorded,
+            tree,
+        } = place;
+        debug_assert!(tree.as_ref().is_none_or(|tree| tree.size() == seq));
         SnapshotHeader {
             format: SNAPSHOT_FORMAT,
             seq,
@@ -125,7 +169,13 @@ impl SnapshotHeader {
             events: folded.events,
             occurred: folded.occurred.clone(),
             state_sha256,
+            tree: tree.as_ref().map(TreeHead::of),
         }
+    }
+
+    /// The tree of the log's first `seq` lines it keeps, if it keeps one.
+    pub fn tree(&self) -> Option<CompactRange> {
+        self.tree.as_ref().and_then(TreeHead::tree)
     }
 }
 
@@ -137,6 +187,8 @@ pub struct SnapshotPlace {
     pub line_start: u64,
     pub end_offset: u64,
     pub last_recorded: Timestamp,
+    /// The Merkle tree of the lines up to `seq`, for a snapshot that keeps it.
+    pub tree: Option<CompactRange>,
 }
 
 /// A snapshot loaded whole.
@@ -260,15 +312,7 @@ pub(crate) fn parse_snapshot_text(text: &str, seq: Option<u64>) -> Result<Snapsh
 /// state line, each with its newline.
 pub(crate) fn snapshot_text(place: SnapshotPlace, folded: &Folded) -> String {
     let state_line = serde_json::to_string(&folded.state).expect("a state serialises");
-    let header = SnapshotHeader::new(
-        place.seq,
-        place.head,
-        place.line_start,
-        place.end_offset,
-        place.last_recorded,
-        folded,
-        Hash::of(state_line.as_bytes()),
-    );
+    let header = SnapshotHeader::new(place, folded, Hash::of(state_line.as_bytes()));
     let header_json = serde_json::to_string(&header).expect("a header serialises");
     let header_line = HeaderLine {
         header: &RawValue::from_string(header_json.clone()).expect("a header is JSON"),
@@ -358,6 +402,53 @@ impl FileStore {
     }
 }
 
+/// The Merkle tree of a log's first lines, and where it was grown from.
+pub struct TreeAt {
+    pub tree: CompactRange,
+    /// Just past the tree's last line.
+    pub end_offset: u64,
+    /// The snapshot whose tree it grew from; `None` when every line was read.
+    pub from_snapshot: Option<u64>,
+}
+
+impl FileStore {
+    /// The Merkle tree of the log's first `size` lines, read under the lock held on `file`:
+    /// grown from the tree kept by the snapshot `prefer` or else by the newest snapshot at or
+    /// before `size` that keeps one, reading only the lines after it, or from the first
+    /// line. A snapshot's tree is believed as its state is: when its checksums hold and its
+    /// line still hashes to its head (`verify` compares it with the lines). `None` when the
+    /// log has fewer than `size` lines.
+    pub fn tree_at(
+        &self,
+        file: &mut File,
+        size: u64,
+        prefer: Option<u64>,
+    ) -> Result<Option<TreeAt>, StoreError> {
+        let mut start = (0, CompactRange::default(), None);
+        let candidates = prefer.into_iter().chain(self.snapshot_seqs());
+        for seq in candidates.filter(|seq| (1..=size).contains(seq)) {
+            let Ok(header) = self.read_snapshot_header(seq) else {
+                continue;
+            };
+            if let Some(tree) = header.tree()
+                && self.snapshot_matches(file, &header)
+            {
+                start = (header.end_offset, tree, Some(seq));
+                break;
+            }
+        }
+        let (offset, tree, from_snapshot) = start;
+        let (tree, end_offset) =
+            crate::proofs::extend_tree(&crate::replay::FileSource(file), offset, tree, Some(size))
+                .map_err(|error| self.read_error(error))?;
+        Ok((tree.size() == size).then_some(TreeAt {
+            tree,
+            end_offset,
+            from_snapshot,
+        }))
+    }
+}
+
 /// A snapshot beside a log that disagrees with the log's own fold.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SnapshotMismatch {
@@ -382,6 +473,9 @@ pub struct Verified {
     pub snapshots: usize,
     /// Late lines the replay held (backfills).
     pub late_lines: u64,
+    /// The snapshots whose tree head was compared with the log's lines and holds, in seq
+    /// order.
+    pub rooted_snapshots: Vec<u64>,
 }
 
 /// Verifies a log read from `source`, with no snapshots beside it (stdin).
@@ -403,6 +497,7 @@ pub fn verify_source(
         mismatches: Vec::new(),
         snapshots: 0,
         late_lines: replay.late_lines,
+        rooted_snapshots: Vec::new(),
     })
 }
 
@@ -513,8 +608,38 @@ impl FileStore {
                 problems.push(SnapshotMismatch { path, seq, detail });
             }
         }
+        // Each tree head a snapshot keeps is compared with the tree of the log's lines.
+        let mut trees = Vec::new();
+        for &seq in seqs.iter().filter(|seq| (1..=events).contains(*seq)) {
+            if problems.iter().any(|problem| problem.seq == seq) {
+                continue;
+            }
+            if let Some(tree) = self.read_snapshot_header(seq).ok().and_then(|h| h.tree) {
+                trees.push((seq, tree));
+            }
+        }
+        let sizes: Vec<u64> = trees.iter().map(|(seq, _)| *seq).collect();
+        let roots = crate::proofs::roots_at(&crate::replay::FileSource(&file), &sizes)
+            .map_err(|error| self.read_error(error))?;
+        let mut rooted = Vec::new();
+        for ((seq, kept), (size, root)) in trees.into_iter().zip(roots) {
+            debug_assert_eq!(seq, size);
+            if kept.root == root {
+                rooted.push(seq);
+            } else {
+                problems.push(SnapshotMismatch {
+                    path: self.snapshot_path(seq),
+                    seq,
+                    detail: format!(
+                        "its tree root {} is not the root of the log's first {seq} lines ({root})",
+                        kept.root
+                    ),
+                });
+            }
+        }
         problems.sort_by_key(|problem| problem.seq);
         Ok(Verified {
+            rooted_snapshots: rooted,
             events,
             head: replay.position.head,
             folded: replay.folded,
@@ -555,5 +680,91 @@ fn first_difference(fresh: &State, cached: &State) -> String {
     match crate::views::diff::diff(fresh, cached).first() {
         Some(change) => format!("first at {}", change.entity),
         None => "in a field no entity shows".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::proofs::merkle::leaf_hash;
+
+    fn place(seq: u64, tree: Option<CompactRange>) -> SnapshotPlace {
+        SnapshotPlace {
+            seq,
+            head: Hash::of(b"line"),
+            line_start: 0,
+            end_offset: 5,
+            last_recorded: Timestamp::parse("2020-11-09T20:00:00Z").unwrap(),
+            tree,
+        }
+    }
+
+    fn tree_of(size: u8) -> CompactRange {
+        let mut tree = CompactRange::default();
+        (0..size).for_each(|leaf| tree.push(leaf_hash(&[leaf])));
+        tree
+    }
+
+    fn folded(events: u64) -> Folded {
+        Folded {
+            events,
+            ..Folded::default()
+        }
+    }
+
+    /// The text with its header rewritten by `edit`, the checksum made again.
+    fn with_header(text: &str, edit: impl FnOnce(&mut serde_json::Value)) -> String {
+        let (header_line, state_line) = text.split_once('\n').unwrap();
+        let wrapped: serde_json::Value = serde_json::from_str(header_line).unwrap();
+        let mut header = wrapped["header"].clone();
+        edit(&mut header);
+        let json = serde_json::to_string(&header).unwrap();
+        format!(
+            "{{\"header\":{json},\"header_sha256\":\"{}\"}}\n{state_line}",
+            Hash::of(json.as_bytes())
+        )
+    }
+
+    #[test]
+    fn a_tree_head_is_kept_and_read_back() {
+        let text = snapshot_text(place(5, Some(tree_of(5))), &folded(5));
+        let read = parse_snapshot_text(&text, Some(5)).unwrap();
+        assert_eq!(read.header.tree().unwrap().root(), tree_of(5).root());
+        let without = snapshot_text(place(5, None), &folded(5));
+        assert!(
+            parse_snapshot_text(&without, Some(5))
+                .unwrap()
+                .header
+                .tree
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn a_format_2_snapshot_is_read_without_a_tree_and_no_other_tree_is_believed() {
+        let text = snapshot_text(place(5, Some(tree_of(5))), &folded(5));
+        let format_2 = with_header(&text, |header| {
+            header["format"] = 2.into();
+            header.as_object_mut().unwrap().remove("tree");
+        });
+        assert!(
+            parse_snapshot_text(&format_2, Some(5))
+                .unwrap()
+                .header
+                .tree
+                .is_none()
+        );
+        let format_2_with_tree = with_header(&text, |header| header["format"] = 2.into());
+        assert!(parse_snapshot_text(&format_2_with_tree, Some(5)).is_err());
+        // The tree of another size, and subtrees that do not join to the root, are refused.
+        let other_size = with_header(&text, |header| {
+            header["tree"] = serde_json::to_value(TreeHead::of(&tree_of(6))).unwrap();
+        });
+        assert!(parse_snapshot_text(&other_size, Some(5)).is_err());
+        let other_root = with_header(&text, |header| {
+            header["tree"]["root"] = serde_json::to_value(tree_of(4).root()).unwrap();
+        });
+        let refused = parse_snapshot_text(&other_root, Some(5)).err().unwrap();
+        assert!(refused.contains("tree head"), "{refused}");
     }
 }

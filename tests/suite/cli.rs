@@ -1472,3 +1472,156 @@ fn an_auditor_with_an_old_signed_checkpoint_checks_an_event_and_the_extension() 
     assert_eq!(refused.status.code(), Some(1));
     assert!(stderr(&refused).contains("checkpoint.root"));
 }
+
+#[test]
+fn a_snapshot_keeps_its_tree_head_and_a_signed_checkpoint_covers_a_query_from_it() {
+    let directory = tempfile::tempdir().unwrap();
+    let at = |name: &str| directory.path().join(name);
+    let lines: Vec<String> = fs::read_to_string(karabakh())
+        .unwrap()
+        .lines()
+        .map(|line| format!("{line}\n"))
+        .collect();
+    let log_path = at("k.jsonl");
+    fs::write(&log_path, lines[..20].concat()).unwrap();
+    let log = path_text(&log_path);
+    let (key, public) = (at("key"), at("key.pub"));
+    let (key, public) = (path_text(&key), path_text(&public));
+    assert!(accord(&["keygen", "--out", key]).status.success());
+    let root_of = |arguments: &[&str]| -> Value {
+        let output = accord(arguments);
+        assert!(output.status.success(), "{}", stderr(&output));
+        serde_json::from_str(&stdout(&output)).unwrap()
+    };
+    // The snapshot at line 20 keeps the tree of lines 1 to 20, with `root`'s root.
+    let root_20 = root_of(&["root", log, "--json"])["root"].clone();
+    let made = accord(&["snapshot", log]);
+    assert!(
+        stdout(&made).contains(&format!("tree size 20 root {}", root_20.as_str().unwrap())),
+        "{}",
+        stdout(&made)
+    );
+    let sign = |name: &str| {
+        let signed = accord(&["checkpoint", log, "--key", key, "--origin", "example.org/k"]);
+        assert!(signed.status.success(), "{}", stderr(&signed));
+        fs::write(at(name), &signed.stdout).unwrap();
+        path_text(&at(name)).to_string()
+    };
+    let old = sign("old.txt");
+    // The log grows by the rest of the Karabakh lines (the same chain, byte for byte).
+    fs::write(&log_path, lines.concat()).unwrap();
+    let plain = stdout(&accord(&["state", log, "--hash"]));
+    let covered = accord(&[
+        "state",
+        log,
+        "--hash",
+        "--checkpoint",
+        &old,
+        "--pubkey",
+        public,
+    ]);
+    assert_eq!(stdout(&covered), plain, "{}", stderr(&covered));
+    assert!(
+        stderr(&covered).contains(
+            "lines 1 to 20 are the tree signed for example.org/k (the snapshot at seq 20 keeps that tree); this state starts from that snapshot; lines 21 to 38 came after it and no checkpoint covers them"
+        ),
+        "{}",
+        stderr(&covered)
+    );
+    // A checkpoint of the whole log: the snapshot's tree grows by the lines after it.
+    let new = sign("new.txt");
+    let covered = accord(&[
+        "state",
+        log,
+        "--hash",
+        "--checkpoint",
+        &new,
+        "--pubkey",
+        public,
+    ]);
+    assert!(
+        stderr(&covered).contains(
+            "(the snapshot at seq 20 keeps the tree of lines 1 to 20; lines 21 to 38 were read); this state starts from that snapshot"
+        ),
+        "{}",
+        stderr(&covered)
+    );
+    let verified = root_of(&[
+        "verify",
+        log,
+        "--checkpoint",
+        &new,
+        "--pubkey",
+        public,
+        "--json",
+    ]);
+    assert_eq!(verified["covered_snapshots"], serde_json::json!([20]));
+    // A snapshot made from the one at 20 grows its tree from it, and agrees with `root`.
+    let made = accord(&["snapshot", log]);
+    let root_38 = root_of(&["root", log, "--json"])["root"].clone();
+    assert!(
+        stdout(&made).contains(&format!(
+            "tree size 38 root {} (grown from the snapshot at seq 20)",
+            root_38.as_str().unwrap()
+        )),
+        "{}",
+        stdout(&made)
+    );
+    fs::remove_file(at("k.jsonl.snapshots/00000000000000000038.json")).unwrap();
+
+    // A forger gives the snapshot at 20 the tree head of other lines, its checksum made
+    // again: `verify` names it, and a query from it under the checkpoint is refused.
+    let snapshot_path = at("k.jsonl.snapshots/00000000000000000020.json");
+    let text = fs::read_to_string(&snapshot_path).unwrap();
+    let (header_line, state_line) = text.split_once('\n').unwrap();
+    let wrapped: Value = serde_json::from_str(header_line).unwrap();
+    let mut header = wrapped["header"].clone();
+    let mut other = accord::proofs::merkle::CompactRange::default();
+    for line in 0..20u8 {
+        other.push(accord::proofs::merkle::leaf_hash(&[line]));
+    }
+    header["tree"] = serde_json::to_value(accord::stores::snapshot::TreeHead::of(&other)).unwrap();
+    let header_json = serde_json::to_string(&header).unwrap();
+    let forged = format!(
+        "{{\"header\":{header_json},\"header_sha256\":\"{}\"}}\n{state_line}",
+        accord::format::ids::Hash::of(header_json.as_bytes())
+    );
+    fs::write(&snapshot_path, forged).unwrap();
+    let refused = accord(&["verify", log]);
+    assert_eq!(refused.status.code(), Some(1));
+    assert!(
+        stderr(&refused).contains("snapshot.mismatch") && stderr(&refused).contains("tree root"),
+        "{}",
+        stderr(&refused)
+    );
+    let refused = accord(&["state", log, "--checkpoint", &new, "--pubkey", public]);
+    assert_eq!(refused.status.code(), Some(1), "{}", stderr(&refused));
+    assert!(
+        stderr(&refused).contains("checkpoint.root"),
+        "{}",
+        stderr(&refused)
+    );
+    // Without snapshots, every line is read and the log is what was signed.
+    for arguments in [&["--no-snapshot"][..], &[]] {
+        if arguments.is_empty() {
+            fs::remove_file(&snapshot_path).unwrap();
+        }
+        let mut command = vec![
+            "state",
+            log,
+            "--hash",
+            "--checkpoint",
+            &new,
+            "--pubkey",
+            public,
+        ];
+        command.extend(arguments);
+        let fresh = accord(&command);
+        assert_eq!(stdout(&fresh), plain, "{}", stderr(&fresh));
+        assert!(
+            stderr(&fresh).contains("(every line read)"),
+            "{}",
+            stderr(&fresh)
+        );
+    }
+}
