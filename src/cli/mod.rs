@@ -1,6 +1,7 @@
 //! Commands of the `accord` binary.
 
 mod render;
+mod report;
 mod simulate;
 
 use std::io::{self, IsTerminal, Read, Write};
@@ -370,6 +371,27 @@ enum Command {
         #[arg(long, value_name = "NAME")]
         origin: String,
     },
+    /// Write the negotiation on one self-contained HTML page: a timeline per party,
+    /// proposals from made to closed, custody over time, agreements and their provisions.
+    Report {
+        /// The log: a file, - for stdin, or postgres://... with --stream.
+        log: PathBuf,
+        /// The page to write (refused if it exists, unless --force).
+        #[arg(long, value_name = "FILE.html")]
+        out: PathBuf,
+        /// Only the lines recorded at or before TIME (what was known then).
+        #[arg(long, value_name = "TIME")]
+        known_at: Option<String>,
+        /// Only the events that occurred at or before TIME (what was true then).
+        #[arg(long, value_name = "TIME")]
+        as_of: Option<String>,
+        /// Check the signature of the latest checkpoint kept beside the log with this key.
+        #[arg(long, value_name = "KEY")]
+        pubkey: Option<PathBuf>,
+        /// Replace FILE.html if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// Print the head of the log (the hash of its last line).
     Head {
         /// The log: a file, - for stdin, or postgres://... with --stream.
@@ -591,6 +613,7 @@ impl Arguments {
             Command::Snapshot { .. }
             | Command::Repair { .. }
             | Command::Head { .. }
+            | Command::Report { .. }
             | Command::Copy { .. }
             | Command::Keygen { .. }
             | Command::Checkpoint { .. }
@@ -662,6 +685,25 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
         Command::Checkpoint { log, key, origin } => checkpoint(&target(&log)?, &key, &origin),
         Command::History { log, entity, json } => history(&target(&log)?, &entity, json, paint),
         Command::Head { log, at } => head(&target(&log)?, at),
+        Command::Report {
+            log,
+            out,
+            known_at,
+            as_of,
+            pubkey,
+            force,
+        } => {
+            let known_at = time_argument("--known-at", &known_at)?;
+            let as_of = time_argument("--as-of", &as_of)?;
+            report::report(
+                &target(&log)?,
+                &out,
+                known_at,
+                as_of,
+                pubkey.as_deref(),
+                force,
+            )
+        }
         Command::Repair { log } => repair(&target(&log)?),
         Command::Simulate {
             scenario,

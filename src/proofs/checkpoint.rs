@@ -20,6 +20,25 @@ const ED25519: u8 = 0x01;
 /// The longest note (or key file) read.
 pub const MAX_NOTE_BYTES: usize = 1 << 20;
 
+/// A signed note's checkpoint and the names of the keys its signature lines name, read
+/// without checking any signature: for showing what a log keeps beside it, never for
+/// believing it (`VerifierKey::open` is that).
+pub fn read_unverified(note: &str) -> Result<(Checkpoint, Vec<String>), String> {
+    if note.len() > MAX_NOTE_BYTES {
+        return Err("the note is longer than 1 MiB".into());
+    }
+    let Some(split) = note.rfind("\n\n") else {
+        return Err("a signed note is a text, a blank line, and its signatures".into());
+    };
+    let checkpoint = Checkpoint::parse_body(&note[..split + 1])?;
+    let names = note[split + 2..]
+        .lines()
+        .filter_map(|line| line.strip_prefix(SIGNATURE_PREFIX))
+        .filter_map(|line| line.split_once(' ').map(|(name, _)| name.to_string()))
+        .collect();
+    Ok((checkpoint, names))
+}
+
 /// What begins every signature line.
 const SIGNATURE_PREFIX: &str = "\u{2014} ";
 

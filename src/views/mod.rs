@@ -4,4 +4,5 @@
 pub mod describe;
 pub mod diff;
 pub mod history;
+pub mod report;
 pub mod text;

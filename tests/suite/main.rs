@@ -15,6 +15,9 @@ mod merkle_proofs;
 mod postgres_store;
 mod properties;
 mod replay_engine;
+mod report;
+#[cfg(feature = "browser")]
+mod report_in_browser;
 mod safety;
 mod simulation;
 mod store_contract;

@@ -1,0 +1,235 @@
+//! `accord report LOG --out FILE.html`: the negotiation on one page
+//! (`accord::views::report` draws it).
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use accord::format::time::Timestamp;
+use accord::reading::log::{Prefix, ReadError};
+use accord::replay::Scope;
+use accord::views::report::{CheckpointSeen, LogReport, ReportedEvent};
+
+use super::{Failure, Target, printable, read_failure, read_small};
+
+/// The most events a report reads: each is held until the page is drawn.
+pub const MAX_REPORT_EVENTS: usize = 1_000_000;
+
+pub fn report(
+    target: &Target,
+    out: &Path,
+    known_at: Option<Timestamp>,
+    as_of: Option<Timestamp>,
+    pubkey: Option<&Path>,
+    force: bool,
+) -> Result<(), Failure> {
+    // Refused before any reading: nothing is overwritten by surprise.
+    if !force && out.exists() {
+        return Err(exists(out));
+    }
+    let name = target.name();
+    let scope = Scope {
+        prefix: Prefix {
+            at: None,
+            known_at: known_at.clone(),
+        },
+        as_of: None,
+    };
+    let checkpoint_note = match target {
+        Target::File(path) => latest_checkpoint(path)?,
+        _ => None,
+    };
+    let mut events = Vec::new();
+    let mut too_many = false;
+    let (refusal, root_at_checkpoint) = target.read(|source| {
+        let replayed = accord::replay::replay_whole(source, &scope, &mut |seen| {
+            if events.len() == MAX_REPORT_EVENTS {
+                too_many = true;
+                return;
+            }
+            events.push(ReportedEvent {
+                event: seen.event.clone(),
+                hash: seen.position.head,
+            });
+        });
+        // A log refused at some line is reported up to it, and the page says so.
+        let refusal = match replayed {
+            Ok(_) => None,
+            Err(ReadError::Rule(error)) => Some(error),
+            Err(error) => return Err(error),
+        };
+        let root = match &checkpoint_note {
+            Some((_, checkpoint, _)) => {
+                let (lines, root) = accord::proofs::root(source, Some(checkpoint.size))?;
+                Some((lines, root))
+            }
+            None => None,
+        };
+        Ok((refusal, root))
+    })?;
+    if too_many {
+        return Err(Failure::Usage(format!(
+            "{}: a report draws at most {MAX_REPORT_EVENTS} events; narrow it with --known-at",
+            printable(&name.display().to_string())
+        )));
+    }
+    let checkpoint = match checkpoint_note {
+        None => None,
+        Some((note, checkpoint, signers)) => {
+            let mut signers = signers;
+            if let Some(pubkey) = pubkey {
+                let key = key(pubkey)?;
+                let holds = key.open(&note).is_ok();
+                signers = vec![format!(
+                    "{} (its signature {} with {})",
+                    key.name(),
+                    if holds { "holds" } else { "does NOT hold" },
+                    pubkey.display()
+                )];
+            }
+            Some(CheckpointSeen {
+                root_matches: root_at_checkpoint.and_then(|(lines, root)| {
+                    (lines == checkpoint.size).then_some(root == checkpoint.root)
+                }),
+                origin: checkpoint.origin,
+                size: checkpoint.size,
+                root: checkpoint.root,
+                signers,
+            })
+        }
+    };
+    let mut scope_words = Vec::new();
+    if let Some(known_at) = &known_at {
+        scope_words.push(format!("known at {known_at}"));
+    }
+    if let Some(as_of) = &as_of {
+        scope_words.push(format!("as of {as_of}"));
+    }
+    let shown_name = name.display().to_string();
+    let page = accord::views::report::log_report(&LogReport {
+        name: &shown_name,
+        events: &events,
+        refusal: refusal
+            .as_ref()
+            .map(|error| format!("line {}: {}: {}", error.line, error.rule, error.detail)),
+        checkpoint,
+        as_of,
+        scope: scope_words.join(", "),
+    });
+    write_page(out, &page, force)?;
+    let verdict = match &refusal {
+        None => "the log verifies".to_string(),
+        Some(error) => format!(
+            "the log is refused at line {}; the page shows what came before",
+            error.line
+        ),
+    };
+    super::print(&format!(
+        "report of {} written to {} ({} bytes; {})\n",
+        super::counted(events.len() as u64, "event", "events"),
+        printable(&out.display().to_string()),
+        page.len(),
+        printable(&verdict)
+    ))?;
+    match refusal {
+        // The page is written, and the log is still refused: exit 1, as `verify` would.
+        Some(error) => Err(read_failure(&name, ReadError::Rule(error))),
+        None => Ok(()),
+    }
+}
+
+fn exists(out: &Path) -> Failure {
+    Failure::Usage(format!(
+        "{}: exists; accord does not overwrite it (--force replaces it)",
+        printable(&out.display().to_string())
+    ))
+}
+
+/// The latest checkpoint kept in `LOG.checkpoints/` (the largest size; the first key id
+/// among those), read without checking its signature; `None` when there is none.
+fn latest_checkpoint(
+    log: &Path,
+) -> Result<Option<(String, accord::proofs::checkpoint::Checkpoint, Vec<String>)>, Failure> {
+    let mut directory = log.as_os_str().to_owned();
+    directory.push(".checkpoints");
+    let Ok(entries) = std::fs::read_dir(PathBuf::from(directory)) else {
+        return Ok(None);
+    };
+    let mut names: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| path.extension().is_some_and(|extension| extension == "txt"))
+        .collect();
+    // Names are SIZE (20 digits) and the key id: the last is the largest size.
+    names.sort();
+    let Some(latest) = names.last() else {
+        return Ok(None);
+    };
+    let bytes = read_small(latest, accord::proofs::checkpoint::MAX_NOTE_BYTES as u64)?;
+    let note = String::from_utf8(bytes).map_err(|_| {
+        Failure::Usage(format!(
+            "{}: not UTF-8 text",
+            printable(&latest.display().to_string())
+        ))
+    })?;
+    let (checkpoint, signers) =
+        accord::proofs::checkpoint::read_unverified(&note).map_err(|detail| {
+            Failure::Usage(format!(
+                "{}: {detail}",
+                printable(&latest.display().to_string())
+            ))
+        })?;
+    Ok(Some((note, checkpoint, signers)))
+}
+
+fn key(path: &Path) -> Result<accord::proofs::checkpoint::VerifierKey, Failure> {
+    let bytes = read_small(path, accord::proofs::checkpoint::MAX_NOTE_BYTES as u64)?;
+    let text = String::from_utf8(bytes)
+        .map_err(|_| Failure::Usage(format!("{}: not a key file", path.display())))?;
+    accord::proofs::checkpoint::VerifierKey::parse(&text).map_err(|detail| {
+        Failure::Usage(format!(
+            "{}: {detail}",
+            printable(&path.display().to_string())
+        ))
+    })
+}
+
+/// Writes the page: a new file, or with --force through a temporary file beside it renamed
+/// into place, so an existing page is replaced only by a complete one.
+fn write_page(out: &Path, page: &str, force: bool) -> Result<(), Failure> {
+    let shown = printable(&out.display().to_string());
+    let mut temporary = out.as_os_str().to_owned();
+    temporary.push(".tmp");
+    let temporary = PathBuf::from(temporary);
+    let path = if force { &temporary } else { out };
+    let written = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .map_err(|error| {
+            if error.kind() == std::io::ErrorKind::AlreadyExists && !force {
+                exists(out)
+            } else {
+                Failure::Usage(format!(
+                    "{}: {error}",
+                    printable(&path.display().to_string())
+                ))
+            }
+        })?;
+    let mut file = written;
+    let done = file
+        .write_all(page.as_bytes())
+        .and_then(|()| file.sync_all())
+        .and_then(|()| {
+            if force {
+                std::fs::rename(&temporary, out)
+            } else {
+                Ok(())
+            }
+        });
+    done.map_err(|error| {
+        if force {
+            let _ = std::fs::remove_file(&temporary);
+        }
+        Failure::Usage(format!("{shown}: {error}"))
+    })
+}

@@ -1,0 +1,1081 @@
+//! A negotiation on one page: `accord report`'s self-contained HTML file.
+//!
+//! Everything the page shows is drawn here, in the HTML and its inline SVG, so that it reads
+//! without a script, prints, and has one element per event mark carrying its `data-seq`. The
+//! script (`report.js`) only adds what needs interaction: the details of a mark, the
+//! filters, and the slider over world time, from data embedded in the page. Nothing is
+//! fetched: the styles and the script are inline. The page holds no clock reading, so the
+//! same log gives the same bytes.
+//!
+//! Logs too long to draw a mark per event (more than `MAX_MARKS`) get one mark per lane,
+//! family and stretch of time, with the count and the range of seqs it stands for, and the
+//! page embeds no per-event text: it stays a few MiB whatever the log's length.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use crate::fold::application_order;
+use crate::fold::state::{Counts, Folded, ProposalStatus, StateDocument};
+use crate::format::event::{Event, EventData};
+use crate::format::ids::{Hash, Slug};
+use crate::format::time::Timestamp;
+
+/// The most events drawn one mark each; past it, marks aggregate.
+pub const MAX_MARKS: usize = 2_000;
+
+/// The most proposals drawn as spans; the rest are counted.
+pub const MAX_PROPOSAL_ROWS: usize = 200;
+
+/// The most points of the custody chart per pair of sides; past it, the last point of each
+/// stretch of time is kept.
+pub const MAX_CUSTODY_POINTS: usize = 1_000;
+
+/// The stretches of time an aggregated timeline is cut into.
+const AGGREGATE_BINS: usize = 240;
+
+/// Width of the drawing area in SVG units (the page scales it to the window).
+const WIDTH: f64 = 1000.0;
+/// Left margin for the lanes' names.
+const LEFT: f64 = 170.0;
+/// Right margin.
+const RIGHT: f64 = 20.0;
+const LANE_HEIGHT: f64 = 30.0;
+const AXIS_HEIGHT: f64 = 28.0;
+/// The lane of events that belong to no one party (issues, joint signatures, provisions).
+const JOINT_LANE: &str = "joint / general";
+
+/// An event as the report receives it: the event and the hash of its line.
+pub struct ReportedEvent {
+    pub event: Event,
+    pub hash: Hash,
+}
+
+/// The latest signed checkpoint kept beside a log, as the report shows it.
+pub struct CheckpointSeen {
+    pub origin: String,
+    pub size: u64,
+    pub root: Hash,
+    /// The names of the keys whose signature lines it carries.
+    pub signers: Vec<String>,
+    /// Whether the tree of the log's first `size` lines has that root (`None`: the log
+    /// is shorter).
+    pub root_matches: Option<bool>,
+}
+
+/// What the report of a log is made from.
+pub struct LogReport<'a> {
+    /// The log's name, as the user gave it.
+    pub name: &'a str,
+    /// The lines read, in file order (those of the `--known-at` prefix).
+    pub events: &'a [ReportedEvent],
+    /// `None` when the whole log verified; else the refusal (its events up to there are
+    /// shown).
+    pub refusal: Option<String>,
+    pub checkpoint: Option<CheckpointSeen>,
+    /// Only the events that occurred by then are folded and drawn.
+    pub as_of: Option<Timestamp>,
+    /// What the report covers, in words (`--as-of …`, `--known-at …`), empty for all.
+    pub scope: String,
+}
+
+/// The family an event is coloured by.
+fn family(data: &EventData) -> &'static str {
+    match data {
+        EventData::PartyJoined(_) | EventData::IssueRaised(_) => "setup",
+        EventData::ProposalMade(_)
+        | EventData::ProposalAccepted(_)
+        | EventData::ProposalRejected(_)
+        | EventData::ProposalWithdrawn(_) => "proposal",
+        EventData::StatementMade(_) => "statement",
+        EventData::AgreementSigned(_)
+        | EventData::ProvisionUpdated(_)
+        | EventData::AgreementTerminated(_) => "agreement",
+        EventData::DetentionReported(_) | EventData::ReleaseMade(_) => "release",
+    }
+}
+
+const FAMILIES: &[(&str, &str)] = &[
+    ("proposal", "proposals"),
+    ("statement", "statements"),
+    ("agreement", "agreements and provisions"),
+    ("release", "releases and detentions"),
+    ("setup", "parties and issues"),
+];
+
+/// The party whose lane an event is drawn in; `None` for the joint lane.
+fn actor(data: &EventData) -> Option<&Slug> {
+    match data {
+        EventData::PartyJoined(joined) => Some(&joined.party),
+        EventData::ProposalMade(made) => Some(&made.by),
+        EventData::ProposalAccepted(act) | EventData::ProposalWithdrawn(act) => Some(&act.by),
+        EventData::ProposalRejected(rejected) => Some(&rejected.by),
+        EventData::StatementMade(statement) => Some(&statement.by),
+        EventData::AgreementTerminated(terminated) => terminated.by.as_ref(),
+        EventData::DetentionReported(reported) => Some(&reported.holder),
+        EventData::ReleaseMade(release) => Some(&release.by),
+        EventData::IssueRaised(_)
+        | EventData::AgreementSigned(_)
+        | EventData::ProvisionUpdated(_) => None,
+    }
+}
+
+/// Text made safe for HTML content and attribute values: the characters that would act on
+/// the page's display (controls, bidirectional overrides and isolates) are written visibly
+/// as on a terminal (`views::text::printable`), then the markup characters escaped.
+pub fn escape(text: &str) -> String {
+    let shown = super::text::printable(text);
+    let mut escaped = String::with_capacity(shown.len());
+    for character in shown.chars() {
+        match character {
+            '&' => escaped.push_str("&amp;"),
+            '<' => escaped.push_str("&lt;"),
+            '>' => escaped.push_str("&gt;"),
+            '"' => escaped.push_str("&quot;"),
+            '\'' => escaped.push_str("&#39;"),
+            character => escaped.push(character),
+        }
+    }
+    escaped
+}
+
+/// JSON made safe inside a `<script>` element: no `</script>` or `<!--` can form.
+fn script_json(value: &serde_json::Value) -> String {
+    serde_json::to_string(value)
+        .expect("a JSON value serialises")
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026")
+}
+
+/// Seconds since the epoch, for positions and the script.
+fn seconds(time: &Timestamp) -> i64 {
+    time.instant().timestamp()
+}
+
+/// World time to horizontal position: piecewise linear through the distinct moments of the
+/// events, each gap between them given room by the logarithm of its length.
+struct TimeAxis {
+    /// (seconds, x), ascending in both.
+    knots: Vec<(i64, f64)>,
+}
+
+impl TimeAxis {
+    fn new(moments: &[i64]) -> TimeAxis {
+        let mut distinct: Vec<i64> = moments.to_vec();
+        distinct.sort_unstable();
+        distinct.dedup();
+        let inner = WIDTH - LEFT - RIGHT;
+        let Some(&first) = distinct.first() else {
+            return TimeAxis { knots: Vec::new() };
+        };
+        if distinct.len() == 1 {
+            return TimeAxis {
+                knots: vec![(first, LEFT + inner / 2.0)],
+            };
+        }
+        // Each gap between two moments gets room growing with the logarithm of its length:
+        // years of quiet take a few times the room of an hour, so that a log spanning
+        // decades with bursts on single days shows both.
+        let mut xs = Vec::with_capacity(distinct.len());
+        let mut x = 0.0;
+        xs.push(x);
+        for pair in distinct.windows(2) {
+            let hours = (pair[1] - pair[0]) as f64 / 3600.0;
+            x += 1.0 + (1.0 + hours).ln();
+            xs.push(x);
+        }
+        let widest = x.max(f64::MIN_POSITIVE);
+        TimeAxis {
+            knots: distinct
+                .into_iter()
+                .zip(xs)
+                .map(|(moment, x)| (moment, LEFT + x / widest * inner))
+                .collect(),
+        }
+    }
+
+    fn x(&self, moment: i64) -> f64 {
+        let index = self.knots.partition_point(|(knot, _)| *knot < moment);
+        match (
+            index.checked_sub(1).map(|i| self.knots[i]),
+            self.knots.get(index),
+        ) {
+            (_, Some(&(knot, x))) if knot == moment => x,
+            (Some((t0, x0)), Some(&(t1, x1))) => {
+                x0 + (x1 - x0) * (moment - t0) as f64 / (t1 - t0) as f64
+            }
+            (Some((_, x0)), None) => x0,
+            (None, Some(&(_, x1))) => x1,
+            (None, None) => LEFT,
+        }
+    }
+
+    /// Ticks at the starts of years and months (and days, on a log of weeks), each kept
+    /// where its label has room: at least 60 units after the last one kept.
+    fn ticks(&self) -> Vec<(f64, String)> {
+        use chrono::{Datelike, TimeZone, Utc};
+        let (Some(&(first, _)), Some(&(last, _))) = (self.knots.first(), self.knots.last()) else {
+            return Vec::new();
+        };
+        let (Some(start), Some(end)) = (
+            Utc.timestamp_opt(first, 0).single(),
+            Utc.timestamp_opt(last, 0).single(),
+        ) else {
+            return Vec::new();
+        };
+        let mut candidates: Vec<(i64, String)> = Vec::new();
+        let (mut year, mut month) = (start.year(), start.month());
+        loop {
+            (year, month) = if month == 12 {
+                (year + 1, 1)
+            } else {
+                (year, month + 1)
+            };
+            let Some(moment) = Utc.with_ymd_and_hms(year, month, 1, 0, 0, 0).single() else {
+                break;
+            };
+            if moment > end || candidates.len() > 20_000 {
+                break;
+            }
+            let label = if month == 1 {
+                year.to_string()
+            } else {
+                moment.format("%b %Y").to_string()
+            };
+            candidates.push((moment.timestamp(), label));
+        }
+        if (last - first) / 86_400 < 62 {
+            let mut day = start.date_naive();
+            while let Some(next) = day.succ_opt() {
+                day = next;
+                let Some(moment) = day.and_hms_opt(0, 0, 0).map(|naive| naive.and_utc()) else {
+                    break;
+                };
+                if moment > end {
+                    break;
+                }
+                if moment.day() != 1 {
+                    candidates.push((moment.timestamp(), moment.format("%-d %b").to_string()));
+                }
+            }
+            candidates.sort();
+        }
+        let mut ticks: Vec<(f64, String)> = Vec::new();
+        for (moment, label) in candidates {
+            let x = self.x(moment);
+            if ticks.last().is_none_or(|(last_x, _)| x - last_x >= 60.0) {
+                ticks.push((x, label));
+            }
+        }
+        ticks
+    }
+}
+
+/// A proposal from the event that made it to the one that closed it.
+struct Lifecycle {
+    by: Slug,
+    made: i64,
+    made_seq: u64,
+    closed: Option<(i64, u64, &'static str)>,
+}
+
+/// The page's sections, computed from the events.
+struct Drawn {
+    folded: Folded,
+    /// Indices into the events, in application order, of those folded.
+    applied: Vec<usize>,
+    /// After each custody change: when, holder, of, and the counts then.
+    custody: Vec<(i64, Slug, Slug, Counts)>,
+    proposals: BTreeMap<Slug, Lifecycle>,
+    /// The refusal the fold met, if it met one the reading did not report.
+    refused: Option<String>,
+}
+
+fn fold_for_report(events: &[ReportedEvent], as_of: Option<&Timestamp>) -> Drawn {
+    let plain: Vec<Event> = events
+        .iter()
+        .map(|reported| reported.event.clone())
+        .collect();
+    let mut drawn = Drawn {
+        folded: Folded::default(),
+        applied: Vec::new(),
+        custody: Vec::new(),
+        proposals: BTreeMap::new(),
+        refused: None,
+    };
+    for index in application_order(&plain) {
+        let event = &plain[index];
+        if as_of.is_some_and(|limit| event.occurred > *limit) {
+            break;
+        }
+        if let Err(refused) = drawn.folded.apply(event) {
+            drawn.refused = Some(format!(
+                "line {}: {}: {}",
+                refused.line, refused.rule, refused.detail
+            ));
+            break;
+        }
+        drawn.applied.push(index);
+        let moment = seconds(&event.occurred);
+        let mut touched: Vec<&Slug> = Vec::new();
+        match &event.data {
+            EventData::DetentionReported(reported) => {
+                push_custody(&mut drawn, moment, &reported.holder, &reported.of);
+            }
+            EventData::ReleaseMade(release) => {
+                push_custody(&mut drawn, moment, &release.by, &release.of);
+            }
+            EventData::ProposalMade(made) => {
+                drawn.proposals.insert(
+                    made.proposal.clone(),
+                    Lifecycle {
+                        by: made.by.clone(),
+                        made: moment,
+                        made_seq: event.seq,
+                        closed: None,
+                    },
+                );
+                touched.extend(made.supersedes.iter().chain(made.counters.iter()));
+            }
+            EventData::ProposalAccepted(act) | EventData::ProposalWithdrawn(act) => {
+                touched.push(&act.proposal)
+            }
+            EventData::ProposalRejected(rejected) => touched.push(&rejected.proposal),
+            _ => {}
+        }
+        for proposal in touched {
+            let status = drawn
+                .folded
+                .state
+                .proposals
+                .get(proposal)
+                .map(|proposal| proposal.status);
+            if let (Some(status), Some(lifecycle)) = (status, drawn.proposals.get_mut(proposal))
+                && status != ProposalStatus::Open
+                && lifecycle.closed.is_none()
+            {
+                lifecycle.closed = Some((moment, event.seq, status.name()));
+            }
+        }
+    }
+    drawn
+}
+
+fn push_custody(drawn: &mut Drawn, moment: i64, holder: &Slug, of: &Slug) {
+    let counts = drawn
+        .folded
+        .state
+        .custody
+        .get(holder)
+        .and_then(|held| held.get(of))
+        .cloned()
+        .unwrap_or_default();
+    drawn
+        .custody
+        .push((moment, holder.clone(), of.clone(), counts));
+}
+
+fn total(counts: &Counts) -> u64 {
+    counts.combatant + counts.civilian + counts.remains
+}
+
+/// The report of a log: the whole HTML page.
+pub fn log_report(input: &LogReport<'_>) -> String {
+    let drawn = fold_for_report(input.events, input.as_of.as_ref());
+    let events = input.events;
+    let state = serde_json::from_str::<serde_json::Value>(
+        &StateDocument::new(
+            &drawn.folded,
+            events.last().map_or(0, |last| last.event.seq),
+            events.last().map_or(Hash::ZERO, |last| last.hash),
+        )
+        .to_json(),
+    )
+    .expect("the state document is JSON");
+
+    // Lanes: parties, then mediators and observers, in the state's order; then the joint one.
+    let parties = &drawn.folded.state.parties;
+    let mut lanes: Vec<(String, String)> = Vec::new();
+    for wanted in ["party", "mediator", "observer"] {
+        for (id, party) in parties {
+            let role = serde_json::to_value(party.role).ok();
+            if role.as_ref().and_then(|role| role.as_str()) == Some(wanted) {
+                lanes.push((id.to_string(), format!("{} ({})", party.name, id)));
+            }
+        }
+    }
+    lanes.push((String::new(), JOINT_LANE.to_string()));
+    let lane_of = |event: &Event| -> usize {
+        actor(&event.data)
+            .and_then(|party| lanes.iter().position(|(id, _)| id == party.as_str()))
+            .unwrap_or(lanes.len() - 1)
+    };
+
+    let moments: Vec<i64> = drawn
+        .applied
+        .iter()
+        .map(|&index| seconds(&events[index].event.occurred))
+        .collect();
+    let axis = TimeAxis::new(&moments);
+    let aggregated = drawn.applied.len() > MAX_MARKS;
+
+    let mut page = String::with_capacity(64 * 1024 + drawn.applied.len() * 600);
+    page.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    page.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    let _ = writeln!(page, "<title>accord report: {}</title>", escape(input.name));
+    page.push_str("<style>\n");
+    page.push_str(include_str!("report.css"));
+    page.push_str("</style>\n</head>\n<body data-rendered=\"0\" data-script-errors=\"0\">\n");
+
+    header(&mut page, input, &drawn);
+    controls(&mut page, &lanes, &axis);
+    page.push_str("<main>\n");
+    timeline(
+        &mut page, events, &drawn, &lanes, &lane_of, &axis, aggregated,
+    );
+    proposals(&mut page, &drawn, &axis);
+    custody_chart(&mut page, &drawn, &axis);
+    agreements(&mut page, &state);
+    page.push_str("</main>\n");
+    page.push_str(
+        "<aside id=\"details\" aria-live=\"polite\"><p>Choose a mark (click, or Tab and Enter) to see its event.</p></aside>\n",
+    );
+    page.push_str("<footer><p>Made by <code>accord report</code> from the log's lines alone; the page fetches nothing.</p></footer>\n");
+
+    // The data the script needs: per event (or per aggregated mark), the custody series and
+    // the proposals' spans, and the axis.
+    let data = page_data(events, &drawn, &lanes, &lane_of, &axis, aggregated);
+    let _ = writeln!(
+        page,
+        "<script type=\"application/json\" id=\"report-data\">{}</script>",
+        script_json(&data)
+    );
+    page.push_str("<script>\n");
+    page.push_str(include_str!("report.js"));
+    page.push_str("</script>\n</body>\n</html>\n");
+    page
+}
+
+fn header(page: &mut String, input: &LogReport<'_>, drawn: &Drawn) {
+    let events = input.events;
+    let _ = writeln!(
+        page,
+        "<header>\n<h1>{}</h1>\n<dl class=\"facts\">",
+        escape(input.name)
+    );
+    let head = events
+        .last()
+        .map_or("none (the log is empty)".to_string(), |last| {
+            last.hash.to_string()
+        });
+    let _ = writeln!(
+        page,
+        "<dt>Head</dt><dd><code id=\"head\">{}</code></dd>",
+        escape(&head)
+    );
+    let _ = writeln!(
+        page,
+        "<dt>Events</dt><dd id=\"event-count\">{} lines read; {} folded{}</dd>",
+        events.len(),
+        drawn.applied.len(),
+        if input.scope.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", escape(&input.scope))
+        }
+    );
+    let refusal = input.refusal.as_ref().or(drawn.refused.as_ref());
+    match refusal {
+        None => page.push_str(
+            "<dt>Verification</dt><dd id=\"verification\" class=\"ok\">ok: every line checked (shape, chain, rules)</dd>\n",
+        ),
+        Some(refusal) => {
+            let _ = writeln!(
+                page,
+                "<dt>Verification</dt><dd id=\"verification\" class=\"refused\">refused at {}; the events before it are shown</dd>",
+                escape(refusal)
+            );
+        }
+    }
+    match &input.checkpoint {
+        None => page.push_str(
+            "<dt>Signed checkpoint</dt><dd id=\"checkpoint\">none kept beside the log</dd>\n",
+        ),
+        Some(checkpoint) => {
+            let matches = match checkpoint.root_matches {
+                Some(true) => "the log's first lines have this root",
+                Some(false) => "the log's first lines do NOT have this root",
+                None => "the log is shorter than the checkpoint",
+            };
+            let _ = writeln!(
+                page,
+                "<dt>Signed checkpoint</dt><dd id=\"checkpoint\">{} at {} lines, root <code>{}</code>, signed by {}; {matches} (signature not checked here: <code>accord verify --checkpoint --pubkey</code> checks it)</dd>",
+                escape(&checkpoint.origin),
+                checkpoint.size,
+                checkpoint.root,
+                escape(&checkpoint.signers.join(", "))
+            );
+        }
+    }
+    page.push_str("</dl>\n</header>\n");
+}
+
+fn controls(page: &mut String, lanes: &[(String, String)], axis: &TimeAxis) {
+    page.push_str("<form id=\"controls\" class=\"screen-only\" aria-label=\"Filters\">\n");
+    page.push_str("<fieldset><legend>Parties</legend>\n");
+    for (index, (_, label)) in lanes.iter().enumerate() {
+        let _ = writeln!(
+            page,
+            "<label><input type=\"checkbox\" name=\"lane\" value=\"{index}\" checked> {}</label>",
+            escape(label)
+        );
+    }
+    page.push_str("</fieldset>\n<fieldset><legend>Events</legend>\n");
+    for (family, label) in FAMILIES {
+        let _ = writeln!(
+            page,
+            "<label><input type=\"checkbox\" name=\"family\" value=\"{family}\" checked> <span class=\"swatch f-{family}\"></span>{label}</label>"
+        );
+    }
+    page.push_str("</fieldset>\n<fieldset><legend>Dates</legend>\n");
+    let date = |knot: Option<&(i64, f64)>| {
+        knot.and_then(|(moment, _)| chrono::DateTime::from_timestamp(*moment, 0))
+            .map(|moment| moment.format("%Y-%m-%d").to_string())
+            .unwrap_or_default()
+    };
+    let (first, last) = (date(axis.knots.first()), date(axis.knots.last()));
+    let _ = writeln!(
+        page,
+        "<label>From <input type=\"date\" name=\"from\" value=\"{first}\" min=\"{first}\" max=\"{last}\"></label>\n<label>To <input type=\"date\" name=\"to\" value=\"{last}\" min=\"{first}\" max=\"{last}\"></label>"
+    );
+    let moments = axis.knots.len().saturating_sub(1);
+    let _ = writeln!(
+        page,
+        "</fieldset>\n<fieldset class=\"moment\"><legend>The state as of</legend>\n<input type=\"range\" id=\"moment\" min=\"0\" max=\"{moments}\" value=\"{moments}\" step=\"1\" aria-describedby=\"moment-shown\">\n<output id=\"moment-shown\" for=\"moment\"></output>\n<div id=\"as-of\"></div>\n</fieldset>\n</form>"
+    );
+}
+
+fn mark_shape(family: &str, x: f64, y: f64) -> String {
+    match family {
+        "statement" => format!(
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"9\" height=\"9\"/>",
+            x - 4.5,
+            y - 4.5
+        ),
+        "agreement" => format!(
+            "<path d=\"M{x:.1} {:.1}L{:.1} {y:.1}L{x:.1} {:.1}L{:.1} {y:.1}Z\"/>",
+            y - 6.5,
+            x + 6.5,
+            y + 6.5,
+            x - 6.5
+        ),
+        "release" => format!(
+            "<path d=\"M{x:.1} {:.1}L{:.1} {:.1}L{:.1} {:.1}Z\"/>",
+            y - 6.0,
+            x + 6.0,
+            y + 5.0,
+            x - 6.0,
+            y + 5.0
+        ),
+        "setup" => format!("<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3.5\"/>"),
+        _ => format!("<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"5\"/>"),
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
+fn timeline(
+    page: &mut String,
+    events: &[ReportedEvent],
+    drawn: &Drawn,
+    lanes: &[(String, String)],
+    lane_of: &dyn Fn(&Event) -> usize,
+    axis: &TimeAxis,
+    aggregated: bool,
+) {
+    let height = AXIS_HEIGHT + LANE_HEIGHT * lanes.len() as f64 + 8.0;
+    let _ = writeln!(
+        page,
+        "<section id=\"timeline-section\">\n<h2>Who moved when</h2>\n<p class=\"hint\">One lane per party, along world time (a burst of events on one day is spread out: the axis is not to scale there). {}</p>",
+        if aggregated {
+            format!(
+                "The log has {} events: each mark stands for the events of one lane and family in one stretch of time, and its size grows with their number.",
+                drawn.applied.len()
+            )
+        } else {
+            "Each mark is one event; its shape and colour say its family.".to_string()
+        }
+    );
+    let _ = writeln!(
+        page,
+        "<svg id=\"timeline\" viewBox=\"0 0 {WIDTH} {height:.0}\" role=\"group\" aria-label=\"Timeline of events by party\">"
+    );
+    axis_lines(page, axis, AXIS_HEIGHT - 8.0, height);
+    for (index, (_, label)) in lanes.iter().enumerate() {
+        let y = AXIS_HEIGHT + LANE_HEIGHT * index as f64;
+        let _ = writeln!(
+            page,
+            "<g class=\"lane\" data-lane=\"{index}\"><rect class=\"lane-band\" x=\"0\" y=\"{y:.1}\" width=\"{WIDTH}\" height=\"{LANE_HEIGHT}\"/><text class=\"lane-name\" x=\"6\" y=\"{:.1}\">{}</text></g>",
+            y + LANE_HEIGHT / 2.0 + 4.0,
+            escape(label)
+        );
+    }
+    if aggregated {
+        for mark in aggregate(events, drawn, lane_of, axis) {
+            let y = AXIS_HEIGHT + LANE_HEIGHT * mark.lane as f64 + LANE_HEIGHT / 2.0;
+            let size = (3.0 + (mark.count as f64).log2() * 1.5).min(LANE_HEIGHT / 2.0 - 1.0);
+            let _ = writeln!(
+                page,
+                "<g class=\"mark f-{}\" data-lane=\"{}\" data-family=\"{}\" data-t=\"{}\" data-count=\"{}\" data-first-seq=\"{}\" data-last-seq=\"{}\" tabindex=\"0\" role=\"button\" aria-label=\"{} events, lines {} to {}\"><title>{} {} events, lines {} to {}</title><circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"{size:.1}\"/></g>",
+                mark.family,
+                mark.lane,
+                mark.family,
+                mark.moment,
+                mark.count,
+                mark.first_seq,
+                mark.last_seq,
+                mark.count,
+                mark.first_seq,
+                mark.last_seq,
+                mark.count,
+                mark.family,
+                mark.first_seq,
+                mark.last_seq,
+                mark.x
+            );
+        }
+    } else {
+        // Events at one moment in one lane are stacked, so that none hides another.
+        let mut stacked: BTreeMap<(usize, i64), usize> = BTreeMap::new();
+        for &index in &drawn.applied {
+            let reported = &events[index];
+            let event = &reported.event;
+            let lane = lane_of(event);
+            let moment = seconds(&event.occurred);
+            let nth = stacked.entry((lane, moment)).or_insert(0);
+            let offset = [0.0, -8.0, 8.0, -4.0, 4.0][*nth % 5];
+            *nth += 1;
+            let family = family(&event.data);
+            let x = axis.x(moment);
+            let y = AXIS_HEIGHT + LANE_HEIGHT * lane as f64 + LANE_HEIGHT / 2.0 + offset;
+            let text = super::describe::describe(&event.data);
+            let _ = writeln!(
+                page,
+                "<g class=\"mark f-{family}\" data-seq=\"{}\" data-lane=\"{lane}\" data-family=\"{family}\" data-t=\"{moment}\" tabindex=\"0\" role=\"button\" aria-label=\"line {}, {}: {}\"><title>{} line {}: {}</title>{}</g>",
+                event.seq,
+                event.seq,
+                escape(event.occurred.as_str()),
+                escape(&text),
+                escape(event.occurred.as_str()),
+                event.seq,
+                escape(&text),
+                mark_shape(family, x, y)
+            );
+        }
+    }
+    page.push_str("</svg>\n</section>\n");
+}
+
+/// The vertical grid lines and labels of the time axis, and the line the slider moves
+/// (under the marks drawn after it).
+fn axis_lines(page: &mut String, axis: &TimeAxis, label_y: f64, bottom: f64) {
+    page.push_str(
+        "<line class=\"now\" x1=\"0\" x2=\"0\" y1=\"0\" y2=\"0\" visibility=\"hidden\"/>\n",
+    );
+    page.push_str("<g class=\"axis\">");
+    for (x, label) in axis.ticks() {
+        let _ = write!(
+            page,
+            "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{:.1}\" y2=\"{bottom:.1}\"/><text x=\"{x:.1}\" y=\"{label_y:.1}\">{}</text>",
+            label_y + 4.0,
+            escape(&label)
+        );
+    }
+    page.push_str("</g>\n");
+}
+
+struct AggregateMark {
+    lane: usize,
+    family: &'static str,
+    x: f64,
+    moment: i64,
+    count: u64,
+    first_seq: u64,
+    last_seq: u64,
+}
+
+/// One mark per lane, family and stretch of the axis, in seq order within it.
+fn aggregate(
+    events: &[ReportedEvent],
+    drawn: &Drawn,
+    lane_of: &dyn Fn(&Event) -> usize,
+    axis: &TimeAxis,
+) -> Vec<AggregateMark> {
+    let inner = WIDTH - LEFT - RIGHT;
+    let mut marks: BTreeMap<(usize, usize, &'static str), AggregateMark> = BTreeMap::new();
+    for &index in &drawn.applied {
+        let event = &events[index].event;
+        let moment = seconds(&event.occurred);
+        let x = axis.x(moment);
+        let bin = (((x - LEFT) / inner * AGGREGATE_BINS as f64) as usize).min(AGGREGATE_BINS - 1);
+        let lane = lane_of(event);
+        let family = family(&event.data);
+        let mark = marks.entry((lane, bin, family)).or_insert(AggregateMark {
+            lane,
+            family,
+            x: LEFT + (bin as f64 + 0.5) / AGGREGATE_BINS as f64 * inner,
+            moment,
+            count: 0,
+            first_seq: event.seq,
+            last_seq: event.seq,
+        });
+        mark.count += 1;
+        mark.first_seq = mark.first_seq.min(event.seq);
+        mark.last_seq = mark.last_seq.max(event.seq);
+    }
+    marks.into_values().collect()
+}
+
+fn proposals(page: &mut String, drawn: &Drawn, axis: &TimeAxis) {
+    page.push_str("<section id=\"proposals-section\">\n<h2>Proposals, from made to closed</h2>\n");
+    if drawn.proposals.is_empty() {
+        page.push_str("<p>No proposal was made.</p>\n</section>\n");
+        return;
+    }
+    let end = axis.knots.last().map_or(LEFT, |(_, x)| *x);
+    let rows: Vec<(&Slug, &Lifecycle)> = drawn.proposals.iter().take(MAX_PROPOSAL_ROWS).collect();
+    let row_height = 22.0;
+    let height = AXIS_HEIGHT + row_height * rows.len() as f64 + 6.0;
+    let _ = writeln!(
+        page,
+        "<svg id=\"proposals\" viewBox=\"0 0 {WIDTH} {height:.0}\" role=\"group\" aria-label=\"Proposals as spans\">"
+    );
+    axis_lines(page, axis, AXIS_HEIGHT - 8.0, height);
+    for (row, (id, lifecycle)) in rows.iter().enumerate() {
+        let y = AXIS_HEIGHT + row_height * row as f64;
+        let start = axis.x(lifecycle.made);
+        let (stop, outcome) = match lifecycle.closed {
+            Some((moment, _, outcome)) => (axis.x(moment), outcome),
+            None => (end, "open"),
+        };
+        let closed_seq = lifecycle.closed.map_or(String::new(), |(_, seq, _)| {
+            format!(" data-closed-seq=\"{seq}\"")
+        });
+        let _ = writeln!(
+            page,
+            "<g class=\"span o-{outcome}\" data-proposal=\"{}\" data-made-seq=\"{}\"{closed_seq}><title>{} by {}: {outcome}</title><rect x=\"{start:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"12\" rx=\"3\"/><text class=\"span-name\" x=\"6\" y=\"{:.1}\">{}</text><text class=\"span-outcome\" x=\"{:.1}\" y=\"{:.1}\">{outcome}</text></g>",
+            escape(id.as_str()),
+            lifecycle.made_seq,
+            escape(id.as_str()),
+            escape(lifecycle.by.as_str()),
+            y + 4.0,
+            (stop - start).max(3.0),
+            y + 14.0,
+            escape(id.as_str()),
+            (stop + 5.0).min(WIDTH - 40.0),
+            y + 14.0
+        );
+    }
+    page.push_str("</svg>\n");
+    if drawn.proposals.len() > rows.len() {
+        let _ = writeln!(
+            page,
+            "<p class=\"hint\">{} more proposals are not drawn (the first {} by name are).</p>",
+            drawn.proposals.len() - rows.len(),
+            rows.len()
+        );
+    }
+    page.push_str("</section>\n");
+}
+
+/// The custody series of each pair of sides, thinned to `MAX_CUSTODY_POINTS` each.
+fn custody_series(drawn: &Drawn) -> BTreeMap<(Slug, Slug), Vec<(i64, Counts)>> {
+    let mut series: BTreeMap<(Slug, Slug), Vec<(i64, Counts)>> = BTreeMap::new();
+    for (moment, holder, of, counts) in &drawn.custody {
+        let points = series.entry((holder.clone(), of.clone())).or_default();
+        // One point per moment: the last change at it.
+        if points.last().is_some_and(|(last, _)| last == moment) {
+            points.pop();
+        }
+        points.push((*moment, *counts));
+    }
+    for points in series.values_mut() {
+        if points.len() > MAX_CUSTODY_POINTS {
+            let every = points.len().div_ceil(MAX_CUSTODY_POINTS);
+            let last = points.len() - 1;
+            *points = points
+                .iter()
+                .enumerate()
+                .filter(|(index, _)| index % every == every - 1 || *index == last)
+                .map(|(_, point)| *point)
+                .collect();
+        }
+    }
+    series
+}
+
+fn custody_chart(page: &mut String, drawn: &Drawn, axis: &TimeAxis) {
+    page.push_str("<section id=\"custody-section\">\n<h2>Custody over time</h2>\n");
+    let series = custody_series(drawn);
+    if series.is_empty() {
+        page.push_str("<p>No detention or release was recorded.</p>\n</section>\n");
+        return;
+    }
+    let top = series
+        .values()
+        .flat_map(|points| points.iter().map(|(_, counts)| total(counts)))
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let chart_height = 180.0;
+    let height = AXIS_HEIGHT + chart_height + 10.0;
+    let y_of = |count: u64| AXIS_HEIGHT + chart_height - count as f64 / top as f64 * chart_height;
+    let end = axis.knots.last().map_or(WIDTH - RIGHT, |(_, x)| *x);
+    let _ = writeln!(
+        page,
+        "<svg id=\"custody\" viewBox=\"0 0 {WIDTH} {height:.0}\" role=\"img\" aria-label=\"Captives held by each side over time\">"
+    );
+    axis_lines(page, axis, AXIS_HEIGHT - 8.0, height - 10.0);
+    let _ = writeln!(
+        page,
+        "<g class=\"scale\"><text x=\"{:.1}\" y=\"{:.1}\">{top}</text><text x=\"{:.1}\" y=\"{:.1}\">0</text></g>",
+        LEFT - 8.0,
+        y_of(top) + 4.0,
+        LEFT - 8.0,
+        y_of(0) + 4.0
+    );
+    for (index, ((holder, of), points)) in series.iter().enumerate() {
+        let mut path = String::new();
+        let mut previous_y = y_of(0);
+        for (n, (moment, counts)) in points.iter().enumerate() {
+            let x = axis.x(*moment);
+            let y = y_of(total(counts));
+            if n == 0 {
+                let _ = write!(path, "M{x:.1} {previous_y:.1}");
+            }
+            let _ = write!(path, "L{x:.1} {previous_y:.1}L{x:.1} {y:.1}");
+            previous_y = y;
+        }
+        let _ = write!(path, "L{end:.1} {previous_y:.1}");
+        let last = points.last().map(|(_, counts)| *counts).unwrap_or_default();
+        let _ = writeln!(
+            page,
+            "<g class=\"series s-{}\" data-holder=\"{}\" data-of=\"{}\"><title>held by {} of {}: {} now ({} combatants, {} civilians, {} remains)</title><path d=\"{path}\"/><text x=\"6\" y=\"{:.1}\">{} holds {}</text></g>",
+            index % 6,
+            escape(holder.as_str()),
+            escape(of.as_str()),
+            escape(holder.as_str()),
+            escape(of.as_str()),
+            total(&last),
+            last.combatant,
+            last.civilian,
+            last.remains,
+            AXIS_HEIGHT + 14.0 + 16.0 * index as f64,
+            escape(holder.as_str()),
+            escape(of.as_str())
+        );
+    }
+    page.push_str("</svg>\n</section>\n");
+}
+
+fn agreements(page: &mut String, state: &serde_json::Value) {
+    page.push_str(
+        "<section id=\"agreements-section\">\n<h2>Agreements and their provisions</h2>\n",
+    );
+    let Some(agreements) = state["agreements"]
+        .as_object()
+        .filter(|map| !map.is_empty())
+    else {
+        page.push_str("<p>No agreement was signed.</p>\n</section>\n");
+        return;
+    };
+    let text = |value: &serde_json::Value| escape(value.as_str().unwrap_or(""));
+    let names = |value: &serde_json::Value| {
+        let names: Vec<String> = value
+            .as_array()
+            .map(|names| names.iter().map(text).collect())
+            .unwrap_or_default();
+        names.join(", ")
+    };
+    for (id, agreement) in agreements {
+        let _ = writeln!(
+            page,
+            "<article class=\"agreement\" data-agreement=\"{}\">\n<h3>{} <span class=\"status st-{}\">{}</span></h3>\n<p>Signed by {}{}.</p>",
+            escape(id),
+            text(&agreement["title"]),
+            text(&agreement["status"]),
+            text(&agreement["status"]).replace('_', " "),
+            names(&agreement["signatories"]),
+            match names(&agreement["witnesses"]) {
+                witnesses if witnesses.is_empty() => String::new(),
+                witnesses => format!(", witnessed by {witnesses}"),
+            }
+        );
+        page.push_str("<table>\n<thead><tr><th scope=\"col\">Provision</th><th scope=\"col\">Status</th><th scope=\"col\">Allegations</th><th scope=\"col\">Contested claims</th></tr></thead>\n<tbody>\n");
+        if let Some(provisions) = agreement["provisions"].as_object() {
+            for (provision, terms) in provisions {
+                let allegations: Vec<String> = terms["allegations"]
+                    .as_array()
+                    .map(|list| {
+                        list.iter()
+                            .map(|allegation| {
+                                format!(
+                                    "<li>{} against {} (line {})</li>",
+                                    text(&allegation["by"]),
+                                    names(&allegation["against"]),
+                                    allegation["seq"]
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let claims: Vec<String> = terms["claims"]
+                    .as_array()
+                    .map(|list| {
+                        list.iter()
+                            .map(|claim| {
+                                format!(
+                                    "<li>{} {}s (line {}): {}</li>",
+                                    text(&claim["by"]),
+                                    text(&claim["kind"]),
+                                    claim["seq"],
+                                    text(&claim["text"])
+                                )
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                let list = |items: Vec<String>| {
+                    if items.is_empty() {
+                        "<span class=\"none\">none</span>".to_string()
+                    } else {
+                        format!("<ul>{}</ul>", items.concat())
+                    }
+                };
+                let _ = writeln!(
+                    page,
+                    "<tr data-provision=\"{}\"><th scope=\"row\">{}<p class=\"terms\">{}</p><p class=\"obligated\">obliges {}</p></th><td><span class=\"status st-{}\">{}</span></td><td>{}</td><td>{}</td></tr>",
+                    escape(provision),
+                    escape(provision),
+                    text(&terms["text"]),
+                    names(&terms["obligated"]),
+                    text(&terms["status"]),
+                    text(&terms["status"]).replace('_', " "),
+                    list(allegations),
+                    list(claims)
+                );
+            }
+        }
+        page.push_str("</tbody>\n</table>\n</article>\n");
+    }
+    page.push_str("</section>\n");
+}
+
+/// What the script reads: the axis, the events (or aggregated marks), custody and
+/// proposals.
+fn page_data(
+    events: &[ReportedEvent],
+    drawn: &Drawn,
+    lanes: &[(String, String)],
+    lane_of: &dyn Fn(&Event) -> usize,
+    axis: &TimeAxis,
+    aggregated: bool,
+) -> serde_json::Value {
+    use serde_json::json;
+    let knots: Vec<serde_json::Value> = axis
+        .knots
+        .iter()
+        .map(|(moment, x)| json!([moment, (x * 10.0).round() / 10.0]))
+        .collect();
+    let marks: Vec<serde_json::Value> = if aggregated {
+        Vec::new()
+    } else {
+        drawn
+            .applied
+            .iter()
+            .map(|&index| {
+                let reported = &events[index];
+                let event = &reported.event;
+                json!({
+                    "seq": event.seq,
+                    "type": event.data.type_name(),
+                    "occurred": event.occurred.as_str(),
+                    "recorded": event.recorded.as_str(),
+                    "lane": lane_of(event),
+                    // Set as text by the script, but shown: bidirectional overrides too.
+                    "text": super::text::printable(&super::describe::describe(&event.data)),
+                    "source": event.source.as_deref().map(super::text::printable),
+                    "hash": reported.hash,
+                })
+            })
+            .collect()
+    };
+    let custody: Vec<serde_json::Value> = custody_series(drawn)
+        .into_iter()
+        .map(|((holder, of), points)| {
+            let points: Vec<serde_json::Value> = points
+                .iter()
+                .map(|(moment, counts)| {
+                    json!([moment, counts.combatant, counts.civilian, counts.remains])
+                })
+                .collect();
+            json!({"holder": holder, "of": of, "points": points})
+        })
+        .collect();
+    let proposals: Vec<serde_json::Value> = drawn
+        .proposals
+        .iter()
+        .map(|(id, lifecycle)| {
+            json!({
+                "id": id,
+                "by": lifecycle.by,
+                "made": lifecycle.made,
+                "closed": lifecycle.closed.map(|(moment, _, _)| moment),
+                "outcome": lifecycle.closed.map_or("open", |(_, _, outcome)| outcome),
+            })
+        })
+        .collect();
+    let lane_names: Vec<String> = lanes
+        .iter()
+        .map(|(_, label)| super::text::printable(label).into_owned())
+        .collect();
+    json!({
+        "knots": knots,
+        "lanes": lane_names,
+        "events": marks,
+        "aggregated": aggregated,
+        "custody": custody,
+        "proposals": proposals,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_and_script_data_cannot_break_out_of_the_page() {
+        assert_eq!(
+            escape("<script>\"a\" & 'b'\u{1b}\u{202e}"),
+            "&lt;script&gt;&quot;a&quot; &amp; &#39;b&#39;\\u{1b}\\u{202e}"
+        );
+        let data = serde_json::json!({"text": "</script><!-- & -->"});
+        let embedded = script_json(&data);
+        assert!(!embedded.contains('<') && !embedded.contains('>'));
+        assert_eq!(
+            serde_json::from_str::<serde_json::Value>(&embedded).unwrap(),
+            data
+        );
+    }
+
+    #[test]
+    fn the_axis_keeps_order_and_room_between_moments() {
+        let day = 86_400;
+        let moments = [0, 60, 120, 30 * day, 30 * day + 1, 200 * day];
+        let axis = TimeAxis::new(&moments);
+        let xs: Vec<f64> = moments.iter().map(|moment| axis.x(*moment)).collect();
+        assert!(xs.windows(2).all(|pair| pair[1] > pair[0]));
+        assert!(xs[0] >= LEFT && xs[5] <= WIDTH - RIGHT + 0.01);
+        assert!(axis.x(100 * day) > xs[4] && axis.x(100 * day) < xs[5]);
+        assert!(!axis.ticks().is_empty());
+    }
+}

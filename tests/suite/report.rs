@@ -1,0 +1,263 @@
+//! `accord report`: the page's structure (a golden file), one mark per event, escaping,
+//! scale, and the file-safety conventions. `report_in_browser` opens it in Chromium.
+
+use std::fs;
+use std::path::Path;
+
+use crate::binary::{accord, accord_with_stdin, karabakh, path_text, root, stderr, stdout};
+
+/// The golden structure of the Karabakh report; `ACCORD_BLESS=1 cargo test report` writes it
+/// again after a deliberate change of the page.
+const GOLDEN: &str = "tests/fixtures/report/karabakh.structure.txt";
+
+/// The page's skeleton: each start tag with its id and classes, one per line and indented
+/// by depth, the text and other attributes left out; runs of identical lines counted.
+/// Panics on a closing tag that closes no open one: the page must nest.
+pub fn structure(html: &str) -> String {
+    const VOID: &[&str] = &["meta", "input", "br", "hr", "img", "link"];
+    let mut lines: Vec<String> = Vec::new();
+    let mut open: Vec<String> = Vec::new();
+    let mut rest = html;
+    while let Some(start) = rest.find('<') {
+        rest = &rest[start + 1..];
+        let end = rest.find('>').expect("every tag ends");
+        let tag = &rest[..end];
+        rest = &rest[end + 1..];
+        if tag.starts_with('!') {
+            continue;
+        }
+        if let Some(name) = tag.strip_prefix('/') {
+            let name = name.trim();
+            assert_eq!(
+                open.pop().as_deref(),
+                Some(name),
+                "</{name}> closes what is open"
+            );
+            continue;
+        }
+        let name: String = tag
+            .chars()
+            .take_while(|character| !character.is_whitespace() && *character != '/')
+            .collect();
+        let attribute = |key: &str| {
+            let marker = format!(" {key}=\"");
+            tag.find(&marker).map(|at| {
+                let value = &tag[at + marker.len()..];
+                value[..value.find('"').unwrap()].to_string()
+            })
+        };
+        let mut line = format!("{}{name}", "  ".repeat(open.len()));
+        if let Some(id) = attribute("id") {
+            line.push_str(&format!("#{id}"));
+        }
+        if let Some(class) = attribute("class") {
+            for class in class.split_whitespace() {
+                line.push_str(&format!(".{class}"));
+            }
+        }
+        lines.push(line);
+        let self_closing = tag.ends_with('/') || VOID.contains(&name.as_str());
+        if !self_closing {
+            open.push(name.clone());
+        }
+        // The contents of a script or style element are not markup.
+        if name == "script" || name == "style" {
+            let closing = format!("</{name}>");
+            let at = rest.find(&closing).expect("a script or style element ends");
+            rest = &rest[at + closing.len()..];
+            open.pop();
+        }
+    }
+    assert!(open.is_empty(), "unclosed: {open:?}");
+    let mut counted: Vec<(String, usize)> = Vec::new();
+    for line in lines {
+        match counted.last_mut() {
+            Some((last, count)) if *last == line => *count += 1,
+            _ => counted.push((line, 1)),
+        }
+    }
+    counted
+        .into_iter()
+        .map(|(line, count)| {
+            if count == 1 {
+                format!("{line}\n")
+            } else {
+                format!("{line} ×{count}\n")
+            }
+        })
+        .collect()
+}
+
+/// The report of `log` written to `out`, its page as text.
+pub fn report(log: &Path, out: &Path, extra: &[&str]) -> String {
+    let mut arguments = vec!["report", path_text(log), "--out", path_text(out)];
+    arguments.extend(extra);
+    let made = accord(&arguments);
+    assert!(made.status.success(), "{}", stderr(&made));
+    assert!(stdout(&made).starts_with("report of "), "{}", stdout(&made));
+    fs::read_to_string(out).unwrap()
+}
+
+/// The seqs of the marks that stand for one event each, in page order.
+pub fn mark_seqs(html: &str) -> Vec<u64> {
+    html.split("<g class=\"mark ")
+        .skip(1)
+        .filter_map(|mark| {
+            let at = mark.find("data-seq=\"")? + "data-seq=\"".len();
+            let digits: String = mark[at..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse().ok()
+        })
+        .collect()
+}
+
+#[test]
+fn the_karabakh_report_has_one_mark_per_event_and_the_golden_structure() {
+    let directory = tempfile::tempdir().unwrap();
+    let out = directory.path().join("karabakh.html");
+    let html = report(&karabakh(), &out, &[]);
+    let mut seqs = mark_seqs(&html);
+    seqs.sort_unstable();
+    assert_eq!(seqs, (1..=38).collect::<Vec<u64>>(), "one mark per event");
+    // Self-contained: nothing is fetched.
+    for fetch in ["src=", "href=\"http", "@import", "url(", "fetch("] {
+        assert!(!html.contains(fetch), "the page fetches nothing ({fetch})");
+    }
+    for shown in [
+        "Trilateral statement on a complete ceasefire in Nagorno-Karabakh",
+        "AZE holds ARM",
+        "updated-madrid-principles",
+        "More than 100 other Armenian prisoners of war",
+        "ok: every line checked",
+    ] {
+        assert!(html.contains(shown), "the page shows {shown}");
+    }
+    // The same log gives the same bytes.
+    let again = directory.path().join("again.html");
+    assert_eq!(report(&karabakh(), &again, &[]), html);
+    let skeleton = structure(&html);
+    let golden = root().join(GOLDEN);
+    if std::env::var_os("ACCORD_BLESS").is_some() {
+        fs::write(&golden, &skeleton).unwrap();
+    }
+    assert_eq!(
+        skeleton,
+        fs::read_to_string(&golden).unwrap(),
+        "the page's structure changed: look, then ACCORD_BLESS=1 cargo test report"
+    );
+}
+
+#[test]
+fn a_report_as_of_a_day_draws_only_what_had_occurred() {
+    let directory = tempfile::tempdir().unwrap();
+    let html = report(
+        &karabakh(),
+        &directory.path().join("r.html"),
+        &["--as-of", "2020-11-10"],
+    );
+    let seqs = mark_seqs(&html);
+    assert!(!seqs.is_empty() && seqs.len() < 38, "{}", seqs.len());
+    assert!(html.contains("as of 2020-11-10"));
+    assert!(!html.contains("AZE holds ARM"), "no one was held yet");
+}
+
+#[test]
+fn a_report_never_overwrites_without_force_and_replaces_whole_with_it() {
+    let directory = tempfile::tempdir().unwrap();
+    let out = directory.path().join("r.html");
+    fs::write(&out, "mine").unwrap();
+    let refused = accord(&["report", path_text(&karabakh()), "--out", path_text(&out)]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(stderr(&refused).contains("exists"), "{}", stderr(&refused));
+    assert_eq!(fs::read_to_string(&out).unwrap(), "mine");
+    report(&karabakh(), &out, &["--force"]);
+    assert!(
+        fs::read_to_string(&out)
+            .unwrap()
+            .starts_with("<!DOCTYPE html>")
+    );
+    assert!(!directory.path().join("r.html.tmp").exists());
+}
+
+#[test]
+fn text_from_a_log_cannot_act_on_the_page() {
+    let directory = tempfile::tempdir().unwrap();
+    let log = directory.path().join("hostile.jsonl");
+    let drafts = fs::read_to_string(root().join("tests/fixtures/hostile/escapes.drafts.jsonl"))
+        .unwrap()
+        .replace(
+            "Claim",
+            "Claim</script><script>alert(1)</script><b onclick=x>",
+        );
+    assert!(
+        accord_with_stdin(&["append", path_text(&log)], &drafts)
+            .status
+            .success()
+    );
+    let html = report(&log, &directory.path().join("r.html"), &[]);
+    assert_eq!(
+        html.matches("<script").count(),
+        2,
+        "the data and the page's script only"
+    );
+    assert!(!html.contains("<b onclick"));
+    for character in html.chars() {
+        assert!(
+            character == '\n' || !accord::views::text::is_unsafe_for_terminals(character),
+            "{character:?} reached the page"
+        );
+    }
+}
+
+#[test]
+fn a_refused_log_is_reported_up_to_its_refusal_and_exits_1() {
+    let directory = tempfile::tempdir().unwrap();
+    let log = directory.path().join("broken.jsonl");
+    let mut text = fs::read_to_string(karabakh()).unwrap();
+    text = text.replacen("\"seq\":20,", "\"seq\":21,", 1);
+    fs::write(&log, text).unwrap();
+    let out = directory.path().join("r.html");
+    let made = accord(&["report", path_text(&log), "--out", path_text(&out)]);
+    assert_eq!(made.status.code(), Some(1), "{}", stderr(&made));
+    let html = fs::read_to_string(&out).unwrap();
+    assert!(html.contains("class=\"refused\""));
+    assert_eq!(mark_seqs(&html).len(), 19);
+}
+
+#[test]
+fn a_long_log_is_drawn_in_aggregate_and_stays_a_few_mib() {
+    let directory = tempfile::tempdir().unwrap();
+    let log = directory.path().join("long.jsonl");
+    let mut drafts = String::new();
+    for party in ["ARM", "AZE"] {
+        drafts.push_str(&format!(
+            "{{\"type\":\"party.joined\",\"occurred\":\"2021-01-01T00:00:00Z\",\"data\":{{\"party\":\"{party}\",\"name\":\"{party}\",\"role\":\"party\"}}}}\n"
+        ));
+    }
+    drafts.push_str("{\"type\":\"issue.raised\",\"occurred\":\"2021-01-01T00:00:00Z\",\"data\":{\"issue\":\"border\",\"title\":\"Border\"}}\n");
+    for n in 0..9_997u64 {
+        let by = if n % 2 == 0 { "ARM" } else { "AZE" };
+        let (day, hour) = (n / 24, n % 24);
+        let date = chrono::NaiveDate::from_ymd_opt(2021, 1, 2).unwrap()
+            + chrono::Duration::days(day as i64);
+        drafts.push_str(&format!(
+            "{{\"type\":\"statement.made\",\"occurred\":\"{date}T{hour:02}:00:00Z\",\"data\":{{\"by\":\"{by}\",\"kind\":\"position\",\"issue\":\"border\",\"text\":\"Round {n}: a position restated at some length so that the line weighs what a real one does.\"}}}}\n"
+        ));
+    }
+    let appended = accord_with_stdin(&["append", path_text(&log)], &drafts);
+    assert!(appended.status.success(), "{}", stderr(&appended));
+    let html = report(&log, &directory.path().join("r.html"), &[]);
+    assert!(html.len() < 3 << 20, "{} bytes", html.len());
+    assert!(mark_seqs(&html).is_empty(), "no mark per event");
+    let counted: u64 = html
+        .split("data-count=\"")
+        .skip(1)
+        .map(|rest| rest[..rest.find('"').unwrap()].parse::<u64>().unwrap())
+        .sum();
+    assert_eq!(
+        counted, 10_000,
+        "the aggregated marks stand for every event"
+    );
+}
