@@ -210,61 +210,23 @@ impl TimeAxis {
         }
     }
 
-    /// Ticks at the starts of years and months (and days, on a log of weeks), each kept
-    /// where its label has room: at least 60 units after the last one kept.
+    /// Ticks at the first moment of each day that has events, labelled with its date,
+    /// each kept where its label has room (at least 75 units after the last one kept): the
+    /// axis is not to scale, so it names the days the events happened on, bursts first seen.
     fn ticks(&self) -> Vec<(f64, String)> {
-        use chrono::{Datelike, TimeZone, Utc};
-        let (Some(&(first, _)), Some(&(last, _))) = (self.knots.first(), self.knots.last()) else {
-            return Vec::new();
-        };
-        let (Some(start), Some(end)) = (
-            Utc.timestamp_opt(first, 0).single(),
-            Utc.timestamp_opt(last, 0).single(),
-        ) else {
-            return Vec::new();
-        };
-        let mut candidates: Vec<(i64, String)> = Vec::new();
-        let (mut year, mut month) = (start.year(), start.month());
-        loop {
-            (year, month) = if month == 12 {
-                (year + 1, 1)
-            } else {
-                (year, month + 1)
-            };
-            let Some(moment) = Utc.with_ymd_and_hms(year, month, 1, 0, 0, 0).single() else {
-                break;
-            };
-            if moment > end || candidates.len() > 20_000 {
-                break;
-            }
-            let label = if month == 1 {
-                year.to_string()
-            } else {
-                moment.format("%b %Y").to_string()
-            };
-            candidates.push((moment.timestamp(), label));
-        }
-        if (last - first) / 86_400 < 62 {
-            let mut day = start.date_naive();
-            while let Some(next) = day.succ_opt() {
-                day = next;
-                let Some(moment) = day.and_hms_opt(0, 0, 0).map(|naive| naive.and_utc()) else {
-                    break;
-                };
-                if moment > end {
-                    break;
-                }
-                if moment.day() != 1 {
-                    candidates.push((moment.timestamp(), moment.format("%-d %b").to_string()));
-                }
-            }
-            candidates.sort();
-        }
         let mut ticks: Vec<(f64, String)> = Vec::new();
-        for (moment, label) in candidates {
-            let x = self.x(moment);
-            if ticks.last().is_none_or(|(last_x, _)| x - last_x >= 60.0) {
-                ticks.push((x, label));
+        let mut last_day = None;
+        for &(moment, x) in &self.knots {
+            let Some(time) = chrono::DateTime::from_timestamp(moment, 0) else {
+                continue;
+            };
+            let day = time.date_naive();
+            if last_day == Some(day) {
+                continue;
+            }
+            last_day = Some(day);
+            if ticks.last().is_none_or(|(last_x, _)| x - last_x >= 75.0) {
+                ticks.push((x, day.format("%-d %b %Y").to_string()));
             }
         }
         ticks
@@ -436,6 +398,7 @@ pub fn log_report(input: &LogReport<'_>) -> String {
     proposals(&mut page, &drawn, &axis);
     custody_chart(&mut page, &drawn, &axis);
     agreements(&mut page, &state);
+    event_table(&mut page, events, &drawn, &lanes, &lane_of, aggregated);
     page.push_str("</main>\n");
     page.push_str(
         "<aside id=\"details\" aria-live=\"polite\"><p>Choose a mark (click, or Tab and Enter) to see its event.</p></aside>\n",
@@ -968,6 +931,45 @@ fn agreements(page: &mut String, state: &serde_json::Value) {
         page.push_str("</tbody>\n</table>\n</article>\n");
     }
     page.push_str("</section>\n");
+}
+
+/// Every event in a table, in application order: what a printed page shows in place of
+/// the marks' details. Left out, and said so, past `MAX_MARKS`.
+fn event_table(
+    page: &mut String,
+    events: &[ReportedEvent],
+    drawn: &Drawn,
+    lanes: &[(String, String)],
+    lane_of: &dyn Fn(&Event) -> usize,
+    aggregated: bool,
+) {
+    page.push_str(
+        "<section id=\"events-section\">\n<h2>Every event, in the order it applies</h2>\n",
+    );
+    if aggregated {
+        let _ = writeln!(
+            page,
+            "<p class=\"hint\">{} events are too many to list here; <code>accord history</code> and <code>accord state --as-of</code> answer for any of them.</p>\n</section>",
+            drawn.applied.len()
+        );
+        return;
+    }
+    page.push_str("<table id=\"events\">\n<thead><tr><th scope=\"col\">Line</th><th scope=\"col\">Occurred</th><th scope=\"col\">Lane</th><th scope=\"col\">What</th><th scope=\"col\">Source</th></tr></thead>\n<tbody>\n");
+    for &index in &drawn.applied {
+        let event = &events[index].event;
+        let _ = writeln!(
+            page,
+            "<tr class=\"f-{}\" data-row-seq=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            family(&event.data),
+            event.seq,
+            event.seq,
+            escape(event.occurred.as_str()),
+            escape(&lanes[lane_of(event)].1),
+            escape(&super::describe::describe(&event.data)),
+            escape(event.source.as_deref().unwrap_or(""))
+        );
+    }
+    page.push_str("</tbody>\n</table>\n</section>\n");
 }
 
 /// What the script reads: the axis, the events (or aggregated marks), custody and
