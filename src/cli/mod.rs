@@ -372,9 +372,11 @@ enum Command {
         origin: String,
     },
     /// Write the negotiation on one self-contained HTML page: a timeline per party,
-    /// proposals from made to closed, custody over time, agreements and their provisions.
+    /// proposals from made to closed, custody over time, agreements and their provisions;
+    /// or the distribution of outcomes of a simulation or tournament result.
     Report {
-        /// The log: a file, - for stdin, or postgres://... with --stream.
+        /// The log (a file, - for stdin, or postgres://... with --stream), or a simulation
+        /// or tournament result (`--json` output saved to a file).
         log: PathBuf,
         /// The page to write (refused if it exists, unless --force).
         #[arg(long, value_name = "FILE.html")]
@@ -388,6 +390,14 @@ enum Command {
         /// Check the signature of the latest checkpoint kept beside the log with this key.
         #[arg(long, value_name = "KEY")]
         pubkey: Option<PathBuf>,
+        /// For a simulation result: its runs (`simulate --per-run RUNS.jsonl`), for the
+        /// rounds' histogram and the agreements' scatter.
+        #[arg(long, value_name = "RUNS.jsonl")]
+        per_run: Option<PathBuf>,
+        /// For a simulation result: its domain's `analyze --frontier --json`, for the
+        /// frontier and the Nash and Kalai-Smorodinsky points.
+        #[arg(long, value_name = "FILE.json")]
+        analysis: Option<PathBuf>,
         /// Replace FILE.html if it exists.
         #[arg(long)]
         force: bool,
@@ -691,16 +701,23 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
             known_at,
             as_of,
             pubkey,
+            per_run,
+            analysis,
             force,
         } => {
             let known_at = time_argument("--known-at", &known_at)?;
             let as_of = time_argument("--as-of", &as_of)?;
+            let files = report::ResultFiles {
+                per_run: per_run.as_deref(),
+                analysis: analysis.as_deref(),
+            };
             report::report(
                 &target(&log)?,
                 &out,
                 known_at,
                 as_of,
                 pubkey.as_deref(),
+                files,
                 force,
             )
         }

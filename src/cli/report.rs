@@ -14,17 +14,46 @@ use super::{Failure, Target, printable, read_failure, read_small};
 /// The most events a report reads: each is held until the page is drawn.
 pub const MAX_REPORT_EVENTS: usize = 1_000_000;
 
+/// The files that add to the report of a simulation batch: its runs and its domain's
+/// analysis.
+pub struct ResultFiles<'a> {
+    pub per_run: Option<&'a Path>,
+    pub analysis: Option<&'a Path>,
+}
+
+/// The largest result or analysis document read.
+const MAX_RESULT_BYTES: u64 = 64 << 20;
+
+/// The most runs read from a `--per-run` file.
+pub const MAX_PER_RUN_ROWS: usize = 1_000_000;
+
+#[allow(clippy::too_many_arguments)]
 pub fn report(
     target: &Target,
     out: &Path,
     known_at: Option<Timestamp>,
     as_of: Option<Timestamp>,
     pubkey: Option<&Path>,
+    files: ResultFiles<'_>,
     force: bool,
 ) -> Result<(), Failure> {
     // Refused before any reading: nothing is overwritten by surprise.
     if !force && out.exists() {
         return Err(exists(out));
+    }
+    if let Some(result) = result_document(target)? {
+        if known_at.is_some() || as_of.is_some() || pubkey.is_some() {
+            return Err(Failure::Usage(
+                "--known-at, --as-of and --pubkey are for a log, not a simulation or tournament result".into(),
+            ));
+        }
+        return result_report(target, &result, out, files, force);
+    }
+    if files.per_run.is_some() || files.analysis.is_some() {
+        return Err(Failure::Usage(format!(
+            "{}: --per-run and --analysis go with a simulation result (`simulate --json` saved to a file), not a log",
+            printable(&target.name().display().to_string())
+        )));
     }
     let name = target.name();
     let scope = Scope {
@@ -232,4 +261,112 @@ fn write_page(out: &Path, page: &str, force: bool) -> Result<(), Failure> {
         }
         Failure::Usage(format!("{shown}: {error}"))
     })
+}
+
+/// The document of a simulation or tournament result, when the input is one (`--json`
+/// output saved to a file: one JSON object, on one line or pretty-printed); `None` for a
+/// log.
+fn result_document(target: &Target) -> Result<Option<serde_json::Value>, Failure> {
+    use std::io::{BufRead as _, Read as _};
+    let bytes: Vec<u8> = match target {
+        Target::Stream { .. } => return Ok(None),
+        Target::Stdin => super::stdin_bytes()?.to_vec(),
+        Target::File(path) => {
+            let Ok(file) = std::fs::File::open(path) else {
+                // The log's own reading names the problem.
+                return Ok(None);
+            };
+            let mut reader = std::io::BufReader::new(file).take(MAX_RESULT_BYTES + 1);
+            let mut first = Vec::new();
+            reader
+                .read_until(b'\n', &mut first)
+                .map_err(|error| Failure::Usage(format!("{}: {error}", path.display())))?;
+            if first.trim_ascii() == b"{" {
+                reader
+                    .read_to_end(&mut first)
+                    .map_err(|error| Failure::Usage(format!("{}: {error}", path.display())))?;
+            }
+            first
+        }
+    };
+    let document = if bytes.trim_ascii_start().starts_with(b"{\n") {
+        &bytes[..]
+    } else {
+        bytes
+            .split(|byte| *byte == b'\n')
+            .next()
+            .unwrap_or_default()
+    };
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(document) else {
+        return Ok(None);
+    };
+    Ok(accord::views::report::result_kind(&value).map(|_| value))
+}
+
+fn result_report(
+    target: &Target,
+    result: &serde_json::Value,
+    out: &Path,
+    files: ResultFiles<'_>,
+    force: bool,
+) -> Result<(), Failure> {
+    let runs = match files.per_run {
+        Some(path) => per_run_rows(path)?,
+        None => Vec::new(),
+    };
+    let analysis = match files.analysis {
+        Some(path) => {
+            let bytes = read_small(path, MAX_RESULT_BYTES)?;
+            let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|error| {
+                Failure::Usage(format!(
+                    "{}: not an analysis (`analyze --frontier --json`): {error}",
+                    printable(&path.display().to_string())
+                ))
+            })?;
+            Some(value)
+        }
+        None => None,
+    };
+    let name = target.name().display().to_string();
+    let page = accord::views::report::result_report(&accord::views::report::ResultReport {
+        name: &name,
+        result,
+        runs: &runs,
+        analysis: analysis.as_ref(),
+    });
+    write_page(out, &page, force)?;
+    super::print(&format!(
+        "report of the {} result written to {} ({} bytes)\n",
+        accord::views::report::result_kind(result).unwrap_or("simulation"),
+        printable(&out.display().to_string()),
+        page.len()
+    ))
+}
+
+/// The rows of a `simulate --per-run FILE.jsonl`, each a JSON object.
+fn per_run_rows(path: &Path) -> Result<Vec<serde_json::Value>, Failure> {
+    use std::io::BufRead as _;
+    let shown = printable(&path.display().to_string());
+    let file =
+        std::fs::File::open(path).map_err(|error| Failure::Usage(format!("{shown}: {error}")))?;
+    let mut rows = Vec::new();
+    for (index, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.map_err(|error| Failure::Usage(format!("{shown}: {error}")))?;
+        if rows.len() == MAX_PER_RUN_ROWS {
+            return Err(Failure::Usage(format!(
+                "{shown}: a report reads at most {MAX_PER_RUN_ROWS} runs"
+            )));
+        }
+        let row: serde_json::Value = serde_json::from_str(&line)
+            .ok()
+            .filter(serde_json::Value::is_object)
+            .ok_or_else(|| {
+                Failure::Usage(format!(
+                    "{shown}: line {}: not a run of `simulate --per-run FILE.jsonl`",
+                    index + 1
+                ))
+            })?;
+        rows.push(row);
+    }
+    Ok(rows)
 }

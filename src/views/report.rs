@@ -1050,6 +1050,360 @@ fn page_data(
     })
 }
 
+/// What the report of a simulation batch or a tournament is made from: the `--json` result,
+/// and optionally the batch's `--per-run` JSON Lines and the domain's `analyze --frontier
+/// --json`.
+pub struct ResultReport<'a> {
+    pub name: &'a str,
+    pub result: &'a serde_json::Value,
+    /// The runs, as `simulate --per-run FILE.jsonl` writes them.
+    pub runs: &'a [serde_json::Value],
+    pub analysis: Option<&'a serde_json::Value>,
+}
+
+/// Which kind of result a JSON document is: `tournament`, `simulation`, or neither.
+pub fn result_kind(document: &serde_json::Value) -> Option<&'static str> {
+    let object = document.as_object()?;
+    if object.contains_key("ranking") && object.contains_key("strategies") {
+        Some("tournament")
+    } else if object.contains_key("agreement_rate") && object.contains_key("runs") {
+        Some("simulation")
+    } else {
+        None
+    }
+}
+
+/// The most agreements drawn on the scatter; past it, every k-th in run order.
+pub const MAX_SCATTER_POINTS: usize = 5_000;
+
+fn number(value: &serde_json::Value) -> String {
+    match value.as_f64() {
+        Some(number) if number.fract() == 0.0 && number.abs() < 1e15 => format!("{number:.0}"),
+        Some(number) => format!("{number:.4}"),
+        None => escape(value.as_str().unwrap_or("–")),
+    }
+}
+
+/// The page of a simulation batch or a tournament: the distribution of outcomes.
+pub fn result_report(input: &ResultReport<'_>) -> String {
+    let result = input.result;
+    let kind = result_kind(result).unwrap_or("simulation");
+    let mut page = String::with_capacity(64 * 1024);
+    page.push_str("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
+    page.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    let _ = writeln!(page, "<title>accord report: {}</title>", escape(input.name));
+    page.push_str("<style>\n");
+    page.push_str(include_str!("report.css"));
+    page.push_str("</style>\n</head>\n<body data-rendered=\"1\" data-script-errors=\"0\">\n");
+    let _ = writeln!(
+        page,
+        "<header>\n<h1>{}</h1>\n<dl class=\"facts\">\n<dt>Result</dt><dd id=\"kind\">{kind}</dd>\n<dt>Seed</dt><dd>{}</dd>",
+        escape(input.name),
+        number(&result["seed"])
+    );
+    page.push_str("</dl>\n</header>\n<main>\n");
+    if kind == "tournament" {
+        tournament_section(&mut page, result);
+    } else {
+        simulation_summary(&mut page, result);
+        if !input.runs.is_empty() {
+            rounds_histogram(&mut page, input.runs);
+        }
+        scatter(&mut page, result, input.runs, input.analysis);
+    }
+    page.push_str("</main>\n<footer><p>Made by <code>accord report</code> from the result alone; the page fetches nothing.</p></footer>\n</body>\n</html>\n");
+    page
+}
+
+fn simulation_summary(page: &mut String, result: &serde_json::Value) {
+    let parties: Vec<String> = result["parties"]
+        .as_array()
+        .map(|parties| {
+            parties
+                .iter()
+                .map(|party| escape(party.as_str().unwrap_or("?")))
+                .collect()
+        })
+        .unwrap_or_default();
+    let rate = result["agreement_rate"].as_f64().unwrap_or(0.0);
+    let _ = writeln!(
+        page,
+        "<section id=\"summary-section\">\n<h2>{} runs: agreements in {:.1}%</h2>\n<dl class=\"facts\"><dt>Parties</dt><dd>{}</dd><dt>Rounds</dt><dd>mean {}, from {} to {}</dd><dt>Runs with no agreement possible</dt><dd>{}</dd><dt>Distance to the Pareto frontier</dt><dd>{}</dd><dt>to the Nash point</dt><dd>{}</dd><dt>to the Kalai-Smorodinsky point</dt><dd>{}</dd><dt>to the maximum-welfare point</dt><dd>{}</dd><dt>Captives released</dt><dd>{}</dd></dl>",
+        number(&result["runs"]),
+        rate * 100.0,
+        parties.join(", "),
+        number(&result["rounds"]["mean"]),
+        number(&result["rounds"]["min"]),
+        number(&result["rounds"]["max"]),
+        number(&result["runs_without_possible_agreement"]),
+        number(&result["pareto_distance"]),
+        number(&result["nash_distance"]),
+        number(&result["kalai_smorodinsky_distance"]),
+        number(&result["max_welfare_distance"]),
+        number(&result["releases"])
+    );
+    let _ = writeln!(
+        page,
+        "<svg id=\"agreement-rate\" viewBox=\"0 0 {WIDTH} 34\" role=\"img\" aria-label=\"Agreement rate {:.1}%\"><rect x=\"0\" y=\"6\" width=\"{WIDTH}\" height=\"20\" class=\"lane-band\"/><rect x=\"0\" y=\"6\" width=\"{:.1}\" height=\"20\" class=\"bar\"/><text class=\"lane-name\" x=\"6\" y=\"20\">agreements {:.1}%</text></svg>",
+        rate * 100.0,
+        rate.clamp(0.0, 1.0) * WIDTH,
+        rate * 100.0
+    );
+    page.push_str("<table id=\"utilities\">\n<thead><tr><th scope=\"col\">Party</th><th scope=\"col\">Mean utility</th><th scope=\"col\">SD</th><th scope=\"col\">Median</th><th scope=\"col\">Min</th><th scope=\"col\">Max</th></tr></thead>\n<tbody>\n");
+    if let Some(utilities) = result["utilities"].as_array() {
+        for (index, utility) in utilities.iter().enumerate() {
+            let _ = writeln!(
+                page,
+                "<tr><th scope=\"row\">{}</th><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                parties.get(index).cloned().unwrap_or_default(),
+                number(&utility["mean"]),
+                number(&utility["sd"]),
+                number(&utility["median"]),
+                number(&utility["min"]),
+                number(&utility["max"])
+            );
+        }
+    }
+    page.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+fn rounds_histogram(page: &mut String, runs: &[serde_json::Value]) {
+    let rounds: Vec<u64> = runs
+        .iter()
+        .filter_map(|run| run["round"].as_u64())
+        .collect();
+    let (Some(&low), Some(&high)) = (rounds.iter().min(), rounds.iter().max()) else {
+        return;
+    };
+    const BINS: u64 = 30;
+    let width = (high - low) / BINS + 1;
+    let mut counts = vec![0u64; ((high - low) / width + 1) as usize];
+    for round in &rounds {
+        counts[((round - low) / width) as usize] += 1;
+    }
+    let top = counts.iter().copied().max().unwrap_or(1).max(1);
+    let (height, inner) = (160.0, WIDTH - LEFT - RIGHT);
+    let bar = inner / counts.len() as f64;
+    let _ = writeln!(
+        page,
+        "<section id=\"rounds-section\">\n<h2>Rounds to the end, over {} runs</h2>\n<svg id=\"rounds\" viewBox=\"0 0 {WIDTH} {:.0}\" role=\"img\" aria-label=\"Histogram of rounds\">",
+        rounds.len(),
+        height + 30.0
+    );
+    for (index, count) in counts.iter().enumerate() {
+        let h = *count as f64 / top as f64 * height;
+        let from = low + index as u64 * width;
+        let _ = writeln!(
+            page,
+            "<rect class=\"bar\" x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\"><title>rounds {from} to {}: {count} runs</title></rect>",
+            LEFT + bar * index as f64,
+            height - h + 4.0,
+            (bar - 1.0).max(0.5),
+            from + width - 1
+        );
+    }
+    let _ = writeln!(
+        page,
+        "<g class=\"axis\"><text x=\"{LEFT}\" y=\"{:.0}\">{low}</text><text x=\"{:.0}\" y=\"{:.0}\">{high}</text></g><g class=\"scale\"><text x=\"{:.0}\" y=\"14\">{top}</text></g>\n</svg>\n</section>",
+        height + 20.0,
+        WIDTH - RIGHT,
+        height + 20.0,
+        LEFT - 8.0
+    );
+}
+
+fn scatter(
+    page: &mut String,
+    result: &serde_json::Value,
+    runs: &[serde_json::Value],
+    analysis: Option<&serde_json::Value>,
+) {
+    let parties: Vec<&str> = result["parties"]
+        .as_array()
+        .map(|parties| parties.iter().filter_map(|party| party.as_str()).collect())
+        .unwrap_or_default();
+    let (Some(first), Some(second)) = (parties.first(), parties.get(1)) else {
+        return;
+    };
+    page.push_str("<section id=\"scatter-section\">\n");
+    let _ = writeln!(
+        page,
+        "<h2>Agreements against the Pareto frontier</h2>\n<p class=\"hint\">{} utility across, {} up{}.{}</p>",
+        escape(first),
+        escape(second),
+        if parties.len() > 2 {
+            " (the other parties are not shown)"
+        } else {
+            ""
+        },
+        match (runs.is_empty(), analysis.is_none()) {
+            (true, true) =>
+                " Give <code>--per-run RUNS.jsonl</code> (written by <code>simulate --per-run</code>) for the agreements and <code>--analysis FILE.json</code> (<code>analyze --frontier --json</code>) for the frontier and its points.",
+            (true, false) => " Give <code>--per-run RUNS.jsonl</code> for the agreements.",
+            (false, true) =>
+                " Give <code>--analysis FILE.json</code> (<code>analyze --frontier --json</code>) for the frontier and its points.",
+            (false, false) => "",
+        }
+    );
+    let size = 420.0;
+    let (left, top) = (50.0, 10.0);
+    let at = |u: f64, v: f64| {
+        (
+            left + u.clamp(0.0, 1.0) * size,
+            top + (1.0 - v.clamp(0.0, 1.0)) * size,
+        )
+    };
+    let _ = writeln!(
+        page,
+        "<svg id=\"scatter\" viewBox=\"0 0 {:.0} {:.0}\" style=\"max-width:520px\" role=\"img\" aria-label=\"Agreements' utilities\">\n<rect class=\"lane-band\" x=\"{left}\" y=\"{top}\" width=\"{size}\" height=\"{size}\"/>\n<g class=\"axis\"><text x=\"{left}\" y=\"{:.0}\">0</text><text x=\"{:.0}\" y=\"{:.0}\">1</text><text x=\"{:.0}\" y=\"{:.0}\">{}</text></g><g class=\"scale\"><text x=\"{:.0}\" y=\"{:.0}\">1</text><text x=\"{:.0}\" y=\"{:.0}\">{}</text></g>",
+        left + size + 20.0,
+        top + size + 40.0,
+        top + size + 14.0,
+        left + size,
+        top + size + 14.0,
+        left + size / 2.0,
+        top + size + 30.0,
+        escape(first),
+        left - 6.0,
+        top + 8.0,
+        left - 6.0,
+        top + size / 2.0,
+        escape(second)
+    );
+    let utility = |run: &serde_json::Value, party: &str| run["utilities"][party].as_f64();
+    let agreements: Vec<(f64, f64)> = runs
+        .iter()
+        .filter(|run| run["agreement"].as_bool() == Some(true))
+        .filter_map(|run| Some((utility(run, first)?, utility(run, second)?)))
+        .collect();
+    let every = agreements.len().div_ceil(MAX_SCATTER_POINTS).max(1);
+    for (u, v) in agreements.iter().step_by(every) {
+        let (x, y) = at(*u, *v);
+        let _ = write!(
+            page,
+            "<circle class=\"agreement-point\" cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"3\"/>"
+        );
+    }
+    page.push('\n');
+    if let Some(analysis) = analysis {
+        let point = |value: &serde_json::Value| {
+            let utilities = value["utilities"].as_array()?;
+            Some((utilities.first()?.as_f64()?, utilities.get(1)?.as_f64()?))
+        };
+        let mut frontier: Vec<(f64, f64)> = analysis["frontier"]
+            .as_array()
+            .map(|points| points.iter().filter_map(point).collect())
+            .unwrap_or_default();
+        frontier.sort_by(|a, b| a.0.total_cmp(&b.0));
+        if !frontier.is_empty() {
+            let path: Vec<String> = frontier
+                .iter()
+                .map(|(u, v)| {
+                    let (x, y) = at(*u, *v);
+                    format!("{x:.1},{y:.1}")
+                })
+                .collect();
+            let _ = writeln!(
+                page,
+                "<polyline class=\"frontier\" points=\"{}\"><title>the Pareto frontier ({} outcomes)</title></polyline>",
+                path.join(" "),
+                frontier.len()
+            );
+        }
+        for (key, label) in [("nash", "Nash"), ("kalai_smorodinsky", "Kalai-Smorodinsky")] {
+            if let Some((u, v)) = point(&analysis[key]) {
+                let (x, y) = at(u, v);
+                let _ = writeln!(
+                    page,
+                    "<g class=\"point p-{key}\"><title>the {label} point ({u:.4}, {v:.4})</title><rect x=\"{:.1}\" y=\"{:.1}\" width=\"10\" height=\"10\"/><text x=\"{:.1}\" y=\"{:.1}\">{label}</text></g>",
+                    x - 5.0,
+                    y - 5.0,
+                    x + 8.0,
+                    y - 8.0
+                );
+            }
+        }
+    }
+    let _ = writeln!(
+        page,
+        "</svg>\n<p class=\"hint\">{} agreements{}.</p>\n</section>",
+        agreements.len(),
+        if every > 1 {
+            format!(", every {every}th drawn")
+        } else {
+            String::new()
+        }
+    );
+}
+
+fn tournament_section(page: &mut String, result: &serde_json::Value) {
+    let _ = writeln!(
+        page,
+        "<section id=\"ranking-section\">\n<h2>Ranking: {} strategies, {} assignments, {} runs</h2>",
+        result["strategies"].as_array().map_or(0, Vec::len),
+        number(&result["assignments"]),
+        number(&result["total_runs"])
+    );
+    let ranking: Vec<&serde_json::Value> = result["ranking"]
+        .as_array()
+        .map(|ranking| ranking.iter().collect())
+        .unwrap_or_default();
+    let top = ranking
+        .iter()
+        .filter_map(|row| row["utility_mean"].as_f64())
+        .fold(0.0f64, f64::max)
+        .max(f64::MIN_POSITIVE);
+    let _ = writeln!(
+        page,
+        "<svg id=\"ranking-bars\" viewBox=\"0 0 {WIDTH} {:.0}\" role=\"img\" aria-label=\"Mean utility per strategy\">",
+        ranking.len() as f64 * 24.0 + 6.0
+    );
+    for (index, row) in ranking.iter().enumerate() {
+        let mean = row["utility_mean"].as_f64().unwrap_or(0.0);
+        let y = 4.0 + index as f64 * 24.0;
+        let _ = writeln!(
+            page,
+            "<g class=\"ranked\"><text class=\"lane-name\" x=\"6\" y=\"{:.1}\">{}</text><rect class=\"bar\" x=\"{LEFT}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"18\"/><text class=\"lane-name\" x=\"{:.1}\" y=\"{:.1}\">{mean:.4}</text></g>",
+            y + 13.0,
+            escape(row["strategy"].as_str().unwrap_or("?")),
+            mean / top * (WIDTH - LEFT - RIGHT - 60.0),
+            LEFT + mean / top * (WIDTH - LEFT - RIGHT - 60.0) + 6.0,
+            y + 13.0
+        );
+    }
+    page.push_str("</svg>\n");
+    const COLUMNS: &[(&str, &str)] = &[
+        ("utility_mean", "Mean utility"),
+        ("utility_sd", "SD"),
+        ("agreement_rate", "Agreements"),
+        ("welfare_mean", "Welfare"),
+        ("rounds_mean", "Rounds"),
+        ("pareto_distance_mean", "To Pareto"),
+        ("nash_distance_mean", "To Nash"),
+        ("kalai_smorodinsky_distance_mean", "To K-S"),
+        ("max_welfare_distance_mean", "To max welfare"),
+        ("runs", "Runs"),
+    ];
+    page.push_str("<table id=\"ranking\">\n<thead><tr><th scope=\"col\">#</th><th scope=\"col\">Strategy</th>");
+    for (_, label) in COLUMNS {
+        let _ = write!(page, "<th scope=\"col\">{label}</th>");
+    }
+    page.push_str("</tr></thead>\n<tbody>\n");
+    for (index, row) in ranking.iter().enumerate() {
+        let _ = write!(
+            page,
+            "<tr><td>{}</td><th scope=\"row\">{}</th>",
+            index + 1,
+            escape(row["strategy"].as_str().unwrap_or("?"))
+        );
+        for (key, _) in COLUMNS {
+            let _ = write!(page, "<td>{}</td>", number(&row[*key]));
+        }
+        page.push_str("</tr>\n");
+    }
+    page.push_str("</tbody>\n</table>\n</section>\n");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

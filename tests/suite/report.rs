@@ -261,3 +261,75 @@ fn a_long_log_is_drawn_in_aggregate_and_stays_a_few_mib() {
         "the aggregated marks stand for every event"
     );
 }
+
+#[test]
+fn a_simulation_and_a_tournament_result_get_their_own_page() {
+    use crate::binary::scenario;
+    let directory = tempfile::tempdir().unwrap();
+    let at = |name: &str| directory.path().join(name);
+    let domain = scenario("random-3x10.json");
+    let domain = path_text(&domain);
+    let runs = at("runs.jsonl");
+    let simulated = accord(&[
+        "simulate",
+        domain,
+        "--runs",
+        "300",
+        "--json",
+        "--per-run",
+        path_text(&runs),
+    ]);
+    assert!(simulated.status.success(), "{}", stderr(&simulated));
+    fs::write(at("sim.json"), &simulated.stdout).unwrap();
+    let analysed = accord(&["analyze", domain, "--frontier", "--json"]);
+    assert!(analysed.status.success(), "{}", stderr(&analysed));
+    fs::write(at("analysis.json"), &analysed.stdout).unwrap();
+    let html = report(
+        &at("sim.json"),
+        &at("sim.html"),
+        &[
+            "--per-run",
+            path_text(&runs),
+            "--analysis",
+            path_text(&at("analysis.json")),
+        ],
+    );
+    for part in [
+        "id=\"summary-section\"",
+        "id=\"rounds\"",
+        "class=\"frontier\"",
+        "the Nash point",
+        "the Kalai-Smorodinsky point",
+    ] {
+        assert!(html.contains(part), "the page has {part}");
+    }
+    let agreements = html.matches("class=\"agreement-point\"").count();
+    assert!(agreements > 0 && agreements <= 300, "{agreements}");
+    structure(&html);
+    // A tournament's ranking, one row per strategy.
+    let ranked = accord(&[
+        "tournament",
+        domain,
+        "--strategies",
+        "boulware,conceder,linear",
+        "--runs",
+        "2",
+        "--json",
+    ]);
+    assert!(ranked.status.success(), "{}", stderr(&ranked));
+    fs::write(at("tournament.json"), &ranked.stdout).unwrap();
+    let html = report(&at("tournament.json"), &at("tournament.html"), &[]);
+    assert!(html.contains("id=\"ranking\""));
+    assert_eq!(html.matches("<g class=\"ranked\">").count(), 3);
+    structure(&html);
+    // The result's extra files go with a result only.
+    let refused = accord(&[
+        "report",
+        path_text(&karabakh()),
+        "--out",
+        path_text(&at("k.html")),
+        "--per-run",
+        path_text(&runs),
+    ]);
+    assert_eq!(refused.status.code(), Some(2));
+}
