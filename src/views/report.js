@@ -132,6 +132,31 @@
     asOf.appendChild(list("Open proposals", open));
   }
   slider.addEventListener("input", moment);
+
+  // A link can open the page at a moment and with filters:
+  // #at=2021-05-03&lanes=0,2&families=statement,release&from=2020-11-01&to=2021-05-31
+  function fromLink() {
+    var wanted = {};
+    location.hash.replace(/^#/, "").split("&").forEach(function (pair) {
+      var parts = pair.split("=");
+      if (parts.length === 2) { wanted[decodeURIComponent(parts[0])] = decodeURIComponent(parts[1]); }
+    });
+    if (wanted.at) {
+      var until = dayStart(wanted.at, true), index = 0;
+      data.knots.forEach(function (knot, i) { if (knot[0] <= until) { index = i; } });
+      slider.value = String(index);
+    }
+    [["lanes", "lane"], ["families", "family"]].forEach(function (names) {
+      if (!wanted[names[0]]) { return; }
+      var on = wanted[names[0]].split(",");
+      form.querySelectorAll("input[name=" + names[1] + "]")
+        .forEach(function (box) { box.checked = on.indexOf(box.value) >= 0; });
+    });
+    if (wanted.from) { form.elements.from.value = wanted.from; }
+    if (wanted.to) { form.elements.to.value = wanted.to; }
+  }
+  fromLink();
+  window.addEventListener("hashchange", function () { fromLink(); moment(); filter(); });
   moment();
   filter();
   body.dataset.rendered = "1";

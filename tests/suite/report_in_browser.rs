@@ -63,6 +63,27 @@ fn the_karabakh_report_renders_in_chromium_with_one_mark_per_event() {
         dom.contains("AZE holds 59 of ARM"),
         "the slider's state is filled in"
     );
+    // Opened at 3 May 2021 with only Armenia's statements: the custody before the release
+    // of the 4th, and every other mark hidden by the filters.
+    let linked = PathBuf::from(format!(
+        "{}#at=2021-05-03&lanes=0&families=statement",
+        page.display()
+    ));
+    let dom = headless(&linked, &["--dump-dom"], &profile);
+    assert!(dom.contains("data-script-errors=\"0\""), "no script error");
+    assert!(
+        dom.contains("AZE holds 62 of ARM"),
+        "the state as of 3 May 2021"
+    );
+    let shown: Vec<&str> = dom
+        .split("<g class=\"mark ")
+        .skip(1)
+        .filter(|mark| !mark[..mark.find('"').unwrap()].contains("hidden"))
+        .collect();
+    assert!(!shown.is_empty());
+    for mark in shown {
+        assert!(mark.starts_with("f-statement") && mark.contains("data-lane=\"0\""));
+    }
     // A screenshot: a blank page compresses to a few KiB, this one does not.
     let shot = directory.path().join("karabakh.png");
     headless(
