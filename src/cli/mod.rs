@@ -1570,10 +1570,8 @@ fn covered_by_checkpoint(
         Target::File(path) if !query.without_snapshots => {
             let store = FileStore::new(path);
             let mut file = store.open_shared()?;
-            match store.tree_at(&mut file, signed.size, answer.snapshot)? {
-                Some(tree) => (tree.tree.size(), tree.tree.root(), tree.from_snapshot),
-                None => (0, Hash::ZERO, None),
-            }
+            let tree = store.tree_at(&mut file, signed.size, answer.snapshot)?;
+            (tree.tree.size(), tree.tree.root(), tree.from_snapshot)
         }
         _ => {
             let (lines, root) =
@@ -1582,27 +1580,7 @@ fn covered_by_checkpoint(
         }
     };
     let path = target.name();
-    let detail = if lines < signed.size {
-        Some(format!(
-            "the log has fewer than the {} lines of the checkpoint of {}: it does not extend it",
-            signed.size, signed.origin
-        ))
-    } else if root != signed.root {
-        Some(format!(
-            "the tree of the log's first {} lines has root {root}, the checkpoint of {} says {}: the log does not extend it",
-            signed.size, signed.origin, signed.root
-        ))
-    } else {
-        None
-    };
-    if let Some(detail) = detail {
-        return Err(Failure::under_rule(
-            format!("{}: checkpoint.root: {detail}", path.display()),
-            Rule::CheckpointRoot,
-            None,
-            detail,
-        ));
-    }
+    extends_checkpoint(&path, lines, root, signed)?;
     let how = match from_snapshot {
         Some(seq) if seq == signed.size => format!("the snapshot at seq {seq} keeps that tree"),
         Some(seq) => format!(
@@ -1746,29 +1724,7 @@ fn verify(
     if let Some(signed) = signed {
         let (lines, root) =
             target.read(|source| accord::proofs::root(source, Some(signed.size)))?;
-        let detail = if lines < signed.size {
-            Some(format!(
-                "the log has {}, fewer than the {} of the checkpoint of {}: it does not extend it",
-                counted(lines, "line", "lines"),
-                signed.size,
-                signed.origin
-            ))
-        } else if root != signed.root {
-            Some(format!(
-                "the tree of the log's first {} lines has root {root}, the checkpoint of {} says {}: the log does not extend it",
-                signed.size, signed.origin, signed.root
-            ))
-        } else {
-            None
-        };
-        if let Some(detail) = detail {
-            return Err(Failure::under_rule(
-                format!("{}: checkpoint.root: {detail}", path.display()),
-                Rule::CheckpointRoot,
-                None,
-                detail,
-            ));
-        }
+        extends_checkpoint(path, lines, root, signed)?;
     }
     // A snapshot that disagrees with the fold is a cache that would make queries lie: each
     // is reported, and the log does not pass.
@@ -1842,6 +1798,37 @@ fn verify(
         line.push(')');
     }
     print(&format!("{line}\n"))
+}
+
+/// Whether the log's first `signed.size` lines (`lines` of them were there) have the
+/// signed root; else `checkpoint.root`, exit 1.
+fn extends_checkpoint(
+    path: &Path,
+    lines: u64,
+    root: Hash,
+    signed: &Checkpoint,
+) -> Result<(), Failure> {
+    let detail = if lines < signed.size {
+        format!(
+            "the log has {}, fewer than the {} of the checkpoint of {}: it does not extend it",
+            counted(lines, "line", "lines"),
+            signed.size,
+            signed.origin
+        )
+    } else if root != signed.root {
+        format!(
+            "the tree of the log's first {} lines has root {root}, the checkpoint of {} says {}: the log does not extend it",
+            signed.size, signed.origin, signed.root
+        )
+    } else {
+        return Ok(());
+    };
+    Err(Failure::under_rule(
+        format!("{}: checkpoint.root: {detail}", path.display()),
+        Rule::CheckpointRoot,
+        None,
+        detail,
+    ))
 }
 
 /// The snapshots whose kept tree head `verify` found to be the log's and which stand

@@ -488,9 +488,8 @@ pub fn snapshot(store: &FileStore) -> Result<Option<Snapshotted>, StoreError> {
     let Some(last_recorded) = answer.last_recorded.clone() else {
         return Ok(None);
     };
-    let tree = store
-        .tree_at(&mut file, answer.seq, answer.snapshot)?
-        .filter(|tree| tree.end_offset == answer.end_offset)
+    let tree = Some(store.tree_at(&mut file, answer.seq, answer.snapshot)?)
+        .filter(|tree| tree.tree.size() == answer.seq && tree.end_offset == answer.end_offset)
         .ok_or_else(|| {
             store.io_error(std::io::Error::other(
                 "the log's lines changed under its lock while the snapshot was made",

@@ -416,14 +416,14 @@ impl FileStore {
     /// grown from the tree kept by the snapshot `prefer` or else by the newest snapshot at or
     /// before `size` that keeps one, reading only the lines after it, or from the first
     /// line. A snapshot's tree is believed as its state is: when its checksums hold and its
-    /// line still hashes to its head (`verify` compares it with the lines). `None` when the
-    /// log has fewer than `size` lines.
+    /// line still hashes to its head (`verify` compares it with the lines). A log of fewer
+    /// than `size` lines gives the tree of all of them.
     pub fn tree_at(
         &self,
         file: &mut File,
         size: u64,
         prefer: Option<u64>,
-    ) -> Result<Option<TreeAt>, StoreError> {
+    ) -> Result<TreeAt, StoreError> {
         let mut start = (0, CompactRange::default(), None);
         let candidates = prefer.into_iter().chain(self.snapshot_seqs());
         for seq in candidates.filter(|seq| (1..=size).contains(seq)) {
@@ -441,11 +441,11 @@ impl FileStore {
         let (tree, end_offset) =
             crate::proofs::extend_tree(&crate::replay::FileSource(file), offset, tree, Some(size))
                 .map_err(|error| self.read_error(error))?;
-        Ok((tree.size() == size).then_some(TreeAt {
+        Ok(TreeAt {
             tree,
             end_offset,
             from_snapshot,
-        }))
+        })
     }
 }
 
