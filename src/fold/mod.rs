@@ -14,10 +14,16 @@ use crate::reading::log::LogError;
 
 /// The positions of `events` in application order: world time first, log position second.
 pub fn application_order(events: &[Event]) -> Vec<usize> {
-    let mut order: Vec<usize> = (0..events.len()).collect();
+    application_order_of(events, |event| event)
+}
+
+/// `application_order` of items that each hold an event.
+pub fn application_order_of<T>(items: &[T], event: impl Fn(&T) -> &Event) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
     // Already sorted for a log written in world order; the stable sort is then linear.
     order.sort_by(|&a, &b| {
-        (&events[a].occurred, events[a].seq).cmp(&(&events[b].occurred, events[b].seq))
+        let (a, b) = (event(&items[a]), event(&items[b]));
+        (&a.occurred, a.seq).cmp(&(&b.occurred, b.seq))
     });
     order
 }

@@ -14,7 +14,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::fold::application_order;
+use crate::fold::application_order_of;
 use crate::fold::state::{Counts, Folded, ProposalStatus, StateDocument};
 use crate::format::event::{Event, EventData};
 use crate::format::ids::{Hash, Slug};
@@ -254,10 +254,7 @@ struct Drawn {
 }
 
 fn fold_for_report(events: &[ReportedEvent], as_of: Option<&Timestamp>) -> Drawn {
-    let plain: Vec<Event> = events
-        .iter()
-        .map(|reported| reported.event.clone())
-        .collect();
+    let order = application_order_of(events, |reported| &reported.event);
     let mut drawn = Drawn {
         folded: Folded::default(),
         applied: Vec::new(),
@@ -265,8 +262,8 @@ fn fold_for_report(events: &[ReportedEvent], as_of: Option<&Timestamp>) -> Drawn
         proposals: BTreeMap::new(),
         refused: None,
     };
-    for index in application_order(&plain) {
-        let event = &plain[index];
+    for index in order {
+        let event = &events[index].event;
         if as_of.is_some_and(|limit| event.occurred > *limit) {
             break;
         }
