@@ -1,0 +1,14 @@
+"""accord from Python: negotiation logs replayed, audited and queried by the Rust core.
+
+    import accord
+    log = accord.Log.open("events/karabakh.jsonl")
+    log.verify()                    # {'events': 38, 'head': 'd133…', 'snapshots': 0}
+    log.state(as_of="2021-05-03")   # the state JSON of the format, as dicts and lists
+
+Every refusal of a rule raises `accord.AccordError`, with `rule`, `line` (= `seq`) and
+`detail`.
+"""
+
+from ._accord import AccordError, Log
+
+__all__ = ["AccordError", "Log"]
