@@ -2,16 +2,21 @@
 //! return Python objects. Long work runs detached from the interpreter, so other Python
 //! threads go on; every failure is a Python exception, never a panic.
 
-use std::path::PathBuf;
+use std::ops::ControlFlow;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use pyo3::exceptions::{PyOSError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
 use accord::fold::state::StateDocument;
+use accord::format::event::Event;
 use accord::format::time::Timestamp;
-use accord::stores::file::{FileStore, StoreError};
+use accord::reading::log::{EnvelopeChecker, Position, Prefix, ReadError, read_lines};
+use accord::stores::file::{DraftOutcome, FileStore, StoreError, parse_drafts};
 use accord::stores::query::{self, Query};
+use accord::views::history::{EntityRef, HistoryEntry, stream_history};
 
 pyo3::create_exception!(
     _accord,
@@ -31,9 +36,27 @@ fn refused(py: Python<'_>, rule: &str, line: Option<u64>, detail: &str, message:
     error
 }
 
+/// A store's failure as Python sees it: a rule's refusal is `AccordError` (with the line of
+/// the log or of the drafts where there is one), anything else `OSError`.
 fn store_error(py: Python<'_>, error: StoreError) -> PyErr {
+    let Some(rule) = error.rule() else {
+        return PyOSError::new_err(error.to_string());
+    };
+    let (line, detail) = match &error {
+        StoreError::Log { error, .. } | StoreError::NotTorn { error, .. } => {
+            (Some(error.line), error.detail.clone())
+        }
+        StoreError::Draft { draft, detail, .. } => (Some(*draft as u64), detail.clone()),
+        StoreError::Conflict { line, detail, .. } => (Some(*line), detail.clone()),
+        StoreError::AppendConflict { seq, detail, .. } => (Some(*seq), detail.clone()),
+        other => (None, other.to_string()),
+    };
+    refused(py, rule.name(), line, &detail, error.to_string())
+}
+
+fn read_error(py: Python<'_>, path: &Path, error: ReadError) -> PyErr {
     match error {
-        StoreError::Log { path, error } => refused(
+        ReadError::Rule(error) => refused(
             py,
             error.rule.name(),
             Some(error.line),
@@ -46,7 +69,7 @@ fn store_error(py: Python<'_>, error: StoreError) -> PyErr {
                 error.detail
             ),
         ),
-        other => PyOSError::new_err(other.to_string()),
+        ReadError::Io(error) => PyOSError::new_err(format!("{}: {error}", path.display())),
     }
 }
 
@@ -136,14 +159,276 @@ impl Log {
         from_json(py, &text)
     }
 
+    /// Every event that touched an entity (`party:ARM`, `provision:AGREEMENT/PROVISION`,
+    /// ...), in application order: a list of dicts with the event and the entity before and
+    /// after it, as `accord history --json` prints them.
+    fn history(&self, py: Python<'_>, entity: &str) -> PyResult<Py<PyAny>> {
+        let entity = EntityRef::parse(entity).map_err(PyValueError::new_err)?;
+        let path = self.path.clone();
+        let lines = py.detach(|| -> Result<String, PyErrOrRead> {
+            let store = FileStore::new(&path);
+            let file = store.open_shared().map_err(PyErrOrRead::Store)?;
+            let mut lines = String::from("[");
+            stream_history(
+                &accord::replay::FileSource(&file),
+                &entity,
+                |_, entry: HistoryEntry<'_>| {
+                    if lines.len() > 1 {
+                        lines.push(',');
+                    }
+                    lines.push_str(&event_json(
+                        entry.event,
+                        Some((&entry.before, &entry.after)),
+                    ));
+                    true
+                },
+            )
+            .map_err(PyErrOrRead::Read)?;
+            lines.push(']');
+            Ok(lines)
+        });
+        from_json(
+            py,
+            &lines.map_err(|error| error.into_py_err(py, &self.path))?,
+        )
+    }
+
+    /// What changed between two points, each a seq (`int`) or a time (`str`): a dict of
+    /// `from` and `to` (where each stands) and `changes` (each entity before and after), as
+    /// `accord diff --json` prints it.
+    #[pyo3(signature = (a, b, known_at=None))]
+    fn diff(
+        &self,
+        py: Python<'_>,
+        a: &Bound<'_, PyAny>,
+        b: &Bound<'_, PyAny>,
+        known_at: Option<&str>,
+    ) -> PyResult<Py<PyAny>> {
+        let known_at = time("known_at", known_at)?;
+        let (from, to) = (point(a, &known_at)?, point(b, &known_at)?);
+        let path = self.path.clone();
+        let text = py
+            .detach(move || {
+                query::answer_pair(&FileStore::new(&path), &from, &to).map(|(before, after, _)| {
+                    let changes = accord::views::diff::diff(&before.folded.state, &after.folded.state);
+                    let side = |answer: &query::Answer| {
+                        serde_json::json!({
+                            "events": answer.folded.events,
+                            "head": answer.head,
+                            "occurred": answer.folded.occurred,
+                            "seq": answer.seq,
+                        })
+                    };
+                    serde_json::json!({"changes": changes, "from": side(&before), "to": side(&after)})
+                        .to_string()
+                })
+            })
+            .map_err(|error| store_error(py, error))?;
+        from_json(py, &text)
+    }
+
+    /// Appends drafts (dicts, or JSON Lines text), all or none, as `accord append` does:
+    /// a dict of `events`, `head` and each draft's outcome. `expect_seq` refuses the append
+    /// unless the log has exactly that many events.
+    #[pyo3(signature = (drafts, expect_seq=None))]
+    fn append(
+        &self,
+        py: Python<'_>,
+        drafts: &Bound<'_, PyAny>,
+        expect_seq: Option<u64>,
+    ) -> PyResult<Py<PyAny>> {
+        let text: String = if let Ok(text) = drafts.extract::<String>() {
+            text
+        } else {
+            let dumps = py.import("json")?.getattr("dumps")?;
+            let mut text = String::new();
+            for draft in drafts.try_iter()? {
+                let line: String = dumps.call1((draft?,))?.extract()?;
+                text.push_str(&line);
+                text.push('\n');
+            }
+            text
+        };
+        let path = self.path.clone();
+        let outcome = py
+            .detach(move || {
+                let drafts = parse_drafts(text.as_bytes())?;
+                FileStore::new(&path).append(&drafts, expect_seq, chrono::Utc::now())
+            })
+            .map_err(|error| store_error(py, error))?;
+        let drafts: Vec<serde_json::Value> = outcome
+            .drafts
+            .iter()
+            .map(|draft| match draft {
+                DraftOutcome::Appended { seq, id, type_name } => {
+                    serde_json::json!({"result": "appended", "seq": seq, "id": id, "type": type_name})
+                }
+                DraftOutcome::Duplicate { existing_seq, id } => {
+                    serde_json::json!({"result": "duplicate", "seq": existing_seq, "id": id})
+                }
+            })
+            .collect();
+        let document =
+            serde_json::json!({"drafts": drafts, "events": outcome.events, "head": outcome.head});
+        from_json(py, &document.to_string())
+    }
+
+    /// The log's events in file order, each a dict (its line's fields), read a batch at a
+    /// time: memory holds one batch, whatever the log's length. Each line's envelope and
+    /// chain are checked as it is read; `verify()` checks the rest.
+    fn events(&self) -> Events {
+        Events {
+            path: self.path.clone(),
+            reading: Mutex::new(Reading::default()),
+        }
+    }
+
+    /// One row per event (`seq`, `id`, `type`, `occurred`, `recorded`, `party`, `source`,
+    /// `data`), typed: integers, categories, UTC datetimes. Needs pandas, which accord
+    /// does not depend on.
+    fn to_pandas(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let events = Py::new(py, self.events())?;
+        Ok(py
+            .import("accord._frames")?
+            .call_method1("events_frame", (events,))?
+            .unbind())
+    }
+
     fn __repr__(&self) -> String {
         format!("Log.open({:?})", self.path.display().to_string())
     }
 }
 
+/// A history's failure, made a Python exception once attached again.
+enum PyErrOrRead {
+    Store(StoreError),
+    Read(ReadError),
+}
+
+impl PyErrOrRead {
+    fn into_py_err(self, py: Python<'_>, path: &Path) -> PyErr {
+        match self {
+            PyErrOrRead::Store(error) => store_error(py, error),
+            PyErrOrRead::Read(error) => read_error(py, path, error),
+        }
+    }
+}
+
+/// An event as JSON (what `accord history --json` prints), with the entity before and
+/// after it when there is one.
+fn event_json(event: &Event, entity: Option<(&serde_json::Value, &serde_json::Value)>) -> String {
+    let mut document = serde_json::json!({
+        "data": event.data,
+        "id": event.id,
+        "occurred": event.occurred,
+        "prev": event.prev,
+        "recorded": event.recorded,
+        "seq": event.seq,
+        "source": event.source,
+        "type": event.data.type_name(),
+    });
+    if let Some((before, after)) = entity {
+        document["before"] = before.clone();
+        document["after"] = after.clone();
+    }
+    document.to_string()
+}
+
+/// A point of `diff`: a seq or a time.
+fn point(value: &Bound<'_, PyAny>, known_at: &Option<Timestamp>) -> PyResult<Query> {
+    let mut query = Query {
+        known_at: known_at.clone(),
+        ..Query::default()
+    };
+    if let Ok(seq) = value.extract::<u64>() {
+        query.at = Some(seq);
+    } else if let Ok(text) = value.extract::<String>() {
+        query.as_of = time("a point", Some(&text))?;
+    } else {
+        return Err(PyValueError::new_err(
+            "a point is a seq (int) or a time (str)",
+        ));
+    }
+    Ok(query)
+}
+
+/// Events a reading hands to Python at a time.
+const EVENTS_PER_BATCH: usize = 1024;
+
+/// Where an `Events` iterator is in the log.
+#[derive(Default)]
+struct Reading {
+    position: Position,
+    batch: std::collections::VecDeque<String>,
+    ended: bool,
+}
+
+/// `Log.events()`: the log's events, a batch at a time.
+#[pyclass(module = "accord")]
+struct Events {
+    path: PathBuf,
+    reading: Mutex<Reading>,
+}
+
+#[pymethods]
+impl Events {
+    fn __iter__(slf: PyRef<'_, Self>) -> PyRef<'_, Self> {
+        slf
+    }
+
+    fn __next__(&self, py: Python<'_>) -> PyResult<Option<Py<PyAny>>> {
+        let mut reading = self
+            .reading
+            .lock()
+            .map_err(|_| PyOSError::new_err("the reading failed in another thread"))?;
+        if reading.batch.is_empty() && !reading.ended {
+            let path = self.path.clone();
+            let position = reading.position.clone();
+            let (batch, position) = py
+                .detach(move || next_batch(&path, position))
+                .map_err(|error| error.into_py_err(py, &self.path))?;
+            reading.ended = batch.is_empty();
+            reading.batch = batch.into();
+            reading.position = position;
+        }
+        match reading.batch.pop_front() {
+            Some(line) => from_json(py, &line).map(Some),
+            None => Ok(None),
+        }
+    }
+}
+
+/// The next events after `position`, as JSON, and where they end.
+fn next_batch(path: &Path, mut position: Position) -> Result<(Vec<String>, Position), PyErrOrRead> {
+    let store = FileStore::new(path);
+    let file = store.open_shared().map_err(PyErrOrRead::Store)?;
+    let source = accord::replay::FileSource(&file);
+    let reader = accord::replay::Source::read_at(&source, position.end_offset)
+        .map_err(|error| PyErrOrRead::Read(ReadError::Io(error)))?;
+    let mut checker = EnvelopeChecker::after(&position);
+    let mut batch = Vec::new();
+    read_lines(
+        reader,
+        &mut checker,
+        &mut position,
+        &Prefix::default(),
+        |event, _| {
+            batch.push(event_json(&event, None));
+            if batch.len() == EVENTS_PER_BATCH {
+                ControlFlow::Break(())
+            } else {
+                ControlFlow::Continue(())
+            }
+        },
+    )
+    .map_err(PyErrOrRead::Read)?;
+    Ok((batch, position))
+}
+
 #[pymodule]
 fn _accord(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<Log>()?;
+    module.add_class::<Events>()?;
     module.add("AccordError", module.py().get_type::<AccordError>())?;
     Ok(())
 }

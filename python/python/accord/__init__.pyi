@@ -1,5 +1,5 @@
 from os import PathLike
-from typing import Any, Optional, Union
+from typing import Any, Iterable, Iterator, Optional, Union
 
 class AccordError(Exception):
     """A log or input refused under one of the format's rules."""
@@ -25,3 +25,23 @@ class Log:
         as_of: Optional[str] = None,
     ) -> dict[str, Any]:
         """The state JSON of the format as Python objects."""
+    def history(self, entity: str) -> list[dict[str, Any]]:
+        """Every event that touched an entity, with the entity before and after it."""
+    def diff(
+        self, a: Union[int, str], b: Union[int, str], known_at: Optional[str] = None
+    ) -> dict[str, Any]:
+        """What changed between two points (seqs or times)."""
+    def append(
+        self,
+        drafts: Union[str, Iterable[dict[str, Any]]],
+        expect_seq: Optional[int] = None,
+    ) -> dict[str, Any]:
+        """Appends drafts, all or none."""
+    def events(self) -> "Events":
+        """The log's events in file order, a batch at a time."""
+    def to_pandas(self) -> Any:
+        """One typed row per event (needs pandas)."""
+
+class Events(Iterator[dict[str, Any]]):
+    def __iter__(self) -> "Events": ...
+    def __next__(self) -> dict[str, Any]: ...
