@@ -425,10 +425,129 @@ fn next_batch(path: &Path, mut position: Position) -> Result<(Vec<String>, Posit
     Ok((batch, position))
 }
 
+/// A simulation's failure as a Python exception: a scenario or run refused is `AccordError`
+/// (rule `simulation`), an unreadable file `OSError`.
+fn sim_error(error: accord::sim::SimError) -> PyErr {
+    if error.io {
+        return PyOSError::new_err(error.detail);
+    }
+    Python::attach(|py| refused(py, "simulation", None, &error.detail, error.detail.clone()))
+}
+
+fn scenario(path: &Path) -> PyResult<accord::sim::scenario::Scenario> {
+    accord::sim::scenario::load(path).map_err(sim_error)
+}
+
+/// The worker threads: the ones asked for, or every core.
+fn threads(threads: Option<usize>) -> PyResult<usize> {
+    let most = accord::sim::batch::MAX_THREADS;
+    match threads {
+        Some(threads) if threads == 0 || threads > most => Err(PyValueError::new_err(format!(
+            "threads must be 1 to {most}"
+        ))),
+        Some(threads) => Ok(threads),
+        None => Ok(std::thread::available_parallelism().map_or(1, usize::from)),
+    }
+}
+
+/// Runs a seeded batch of a scenario file, as `accord simulate SCENARIO --json`: the
+/// summary as a dict. With `per_run=True` it also holds `per_run`, one dict per run as
+/// `--per-run FILE.jsonl` writes them. The same seed gives the same result on any number
+/// of threads.
+#[pyfunction]
+#[pyo3(signature = (scenario_path, seed=0, runs=1, threads=None, per_run=false))]
+fn simulate(
+    py: Python<'_>,
+    scenario_path: PathBuf,
+    seed: u64,
+    runs: u64,
+    threads: Option<usize>,
+    per_run: bool,
+) -> PyResult<Py<PyAny>> {
+    let scenario = scenario(&scenario_path)?;
+    let options = accord::sim::batch::BatchOptions {
+        seed,
+        runs,
+        threads: self::threads(threads)?,
+        out_dir: None,
+        keep_logs: false,
+        overwrite: false,
+    };
+    let text = py.detach(|| {
+        let mut rows: Vec<serde_json::Value> = Vec::new();
+        let summary =
+            accord::sim::batch::simulate(&scenario, &options, &|_| {}, &mut |index, result| {
+                if per_run {
+                    rows.push(accord::sim::batch::run_row(&scenario, seed, index, result));
+                }
+            })?;
+        let mut document = serde_json::to_value(&summary).expect("a summary serialises");
+        if per_run {
+            document["per_run"] = serde_json::Value::Array(rows);
+        }
+        Ok::<String, accord::sim::SimError>(document.to_string())
+    });
+    from_json(py, &text.map_err(sim_error)?)
+}
+
+/// The outcome space of a scenario file, as `accord analyze SCENARIO --json [--frontier]`.
+#[pyfunction]
+#[pyo3(signature = (scenario_path, seed=0, frontier=false))]
+fn analyze(
+    py: Python<'_>,
+    scenario_path: PathBuf,
+    seed: u64,
+    frontier: bool,
+) -> PyResult<Py<PyAny>> {
+    let scenario = scenario(&scenario_path)?;
+    let text = py.detach(|| {
+        let preferences = scenario.preferences(&mut accord::sim::run::run_rng(seed, 0));
+        let analysis = if frontier {
+            accord::sim::analysis::analyze_listing_frontier(&scenario.domain, &preferences)
+        } else {
+            accord::sim::analysis::analyze(&scenario.domain, &preferences)
+        };
+        serde_json::to_string(&analysis.to_json(&scenario.domain)).expect("an analysis serialises")
+    });
+    from_json(py, &text)
+}
+
+/// Every assignment of `strategies` to the roles of each scenario file, `runs` seeded runs
+/// each, and the strategies ranked, as `accord tournament ... --json`.
+#[pyfunction]
+#[pyo3(signature = (scenario_paths, strategies, runs=10, seed=0, threads=None))]
+fn tournament(
+    py: Python<'_>,
+    scenario_paths: Vec<PathBuf>,
+    strategies: Vec<String>,
+    runs: u64,
+    seed: u64,
+    threads: Option<usize>,
+) -> PyResult<Py<PyAny>> {
+    let scenarios = scenario_paths
+        .iter()
+        .map(|path| scenario(path))
+        .collect::<PyResult<Vec<_>>>()?;
+    let options = accord::sim::tournament::TournamentOptions {
+        strategies,
+        runs,
+        seed,
+        threads: self::threads(threads)?,
+    };
+    let text = py.detach(|| {
+        accord::sim::tournament::play(&scenarios, &options, &|_| {})
+            .map(|played| serde_json::to_string(&played).expect("a tournament serialises"))
+    });
+    from_json(py, &text.map_err(sim_error)?)
+}
+
 #[pymodule]
 fn _accord(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<Log>()?;
     module.add_class::<Events>()?;
+    module.add_function(wrap_pyfunction!(simulate, module)?)?;
+    module.add_function(wrap_pyfunction!(analyze, module)?)?;
+    module.add_function(wrap_pyfunction!(tournament, module)?)?;
     module.add("AccordError", module.py().get_type::<AccordError>())?;
     Ok(())
 }

@@ -162,37 +162,7 @@ impl PerRunRows {
                 );
             }
             PerRunFormat::JsonLines => {
-                let outcome = result.outcome.as_ref().map(|outcome| {
-                    outcome
-                        .iter()
-                        .enumerate()
-                        .map(|(position, chosen)| {
-                            (
-                                issues[position].id.to_string(),
-                                option(position, *chosen).to_string(),
-                            )
-                        })
-                        .collect::<std::collections::BTreeMap<_, _>>()
-                });
-                let utilities: std::collections::BTreeMap<&str, f64> = self
-                    .parties
-                    .iter()
-                    .map(String::as_str)
-                    .zip(result.utilities.iter().copied())
-                    .collect();
-                let document = serde_json::json!({
-                    "run": index + 1,
-                    "seed": self.seed,
-                    "agreement": result.agreed,
-                    "round": result.rounds,
-                    "outcome": outcome,
-                    "utilities": utilities,
-                    "pareto_distance": result.distances.pareto,
-                    "nash_distance": result.distances.nash,
-                    "kalai_smorodinsky_distance": result.distances.kalai_smorodinsky,
-                    "max_welfare_distance": result.distances.max_welfare,
-                    "released": result.released,
-                });
+                let document = accord::sim::batch::run_row(scenario, self.seed, index, result);
                 let _ = writeln!(row, "{document}");
             }
         }

@@ -386,6 +386,55 @@ impl Merge<'_> {
     }
 }
 
+/// Run `index`'s row of a batch of `scenario` played from `seed`, as `--per-run
+/// FILE.jsonl` writes it: the run, the seed, whether and when it agreed, the outcome by
+/// issue, each party's utility, the four distances, the captives released.
+pub fn run_row(
+    scenario: &Scenario,
+    seed: u64,
+    index: u64,
+    result: &RunResult,
+) -> serde_json::Value {
+    let issues = &scenario.domain.issues;
+    let option = |position: usize, chosen: usize| -> &str {
+        issues[position]
+            .options
+            .get(chosen)
+            .map_or("", |text| text.as_ref())
+    };
+    let outcome = result.outcome.as_ref().map(|outcome| {
+        outcome
+            .iter()
+            .enumerate()
+            .map(|(position, chosen)| {
+                (
+                    issues[position].id.to_string(),
+                    option(position, *chosen).to_string(),
+                )
+            })
+            .collect::<std::collections::BTreeMap<_, _>>()
+    });
+    let utilities: std::collections::BTreeMap<&str, f64> = scenario
+        .parties
+        .iter()
+        .map(|party| party.id.as_str())
+        .zip(result.utilities.iter().copied())
+        .collect();
+    serde_json::json!({
+        "run": index + 1,
+        "seed": seed,
+        "agreement": result.agreed,
+        "round": result.rounds,
+        "outcome": outcome,
+        "utilities": utilities,
+        "pareto_distance": result.distances.pareto,
+        "nash_distance": result.distances.nash,
+        "kalai_smorodinsky_distance": result.distances.kalai_smorodinsky,
+        "max_welfare_distance": result.distances.max_welfare,
+        "released": result.released,
+    })
+}
+
 /// Runs the batch: `progress` is called with the number of finished runs, `on_result` with
 /// each run's result, in run order. Memory stays bounded whatever the number of runs: each
 /// thread takes chunks of runs in turn, and finished chunks are added to the summary in

@@ -9,6 +9,6 @@ Every refusal of a rule raises `accord.AccordError`, with `rule`, `line` (= `seq
 `detail`.
 """
 
-from ._accord import AccordError, Events, Log
+from ._accord import AccordError, Events, Log, analyze, simulate, tournament
 
-__all__ = ["AccordError", "Events", "Log"]
+__all__ = ["AccordError", "Events", "Log", "analyze", "simulate", "tournament"]

@@ -45,3 +45,26 @@ class Log:
 class Events(Iterator[dict[str, Any]]):
     def __iter__(self) -> "Events": ...
     def __next__(self) -> dict[str, Any]: ...
+
+def simulate(
+    scenario_path: Union[str, "PathLike[str]"],
+    seed: int = 0,
+    runs: int = 1,
+    threads: Optional[int] = None,
+    per_run: bool = False,
+) -> dict[str, Any]:
+    """A seeded batch of a scenario: the summary, and `per_run` rows when asked."""
+
+def analyze(
+    scenario_path: Union[str, "PathLike[str]"], seed: int = 0, frontier: bool = False
+) -> dict[str, Any]:
+    """The outcome space: Pareto frontier, Nash, Kalai-Smorodinsky, maximum welfare."""
+
+def tournament(
+    scenario_paths: list[Union[str, "PathLike[str]"]],
+    strategies: list[str],
+    runs: int = 10,
+    seed: int = 0,
+    threads: Optional[int] = None,
+) -> dict[str, Any]:
+    """Every assignment of the strategies to every scenario's roles, ranked."""
