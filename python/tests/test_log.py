@@ -1,25 +1,17 @@
 """Log's functions give what the command line prints with --json."""
 
 import json
-import pathlib
 import shutil
-import subprocess
 
 import pytest
 
 import accord
+from conftest import ROOT, cli_json_lines
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 KARABAKH = ROOT / "events" / "karabakh.jsonl"
 
 
-def cli(*arguments):
-    """The command line's JSON output, from the binary `cargo build` made."""
-    binary = ROOT / "target" / "debug" / "accord"
-    if not binary.exists():
-        subprocess.run(["cargo", "build", "--quiet"], cwd=ROOT, check=True)
-    output = subprocess.run([str(binary), *arguments], capture_output=True, check=True, text=True)
-    return [json.loads(line) for line in output.stdout.splitlines()]
+cli = cli_json_lines
 
 
 def test_history_is_what_accord_history_prints():

@@ -1,24 +1,18 @@
 """simulate, analyze and tournament give what the command line prints with --json."""
 
 import json
-import pathlib
-import subprocess
-import time
 
 import pytest
 
 import accord
+from conftest import ROOT, cli_json_lines
 
-ROOT = pathlib.Path(__file__).resolve().parents[2]
 SCENARIOS = ROOT / "events" / "scenarios"
 
 
 def cli(*arguments):
-    binary = ROOT / "target" / "debug" / "accord"
-    if not binary.exists():
-        subprocess.run(["cargo", "build", "--quiet"], cwd=ROOT, check=True)
-    output = subprocess.run([str(binary), *arguments], capture_output=True, check=True, text=True)
-    return json.loads(output.stdout)
+    """The one JSON document the command line prints."""
+    return cli_json_lines(*arguments)[0]
 
 
 def test_a_batch_is_the_one_the_command_line_runs(tmp_path):

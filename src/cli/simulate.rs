@@ -122,11 +122,8 @@ impl PerRunRows {
     /// The row of run `index` (numbered from 1 in the file, as the run logs are).
     fn add(&mut self, scenario: &Scenario, index: u64, result: &accord::sim::run::RunResult) {
         let issues = &scenario.domain.issues;
-        let option = |position: usize, chosen: usize| -> &str {
-            issues[position]
-                .options
-                .get(chosen)
-                .map_or("", |text| text.as_ref())
+        let option = |position: usize, chosen: usize| {
+            accord::sim::batch::option_text(scenario, position, chosen)
         };
         let mut row = String::new();
         match self.format {

@@ -386,6 +386,14 @@ impl Merge<'_> {
     }
 }
 
+/// The text of option `chosen` of the scenario's issue at `position` ("" past its options).
+pub fn option_text(scenario: &Scenario, position: usize, chosen: usize) -> &str {
+    scenario.domain.issues[position]
+        .options
+        .get(chosen)
+        .map_or("", |text| text.as_ref())
+}
+
 /// Run `index`'s row of a batch of `scenario` played from `seed`, as `--per-run
 /// FILE.jsonl` writes it: the run, the seed, whether and when it agreed, the outcome by
 /// issue, each party's utility, the four distances, the captives released.
@@ -396,12 +404,7 @@ pub fn run_row(
     result: &RunResult,
 ) -> serde_json::Value {
     let issues = &scenario.domain.issues;
-    let option = |position: usize, chosen: usize| -> &str {
-        issues[position]
-            .options
-            .get(chosen)
-            .map_or("", |text| text.as_ref())
-    };
+    let option = |position: usize, chosen: usize| option_text(scenario, position, chosen);
     let outcome = result.outcome.as_ref().map(|outcome| {
         outcome
             .iter()
