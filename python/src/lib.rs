@@ -18,6 +18,8 @@ use accord::stores::file::{DraftOutcome, FileStore, StoreError, parse_drafts};
 use accord::stores::query::{self, Query};
 use accord::views::history::{EntityRef, HistoryEntry, stream_history};
 
+mod players;
+
 pyo3::create_exception!(
     _accord,
     AccordError,
@@ -452,10 +454,16 @@ fn threads(threads: Option<usize>) -> PyResult<usize> {
 
 /// Runs a seeded batch of a scenario file, as `accord simulate SCENARIO --json`: the
 /// summary as a dict. With `per_run=True` it also holds `per_run`, one dict per run as
-/// `--per-run FILE.jsonl` writes them. The same seed gives the same result on any number
-/// of threads.
+/// `--per-run FILE.jsonl` writes them; with `log_dir` each run's log is written there, as
+/// `--out-dir` does (never over a run log that stands there unless `force=True`). The same
+/// seed gives the same result on any number of threads.
+///
+/// `players` maps party ids to strategies written in Python (see `Negotiation`): a class is
+/// made afresh for each run, an object plays every run. A batch with players runs on the
+/// calling thread, attached to the interpreter, since its strategies are Python code.
 #[pyfunction]
-#[pyo3(signature = (scenario_path, seed=0, runs=1, threads=None, per_run=false))]
+#[pyo3(signature = (scenario_path, seed=0, runs=1, threads=None, per_run=false, players=None, log_dir=None, force=false))]
+#[allow(clippy::too_many_arguments)]
 fn simulate(
     py: Python<'_>,
     scenario_path: PathBuf,
@@ -463,31 +471,101 @@ fn simulate(
     runs: u64,
     threads: Option<usize>,
     per_run: bool,
+    players: Option<Bound<'_, PyDict>>,
+    log_dir: Option<PathBuf>,
+    force: bool,
 ) -> PyResult<Py<PyAny>> {
     let scenario = scenario(&scenario_path)?;
     let options = accord::sim::batch::BatchOptions {
         seed,
         runs,
         threads: self::threads(threads)?,
-        out_dir: None,
+        out_dir: log_dir,
         keep_logs: false,
-        overwrite: false,
+        overwrite: force,
     };
-    let text = py.detach(|| {
-        let mut rows: Vec<serde_json::Value> = Vec::new();
-        let summary =
-            accord::sim::batch::simulate(&scenario, &options, &|_| {}, &mut |index, result| {
-                if per_run {
-                    rows.push(accord::sim::batch::run_row(&scenario, seed, index, result));
-                }
-            })?;
-        let mut document = serde_json::to_value(&summary).expect("a summary serialises");
+    let mut rows: Vec<serde_json::Value> = Vec::new();
+    let mut on_result = |index: u64, result: &accord::sim::run::RunResult| {
         if per_run {
-            document["per_run"] = serde_json::Value::Array(rows);
+            rows.push(accord::sim::batch::run_row(&scenario, seed, index, result));
         }
-        Ok::<String, accord::sim::SimError>(document.to_string())
+    };
+    let summary = match players.filter(|players| !players.is_empty()) {
+        None => py
+            .detach(|| accord::sim::batch::simulate(&scenario, &options, &|_| {}, &mut on_result))
+            .map_err(sim_error)?,
+        Some(players) => {
+            let factory = players::PlayerFactory::new(&scenario, seed, &players)?;
+            let summary = accord::sim::batch::simulate_with_players(
+                &scenario,
+                &options,
+                &mut |index| factory.players_of_run(index),
+                &mut on_result,
+            );
+            if let Some(raised) = factory.take_raised() {
+                return Err(raised);
+            }
+            summary.map_err(sim_error)?
+        }
+    };
+    let mut document = serde_json::to_value(&summary).expect("a summary serialises");
+    if per_run {
+        document["per_run"] = serde_json::Value::Array(rows);
+    }
+    from_json(py, &document.to_string())
+}
+
+/// Plays run `run` (from 1) of a scenario file from `seed`, as run `run` of
+/// `simulate(..., seed=seed)` plays it, with `players` (as `simulate` takes them), and
+/// returns its `per_run` row with `log`: the run's log as text, every move of every party
+/// recorded by the reducer. `log_path` also writes it there (a new file, unless
+/// `force=True`).
+#[pyfunction]
+#[pyo3(signature = (scenario_path, players=None, seed=0, run=1, log_path=None, force=false))]
+fn play(
+    py: Python<'_>,
+    scenario_path: PathBuf,
+    players: Option<Bound<'_, PyDict>>,
+    seed: u64,
+    run: u64,
+    log_path: Option<PathBuf>,
+    force: bool,
+) -> PyResult<Py<PyAny>> {
+    let scenario = scenario(&scenario_path)?;
+    if run == 0 || run > accord::sim::batch::MAX_RUNS {
+        return Err(PyValueError::new_err(format!(
+            "run is 1 to {}",
+            accord::sim::batch::MAX_RUNS
+        )));
+    }
+    scenario.check_simulable().map_err(sim_error)?;
+    let index = run - 1;
+    let empty = PyDict::new(py);
+    let factory = players::PlayerFactory::new(&scenario, seed, players.as_ref().unwrap_or(&empty))?;
+    let shared = (!scenario.has_random_preferences())
+        .then(|| accord::sim::run::prepare(&scenario, &mut accord::sim::run::run_rng(seed, 0)));
+    let played = factory.players_of_run(index).and_then(|mut players| {
+        accord::sim::run::run_with(
+            &scenario,
+            seed,
+            index,
+            shared.as_ref(),
+            true,
+            &mut accord::sim::run::Workspace::default(),
+            &mut players,
+        )
     });
-    from_json(py, &text.map_err(sim_error)?)
+    if let Some(raised) = factory.take_raised() {
+        return Err(raised);
+    }
+    let result = played.map_err(sim_error)?;
+    let log = result.log.clone().unwrap_or_default();
+    if let Some(path) = &log_path {
+        accord::sim::write_new_file(path, &log, force).map_err(sim_error)?;
+    }
+    let mut row = accord::sim::batch::run_row(&scenario, seed, index, &result);
+    row["log"] = serde_json::Value::String(String::from_utf8(log).expect("a log is UTF-8"));
+    from_json(py, &row.to_string())
 }
 
 /// The outcome space of a scenario file, as `accord analyze SCENARIO --json [--frontier]`.
@@ -545,7 +623,9 @@ fn tournament(
 fn _accord(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<Log>()?;
     module.add_class::<Events>()?;
+    module.add_class::<players::Negotiation>()?;
     module.add_function(wrap_pyfunction!(simulate, module)?)?;
+    module.add_function(wrap_pyfunction!(play, module)?)?;
     module.add_function(wrap_pyfunction!(analyze, module)?)?;
     module.add_function(wrap_pyfunction!(tournament, module)?)?;
     module.add("AccordError", module.py().get_type::<AccordError>())?;

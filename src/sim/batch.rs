@@ -10,7 +10,9 @@ use serde::Serialize;
 
 use crate::sim::SimError;
 use crate::sim::domain::Outcome;
-use crate::sim::run::{Prepared, RunResult, Workspace, prepare, run, run_rng};
+use crate::sim::run::{
+    NoPlayers, PlayerList, Players, Prepared, RunResult, Workspace, prepare, run_rng, run_with,
+};
 use crate::sim::scenario::Scenario;
 use crate::sim::yardstick::Distances;
 
@@ -307,6 +309,19 @@ struct Totals {
 }
 
 impl Totals {
+    fn new(parties: usize) -> Totals {
+        Totals {
+            runs: 0,
+            rounds: SpreadSum::default(),
+            utilities: vec![SpreadSum::default(); parties],
+            utility_medians: vec![MedianCounts::default(); parties],
+            distances: DistanceSums::default(),
+            releases: 0,
+            without_possible_agreement: 0,
+            first_outcome: None,
+        }
+    }
+
     fn add(&mut self, index: u64, result: &RunResult) -> Result<(), SimError> {
         debug_assert_eq!(index, self.runs, "runs are added in order");
         debug_assert_eq!(result.utilities.len(), self.utilities.len());
@@ -462,21 +477,7 @@ pub fn simulate_prepared(
     progress: &(dyn Fn(u64) + Sync),
     on_result: &mut (dyn FnMut(u64, &RunResult) + Send),
 ) -> Result<Summary, SimError> {
-    scenario.check_simulable()?;
-    if options.runs == 0 || options.runs > MAX_RUNS {
-        return Err(SimError::plain(format!("--runs must be 1 to {MAX_RUNS}")));
-    }
-    if let Some(directory) = &options.out_dir {
-        if !options.overwrite
-            && let Some(existing) = existing_run_log(directory, options.runs)?
-        {
-            return Err(SimError::io(
-                &existing,
-                "exists; accord does not overwrite it (--force replaces the run logs)",
-            ));
-        }
-        std::fs::create_dir_all(directory).map_err(|error| SimError::io(directory, error))?;
-    }
+    check_batch(scenario, options)?;
     // Preferences that do not change between runs are ranked and analysed once.
     let own: Option<Prepared>;
     let shared: Option<&Prepared> = match prepared {
@@ -498,23 +499,13 @@ pub fn simulate_prepared(
         }
     };
     let write_logs = options.out_dir.is_some() || options.keep_logs;
-    let parties = scenario.parties.len();
     let chunks = options.runs.div_ceil(CHUNK_RUNS);
     let next_chunk = AtomicU64::new(0);
     let finished = AtomicU64::new(0);
     let merge = Mutex::new(Merge {
         next_chunk: 0,
         waiting: std::collections::BTreeMap::new(),
-        totals: Totals {
-            runs: 0,
-            rounds: SpreadSum::default(),
-            utilities: vec![SpreadSum::default(); parties],
-            utility_medians: vec![MedianCounts::default(); parties],
-            distances: DistanceSums::default(),
-            releases: 0,
-            without_possible_agreement: 0,
-            first_outcome: None,
-        },
+        totals: Totals::new(scenario.parties.len()),
         error: None,
         on_result,
     });
@@ -543,7 +534,15 @@ pub fn simulate_prepared(
                 let last = (first + CHUNK_RUNS).min(options.runs);
                 let results: Vec<Result<RunResult, SimError>> = (first..last)
                     .map(|index| {
-                        run_and_write(scenario, options, index, shared, write_logs, &mut workspace)
+                        run_and_write(
+                            scenario,
+                            options,
+                            index,
+                            shared,
+                            write_logs,
+                            &mut workspace,
+                            &mut NoPlayers,
+                        )
                     })
                     .collect();
                 // Counted per chunk: a count shared by the threads and written every run
@@ -573,9 +572,68 @@ pub fn simulate_prepared(
     if let Some(error) = merge.error {
         return Err(error);
     }
-    let totals = merge.totals;
+    Ok(summarise(scenario, options, merge.totals))
+}
+
+/// What every batch checks before its first run: the scenario can be simulated, the number
+/// of runs is in bounds, and no run log it would write stands in the output directory.
+fn check_batch(scenario: &Scenario, options: &BatchOptions) -> Result<(), SimError> {
+    scenario.check_simulable()?;
+    if options.runs == 0 || options.runs > MAX_RUNS {
+        return Err(SimError::plain(format!("--runs must be 1 to {MAX_RUNS}")));
+    }
+    if let Some(directory) = &options.out_dir {
+        if !options.overwrite
+            && let Some(existing) = existing_run_log(directory, options.runs)?
+        {
+            return Err(SimError::io(
+                &existing,
+                "exists; accord does not overwrite it (--force replaces the run logs)",
+            ));
+        }
+        std::fs::create_dir_all(directory).map_err(|error| SimError::io(directory, error))?;
+    }
+    Ok(())
+}
+
+/// `simulate`, with some parties' moves chosen by players (`run::Player`) that
+/// `make_players(index)` makes for run `index`. The runs are played one after another on
+/// the calling thread, since a player (a Python strategy, say) need not be shareable between
+/// threads; `options.threads` is not used. The same seed and players give the same summary
+/// and logs.
+pub fn simulate_with_players<'p>(
+    scenario: &Scenario,
+    options: &BatchOptions,
+    make_players: &mut dyn FnMut(u64) -> Result<PlayerList<'p>, SimError>,
+    on_result: &mut dyn FnMut(u64, &RunResult),
+) -> Result<Summary, SimError> {
+    check_batch(scenario, options)?;
+    let shared = (!scenario.has_random_preferences())
+        .then(|| prepare(scenario, &mut run_rng(options.seed, 0)));
+    let write_logs = options.out_dir.is_some() || options.keep_logs;
+    let mut workspace = Workspace::default();
+    let mut totals = Totals::new(scenario.parties.len());
+    for index in 0..options.runs {
+        let mut players = make_players(index)?;
+        let result = run_and_write(
+            scenario,
+            options,
+            index,
+            shared.as_ref(),
+            write_logs,
+            &mut workspace,
+            &mut players,
+        )?;
+        totals.add(index, &result)?;
+        on_result(index, &result);
+    }
+    Ok(summarise(scenario, options, totals))
+}
+
+/// The summary of a batch whose every run is added.
+fn summarise(scenario: &Scenario, options: &BatchOptions, totals: Totals) -> Summary {
     assert_eq!(totals.runs, options.runs, "every run is added");
-    Ok(Summary {
+    Summary {
         runs: options.runs,
         seed: options.seed,
         parties: scenario
@@ -631,7 +689,7 @@ pub fn simulate_prepared(
                 })
             })
             .flatten(),
-    })
+    }
 }
 
 /// Plays run `index` and writes its log into the output directory, if there is one.
@@ -642,8 +700,17 @@ fn run_and_write(
     shared: Option<&Prepared>,
     write_logs: bool,
     workspace: &mut Workspace,
+    players: &mut impl Players,
 ) -> Result<RunResult, SimError> {
-    let mut result = run(scenario, options.seed, index, shared, write_logs, workspace)?;
+    let mut result = run_with(
+        scenario,
+        options.seed,
+        index,
+        shared,
+        write_logs,
+        workspace,
+        players,
+    )?;
     if let Some(directory) = &options.out_dir {
         let path = directory.join(run_log_name(index));
         let log = result.log.take().unwrap_or_default();

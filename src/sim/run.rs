@@ -249,6 +249,73 @@ pub fn run_rng(seed: u64, index: u64) -> ChaCha8Rng {
     rng
 }
 
+/// A party whose moves are chosen outside the simulator: a strategy written in Python, say.
+/// It only chooses: its offers and acceptances are recorded and applied by the reducer as a
+/// built-in party's are, and land in the same log. It may offer or accept below its
+/// reservation value; the simulator does not stop it.
+pub trait Player {
+    /// Once per run, before the first move (and only if the talks can start).
+    fn start(&mut self, turn: &Turn<'_>) -> Result<(), SimError>;
+    /// Whether to accept the standing offer, outcome `standing`, on this turn.
+    fn respond(&mut self, turn: &Turn<'_>, standing: u32) -> Result<bool, SimError>;
+    /// The outcome to offer on this turn, by index (see `Domain::outcome`).
+    fn propose(&mut self, turn: &Turn<'_>) -> Result<u32, SimError>;
+    /// An offer was made and recorded, by any party (this one's own too).
+    fn offered(&mut self, by: usize, outcome: u32, round: u32) -> Result<(), SimError>;
+}
+
+/// What a player is shown on its turn.
+pub struct Turn<'a> {
+    /// The player's party, by acting order.
+    pub party: usize,
+    /// From 1; 0 before the first round (`Player::start`).
+    pub round: u32,
+    pub deadline: u32,
+    /// The standing offer: who made it, and its outcome.
+    pub standing: Option<(usize, u32)>,
+    pub preferences: &'a Preferences,
+    pub ranking: &'a Ranking,
+    /// The state the reducer has folded from the run's events so far.
+    pub state: &'a State,
+}
+
+/// Which parties of a run are players: `NoPlayers` for a run of built-in strategies only,
+/// which compiles to the same loop as before players existed.
+pub trait Players {
+    fn player(&mut self, party: usize) -> Option<&mut (dyn Player + '_)>;
+    /// Whether any party is a player.
+    fn any(&self) -> bool;
+}
+
+/// Every party plays its scenario strategy.
+pub struct NoPlayers;
+
+impl Players for NoPlayers {
+    #[inline(always)]
+    fn player(&mut self, _party: usize) -> Option<&mut (dyn Player + '_)> {
+        None
+    }
+    #[inline(always)]
+    fn any(&self) -> bool {
+        false
+    }
+}
+
+/// Players by acting order; `None` plays the scenario's strategy.
+pub type PlayerList<'p> = Vec<Option<Box<dyn Player + 'p>>>;
+
+impl Players for PlayerList<'_> {
+    fn player(&mut self, party: usize) -> Option<&mut (dyn Player + '_)> {
+        match self.get_mut(party) {
+            Some(Some(player)) => Some(player.as_mut()),
+            _ => None,
+        }
+    }
+    fn any(&self) -> bool {
+        self.iter().any(Option::is_some)
+    }
+}
+
 /// Plays run `index` of a scenario. `shared` is prepared once for all runs when preferences
 /// do not change between runs; otherwise each run prepares its own.
 pub fn run(
@@ -258,6 +325,27 @@ pub fn run(
     shared: Option<&Prepared>,
     write_log: bool,
     workspace: &mut Workspace,
+) -> Result<RunResult, SimError> {
+    run_with(
+        scenario,
+        seed,
+        index,
+        shared,
+        write_log,
+        workspace,
+        &mut NoPlayers,
+    )
+}
+
+/// `run`, with some parties' moves chosen by `players`.
+pub fn run_with(
+    scenario: &Scenario,
+    seed: u64,
+    index: u64,
+    shared: Option<&Prepared>,
+    write_log: bool,
+    workspace: &mut Workspace,
+    players: &mut impl Players,
 ) -> Result<RunResult, SimError> {
     let mut rng = run_rng(seed, index);
     let Workspace {
@@ -381,6 +469,10 @@ pub fn run(
     } else {
         scenario.deadline
     };
+    let outcome_space = scenario
+        .domain
+        .outcome_count()
+        .map_or(u64::MAX, |count| u64::try_from(count).unwrap_or(u64::MAX));
     let mut offers = 0u64;
     let mut standing: Option<(Slug, usize, u32)> = None;
     let mut acceptances = 0;
@@ -391,14 +483,53 @@ pub fn run(
     let mut released_this_round = vec![0u64; count * count];
     let mut released = 0u64;
 
+    if deadline > 0 {
+        for party in 0..count {
+            if let Some(player) = players.player(party) {
+                player.start(&Turn {
+                    party,
+                    round: 0,
+                    deadline: scenario.deadline,
+                    standing: None,
+                    preferences: &preferences[party],
+                    ranking: &rankings[party],
+                    state: &recorder.state,
+                })?;
+            }
+        }
+    }
+
     'rounds: for round in 1..=deadline {
         released_this_round.fill(0);
         for party in 0..count {
             recorder.tick();
             let proposer = standing.as_ref().map(|(_, proposer, _)| *proposer);
-            let next = agents[party].next_offer(round, scenario.deadline, proposer);
-            if let Some((proposal, _, outcome)) = &standing
-                && agents[party].accepts(*outcome, next)
+            let (accepts, next) = match players.player(party) {
+                None => {
+                    let next = agents[party].next_offer(round, scenario.deadline, proposer);
+                    let accepts = standing
+                        .as_ref()
+                        .is_some_and(|(_, _, outcome)| agents[party].accepts(*outcome, next));
+                    (accepts, next)
+                }
+                Some(player) => player_move(
+                    player,
+                    &Turn {
+                        party,
+                        round,
+                        deadline: scenario.deadline,
+                        standing: standing
+                            .as_ref()
+                            .map(|(_, proposer, outcome)| (*proposer, *outcome)),
+                        preferences: &preferences[party],
+                        ranking: &rankings[party],
+                        state: &recorder.state,
+                    },
+                    outcome_space,
+                )?,
+            };
+            if let Some((proposal, _, _)) = &standing
+                && accepts
             {
                 recorder.record(EventData::ProposalAccepted(ProposalAct {
                     proposal: proposal.clone(),
@@ -426,6 +557,13 @@ pub fn run(
             for (other, agent) in agents.iter_mut().enumerate() {
                 if other != party {
                     agent.observe(party, next);
+                }
+            }
+            if players.any() {
+                for other in 0..count {
+                    if let Some(player) = players.player(other) {
+                        player.offered(party, next, round)?;
+                    }
                 }
             }
             standing = Some((id, party, next));
@@ -499,11 +637,12 @@ pub fn run(
                 .map(|prefs| prefs.utility(&outcome))
                 .collect();
             debug_assert!(
-                utilities
-                    .iter()
-                    .zip(preferences)
-                    .all(|(utility, prefs)| *utility >= prefs.reservation),
-                "no party accepts or offers below its reservation"
+                players.any()
+                    || utilities
+                        .iter()
+                        .zip(preferences)
+                        .all(|(utility, prefs)| *utility >= prefs.reservation),
+                "no built-in party accepts or offers below its reservation"
             );
             (Some(outcome), utilities)
         }
@@ -551,6 +690,28 @@ pub fn run(
         distances,
         log: recorder.lines,
     })
+}
+
+/// A player's move: accept the standing offer, or the offer it makes instead (checked to be
+/// an outcome of the scenario).
+fn player_move(
+    player: &mut (dyn Player + '_),
+    turn: &Turn<'_>,
+    outcome_space: u64,
+) -> Result<(bool, u32), SimError> {
+    if let Some((_, standing)) = turn.standing
+        && player.respond(turn, standing)?
+    {
+        return Ok((true, standing));
+    }
+    let offer = player.propose(turn)?;
+    if u64::from(offer) >= outcome_space {
+        return Err(SimError::plain(format!(
+            "party {} offered outcome {offer}; the scenario has {outcome_space}",
+            turn.party + 1
+        )));
+    }
+    Ok((false, offer))
 }
 
 /// The relative time of round `round` of `deadline`: the strategies' `(round - 1) /

@@ -1019,3 +1019,135 @@ fn the_frontier_listed_is_the_frontier_counted_by_either_method() {
     };
     assert_eq!(rounded(&by_issues.frontier.unwrap()), rounded(&listed));
 }
+
+/// A player that offers the worst outcome for itself (below its reservation, which only
+/// built-in strategies keep to) and accepts anything after round `accept_from`.
+struct Generous {
+    accept_from: u32,
+    offered_seen: usize,
+}
+
+impl accord::sim::run::Player for Generous {
+    fn start(&mut self, turn: &accord::sim::run::Turn<'_>) -> Result<(), accord::sim::SimError> {
+        assert_eq!(turn.round, 0);
+        Ok(())
+    }
+    fn respond(
+        &mut self,
+        turn: &accord::sim::run::Turn<'_>,
+        _standing: u32,
+    ) -> Result<bool, accord::sim::SimError> {
+        Ok(turn.round >= self.accept_from)
+    }
+    fn propose(&mut self, turn: &accord::sim::run::Turn<'_>) -> Result<u32, accord::sim::SimError> {
+        let utilities = &turn.ranking.utilities;
+        let worst = (0..utilities.len())
+            .min_by(|a, b| utilities[*a].total_cmp(&utilities[*b]))
+            .unwrap();
+        Ok(worst as u32)
+    }
+    fn offered(
+        &mut self,
+        _by: usize,
+        _outcome: u32,
+        _round: u32,
+    ) -> Result<(), accord::sim::SimError> {
+        self.offered_seen += 1;
+        Ok(())
+    }
+}
+
+/// An out-of-range move is the player's error, not a panic.
+struct OffersNothing;
+
+impl accord::sim::run::Player for OffersNothing {
+    fn start(&mut self, _: &accord::sim::run::Turn<'_>) -> Result<(), accord::sim::SimError> {
+        Ok(())
+    }
+    fn respond(
+        &mut self,
+        _: &accord::sim::run::Turn<'_>,
+        _: u32,
+    ) -> Result<bool, accord::sim::SimError> {
+        Ok(false)
+    }
+    fn propose(&mut self, _: &accord::sim::run::Turn<'_>) -> Result<u32, accord::sim::SimError> {
+        Ok(u32::MAX)
+    }
+    fn offered(&mut self, _: usize, _: u32, _: u32) -> Result<(), accord::sim::SimError> {
+        Ok(())
+    }
+}
+
+#[test]
+fn a_player_chooses_a_partys_moves_and_they_land_in_an_ordinary_log() {
+    use accord::sim::run::{Player, Workspace, prepare, run, run_with};
+    let scenario = scenario::load(&scenarios().join("karabakh-talks.json")).unwrap();
+    let shared = prepare(&scenario, &mut run_rng(1, 0));
+    let built_in = run(
+        &scenario,
+        1,
+        0,
+        Some(&shared),
+        true,
+        &mut Workspace::default(),
+    )
+    .unwrap();
+    // No player: the same run as `run`.
+    let mut none: Vec<Option<Box<dyn Player>>> = vec![None, None];
+    let same = run_with(
+        &scenario,
+        1,
+        0,
+        Some(&shared),
+        true,
+        &mut Workspace::default(),
+        &mut none,
+    )
+    .unwrap();
+    assert_eq!(same, built_in);
+    // The first party gives in: it offers its worst outcome and takes any offer, so the talks
+    // end sooner than the built-in Boulware's.
+    let mut players: Vec<Option<Box<dyn Player>>> = vec![Some(Box::new(Generous {
+        accept_from: 1,
+        offered_seen: 0,
+    }))];
+    let given_in = run_with(
+        &scenario,
+        1,
+        0,
+        Some(&shared),
+        true,
+        &mut Workspace::default(),
+        &mut players,
+    )
+    .unwrap();
+    assert!(given_in.agreed);
+    assert!(
+        given_in.rounds < built_in.rounds,
+        "{} {}",
+        given_in.rounds,
+        built_in.rounds
+    );
+    assert_ne!(given_in, built_in);
+    let (log, folded) = accord::fold::verify_log(given_in.log.as_ref().unwrap()).unwrap();
+    assert!(!log.events.is_empty());
+    assert_eq!(folded.state.agreements.len(), 1);
+    // A move outside the outcome space is refused with the party named.
+    let mut players: Vec<Option<Box<dyn Player>>> = vec![Some(Box::new(OffersNothing))];
+    let refused = run_with(
+        &scenario,
+        1,
+        0,
+        Some(&shared),
+        true,
+        &mut Workspace::default(),
+        &mut players,
+    )
+    .unwrap_err();
+    assert!(
+        refused.detail.contains("party 1 offered outcome"),
+        "{}",
+        refused.detail
+    );
+}

@@ -9,6 +9,15 @@ Every refusal of a rule raises `accord.AccordError`, with `rule`, `line` (= `seq
 `detail`.
 """
 
-from ._accord import AccordError, Events, Log, analyze, simulate, tournament
+from ._accord import AccordError, Events, Log, Negotiation, analyze, play, simulate, tournament
 
-__all__ = ["AccordError", "Events", "Log", "analyze", "simulate", "tournament"]
+__all__ = [
+    "AccordError",
+    "Events",
+    "Log",
+    "Negotiation",
+    "analyze",
+    "play",
+    "simulate",
+    "tournament",
+]

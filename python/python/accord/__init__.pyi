@@ -1,5 +1,5 @@
 from os import PathLike
-from typing import Any, Iterable, Iterator, Optional, Union
+from typing import Any, Iterable, Iterator, Mapping, Optional, Protocol, Union
 
 class AccordError(Exception):
     """A log or input refused under one of the format's rules."""
@@ -46,14 +46,63 @@ class Events(Iterator[dict[str, Any]]):
     def __iter__(self) -> "Events": ...
     def __next__(self) -> dict[str, Any]: ...
 
+class Strategy(Protocol):
+    """A strategy written in Python: `propose` gives an offer (a dict of issue id to option)
+    and `respond` whether to accept the standing offer. `start`, if there, is called once per
+    run before the first move, with the run's `Negotiation`."""
+
+    def propose(self, state: "Negotiation") -> dict[str, str]: ...
+    def respond(self, offer: dict[str, str]) -> bool: ...
+
+class Negotiation:
+    """What a Python strategy is shown: one object per run, brought up to date before each
+    call."""
+
+    party: str
+    parties: tuple[str, ...]
+    issues: dict[str, tuple[str, ...]]
+    deadline: int
+    round: int
+    time: float
+    standing: Optional[dict[str, str]]
+    standing_by: Optional[str]
+    last_offer: Optional[dict[str, str]]
+    offers: list[dict[str, Any]]
+    reservation: float
+    discount: Optional[float]
+    seed: int
+    run: int
+    def utility(self, offer: dict[str, str]) -> float:
+        """This party's (undiscounted) utility of an offer."""
+    def best(self) -> dict[str, str]:
+        """This party's best offer."""
+    def nearest(self, target: float, floor: Optional[float] = None) -> dict[str, str]:
+        """The offer nearest `target` in this party's utility, among those worth `floor`."""
+
+Players = Mapping[str, Union[Strategy, type]]
+
 def simulate(
     scenario_path: Union[str, "PathLike[str]"],
     seed: int = 0,
     runs: int = 1,
     threads: Optional[int] = None,
     per_run: bool = False,
+    players: Optional[Players] = None,
+    log_dir: Optional[Union[str, "PathLike[str]"]] = None,
+    force: bool = False,
 ) -> dict[str, Any]:
-    """A seeded batch of a scenario: the summary, and `per_run` rows when asked."""
+    """A seeded batch of a scenario: the summary, and `per_run` rows when asked. `players`
+    maps party ids to Python strategies (a class is made afresh each run)."""
+
+def play(
+    scenario_path: Union[str, "PathLike[str]"],
+    players: Optional[Players] = None,
+    seed: int = 0,
+    run: int = 1,
+    log_path: Optional[Union[str, "PathLike[str]"]] = None,
+    force: bool = False,
+) -> dict[str, Any]:
+    """Run `run` of a batch from `seed`: its per-run row, with `log` the run's log text."""
 
 def analyze(
     scenario_path: Union[str, "PathLike[str]"], seed: int = 0, frontier: bool = False
