@@ -12,6 +12,7 @@ use pyo3::types::PyDict;
 
 use accord::fold::state::StateDocument;
 use accord::format::event::Event;
+use accord::format::ids::Hash;
 use accord::format::time::Timestamp;
 use accord::reading::log::{EnvelopeChecker, Position, Prefix, ReadError, read_lines};
 use accord::stores::file::{DraftOutcome, FileStore, StoreError, parse_drafts};
@@ -19,6 +20,7 @@ use accord::stores::query::{self, Query};
 use accord::views::history::{EntityRef, HistoryEntry, stream_history};
 
 mod players;
+mod transparency;
 
 pyo3::create_exception!(
     _accord,
@@ -94,6 +96,24 @@ struct Log {
     path: PathBuf,
 }
 
+impl Log {
+    /// `read` over the whole log from its first line, under the file's shared lock, detached
+    /// from the interpreter.
+    fn read<R: Send>(
+        &self,
+        py: Python<'_>,
+        read: impl FnOnce(&dyn accord::replay::Source) -> Result<R, ReadError> + Send,
+    ) -> PyResult<R> {
+        let path = self.path.clone();
+        let read = py.detach(move || accord::stores::with_whole(&FileStore::new(&path), read));
+        match read {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(error)) => Err(read_error(py, &self.path, error)),
+            Err(error) => Err(store_error(py, error)),
+        }
+    }
+}
+
 #[pymethods]
 impl Log {
     /// Opens the log file at `path` (nothing is read until asked).
@@ -108,12 +128,53 @@ impl Log {
     }
 
     /// Checks every line (shape, chain, rules) and the snapshots beside the log: a dict of
-    /// `events`, `head`, `snapshots`; `AccordError` when a rule refuses it.
-    fn verify(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+    /// `events`, `head`, `snapshots`; `AccordError` when a rule refuses it. `head` (hex):
+    /// also require that it is the hash of one of the log's lines (`pinned_seq` says which),
+    /// as `verify --head`. `checkpoint` and `pubkey` (files): also require that the log
+    /// extends the signed checkpoint (`checkpoint_size`, and `covered_snapshots`, the
+    /// snapshots whose kept tree lies within it), as `verify --checkpoint --pubkey`.
+    #[pyo3(signature = (head=None, checkpoint=None, pubkey=None))]
+    fn verify(
+        &self,
+        py: Python<'_>,
+        head: Option<&str>,
+        checkpoint: Option<PathBuf>,
+        pubkey: Option<PathBuf>,
+    ) -> PyResult<Py<PyAny>> {
+        let pinned = head
+            .map(|text| {
+                Hash::parse(text).map_err(|error| PyValueError::new_err(format!("head: {error}")))
+            })
+            .transpose()?;
+        let signed = match (checkpoint, pubkey) {
+            (Some(checkpoint), Some(pubkey)) => {
+                Some(transparency::open_checkpoint(py, &checkpoint, &pubkey)?)
+            }
+            (None, None) => None,
+            _ => {
+                return Err(PyValueError::new_err(
+                    "checkpoint and pubkey go together: the signature is checked by the key",
+                ));
+            }
+        };
         let path = self.path.clone();
         let verified = py
-            .detach(move || FileStore::new(&path).verify_with_snapshots(None))
+            .detach(move || FileStore::new(&path).verify_with_snapshots(pinned))
             .map_err(|error| store_error(py, error))?;
+        if let Some(pinned) = pinned
+            && verified.pinned_seq.is_none()
+        {
+            let detail = format!(
+                "no line of the log hashes to the pinned head {pinned}: the log does not extend it"
+            );
+            let message = format!("{}: head.unknown: {detail}", self.path.display());
+            return Err(refused(py, "head.unknown", None, &detail, message));
+        }
+        if let Some(signed) = &signed {
+            let (lines, root) =
+                self.read(py, |source| accord::proofs::root(source, Some(signed.size)))?;
+            transparency::extends_checkpoint(py, &self.path, lines, root, signed)?;
+        }
         if let Some(mismatch) = verified.mismatches.first() {
             return Err(refused(
                 py,
@@ -131,6 +192,100 @@ impl Log {
         result.set_item("events", verified.events)?;
         result.set_item("head", verified.head.to_string())?;
         result.set_item("snapshots", verified.snapshots)?;
+        if let Some(seq) = verified.pinned_seq {
+            result.set_item("pinned_seq", seq)?;
+        }
+        if let Some(signed) = &signed {
+            result.set_item("checkpoint_size", signed.size)?;
+            let covered: Vec<u64> = verified
+                .rooted_snapshots
+                .iter()
+                .copied()
+                .filter(|seq| *seq <= signed.size)
+                .collect();
+            result.set_item("covered_snapshots", covered)?;
+        }
+        Ok(result.into_any().unbind())
+    }
+
+    /// The RFC 9162 Merkle tree of the log's first `at` lines (all without it): a dict of
+    /// `size` and `root`, as `accord root --json`.
+    #[pyo3(signature = (at=None))]
+    fn root(&self, py: Python<'_>, at: Option<u64>) -> PyResult<Py<PyAny>> {
+        let (size, root) = self.read(py, |source| accord::proofs::root(source, at))?;
+        if let Some(at) = at
+            && size < at
+        {
+            return Err(PyValueError::new_err(format!(
+                "at {at}: {} has {size} lines",
+                self.path.display()
+            )));
+        }
+        from_json(
+            py,
+            &serde_json::json!({"size": size, "root": root}).to_string(),
+        )
+    }
+
+    /// A proof, as `accord prove --json` prints it: with `seq`, that line `seq` is in the
+    /// tree of the first `size` lines (all without it); with `from_size`, that the tree of
+    /// `size` lines extends the tree of `from_size`. `check_proof` checks it.
+    #[pyo3(signature = (seq=None, size=None, from_size=None))]
+    fn prove(
+        &self,
+        py: Python<'_>,
+        seq: Option<u64>,
+        size: Option<u64>,
+        from_size: Option<u64>,
+    ) -> PyResult<Py<PyAny>> {
+        use accord::proofs::ProveError;
+        let made = self.read(py, |source| {
+            Ok(match (seq, from_size) {
+                (Some(seq), None) => accord::proofs::prove_inclusion(source, seq, size)
+                    .map(|proof| serde_json::to_string(&proof)),
+                (None, Some(from)) => accord::proofs::prove_consistency(source, from, size)
+                    .map(|proof| serde_json::to_string(&proof)),
+                _ => Err(ProveError::Asked(
+                    "give seq (an inclusion proof) or from_size (a consistency proof)".into(),
+                )),
+            })
+        })?;
+        match made {
+            Ok(text) => from_json(py, &text.expect("a proof serialises")),
+            Err(ProveError::Asked(message)) => Err(PyValueError::new_err(
+                message
+                    .replace("--seq", "seq")
+                    .replace("--from", "from_size"),
+            )),
+            Err(ProveError::Read(error)) => Err(read_error(py, &self.path, error)),
+        }
+    }
+
+    /// Signs the whole log's tree head with the key file `key` (from `accord keygen`) as a
+    /// C2SP checkpoint of `origin`, keeps it in `LOG.checkpoints/` (never over another note
+    /// of that size and key), and returns `note` (its text), `size`, `root` and `kept`
+    /// (the file written, or None when the same note was already kept).
+    fn checkpoint(&self, py: Python<'_>, key: PathBuf, origin: &str) -> PyResult<Py<PyAny>> {
+        let signer = transparency::signer_key(&key)?;
+        accord::proofs::checkpoint::check_origin(origin)
+            .map_err(|detail| PyValueError::new_err(format!("origin: {detail}")))?;
+        let (size, root) = self.read(py, |source| accord::proofs::root(source, None))?;
+        let note = signer.sign(
+            &accord::proofs::checkpoint::Checkpoint {
+                origin: origin.to_string(),
+                size,
+                root,
+            }
+            .body(),
+        );
+        let kept = FileStore::new(&self.path)
+            .keep_checkpoint(size, &signer.verifier().id_hex(), &note)
+            .map_err(|error| store_error(py, error))?;
+        let result = PyDict::new(py);
+        result.set_item("note", &note)?;
+        result.set_item("size", size)?;
+        result.set_item("root", root.to_string())?;
+        result.set_item("kept", kept)?;
         Ok(result.into_any().unbind())
     }
 
@@ -436,8 +591,23 @@ fn sim_error(error: accord::sim::SimError) -> PyErr {
     Python::attach(|py| refused(py, "simulation", None, &error.detail, error.detail.clone()))
 }
 
-fn scenario(path: &Path) -> PyResult<accord::sim::scenario::Scenario> {
-    accord::sim::scenario::load(path).map_err(sim_error)
+/// A scenario file, or a GENIUS directory (one domain file and its profiles, as
+/// `tournament` takes them), with its strategies (one name, or one per party) and deadline
+/// replaced where given. A GENIUS directory plays `boulware` for 100 rounds unless told.
+fn scenario(
+    path: &Path,
+    strategies: Option<&[String]>,
+    deadline: Option<u32>,
+) -> PyResult<accord::sim::scenario::Scenario> {
+    use accord::sim::scenario;
+    let loaded = if path.is_dir() {
+        let strategies =
+            strategies.map_or_else(|| vec!["boulware".to_string()], <[String]>::to_vec);
+        scenario::from_genius_directory(path, &strategies, deadline.unwrap_or(100))
+    } else {
+        scenario::load(path).and_then(|loaded| loaded.with_overrides(strategies, deadline))
+    };
+    loaded.map_err(sim_error)
 }
 
 /// The worker threads: the ones asked for, or every core.
@@ -462,7 +632,7 @@ fn threads(threads: Option<usize>) -> PyResult<usize> {
 /// made afresh for each run, an object plays every run. A batch with players runs on the
 /// calling thread, attached to the interpreter, since its strategies are Python code.
 #[pyfunction]
-#[pyo3(signature = (scenario_path, seed=0, runs=1, threads=None, per_run=false, players=None, log_dir=None, force=false))]
+#[pyo3(signature = (scenario_path, seed=0, runs=1, threads=None, per_run=false, players=None, log_dir=None, force=false, strategies=None, deadline=None))]
 #[allow(clippy::too_many_arguments)]
 fn simulate(
     py: Python<'_>,
@@ -474,8 +644,10 @@ fn simulate(
     players: Option<Bound<'_, PyDict>>,
     log_dir: Option<PathBuf>,
     force: bool,
+    strategies: Option<Vec<String>>,
+    deadline: Option<u32>,
 ) -> PyResult<Py<PyAny>> {
-    let scenario = scenario(&scenario_path)?;
+    let scenario = scenario(&scenario_path, strategies.as_deref(), deadline)?;
     let options = accord::sim::batch::BatchOptions {
         seed,
         runs,
@@ -521,7 +693,8 @@ fn simulate(
 /// recorded by the reducer. `log_path` also writes it there (a new file, unless
 /// `force=True`).
 #[pyfunction]
-#[pyo3(signature = (scenario_path, players=None, seed=0, run=1, log_path=None, force=false))]
+#[pyo3(signature = (scenario_path, players=None, seed=0, run=1, log_path=None, force=false, strategies=None, deadline=None))]
+#[allow(clippy::too_many_arguments)]
 fn play(
     py: Python<'_>,
     scenario_path: PathBuf,
@@ -530,8 +703,10 @@ fn play(
     run: u64,
     log_path: Option<PathBuf>,
     force: bool,
+    strategies: Option<Vec<String>>,
+    deadline: Option<u32>,
 ) -> PyResult<Py<PyAny>> {
-    let scenario = scenario(&scenario_path)?;
+    let scenario = scenario(&scenario_path, strategies.as_deref(), deadline)?;
     if run == 0 || run > accord::sim::batch::MAX_RUNS {
         return Err(PyValueError::new_err(format!(
             "run is 1 to {}",
@@ -577,7 +752,7 @@ fn analyze(
     seed: u64,
     frontier: bool,
 ) -> PyResult<Py<PyAny>> {
-    let scenario = scenario(&scenario_path)?;
+    let scenario = scenario(&scenario_path, None, None)?;
     let text = py.detach(|| {
         let preferences = scenario.preferences(&mut accord::sim::run::run_rng(seed, 0));
         let analysis = if frontier {
@@ -593,7 +768,7 @@ fn analyze(
 /// Every assignment of `strategies` to the roles of each scenario file, `runs` seeded runs
 /// each, and the strategies ranked, as `accord tournament ... --json`.
 #[pyfunction]
-#[pyo3(signature = (scenario_paths, strategies, runs=10, seed=0, threads=None))]
+#[pyo3(signature = (scenario_paths, strategies, runs=10, seed=0, threads=None, deadline=None))]
 fn tournament(
     py: Python<'_>,
     scenario_paths: Vec<PathBuf>,
@@ -601,10 +776,11 @@ fn tournament(
     runs: u64,
     seed: u64,
     threads: Option<usize>,
+    deadline: Option<u32>,
 ) -> PyResult<Py<PyAny>> {
     let scenarios = scenario_paths
         .iter()
-        .map(|path| scenario(path))
+        .map(|path| scenario(path, None, deadline))
         .collect::<PyResult<Vec<_>>>()?;
     let options = accord::sim::tournament::TournamentOptions {
         strategies,
@@ -626,6 +802,7 @@ fn _accord(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<players::Negotiation>()?;
     module.add_function(wrap_pyfunction!(simulate, module)?)?;
     module.add_function(wrap_pyfunction!(play, module)?)?;
+    module.add_function(wrap_pyfunction!(transparency::check_proof, module)?)?;
     module.add_function(wrap_pyfunction!(analyze, module)?)?;
     module.add_function(wrap_pyfunction!(tournament, module)?)?;
     module.add("AccordError", module.py().get_type::<AccordError>())?;

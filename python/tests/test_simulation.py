@@ -1,6 +1,7 @@
 """simulate, analyze and tournament give what the command line prints with --json."""
 
 import json
+import shutil
 
 import pytest
 
@@ -45,3 +46,35 @@ def test_refusals_are_python_exceptions():
     assert refused.value.rule == "simulation"
     with pytest.raises(ValueError):
         accord.simulate(SCENARIOS / "england-zimbabwe.json", threads=0)
+
+
+GENIUS = SCENARIOS / "genius"
+
+
+def test_a_genius_directory_is_a_scenario_as_on_the_command_line(tmp_path):
+    directory = tmp_path / "EnglandZimbabwe"
+    directory.mkdir()
+    for name in ["EnglandZimbabwe_domain.xml", "England.xml", "Zimbabwe.xml"]:
+        shutil.copy(GENIUS / "EnglandZimbabwe" / name, directory / name)
+    files = sorted(directory.glob("*.xml"))
+    domain = [f for f in files if "domain" in f.name.lower()]
+    profiles = [str(f) for f in files if f not in domain]
+    summary = accord.simulate(directory, seed=2, runs=20, strategies=["boulware", "conceder"],
+                              deadline=60)
+    assert summary == cli("simulate", "--genius", str(domain[0]), *profiles, "--strategies",
+                          "boulware,conceder", "--deadline", "60", "--seed", "2", "--runs", "20",
+                          "--json")
+    assert accord.analyze(directory) == cli("analyze", "--genius", str(domain[0]), *profiles,
+                                            "--json")
+    ranked = accord.tournament([directory, SCENARIOS / "karabakh-talks.json"],
+                               ["boulware", "tit_for_tat"], runs=2, deadline=40)
+    assert ranked == cli("tournament", str(directory), str(SCENARIOS / "karabakh-talks.json"),
+                         "--strategies", "boulware,tit_for_tat", "--runs", "2", "--deadline",
+                         "40", "--json")
+    # A scenario file's strategies and deadline are replaced the same way.
+    talks = SCENARIOS / "karabakh-talks.json"
+    assert accord.simulate(talks, runs=5, strategies=["conceder"], deadline=10) == cli(
+        "simulate", str(talks), "--runs", "5", "--strategies", "conceder", "--deadline", "10",
+        "--json")
+    with pytest.raises(OSError, match="exactly one .xml file"):
+        accord.simulate(GENIUS)

@@ -1280,30 +1280,11 @@ fn checkpoint(target: &Target, key_path: &Path, origin: &str) -> Result<(), Fail
         }
         .body(),
     );
-    if let Target::File(path) = target {
-        let mut directory = path.as_os_str().to_owned();
-        directory.push(".checkpoints");
-        let directory = PathBuf::from(directory);
-        std::fs::create_dir_all(&directory)
-            .map_err(|error| Failure::Usage(format!("{}: {error}", directory.display())))?;
-        let kept = directory.join(format!("{size:020}-{}.txt", key.verifier().id_hex()));
-        match std::fs::read_to_string(&kept) {
-            // Signing is deterministic: the same head and key make the same note.
-            Ok(existing) if existing == note => {}
-            Ok(_) => {
-                return Err(Failure::Usage(format!(
-                    "{}: holds another checkpoint of this size by this key; accord does not overwrite it",
-                    printable(&kept.display().to_string())
-                )));
-            }
-            Err(_) => {
-                let mut file = create_key_file(&kept, false, false)?;
-                file.write_all(note.as_bytes())
-                    .and_then(|()| file.sync_all())
-                    .map_err(|error| Failure::Usage(format!("{}: {error}", kept.display())))?;
-                eprintln!("accord: kept in {}", printable(&kept.display().to_string()));
-            }
-        }
+    if let Target::File(path) = target
+        && let Some(kept) =
+            FileStore::new(path).keep_checkpoint(size, &key.verifier().id_hex(), &note)?
+    {
+        eprintln!("accord: kept in {}", printable(&kept.display().to_string()));
     }
     print(&note)
 }
@@ -1977,35 +1958,12 @@ fn load_tournament_domain(
     if !path.is_dir() {
         return load_scenario(Some(path), None, None, deadline);
     }
-    let unreadable = |error: std::io::Error| Failure::Usage(format!("{}: {error}", path.display()));
-    let mut files: Vec<PathBuf> = std::fs::read_dir(path)
-        .map_err(unreadable)?
-        .map(|entry| entry.map(|entry| entry.path()))
-        .collect::<Result<_, _>>()
-        .map_err(unreadable)?;
-    files.retain(|file| file.extension().is_some_and(|extension| extension == "xml"));
-    files.sort();
-    let is_domain = |file: &PathBuf| {
-        file.file_name()
-            .and_then(|name| name.to_str())
-            .is_some_and(|name| name.to_ascii_lowercase().contains("domain"))
-    };
-    let domains: Vec<&PathBuf> = files.iter().filter(|file| is_domain(file)).collect();
-    let [domain] = domains[..] else {
-        return Err(Failure::Usage(format!(
-            "{}: a GENIUS directory needs exactly one .xml file with `domain` in its name; it has {}",
-            path.display(),
-            domains.len()
-        )));
-    };
-    let mut arguments = vec![domain.clone()];
-    arguments.extend(files.iter().filter(|file| !is_domain(file)).cloned());
-    let mut scenario = load_scenario(None, Some(&arguments), None, deadline)?;
-    // Named after the directory, as papers name domains.
-    if let Some(name) = path.file_name().and_then(|name| name.to_str()) {
-        scenario.name = name.to_string();
-    }
-    Ok(scenario)
+    accord::sim::scenario::from_genius_directory(
+        path,
+        &["boulware".to_string()],
+        deadline.unwrap_or(100),
+    )
+    .map_err(simulate::sim_failure)
 }
 
 /// A GENIUS or GeniusWeb file's text; `-` reads stdin (for one of the files only).

@@ -525,6 +525,50 @@ pub fn from_genius(
     })
 }
 
+/// The scenario of a GENIUS directory: its one `.xml` file with `domain` in its name, and
+/// every other `.xml` file in it as a profile (in name order), one party each, all playing
+/// `strategies` (one, or one per profile) until `deadline`; named after the directory, as
+/// papers name domains.
+pub fn from_genius_directory(
+    directory: &Path,
+    strategies: &[String],
+    deadline: u32,
+) -> Result<Scenario, SimError> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(directory)
+        .map_err(|error| SimError::io(directory, error))?
+        .map(|entry| entry.map(|entry| entry.path()))
+        .collect::<Result<_, _>>()
+        .map_err(|error| SimError::io(directory, error))?;
+    files.retain(|file| file.extension().is_some_and(|extension| extension == "xml"));
+    files.sort();
+    let is_domain = |file: &PathBuf| {
+        file.file_name()
+            .and_then(|name| name.to_str())
+            .is_some_and(|name| name.to_ascii_lowercase().contains("domain"))
+    };
+    let domains: Vec<&PathBuf> = files.iter().filter(|file| is_domain(file)).collect();
+    let [domain] = domains[..] else {
+        // A usage error, as a missing file is: the directory is not one.
+        return Err(SimError::io(
+            directory,
+            format!(
+                "a GENIUS directory needs exactly one .xml file with `domain` in its name; it has {}",
+                domains.len()
+            ),
+        ));
+    };
+    let profiles: Vec<PathBuf> = files
+        .iter()
+        .filter(|file| !is_domain(file))
+        .cloned()
+        .collect();
+    let mut scenario = from_genius(domain, &profiles, strategies, deadline)?;
+    if let Some(name) = directory.file_name().and_then(|name| name.to_str()) {
+        scenario.name = name.to_string();
+    }
+    Ok(scenario)
+}
+
 /// `from_genius`, with the files' text read by `read` (the command line reads `-` from
 /// stdin).
 pub fn from_genius_read_by(

@@ -652,6 +652,49 @@ impl FileStore {
         &self.path
     }
 
+    /// Keeps a signed checkpoint note of this log, of a tree of `size` lines signed by the
+    /// key `key_id_hex`, in `LOG.checkpoints/`: the path it was written to, or `None` when
+    /// the same note is already kept (signing is deterministic: the same head and key make
+    /// the same note). Another note of that size and key is never written over.
+    pub fn keep_checkpoint(
+        &self,
+        size: u64,
+        key_id_hex: &str,
+        note: &str,
+    ) -> Result<Option<PathBuf>, StoreError> {
+        let mut directory = self.path.as_os_str().to_owned();
+        directory.push(".checkpoints");
+        let directory = PathBuf::from(directory);
+        let failed = |path: &Path, source: io::Error| StoreError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        std::fs::create_dir_all(&directory).map_err(|error| failed(&directory, error))?;
+        let kept = directory.join(format!("{size:020}-{key_id_hex}.txt"));
+        match std::fs::read_to_string(&kept) {
+            Ok(existing) if existing == note => return Ok(None),
+            Ok(_) => {
+                return Err(failed(
+                    &kept,
+                    io::Error::other(
+                        "holds another checkpoint of this size by this key; accord does not overwrite it",
+                    ),
+                ));
+            }
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+            Err(error) => return Err(failed(&kept, error)),
+        }
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&kept)
+            .map_err(|error| failed(&kept, error))?;
+        file.write_all(note.as_bytes())
+            .and_then(|()| file.sync_all())
+            .map_err(|error| failed(&kept, error))?;
+        Ok(Some(kept))
+    }
+
     pub(crate) fn io_error(&self, source: io::Error) -> StoreError {
         StoreError::Io {
             path: self.path.clone(),

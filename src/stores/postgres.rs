@@ -605,6 +605,25 @@ impl PgStore {
         Ok(result)
     }
 
+    /// `read_with`, with the source also readable from just after `position`'s line (which
+    /// an earlier reading of this stream found): how a reader that stopped goes on.
+    pub fn read_with_position<R>(
+        &self,
+        position: &Position,
+        read: impl FnOnce(&dyn Source) -> R,
+    ) -> Result<R, StoreError> {
+        let mut connection = self.connection();
+        let transaction =
+            one_snapshot(&mut connection.client).map_err(|error| self.error(error))?;
+        let cell = RefCell::new(transaction);
+        let result =
+            read(&StreamSource::new(&cell, &self.stream, u64::MAX).from_position(position));
+        cell.into_inner()
+            .commit()
+            .map_err(|error| self.error(error))?;
+        Ok(result)
+    }
+
     /// The fold of the stream's first `at` lines (all of them without), started from the
     /// tail checkpoint when it holds (both checksums, its line's hash) and stands at or
     /// before them, with the rows after it folded on top; with the checkpoint's seq.

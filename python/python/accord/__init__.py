@@ -9,7 +9,17 @@ Every refusal of a rule raises `accord.AccordError`, with `rule`, `line` (= `seq
 `detail`.
 """
 
-from ._accord import AccordError, Events, Log, Negotiation, analyze, play, simulate, tournament
+from ._accord import (
+    AccordError,
+    Events,
+    Log,
+    Negotiation,
+    analyze,
+    check_proof,
+    play,
+    simulate,
+    tournament,
+)
 
 __all__ = [
     "AccordError",
@@ -17,6 +27,7 @@ __all__ = [
     "Log",
     "Negotiation",
     "analyze",
+    "check_proof",
     "play",
     "simulate",
     "tournament",

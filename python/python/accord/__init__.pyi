@@ -16,8 +16,28 @@ class Log:
     def open(path: Union[str, "PathLike[str]"]) -> "Log": ...
     @property
     def path(self) -> str: ...
-    def verify(self) -> dict[str, Any]:
-        """Checks every line and the snapshots beside the log."""
+    def verify(
+        self,
+        head: Optional[str] = None,
+        checkpoint: Optional[Union[str, "PathLike[str]"]] = None,
+        pubkey: Optional[Union[str, "PathLike[str]"]] = None,
+    ) -> dict[str, Any]:
+        """Checks every line and the snapshots beside the log; with `head`, that the log
+        extends that pinned head; with `checkpoint` and `pubkey`, that it extends the signed
+        checkpoint."""
+    def root(self, at: Optional[int] = None) -> dict[str, Any]:
+        """The Merkle tree of the first `at` lines (all): `size` and `root`."""
+    def prove(
+        self,
+        seq: Optional[int] = None,
+        size: Optional[int] = None,
+        from_size: Optional[int] = None,
+    ) -> dict[str, Any]:
+        """An inclusion proof of line `seq`, or a consistency proof from `from_size` lines,
+        in the tree of `size` lines (all)."""
+    def checkpoint(self, key: Union[str, "PathLike[str]"], origin: str) -> dict[str, Any]:
+        """Signs the log's tree head with a key file from `accord keygen`; keeps the note
+        in LOG.checkpoints/: `note`, `size`, `root`, `kept`."""
     def state(
         self,
         at: Optional[int] = None,
@@ -90,6 +110,8 @@ def simulate(
     players: Optional[Players] = None,
     log_dir: Optional[Union[str, "PathLike[str]"]] = None,
     force: bool = False,
+    strategies: Optional[list[str]] = None,
+    deadline: Optional[int] = None,
 ) -> dict[str, Any]:
     """A seeded batch of a scenario: the summary, and `per_run` rows when asked. `players`
     maps party ids to Python strategies (a class is made afresh each run)."""
@@ -101,6 +123,8 @@ def play(
     run: int = 1,
     log_path: Optional[Union[str, "PathLike[str]"]] = None,
     force: bool = False,
+    strategies: Optional[list[str]] = None,
+    deadline: Optional[int] = None,
 ) -> dict[str, Any]:
     """Run `run` of a batch from `seed`: its per-run row, with `log` the run's log text."""
 
@@ -115,5 +139,15 @@ def tournament(
     runs: int = 10,
     seed: int = 0,
     threads: Optional[int] = None,
+    deadline: Optional[int] = None,
 ) -> dict[str, Any]:
     """Every assignment of the strategies to every scenario's roles, ranked."""
+
+def check_proof(
+    proof: Union[dict[str, Any], str],
+    line: Optional[Union[str, bytes]] = None,
+    root: Optional[str] = None,
+    checkpoint: Optional[Union[str, "PathLike[str]"]] = None,
+    pubkey: Optional[Union[str, "PathLike[str]"]] = None,
+) -> dict[str, Any]:
+    """Checks a proof without the log; AccordError when it does not hold."""
