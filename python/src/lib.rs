@@ -15,6 +15,7 @@ use accord::format::event::Event;
 use accord::format::ids::Hash;
 use accord::format::time::Timestamp;
 use accord::reading::log::{EnvelopeChecker, Position, Prefix, ReadError, read_lines};
+use accord::stores::Store;
 use accord::stores::file::{DraftOutcome, FileStore, StoreError, parse_drafts};
 use accord::stores::query::{self, Query};
 use accord::views::history::{EntityRef, HistoryEntry, stream_history};
@@ -90,22 +91,72 @@ fn from_json(py: Python<'_>, text: &str) -> PyResult<Py<PyAny>> {
     Ok(py.import("json")?.call_method1("loads", (text,))?.unbind())
 }
 
-/// A log file.
+/// Where a log is: a file, or a stream of a PostgreSQL database.
+#[derive(Clone)]
+enum Target {
+    File(PathBuf),
+    #[cfg(feature = "postgres")]
+    Stream(std::sync::Arc<accord::stores::postgres::PgStore>),
+}
+
+impl Target {
+    fn with_store<R>(&self, use_store: impl FnOnce(&dyn Store) -> R) -> R {
+        match self {
+            Target::File(path) => use_store(&FileStore::new(path)),
+            #[cfg(feature = "postgres")]
+            Target::Stream(store) => use_store(&**store),
+        }
+    }
+
+    /// The state at a point: a file's from its snapshots, a stream's from its tail
+    /// checkpoint where the query allows, as the command line answers them.
+    fn answer(&self, query: &Query) -> Result<query::Answer, PyErrOrRead> {
+        match self {
+            Target::File(path) => {
+                query::answer(&FileStore::new(path), query).map_err(PyErrOrRead::Store)
+            }
+            #[cfg(feature = "postgres")]
+            Target::Stream(store) => {
+                if query.known_at.is_none() && query.as_of.is_none() {
+                    let folded = store
+                        .fold_from_checkpoint(query.at)
+                        .map_err(PyErrOrRead::Store)?;
+                    if let Some((replay, seq)) = folded {
+                        return Ok(query::Answer::from_replay(replay, Some(seq)));
+                    }
+                }
+                let scope = query.scope();
+                store
+                    .read_with(|source| {
+                        accord::replay::replay_whole(source, &scope, &mut |_| {})
+                            .map(|replay| query::Answer::from_replay(replay, None))
+                    })
+                    .map_err(PyErrOrRead::Store)?
+                    .map_err(PyErrOrRead::Read)
+            }
+        }
+    }
+}
+
+/// A log: a file, or a stream of a PostgreSQL database.
 #[pyclass(module = "accord", frozen)]
 struct Log {
+    target: Target,
+    /// What messages call it: the file, or the database (without its password) and stream.
     path: PathBuf,
 }
 
 impl Log {
-    /// `read` over the whole log from its first line, under the file's shared lock, detached
-    /// from the interpreter.
+    /// `read` over the whole log from its first line, in one consistent reading (a file
+    /// under its shared lock, a stream in one snapshot), detached from the interpreter.
     fn read<R: Send>(
         &self,
         py: Python<'_>,
         read: impl FnOnce(&dyn accord::replay::Source) -> Result<R, ReadError> + Send,
     ) -> PyResult<R> {
-        let path = self.path.clone();
-        let read = py.detach(move || accord::stores::with_whole(&FileStore::new(&path), read));
+        let target = self.target.clone();
+        let read =
+            py.detach(move || target.with_store(|store| accord::stores::with_whole(store, read)));
         match read {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(error)) => Err(read_error(py, &self.path, error)),
@@ -114,17 +165,63 @@ impl Log {
     }
 }
 
+/// The stream a database log means when none is named, as on the command line.
+const DEFAULT_STREAM: &str = "main";
+
+fn is_database(text: &str) -> bool {
+    text.starts_with("postgres://") || text.starts_with("postgresql://")
+}
+
+#[cfg(feature = "postgres")]
+fn open_stream(py: Python<'_>, url: String, stream: String) -> PyResult<Log> {
+    let path = PathBuf::from(format!("{}#{stream}", accord::stores::shown_url(&url)));
+    let store = py
+        .detach(|| accord::stores::postgres::PgStore::open(&url, &stream))
+        .map_err(|error| store_error(py, error))?;
+    Ok(Log {
+        target: Target::Stream(std::sync::Arc::new(store)),
+        path,
+    })
+}
+
+#[cfg(not(feature = "postgres"))]
+fn open_stream(_py: Python<'_>, url: String, _stream: String) -> PyResult<Log> {
+    Err(PyValueError::new_err(format!(
+        "{}: this build of accord has no PostgreSQL store (build the package with its `postgres` feature)",
+        accord::stores::shown_url(&url)
+    )))
+}
+
 #[pymethods]
 impl Log {
-    /// Opens the log file at `path` (nothing is read until asked).
+    /// Opens the log file at `path`, or the stream `stream` (default `main`) of the
+    /// PostgreSQL database at a `postgres://` URL, as the command line names logs. A file is
+    /// not read until asked; a database is connected to, and its schema checked, now.
     #[staticmethod]
-    fn open(path: PathBuf) -> Log {
-        Log { path }
+    #[pyo3(signature = (path, stream=None))]
+    fn open(py: Python<'_>, path: &Bound<'_, PyAny>, stream: Option<String>) -> PyResult<Log> {
+        let text: Option<String> = path.extract().ok();
+        if let Some(url) = text.filter(|text| is_database(text)) {
+            let stream = stream.unwrap_or_else(|| DEFAULT_STREAM.to_string());
+            return open_stream(py, url, stream);
+        }
+        let path: PathBuf = path.extract()?;
+        if let Some(stream) = stream {
+            return Err(PyValueError::new_err(format!(
+                "stream {stream:?}: a stream belongs to a postgres:// log, and {} is a file",
+                path.display()
+            )));
+        }
+        Ok(Log {
+            target: Target::File(path.clone()),
+            path,
+        })
     }
 
+    /// The file, or the database (without its password) and the stream, as `URL#STREAM`.
     #[getter]
-    fn path(&self) -> PathBuf {
-        self.path.clone()
+    fn path(&self) -> String {
+        self.path.display().to_string()
     }
 
     /// Checks every line (shape, chain, rules) and the snapshots beside the log: a dict of
@@ -157,10 +254,15 @@ impl Log {
                 ));
             }
         };
-        let path = self.path.clone();
-        let verified = py
-            .detach(move || FileStore::new(&path).verify_with_snapshots(pinned))
-            .map_err(|error| store_error(py, error))?;
+        let verified = match &self.target {
+            Target::File(path) => py
+                .detach(|| FileStore::new(path).verify_with_snapshots(pinned))
+                .map_err(|error| store_error(py, error))?,
+            #[cfg(feature = "postgres")]
+            Target::Stream(_) => self.read(py, |source| {
+                accord::stores::snapshot::verify_source(source, pinned)
+            })?,
+        };
         if let Some(pinned) = pinned
             && verified.pinned_seq.is_none()
         {
@@ -278,9 +380,14 @@ impl Log {
             }
             .body(),
         );
-        let kept = FileStore::new(&self.path)
-            .keep_checkpoint(size, &signer.verifier().id_hex(), &note)
-            .map_err(|error| store_error(py, error))?;
+        // A stream's checkpoints are the caller's to keep: only a file has a place beside it.
+        let kept = match &self.target {
+            Target::File(path) => FileStore::new(path)
+                .keep_checkpoint(size, &signer.verifier().id_hex(), &note)
+                .map_err(|error| store_error(py, error))?,
+            #[cfg(feature = "postgres")]
+            Target::Stream(_) => None,
+        };
         let result = PyDict::new(py);
         result.set_item("note", &note)?;
         result.set_item("size", size)?;
@@ -305,14 +412,14 @@ impl Log {
             as_of: time("as_of", as_of)?,
             without_snapshots: false,
         };
-        let path = self.path.clone();
+        let target = self.target.clone();
         let text = py
             .detach(move || {
-                query::answer(&FileStore::new(&path), &query).map(|answer| {
+                target.answer(&query).map(|answer| {
                     StateDocument::new(&answer.folded, answer.seq, answer.head).to_json()
                 })
             })
-            .map_err(|error| store_error(py, error))?;
+            .map_err(|error| error.into_py_err(py, &self.path))?;
         from_json(py, &text)
     }
 
@@ -321,33 +428,22 @@ impl Log {
     /// after it, as `accord history --json` prints them.
     fn history(&self, py: Python<'_>, entity: &str) -> PyResult<Py<PyAny>> {
         let entity = EntityRef::parse(entity).map_err(PyValueError::new_err)?;
-        let path = self.path.clone();
-        let lines = py.detach(|| -> Result<String, PyErrOrRead> {
-            let store = FileStore::new(&path);
-            let file = store.open_shared().map_err(PyErrOrRead::Store)?;
+        let lines = self.read(py, |source| {
             let mut lines = String::from("[");
-            stream_history(
-                &accord::replay::FileSource(&file),
-                &entity,
-                |_, entry: HistoryEntry<'_>| {
-                    if lines.len() > 1 {
-                        lines.push(',');
-                    }
-                    lines.push_str(&event_json(
-                        entry.event,
-                        Some((&entry.before, &entry.after)),
-                    ));
-                    true
-                },
-            )
-            .map_err(PyErrOrRead::Read)?;
+            stream_history(source, &entity, |_, entry: HistoryEntry<'_>| {
+                if lines.len() > 1 {
+                    lines.push(',');
+                }
+                lines.push_str(&event_json(
+                    entry.event,
+                    Some((&entry.before, &entry.after)),
+                ));
+                true
+            })?;
             lines.push(']');
             Ok(lines)
-        });
-        from_json(
-            py,
-            &lines.map_err(|error| error.into_py_err(py, &self.path))?,
-        )
+        })?;
+        from_json(py, &lines)
     }
 
     /// What changed between two points, each a seq (`int`) or a time (`str`): a dict of
@@ -363,10 +459,19 @@ impl Log {
     ) -> PyResult<Py<PyAny>> {
         let known_at = time("known_at", known_at)?;
         let (from, to) = (point(a, &known_at)?, point(b, &known_at)?);
-        let path = self.path.clone();
+        let target = self.target.clone();
         let text = py
             .detach(move || {
-                query::answer_pair(&FileStore::new(&path), &from, &to).map(|(before, after, _)| {
+                let pair = match &target {
+                    Target::File(path) => query::answer_pair(&FileStore::new(path), &from, &to)
+                        .map(|(before, after, _)| (before, after))
+                        .map_err(PyErrOrRead::Store),
+                    #[cfg(feature = "postgres")]
+                    Target::Stream(_) => target
+                        .answer(&from)
+                        .and_then(|before| Ok((before, target.answer(&to)?))),
+                };
+                pair.map(|(before, after)| {
                     let changes = accord::views::diff::diff(&before.folded.state, &after.folded.state);
                     let side = |answer: &query::Answer| {
                         serde_json::json!({
@@ -380,7 +485,7 @@ impl Log {
                         .to_string()
                 })
             })
-            .map_err(|error| store_error(py, error))?;
+            .map_err(|error| error.into_py_err(py, &self.path))?;
         from_json(py, &text)
     }
 
@@ -406,11 +511,12 @@ impl Log {
             }
             text
         };
-        let path = self.path.clone();
+        let target = self.target.clone();
         let outcome = py
             .detach(move || {
                 let drafts = parse_drafts(text.as_bytes())?;
-                FileStore::new(&path).append(&drafts, expect_seq, chrono::Utc::now())
+                target
+                    .with_store(|store| store.append_batch(&drafts, expect_seq, chrono::Utc::now()))
             })
             .map_err(|error| store_error(py, error))?;
         let drafts: Vec<serde_json::Value> = outcome
@@ -435,6 +541,7 @@ impl Log {
     /// chain are checked as it is read; `verify()` checks the rest.
     fn events(&self) -> Events {
         Events {
+            target: self.target.clone(),
             path: self.path.clone(),
             reading: Mutex::new(Reading::default()),
         }
@@ -523,6 +630,7 @@ struct Reading {
 /// `Log.events()`: the log's events, a batch at a time.
 #[pyclass(module = "accord")]
 struct Events {
+    target: Target,
     path: PathBuf,
     reading: Mutex<Reading>,
 }
@@ -539,10 +647,10 @@ impl Events {
             .lock()
             .map_err(|_| PyOSError::new_err("the reading failed in another thread"))?;
         if reading.batch.is_empty() && !reading.ended {
-            let path = self.path.clone();
+            let target = self.target.clone();
             let position = reading.position.clone();
             let (batch, position) = py
-                .detach(move || next_batch(&path, position))
+                .detach(move || next_batch(&target, position))
                 .map_err(|error| error.into_py_err(py, &self.path))?;
             reading.ended = batch.is_empty();
             reading.batch = batch.into();
@@ -556,11 +664,27 @@ impl Events {
 }
 
 /// The next events after `position`, as JSON, and where they end.
-fn next_batch(path: &Path, mut position: Position) -> Result<(Vec<String>, Position), PyErrOrRead> {
-    let store = FileStore::new(path);
-    let file = store.open_shared().map_err(PyErrOrRead::Store)?;
-    let source = accord::replay::FileSource(&file);
-    let reader = accord::replay::Source::read_at(&source, position.end_offset)
+fn next_batch(target: &Target, position: Position) -> Result<(Vec<String>, Position), PyErrOrRead> {
+    match target {
+        Target::File(path) => {
+            let store = FileStore::new(path);
+            let file = store.open_shared().map_err(PyErrOrRead::Store)?;
+            batch_after(&accord::replay::FileSource(&file), position)
+        }
+        #[cfg(feature = "postgres")]
+        Target::Stream(store) => store
+            .read_with_position(&position.clone(), |source| batch_after(source, position))
+            .map_err(PyErrOrRead::Store)?,
+    }
+}
+
+/// The events of `source` after `position`, a batch of them, checked as they are read.
+fn batch_after(
+    source: &dyn accord::replay::Source,
+    mut position: Position,
+) -> Result<(Vec<String>, Position), PyErrOrRead> {
+    let reader = source
+        .read_at(position.end_offset)
         .map_err(|error| PyErrOrRead::Read(ReadError::Io(error)))?;
     let mut checker = EnvelopeChecker::after(&position);
     let mut batch = Vec::new();
