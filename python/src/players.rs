@@ -236,7 +236,9 @@ impl PythonPlayer {
     /// Brings the negotiation object up to this turn.
     fn update(&self, py: Python<'_>, turn: &Turn<'_>) -> PyResult<()> {
         let negotiation = self.negotiation().bind(py);
-        let mut state = negotiation.borrow_mut();
+        // Python code never holds this borrow across a call of ours; if it ever did, the
+        // run fails with an exception rather than a panic.
+        let mut state = negotiation.try_borrow_mut()?;
         state.round = turn.round;
         state.time = relative_time(turn.round, turn.deadline);
         let (standing, standing_by) = match turn.standing {
@@ -303,7 +305,7 @@ impl Player for PythonPlayer {
             self.update(py, turn)?;
             let offer = self
                 .negotiation()
-                .borrow(py)
+                .try_borrow(py)?
                 .standing
                 .as_ref()
                 .map(|offer| offer.clone_ref(py));
@@ -347,7 +349,7 @@ impl Player for PythonPlayer {
             entry.set_item("by", &self.parties[by])?;
             entry.set_item("offer", &offer)?;
             let negotiation = self.negotiation().bind(py);
-            let mut state = negotiation.borrow_mut();
+            let mut state = negotiation.try_borrow_mut()?;
             state.offers.bind(py).append(entry)?;
             if by == self.party {
                 state.last_offer = Some(offer.unbind());
