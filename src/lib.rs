@@ -32,7 +32,7 @@ mod layers {
         ("fold", &["format", "reading"]),
         ("replay", &["format", "reading", "fold"]),
         ("views", &["format", "reading", "fold", "replay"]),
-        ("proofs", &["format", "reading", "replay"]),
+        ("proofs", &["format", "reading", "replay", "views"]),
         (
             "stores",
             &["format", "reading", "fold", "replay", "views", "proofs"],

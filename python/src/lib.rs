@@ -299,13 +299,7 @@ impl Log {
         }
         if let Some(signed) = &signed {
             result.set_item("checkpoint_size", signed.size)?;
-            let covered: Vec<u64> = verified
-                .rooted_snapshots
-                .iter()
-                .copied()
-                .filter(|seq| *seq <= signed.size)
-                .collect();
-            result.set_item("covered_snapshots", covered)?;
+            result.set_item("covered_snapshots", verified.snapshots_covered_by(signed))?;
         }
         Ok(result.into_any().unbind())
     }
@@ -837,23 +831,12 @@ fn play(
             accord::sim::batch::MAX_RUNS
         )));
     }
-    scenario.check_simulable().map_err(sim_error)?;
     let index = run - 1;
     let empty = PyDict::new(py);
     let factory = players::PlayerFactory::new(&scenario, seed, players.as_ref().unwrap_or(&empty))?;
-    let shared = (!scenario.has_random_preferences())
-        .then(|| accord::sim::run::prepare(&scenario, &mut accord::sim::run::run_rng(seed, 0)));
-    let played = factory.players_of_run(index).and_then(|mut players| {
-        accord::sim::run::run_with(
-            &scenario,
-            seed,
-            index,
-            shared.as_ref(),
-            true,
-            &mut accord::sim::run::Workspace::default(),
-            &mut players,
-        )
-    });
+    let played = factory
+        .players_of_run(index)
+        .and_then(|mut players| accord::sim::batch::play_run(&scenario, seed, index, &mut players));
     if let Some(raised) = factory.take_raised() {
         return Err(raised);
     }

@@ -12,39 +12,29 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple, PyType};
 
 use accord::sim::SimError;
+use accord::sim::domain::Domain;
 use accord::sim::ranking::Ranking;
 use accord::sim::run::{Player, PlayerList, Turn, relative_time};
 use accord::sim::scenario::Scenario;
 
 /// A scenario's issues and options, to turn an offer's dict into an outcome index and back.
 struct OutcomeSpace {
-    issue_ids: Vec<String>,
-    options: Vec<Vec<String>>,
+    domain: Domain,
 }
 
 impl OutcomeSpace {
     fn of(scenario: &Scenario) -> OutcomeSpace {
-        let issues = &scenario.domain.issues;
         OutcomeSpace {
-            issue_ids: issues.iter().map(|issue| issue.id.to_string()).collect(),
-            options: issues
-                .iter()
-                .map(|issue| issue.options.iter().map(|text| text.to_string()).collect())
-                .collect(),
+            domain: scenario.domain.clone(),
         }
     }
 
-    /// `{issue id: option}` for outcome `index` (issue 0 the most significant digit).
-    fn offer<'py>(&self, py: Python<'py>, mut index: u32) -> PyResult<Bound<'py, PyDict>> {
-        let mut chosen = vec![0usize; self.options.len()];
-        for (position, options) in self.options.iter().enumerate().rev() {
-            let count = options.len() as u32;
-            chosen[position] = (index % count) as usize;
-            index /= count;
-        }
+    /// `{issue id: option}` for outcome `index`.
+    fn offer<'py>(&self, py: Python<'py>, index: u32) -> PyResult<Bound<'py, PyDict>> {
         let offer = PyDict::new(py);
-        for ((issue, options), option) in self.issue_ids.iter().zip(&self.options).zip(chosen) {
-            offer.set_item(issue, &options[option])?;
+        let outcome = self.domain.outcome(u64::from(index));
+        for (issue, option) in self.domain.issues.iter().zip(outcome) {
+            offer.set_item(issue.id.as_str(), issue.options[option].as_ref())?;
         }
         Ok(offer)
     }
@@ -52,43 +42,49 @@ impl OutcomeSpace {
     /// The outcome index of an offer: a mapping naming one option of every issue, and
     /// nothing else.
     fn index_of(&self, offer: &Bound<'_, PyAny>) -> PyResult<u32> {
+        let issues = &self.domain.issues;
         let length = offer.len().map_err(|_| {
             PyTypeError::new_err(format!(
                 "an offer is a dict of issue to option, not {}",
                 type_name(offer)
             ))
         })?;
-        if length != self.issue_ids.len() {
+        if length != issues.len() {
+            let ids: Vec<&str> = issues.iter().map(|issue| issue.id.as_str()).collect();
             return Err(PyValueError::new_err(format!(
                 "an offer names one option of each of the {} issues ({}); this one names {length}",
-                self.issue_ids.len(),
-                self.issue_ids.join(", ")
+                issues.len(),
+                ids.join(", ")
             )));
         }
-        let mut index: u64 = 0;
-        for (issue, options) in self.issue_ids.iter().zip(&self.options) {
-            let value = offer.get_item(issue).map_err(|_| {
-                PyValueError::new_err(format!("the offer names no option of issue `{issue}`"))
+        let mut outcome = Vec::with_capacity(issues.len());
+        for issue in issues {
+            let id = issue.id.as_str();
+            let value = offer.get_item(id).map_err(|_| {
+                PyValueError::new_err(format!("the offer names no option of issue `{id}`"))
             })?;
             let text: String = value.extract().map_err(|_| {
                 PyTypeError::new_err(format!(
-                    "issue `{issue}`: an option is a str, not {}",
+                    "issue `{id}`: an option is a str, not {}",
                     type_name(&value)
                 ))
             })?;
-            let position = options
+            let position = issue
+                .options
                 .iter()
-                .position(|option| *option == text)
+                .position(|option| option.as_ref() == text)
                 .ok_or_else(|| {
+                    let options: Vec<&str> = issue.options.iter().map(|o| o.as_ref()).collect();
                     PyValueError::new_err(format!(
-                        "issue `{issue}` has no option {text:?} (its options: {})",
+                        "issue `{id}` has no option {text:?} (its options: {})",
                         options.join(", ")
                     ))
                 })?;
-            index = index * options.len() as u64 + position as u64;
+            outcome.push(position);
         }
         // A simulated scenario has at most `MAX_ENUMERATED_OUTCOMES` outcomes.
-        u32::try_from(index).map_err(|_| PyValueError::new_err("outcome index past u32"))
+        u32::try_from(self.domain.index_of(&outcome))
+            .map_err(|_| PyValueError::new_err("outcome index past u32"))
     }
 }
 
@@ -266,8 +262,9 @@ impl Player for PythonPlayer {
                 }
             };
             let issues = PyDict::new(py);
-            for (issue, options) in self.space.issue_ids.iter().zip(&self.space.options) {
-                issues.set_item(issue, PyTuple::new(py, options)?)?;
+            for issue in &self.space.domain.issues {
+                let options = issue.options.iter().map(|option| option.as_ref());
+                issues.set_item(issue.id.as_str(), PyTuple::new(py, options)?)?;
             }
             let negotiation = Py::new(
                 py,

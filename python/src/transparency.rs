@@ -10,7 +10,7 @@ use pyo3::types::{PyBytes, PyDict, PyString};
 
 use accord::format::ids::Hash;
 use accord::proofs::checkpoint::{Checkpoint, MAX_NOTE_BYTES, SignerKey, VerifierKey};
-use accord::proofs::{MAX_PROOF_BYTES, Proof};
+use accord::proofs::{MAX_PROOF_BYTES, Proof, TrustedRoot};
 
 use crate::{from_json, refused};
 
@@ -59,17 +59,7 @@ pub fn extends_checkpoint(
     root: Hash,
     signed: &Checkpoint,
 ) -> PyResult<()> {
-    let detail = if lines < signed.size {
-        format!(
-            "the log has {lines} lines, fewer than the {} of the checkpoint of {}: it does not extend it",
-            signed.size, signed.origin
-        )
-    } else if root != signed.root {
-        format!(
-            "the tree of the log's first {} lines has root {root}, the checkpoint of {} says {}: the log does not extend it",
-            signed.size, signed.origin, signed.root
-        )
-    } else {
+    let Some(detail) = signed.not_extended_by(lines, &root) else {
         return Ok(());
     };
     let message = format!("{}: checkpoint.root: {detail}", log.display());
@@ -113,93 +103,45 @@ pub fn check_proof(
     pubkey: Option<std::path::PathBuf>,
 ) -> PyResult<Py<PyAny>> {
     let proof = proof_of(py, proof)?;
-    let signed = match (root, checkpoint, pubkey) {
+    let trusted = match (root, checkpoint, pubkey) {
         (Some(_), Some(_), _) => {
             return Err(PyValueError::new_err(
                 "root or checkpoint: one root to trust, not two",
             ));
         }
-        (_, Some(checkpoint), Some(pubkey)) => Some(open_checkpoint(py, &checkpoint, &pubkey)?),
+        (Some(root), None, None) => TrustedRoot::Root(
+            Hash::parse(root).map_err(|error| PyValueError::new_err(format!("root: {error}")))?,
+        ),
+        (_, Some(checkpoint), Some(pubkey)) => {
+            TrustedRoot::Checkpoint(open_checkpoint(py, &checkpoint, &pubkey)?)
+        }
         (_, Some(_), None) | (_, None, Some(_)) => {
             return Err(PyValueError::new_err(
                 "checkpoint and pubkey go together: the signature is checked by the key",
             ));
         }
-        (_, None, None) => None,
+        (None, None, None) => TrustedRoot::Nothing,
     };
-    let given_root = root
-        .map(|text| {
-            Hash::parse(text).map_err(|error| PyValueError::new_err(format!("root: {error}")))
+    let line: Option<Vec<u8>> = line
+        .map(|line| -> PyResult<Vec<u8>> {
+            let mut bytes: Vec<u8> = if let Ok(bytes) = line.cast::<PyBytes>() {
+                bytes.as_bytes().to_vec()
+            } else {
+                line.extract::<String>()
+                    .map_err(|_| PyTypeError::new_err("a line is str or bytes"))?
+                    .into_bytes()
+            };
+            if bytes.last() == Some(&b'\n') {
+                bytes.pop();
+            }
+            Ok(bytes)
         })
         .transpose()?;
-    // The root trusted for a tree of `size` lines.
-    let trusted = |size: u64, rule: &str| -> PyResult<Option<Hash>> {
-        match (&given_root, &signed) {
-            (Some(root), _) => Ok(Some(*root)),
-            (None, Some(signed)) if signed.size == size => Ok(Some(signed.root)),
-            (None, Some(signed)) => {
-                let detail = format!(
-                    "the checkpoint is of a tree of {} lines, and the proof needs the root of {size}",
-                    signed.size
-                );
-                Err(refused(
-                    py,
-                    rule,
-                    None,
-                    &detail,
-                    format!("{rule}: {detail}"),
-                ))
-            }
-            (None, None) => Ok(None),
-        }
-    };
-    let document = match proof {
-        Proof::Inclusion(proof) => {
-            let line: Vec<u8> = match line {
-                None => proof.line.clone().into_bytes(),
-                Some(line) => {
-                    let mut bytes: Vec<u8> = if let Ok(bytes) = line.cast::<PyBytes>() {
-                        bytes.as_bytes().to_vec()
-                    } else {
-                        line.extract::<String>()
-                            .map_err(|_| PyTypeError::new_err("a line is str or bytes"))?
-                            .into_bytes()
-                    };
-                    if bytes.last() == Some(&b'\n') {
-                        bytes.pop();
-                    }
-                    bytes
-                }
-            };
-            let trusted_root = trusted(proof.tree_size, "proof.inclusion")?;
-            let root = trusted_root.unwrap_or(proof.root);
-            if !accord::proofs::check_inclusion(&proof, &line, &root) {
-                let detail = format!(
-                    "the proof does not lead from that line, as line {} of a tree of {}, to the root {root}",
-                    proof.seq, proof.tree_size
-                );
-                let message = format!("proof.inclusion: {detail}");
-                return Err(refused(py, "proof.inclusion", None, &detail, message));
-            }
-            serde_json::json!({"ok": true, "proof": "inclusion", "seq": proof.seq,
-                "tree_size": proof.tree_size, "root": root,
-                "root_trusted": trusted_root.is_some()})
-        }
-        Proof::Consistency(proof) => {
-            let trusted_root = trusted(proof.from_size, "proof.consistency")?;
-            let from_root = trusted_root.unwrap_or(proof.from_root);
-            if !accord::proofs::check_consistency(&proof, &from_root) {
-                let detail = format!(
-                    "the proof does not lead from the tree of {} with root {from_root} to the tree of {} with root {}",
-                    proof.from_size, proof.to_size, proof.to_root
-                );
-                let message = format!("proof.consistency: {detail}");
-                return Err(refused(py, "proof.consistency", None, &detail, message));
-            }
-            serde_json::json!({"ok": true, "proof": "consistency", "from_size": proof.from_size,
-                "to_size": proof.to_size, "from_root": from_root, "to_root": proof.to_root,
-                "root_trusted": trusted_root.is_some()})
-        }
-    };
-    from_json(py, &document.to_string())
+    let checked =
+        accord::proofs::check_proof(&proof, line.as_deref(), &trusted).map_err(|refusal| {
+            let rule = refusal.rule.name();
+            let message = format!("{rule}: {}", refusal.detail);
+            refused(py, rule, None, &refusal.detail, message)
+        })?;
+    from_json(py, &checked.document.to_string())
 }

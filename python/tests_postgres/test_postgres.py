@@ -6,6 +6,7 @@ it these tests fail, never skip: they are run only where a server is promised.
 
 import os
 import shutil
+import subprocess
 import sys
 import uuid
 
@@ -23,6 +24,8 @@ KARABAKH = ROOT / "events" / "karabakh.jsonl"
 def url():
     url = os.environ.get("ACCORD_TEST_POSTGRES")
     assert url, "ACCORD_TEST_POSTGRES names the test database (.ci/run starts a server)"
+    # The binary these tests run must have the store: a plain `cargo build` leaves it out.
+    subprocess.run(["cargo", "build", "--quiet", "--features", "postgres"], cwd=ROOT, check=True)
     cli_text("db", "init", url)
     return url
 

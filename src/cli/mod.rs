@@ -811,13 +811,15 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
             signed,
             json,
         } => {
+            use accord::proofs::TrustedRoot;
             let trusted = match root {
-                Some(root) => {
-                    Some(Trusted::Root(Hash::parse(&root).map_err(|error| {
-                        Failure::Usage(format!("--root: {error}"))
-                    })?))
-                }
-                None => signed.open()?.map(Trusted::Checkpoint),
+                Some(root) => TrustedRoot::Root(
+                    Hash::parse(&root)
+                        .map_err(|error| Failure::Usage(format!("--root: {error}")))?,
+                ),
+                None => signed
+                    .open()?
+                    .map_or(TrustedRoot::Nothing, TrustedRoot::Checkpoint),
             };
             check_proof(&proof, line.as_deref(), trusted, json)
         }
@@ -1144,12 +1146,6 @@ fn read_small(path: &Path, limit: u64) -> Result<Vec<u8>, Failure> {
     Ok(bytes)
 }
 
-/// A root `check-proof` trusts: given, or from a signed checkpoint.
-enum Trusted {
-    Root(Hash),
-    Checkpoint(Checkpoint),
-}
-
 /// A signed checkpoint, once its signature by the public key holds (exit 1 when not).
 fn open_checkpoint(path: &Path, pubkey: &Path) -> Result<Checkpoint, Failure> {
     use accord::proofs::checkpoint::{MAX_NOTE_BYTES, VerifierKey};
@@ -1293,10 +1289,10 @@ fn checkpoint(target: &Target, key_path: &Path, origin: &str) -> Result<(), Fail
 fn check_proof(
     path: &Path,
     line_file: Option<&Path>,
-    trusted: Option<Trusted>,
+    trusted: accord::proofs::TrustedRoot,
     json: bool,
 ) -> Result<(), Failure> {
-    use accord::proofs::{MAX_PROOF_BYTES, Proof};
+    use accord::proofs::{MAX_PROOF_BYTES, Proof, TrustedRoot};
     let name = printable(&path.display().to_string());
     let bytes = read_small(path, MAX_PROOF_BYTES)?;
     let text = String::from_utf8(bytes)
@@ -1304,61 +1300,40 @@ fn check_proof(
     let proof = accord::proofs::parse_proof(&text)
         .map_err(|detail| Failure::Usage(format!("{name}: {detail}")))?;
     let against = match &trusted {
-        Some(Trusted::Root(_)) => "the root given".to_string(),
-        Some(Trusted::Checkpoint(signed)) => format!("the signed checkpoint of {}", signed.origin),
-        None => {
+        TrustedRoot::Root(_) => "the root given".to_string(),
+        TrustedRoot::Checkpoint(signed) => format!("the signed checkpoint of {}", signed.origin),
+        TrustedRoot::Nothing => {
             "the proof's own root (give --root or --checkpoint to check it against one you trust)"
                 .to_string()
         }
     };
-    // The root to check against, for a tree of `size` lines.
-    let trusted_root = |size: u64, rule: Rule| -> Result<Option<Hash>, Failure> {
-        match &trusted {
-            None => Ok(None),
-            Some(Trusted::Root(root)) => Ok(Some(*root)),
-            Some(Trusted::Checkpoint(signed)) if signed.size == size => Ok(Some(signed.root)),
-            Some(Trusted::Checkpoint(signed)) => {
-                let detail = format!(
-                    "the checkpoint is of a tree of {} lines, and the proof needs the root of {size}",
-                    signed.size
-                );
-                Err(Failure::under_rule(
-                    format!("{name}: {rule}: {detail}"),
-                    rule,
-                    None,
-                    detail,
-                ))
+    let line = match (&proof, line_file) {
+        (Proof::Inclusion(_), Some(file)) => {
+            let mut line = read_small(file, accord::reading::log::MAX_LINE_BYTES as u64 + 1)?;
+            if line.last() == Some(&b'\n') {
+                line.pop();
             }
+            Some(line)
         }
+        _ => None,
     };
-    let refused = |rule: Rule, detail: String| {
-        Failure::under_rule(format!("{name}: {rule}: {detail}"), rule, None, detail)
-    };
-    let (summary, document) = match proof {
+    let checked =
+        accord::proofs::check_proof(&proof, line.as_deref(), &trusted).map_err(|refusal| {
+            Failure::under_rule(
+                format!("{name}: {}: {}", refusal.rule, refusal.detail),
+                refusal.rule,
+                None,
+                refusal.detail,
+            )
+        })?;
+    if json {
+        return print(&format!("{}\n", checked.document));
+    }
+    let root = checked.root;
+    let summary = match &proof {
         Proof::Inclusion(proof) => {
-            let line = match line_file {
-                Some(file) => {
-                    let mut line =
-                        read_small(file, accord::reading::log::MAX_LINE_BYTES as u64 + 1)?;
-                    if line.last() == Some(&b'\n') {
-                        line.pop();
-                    }
-                    line
-                }
-                None => proof.line.clone().into_bytes(),
-            };
-            let trusted_root = trusted_root(proof.tree_size, Rule::ProofInclusion)?;
-            let root = trusted_root.unwrap_or(proof.root);
-            if !accord::proofs::check_inclusion(&proof, &line, &root) {
-                return Err(refused(
-                    Rule::ProofInclusion,
-                    format!(
-                        "the proof does not lead from that line, as line {} of a tree of {}, to the root {root}",
-                        proof.seq, proof.tree_size
-                    ),
-                ));
-            }
-            let event = accord::format::event::Event::parse_line(&line).ok();
+            let line = line.as_deref().unwrap_or(proof.line.as_bytes());
+            let event = accord::format::event::Event::parse_line(line).ok();
             let what = event.map_or(String::new(), |event| {
                 format!(
                     " ({} {}, occurred {})",
@@ -1367,45 +1342,19 @@ fn check_proof(
                     event.occurred
                 )
             });
-            (
-                format!(
-                    "ok: line {}{what} is in the tree of {} with root {root}, checked against {against}",
-                    proof.seq,
-                    counted(proof.tree_size, "line", "lines")
-                ),
-                serde_json::json!({"ok": true, "proof": "inclusion", "seq": proof.seq,
-                    "tree_size": proof.tree_size, "root": root,
-                    "root_trusted": trusted_root.is_some()}),
+            format!(
+                "ok: line {}{what} is in the tree of {} with root {root}, checked against {against}",
+                proof.seq,
+                counted(proof.tree_size, "line", "lines")
             )
         }
-        Proof::Consistency(proof) => {
-            let trusted_root = trusted_root(proof.from_size, Rule::ProofConsistency)?;
-            let from_root = trusted_root.unwrap_or(proof.from_root);
-            if !accord::proofs::check_consistency(&proof, &from_root) {
-                return Err(refused(
-                    Rule::ProofConsistency,
-                    format!(
-                        "the proof does not lead from the tree of {} with root {from_root} to the tree of {} with root {}",
-                        proof.from_size, proof.to_size, proof.to_root
-                    ),
-                ));
-            }
-            (
-                format!(
-                    "ok: the tree of {} with root {} extends the tree of {} with root {from_root}, checked against {against}",
-                    counted(proof.to_size, "line", "lines"),
-                    proof.to_root,
-                    counted(proof.from_size, "line", "lines")
-                ),
-                serde_json::json!({"ok": true, "proof": "consistency", "from_size": proof.from_size,
-                    "to_size": proof.to_size, "from_root": from_root, "to_root": proof.to_root,
-                    "root_trusted": trusted_root.is_some()}),
-            )
-        }
+        Proof::Consistency(proof) => format!(
+            "ok: the tree of {} with root {} extends the tree of {} with root {root}, checked against {against}",
+            counted(proof.to_size, "line", "lines"),
+            proof.to_root,
+            counted(proof.from_size, "line", "lines")
+        ),
     };
-    if json {
-        return print(&format!("{document}\n"));
-    }
     print(&format!("{}\n", printable(&summary)))
 }
 
@@ -1743,7 +1692,7 @@ fn verify(
         }
         if let Some(signed) = signed {
             report["checkpoint_size"] = signed.size.into();
-            report["covered_snapshots"] = covered_snapshots(&verified, signed).into();
+            report["covered_snapshots"] = verified.snapshots_covered_by(signed).into();
         }
         return print(&format!("{report}\n"));
     }
@@ -1768,7 +1717,7 @@ fn verify(
             printable(&signed.origin),
             counted(signed.size, "line", "lines")
         ));
-        let covered = covered_snapshots(&verified, signed);
+        let covered = verified.snapshots_covered_by(signed);
         if !covered.is_empty() {
             let seqs: Vec<String> = covered.iter().map(u64::to_string).collect();
             line.push_str(&format!(
@@ -1789,19 +1738,7 @@ fn extends_checkpoint(
     root: Hash,
     signed: &Checkpoint,
 ) -> Result<(), Failure> {
-    let detail = if lines < signed.size {
-        format!(
-            "the log has {}, fewer than the {} of the checkpoint of {}: it does not extend it",
-            counted(lines, "line", "lines"),
-            signed.size,
-            signed.origin
-        )
-    } else if root != signed.root {
-        format!(
-            "the tree of the log's first {} lines has root {root}, the checkpoint of {} says {}: the log does not extend it",
-            signed.size, signed.origin, signed.root
-        )
-    } else {
+    let Some(detail) = signed.not_extended_by(lines, &root) else {
         return Ok(());
     };
     Err(Failure::under_rule(
@@ -1810,20 +1747,6 @@ fn extends_checkpoint(
         None,
         detail,
     ))
-}
-
-/// The snapshots whose kept tree head `verify` found to be the log's and which stand
-/// within a checkpoint the log extends: each is a prefix of the signed tree.
-fn covered_snapshots(
-    verified: &accord::stores::snapshot::Verified,
-    signed: &Checkpoint,
-) -> Vec<u64> {
-    verified
-        .rooted_snapshots
-        .iter()
-        .copied()
-        .filter(|seq| *seq <= signed.size)
-        .collect()
 }
 
 fn history(target: &Target, entity: &str, json: bool, paint: render::Paint) -> Result<(), Failure> {

@@ -13,6 +13,7 @@ use ed25519_dalek::{Signer as _, SigningKey, VerifyingKey};
 use sha2::{Digest, Sha256};
 
 use crate::format::ids::Hash;
+use crate::views::text::counted;
 
 /// The algorithm byte of Ed25519 in the note format.
 const ED25519: u8 = 0x01;
@@ -59,6 +60,26 @@ impl Checkpoint {
             self.size,
             STANDARD.encode(self.root.as_bytes())
         )
+    }
+
+    /// Why a log of `lines` lines, whose first `self.size` lines have the tree root `root`,
+    /// does not extend this checkpoint (rule `checkpoint.root`); `None` when it does.
+    pub fn not_extended_by(&self, lines: u64, root: &Hash) -> Option<String> {
+        if lines < self.size {
+            Some(format!(
+                "the log has {}, fewer than the {} of the checkpoint of {}: it does not extend it",
+                counted(lines, "line", "lines"),
+                self.size,
+                self.origin
+            ))
+        } else if *root != self.root {
+            Some(format!(
+                "the tree of the log's first {} lines has root {root}, the checkpoint of {} says {}: the log does not extend it",
+                self.size, self.origin, self.root
+            ))
+        } else {
+            None
+        }
     }
 
     /// Reads a body: origin, size and root lines, then any extension lines (kept unread).

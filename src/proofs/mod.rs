@@ -321,6 +321,100 @@ pub fn check_consistency(proof: &ConsistencyProof, from_root: &Hash) -> bool {
     )
 }
 
+/// The root a proof is checked against: one the checker trusts, or none (then the proof's
+/// own root, which shows only that the proof is consistent with itself).
+pub enum TrustedRoot {
+    Nothing,
+    Root(Hash),
+    /// A signed checkpoint, its signature already checked: its root, for a tree of its size.
+    Checkpoint(checkpoint::Checkpoint),
+}
+
+/// A proof that holds: the root it was checked against (an inclusion proof's tree root, a
+/// consistency proof's old root), whether that root was a trusted one, and the
+/// `check-proof --json` document.
+pub struct CheckedProof {
+    pub root: Hash,
+    pub root_trusted: bool,
+    pub document: serde_json::Value,
+}
+
+/// Why a proof does not hold: the rule (`proof.inclusion`, `proof.consistency`) and the
+/// detail.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ProofRefusal {
+    pub rule: Rule,
+    pub detail: String,
+}
+
+/// Checks a proof without the log, against `trusted`: for an inclusion proof, that
+/// `line` (the proof's own line without it) is its line `seq`.
+pub fn check_proof(
+    proof: &Proof,
+    line: Option<&[u8]>,
+    trusted: &TrustedRoot,
+) -> Result<CheckedProof, ProofRefusal> {
+    // The root trusted for a tree of `size` lines.
+    let trusted_root = |size: u64, rule: Rule| -> Result<Option<Hash>, ProofRefusal> {
+        match trusted {
+            TrustedRoot::Nothing => Ok(None),
+            TrustedRoot::Root(root) => Ok(Some(*root)),
+            TrustedRoot::Checkpoint(signed) if signed.size == size => Ok(Some(signed.root)),
+            TrustedRoot::Checkpoint(signed) => Err(ProofRefusal {
+                rule,
+                detail: format!(
+                    "the checkpoint is of a tree of {} lines, and the proof needs the root of {size}",
+                    signed.size
+                ),
+            }),
+        }
+    };
+    match proof {
+        Proof::Inclusion(proof) => {
+            let line = line.unwrap_or(proof.line.as_bytes());
+            let trusted = trusted_root(proof.tree_size, Rule::ProofInclusion)?;
+            let root = trusted.unwrap_or(proof.root);
+            if !check_inclusion(proof, line, &root) {
+                return Err(ProofRefusal {
+                    rule: Rule::ProofInclusion,
+                    detail: format!(
+                        "the proof does not lead from that line, as line {} of a tree of {}, to the root {root}",
+                        proof.seq, proof.tree_size
+                    ),
+                });
+            }
+            Ok(CheckedProof {
+                root,
+                root_trusted: trusted.is_some(),
+                document: serde_json::json!({"ok": true, "proof": "inclusion", "seq": proof.seq,
+                    "tree_size": proof.tree_size, "root": root,
+                    "root_trusted": trusted.is_some()}),
+            })
+        }
+        Proof::Consistency(proof) => {
+            let trusted = trusted_root(proof.from_size, Rule::ProofConsistency)?;
+            let from_root = trusted.unwrap_or(proof.from_root);
+            if !check_consistency(proof, &from_root) {
+                return Err(ProofRefusal {
+                    rule: Rule::ProofConsistency,
+                    detail: format!(
+                        "the proof does not lead from the tree of {} with root {from_root} to the tree of {} with root {}",
+                        proof.from_size, proof.to_size, proof.to_root
+                    ),
+                });
+            }
+            Ok(CheckedProof {
+                root: from_root,
+                root_trusted: trusted.is_some(),
+                document: serde_json::json!({"ok": true, "proof": "consistency",
+                    "from_size": proof.from_size, "to_size": proof.to_size,
+                    "from_root": from_root, "to_root": proof.to_root,
+                    "root_trusted": trusted.is_some()}),
+            })
+        }
+    }
+}
+
 /// Reads a proof document (JSON), refusing what is not one of accord's.
 pub fn parse_proof(text: &str) -> Result<Proof, String> {
     let value: serde_json::Value =

@@ -493,8 +493,7 @@ pub fn simulate_prepared(
             Some(prepared)
         }
         None => {
-            own = (!scenario.has_random_preferences())
-                .then(|| prepare(scenario, &mut run_rng(options.seed, 0)));
+            own = shared_preferences(scenario, options.seed);
             own.as_ref()
         }
     };
@@ -608,8 +607,7 @@ pub fn simulate_with_players<'p>(
     on_result: &mut dyn FnMut(u64, &RunResult),
 ) -> Result<Summary, SimError> {
     check_batch(scenario, options)?;
-    let shared = (!scenario.has_random_preferences())
-        .then(|| prepare(scenario, &mut run_rng(options.seed, 0)));
+    let shared = shared_preferences(scenario, options.seed);
     let write_logs = options.out_dir.is_some() || options.keep_logs;
     let mut workspace = Workspace::default();
     let mut totals = Totals::new(scenario.parties.len());
@@ -628,6 +626,33 @@ pub fn simulate_with_players<'p>(
         on_result(index, &result);
     }
     Ok(summarise(scenario, options, totals))
+}
+
+/// The preferences every run of a batch from `seed` shares, ranked and analysed once;
+/// `None` when each run draws its own.
+fn shared_preferences(scenario: &Scenario, seed: u64) -> Option<Prepared> {
+    (!scenario.has_random_preferences()).then(|| prepare(scenario, &mut run_rng(seed, 0)))
+}
+
+/// Plays run `index` of a batch of `scenario` from `seed` on its own, as the batch plays it,
+/// with its log, some parties' moves chosen by `players`.
+pub fn play_run(
+    scenario: &Scenario,
+    seed: u64,
+    index: u64,
+    players: &mut impl Players,
+) -> Result<RunResult, SimError> {
+    scenario.check_simulable()?;
+    let shared = shared_preferences(scenario, seed);
+    run_with(
+        scenario,
+        seed,
+        index,
+        shared.as_ref(),
+        true,
+        &mut Workspace::default(),
+        players,
+    )
 }
 
 /// The summary of a batch whose every run is added.

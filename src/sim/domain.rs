@@ -39,6 +39,18 @@ impl Domain {
         outcome
     }
 
+    /// The index of an outcome (one option per issue, each in range): `outcome`'s inverse.
+    pub fn index_of(&self, outcome: &[usize]) -> u64 {
+        debug_assert_eq!(outcome.len(), self.issues.len());
+        self.issues
+            .iter()
+            .zip(outcome)
+            .fold(0u64, |index, (issue, option)| {
+                debug_assert!(*option < issue.options.len());
+                index * issue.options.len() as u64 + *option as u64
+            })
+    }
+
     /// `outcome`, into a buffer the caller reuses.
     pub fn outcome_into(&self, mut index: u64, outcome: &mut Outcome) {
         outcome.clear();

@@ -478,6 +478,18 @@ pub struct Verified {
     pub rooted_snapshots: Vec<u64>,
 }
 
+impl Verified {
+    /// The rooted snapshots that stand within a signed checkpoint the log extends: each is
+    /// a prefix of the signed tree.
+    pub fn snapshots_covered_by(&self, signed: &crate::proofs::checkpoint::Checkpoint) -> Vec<u64> {
+        self.rooted_snapshots
+            .iter()
+            .copied()
+            .filter(|seq| *seq <= signed.size)
+            .collect()
+    }
+}
+
 /// Verifies a log read from `source`, with no snapshots beside it (stdin).
 pub fn verify_source(
     source: &dyn crate::replay::Source,
