@@ -4,6 +4,9 @@
 //! The folders are the layers, and each uses only those listed before it (the map is
 //! `docs/ARCHITECTURE.md`; the format is `docs/format.md`):
 //!
+//! - `files`: outputs put in place whole or not at all, the temporaries an interrupt
+//!   removes, inputs read as streams (used by the stores, the simulator and the binary;
+//!   the layers that read and fold never write);
 //! - `format`: what a line is (ids, time, rules, events, drafts, the canonical writer);
 //! - `reading`: a log's lines in file order, the envelope rules between them, the chain;
 //! - `fold`: the state, the one reducer, and the fold in application order;
@@ -14,6 +17,7 @@
 //!   queries, the PostgreSQL store);
 //! - `sim`: negotiations simulated, apart from all of the above but the format and fold.
 
+pub mod files;
 pub mod fold;
 pub mod format;
 pub mod proofs;
@@ -27,6 +31,7 @@ pub mod views;
 mod layers {
     /// Each folder and the folders it may use: the ones before it in the crate's map.
     const LAYERS: &[(&str, &[&str])] = &[
+        ("files", &[]),
         ("format", &[]),
         ("reading", &["format"]),
         ("fold", &["format", "reading"]),
@@ -35,9 +40,11 @@ mod layers {
         ("proofs", &["format", "reading", "replay", "views"]),
         (
             "stores",
-            &["format", "reading", "fold", "replay", "views", "proofs"],
+            &[
+                "files", "format", "reading", "fold", "replay", "views", "proofs",
+            ],
         ),
-        ("sim", &["format", "fold"]),
+        ("sim", &["files", "format", "fold"]),
     ];
 
     fn sources(directory: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {

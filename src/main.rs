@@ -3,6 +3,7 @@
 
 mod cli;
 
+use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -10,13 +11,16 @@ use clap::Parser;
 use cli::{Arguments, Failure};
 
 fn main() -> ExitCode {
+    remove_unfinished_outputs_on_interrupt();
     let arguments = match Arguments::try_parse() {
         Ok(arguments) => arguments,
         Err(error) => {
-            // Help and version go to stdout with success; everything else is a usage error.
+            // Help and version go to stdout with success; everything else is a usage error,
+            // and so is help that could not be written.
             let code = if error.use_stderr() { 2 } else { 0 };
-            let _ = error.print();
-            return ExitCode::from(code);
+            let printed = error.print();
+            let failed = printed.is_err_and(|error| error.kind() != std::io::ErrorKind::BrokenPipe);
+            return ExitCode::from(if failed { 2 } else { code });
         }
     };
     let json = arguments.wants_json();
@@ -27,12 +31,34 @@ fn main() -> ExitCode {
                 Failure::Refused(refusal) => (1, &refusal.message),
                 Failure::Usage(message) => (2, message),
             };
-            // A machine that asked for JSON gets its answer on stdout too.
-            if json {
-                println!("{}", failure.to_json());
+            // A machine that asked for JSON gets its answer on stdout too, unless stdout is
+            // what failed.
+            if json && !cli::stdout_gone() {
+                let mut stdout = std::io::stdout().lock();
+                let _ = writeln!(stdout, "{}", failure.to_json()).and_then(|()| stdout.flush());
             }
-            eprintln!("accord: {}", cli::printable(message));
+            cli::say(message);
             ExitCode::from(code)
         }
     }
+}
+
+/// On SIGINT or SIGTERM, the temporaries of outputs not yet in place are removed (after any
+/// rename into place or append under way ends), and the process then ends as the signal
+/// would have ended it. A signal thread of signal-hook's does it, outside the signal
+/// handler, so the removal may take locks and call the file system.
+fn remove_unfinished_outputs_on_interrupt() {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let Ok(mut signals) = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]) else {
+        return;
+    };
+    let _ = std::thread::Builder::new()
+        .name("interrupts".into())
+        .spawn(move || {
+            if let Some(signal) = signals.forever().next() {
+                accord::files::unfinished::interrupt();
+                let _ = signal_hook::low_level::emulate_default_handler(signal);
+                std::process::exit(128 + signal);
+            }
+        });
 }

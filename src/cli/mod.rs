@@ -1,8 +1,12 @@
 //! Commands of the `accord` binary.
 
+mod output;
 mod render;
 mod report;
 mod simulate;
+
+use output::{Destination, output_failure, print, written};
+pub use output::{say, stdout_gone};
 
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
@@ -488,6 +492,7 @@ impl From<StoreError> for Failure {
         let message = error.to_string();
         match error {
             StoreError::Io { .. }
+            | StoreError::Output(_)
             | StoreError::RangeTooLong { .. }
             | StoreError::Database { .. } => Failure::Usage(message),
             StoreError::Log { error, .. } | StoreError::NotTorn { error, .. } => {
@@ -547,31 +552,9 @@ fn time_argument(flag: &str, text: &Option<String>) -> Result<Option<Timestamp>,
         .transpose()
 }
 
-fn print(text: &str) -> Result<(), Failure> {
-    let mut stdout = io::stdout().lock();
-    written(
-        stdout
-            .write_all(text.as_bytes())
-            .and_then(|()| stdout.flush()),
-    )
-}
-
-/// The outcome of writing to stdout.
-fn written(outcome: io::Result<()>) -> Result<(), Failure> {
-    match outcome {
-        // A closed pipe (`accord history ... | head`) is the reader's choice, not a failure.
-        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
-        Err(error) => Err(Failure::Usage(format!("writing to stdout: {error}"))),
-        Ok(()) => Ok(()),
-    }
-}
-
 /// A warning about a log (a snapshot not used), escaped like every stderr line.
 fn warn(path: &Path, warning: &str) {
-    eprintln!(
-        "accord: warning: {}",
-        printable(&format!("{}: {warning}", path.display()))
-    );
+    say(&format!("warning: {}: {warning}", path.display()));
 }
 
 /// `--checkpoint FILE --pubkey KEY`: a signed checkpoint and the key to check it with.
@@ -854,8 +837,12 @@ fn append(
     expect_seq: Option<u64>,
     json: bool,
 ) -> Result<(), Failure> {
-    if matches!(target, Target::Stdin) {
-        refuse_stdin(Path::new("-"), "append")?;
+    if let Target::Once(path) = target {
+        return Err(needs_a_file(
+            path,
+            "append",
+            "appends to a log file or a stream",
+        ));
     }
     let file = file.filter(|file| !is_stdin(file));
     let source_name = file.map_or("stdin".to_string(), |file| file.display().to_string());
@@ -907,7 +894,17 @@ fn append(
         ));
     }
     out.push('\n');
-    print(&out)
+    // The events are on disk: a report that cannot be printed must not look like a failed
+    // append (a retry of drafts without ids would append them twice).
+    if let Err(Failure::Usage(error)) = print(&out) {
+        say(&format!(
+            "{}: the append landed ({}, head {}), but its report could not be printed: {error}",
+            target.name().display(),
+            counted(outcome.events, "event", "events"),
+            outcome.head
+        ));
+    }
+    Ok(())
 }
 
 /// The stream a postgres:// LOG names without `--stream`.
@@ -915,8 +912,9 @@ const DEFAULT_STREAM: &str = "main";
 
 /// Where a LOG argument points.
 enum Target {
-    /// `-`: a log read once from stdin.
-    Stdin,
+    /// `-` (stdin), or a path that is not a regular file (a FIFO, `/dev/stdin`,
+    /// `<(cat log)`): a log read once, whole, into memory.
+    Once(PathBuf),
     File(PathBuf),
     /// A stream of a PostgreSQL database.
     Stream {
@@ -941,8 +939,8 @@ impl Target {
                 printable(&log.display().to_string())
             )));
         }
-        Ok(if is_stdin(log) {
-            Target::Stdin
+        Ok(if is_stdin(log) || accord::files::input::is_stream(log) {
+            Target::Once(log.to_path_buf())
         } else {
             Target::File(log.to_path_buf())
         })
@@ -952,7 +950,8 @@ impl Target {
     /// password) and the stream.
     fn name(&self) -> PathBuf {
         match self {
-            Target::Stdin => PathBuf::from("stdin"),
+            Target::Once(path) if is_stdin(path) => PathBuf::from("stdin"),
+            Target::Once(path) => path.clone(),
             Target::File(path) => path.clone(),
             Target::Stream { url, stream } => {
                 PathBuf::from(format!("{}#{stream}", accord::stores::shown_url(url)))
@@ -963,7 +962,10 @@ impl Target {
     /// The log's store (a file's is created by its first append).
     fn store(&self) -> Result<Box<dyn Store>, Failure> {
         match self {
-            Target::Stdin => Err(Failure::Usage("stdin (`-`) is read, not a store".into())),
+            Target::Once(_) => Err(Failure::Usage(format!(
+                "{}: a stream is read once, not a store",
+                printable(&self.name().display().to_string())
+            ))),
             Target::File(path) => Ok(Box::new(FileStore::new(path))),
             Target::Stream { url, stream } => open_stream(url, stream),
         }
@@ -978,7 +980,7 @@ impl Target {
         let name = self.name();
         let failure = |error| read_failure(&name, error);
         match self {
-            Target::Stdin => read(&BytesSource(stdin_bytes()?)).map_err(failure),
+            Target::Once(path) => read(&BytesSource(once_bytes(path)?)).map_err(failure),
             _ => {
                 let store = self.store()?;
                 accord::stores::with_whole(&*store, read)?.map_err(failure)
@@ -1038,20 +1040,39 @@ fn follow(
     json: bool,
     paint: render::Paint,
 ) -> Result<(), Failure> {
-    if matches!(target, Target::Stdin) {
-        return refuse_stdin(Path::new("-"), "follow");
+    if let Target::Once(path) = target {
+        return Err(needs_a_file(
+            path,
+            "follow",
+            "polls a log file (or listens to a stream) for lines that land later",
+        ));
     }
     let store = target.store()?;
+    let missing = matches!(target, Target::File(path) if !path.exists());
     let from = match from {
         Some(from) => from.max(1),
-        None => match target {
-            // A file not there yet is followed from its first line.
-            Target::File(path) if !path.exists() => 1,
-            _ => store.head()?.0 + 1,
-        },
+        // A file not there yet is followed from its first line.
+        None if missing => 1,
+        None => store.head()?.0 + 1,
     };
+    // On a terminal, a follow with nothing to show yet says what it waits for.
+    if io::stderr().is_terminal() {
+        let name = target.name().display().to_string();
+        if missing {
+            say(&format!("{name} does not exist yet; waiting for it"));
+        } else {
+            let events = store.head()?.0;
+            if from > events + 1 {
+                say(&format!(
+                    "{name} has {}; waiting for line {from}",
+                    counted(events, "event", "events")
+                ));
+            }
+        }
+    }
     let stdout = io::stdout();
     let mut out = stdout.lock();
+    let mut outcome = Ok(());
     store.follow(from, &mut |event| {
         let text = if json {
             let mut line = event.to_line();
@@ -1060,12 +1081,12 @@ fn follow(
         } else {
             render::event(event, paint)
         };
-        // A closed stdout (`accord follow LOG | head`) ends the follow quietly.
-        out.write_all(text.as_bytes())
-            .and_then(|()| out.flush())
-            .is_ok()
+        // A closed stdout (`accord follow LOG | head`) ends the follow quietly; a stdout
+        // that cannot be written ends it with the error.
+        outcome = out.write_all(text.as_bytes()).and_then(|()| out.flush());
+        outcome.is_ok()
     })?;
-    Ok(())
+    written(outcome)
 }
 
 /// `accord root`: the size and root of the log's Merkle tree.
@@ -1176,44 +1197,16 @@ fn open_checkpoint(path: &Path, pubkey: &Path) -> Result<Checkpoint, Failure> {
     Checkpoint::parse_body(body).map_err(|detail| Failure::Usage(format!("{name}: {detail}")))
 }
 
-/// Creates a key file: the private one with mode 0600 from its first byte on.
-fn create_key_file(path: &Path, private: bool, force: bool) -> Result<std::fs::File, Failure> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true);
-    if force {
-        options.create(true).truncate(true);
-    } else {
-        options.create_new(true);
-    }
-    #[cfg(unix)]
-    if private {
-        use std::os::unix::fs::OpenOptionsExt as _;
-        options.mode(0o600);
-    }
-    let shown = printable(&path.display().to_string());
-    let file = options.open(path).map_err(|error| {
-        if error.kind() == io::ErrorKind::AlreadyExists {
-            Failure::Usage(format!(
-                "{shown}: exists; accord does not overwrite it (--force replaces it)"
-            ))
-        } else {
-            Failure::Usage(format!("{shown}: {error}"))
-        }
-    })?;
-    // A file that existed keeps its mode with --force: a private key is made private.
-    #[cfg(unix)]
-    if private {
-        use std::os::unix::fs::PermissionsExt as _;
-        file.set_permissions(std::fs::Permissions::from_mode(0o600))
-            .map_err(|error| Failure::Usage(format!("{shown}: {error}")))?;
-    }
-    Ok(file)
-}
-
-/// `accord keygen --out PATH`: PATH (private, 0600) and PATH.pub; the private key is never
-/// printed.
+/// `accord keygen --out PATH`: PATH (private, 0600) and PATH.pub, both put in place or
+/// neither; the private key is never printed.
 fn keygen(out: &Path, name: Option<&str>, force: bool) -> Result<(), Failure> {
+    use accord::files::output::{OutputFile, OutputPath, commit_all};
     use accord::proofs::checkpoint::SignerKey;
+    if is_stdin(out) {
+        return Err(Failure::Usage(
+            "--out -: a private key is never printed; give a file".into(),
+        ));
+    }
     let name = match name {
         Some(name) => name.to_string(),
         None => out
@@ -1222,30 +1215,28 @@ fn keygen(out: &Path, name: Option<&str>, force: bool) -> Result<(), Failure> {
             .unwrap_or("accord")
             .to_string(),
     };
-    let key = SignerKey::generate(&name).map_err(Failure::Usage)?;
     let mut public_path = out.as_os_str().to_owned();
     public_path.push(".pub");
     let public_path = PathBuf::from(public_path);
-    // Neither file is written if either is there.
-    if !force {
-        for path in [out, public_path.as_path()] {
-            if path.exists() {
-                return Err(Failure::Usage(format!(
-                    "{}: exists; accord does not overwrite it (--force replaces it)",
-                    printable(&path.display().to_string())
-                )));
-            }
-        }
-    }
-    let write = |path: &Path, private: bool, text: &str| -> Result<(), Failure> {
-        let mut file = create_key_file(path, private, force)?;
-        file.write_all(text.as_bytes())
-            .and_then(|()| file.sync_all())
-            .map_err(|error| Failure::Usage(format!("{}: {error}", path.display())))
-    };
-    write(out, true, &key.to_text())?;
+    // Both places are checked before a key is made: neither file is written if either
+    // cannot be.
+    let private_target = OutputPath::check(out, force).map_err(output_failure)?;
+    let public_target = OutputPath::check(&public_path, force).map_err(output_failure)?;
+    let key = SignerKey::generate(&name).map_err(Failure::Usage)?;
     let verifier = key.verifier().to_text();
-    write(&public_path, false, &verifier)?;
+    let write = |file: &mut OutputFile, text: &str| {
+        file.write_all(text.as_bytes()).map_err(|error| {
+            Failure::Usage(format!(
+                "{}: {error}",
+                printable(&file.path().display().to_string())
+            ))
+        })
+    };
+    let mut private = OutputFile::create_private(private_target).map_err(output_failure)?;
+    write(&mut private, &key.to_text())?;
+    let mut public = OutputFile::create(public_target).map_err(output_failure)?;
+    write(&mut public, &verifier)?;
+    commit_all(vec![private, public]).map_err(output_failure)?;
     print(&format!(
         "wrote {} (the private key, mode 0600) and {}: {}\n",
         printable(&out.display().to_string()),
@@ -1276,11 +1267,23 @@ fn checkpoint(target: &Target, key_path: &Path, origin: &str) -> Result<(), Fail
         }
         .body(),
     );
-    if let Target::File(path) = target
-        && let Some(kept) =
-            FileStore::new(path).keep_checkpoint(size, &key.verifier().id_hex(), &note)?
-    {
-        eprintln!("accord: kept in {}", printable(&kept.display().to_string()));
+    if let Target::File(path) = target {
+        match std::fs::metadata(path) {
+            Ok(metadata) if metadata.is_file() => {
+                if let Some(kept) =
+                    FileStore::new(path).keep_checkpoint(size, &key.verifier().id_hex(), &note)?
+                {
+                    say(&format!("kept in {}", kept.display()));
+                }
+            }
+            // Nothing is made beside what is not a regular file (a device, a FIFO).
+            Ok(metadata) => say(&format!(
+                "{}: {}, so the checkpoint is printed, not kept beside it",
+                path.display(),
+                accord::files::output::kind_of(&metadata)
+            )),
+            Err(_) => {}
+        }
     }
     print(&note)
 }
@@ -1398,14 +1401,48 @@ fn stdin_bytes() -> Result<&'static [u8], Failure> {
         .map_err(|error| Failure::Usage(error.clone()))
 }
 
-/// Commands that write beside a log cannot take it from stdin.
-fn refuse_stdin(path: &Path, command: &str) -> Result<(), Failure> {
+/// Why a command that needs a log file cannot take a stream (stdin, a FIFO, a pipe).
+fn needs_a_file(path: &Path, command: &str, because: &str) -> Failure {
+    let what = if is_stdin(path) {
+        "stdin (`-`)".to_string()
+    } else {
+        let kind = std::fs::metadata(path).map_or("not a regular file", |metadata| {
+            accord::files::output::kind_of(&metadata)
+        });
+        format!("{} ({kind})", printable(&path.display().to_string()))
+    };
+    Failure::Usage(format!(
+        "{command} {because}, and {what} is read once as a stream"
+    ))
+}
+
+/// The bytes of stdin (`-`) or of a stream named by a path, read once whole (`diff` asks
+/// for two points of one log; a pipe cannot be read twice).
+fn once_bytes(path: &Path) -> Result<&'static [u8], Failure> {
     if is_stdin(path) {
-        return Err(Failure::Usage(format!(
-            "{command} works on a log file, not on stdin (`-`)"
-        )));
+        stdin_bytes()
+    } else {
+        stream_bytes(path)
     }
-    Ok(())
+}
+
+/// A stream named by a path (a FIFO, `/dev/stdin`, `<(cat log)`), read once whole.
+fn stream_bytes(path: &Path) -> Result<&'static [u8], Failure> {
+    type Read = Result<&'static [u8], String>;
+    static STREAMS: std::sync::Mutex<Vec<(PathBuf, Read)>> = std::sync::Mutex::new(Vec::new());
+    let mut streams = STREAMS
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    if let Some((_, read)) = streams.iter().find(|(seen, _)| seen == path) {
+        return read.clone().map_err(Failure::Usage);
+    }
+    let mut bytes = Vec::new();
+    let read: Read = std::fs::File::open(path)
+        .and_then(|mut file| file.read_to_end(&mut bytes))
+        .map(|_| &*Box::leak(bytes.into_boxed_slice()))
+        .map_err(|error| format!("{}: {error}", printable(&path.display().to_string())));
+    streams.push((path.to_path_buf(), read.clone()));
+    read.map_err(Failure::Usage)
 }
 
 /// The state at a point. `at_argument` names, in an error, the argument that set
@@ -1464,10 +1501,7 @@ fn state(
     let answer = answer(target, query, &format!("--at {}", query.at.unwrap_or(0)))?;
     if let Some(signed) = signed {
         let note = covered_by_checkpoint(target, query, &answer, signed)?;
-        eprintln!(
-            "accord: {}",
-            printable(&format!("{}: {note}", target.name().display()))
-        );
+        say(&format!("{}: {note}", target.name().display()));
     }
     let document = StateDocument::new(&answer.folded, answer.seq, answer.head);
     if hash {
@@ -1583,7 +1617,13 @@ fn diff(
 fn snapshot(target: &Target) -> Result<(), Failure> {
     let path = match target {
         Target::File(path) => path,
-        Target::Stdin => return refuse_stdin(Path::new("-"), "snapshot"),
+        Target::Once(path) => {
+            return Err(needs_a_file(
+                path,
+                "snapshot",
+                "keeps the state beside a log file, in LOG.snapshots/",
+            ));
+        }
         Target::Stream { .. } => {
             return Err(Failure::Usage(format!(
                 "snapshot: {} keeps the state at its tail in the database, checked before every use; snapshots are files beside a log file",
@@ -1662,15 +1702,12 @@ fn verify(
     let snapshots = verified.snapshots;
     if let Some(first) = mismatches.first() {
         for mismatch in &mismatches[1..] {
-            eprintln!(
-                "accord: {}",
-                printable(&format!(
-                    "{}: snapshot.mismatch: {}: {}",
-                    path.display(),
-                    mismatch.path.display(),
-                    mismatch.detail
-                ))
-            );
+            say(&format!(
+                "{}: snapshot.mismatch: {}: {}",
+                path.display(),
+                mismatch.path.display(),
+                mismatch.detail
+            ));
         }
         let detail = format!("{}: {}", first.path.display(), first.detail);
         return Err(Failure::under_rule(
@@ -1827,7 +1864,13 @@ fn head(target: &Target, at: Option<u64>) -> Result<(), Failure> {
 fn repair(target: &Target) -> Result<(), Failure> {
     let path = match target {
         Target::File(path) => path,
-        Target::Stdin => return refuse_stdin(Path::new("-"), "repair"),
+        Target::Once(path) => {
+            return Err(needs_a_file(
+                path,
+                "repair",
+                "cuts a torn tail from a log file in place",
+            ));
+        }
         Target::Stream { .. } => {
             // Every line envelope-checked: a stream's appends are transactions, so it has
             // no torn line to cut, but it may still hold a damaged one.
@@ -1840,20 +1883,42 @@ fn repair(target: &Target) -> Result<(), Failure> {
     };
     let outcome = FileStore::new(path).repair()?;
     let mut out = String::new();
-    if outcome.cut.is_empty() {
+    if let Some(line) = outcome.newline_added {
+        out.push_str(&format!(
+            "line {line} was a complete event without its newline: added the newline\n"
+        ));
+    } else if outcome.cut.is_empty() {
         out.push_str("nothing to repair\n");
     }
     for cut in &outcome.cut {
+        let content = accord::reading::log::without_trailing_nul_bytes(&cut.bytes);
+        let nul_bytes = cut.bytes.len() - content.len();
+        if content.is_empty() {
+            out.push_str(&format!(
+                "cut {} after line {}, what a file system can leave when a crash cuts an append short\n",
+                counted(nul_bytes as u64, "NUL byte", "NUL bytes"),
+                cut.line - 1
+            ));
+            continue;
+        }
         let what = if cut.torn {
             "torn, no newline"
         } else {
             "part of an unfinished append"
         };
+        let and_nul = if nul_bytes > 0 {
+            format!(
+                " and {} after it",
+                counted(nul_bytes as u64, "NUL byte", "NUL bytes")
+            )
+        } else {
+            String::new()
+        };
         out.push_str(&format!(
-            "cut line {} ({what}, {} bytes): {}\n",
+            "cut line {} ({what}, {} bytes{and_nul}): {}\n",
             cut.line,
-            cut.bytes.len(),
-            printable(&String::from_utf8_lossy(&cut.bytes))
+            content.len(),
+            printable(&String::from_utf8_lossy(content))
         ));
     }
     out.push_str(&format!(
@@ -2003,10 +2068,17 @@ fn is_database(target: &str) -> bool {
     target.starts_with("postgres://") || target.starts_with("postgresql://")
 }
 
-/// The bytes of the log at `target` (a file, or a stream of a database).
+/// The bytes of the log at `target` (a file, stdin, a pipe, or a stream of a database).
 fn log_bytes(target: &str, stream: &str) -> Result<Vec<u8>, Failure> {
     if is_database(target) {
         return database_log_bytes(target, stream);
+    }
+    let path = Path::new(target);
+    if is_stdin(path) {
+        return Ok(stdin_bytes()?.to_vec());
+    }
+    if accord::files::input::is_stream(path) {
+        return stream_bytes(path).map(<[u8]>::to_vec);
     }
     Ok(FileStore::new(target).read_bytes()?)
 }
@@ -2081,17 +2153,11 @@ fn log_digest(target: &str, stream: &str) -> Result<Digest, Failure> {
     Ok(digesting.finish())
 }
 
-/// Writes `bytes`, a verified log, to `target`: a new file (durably), or an empty stream.
-fn write_log_bytes(target: &str, stream: &str, bytes: &[u8], force: bool) -> Result<(), Failure> {
-    if is_database(target) {
-        return database_import(target, stream, bytes);
-    }
-    use std::io::Write as _;
-    let path = Path::new(target);
-    let mut file = accord::sim::create_new_file(path, force).map_err(simulate::sim_failure)?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|error| Failure::Usage(format!("{target}: {error}")))
+/// Where `copy` writes: an empty stream of a database, stdout (`-`), or a file (checked
+/// before the source is read).
+enum CopyDestination {
+    Stream,
+    Document(Destination),
 }
 
 /// `accord copy SOURCE DESTINATION`.
@@ -2105,6 +2171,8 @@ fn copy_log(
     let shown = |target: &str, stream: &str| {
         if is_database(target) {
             format!("{}#{stream}", accord::stores::shown_url(target))
+        } else if is_stdin(Path::new(target)) {
+            "stdin".to_string()
         } else {
             target.to_string()
         }
@@ -2121,27 +2189,52 @@ fn copy_log(
             printable(&shown(destination, to_stream))
         )));
     }
+    let destination_kind = if is_database(destination) {
+        CopyDestination::Stream
+    } else {
+        CopyDestination::Document(Destination::check(Path::new(destination), force)?)
+    };
     let bytes = log_bytes(source, from_stream)?;
     // Only a log that verifies is copied: a copy must not carry damage somewhere new. The
     // check is the streaming replay's, so the copy holds the bytes and no more.
     let verified = accord::stores::snapshot::verify_source(&BytesSource(&bytes), None)
         .map_err(|error| read_failure(Path::new(&shown(source, from_stream)), error))?;
-    write_log_bytes(destination, to_stream, &bytes, force)?;
+    let to_stdout = match destination_kind {
+        CopyDestination::Stream => {
+            database_import(destination, to_stream, &bytes)?;
+            false
+        }
+        CopyDestination::Document(document) => {
+            let to_stdout = document.is_stdout();
+            document.write(&bytes)?;
+            to_stdout
+        }
+    };
     // Read back as a digest, a page or a buffer at a time: the copy holds the log once.
-    if log_digest(destination, to_stream)? != Digest::of(&bytes) {
+    if !to_stdout && log_digest(destination, to_stream)? != Digest::of(&bytes) {
         return Err(Failure::Usage(format!(
             "{}: the copy reads back different from {}",
             printable(&shown(destination, to_stream)),
             printable(&shown(source, from_stream))
         )));
     }
-    print(&format!(
-        "copied {} from {} to {}; head {}\n",
+    let said = format!(
+        "copied {} from {} to {}; head {}",
         counted(verified.events, "event", "events"),
-        printable(&shown(source, from_stream)),
-        printable(&shown(destination, to_stream)),
+        shown(source, from_stream),
+        if to_stdout {
+            "stdout".to_string()
+        } else {
+            shown(destination, to_stream)
+        },
         verified.head
-    ))
+    );
+    if to_stdout {
+        // Stdout holds the log: the report goes to stderr.
+        say(&said);
+        return Ok(());
+    }
+    print(&format!("{}\n", printable(&said)))
 }
 
 #[cfg(feature = "postgres")]

@@ -1,7 +1,6 @@
 //! `accord report LOG --out FILE.html`: the negotiation on one page
 //! (`accord::views::report` draws it).
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use accord::format::time::Timestamp;
@@ -37,17 +36,16 @@ pub fn report(
     files: ResultFiles<'_>,
     force: bool,
 ) -> Result<(), Failure> {
-    // Refused before any reading: nothing is overwritten by surprise.
-    if !force && out.exists() {
-        return Err(exists(out));
-    }
+    // Checked before any reading: nothing is overwritten by surprise, and only a regular
+    // file (or stdout, `-`) is written.
+    let destination = super::Destination::check(out, force)?;
     if let Some(result) = result_document(target)? {
         if known_at.is_some() || as_of.is_some() || pubkey.is_some() {
             return Err(Failure::Usage(
                 "--known-at, --as-of and --pubkey are for a log, not a simulation or tournament result".into(),
             ));
         }
-        return result_report(target, &result, out, files, force);
+        return result_report(target, &result, destination, files);
     }
     if files.per_run.is_some() || files.analysis.is_some() {
         return Err(Failure::Usage(format!(
@@ -144,7 +142,8 @@ pub fn report(
         as_of,
         scope: scope_words.join(", "),
     });
-    write_page(out, &page, force)?;
+    let to_stdout = destination.is_stdout();
+    destination.write(page.as_bytes())?;
     let verdict = match &refusal {
         None => "the log verifies".to_string(),
         Some(error) => format!(
@@ -152,13 +151,13 @@ pub fn report(
             error.line
         ),
     };
-    super::print(&format!(
-        "report of {} written to {} ({} bytes; {})\n",
+    let said = format!(
+        "report of {} written to {} ({} bytes; {verdict})",
         super::counted(events.len() as u64, "event", "events"),
-        printable(&out.display().to_string()),
+        shown_destination(out, to_stdout),
         page.len(),
-        printable(&verdict)
-    ))?;
+    );
+    tell(&said, to_stdout)?;
     match refusal {
         // The page is written, and the log is still refused: exit 1, as `verify` would.
         Some(error) => Err(read_failure(&name, ReadError::Rule(error))),
@@ -166,11 +165,23 @@ pub fn report(
     }
 }
 
-fn exists(out: &Path) -> Failure {
-    Failure::Usage(format!(
-        "{}: exists; accord does not overwrite it (--force replaces it)",
-        printable(&out.display().to_string())
-    ))
+/// Where the page went, for the line that says so.
+fn shown_destination(out: &Path, to_stdout: bool) -> String {
+    if to_stdout {
+        "stdout".to_string()
+    } else {
+        out.display().to_string()
+    }
+}
+
+/// The line that says what was written: on stdout, or on stderr when stdout holds the page.
+fn tell(said: &str, to_stdout: bool) -> Result<(), Failure> {
+    if to_stdout {
+        super::say(said);
+        Ok(())
+    } else {
+        super::print(&format!("{}\n", printable(said)))
+    }
 }
 
 /// The latest checkpoint kept in `LOG.checkpoints/` (the largest size; the first key id
@@ -222,47 +233,6 @@ fn key(path: &Path) -> Result<accord::proofs::checkpoint::VerifierKey, Failure> 
     })
 }
 
-/// Writes the page: a new file, or with --force through a temporary file beside it renamed
-/// into place, so an existing page is replaced only by a complete one.
-fn write_page(out: &Path, page: &str, force: bool) -> Result<(), Failure> {
-    let shown = printable(&out.display().to_string());
-    let mut temporary = out.as_os_str().to_owned();
-    temporary.push(".tmp");
-    let temporary = PathBuf::from(temporary);
-    let path = if force { &temporary } else { out };
-    let written = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .map_err(|error| {
-            if error.kind() == std::io::ErrorKind::AlreadyExists && !force {
-                exists(out)
-            } else {
-                Failure::Usage(format!(
-                    "{}: {error}",
-                    printable(&path.display().to_string())
-                ))
-            }
-        })?;
-    let mut file = written;
-    let done = file
-        .write_all(page.as_bytes())
-        .and_then(|()| file.sync_all())
-        .and_then(|()| {
-            if force {
-                std::fs::rename(&temporary, out)
-            } else {
-                Ok(())
-            }
-        });
-    done.map_err(|error| {
-        if force {
-            let _ = std::fs::remove_file(&temporary);
-        }
-        Failure::Usage(format!("{shown}: {error}"))
-    })
-}
-
 /// The document of a simulation or tournament result, when the input is one (`--json`
 /// output saved to a file: one JSON object, on one line or pretty-printed); `None` for a
 /// log.
@@ -270,7 +240,7 @@ fn result_document(target: &Target) -> Result<Option<serde_json::Value>, Failure
     use std::io::{BufRead as _, Read as _};
     let bytes: Vec<u8> = match target {
         Target::Stream { .. } => return Ok(None),
-        Target::Stdin => super::stdin_bytes()?.to_vec(),
+        Target::Once(path) => super::once_bytes(path)?.to_vec(),
         Target::File(path) => {
             let Ok(file) = std::fs::File::open(path) else {
                 // The log's own reading names the problem.
@@ -306,9 +276,8 @@ fn result_document(target: &Target) -> Result<Option<serde_json::Value>, Failure
 fn result_report(
     target: &Target,
     result: &serde_json::Value,
-    out: &Path,
+    destination: super::Destination,
     files: ResultFiles<'_>,
-    force: bool,
 ) -> Result<(), Failure> {
     let runs = match files.per_run {
         Some(path) => per_run_rows(path)?,
@@ -334,13 +303,20 @@ fn result_report(
         runs: &runs,
         analysis: analysis.as_ref(),
     });
-    write_page(out, &page, force)?;
-    super::print(&format!(
-        "report of the {} result written to {} ({} bytes)\n",
-        accord::views::report::result_kind(result).unwrap_or("simulation"),
-        printable(&out.display().to_string()),
-        page.len()
-    ))
+    let to_stdout = destination.is_stdout();
+    let out = match &destination {
+        super::Destination::File(target) => target.path().display().to_string(),
+        super::Destination::Stdout => "stdout".to_string(),
+    };
+    destination.write(page.as_bytes())?;
+    tell(
+        &format!(
+            "report of the {} result written to {out} ({} bytes)",
+            accord::views::report::result_kind(result).unwrap_or("simulation"),
+            page.len()
+        ),
+        to_stdout,
+    )
 }
 
 /// The rows of a `simulate --per-run FILE.jsonl`, each a JSON object.

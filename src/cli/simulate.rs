@@ -10,7 +10,7 @@ use accord::sim::run::run_rng;
 use accord::sim::scenario::Scenario;
 use accord::views::text::{counted, grouped, printable};
 
-use super::{Failure, print};
+use super::{Failure, print, say};
 
 /// Batches that take longer than this many runs get a progress bar on a terminal.
 const PROGRESS_FROM_RUNS: u64 = 2_000;
@@ -38,7 +38,8 @@ enum PerRunFormat {
 struct PerRunRows {
     format: PerRunFormat,
     path: PathBuf,
-    writer: std::io::BufWriter<std::fs::File>,
+    /// Put in place when the batch is done, or removed with nothing left.
+    writer: accord::files::output::OutputFile,
     seed: u64,
     parties: Vec<String>,
     /// The first write that failed: the rest are skipped, and it is reported once the
@@ -70,7 +71,11 @@ impl PerRunRows {
         seed: u64,
         force: bool,
     ) -> Result<PerRunRows, Failure> {
-        let format = match path.extension().and_then(|extension| extension.to_str()) {
+        let extension = path
+            .extension()
+            .and_then(|extension| extension.to_str())
+            .map(str::to_ascii_lowercase);
+        let format = match extension.as_deref() {
             Some("csv") => PerRunFormat::Csv,
             Some("jsonl") => PerRunFormat::JsonLines,
             _ => {
@@ -80,7 +85,10 @@ impl PerRunRows {
                 )));
             }
         };
-        let file = accord::sim::create_new_file(path, force).map_err(sim_failure)?;
+        let target =
+            accord::files::output::OutputPath::check(path, force).map_err(super::output_failure)?;
+        let file =
+            accord::files::output::OutputFile::create(target).map_err(super::output_failure)?;
         let parties: Vec<String> = scenario
             .parties
             .iter()
@@ -89,7 +97,7 @@ impl PerRunRows {
         let mut rows = PerRunRows {
             format,
             path: path.to_path_buf(),
-            writer: std::io::BufWriter::new(file),
+            writer: file,
             seed,
             parties,
             failed: None,
@@ -166,15 +174,10 @@ impl PerRunRows {
         self.write(row.as_bytes());
     }
 
-    fn finish(mut self) -> Result<(), Failure> {
-        use std::io::Write as _;
-        if self.failed.is_none()
-            && let Err(error) = self.writer.flush()
-        {
-            self.failed = Some(error);
-        }
+    /// Puts the file in place, whole; after a failed write, removes it.
+    fn finish(self) -> Result<(), Failure> {
         match self.failed {
-            None => Ok(()),
+            None => self.writer.commit().map_err(super::output_failure),
             Some(error) => Err(Failure::Usage(format!("{}: {error}", self.path.display()))),
         }
     }
@@ -200,16 +203,19 @@ pub fn simulate(
             "--out writes one run's log: use --out-dir for several runs".into(),
         ));
     }
-    // An output that exists is refused before the batch runs, not after.
-    if let Some(path) = out
-        && !force
-        && std::fs::symlink_metadata(path).is_ok()
-    {
-        return Err(Failure::Usage(format!(
-            "{}: exists; accord does not overwrite it (--force replaces it)",
-            path.display()
-        )));
-    }
+    // Every output is checked before the batch runs, not after.
+    let out = match out {
+        Some(path) => {
+            let destination = super::Destination::check(path, force)?;
+            if destination.is_stdout() && json {
+                return Err(Failure::Usage(
+                    "--out - writes the run's log on stdout, where --json would write the summary: give one of them a file".into(),
+                ));
+            }
+            Some(destination)
+        }
+        None => None,
+    };
     let mut per_run = match per_run {
         Some(path) => Some(PerRunRows::create(path, scenario, seed, force)?),
         None => None,
@@ -229,33 +235,34 @@ pub fn simulate(
         }
     };
     let mut first_log = None;
+    let keep_first_log = out.is_some();
     let summary = run_batch(scenario, &options, &progress, &mut |index, result| {
-        if index == 0 && out.is_some() {
+        if index == 0 && keep_first_log {
             first_log = result.log.clone();
         }
         if let Some(rows) = &mut per_run {
             rows.add(scenario, index, result);
         }
     });
-    let summary = match summary {
-        Ok(summary) => summary,
-        Err(error) => {
-            // Rows of a batch that failed are not its data: the file made for them goes.
-            if let Some(rows) = per_run {
-                let _ = std::fs::remove_file(&rows.path);
-            }
-            return Err(sim_failure(error));
-        }
-    };
+    // Rows of a batch that failed are not its data: dropped, the file made for them goes.
+    let summary = summary.map_err(sim_failure)?;
     if let Some(rows) = per_run {
         rows.finish()?;
     }
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    if let Some(path) = out {
-        let log = first_log.unwrap_or_default();
-        accord::sim::write_new_file(path, &log, force).map_err(sim_failure)?;
+    let mut summary_on_stderr = false;
+    if let Some(destination) = out {
+        summary_on_stderr = destination.is_stdout();
+        destination.write(&first_log.unwrap_or_default())?;
+    }
+    if summary_on_stderr {
+        // Stdout holds the run's log: the summary goes to stderr.
+        for line in render_summary(scenario, &summary).lines() {
+            super::say(line);
+        }
+        return Ok(());
     }
     if json {
         return print(&format!(
@@ -337,13 +344,10 @@ pub fn tournament(
     force: bool,
 ) -> Result<(), Failure> {
     let total = accord::sim::tournament::planned_runs(scenarios, options).map_err(sim_failure)?;
-    // The CSV file is made before the tournament runs, so that one that exists is refused
-    // before any work.
+    // The CSV file's place is checked before the tournament runs, so that one that exists
+    // is refused before any work.
     let csv_file = match csv {
-        Some(path) => Some((
-            path,
-            accord::sim::create_new_file(path, force).map_err(sim_failure)?,
-        )),
+        Some(path) => Some(super::Destination::check(path, force)?),
         None => None,
     };
     let bar = progress_bar(total);
@@ -356,17 +360,8 @@ pub fn tournament(
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let played = match played {
-        Ok(played) => played,
-        Err(error) => {
-            if let Some((path, _)) = csv_file {
-                let _ = std::fs::remove_file(path);
-            }
-            return Err(sim_failure(error));
-        }
-    };
-    if let Some((path, mut file)) = csv_file {
-        use std::io::Write as _;
+    let played = played.map_err(sim_failure)?;
+    if let Some(destination) = csv_file {
         let mut text = String::from(
             "rank,strategy,runs,utility_mean,utility_sd,agreement_rate,welfare_mean,pareto_distance_mean,nash_distance_mean,kalai_smorodinsky_distance_mean,max_welfare_distance_mean,rounds_mean\n",
         );
@@ -388,8 +383,7 @@ pub fn tournament(
                 optional_number(row.rounds_mean)
             );
         }
-        file.write_all(text.as_bytes())
-            .map_err(|error| Failure::Usage(format!("{}: {error}", path.display())))?;
+        destination.write(text.as_bytes())?;
     }
     if json {
         return print(&format!(
@@ -533,19 +527,19 @@ pub fn analyze(scenario: &Scenario, seed: u64, json: bool, frontier: bool) -> Re
         analyze_space(&scenario.domain, &preferences)
     };
     for reason in &analysis.reasons {
-        eprintln!("accord: {}", printable(reason));
+        say(reason);
     }
     if frontier && analysis.frontier.is_none() {
-        eprintln!("accord: frontier: not listed, as it was not computed (see above)");
+        say("frontier: not listed, as it was not computed (see above)");
     }
     if analysis.frontier_points_shared > 0 {
-        eprintln!(
-            "accord: frontier: {} of the points listed stand for several outcomes with the same utilities; one is shown for each",
+        say(&format!(
+            "frontier: {} of the points listed stand for several outcomes with the same utilities; one is shown for each",
             grouped(u128::from(analysis.frontier_points_shared))
-        );
+        ));
     }
     if analysis.nash_none {
-        eprintln!("accord: nash: no outcome meets every party's reservation value");
+        say("nash: no outcome meets every party's reservation value");
     }
     if json {
         let document = analysis.to_json(&scenario.domain);

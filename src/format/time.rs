@@ -6,7 +6,7 @@
 use std::cmp::Ordering;
 use std::fmt;
 
-use chrono::{DateTime, NaiveDate, SecondsFormat, SubsecRound, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, SecondsFormat, SubsecRound, Timelike, Utc};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 /// Longest timestamp text accepted: `YYYY-MM-DDTHH:MM:SS.fffffffffZ` is 30 characters.
@@ -56,6 +56,84 @@ impl fmt::Debug for TimestampText {
     }
 }
 
+/// The days that ended in a leap second (23:59:60 UTC), from IERS Bulletin C: the only
+/// days on which a second 60 exists. The list ends with 2016-12-31; none was inserted since,
+/// and a `:60` on any other day names no second that was.
+const LEAP_SECOND_DAYS: [(i32, u32, u32); 27] = [
+    (1972, 6, 30),
+    (1972, 12, 31),
+    (1973, 12, 31),
+    (1974, 12, 31),
+    (1975, 12, 31),
+    (1976, 12, 31),
+    (1977, 12, 31),
+    (1978, 12, 31),
+    (1979, 12, 31),
+    (1981, 6, 30),
+    (1982, 6, 30),
+    (1983, 6, 30),
+    (1985, 6, 30),
+    (1987, 12, 31),
+    (1989, 12, 31),
+    (1990, 12, 31),
+    (1992, 6, 30),
+    (1993, 6, 30),
+    (1994, 6, 30),
+    (1995, 12, 31),
+    (1997, 6, 30),
+    (1998, 12, 31),
+    (2005, 12, 31),
+    (2008, 12, 31),
+    (2012, 6, 30),
+    (2015, 6, 30),
+    (2016, 12, 31),
+];
+
+/// Whether `date` ended in a leap second.
+pub fn has_leap_second(date: NaiveDate) -> bool {
+    LEAP_SECOND_DAYS.contains(&(date.year(), date.month(), date.day()))
+}
+
+/// Most digits of a second's fraction: nanoseconds.
+const MAX_FRACTION_DIGITS: usize = 9;
+
+/// A second 60 (chrono holds it as second 59 with a nanosecond count of a billion or more)
+/// is accepted only at 23:59:60 UTC of a day that had one.
+fn check_leap_second(instant: DateTime<Utc>, text: &str) -> Result<(), String> {
+    if instant.nanosecond() < 1_000_000_000 {
+        return Ok(());
+    }
+    let at_end_of_day = instant.hour() == 23 && instant.minute() == 59 && instant.second() == 59;
+    if at_end_of_day && has_leap_second(instant.date_naive()) {
+        return Ok(());
+    }
+    Err(format!(
+        "`{}` names a second 60 that never was: leap seconds fall at 23:59:60 UTC, only on the 27 days from 1972-06-30 to 2016-12-31 that had one",
+        shorten(text)
+    ))
+}
+
+/// The digits of a time's fraction of a second (`.123` has 3), counted in its text.
+fn fraction_digits(text: &str) -> usize {
+    let Some(dot) = text.find('.') else {
+        return 0;
+    };
+    text[dot + 1..]
+        .bytes()
+        .take_while(u8::is_ascii_digit)
+        .count()
+}
+
+/// The last nanosecond of `date` (the leap second's last one on a day that had one).
+fn end_of_day(date: NaiveDate) -> Option<DateTime<Utc>> {
+    let nanosecond = if has_leap_second(date) {
+        1_999_999_999
+    } else {
+        999_999_999
+    };
+    Some(date.and_hms_nano_opt(23, 59, 59, nanosecond)?.and_utc())
+}
+
 impl Timestamp {
     /// Parses the log's timestamp form: `YYYY-MM-DDTHH:MM:SS[.fraction]Z`.
     pub fn parse(text: &str) -> Result<Timestamp, String> {
@@ -72,29 +150,40 @@ impl Timestamp {
         }
         let parsed = DateTime::parse_from_rfc3339(text)
             .map_err(|error| format!("`{}` is not a valid timestamp: {error}", shorten(text)))?;
+        let instant = parsed.with_timezone(&Utc);
+        check_leap_second(instant, text)?;
         Ok(Timestamp {
-            instant: parsed.with_timezone(&Utc),
+            instant,
             text: TimestampText::new(text),
         })
     }
 
-    /// A time given on the command line: RFC 3339 (any offset) or a bare date, which means the
-    /// end of that day in UTC (its last nanosecond), so `--as-of 2021-05-04` includes the 4th.
+    /// A time given on the command line: RFC 3339 (any offset, at most nanoseconds) or a
+    /// period, which means its end in UTC (its last nanosecond): a day `2021-05-04`, a month
+    /// `2021-05`, a year `2021`. So `--as-of 2021-05-04` includes the 4th, and the leap
+    /// second of a day that had one.
     pub fn parse_argument(text: &str) -> Result<Timestamp, String> {
-        if let Ok(date) = NaiveDate::parse_from_str(text, "%Y-%m-%d") {
-            let end_of_day = date
-                .and_hms_nano_opt(23, 59, 59, 999_999_999)
-                .ok_or_else(|| format!("`{text}` is not a date"))?
-                .and_utc();
-            return Ok(Timestamp::from_instant(end_of_day));
+        if let Some(end) = end_of_period(text) {
+            return end
+                .map(Timestamp::from_instant)
+                .ok_or_else(|| format!("`{}` is not a date", shorten(text)));
         }
         let parsed = DateTime::parse_from_rfc3339(text).map_err(|_| {
             format!(
-                "`{}` is neither an RFC 3339 time nor a YYYY-MM-DD date",
+                "`{}` is neither an RFC 3339 time nor a period (YYYY-MM-DD, YYYY-MM, YYYY)",
                 shorten(text)
             )
         })?;
-        Ok(Timestamp::from_instant(parsed.with_timezone(&Utc)))
+        let digits = fraction_digits(text);
+        if digits > MAX_FRACTION_DIGITS {
+            return Err(format!(
+                "`{}` has {digits} digits of a second; accord keeps time to the nanosecond (9 digits), and does not cut a time short",
+                shorten(text)
+            ));
+        }
+        let instant = parsed.with_timezone(&Utc);
+        check_leap_second(instant, text)?;
+        Ok(Timestamp::from_instant(instant))
     }
 
     /// The canonical text accord writes: microseconds, `Z`.
@@ -127,6 +216,40 @@ impl Timestamp {
     pub fn date(&self) -> &str {
         let text = self.as_str();
         text.get(..10).unwrap_or(text)
+    }
+}
+
+/// The end of the period `text` names, when it has a period's form: `Some(None)` for a
+/// period's form that names no real day or month (`2021-02-30`), `None` for another form.
+fn end_of_period(text: &str) -> Option<Option<DateTime<Utc>>> {
+    let digits =
+        |part: &str, count: usize| part.len() == count && part.bytes().all(|b| b.is_ascii_digit());
+    let parts: Vec<&str> = text.split('-').collect();
+    match parts[..] {
+        [year, month, day] if digits(year, 4) && digits(month, 2) && digits(day, 2) => Some(
+            NaiveDate::parse_from_str(text, "%Y-%m-%d")
+                .ok()
+                .and_then(end_of_day),
+        ),
+        [year, month] if digits(year, 4) && digits(month, 2) => {
+            let (year, month): (i32, u32) = (year.parse().ok()?, month.parse().ok()?);
+            let next = if month == 12 {
+                NaiveDate::from_ymd_opt(year + 1, 1, 1)
+            } else {
+                NaiveDate::from_ymd_opt(year, month + 1, 1)
+            };
+            Some(
+                NaiveDate::from_ymd_opt(year, month, 1)
+                    .and(next)
+                    .and_then(|next| next.pred_opt())
+                    .and_then(end_of_day),
+            )
+        }
+        [year] if digits(year, 4) => {
+            let year: i32 = year.parse().ok()?;
+            Some(NaiveDate::from_ymd_opt(year, 12, 31).and_then(end_of_day))
+        }
+        _ => None,
     }
 }
 
@@ -193,6 +316,54 @@ mod tests {
         ] {
             assert!(Timestamp::parse(bad).is_err(), "{bad} should be refused");
         }
+    }
+
+    #[test]
+    fn a_second_60_exists_only_at_the_end_of_a_leap_second_day() {
+        // Post-mortem: chrono reads `:60` at any minute of any day; accord took it as given.
+        for real in ["2016-12-31T23:59:60Z", "1972-06-30T23:59:60.5Z"] {
+            assert!(Timestamp::parse(real).is_ok(), "{real}");
+        }
+        for never in [
+            "2021-02-03T12:30:60Z",
+            "2016-12-30T23:59:60Z",
+            "2016-12-31T22:59:60Z",
+            "2021-12-31T23:59:60Z",
+        ] {
+            let refused = Timestamp::parse(never).unwrap_err();
+            assert!(refused.contains("never was"), "{refused}");
+            assert!(Timestamp::parse_argument(never).is_err(), "{never}");
+        }
+        // The same second written with an offset.
+        assert!(Timestamp::parse_argument("2017-01-01T00:59:60+01:00").is_ok());
+    }
+
+    #[test]
+    fn a_period_counts_its_leap_second() {
+        // Post-mortem: `--as-of 2016-12-31` ended at 23:59:59.999999999 and left the leap
+        // second of that day out.
+        let leap = Timestamp::parse("2016-12-31T23:59:60.999Z").unwrap();
+        for period in ["2016-12-31", "2016-12", "2016"] {
+            let end = Timestamp::parse_argument(period).unwrap();
+            assert!(leap <= end, "{period}");
+            assert!(
+                end < Timestamp::parse("2017-01-01T00:00:00Z").unwrap(),
+                "{period}"
+            );
+        }
+        let may = Timestamp::parse_argument("2021-05").unwrap();
+        assert!(may > Timestamp::parse("2021-05-31T23:59:59.999Z").unwrap());
+        assert!(may < Timestamp::parse("2021-06-01T00:00:00Z").unwrap());
+        assert!(Timestamp::parse_argument("2021-02-30").is_err());
+        assert!(Timestamp::parse_argument("2021-13").is_err());
+    }
+
+    #[test]
+    fn an_argument_is_never_cut_short() {
+        // Post-mortem: ten digits of a second were cut to nine without a word.
+        assert!(Timestamp::parse_argument("2021-05-06T12:00:00.123456789Z").is_ok());
+        let refused = Timestamp::parse_argument("2021-05-06T12:00:00.1234567891Z").unwrap_err();
+        assert!(refused.contains("10 digits"), "{refused}");
     }
 
     #[test]

@@ -79,7 +79,8 @@ impl From<LogError> for ReadError {
 
 /// Appends line `line` of the log, newline included, to `buffer` and says how many bytes
 /// that was, or `None` at the end of the log. A line longer than `MAX_LINE_BYTES` is refused
-/// after reading one byte past the limit; a last line without its newline is torn.
+/// after reading one byte past the limit; a last line without its newline is diagnosed by
+/// `unterminated_tail`.
 fn read_line_into<R: BufRead>(
     reader: &mut R,
     buffer: &mut Vec<u8>,
@@ -89,6 +90,7 @@ fn read_line_into<R: BufRead>(
     // One byte more than the longest line, for its newline.
     let window = MAX_LINE_BYTES as u64 + 1;
     let read = reader
+        .by_ref()
         .take(window)
         .read_until(b'\n', buffer)
         .map_err(ReadError::Io)?;
@@ -96,26 +98,140 @@ fn read_line_into<R: BufRead>(
         return Ok(None);
     }
     if buffer.last() != Some(&b'\n') {
+        let piece = &buffer[before..];
         let error = if read as u64 == window {
-            LogError {
-                line,
-                rule: Rule::EnvelopeShape,
-                detail: format!("the line is longer than the limit of {MAX_LINE_BYTES} bytes"),
+            // A run of NUL bytes longer than a line may still be the whole rest of the log.
+            match nul_bytes_to_the_end(reader, piece)? {
+                Some(nul_bytes) => nul_tail(line, nul_bytes),
+                None => LogError {
+                    line,
+                    rule: Rule::EnvelopeShape,
+                    detail: format!("the line is longer than the limit of {MAX_LINE_BYTES} bytes"),
+                },
             }
         } else {
-            LogError {
-                line,
-                rule: Rule::LogTorn,
-                detail: format!(
-                    "the last line ({} bytes) has no newline: a write was cut short",
-                    buffer.len() - before
-                ),
-            }
+            unterminated_tail(line, piece)
         };
         buffer.truncate(before);
         return Err(ReadError::Rule(error));
     }
     Ok(Some(read))
+}
+
+/// When `piece` is all NUL bytes and so is the rest of `reader`: how many there are in all.
+fn nul_bytes_to_the_end<R: BufRead>(
+    reader: &mut R,
+    piece: &[u8],
+) -> Result<Option<u64>, ReadError> {
+    if piece.iter().any(|byte| *byte != 0) {
+        return Ok(None);
+    }
+    let mut count = piece.len() as u64;
+    loop {
+        let buffer = reader.fill_buf().map_err(ReadError::Io)?;
+        if buffer.is_empty() {
+            return Ok(Some(count));
+        }
+        if buffer.iter().any(|byte| *byte != 0) {
+            return Ok(None);
+        }
+        let length = buffer.len();
+        count += length as u64;
+        reader.consume(length);
+    }
+}
+
+/// What a log's last bytes after its last newline are: the one diagnosis every reader and
+/// `repair` give.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum UnterminatedTail {
+    /// Only NUL bytes: what a file system can leave when a crash cuts an append short
+    /// (the file's length was made durable, its data was not).
+    NulBytes,
+    /// A carriage return inside: the file's lines end in CR alone, not in `\n`.
+    CarriageReturns { offset: usize },
+    /// A whole event, lacking only its newline (NUL bytes after it aside).
+    CompleteEvent,
+    /// Part of a line, cut short (NUL bytes after it aside).
+    Cut,
+}
+
+impl UnterminatedTail {
+    /// What the bytes after the last newline are (`piece`, not empty).
+    pub fn of(piece: &[u8]) -> UnterminatedTail {
+        if piece.iter().all(|byte| *byte == 0) {
+            return UnterminatedTail::NulBytes;
+        }
+        if let Some(offset) = piece.iter().position(|byte| *byte == b'\r') {
+            return UnterminatedTail::CarriageReturns { offset };
+        }
+        let content = without_trailing_nul_bytes(piece);
+        if crate::format::event::Event::parse_line(content).is_ok() {
+            return UnterminatedTail::CompleteEvent;
+        }
+        UnterminatedTail::Cut
+    }
+}
+
+/// `bytes` without the NUL bytes at its end.
+pub fn without_trailing_nul_bytes(bytes: &[u8]) -> &[u8] {
+    let end = bytes
+        .iter()
+        .rposition(|byte| *byte != 0)
+        .map_or(0, |last| last + 1);
+    &bytes[..end]
+}
+
+/// The refusal of a log that ends in `nul_bytes` NUL bytes after line `line - 1`.
+fn nul_tail(line: u64, nul_bytes: u64) -> LogError {
+    LogError {
+        line,
+        rule: Rule::LogTorn,
+        detail: format!(
+            "the log ends in {nul_bytes} NUL byte{} after line {}, what a file system can leave when a crash cuts an append short; `accord repair` cuts them",
+            if nul_bytes == 1 { "" } else { "s" },
+            line - 1
+        ),
+    }
+}
+
+/// The refusal of a log whose last bytes, `piece`, begin line `line` and have no newline.
+pub fn unterminated_tail(line: u64, piece: &[u8]) -> LogError {
+    let nul_bytes = piece.len() - without_trailing_nul_bytes(piece).len();
+    let and_nul = if nul_bytes == 0 {
+        String::new()
+    } else {
+        format!(
+            " and {nul_bytes} NUL byte{} after it",
+            if nul_bytes == 1 { "" } else { "s" }
+        )
+    };
+    match UnterminatedTail::of(piece) {
+        UnterminatedTail::NulBytes => nul_tail(line, piece.len() as u64),
+        UnterminatedTail::CarriageReturns { offset } => LogError {
+            line,
+            rule: Rule::EnvelopeShape,
+            detail: format!(
+                "the line ends in a carriage return alone (CR, at its byte {}), not in a newline: accord's lines end in \\n, and this file's end in \\r as classic Mac OS text does",
+                offset + 1
+            ),
+        },
+        UnterminatedTail::CompleteEvent => LogError {
+            line,
+            rule: Rule::LogTorn,
+            detail: format!(
+                "the last line is a complete event without its newline{and_nul}; `accord repair` adds the newline"
+            ),
+        },
+        UnterminatedTail::Cut => LogError {
+            line,
+            rule: Rule::LogTorn,
+            detail: format!(
+                "the last line ({} bytes{and_nul}) has no newline: a write was cut short",
+                piece.len() - nul_bytes
+            ),
+        },
+    }
 }
 
 /// The envelope rules between lines, checked one line at a time in file order.

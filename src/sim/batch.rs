@@ -8,6 +8,7 @@ use std::sync::{Condvar, Mutex};
 
 use serde::Serialize;
 
+use crate::files::output::{OutputDirectory, OutputDirectoryPath};
 use crate::sim::SimError;
 use crate::sim::domain::Outcome;
 use crate::sim::run::{
@@ -27,7 +28,10 @@ pub struct BatchOptions {
     pub seed: u64,
     pub runs: u64,
     pub threads: usize,
-    /// Write each run's log into this directory as `run-NNNNNN.jsonl`.
+    /// Write each run's log into this directory as `run-NNNNNN.jsonl`, all at once when the
+    /// batch is done: the logs are written into a staging directory beside it, which is
+    /// renamed into place (or, into a directory that holds other files, its logs moved in,
+    /// under a marker), and removed if the batch fails or is interrupted.
     pub out_dir: Option<PathBuf>,
     /// Keep the log of each run in its result (for `--out` with one run).
     pub keep_logs: bool,
@@ -41,33 +45,17 @@ pub fn run_log_name(index: u64) -> String {
     format!("run-{:06}.jsonl", index + 1)
 }
 
-/// The first run log of a batch of `runs` that already stands in `directory`, if any: one
-/// pass over the directory, whatever the number of runs.
-fn existing_run_log(directory: &Path, runs: u64) -> Result<Option<PathBuf>, SimError> {
-    let entries = match std::fs::read_dir(directory) {
-        Ok(entries) => entries,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(error) => return Err(SimError::io(directory, error)),
+/// Whether `name` is the name of the log of one of the first `runs` runs
+/// (`run-NNNNNN.jsonl`): a file a batch of that many runs writes.
+pub fn is_run_log_of(name: &std::ffi::OsStr, runs: u64) -> bool {
+    let Some(name) = name.to_str() else {
+        return false;
     };
-    let mut first: Option<u64> = None;
-    for entry in entries {
-        let entry = entry.map_err(|error| SimError::io(directory, error))?;
-        let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
-            continue;
-        };
-        let number = name
-            .strip_prefix("run-")
-            .and_then(|rest| rest.strip_suffix(".jsonl"))
-            .filter(|digits| digits.len() >= 6 && digits.bytes().all(|b| b.is_ascii_digit()))
-            .and_then(|digits| digits.parse::<u64>().ok());
-        if let Some(number) = number
-            && (1..=runs).contains(&number)
-            && name == run_log_name(number - 1)
-        {
-            first = Some(first.map_or(number, |seen| seen.min(number)));
-        }
-    }
-    Ok(first.map(|number| directory.join(run_log_name(number - 1))))
+    name.strip_prefix("run-")
+        .and_then(|rest| rest.strip_suffix(".jsonl"))
+        .filter(|digits| digits.len() >= 6 && digits.bytes().all(|byte| byte.is_ascii_digit()))
+        .and_then(|digits| digits.parse::<u64>().ok())
+        .is_some_and(|number| (1..=runs).contains(&number) && name == run_log_name(number - 1))
 }
 
 /// A party's utilities over a batch (0 for a run without agreement).
@@ -477,7 +465,8 @@ pub fn simulate_prepared(
     progress: &(dyn Fn(u64) + Sync),
     on_result: &mut (dyn FnMut(u64, &RunResult) + Send),
 ) -> Result<Summary, SimError> {
-    check_batch(scenario, options)?;
+    let output = check_batch(scenario, options)?;
+    let staging = output.as_ref().map(OutputDirectory::staging);
     // Preferences that do not change between runs are ranked and analysed once.
     let own: Option<Prepared>;
     let shared: Option<&Prepared> = match prepared {
@@ -536,6 +525,7 @@ pub fn simulate_prepared(
                         run_and_write(
                             scenario,
                             options,
+                            staging,
                             index,
                             shared,
                             write_logs,
@@ -571,28 +561,34 @@ pub fn simulate_prepared(
     if let Some(error) = merge.error {
         return Err(error);
     }
-    Ok(summarise(scenario, options, merge.totals))
+    let summary = summarise(scenario, options, merge.totals);
+    if let Some(output) = output {
+        output.commit()?;
+    }
+    Ok(summary)
 }
 
 /// What every batch checks before its first run: the scenario can be simulated, the number
-/// of runs is in bounds, and no run log it would write stands in the output directory.
-fn check_batch(scenario: &Scenario, options: &BatchOptions) -> Result<(), SimError> {
+/// of runs is in bounds, and the output directory can take the run logs (see
+/// `BatchOptions::out_dir`); its staging directory, made here, when there is one.
+fn check_batch(
+    scenario: &Scenario,
+    options: &BatchOptions,
+) -> Result<Option<OutputDirectory>, SimError> {
     scenario.check_simulable()?;
     if options.runs == 0 || options.runs > MAX_RUNS {
         return Err(SimError::plain(format!("--runs must be 1 to {MAX_RUNS}")));
     }
-    if let Some(directory) = &options.out_dir {
-        if !options.overwrite
-            && let Some(existing) = existing_run_log(directory, options.runs)?
-        {
-            return Err(SimError::io(
-                &existing,
-                "exists; accord does not overwrite it (--force replaces the run logs)",
-            ));
-        }
-        std::fs::create_dir_all(directory).map_err(|error| SimError::io(directory, error))?;
-    }
-    Ok(())
+    options
+        .out_dir
+        .as_deref()
+        .map(|directory| {
+            let checked = OutputDirectoryPath::check(directory, options.overwrite, &|name| {
+                is_run_log_of(name, options.runs)
+            })?;
+            Ok(OutputDirectory::create(checked)?)
+        })
+        .transpose()
 }
 
 /// `simulate`, with some parties' moves chosen by players (`run::Player`) that
@@ -606,7 +602,8 @@ pub fn simulate_with_players<'p>(
     make_players: &mut dyn FnMut(u64) -> Result<PlayerList<'p>, SimError>,
     on_result: &mut dyn FnMut(u64, &RunResult),
 ) -> Result<Summary, SimError> {
-    check_batch(scenario, options)?;
+    let output = check_batch(scenario, options)?;
+    let staging = output.as_ref().map(OutputDirectory::staging);
     let shared = shared_preferences(scenario, options.seed);
     let write_logs = options.out_dir.is_some() || options.keep_logs;
     let mut workspace = Workspace::default();
@@ -616,6 +613,7 @@ pub fn simulate_with_players<'p>(
         let result = run_and_write(
             scenario,
             options,
+            staging,
             index,
             shared.as_ref(),
             write_logs,
@@ -625,7 +623,11 @@ pub fn simulate_with_players<'p>(
         totals.add(index, &result)?;
         on_result(index, &result);
     }
-    Ok(summarise(scenario, options, totals))
+    let summary = summarise(scenario, options, totals);
+    if let Some(output) = output {
+        output.commit()?;
+    }
+    Ok(summary)
 }
 
 /// The preferences every run of a batch from `seed` shares, ranked and analysed once;
@@ -717,10 +719,13 @@ fn summarise(scenario: &Scenario, options: &BatchOptions, totals: Totals) -> Sum
     }
 }
 
-/// Plays run `index` and writes its log into the output directory, if there is one.
+/// Plays run `index` and writes its log into the output's staging directory, if there is
+/// one.
+#[allow(clippy::too_many_arguments)]
 fn run_and_write(
     scenario: &Scenario,
     options: &BatchOptions,
+    staging: Option<&Path>,
     index: u64,
     shared: Option<&Prepared>,
     write_logs: bool,
@@ -736,10 +741,15 @@ fn run_and_write(
         workspace,
         players,
     )?;
-    if let Some(directory) = &options.out_dir {
+    if let Some(directory) = staging {
         let path = directory.join(run_log_name(index));
         let log = result.log.take().unwrap_or_default();
-        crate::sim::write_new_file(&path, &log, options.overwrite)?;
+        crate::files::output::write_in_staging(&path, &log).map_err(|error| {
+            SimError::io(
+                options.out_dir.as_deref().unwrap_or(directory),
+                format!("writing {}: {error}", run_log_name(index)),
+            )
+        })?;
         if options.keep_logs {
             result.log = Some(log);
         } else {

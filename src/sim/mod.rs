@@ -51,37 +51,19 @@ impl SimError {
     }
 }
 
-/// Creates `path` and writes `bytes` to it. Without `overwrite`, an existing file is refused
-/// and left as it is (the check and the creation are one system call, so no race between
-/// them); with it, the file is replaced.
+/// Writes `bytes` to a new file at `path` (or over a regular file there, with `overwrite`),
+/// whole or not at all: see `files::output`.
 pub fn write_new_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), SimError> {
-    use std::io::Write as _;
-    let mut file = create_new_file(path, overwrite)?;
-    file.write_all(bytes)
-        .map_err(|error| SimError::io(path, error))
+    Ok(crate::files::output::write_new(path, bytes, overwrite)?)
 }
 
-/// Creates a file for writing: one that exists is refused unless `overwrite`, so nothing a
-/// user has is replaced by surprise.
-pub fn create_new_file(path: &Path, overwrite: bool) -> Result<std::fs::File, SimError> {
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true);
-    if overwrite {
-        options.create(true).truncate(true);
-    } else {
-        options.create_new(true);
-    }
-    let opened = options.open(path).map_err(|error| {
-        if error.kind() == std::io::ErrorKind::AlreadyExists {
-            SimError::io(
-                path,
-                "exists; accord does not overwrite it (--force replaces it)",
-            )
-        } else {
-            SimError::io(path, error)
+impl From<crate::files::output::OutputError> for SimError {
+    fn from(error: crate::files::output::OutputError) -> SimError {
+        SimError {
+            detail: error.to_string(),
+            io: true,
         }
-    })?;
-    Ok(opened)
+    }
 }
 
 impl fmt::Display for SimError {

@@ -18,6 +18,8 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::files::output::{OutputError, OutputFile, OutputPath};
+use crate::files::unfinished;
 use crate::fold::Folded;
 use crate::format::event::{Draft, Event};
 use crate::format::ids::{EventId, Hash};
@@ -34,6 +36,9 @@ pub const MAX_DRAFT_BYTES: usize = 256 << 20;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
+    /// An output beside the log (a snapshot, a checkpoint, an intent) cannot be written.
+    #[error(transparent)]
+    Output(#[from] OutputError),
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: io::Error },
     /// The log on disk breaks a rule.
@@ -89,6 +94,7 @@ impl StoreError {
     pub fn rule(&self) -> Option<Rule> {
         match self {
             StoreError::Io { .. }
+            | StoreError::Output(_)
             | StoreError::RangeTooLong { .. }
             | StoreError::Database { .. } => None,
             StoreError::Log { error, .. } | StoreError::NotTorn { error, .. } => Some(error.rule),
@@ -132,6 +138,8 @@ pub struct CutLine {
 pub struct RepairOutcome {
     /// What was cut, in file order; empty when there was nothing to repair.
     pub cut: Vec<CutLine>,
+    /// The line that was a complete event without its newline, and got it.
+    pub newline_added: Option<u64>,
     pub events: u64,
     pub head: Hash,
 }
@@ -662,6 +670,7 @@ impl FileStore {
         key_id_hex: &str,
         note: &str,
     ) -> Result<Option<PathBuf>, StoreError> {
+        self.check_regular()?;
         let mut directory = self.path.as_os_str().to_owned();
         directory.push(".checkpoints");
         let directory = PathBuf::from(directory);
@@ -684,15 +693,24 @@ impl FileStore {
             Err(error) if error.kind() == io::ErrorKind::NotFound => {}
             Err(error) => return Err(failed(&kept, error)),
         }
-        let mut file = std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&kept)
-            .map_err(|error| failed(&kept, error))?;
+        let mut file = OutputFile::create(OutputPath::check(&kept, false)?)?;
         file.write_all(note.as_bytes())
-            .and_then(|()| file.sync_all())
             .map_err(|error| failed(&kept, error))?;
+        file.commit()?;
         Ok(Some(kept))
+    }
+
+    /// Refuses a log that is not a regular file (a device, a FIFO, a directory): nothing is
+    /// written to it or beside it.
+    pub fn check_regular(&self) -> Result<(), StoreError> {
+        let metadata = fs::metadata(&self.path).map_err(|error| self.io_error(error))?;
+        if metadata.is_file() {
+            return Ok(());
+        }
+        Err(self.io_error(io::Error::other(format!(
+            "{}; accord writes only to and beside a regular log file",
+            crate::files::output::kind_of(&metadata)
+        ))))
     }
 
     pub(crate) fn io_error(&self, source: io::Error) -> StoreError {
@@ -840,6 +858,7 @@ impl FileStore {
         match options.clone().create_new(true).open(&self.path) {
             Ok(file) => Ok((file, true)),
             Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
+                self.check_regular()?;
                 let file = options
                     .open(&self.path)
                     .map_err(|error| self.io_error(error))?;
@@ -869,20 +888,27 @@ impl FileStore {
         line.push('\n');
         let intent_path = self.intent_path();
         // Name the intent file, not the log: it is the file that could not be made.
-        let intent_error = |source: io::Error| StoreError::Io {
+        let intent_error = |detail: String| StoreError::Io {
             path: intent_path.clone(),
-            source: io::Error::new(
-                source.kind(),
-                format!(
-                    "cannot write the intent file a batch of several lines needs ({source}); nothing was appended"
-                ),
-            ),
+            source: io::Error::other(format!(
+                "cannot write the intent file a batch of several lines needs ({detail}); nothing was appended"
+            )),
         };
-        let mut file = File::create(&intent_path).map_err(intent_error)?;
+        let output_error = |error: OutputError| match error {
+            OutputError::Io { source, .. } => intent_error(source.to_string()),
+            OutputError::NotRegular { what, .. } => {
+                intent_error(format!("{what} stands there, not a regular file"))
+            }
+            other => intent_error(other.to_string()),
+        };
+        // Written beside the log and renamed into place: a full disk leaves no intent, not
+        // an empty one.
+        let mut file =
+            OutputFile::create(OutputPath::check(&intent_path, true).map_err(output_error)?)
+                .map_err(output_error)?;
         file.write_all(line.as_bytes())
-            .and_then(|()| file.sync_all())
-            .map_err(intent_error)?;
-        self.sync_directory()
+            .map_err(|error| intent_error(error.to_string()))?;
+        file.commit().map_err(output_error)
     }
 
     /// Removes an intent whose batch is complete or was never started. Losing the removal
@@ -907,6 +933,8 @@ impl FileStore {
         if let Some(intent) = &intent {
             self.write_intent(intent)?;
         }
+        // An interrupt waits for the batch to be written and synced (or cut back).
+        let _step = unfinished::uninterruptible();
         let written = file.write_all(buffer).and_then(|()| file.sync_data());
         if let Err(error) = written {
             let _ = file.set_len(old_length);
@@ -924,10 +952,17 @@ impl FileStore {
         Ok(())
     }
 
-    /// Cuts what a crash left half-written at the end of the log: a torn last line, or the
-    /// lines of a batch its intent shows unfinished. Refuses, cutting nothing, when the rest
-    /// of the log does not verify: damage elsewhere is for a person to look at.
+    /// Cuts what a crash left half-written at the end of the log: a torn last line, NUL
+    /// bytes a file system left, or the lines of a batch its intent shows unfinished. A last
+    /// event that is whole but for its newline gets the newline. Refuses, changing nothing,
+    /// when the rest of the log does not verify, or when what it would cut is not the
+    /// unfinished tail of an append (lines that end in a carriage return, text accord did
+    /// not begin): damage elsewhere is for a person to look at.
     pub fn repair(&self) -> Result<RepairOutcome, StoreError> {
+        use crate::reading::log::{
+            UnterminatedTail, unterminated_tail, without_trailing_nul_bytes,
+        };
+        self.check_regular()?;
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
@@ -952,29 +987,84 @@ impl FileStore {
                     ReadError::Io(error) => self.io_error(error),
                 }
             })?;
+        let next_line = log.len() + 1;
 
         let mut cut_bytes = Vec::new();
         file.seek(SeekFrom::Start(keep))
             .map_err(|error| self.io_error(error))?;
         file.read_to_end(&mut cut_bytes)
             .map_err(|error| self.io_error(error))?;
-        // Without an intent, only a line accord began to write is cut: every line it writes
-        // begins `{"v":1,"seq":N,`, so a last line that does not (a text file given by
-        // mistake, a line typed by hand) is someone's data, not a torn append.
-        let expected_start = format!("{{\"v\":1,\"seq\":{},", log.len() + 1);
-        let begun_by_accord = cut_bytes.starts_with(expected_start.as_bytes())
-            || expected_start.as_bytes().starts_with(&cut_bytes);
-        if !announced && !cut_bytes.is_empty() && !begun_by_accord {
-            return Err(StoreError::NotTorn {
-                path: self.path.clone(),
-                error: LogError {
-                    line: log.len() + 1,
-                    rule: Rule::LogTorn,
-                    detail: format!(
-                        "the last line has no newline, but it does not begin as accord begins line {} (`{expected_start}`)",
-                        log.len() + 1
-                    ),
-                },
+        let not_torn = |detail: String, rule: Rule| StoreError::NotTorn {
+            path: self.path.clone(),
+            error: LogError {
+                line: next_line,
+                rule,
+                detail,
+            },
+        };
+        let mut newline_added = None;
+        if !announced && !cut_bytes.is_empty() {
+            let content = without_trailing_nul_bytes(&cut_bytes);
+            match UnterminatedTail::of(&cut_bytes) {
+                UnterminatedTail::NulBytes => {}
+                UnterminatedTail::CarriageReturns { .. } => {
+                    let error = unterminated_tail(next_line, &cut_bytes);
+                    return Err(not_torn(error.detail, error.rule));
+                }
+                UnterminatedTail::CompleteEvent => {
+                    // Whole but for its newline: kept, if it is valid where it stands.
+                    let mut whole = Vec::with_capacity(keep as usize + content.len() + 1);
+                    file.seek(SeekFrom::Start(0))
+                        .and_then(|_| (&file).take(keep).read_to_end(&mut whole))
+                        .map_err(|error| self.io_error(error))?;
+                    whole.extend_from_slice(content);
+                    whole.push(b'\n');
+                    let verified = match crate::fold::verify_log_from(&whole[..]) {
+                        Ok((log, _)) => log,
+                        Err(error) => {
+                            let error = error.in_memory();
+                            return Err(not_torn(
+                                format!(
+                                    "the last line is a complete event without its newline, but it is not valid there ({}: {}), so repair neither keeps nor cuts it",
+                                    error.rule, error.detail
+                                ),
+                                error.rule,
+                            ));
+                        }
+                    };
+                    let end = keep + content.len() as u64;
+                    file.set_len(end)
+                        .and_then(|()| file.seek(SeekFrom::Start(end)).map(|_| ()))
+                        .and_then(|()| file.write_all(b"\n"))
+                        .and_then(|()| file.sync_all())
+                        .map_err(|error| self.io_error(error))?;
+                    newline_added = Some((next_line, verified.len(), verified.head()));
+                }
+                UnterminatedTail::Cut => {
+                    // Without an intent, only a line accord began to write is cut: every line
+                    // it writes begins `{"v":1,"seq":N,`, so a last line that does not (a text
+                    // file given by mistake, a line typed by hand) is someone's data.
+                    let expected_start = format!("{{\"v\":1,\"seq\":{next_line},");
+                    let begun_by_accord = content.starts_with(expected_start.as_bytes())
+                        || expected_start.as_bytes().starts_with(content);
+                    if !begun_by_accord {
+                        return Err(not_torn(
+                            format!(
+                                "the last line has no newline, but it does not begin as accord begins line {next_line} (`{expected_start}`)"
+                            ),
+                            Rule::LogTorn,
+                        ));
+                    }
+                }
+            }
+        }
+        if let Some((line, events, head)) = newline_added {
+            self.remove_intent();
+            return Ok(RepairOutcome {
+                cut: Vec::new(),
+                newline_added: Some(line),
+                events,
+                head,
             });
         }
         let mut cut = Vec::new();
@@ -982,7 +1072,7 @@ impl FileStore {
         while let Some(piece) = pieces.next() {
             let torn = pieces.peek().is_none() && !piece.ends_with(b"\n");
             cut.push(CutLine {
-                line: log.len() + cut.len() as u64 + 1,
+                line: next_line + cut.len() as u64,
                 bytes: piece.strip_suffix(b"\n").unwrap_or(piece).to_vec(),
                 torn,
             });
@@ -995,6 +1085,7 @@ impl FileStore {
         self.remove_intent();
         Ok(RepairOutcome {
             cut,
+            newline_added: None,
             events: log.len(),
             head: log.head(),
         })
@@ -1017,20 +1108,22 @@ impl FileStore {
         }
     }
 
-    /// The length of the log up to its last newline. A last piece without a newline that is
-    /// longer than any line accord writes is not a torn append: it is refused.
+    /// The length of the log up to its last newline, NUL bytes at its end passed over (a
+    /// file system may leave any number after a crash). A last piece without a newline that
+    /// is longer than any line accord writes is not a torn append: it is refused.
     fn end_of_last_complete_line(&self, file: &mut File, length: u64) -> Result<u64, StoreError> {
-        let window = length.min(MAX_LINE_BYTES as u64 + 1);
+        let content_end = self.end_of_content(file, length)?;
+        let window = content_end.min(MAX_LINE_BYTES as u64 + 1);
         let mut tail = vec![0; window as usize];
-        file.seek(SeekFrom::Start(length - window))
+        file.seek(SeekFrom::Start(content_end - window))
             .and_then(|_| file.read_exact(&mut tail))
             .map_err(|error| self.io_error(error))?;
         if tail.last().is_none_or(|byte| *byte == b'\n') {
-            return Ok(length);
+            return Ok(content_end);
         }
         match tail.iter().rposition(|byte| *byte == b'\n') {
-            Some(position) => Ok(length - window + position as u64 + 1),
-            None if window == length => Ok(0),
+            Some(position) => Ok(content_end - window + position as u64 + 1),
+            None if window == content_end => Ok(0),
             None => Err(StoreError::NotTorn {
                 path: self.path.clone(),
                 error: LogError {
@@ -1042,5 +1135,24 @@ impl FileStore {
                 },
             }),
         }
+    }
+
+    /// Just past the log's last byte that is not NUL (0 when every byte is).
+    fn end_of_content(&self, file: &mut File, length: u64) -> Result<u64, StoreError> {
+        const CHUNK: u64 = 64 << 10;
+        let mut end = length;
+        let mut chunk = vec![0; CHUNK as usize];
+        while end > 0 {
+            let start = end.saturating_sub(CHUNK);
+            let bytes = &mut chunk[..(end - start) as usize];
+            file.seek(SeekFrom::Start(start))
+                .and_then(|_| file.read_exact(bytes))
+                .map_err(|error| self.io_error(error))?;
+            if let Some(last) = bytes.iter().rposition(|byte| *byte != 0) {
+                return Ok(start + last as u64 + 1);
+            }
+            end = start;
+        }
+        Ok(0)
     }
 }

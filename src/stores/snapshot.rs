@@ -17,6 +17,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
+use crate::files::output::{OutputFile, OutputPath};
 use crate::fold::Folded;
 use crate::fold::state::State;
 use crate::format::ids::Hash;
@@ -265,11 +266,8 @@ impl FileStore {
         place: SnapshotPlace,
         folded: &Folded,
     ) -> Result<(), StoreError> {
-        let path = self.tail_checkpoint_path();
-        let mut temporary = path.clone().into_os_string();
-        temporary.push(".tmp");
-        self.write_snapshot_file(&path, &PathBuf::from(temporary), place, folded)?;
-        self.sync_directory()
+        self.check_regular()?;
+        self.write_snapshot_file(&self.tail_checkpoint_path(), place, folded)
     }
 }
 
@@ -366,6 +364,7 @@ impl FileStore {
         place: SnapshotPlace,
         folded: &Folded,
     ) -> Result<PathBuf, StoreError> {
+        self.check_regular()?;
         let directory = self.snapshot_directory();
         let created = !directory.exists();
         fs::create_dir_all(&directory).map_err(|error| self.io_error(error))?;
@@ -373,32 +372,24 @@ impl FileStore {
             self.sync_directory()?;
         }
         let path = self.snapshot_path(place.seq);
-        let temporary = directory.join(format!(".{:020}.json.tmp", place.seq));
-        self.write_snapshot_file(&path, &temporary, place, folded)?;
-        File::open(&directory)
-            .and_then(|directory| directory.sync_all())
-            .map_err(|error| self.io_error(error))?;
+        self.write_snapshot_file(&path, place, folded)?;
         Ok(path)
     }
 
-    /// Writes a snapshot of `folded` to `path` through `temporary` (fsynced, then renamed),
-    /// so a crash never leaves a half-written one under its name. The caller syncs the
-    /// directory.
+    /// Writes a snapshot of `folded` to `path` through a temporary file beside it (synced,
+    /// then renamed, the directory synced), so a crash never leaves a half-written one under
+    /// its name, and a failure leaves no temporary.
     fn write_snapshot_file(
         &self,
         path: &std::path::Path,
-        temporary: &std::path::Path,
         place: SnapshotPlace,
         folded: &Folded,
     ) -> Result<(), StoreError> {
         let text = snapshot_text(place, folded);
-        let written = File::create(temporary).and_then(|mut file| {
-            file.write_all(text.as_bytes())?;
-            file.sync_all()
-        });
-        written
-            .and_then(|()| fs::rename(temporary, path))
-            .map_err(|error| self.io_error(error))
+        let mut file = OutputFile::create(OutputPath::check(path, true)?)?;
+        file.write_all(text.as_bytes())
+            .map_err(|error| self.io_error(error))?;
+        Ok(file.commit()?)
     }
 }
 

@@ -254,7 +254,8 @@ fn repair_cuts_a_torn_last_line_and_only_that() {
         .rposition(|byte| *byte == b'\n')
         .unwrap()
         + 1;
-    for cut_at in last_line_start + 1..bytes.len() {
+    // Every cut but the one that leaves the whole line without its newline (below).
+    for cut_at in last_line_start + 1..bytes.len() - 1 {
         fs::write(store.path(), &bytes[..cut_at]).unwrap();
         let error = store.verify().unwrap_err();
         assert_eq!(error.rule(), Some(Rule::LogTorn), "cut at {cut_at}");
@@ -268,6 +269,16 @@ fn repair_cuts_a_torn_last_line_and_only_that() {
         assert_eq!(fs::read(store.path()).unwrap(), &bytes[..last_line_start]);
         assert_eq!(store.verify().unwrap().0.len(), 2);
     }
+    // Post-mortem: a last event whole but for its newline was cut, though nothing of it was
+    // damaged; it gets its newline instead.
+    fs::write(store.path(), &bytes[..bytes.len() - 1]).unwrap();
+    let error = store.verify().unwrap_err();
+    assert_eq!(error.rule(), Some(Rule::LogTorn));
+    assert!(error.to_string().contains("complete event"), "{error}");
+    let repair = store.repair().unwrap();
+    assert!(repair.cut.is_empty());
+    assert_eq!(repair.newline_added, Some(3));
+    assert_eq!(fs::read(store.path()).unwrap(), bytes);
     // A clean log: nothing to cut.
     fs::write(store.path(), &bytes).unwrap();
     assert!(store.repair().unwrap().cut.is_empty());

@@ -483,7 +483,7 @@ fn a_dash_names_stdin_wherever_a_file_is_read() {
             stderr(&refused)
         );
         assert!(
-            stderr(&refused).contains("not on stdin"),
+            stderr(&refused).contains("stdin (`-`) is read once as a stream"),
             "{}",
             stderr(&refused)
         );
