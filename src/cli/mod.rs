@@ -1285,6 +1285,14 @@ fn checkpoint(target: &Target, key_path: &Path, origin: &str) -> Result<(), Fail
             Err(_) => {}
         }
     }
+    if let Target::Once(path) = target
+        && !is_stdin(path)
+    {
+        say(&format!(
+            "{}: read once as a stream, so the checkpoint is printed, not kept beside it",
+            path.display()
+        ));
+    }
     print(&note)
 }
 

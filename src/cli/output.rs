@@ -64,6 +64,12 @@ pub fn say(line: &str) {
     let _ = writeln!(io::stderr().lock(), "accord: {}", printable(line));
 }
 
+/// A block of text for people on stderr, as it is (its log text already made printable),
+/// when stdout holds a document; a stderr that cannot be written is left alone.
+pub fn say_block(text: &str) {
+    let _ = io::stderr().lock().write_all(text.as_bytes());
+}
+
 /// An output error as the command's failure: exit 2.
 pub fn output_failure(error: OutputError) -> Failure {
     Failure::Usage(error.to_string())

@@ -71,6 +71,9 @@ impl PerRunRows {
         seed: u64,
         force: bool,
     ) -> Result<PerRunRows, Failure> {
+        // What stands there is looked at first: a device or a FIFO is refused as such.
+        let target =
+            accord::files::output::OutputPath::check(path, force).map_err(super::output_failure)?;
         let extension = path
             .extension()
             .and_then(|extension| extension.to_str())
@@ -85,8 +88,6 @@ impl PerRunRows {
                 )));
             }
         };
-        let target =
-            accord::files::output::OutputPath::check(path, force).map_err(super::output_failure)?;
         let file =
             accord::files::output::OutputFile::create(target).map_err(super::output_failure)?;
         let parties: Vec<String> = scenario
@@ -259,9 +260,7 @@ pub fn simulate(
     }
     if summary_on_stderr {
         // Stdout holds the run's log: the summary goes to stderr.
-        for line in render_summary(scenario, &summary).lines() {
-            super::say(line);
-        }
+        super::output::say_block(&render_summary(scenario, &summary));
         return Ok(());
     }
     if json {

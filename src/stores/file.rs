@@ -678,8 +678,16 @@ impl FileStore {
             path: path.to_path_buf(),
             source,
         };
+        let created = !directory.exists();
         std::fs::create_dir_all(&directory).map_err(|error| failed(&directory, error))?;
         let kept = directory.join(format!("{size:020}-{key_id_hex}.txt"));
+        // A directory made for this checkpoint goes with it if it cannot be kept.
+        let forget_directory = |error: StoreError| {
+            if created {
+                let _ = std::fs::remove_dir(&directory);
+            }
+            error
+        };
         match std::fs::read_to_string(&kept) {
             Ok(existing) if existing == note => return Ok(None),
             Ok(_) => {
@@ -693,10 +701,15 @@ impl FileStore {
             Err(error) if error.kind() == io::ErrorKind::NotFound => {}
             Err(error) => return Err(failed(&kept, error)),
         }
-        let mut file = OutputFile::create(OutputPath::check(&kept, false)?)?;
-        file.write_all(note.as_bytes())
-            .map_err(|error| failed(&kept, error))?;
-        file.commit()?;
+        let written = OutputPath::check(&kept, false)
+            .and_then(OutputFile::create)
+            .map_err(StoreError::from)
+            .and_then(|mut file| {
+                file.write_all(note.as_bytes())
+                    .map_err(|error| failed(&kept, error))?;
+                Ok(file.commit()?)
+            });
+        written.map_err(forget_directory)?;
         Ok(Some(kept))
     }
 

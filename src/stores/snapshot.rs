@@ -372,7 +372,13 @@ impl FileStore {
             self.sync_directory()?;
         }
         let path = self.snapshot_path(place.seq);
-        self.write_snapshot_file(&path, place, folded)?;
+        if let Err(error) = self.write_snapshot_file(&path, place, folded) {
+            // A directory made for this snapshot goes with it.
+            if created {
+                let _ = fs::remove_dir(&directory);
+            }
+            return Err(error);
+        }
         Ok(path)
     }
 

@@ -384,7 +384,7 @@ fn concurrent_accord_append_processes_lose_and_interleave_nothing() {
                     let draft = format!(
                         r#"{{"type":"issue.raised","data":{{"issue":"c{writer}-{number}","title":"t"}},"occurred":"2021-01-01T00:00:00Z","id":"{id}"}}"#
                     );
-                    let mut child = Command::new(env!("CARGO_BIN_EXE_accord"))
+                    let mut child = Command::new(crate::binary::accord_binary())
                         .arg("append")
                         .arg(&log)
                         .stdin(Stdio::piped())

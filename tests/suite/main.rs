@@ -7,9 +7,13 @@ mod binary;
 mod common;
 
 mod cli;
+mod closed_stdout;
 mod durability;
 mod exact_analysis;
 mod fixture_logs;
+mod full_disk;
+mod hostile_files;
+mod interrupts;
 mod merkle_proofs;
 #[cfg(feature = "postgres")]
 mod postgres_store;
@@ -22,6 +26,7 @@ mod safety;
 mod simulation;
 mod store_contract;
 mod store_model;
+mod streams;
 mod tail_checkpoint;
 mod time_travel;
 mod typed_events;

@@ -26,7 +26,7 @@ fn fresh_database() -> String {
 }
 
 fn accord(arguments: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_accord"))
+    Command::new(crate::binary::accord_binary())
         .args(arguments)
         .output()
         .expect("accord runs")
@@ -596,7 +596,7 @@ fn every_log_command_reads_a_stream_as_it_reads_the_same_file() {
 
 fn accord_with_input(arguments: &[&str], input: &str) -> std::process::Output {
     use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_accord"))
+    let mut child = Command::new(crate::binary::accord_binary())
         .args(arguments)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())

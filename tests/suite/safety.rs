@@ -394,7 +394,11 @@ fn colour_follows_the_conventions() {
     )));
     // On a terminal (through script(1)): colour, but not with NO_COLOR set.
     let on_a_terminal = |no_color: Option<&str>| {
-        let command = format!("{} history {} party:ARM", env!("CARGO_BIN_EXE_accord"), log);
+        let command = format!(
+            "{} history {} party:ARM",
+            crate::binary::accord_binary().display(),
+            log
+        );
         let mut script = Command::new("script");
         script
             .args(["-qec", &command, "/dev/null"])
@@ -602,7 +606,7 @@ fn the_readme_append_example_works_when_pasted() {
     let directory = tempfile::tempdir().unwrap();
     fs::create_dir(directory.path().join("events")).unwrap();
     fs::copy(karabakh(), directory.path().join("events/karabakh.jsonl")).unwrap();
-    let binary = PathBuf::from(env!("CARGO_BIN_EXE_accord"));
+    let binary = PathBuf::from(crate::binary::accord_binary());
     let path = format!(
         "{}:{}",
         binary.parent().unwrap().display(),

@@ -302,7 +302,7 @@ fn a_clock_that_would_run_past_the_year_9999_is_refused_not_a_panic() {
     .unwrap();
     let error = scenario::load(&path).unwrap_err();
     assert!(error.to_string().contains("past the year 9999"), "{error}");
-    let output = Command::new(env!("CARGO_BIN_EXE_accord"))
+    let output = Command::new(crate::binary::accord_binary())
         .args(["simulate", path.to_str().unwrap(), "--seed", "1"])
         .output()
         .unwrap();
@@ -536,10 +536,10 @@ fn the_same_seed_gives_the_same_bytes_on_any_number_of_threads() {
 
 #[test]
 fn thread_counts_are_bounded_and_never_change_the_summary() {
-    let accord = env!("CARGO_BIN_EXE_accord");
+    let accord = crate::binary::accord_binary();
     let scenario = scenarios().join("random-3x10.json");
     let simulate = |threads: &str| {
-        Command::new(accord)
+        Command::new(&accord)
             .args([
                 "simulate",
                 scenario.to_str().unwrap(),
@@ -566,7 +566,7 @@ fn thread_counts_are_bounded_and_never_change_the_summary() {
 /// Runs `accord` with these arguments, asserts it exits 0 (showing its stderr if not), and
 /// returns what it printed on stdout.
 fn accord_succeeds(args: &[&std::ffi::OsStr]) -> Vec<u8> {
-    let output = Command::new(env!("CARGO_BIN_EXE_accord"))
+    let output = Command::new(crate::binary::accord_binary())
         .args(args)
         .output()
         .unwrap();
@@ -793,8 +793,8 @@ proptest! {
 
 #[test]
 fn analyze_prints_the_json_of_the_spec_and_bad_input_fails_clearly() {
-    let accord = env!("CARGO_BIN_EXE_accord");
-    let output = Command::new(accord)
+    let accord = crate::binary::accord_binary();
+    let output = Command::new(&accord)
         .arg("analyze")
         .arg(scenarios().join("england-zimbabwe.json"))
         .arg("--json")
@@ -831,7 +831,7 @@ fn analyze_prints_the_json_of_the_spec_and_bad_input_fails_clearly() {
         r#"{"name": "x", "start": "2020-01-01T00:00:00Z", "deadline": 10, "parties": []}"#,
     )
     .unwrap();
-    let output = Command::new(accord)
+    let output = Command::new(&accord)
         .arg("simulate")
         .arg(&broken)
         .output()
@@ -842,12 +842,12 @@ fn analyze_prints_the_json_of_the_spec_and_bad_input_fails_clearly() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let output = Command::new(accord)
+    let output = Command::new(&accord)
         .args(["simulate", "/no/such/scenario.json"])
         .output()
         .unwrap();
     assert_eq!(output.status.code(), Some(2));
-    let output = Command::new(accord)
+    let output = Command::new(&accord)
         .arg("simulate")
         .arg(scenarios().join("random-3x10.json"))
         .args(["--runs", "2", "--out", "x.jsonl"])

@@ -4,6 +4,15 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
+/// The binary the tests run: the one cargo built, or `ACCORD_TEST_BINARY` when set (to run
+/// the end-to-end tests against another build, an older one to see a regression test fail).
+pub fn accord_binary() -> PathBuf {
+    std::env::var_os("ACCORD_TEST_BINARY").map_or_else(
+        || PathBuf::from(env!("CARGO_BIN_EXE_accord")),
+        PathBuf::from,
+    )
+}
+
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
@@ -29,7 +38,7 @@ pub fn accord_with_stdin(arguments: &[&str], input: &str) -> Output {
 /// colour depends only on the arguments.
 pub fn accord_in(arguments: &[&str], input: Option<&str>) -> Output {
     use std::io::Write;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_accord"))
+    let mut child = Command::new(accord_binary())
         .args(arguments)
         .env_remove("NO_COLOR")
         .stdout(Stdio::piped())
@@ -53,6 +62,32 @@ pub fn accord_in(arguments: &[&str], input: Option<&str>) -> Output {
     child.wait_with_output().unwrap()
 }
 
+/// Runs accord with nothing on stdin, killed if it has not ended within `limit`: for a test
+/// whose failure could be a hang (a write into a FIFO nobody reads). The limit is generous;
+/// no figure depends on it. `None` when it was killed.
+pub fn accord_within(arguments: &[&str], limit: std::time::Duration) -> Option<Output> {
+    let mut child = Command::new(accord_binary())
+        .args(arguments)
+        .env_remove("NO_COLOR")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .stdin(Stdio::null())
+        .spawn()
+        .expect("accord runs");
+    let start = std::time::Instant::now();
+    loop {
+        if child.try_wait().unwrap().is_some() {
+            return Some(child.wait_with_output().unwrap());
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+}
+
 pub fn stdout(output: &Output) -> String {
     String::from_utf8(output.stdout.clone()).expect("stdout is UTF-8")
 }
@@ -74,7 +109,7 @@ pub struct Following {
 /// Starts `accord follow` with `arguments` (after `follow`).
 pub fn follow(arguments: &[&str]) -> Following {
     use std::io::BufRead;
-    let mut child = Command::new(env!("CARGO_BIN_EXE_accord"))
+    let mut child = Command::new(accord_binary())
         .arg("follow")
         .args(arguments)
         .stdout(Stdio::piped())
