@@ -606,7 +606,7 @@ fn the_readme_append_example_works_when_pasted() {
     let directory = tempfile::tempdir().unwrap();
     fs::create_dir(directory.path().join("events")).unwrap();
     fs::copy(karabakh(), directory.path().join("events/karabakh.jsonl")).unwrap();
-    let binary = PathBuf::from(crate::binary::accord_binary());
+    let binary = crate::binary::accord_binary();
     let path = format!(
         "{}:{}",
         binary.parent().unwrap().display(),
