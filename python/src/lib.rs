@@ -30,13 +30,29 @@ pyo3::create_exception!(
     "A log or input refused under one of the format's rules: `rule`, `line` or `seq`, `detail`."
 );
 
-/// A refusal as a Python exception with its rule, line and detail as attributes.
-fn refused(py: Python<'_>, rule: &str, line: Option<u64>, detail: &str, message: String) -> PyErr {
+/// Where a refusal is: a line of the log (which is its seq too), a line of the drafts
+/// (which has no seq yet), or a seq alone.
+#[derive(Clone, Copy)]
+enum Where {
+    Nowhere,
+    LogLine(u64),
+    DraftLine(u64),
+    Seq(u64),
+}
+
+/// A refusal as a Python exception with its rule, line, seq and detail as attributes.
+fn refused(py: Python<'_>, rule: &str, at: Where, detail: &str, message: String) -> PyErr {
+    let (line, seq) = match at {
+        Where::Nowhere => (None, None),
+        Where::LogLine(line) => (Some(line), Some(line)),
+        Where::DraftLine(line) => (Some(line), None),
+        Where::Seq(seq) => (None, Some(seq)),
+    };
     let error = AccordError::new_err(message);
     let value = error.value(py);
     let _ = value.setattr("rule", rule);
     let _ = value.setattr("line", line);
-    let _ = value.setattr("seq", line);
+    let _ = value.setattr("seq", seq);
     let _ = value.setattr("detail", detail);
     error
 }
@@ -47,16 +63,20 @@ fn store_error(py: Python<'_>, error: StoreError) -> PyErr {
     let Some(rule) = error.rule() else {
         return PyOSError::new_err(error.to_string());
     };
-    let (line, detail) = match &error {
+    // Post-mortem: a draft's refusal set `seq` to the draft's line, as if it were a line of
+    // the log; a draft has no seq.
+    let (at, detail) = match &error {
         StoreError::Log { error, .. } | StoreError::NotTorn { error, .. } => {
-            (Some(error.line), error.detail.clone())
+            (Where::LogLine(error.line), error.detail.clone())
         }
-        StoreError::Draft { draft, detail, .. } => (Some(*draft as u64), detail.clone()),
-        StoreError::Conflict { line, detail, .. } => (Some(*line), detail.clone()),
-        StoreError::AppendConflict { seq, detail, .. } => (Some(*seq), detail.clone()),
-        other => (None, other.to_string()),
+        StoreError::Draft { draft, detail, .. } => {
+            (Where::DraftLine(*draft as u64), detail.clone())
+        }
+        StoreError::Conflict { line, detail, .. } => (Where::LogLine(*line), detail.clone()),
+        StoreError::AppendConflict { seq, detail, .. } => (Where::Seq(*seq), detail.clone()),
+        other => (Where::Nowhere, other.to_string()),
     };
-    refused(py, rule.name(), line, &detail, error.to_string())
+    refused(py, rule.name(), at, &detail, error.to_string())
 }
 
 fn read_error(py: Python<'_>, path: &Path, error: ReadError) -> PyErr {
@@ -64,7 +84,7 @@ fn read_error(py: Python<'_>, path: &Path, error: ReadError) -> PyErr {
         ReadError::Rule(error) => refused(
             py,
             error.rule.name(),
-            Some(error.line),
+            Where::LogLine(error.line),
             &error.detail,
             format!(
                 "{}: line {}: {}: {}",
@@ -270,7 +290,13 @@ impl Log {
                 "no line of the log hashes to the pinned head {pinned}: the log does not extend it"
             );
             let message = format!("{}: head.unknown: {detail}", self.path.display());
-            return Err(refused(py, "head.unknown", None, &detail, message));
+            return Err(refused(
+                py,
+                "head.unknown",
+                Where::Nowhere,
+                &detail,
+                message,
+            ));
         }
         if let Some(signed) = &signed {
             let (lines, root) =
@@ -281,7 +307,7 @@ impl Log {
             return Err(refused(
                 py,
                 "snapshot.mismatch",
-                Some(mismatch.seq),
+                Where::Seq(mismatch.seq),
                 &mismatch.detail,
                 format!(
                     "{}: snapshot.mismatch: {}",
@@ -706,7 +732,15 @@ fn sim_error(error: accord::sim::SimError) -> PyErr {
     if error.io {
         return PyOSError::new_err(error.detail);
     }
-    Python::attach(|py| refused(py, "simulation", None, &error.detail, error.detail.clone()))
+    Python::attach(|py| {
+        refused(
+            py,
+            "simulation",
+            Where::Nowhere,
+            &error.detail,
+            error.detail.clone(),
+        )
+    })
 }
 
 /// A scenario file, or a GENIUS directory (one domain file and its profiles, as

@@ -44,7 +44,13 @@ pub fn open_checkpoint(py: Python<'_>, note: &Path, pubkey: &Path) -> PyResult<C
     let text = small_text(note, MAX_NOTE_BYTES)?;
     let body = key.open(&text).map_err(|detail| {
         let message = format!("{}: checkpoint.signature: {detail}", note.display());
-        refused(py, "checkpoint.signature", None, &detail, message)
+        refused(
+            py,
+            "checkpoint.signature",
+            crate::Where::Nowhere,
+            &detail,
+            message,
+        )
     })?;
     Checkpoint::parse_body(body)
         .map_err(|detail| PyValueError::new_err(format!("{}: {detail}", note.display())))
@@ -63,7 +69,13 @@ pub fn extends_checkpoint(
         return Ok(());
     };
     let message = format!("{}: checkpoint.root: {detail}", log.display());
-    Err(refused(py, "checkpoint.root", None, &detail, message))
+    Err(refused(
+        py,
+        "checkpoint.root",
+        crate::Where::Nowhere,
+        &detail,
+        message,
+    ))
 }
 
 /// A proof as `Log.prove` returns it (a dict) or as `accord prove --json` writes it (text).
@@ -141,7 +153,7 @@ pub fn check_proof(
         accord::proofs::check_proof(&proof, line.as_deref(), &trusted).map_err(|refusal| {
             let rule = refusal.rule.name();
             let message = format!("{rule}: {}", refusal.detail);
-            refused(py, rule, None, &refusal.detail, message)
+            refused(py, rule, crate::Where::Nowhere, &refusal.detail, message)
         })?;
     from_json(py, &checked.document.to_string())
 }

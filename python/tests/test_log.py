@@ -60,6 +60,8 @@ def test_append_all_or_none_with_expect_seq(tmp_path):
     with pytest.raises(accord.AccordError) as refused:
         log.append([draft, bad])
     assert (refused.value.rule, refused.value.line) == ("ref.unknown", 2)
+    # Post-mortem: a draft's refusal carried its line as `seq` too; a draft has no seq yet.
+    assert refused.value.seq is None
     assert log.verify()["events"] == 38, "nothing was written"
     outcome = log.append([draft], expect_seq=38)
     assert outcome["events"] == 39 and outcome["drafts"][0]["result"] == "appended"

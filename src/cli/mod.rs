@@ -168,7 +168,7 @@ enum Command {
         #[arg(required_unless_present_any = ["genius", "geniusweb"])]
         scenario: Option<PathBuf>,
         /// The seed: the same seed gives the same logs and summary, byte for byte.
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, allow_hyphen_values = true, value_parser = seed_value)]
         seed: u64,
         /// How many runs (run i uses stream i of the seed).
         #[arg(long, default_value_t = 1)]
@@ -225,7 +225,7 @@ enum Command {
         geniusweb: Option<Vec<PathBuf>>,
         /// The seed for scenarios with random preferences (run 0's draw is analysed; 0 by
         /// default). Refused for a scenario without them, where it would change nothing.
-        #[arg(long)]
+        #[arg(long, allow_hyphen_values = true, value_parser = seed_value)]
         seed: Option<u64>,
         /// The analysis as JSON: n_outcomes, pareto_size, nash, kalai_smorodinsky,
         /// max_welfare, opposition.
@@ -249,7 +249,7 @@ enum Command {
         #[arg(long, default_value_t = 10)]
         runs: u64,
         /// The seed: the same seed gives the same ranking, byte for byte.
-        #[arg(long, default_value_t = 0)]
+        #[arg(long, default_value_t = 0, allow_hyphen_values = true, value_parser = seed_value)]
         seed: u64,
         /// The deadline in rounds of GENIUS domains (100 by default); scenarios keep theirs.
         #[arg(long, value_name = "ROUNDS")]
@@ -414,6 +414,21 @@ enum Command {
         #[arg(long, value_name = "SEQ")]
         at: Option<u64>,
     },
+}
+
+/// A `--seed`: a whole number from 0 to 2^64 - 1, said so when it is not one (`-1` would
+/// otherwise read as an unknown flag).
+fn seed_value(text: &str) -> Result<u64, String> {
+    text.parse().map_err(|_| {
+        if text.starts_with('-') {
+            format!(
+                "`{text}`: a seed is 0 or more (a whole number up to {})",
+                u64::MAX
+            )
+        } else {
+            format!("`{text}`: a seed is a whole number from 0 to {}", u64::MAX)
+        }
+    })
 }
 
 /// How a command failed: refused input (exit 1) or a usage or I/O problem (exit 2).
@@ -620,6 +635,23 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
         enabled: color_enabled(arguments.color),
     };
     let stream = arguments.stream;
+    if let Some(name) = &stream {
+        let takes_a_log = !matches!(
+            arguments.command,
+            Command::Simulate { .. }
+                | Command::Analyze { .. }
+                | Command::Tournament { .. }
+                | Command::Keygen { .. }
+                | Command::CheckProof { .. }
+                | Command::Db { .. }
+        );
+        if !takes_a_log {
+            return Err(Failure::Usage(format!(
+                "--stream {}: a stream belongs to a postgres:// log, and this command takes no log",
+                printable(name)
+            )));
+        }
+    }
     let target = |log: &Path| Target::new(log, stream.as_deref());
     match arguments.command {
         Command::Append {
@@ -1753,8 +1785,12 @@ fn verify(
             if snapshots == 1 { "s" } else { "" }
         ));
     }
-    if let Some(seq) = pinned_at {
-        line.push_str(&format!(" (extends the pinned head, line {seq})"));
+    match pinned_at {
+        Some(0) => {
+            line.push_str(" (extends the pinned head: the empty log's, which every log extends)")
+        }
+        Some(seq) => line.push_str(&format!(" (extends the pinned head, line {seq})")),
+        None => {}
     }
     if let Some(signed) = signed {
         line.push_str(&format!(

@@ -297,6 +297,9 @@ fn result_report(
         None => None,
     };
     let name = target.name().display().to_string();
+    // Another batch's runs or another domain's analysis would draw a page that lies.
+    accord::views::report::inputs_belong_to_result(result, &runs, analysis.as_ref())
+        .map_err(|detail| Failure::refused(format!("{}: {detail}", printable(&name))))?;
     let page = accord::views::report::result_report(&accord::views::report::ResultReport {
         name: &name,
         result,

@@ -295,10 +295,11 @@ fn write_point(
     out: &mut String,
     label: &str,
     point: Option<&accord::sim::analysis::Point>,
+    absent: Option<&str>,
     scenario: &Scenario,
 ) {
     let Some(point) = point else {
-        let _ = writeln!(out, "  {label} none");
+        let _ = writeln!(out, "  {label} {}", absent.unwrap_or(NOT_COMPUTED));
         return;
     };
     let utilities: Vec<String> = point.utilities.iter().map(|u| format!("{u:.6}")).collect();
@@ -550,33 +551,49 @@ pub fn analyze(scenario: &Scenario, seed: u64, json: bool, frontier: bool) -> Re
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "{}: {} parties, {} issues",
+        "{}: {}, {}",
         printable(&scenario.name),
-        scenario.parties.len(),
-        scenario.domain.issues.len()
+        counted(scenario.parties.len() as u64, "party", "parties"),
+        counted(scenario.domain.issues.len() as u64, "issue", "issues")
     );
     let _ = writeln!(out, "  outcomes          {}", count(analysis.n_outcomes));
     let _ = writeln!(
         out,
-        "  Pareto frontier   {} outcomes",
-        count(analysis.pareto_size)
+        "  Pareto frontier   {}",
+        analysis
+            .pareto_size
+            .map_or(NOT_COMPUTED.to_string(), |size| {
+                format!(
+                    "{} {}",
+                    grouped(size),
+                    if size == 1 { "outcome" } else { "outcomes" }
+                )
+            })
     );
+    // A point is `none` when no outcome meets every reservation, and `n/a` when it was not
+    // computed, as every figure is.
+    let infeasible = analysis
+        .nash_none
+        .then_some("none (no outcome meets every reservation)");
     write_point(
         &mut out,
         "Nash point       ",
         analysis.nash.as_ref(),
+        infeasible,
         scenario,
     );
     write_point(
         &mut out,
         "Kalai-Smorodinsky",
         analysis.kalai_smorodinsky.as_ref(),
+        infeasible,
         scenario,
     );
     write_point(
         &mut out,
         "Max-welfare point",
         analysis.max_welfare_point.as_ref(),
+        None,
         scenario,
     );
     let _ = writeln!(out, "  maximum welfare   {}", figure(analysis.max_welfare));
@@ -613,14 +630,17 @@ pub fn analyze(scenario: &Scenario, seed: u64, json: bool, frontier: bool) -> Re
     print(&out)
 }
 
+/// What people see for a figure the analysis did not compute (its reason is on stderr).
+const NOT_COMPUTED: &str = "n/a";
+
 /// A figure to six decimals, or `n/a` when it could not be computed.
 fn figure(value: Option<f64>) -> String {
-    value.map_or("n/a".to_string(), |value| format!("{value:.6}"))
+    value.map_or(NOT_COMPUTED.to_string(), |value| format!("{value:.6}"))
 }
 
 /// A count, thousands grouped, or `n/a` when it could not be computed.
 fn count(value: Option<u128>) -> String {
-    value.map_or("n/a".to_string(), grouped)
+    value.map_or(NOT_COMPUTED.to_string(), grouped)
 }
 
 /// A factor for people: at most four decimals, without trailing zeros (`0.5`, `0.9375`).

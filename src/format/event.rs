@@ -453,7 +453,9 @@ impl Event {
             ))
         })?;
         if text.starts_with('\u{feff}') {
-            return Err(shape("the line starts with a byte-order mark".into()));
+            return Err(shape(
+                "the line starts with a byte-order mark (U+FEFF, the bytes EF BB BF); a log is UTF-8 without one".into(),
+            ));
         }
         if text.trim().is_empty() {
             return Err(shape(

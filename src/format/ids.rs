@@ -96,8 +96,20 @@ impl Slug {
             || !bytes.iter().all(allowed)
         {
             let shown: String = text.chars().take(MAX_SLUG_CHARS + 1).collect();
+            // A character outside ASCII is named with its code point: a Cyrillic `А` in
+            // `АRM` looks like the Latin `A` it is not.
+            let foreign = text.chars().find(|character| !character.is_ascii()).map_or(
+                String::new(),
+                |character| {
+                    format!(
+                        "; its character `{}` is U+{:04X}, not ASCII",
+                        character.escape_default(),
+                        u32::from(character)
+                    )
+                },
+            );
             return Err(format!(
-                "`{shown}` is not an identifier (1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or digit)"
+                "`{shown}` is not an identifier (1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or digit){foreign}"
             ));
         }
         let mut head = [0u8; INLINE_BYTES];

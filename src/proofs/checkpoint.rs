@@ -156,9 +156,24 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
+/// What a private key's text begins with.
+const PRIVATE_PREFIX: &str = "PRIVATE+KEY+";
+
 /// The parts of a key's text: `[PRIVATE+KEY+]NAME+ID+BASE64`.
 fn key_parts<'t>(text: &'t str, prefix: &str) -> Result<(&'t str, [u8; 4], [u8; 32]), String> {
     let text = text.trim_end_matches('\n');
+    // The other half of a pair, given in the wrong place, is named for what it is.
+    if prefix.is_empty() && text.starts_with(PRIVATE_PREFIX) {
+        return Err(
+            "this is a private key (`accord keygen --out PATH` writes it to PATH); a public key is wanted here, PATH.pub".into(),
+        );
+    }
+    if prefix == PRIVATE_PREFIX && !text.starts_with(PRIVATE_PREFIX) && text.split('+').count() >= 3
+    {
+        return Err(
+            "this is a public key (`accord keygen --out PATH` writes it to PATH.pub); the private key is wanted here, PATH".into(),
+        );
+    }
     let rest = text
         .strip_prefix(prefix)
         .ok_or_else(|| format!("a key here begins with `{prefix}`"))?;
@@ -210,7 +225,7 @@ impl SignerKey {
 
     /// Reads `PRIVATE+KEY+NAME+ID+BASE64`, checking that the id is the key's.
     pub fn parse(text: &str) -> Result<SignerKey, String> {
-        let (name, id, seed) = key_parts(text, "PRIVATE+KEY+")?;
+        let (name, id, seed) = key_parts(text, PRIVATE_PREFIX)?;
         let key = SignerKey::from_seed(name, seed);
         if key.id != id {
             return Err("the key's id does not match its key".into());

@@ -75,6 +75,37 @@ pub fn normalise_by_largest(evaluations: &mut [f64]) {
     }
 }
 
+/// Weights as utilities take them, and the weights as written when those differ: as given,
+/// unless their written decimals sum to more than 1 (the Party domain's `party5_utility.xml`
+/// sums to 1.000158, the analysis fixtures to as much as 2.4), in which case each is divided
+/// by their sum. No outcome is then worth more than 1 to anyone, and each party's order of
+/// the outcomes is kept; reservation values stay as written, on the same 0-to-1 scale.
+pub fn weights_within_one(weights: Vec<f64>) -> (Vec<f64>, Option<std::sync::Arc<Vec<f64>>>) {
+    let Some(total) = crate::sim::exact::written_sum(&weights) else {
+        return (weights, None);
+    };
+    if total <= num_rational::BigRational::from_integer(1.into()) {
+        return (weights, None);
+    }
+    let divided = weights
+        .iter()
+        .map(|weight| {
+            crate::sim::exact::written_decimal(*weight)
+                .map(|decimal| crate::sim::exact::rational_to_double(&(decimal / &total)))
+                .unwrap_or(*weight)
+        })
+        .collect();
+    (divided, Some(std::sync::Arc::new(weights)))
+}
+
+/// A sum of weighted values as a utility: in [0, 1]. Weights within one and values in
+/// [0, 1] keep the exact sum there; a double sum can pass 1 by a rounding (0.1 + 0.2 + 0.7
+/// is 1.0000000000000002), which is cut back. The same cut on every path keeps equal
+/// outcomes' utilities equal to the bit.
+pub fn within_unit(sum: f64) -> f64 {
+    sum.clamp(0.0, 1.0)
+}
+
 /// A party's preferences: GENIUS's linear additive utility, `sum of weight(issue) *
 /// evaluation(option) / max evaluation in that issue`, and a reservation value.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -98,6 +129,9 @@ pub struct Written {
     /// Per issue, per option, the evaluations `values` divides by each issue's largest
     /// (GENIUS profiles and accord's scenarios).
     pub evaluations: Option<std::sync::Arc<Vec<Vec<f64>>>>,
+    /// The weights as written, when they summed to more than 1 and `weights` holds them
+    /// divided by their sum (`weights_within_one`); the exact analysis divides these.
+    pub weights: Option<std::sync::Arc<Vec<f64>>>,
     /// The outcome whose utility is the reservation value (GeniusWeb's reservation bid).
     pub reservation_outcome: Option<std::sync::Arc<Outcome>>,
 }
@@ -113,6 +147,7 @@ impl Preferences {
         for issue in &mut values {
             normalise_by_largest(issue);
         }
+        let (weights, written_weights) = weights_within_one(weights);
         Preferences {
             weights,
             values,
@@ -120,6 +155,7 @@ impl Preferences {
             discount: None,
             written: Written {
                 evaluations: Some(std::sync::Arc::new(evaluations)),
+                weights: written_weights,
                 reservation_outcome: None,
             },
         }
@@ -134,13 +170,13 @@ impl Preferences {
     }
 
     /// The utility of an outcome, summed issue by issue in order (always the same order, so
-    /// equal outcomes get bit-identical utilities however they are reached).
+    /// equal outcomes get bit-identical utilities however they are reached), in [0, 1].
     pub fn utility(&self, outcome: &[usize]) -> f64 {
         let mut total = 0.0;
         for (issue, option) in outcome.iter().enumerate() {
             total += self.weights[issue] * self.values[issue][*option];
         }
-        total
+        within_unit(total)
     }
 
     /// The utility of every outcome, by outcome index, without building the outcomes: the
@@ -171,6 +207,9 @@ impl Preferences {
                 sums.extend(parts.iter().map(|part| prefix + part));
             }
         }
+        for sum in sums.iter_mut() {
+            *sum = within_unit(*sum);
+        }
     }
 
     /// The contribution of one option of one issue.
@@ -199,7 +238,7 @@ impl Preferences {
                 .map(|value| self.weights[issue] * value)
                 .fold(start, pick);
         }
-        total
+        within_unit(total)
     }
 }
 

@@ -48,6 +48,22 @@ pub fn written_decimal(value: f64) -> Option<BigRational> {
     Some(if negative { -magnitude } else { magnitude })
 }
 
+/// The exact sum of the decimals `values` were written as; `None` if one is not finite.
+pub fn written_sum(values: &[f64]) -> Option<BigRational> {
+    values.iter().try_fold(BigRational::zero(), |sum, value| {
+        Some(sum + written_decimal(*value)?)
+    })
+}
+
+/// A fraction as the nearest double.
+pub fn rational_to_double(value: &BigRational) -> f64 {
+    if value.denom().is_positive() {
+        nearest_double(value.numer(), value.denom())
+    } else {
+        nearest_double(&-value.numer(), &-value.denom())
+    }
+}
+
 /// `numerator / denominator` as the nearest double (`denominator > 0`).
 pub fn nearest_double(numerator: &BigInt, denominator: &BigInt) -> f64 {
     debug_assert!(denominator.is_positive());
@@ -201,7 +217,8 @@ impl<N: Numerator> ExactParty<N> {
 
     /// A numerator of this party as the nearest double.
     pub fn to_f64(&self, numerator: &N) -> f64 {
-        nearest_double(&numerator.to_big(), &self.denominator)
+        // Weights divided by their sum are doubles whose decimals can sum to a hair over 1.
+        crate::sim::domain::within_unit(nearest_double(&numerator.to_big(), &self.denominator))
     }
 
     /// Every outcome's numerator, by outcome index (issue 0 the most significant digit).
@@ -235,9 +252,17 @@ fn exact_party(preferences: &Preferences) -> Result<ExactParty<BigInt>, String> 
     let decimal = |value: f64, what: &str| {
         written_decimal(value).ok_or_else(|| format!("{what} {value} is not a finite number"))
     };
-    let mut fractions: Vec<Vec<BigRational>> = Vec::with_capacity(preferences.weights.len());
-    for (issue, weight) in preferences.weights.iter().enumerate() {
-        let weight = decimal(*weight, "a weight")?;
+    // Weights that were divided by their sum are divided here as written, exactly.
+    let (weights, divisor) = match &preferences.written.weights {
+        Some(written) => (
+            &written[..],
+            written_sum(written).ok_or_else(|| "a weight is not a finite number".to_string())?,
+        ),
+        None => (&preferences.weights[..], BigRational::one()),
+    };
+    let mut fractions: Vec<Vec<BigRational>> = Vec::with_capacity(weights.len());
+    for (issue, weight) in weights.iter().enumerate() {
+        let weight = decimal(*weight, "a weight")? / &divisor;
         let options = match &preferences.written.evaluations {
             Some(evaluations) => {
                 let evaluations: Vec<BigRational> = evaluations[issue]

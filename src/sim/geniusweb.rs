@@ -189,12 +189,16 @@ pub fn profile_from_text(text: &str, path: &Path) -> Result<(Domain, Preferences
         }
         values.push(issue_values);
     }
+    let (weights, written_weights) = crate::sim::domain::weights_within_one(weights);
     let mut preferences = Preferences {
         weights,
         values,
         reservation: 0.0,
         discount: None,
-        written: Default::default(),
+        written: crate::sim::domain::Written {
+            weights: written_weights,
+            ..Default::default()
+        },
     };
     if let Some(bid) = space.get("reservationBid").filter(|bid| !bid.is_null()) {
         let bid = object(bid, "reservationBid", path)?;

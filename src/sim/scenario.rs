@@ -8,7 +8,7 @@ use rand_chacha::ChaCha8Rng;
 use rand_core::Rng;
 use serde::Deserialize;
 
-use crate::format::event::Category;
+use crate::format::event::{Category, MAX_COUNT};
 use crate::format::ids::Slug;
 use crate::format::time::Timestamp;
 use crate::sim::SimError;
@@ -161,6 +161,7 @@ impl Scenario {
                 "every scenario needs issues, each with at least one option",
             ));
         }
+        check_issues(&self.domain).map_err(SimError::plain)?;
         let mut ids: Vec<&Slug> = self
             .parties
             .iter()
@@ -171,13 +172,40 @@ impl Scenario {
         if let Some(pair) = ids.windows(2).find(|pair| pair[0] == pair[1]) {
             return Err(SimError::plain(format!("party {} is named twice", pair[0])));
         }
-        for holding in &self.custody {
+        let mut totals: std::collections::BTreeMap<(&Slug, &Slug, &str), u64> =
+            std::collections::BTreeMap::new();
+        for (index, holding) in self.custody.iter().enumerate() {
             for party in [&holding.holder, &holding.of] {
                 if !ids.contains(&party) {
                     return Err(SimError::plain(format!(
                         "custody names {party}, who is not in the scenario"
                     )));
                 }
+            }
+            let what = format!(
+                "custody[{index}] ({} holds {} of {})",
+                holding.holder,
+                holding.category.name(),
+                holding.of
+            );
+            if holding.count == 0 || holding.count > MAX_COUNT {
+                return Err(SimError::plain(format!(
+                    "{what}: `count` is {}; a holding counts 1 to {MAX_COUNT} persons",
+                    holding.count
+                )));
+            }
+            let total = totals
+                .entry((&holding.holder, &holding.of, holding.category.name()))
+                .or_default();
+            *total = total.saturating_add(holding.count);
+            if *total > MAX_COUNT {
+                return Err(SimError::plain(format!(
+                    "{what}: the holdings of {} {} of {} add up to {}, more than the largest count {MAX_COUNT}",
+                    holding.holder,
+                    holding.category.name(),
+                    holding.of,
+                    total
+                )));
             }
         }
         for party in &self.parties {
@@ -235,7 +263,7 @@ struct ScenarioFile {
     step_seconds: i64,
     deadline: u32,
     #[serde(default)]
-    issues: Vec<IssueFile>,
+    issues: Option<Vec<IssueFile>>,
     #[serde(default)]
     genius_domain: Option<PathBuf>,
     parties: Vec<PartyFile>,
@@ -332,13 +360,30 @@ pub fn from_text(text: &str, path: &Path, base: &Path) -> Result<Scenario, SimEr
             format!("{} bytes, more than {MAX_SCENARIO_BYTES}", text.len()),
         ));
     }
-    let file: ScenarioFile =
-        serde_json::from_str(text).map_err(|error| SimError::new(path, error.to_string()))?;
-    let domain = match (&file.genius_domain, file.issues.is_empty()) {
-        (Some(domain), true) => genius::load_domain(&base.join(domain))?,
-        (None, false) => {
+    let document: serde_json::Value = serde_json::from_str(text)
+        .map_err(|error| SimError::new(path, format!("not JSON: {error}")))?;
+    if !document.is_object() {
+        return Err(SimError::new(
+            path,
+            format!(
+                "a scenario is a JSON object, and this is {}",
+                json_kind(&document)
+            ),
+        ));
+    }
+    let file: ScenarioFile = serde_json::from_str(text)
+        .map_err(|error| SimError::new(path, in_the_files_words(&error)))?;
+    let domain = match (&file.genius_domain, &file.issues) {
+        (None, Some(issues)) if issues.is_empty() => {
+            return Err(SimError::new(
+                path,
+                "`issues` is empty: a scenario needs at least one issue".into(),
+            ));
+        }
+        (Some(domain), None) => genius::load_domain(&base.join(domain))?,
+        (None, Some(file_issues)) => {
             let mut issues = Vec::new();
-            for issue in &file.issues {
+            for issue in file_issues {
                 let exchange_options = issue
                     .exchange_options
                     .iter()
@@ -368,6 +413,8 @@ pub fn from_text(text: &str, path: &Path, base: &Path) -> Result<Scenario, SimEr
             ));
         }
     };
+    // Before the parties' preferences, which name the issues.
+    check_issues(&domain).map_err(|detail| SimError::new(path, detail))?;
     let mut parties = Vec::new();
     for party in file.parties {
         let strategy = Strategy::parse(&party.strategy)
@@ -431,6 +478,69 @@ pub fn from_text(text: &str, path: &Path, base: &Path) -> Result<Scenario, SimEr
     }
     .check()
     .map_err(|error| SimError::new(path, error.detail))
+}
+
+/// Each issue named once, each option of an issue listed once.
+fn check_issues(domain: &Domain) -> Result<(), String> {
+    let mut issue_ids: Vec<&Slug> = domain.issues.iter().map(|issue| &issue.id).collect();
+    issue_ids.sort();
+    if let Some(pair) = issue_ids.windows(2).find(|pair| pair[0] == pair[1]) {
+        return Err(format!("issue {} is named twice in `issues`", pair[0]));
+    }
+    for issue in &domain.issues {
+        let mut options: Vec<&str> = issue.options.iter().map(|option| &**option).collect();
+        options.sort_unstable();
+        if let Some(pair) = options.windows(2).find(|pair| pair[0] == pair[1]) {
+            return Err(format!(
+                "issue {} lists the option `{}` twice",
+                issue.id, pair[0]
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// What a JSON value is, for people: "an array", "a number"...
+fn json_kind(value: &serde_json::Value) -> &'static str {
+    match value {
+        serde_json::Value::Null => "null",
+        serde_json::Value::Bool(_) => "a boolean",
+        serde_json::Value::Number(_) => "a number",
+        serde_json::Value::String(_) => "a string",
+        serde_json::Value::Array(_) => "an array",
+        serde_json::Value::Object(_) => "an object",
+    }
+}
+
+/// A JSON error of a scenario file in the file's words: serde names the types accord reads
+/// a scenario into, which mean nothing to its author.
+fn in_the_files_words(error: &serde_json::Error) -> String {
+    let mut text = error.to_string();
+    for (internal, said) in [
+        ("struct ScenarioFile", "a scenario object"),
+        ("struct IssueFile", "an issue object ({id, title, options})"),
+        (
+            "struct PartyFile",
+            "a party object ({id, name, strategy, preferences})",
+        ),
+        (
+            "data did not match any variant of untagged enum PreferencesFile",
+            "preferences are {weights, evaluations, reservation?}, {genius_profile} or {random: true, reservation?}",
+        ),
+        ("untagged enum PreferencesFile", "preferences"),
+        ("struct OtherFile", "a mediator object ({id, name})"),
+        (
+            "struct HoldingFile",
+            "a custody object ({holder, of, category, count})",
+        ),
+        (
+            "enum Category",
+            "a category (combatant, civilian or remains)",
+        ),
+    ] {
+        text = text.replace(internal, said);
+    }
+    text
 }
 
 fn given_preferences(

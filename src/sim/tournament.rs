@@ -83,6 +83,22 @@ fn assignments(strategies: usize, roles: usize) -> impl Iterator<Item = Vec<usiz
 
 /// How many runs a tournament plays, or why it is too large.
 pub fn planned_runs(scenarios: &[Scenario], options: &TournamentOptions) -> Result<u64, SimError> {
+    // A strategy given twice (or under two names, `boulware` and `e=0.2`) would be ranked
+    // against itself as two.
+    let mut parsed: Vec<(&str, crate::sim::strategy::Strategy)> = Vec::new();
+    for name in &options.strategies {
+        let strategy = crate::sim::strategy::Strategy::parse(name).map_err(SimError::plain)?;
+        if let Some((first, _)) = parsed.iter().find(|(_, seen)| *seen == strategy) {
+            return Err(SimError::plain(if *first == name.as_str() {
+                format!("--strategies names {name} twice; a tournament ranks each strategy once")
+            } else {
+                format!(
+                    "--strategies names one strategy twice, as {first} and as {name}; a tournament ranks each strategy once"
+                )
+            }));
+        }
+        parsed.push((name, strategy));
+    }
     let strategies = options.strategies.len() as u64;
     let mut assignments: u64 = 0;
     for scenario in scenarios {

@@ -219,6 +219,12 @@ pub fn parse_drafts(bytes: &[u8]) -> Result<Vec<(usize, Draft)>, StoreError> {
                 ),
             )
         })?;
+        if text.starts_with('\u{feff}') {
+            return Err(draft_error(
+                Rule::EnvelopeShape,
+                "the draft starts with a byte-order mark (U+FEFF, the bytes EF BB BF); drafts are UTF-8 without one".into(),
+            ));
+        }
         if text.trim().is_empty() {
             continue;
         }

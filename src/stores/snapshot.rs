@@ -487,12 +487,18 @@ impl Verified {
     }
 }
 
+/// Seq 0 when the pinned head is the empty log's (64 zeros): every log extends it, since
+/// every first line's `prev` names it.
+fn pinned_at_start(pinned: Option<Hash>) -> Option<u64> {
+    (pinned == Some(Hash::ZERO)).then_some(0)
+}
+
 /// Verifies a log read from `source`, with no snapshots beside it (stdin).
 pub fn verify_source(
     source: &dyn crate::replay::Source,
     pinned: Option<Hash>,
 ) -> Result<Verified, crate::reading::log::ReadError> {
-    let mut pinned_seq = None;
+    let mut pinned_seq = pinned_at_start(pinned);
     let replay = crate::replay::replay_whole(source, &Default::default(), &mut |seen| {
         if pinned_seq.is_none() && Some(seen.position.head) == pinned {
             pinned_seq = Some(seen.position.seq);
@@ -526,7 +532,7 @@ impl FileStore {
         let mut afresh = Vec::new();
         let mut own_file = File::open(self.path()).ok();
         let mut next = seqs.iter().copied().filter(|seq| *seq > 0).peekable();
-        let mut pinned_seq = None;
+        let mut pinned_seq = pinned_at_start(pinned);
         let replay = crate::replay::replay_whole(
             &crate::replay::FileSource(&file),
             &Default::default(),

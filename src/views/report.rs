@@ -1070,6 +1070,141 @@ pub fn result_kind(document: &serde_json::Value) -> Option<&'static str> {
     }
 }
 
+/// Whether a batch's runs (`simulate --per-run RUNS.jsonl`) and its domain's analysis
+/// (`analyze --frontier --json`) belong to the simulation `result` (`simulate --json`): the
+/// runs carry the result's seed, one row for each of its runs, numbered in order, with a
+/// utility for each of its parties; the analysis has a utility for each party; and the first
+/// run, if it agreed, does no better than the analysis allows (more welfare than its maximum,
+/// or more for every party than a point of its frontier): the analysis is of the first run's
+/// preferences, which a scenario drawing preferences per run does not share with the others.
+/// Why not, in words, when they do not.
+pub fn inputs_belong_to_result(
+    result: &serde_json::Value,
+    runs: &[serde_json::Value],
+    analysis: Option<&serde_json::Value>,
+) -> Result<(), String> {
+    // A run may beat a figure of the analysis by a rounding of its doubles, no more.
+    const ROUNDING: f64 = 1e-9;
+    if result_kind(result) != Some("simulation") {
+        if !runs.is_empty() || analysis.is_some() {
+            return Err(
+                "--per-run and --analysis go with a simulation result, not a tournament's".into(),
+            );
+        }
+        return Ok(());
+    }
+    let parties: Vec<&str> = result["parties"]
+        .as_array()
+        .map(|parties| {
+            parties
+                .iter()
+                .filter_map(serde_json::Value::as_str)
+                .collect()
+        })
+        .unwrap_or_default();
+    let seed = &result["seed"];
+    let count = result["runs"].as_u64().unwrap_or(0);
+    if !runs.is_empty() && runs.len() as u64 != count {
+        return Err(format!(
+            "the runs file holds {} runs and the result is of {count}: they are not the same batch",
+            runs.len()
+        ));
+    }
+    let mut agreements: Vec<Vec<f64>> = Vec::new();
+    for (index, row) in runs.iter().enumerate() {
+        let line = index + 1;
+        if row["seed"] != *seed {
+            return Err(format!(
+                "run on line {line} is of seed {}, the result of seed {seed}: they are not the same batch",
+                row["seed"]
+            ));
+        }
+        if row["run"].as_u64() != Some(line as u64) {
+            return Err(format!(
+                "line {line} holds run {}, not run {line}: the runs are not the result's, in order",
+                row["run"]
+            ));
+        }
+        let utilities = row["utilities"].as_object();
+        let named: Vec<&str> = utilities
+            .map(|utilities| utilities.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        let mut expected = parties.clone();
+        expected.sort_unstable();
+        if named != expected {
+            return Err(format!(
+                "run on line {line} has utilities for {}, the result's parties are {}: they are not the same scenario",
+                named.join(", "),
+                parties.join(", ")
+            ));
+        }
+        // Only the first run is held to the analysis: a scenario that draws preferences
+        // for each run is analysed on the first run's draw (`analyze --seed`).
+        if index == 0 && row["agreement"].as_bool() == Some(true) {
+            agreements.push(
+                parties
+                    .iter()
+                    .map(|party| utilities.and_then(|u| u[*party].as_f64()).unwrap_or(0.0))
+                    .collect(),
+            );
+        }
+    }
+    let Some(analysis) = analysis else {
+        return Ok(());
+    };
+    for point in ["nash", "kalai_smorodinsky"] {
+        if let Some(utilities) = analysis[point]["utilities"].as_array()
+            && utilities.len() != parties.len()
+        {
+            return Err(format!(
+                "the analysis's {point} point has {} utilities and the result {} parties: it is another domain's",
+                utilities.len(),
+                parties.len()
+            ));
+        }
+    }
+    if let Some(maximum) = analysis["max_welfare"].as_f64()
+        && let Some(agreement) = agreements
+            .iter()
+            .find(|agreement| agreement.iter().sum::<f64>() > maximum + ROUNDING)
+    {
+        return Err(format!(
+            "an agreed run has welfare {}, more than the analysis's maximum {maximum}: the analysis is another domain's",
+            agreement.iter().sum::<f64>()
+        ));
+    }
+    if let Some(frontier) = analysis["frontier"].as_array() {
+        for point in frontier {
+            let Some(utilities) = point["utilities"].as_array() else {
+                continue;
+            };
+            let utilities: Vec<f64> = utilities
+                .iter()
+                .filter_map(serde_json::Value::as_f64)
+                .collect();
+            if utilities.len() != parties.len() {
+                return Err(format!(
+                    "the analysis's frontier has points of {} utilities and the result {} parties: it is another domain's",
+                    utilities.len(),
+                    parties.len()
+                ));
+            }
+            let dominated = agreements.iter().any(|agreement| {
+                agreement
+                    .iter()
+                    .zip(&utilities)
+                    .all(|(run, frontier)| *run > frontier + ROUNDING)
+            });
+            if dominated {
+                return Err(
+                    "an agreed run is better for every party than a point of the analysis's frontier: the analysis is another domain's".into(),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 /// The most agreements drawn on the scatter; past it, every k-th in run order.
 pub const MAX_SCATTER_POINTS: usize = 5_000;
 

@@ -210,12 +210,24 @@ fn reference(
 ) -> Reference {
     let count = domain.outcome_count().unwrap() as u64;
     let outcomes: Vec<Outcome> = (0..count).map(|index| domain.outcome(index)).collect();
+    // Weights that sum to more than 1 are divided by their sum, as accord does.
+    let divisors: Vec<BigRational> = weights
+        .iter()
+        .map(|row| {
+            let sum: BigRational = row.iter().map(|weight| rational(*weight)).sum();
+            if sum > BigRational::one() {
+                sum
+            } else {
+                BigRational::one()
+            }
+        })
+        .collect();
     let utility = |party: usize, outcome: &Outcome| -> BigRational {
         let mut total = BigRational::zero();
         for (issue, option) in outcome.iter().enumerate() {
             let largest = *evaluations[party][issue].iter().max().unwrap();
             if largest > 0 {
-                total += rational(weights[party][issue])
+                total += rational(weights[party][issue]) / &divisors[party]
                     * BigRational::from_integer(evaluations[party][issue][*option].into())
                     / BigRational::from_integer(largest.into());
             }

@@ -15,6 +15,7 @@ mod full_disk;
 mod hostile_files;
 mod interrupts;
 mod merkle_proofs;
+mod messages;
 #[cfg(feature = "postgres")]
 mod postgres_store;
 mod properties;

@@ -1151,3 +1151,77 @@ fn a_player_chooses_a_partys_moves_and_they_land_in_an_ordinary_log() {
         refused.detail
     );
 }
+
+#[test]
+fn no_utility_leaves_zero_to_one_in_any_shipped_domain() {
+    // Post-mortem: `simulate --json` reported a utility `max` of 1.0000000000000002 (Party's
+    // party7 and party9, whose weights sum to 1 on paper and to 1.0000000000000002 in
+    // doubles); party5's weights sum to 1.000158 on paper.
+    let mut checked = 0;
+    let mut check = |name: String, preferences: &Preferences| {
+        let (mut sums, mut prefixes, mut parts) = (Vec::new(), Vec::new(), Vec::new());
+        preferences.all_utilities_into(&mut sums, &mut prefixes, &mut parts);
+        for utility in sums
+            .iter()
+            .chain([preferences.best_utility(), preferences.worst_utility()].iter())
+        {
+            assert!((0.0..=1.0).contains(utility), "{name}: {utility}");
+        }
+        checked += 1;
+    };
+    for entry in std::fs::read_dir(scenarios().join("genius")).unwrap() {
+        let directory = entry.unwrap().path();
+        if !directory.is_dir() {
+            continue;
+        }
+        let files: Vec<PathBuf> = std::fs::read_dir(&directory)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.extension().is_some_and(|extension| extension == "xml"))
+            .collect();
+        let domain_file = files
+            .iter()
+            .find(|path| path.to_string_lossy().contains("domain"))
+            .unwrap();
+        let domain = genius::load_domain(domain_file).unwrap();
+        for profile in files.iter().filter(|path| *path != domain_file) {
+            let preferences = genius::load_profile(profile, &domain).unwrap();
+            check(profile.display().to_string(), &preferences);
+        }
+    }
+    for entry in std::fs::read_dir(scenarios()).unwrap() {
+        let path = entry.unwrap().path();
+        if path
+            .extension()
+            .is_some_and(|extension| extension == "json")
+        {
+            let loaded = scenario::load(&path).unwrap();
+            for seed in 0..4 {
+                for (party, preferences) in loaded
+                    .parties
+                    .iter()
+                    .zip(loaded.preferences(&mut run_rng(seed, 0)))
+                {
+                    check(format!("{} {}", path.display(), party.id), &preferences);
+                }
+            }
+        }
+    }
+    assert!(checked > 30, "{checked}");
+    // And a batch's summary, where the defect was seen.
+    let party = scenarios().join("genius/Party");
+    let loaded = scenario::from_genius(
+        &party.join("party_domain.xml"),
+        &[
+            party.join("party7_utility.xml"),
+            party.join("party9_utility.xml"),
+        ],
+        &["boulware".to_string()],
+        100,
+    )
+    .unwrap();
+    let summary = simulate(&loaded, &options(50, 2, 0, None), &|_| {}, &mut |_, _| {}).unwrap();
+    for spread in &summary.utilities {
+        assert!(spread.max <= 1.0 && spread.min >= 0.0, "{spread:?}");
+    }
+}

@@ -5,7 +5,9 @@ class AccordError(Exception):
     """A log or input refused under one of the format's rules."""
 
     rule: str
+    #: The line refused: of the log (then `seq` is the same number) or of the drafts.
     line: Optional[int]
+    #: The seq of the log line refused; None for a draft, which has none yet.
     seq: Optional[int]
     detail: str
 
