@@ -914,7 +914,7 @@ fn geniusweb_profile(
             .collect();
         utilities.insert(
             issue.title.clone(),
-            serde_json::json!({ "DiscreteValueSetUtilities": { "valueUtilities": by_value } }),
+            serde_json::json!({ "discreteutils": { "valueUtilities": by_value } }),
         );
     }
     let bid = reservation_bid.map(|bid| {

@@ -12,6 +12,7 @@ mod durability;
 mod exact_analysis;
 mod fixture_logs;
 mod full_disk;
+mod geniusweb_shapes;
 mod hostile_files;
 mod interrupts;
 mod merkle_proofs;
