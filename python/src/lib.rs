@@ -189,14 +189,25 @@ impl Log {
 const DEFAULT_STREAM: &str = "main";
 
 fn is_database(text: &str) -> bool {
-    text.starts_with("postgres://") || text.starts_with("postgresql://")
+    accord::stores::is_database_target(text)
 }
 
 #[cfg(feature = "postgres")]
-fn open_stream(py: Python<'_>, url: String, stream: String) -> PyResult<Log> {
+fn open_stream(py: Python<'_>, url: String, stream: String, timeout: Option<f64>) -> PyResult<Log> {
     let path = PathBuf::from(format!("{}#{stream}", accord::stores::shown_url(&url)));
+    let waits = match timeout {
+        None => accord::stores::postgres::Waits::default(),
+        Some(seconds) if seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0 => {
+            accord::stores::postgres::Waits::all(std::time::Duration::from_secs_f64(seconds))
+        }
+        Some(seconds) => {
+            return Err(PyValueError::new_err(format!(
+                "timeout {seconds}: seconds above 0, at most a day"
+            )));
+        }
+    };
     let store = py
-        .detach(|| accord::stores::postgres::PgStore::open(&url, &stream))
+        .detach(|| accord::stores::postgres::PgStore::open_with(&url, &stream, waits))
         .map_err(|error| store_error(py, error))?;
     Ok(Log {
         target: Target::Stream(std::sync::Arc::new(store)),
@@ -205,7 +216,12 @@ fn open_stream(py: Python<'_>, url: String, stream: String) -> PyResult<Log> {
 }
 
 #[cfg(not(feature = "postgres"))]
-fn open_stream(_py: Python<'_>, url: String, _stream: String) -> PyResult<Log> {
+fn open_stream(
+    _py: Python<'_>,
+    url: String,
+    _stream: String,
+    _timeout: Option<f64>,
+) -> PyResult<Log> {
     Err(PyValueError::new_err(format!(
         "{}: this build of accord has no PostgreSQL store (build the package with its `postgres` feature)",
         accord::stores::shown_url(&url)
@@ -217,13 +233,20 @@ impl Log {
     /// Opens the log file at `path`, or the stream `stream` (default `main`) of the
     /// PostgreSQL database at a `postgres://` URL, as the command line names logs. A file is
     /// not read until asked; a database is connected to, and its schema checked, now.
+    /// `timeout` bounds, in seconds, every wait for the database (to connect, a statement,
+    /// another writer's lock; 30 by default), as `--db-timeout` does.
     #[staticmethod]
-    #[pyo3(signature = (path, stream=None))]
-    fn open(py: Python<'_>, path: &Bound<'_, PyAny>, stream: Option<String>) -> PyResult<Log> {
+    #[pyo3(signature = (path, stream=None, timeout=None))]
+    fn open(
+        py: Python<'_>,
+        path: &Bound<'_, PyAny>,
+        stream: Option<String>,
+        timeout: Option<f64>,
+    ) -> PyResult<Log> {
         let text: Option<String> = path.extract().ok();
         if let Some(url) = text.filter(|text| is_database(text)) {
             let stream = stream.unwrap_or_else(|| DEFAULT_STREAM.to_string());
-            return open_stream(py, url, stream);
+            return open_stream(py, url, stream, timeout);
         }
         let path: PathBuf = path.extract()?;
         if let Some(stream) = stream {
@@ -279,9 +302,26 @@ impl Log {
                 .detach(|| FileStore::new(path).verify_with_snapshots(pinned))
                 .map_err(|error| store_error(py, error))?,
             #[cfg(feature = "postgres")]
-            Target::Stream(_) => self.read(py, |source| {
-                accord::stores::snapshot::verify_source(source, pinned)
-            })?,
+            Target::Stream(store) => {
+                let verified = self.read(py, |source| {
+                    accord::stores::snapshot::verify_source(source, pinned)
+                })?;
+                // A stream's index columns must say what its lines say.
+                let mismatch = py
+                    .detach(|| store.index_mismatch())
+                    .map_err(|error| store_error(py, error))?;
+                if let Some((seq, detail)) = mismatch {
+                    let message = format!("{}: store.index: {detail}", self.path.display());
+                    return Err(refused(
+                        py,
+                        "store.index",
+                        Where::Seq(seq),
+                        &detail,
+                        message,
+                    ));
+                }
+                verified
+            }
         };
         if let Some(pinned) = pinned
             && verified.pinned_seq.is_none()

@@ -38,6 +38,10 @@ pub struct Arguments {
     /// The stream of a postgres:// LOG (default main).
     #[arg(long, global = true, value_name = "NAME")]
     stream: Option<String>,
+    /// The longest accord waits for a database, in seconds: to connect, for one statement,
+    /// for another writer's lock (30 by default).
+    #[arg(long, global = true, value_name = "SECONDS", value_parser = clap::value_parser!(u32).range(1..=86_400))]
+    db_timeout: Option<u32>,
     #[command(subcommand)]
     command: Command,
 }
@@ -416,6 +420,17 @@ enum Command {
     },
 }
 
+/// `--db-timeout`, once read.
+static DATABASE_WAIT: std::sync::OnceLock<std::time::Duration> = std::sync::OnceLock::new();
+
+/// How long to wait for a database: `--db-timeout`, or the store's default.
+#[cfg(feature = "postgres")]
+fn database_waits() -> accord::stores::postgres::Waits {
+    DATABASE_WAIT.get().map_or_else(Default::default, |wait| {
+        accord::stores::postgres::Waits::all(*wait)
+    })
+}
+
 /// A `--seed`: a whole number from 0 to 2^64 - 1, said so when it is not one (`-1` would
 /// otherwise read as an unknown flag).
 fn seed_value(text: &str) -> Result<u64, String> {
@@ -635,6 +650,9 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
         enabled: color_enabled(arguments.color),
     };
     let stream = arguments.stream;
+    if let Some(seconds) = arguments.db_timeout {
+        let _ = DATABASE_WAIT.set(std::time::Duration::from_secs(u64::from(seconds)));
+    }
     if let Some(name) = &stream {
         let takes_a_log = !matches!(
             arguments.command,
@@ -1032,14 +1050,28 @@ fn read_failure(name: &Path, error: ReadError) -> Failure {
 
 #[cfg(feature = "postgres")]
 fn open_stream(url: &str, stream: &str) -> Result<Box<dyn Store>, Failure> {
-    Ok(Box::new(accord::stores::postgres::PgStore::open(
-        url, stream,
+    Ok(Box::new(accord::stores::postgres::PgStore::open_with(
+        url,
+        stream,
+        database_waits(),
     )?))
 }
 
 #[cfg(not(feature = "postgres"))]
 fn open_stream(_url: &str, _stream: &str) -> Result<Box<dyn Store>, Failure> {
     Err(without_postgres("a postgres:// log"))
+}
+
+/// The first row of a stream whose index columns disagree with its line.
+#[cfg(feature = "postgres")]
+fn stream_index_mismatch(url: &str, stream: &str) -> Result<Option<(u64, String)>, Failure> {
+    let store = accord::stores::postgres::PgStore::open_with(url, stream, database_waits())?;
+    Ok(store.index_mismatch()?)
+}
+
+#[cfg(not(feature = "postgres"))]
+fn stream_index_mismatch(url: &str, stream: &str) -> Result<Option<(u64, String)>, Failure> {
+    open_stream(url, stream).map(|_| None)
 }
 
 /// A stream's state at its end (or line `at`), from its tail checkpoint when that holds.
@@ -1049,7 +1081,7 @@ fn stream_answer_from_checkpoint(
     stream: &str,
     at: Option<u64>,
 ) -> Result<Option<Answer>, Failure> {
-    let store = accord::stores::postgres::PgStore::open(url, stream)?;
+    let store = accord::stores::postgres::PgStore::open_with(url, stream, database_waits())?;
     Ok(store
         .fold_from_checkpoint(at)?
         .map(|(replay, seq)| Answer::from_replay(replay, Some(seq))))
@@ -1716,6 +1748,17 @@ fn verify(
         _ => target.read(|source| accord::stores::snapshot::verify_source(source, pinned))?,
     };
     let path = &target.name();
+    // A stream's index columns must say what its lines say.
+    if let Target::Stream { url, stream } = target
+        && let Some((seq, detail)) = stream_index_mismatch(url, stream)?
+    {
+        return Err(Failure::under_rule(
+            format!("{}: store.index: {detail}", path.display()),
+            Rule::StoreIndex,
+            Some(seq),
+            detail,
+        ));
+    }
     let pinned_at = verified.pinned_seq;
     if let Some(pinned) = pinned
         && pinned_at.is_none()
@@ -2091,9 +2134,9 @@ fn load_scenario(
 /// `accord db init URL`.
 #[cfg(feature = "postgres")]
 fn database_init(url: &str) -> Result<(), Failure> {
-    use accord::stores::postgres::{InitOutcome, SCHEMA_VERSION, init};
+    use accord::stores::postgres::{InitOutcome, SCHEMA_VERSION, init_with};
     use accord::stores::shown_url;
-    let said = match init(url)? {
+    let said = match init_with(url, database_waits())? {
         InitOutcome::Created => format!("created the accord schema {SCHEMA_VERSION}"),
         InitOutcome::AlreadyThere => {
             format!("the accord schema {SCHEMA_VERSION} is already there; nothing changed")
@@ -2107,9 +2150,10 @@ fn database_init(_url: &str) -> Result<(), Failure> {
     Err(without_postgres("db init"))
 }
 
-/// Whether a LOG argument names a database rather than a file.
+/// Whether a LOG argument names a database rather than a file (a URL or a key-value
+/// connection string).
 fn is_database(target: &str) -> bool {
-    target.starts_with("postgres://") || target.starts_with("postgresql://")
+    accord::stores::is_database_target(target)
 }
 
 /// The bytes of the log at `target` (a file, stdin, a pipe, or a stream of a database).
@@ -2283,12 +2327,12 @@ fn copy_log(
 
 #[cfg(feature = "postgres")]
 fn database_log_bytes(url: &str, stream: &str) -> Result<Vec<u8>, Failure> {
-    Ok(accord::stores::postgres::PgStore::open(url, stream)?.export()?)
+    Ok(accord::stores::postgres::PgStore::open_with(url, stream, database_waits())?.export()?)
 }
 
 #[cfg(feature = "postgres")]
 fn database_import(url: &str, stream: &str, bytes: &[u8]) -> Result<(), Failure> {
-    accord::stores::postgres::PgStore::open(url, stream)?.import(bytes)?;
+    accord::stores::postgres::PgStore::open_with(url, stream, database_waits())?.import(bytes)?;
     Ok(())
 }
 

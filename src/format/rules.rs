@@ -76,6 +76,9 @@ rules! {
     CheckpointSignature => "checkpoint.signature",
     /// `verify --checkpoint`: the log's tree of the checkpoint's size has another root.
     CheckpointRoot => "checkpoint.root",
+    /// `verify` of a database stream: a row's columns beside its line (seq, id, type,
+    /// occurred, recorded, which queries and appends use) say other than the line.
+    StoreIndex => "store.index",
 }
 
 impl fmt::Display for Rule {

@@ -145,7 +145,18 @@ fn database_error(url: &str, error: impl std::fmt::Display) -> StoreError {
 fn described(error: &postgres::Error) -> String {
     use std::error::Error as _;
     if let Some(server) = error.as_db_error() {
-        return format!("{} (SQLSTATE {})", server.message(), server.code().code());
+        // A wait accord bounded: say which bound, and how to move it.
+        let bound = match server.code().code() {
+            "57014" => "; a statement may take at most --db-timeout",
+            "55P03" => "; a lock (another writer's) is waited for at most --db-timeout",
+            "25P03" => "; an idle transaction is ended after twice --db-timeout",
+            _ => "",
+        };
+        return format!(
+            "{} (SQLSTATE {}){bound}",
+            server.message(),
+            server.code().code()
+        );
     }
     match error.source() {
         Some(cause) => format!("{error}: {cause}"),
@@ -162,9 +173,89 @@ fn seq_column(seq: u64) -> i64 {
     i64::try_from(seq).unwrap_or(i64::MAX)
 }
 
-/// Connects to the database at `url` (a `postgres://` URL).
+/// How long accord waits for a database by default: to connect, for one statement, and for
+/// a lock (a stream's, held by another writer).
+pub const DEFAULT_WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// How long to wait for the database, at most: nothing waits forever.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Waits {
+    /// To connect: the TCP connection and the server's first answers.
+    pub connect: std::time::Duration,
+    /// For one statement to finish (the server's `statement_timeout`).
+    pub statement: std::time::Duration,
+    /// For a lock (the server's `lock_timeout`); a session left idle inside a transaction
+    /// (a writer frozen while it holds a stream's lock) is ended by the server after twice
+    /// this (`idle_in_transaction_session_timeout`), which frees the lock.
+    pub lock: std::time::Duration,
+}
+
+impl Default for Waits {
+    fn default() -> Waits {
+        Waits::all(DEFAULT_WAIT)
+    }
+}
+
+impl Waits {
+    /// The same bound on every wait.
+    pub fn all(wait: std::time::Duration) -> Waits {
+        Waits {
+            connect: wait,
+            statement: wait,
+            lock: wait,
+        }
+    }
+}
+
+/// Connects to the database at `url` (a `postgres://` URL or a key-value string) with the
+/// default waits.
 pub fn connect(url: &str) -> Result<Client, StoreError> {
-    Client::connect(url, NoTls).map_err(|error| driver_error(url, error))
+    connect_with(url, Waits::default())
+}
+
+/// Connects within `waits.connect`, then sets the server-side bounds on statements, lock
+/// waits and idle transactions. The driver's own connect timeout covers only the TCP
+/// connection; a server that accepts it and then says nothing (frozen, or not PostgreSQL)
+/// is waited for on a thread of its own, and given up after `waits.connect`.
+pub fn connect_with(url: &str, waits: Waits) -> Result<Client, StoreError> {
+    use std::str::FromStr as _;
+    let mut config = postgres::Config::from_str(url).map_err(|error| driver_error(url, error))?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(waits.connect);
+    }
+    let (sender, receiver) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name("accord-connect".into())
+        .spawn(move || {
+            let _ = sender.send(config.connect(NoTls));
+        })
+        .map_err(|error| {
+            database_error(url, format!("cannot start a thread to connect: {error}"))
+        })?;
+    let mut client = match receiver.recv_timeout(waits.connect) {
+        Ok(connected) => connected.map_err(|error| driver_error(url, error))?,
+        Err(_) => {
+            return Err(database_error(
+                url,
+                format!(
+                    "no answer within {} s: the server took the connection and said nothing (frozen, overloaded, or not PostgreSQL); --db-timeout sets how long accord waits",
+                    waits.connect.as_secs_f64()
+                ),
+            ));
+        }
+    };
+    let milliseconds = |wait: std::time::Duration| wait.as_millis().clamp(1, i32::MAX as u128);
+    client
+        // A statement's bound leaves room for a lock wait inside it, so a lock waited for
+        // too long is reported as the lock it is.
+        .batch_execute(&format!(
+            "SET statement_timeout = {}; SET lock_timeout = {}; SET idle_in_transaction_session_timeout = {}",
+            milliseconds(waits.statement + waits.lock),
+            milliseconds(waits.lock),
+            milliseconds(waits.lock * 2)
+        ))
+        .map_err(|error| driver_error(url, error))?;
+    Ok(client)
 }
 
 /// The schema version the database holds, if it has one.
@@ -184,7 +275,14 @@ fn schema_version(
 
 /// Creates the schema where it is missing; running it again changes nothing.
 pub fn init(url: &str) -> Result<InitOutcome, StoreError> {
-    let mut client = connect(url)?;
+    init_with(url, Waits::default())
+}
+
+/// `init`, waiting for the database at most `waits`. A schema already at this version is
+/// left alone without a statement that needs the CREATE privilege, so a user who may only
+/// read and write the tables can run it too.
+pub fn init_with(url: &str, waits: Waits) -> Result<InitOutcome, StoreError> {
+    let mut client = connect_with(url, waits)?;
     let mut transaction = client
         .transaction()
         .map_err(|error| driver_error(url, error))?;
@@ -202,6 +300,17 @@ pub fn init(url: &str) -> Result<InitOutcome, StoreError> {
                 "db.schema: the database holds accord schema {version}, this accord knows {SCHEMA_VERSION}; nothing changed"
             ),
         ));
+    }
+    // Post-mortem: a second `db init` by a user without CREATE on the schema failed, though
+    // a second run is meant to change nothing: a complete schema at this version is left
+    // without a statement that needs the privilege.
+    if existing == Some(SCHEMA_VERSION)
+        && schema_is_complete(&mut transaction).map_err(|error| driver_error(url, error))?
+    {
+        transaction
+            .commit()
+            .map_err(|error| driver_error(url, error))?;
+        return Ok(InitOutcome::AlreadyThere);
     }
     for statement in SCHEMA {
         transaction
@@ -222,6 +331,16 @@ pub fn init(url: &str) -> Result<InitOutcome, StoreError> {
     } else {
         InitOutcome::Created
     })
+}
+
+/// Whether every table of the schema is there (a version row alone could outlive one).
+fn schema_is_complete(client: &mut impl postgres::GenericClient) -> Result<bool, postgres::Error> {
+    client
+        .query_one(
+            "SELECT to_regclass('accord_events') IS NOT NULL AND to_regclass('accord_tails') IS NOT NULL",
+            &[],
+        )?
+        .try_get(0)
 }
 
 /// Refuses a database whose schema is missing or not this build's.
@@ -495,6 +614,7 @@ pub struct PgStore {
     connection: Mutex<Connection>,
     url: String,
     stream: String,
+    waits: Waits,
 }
 
 /// A row's columns beside its line, for the insert statement.
@@ -545,8 +665,13 @@ impl<'b> Columns<'b> {
 impl PgStore {
     /// Opens stream `stream` of the database at `url`, whose schema `init` made.
     pub fn open(url: &str, stream: &str) -> Result<PgStore, StoreError> {
+        PgStore::open_with(url, stream, Waits::default())
+    }
+
+    /// `open`, waiting for the database at most `waits`.
+    pub fn open_with(url: &str, stream: &str, waits: Waits) -> Result<PgStore, StoreError> {
         check_stream_name(stream).map_err(|detail| database_error(url, detail))?;
-        let mut client = connect(url)?;
+        let mut client = connect_with(url, waits)?;
         check_schema(url, &mut client)?;
         let statements =
             Statements::prepare(&mut client).map_err(|error| driver_error(url, error))?;
@@ -558,7 +683,115 @@ impl PgStore {
             }),
             url: url.to_string(),
             stream: stream.to_string(),
+            waits,
         })
+    }
+
+    /// Refuses a stream with no rows: a stream exists once its first event is appended, so
+    /// reading one that has none is reading a name nobody wrote to (a typo, most often), as
+    /// reading a file that does not exist is. The streams the database holds are named.
+    fn check_exists(&self, transaction: &RefCell<Transaction<'_>>) -> Result<(), StoreError> {
+        let mut transaction = transaction.borrow_mut();
+        let exists: bool = transaction
+            .query_one(
+                "SELECT EXISTS (SELECT 1 FROM accord_events WHERE stream = $1)",
+                &[&self.stream],
+            )
+            .and_then(|row| row.try_get(0))
+            .map_err(|error| self.error(error))?;
+        if exists {
+            return Ok(());
+        }
+        // Post-mortem: `verify URL --stream typo` printed `ok 0 events`, exit 0.
+        let others: Vec<String> = transaction
+            .query(
+                "SELECT DISTINCT stream FROM accord_events ORDER BY stream LIMIT 11",
+                &[],
+            )
+            .map_err(|error| self.error(error))?
+            .iter()
+            .filter_map(|row| row.try_get::<_, String>(0).ok())
+            .collect();
+        let named = if others.is_empty() {
+            "the database holds no stream yet".to_string()
+        } else {
+            let shown: Vec<String> = others
+                .iter()
+                .take(10)
+                .map(|name| crate::views::text::printable(name).into_owned())
+                .collect();
+            format!(
+                "its streams are {}{}",
+                shown.join(", "),
+                if others.len() > 10 { ", ..." } else { "" }
+            )
+        };
+        Err(database_error(
+            &self.url,
+            format!(
+                "no stream named {}: it holds no events ({named}; `append` makes one)",
+                crate::views::text::printable(&self.stream)
+            ),
+        ))
+    }
+
+    /// The first row whose columns beside its line (seq, id, type, occurred, recorded) say
+    /// other than the line, with what differs; `None` when every row agrees. The columns are
+    /// what queries and appends look rows up by (an append finds a draft's id in `id`), so a
+    /// column edited by hand would make them answer for another line. The server reads each
+    /// line as JSON and compares, in one pass over the stream.
+    pub fn index_mismatch(&self) -> Result<Option<(u64, String)>, StoreError> {
+        let mut connection = self.connection();
+        let row = connection
+            .client
+            .query_opt(
+                "SELECT seq, id, type,
+                        line_json->>'seq', line_json->>'id', line_json->>'type',
+                        (line_json->>'occurred')::timestamptz = occurred,
+                        (line_json->>'recorded')::timestamptz = recorded
+                 FROM (SELECT seq, id, type, occurred, recorded,
+                              convert_from(line, 'UTF8')::jsonb AS line_json
+                       FROM accord_events WHERE stream = $1) rows
+                 WHERE line_json->>'seq' IS DISTINCT FROM seq::text
+                    OR line_json->>'id' IS DISTINCT FROM id
+                    OR line_json->>'type' IS DISTINCT FROM type
+                    OR (line_json->>'occurred')::timestamptz IS DISTINCT FROM occurred
+                    OR (line_json->>'recorded')::timestamptz IS DISTINCT FROM recorded
+                 ORDER BY seq LIMIT 1",
+                &[&self.stream],
+            )
+            .map_err(|error| self.error(error))?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let get = |index: usize| row.try_get::<_, Option<String>>(index).ok().flatten();
+        let seq: i64 = row.try_get(0).map_err(|error| self.error(error))?;
+        let mut differences = Vec::new();
+        for (column, in_row, in_line) in [
+            ("id", get(1), get(4)),
+            ("type", get(2), get(5)),
+            ("seq", Some(seq.to_string()), get(3)),
+        ] {
+            if in_row != in_line {
+                differences.push(format!(
+                    "its `{column}` column is {} and its line's {column} {}",
+                    in_row.unwrap_or_default(),
+                    in_line.unwrap_or_default()
+                ));
+            }
+        }
+        for (column, index) in [("occurred", 6), ("recorded", 7)] {
+            if row.try_get::<_, Option<bool>>(index).ok().flatten() != Some(true) {
+                differences.push(format!("its `{column}` column is not its line's {column}"));
+            }
+        }
+        Ok(Some((
+            u64::try_from(seq).unwrap_or(0),
+            format!(
+                "the row at seq {seq}: {}; queries and appends would answer for another line",
+                differences.join(", ")
+            ),
+        )))
     }
 
     /// The name errors give the log: the database without its password, and the stream.
@@ -598,6 +831,7 @@ impl PgStore {
         let transaction =
             one_snapshot(&mut connection.client).map_err(|error| self.error(error))?;
         let cell = RefCell::new(transaction);
+        self.check_exists(&cell)?;
         let result = read(&StreamSource::new(&cell, &self.stream, u64::MAX));
         cell.into_inner()
             .commit()
@@ -616,6 +850,7 @@ impl PgStore {
         let transaction =
             one_snapshot(&mut connection.client).map_err(|error| self.error(error))?;
         let cell = RefCell::new(transaction);
+        self.check_exists(&cell)?;
         let result =
             read(&StreamSource::new(&cell, &self.stream, u64::MAX).from_position(position));
         cell.into_inner()
@@ -1145,7 +1380,7 @@ impl PgStore {
         let mut connected_once = false;
         let mut backoff = std::time::Duration::from_millis(100);
         loop {
-            let client = connect(&self.url).and_then(|mut client| {
+            let client = connect_with(&self.url, self.waits).and_then(|mut client| {
                 client
                     .batch_execute(&format!(
                         "SET application_name = 'accord follow'; LISTEN {NOTIFY_CHANNEL}"

@@ -660,3 +660,242 @@ fn follow_prints_each_event_of_a_stream_once_across_a_lost_connection() {
     }
     assert!(follower.quiet_for(std::time::Duration::from_millis(1500)));
 }
+
+/// A copy of the Karabakh log in stream `stream` of a fresh database with the schema; its URL.
+fn karabakh_stream(stream: &str) -> String {
+    let url = fresh_database();
+    let init = accord(&["db", "init", &url]);
+    assert!(
+        init.status.success(),
+        "{}",
+        String::from_utf8_lossy(&init.stderr)
+    );
+    let karabakh = crate::binary::karabakh();
+    let copied = accord(&[
+        "copy",
+        karabakh.to_str().unwrap(),
+        &url,
+        "--to-stream",
+        stream,
+    ]);
+    assert!(
+        copied.status.success(),
+        "{}",
+        String::from_utf8_lossy(&copied.stderr)
+    );
+    url
+}
+
+#[test]
+fn a_password_is_never_printed_in_any_form() {
+    // Post-mortem: `postgres://ana@host/db?password=...` appeared whole in errors and in
+    // copy's report, and a `host=... password=...` string was echoed as a file name.
+    let url = karabakh_stream("main");
+    let (base, database) = url.rsplit_once('/').unwrap();
+    let with_query = format!("{url}?password=hunter2-query");
+    let host_port = base.trim_start_matches("postgres://postgres@");
+    let (host, port) = host_port.split_once(':').unwrap();
+    let key_value =
+        format!("host={host} port={port} user=postgres password=hunter2-kv dbname={database}");
+    let directory = tempfile::tempdir().unwrap();
+    for target in [&with_query, &key_value] {
+        for arguments in [
+            vec!["verify", target.as_str()],
+            vec!["verify", target.as_str(), "--stream", "no-such-stream"],
+            vec!["state", target.as_str(), "--stream", "no-such-stream"],
+        ] {
+            let output = accord(&arguments);
+            let said = format!(
+                "{}{}",
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr)
+            );
+            assert!(!said.contains("hunter2"), "{arguments:?}: {said}");
+            if !output.status.success() {
+                assert!(said.contains("***"), "{arguments:?}: {said}");
+            }
+        }
+        let copy = directory
+            .path()
+            .join(format!("copy-{}.jsonl", target.len()));
+        let output = accord(&["copy", target.as_str(), copy.to_str().unwrap()]);
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(output.status.success(), "{said}");
+        assert!(!said.contains("hunter2"), "{said}");
+    }
+    // A wrong address with a password in it: the driver's error does not show it either.
+    let output = accord(&["verify", "postgres://ana:hunter2-user@127.0.0.1:1/x"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&output.stderr).contains("hunter2"));
+}
+
+#[test]
+fn a_stream_that_does_not_exist_is_named_not_verified() {
+    // Post-mortem: `verify URL --stream typo` printed `ok 0 events`, exit 0.
+    let url = karabakh_stream("karabakh");
+    let output = accord(&["verify", &url, "--stream", "karabakk"]);
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{said}");
+    assert!(said.contains("no stream named karabakk"), "{said}");
+    assert!(said.contains("karabakh"), "{said}");
+    let verified = accord(&["verify", &url, "--stream", "karabakh"]);
+    assert!(verified.status.success());
+}
+
+#[test]
+fn an_index_column_edited_by_hand_is_refused_by_verify() {
+    // Post-mortem: editing only a row's `id` column passed verify, and append then wrote a
+    // duplicate id, which the next verify refused.
+    let url = karabakh_stream("main");
+    let mut client = Client::connect(&url, NoTls).unwrap();
+    client
+        .execute(
+            "UPDATE accord_events SET id = '00000000-0000-4000-8000-000000000000' WHERE seq = 11",
+            &[],
+        )
+        .unwrap();
+    let output = accord(&["verify", &url]);
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{said}");
+    assert!(said.contains("store.index"), "{said}");
+    assert!(said.contains("seq 11"), "{said}");
+    // Put back, and a `type` or `occurred` edited is caught too.
+    let line: Vec<u8> = client
+        .query_one("SELECT line FROM accord_events WHERE seq = 11", &[])
+        .unwrap()
+        .get(0);
+    let event: serde_json::Value = serde_json::from_slice(&line).unwrap();
+    client
+        .execute(
+            "UPDATE accord_events SET id = $1 WHERE seq = 11",
+            &[&event["id"].as_str().unwrap()],
+        )
+        .unwrap();
+    assert!(accord(&["verify", &url]).status.success());
+    client
+        .execute(
+            "UPDATE accord_events SET occurred = occurred + interval '1 day' WHERE seq = 12",
+            &[],
+        )
+        .unwrap();
+    let output = accord(&["verify", &url]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("`occurred` column"));
+}
+
+#[test]
+fn a_frozen_server_is_waited_for_no_longer_than_db_timeout() {
+    // Post-mortem: a server that accepts TCP and answers nothing made every command wait
+    // forever (the driver's connect_timeout covers only the TCP connect). A listener that
+    // is stopped with SIGSTOP stands for it: the kernel still accepts connections for it.
+    use std::io::BufRead as _;
+    let mut frozen = Command::new("python3")
+        .args([
+            "-c",
+            "import socket, sys, time\n\
+             s = socket.socket()\n\
+             s.bind(('127.0.0.1', 0))\n\
+             s.listen(16)\n\
+             print(s.getsockname()[1], flush=True)\n\
+             time.sleep(3600)\n",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut port = String::new();
+    std::io::BufReader::new(frozen.stdout.take().unwrap())
+        .read_line(&mut port)
+        .unwrap();
+    let port: u16 = port.trim().parse().unwrap();
+    // SAFETY: kill with a child's pid and a signal number has no memory effects.
+    assert_eq!(unsafe { libc::kill(frozen.id() as i32, libc::SIGSTOP) }, 0);
+    let started = std::time::Instant::now();
+    let output = accord(&[
+        "verify",
+        &format!("postgres://ana@127.0.0.1:{port}/logs"),
+        "--db-timeout",
+        "2",
+    ]);
+    let waited = started.elapsed();
+    let _ = frozen.kill();
+    let _ = frozen.wait();
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{said}");
+    assert!(said.contains("no answer within 2 s"), "{said}");
+    assert_eq!(said.lines().count(), 1, "{said}");
+    // Bounded: two seconds and the time to start; not a figure, a hang's absence.
+    assert!(waited < std::time::Duration::from_secs(60), "{waited:?}");
+}
+
+#[test]
+fn a_writer_frozen_holding_a_streams_lock_is_waited_for_no_longer_than_db_timeout() {
+    let url = karabakh_stream("main");
+    // Another session takes the stream's lock, as a frozen appender would hold it.
+    let mut holder = Client::connect(&url, NoTls).unwrap();
+    let mut transaction = holder.transaction().unwrap();
+    transaction
+        .execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended('accord:' || $1, 0))",
+            &[&"main"],
+        )
+        .unwrap();
+    let directory = tempfile::tempdir().unwrap();
+    let drafts = directory.path().join("d.jsonl");
+    std::fs::write(
+        &drafts,
+        "{\"occurred\":\"2021-05-07T00:00:00Z\",\"type\":\"issue.raised\",\"data\":{\"issue\":\"locked\",\"title\":\"L\"}}\n",
+    )
+    .unwrap();
+    let output = accord(&[
+        "append",
+        &url,
+        drafts.to_str().unwrap(),
+        "--db-timeout",
+        "2",
+    ]);
+    let said = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{said}");
+    assert!(said.contains("lock"), "{said}");
+    assert!(said.contains("--db-timeout"), "{said}");
+    transaction.rollback().unwrap();
+    // Nothing was written; with the lock free the append lands.
+    let output = accord(&[
+        "append",
+        &url,
+        drafts.to_str().unwrap(),
+        "--db-timeout",
+        "2",
+    ]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+#[test]
+fn db_init_again_needs_no_create_privilege() {
+    // Post-mortem: `db init` run again by a user without CREATE on the schema failed,
+    // though a second run changes nothing.
+    let url = fresh_database();
+    assert!(accord(&["db", "init", &url]).status.success());
+    let mut client = Client::connect(&url, NoTls).unwrap();
+    let role = format!("reader_{}", uuid::Uuid::new_v4().simple());
+    client
+        .batch_execute(&format!(
+            "CREATE ROLE {role} LOGIN;
+             REVOKE CREATE ON SCHEMA public FROM PUBLIC;
+             GRANT USAGE ON SCHEMA public TO {role};
+             GRANT SELECT, INSERT ON ALL TABLES IN SCHEMA public TO {role};"
+        ))
+        .unwrap();
+    let as_role = url.replacen("postgres@", &format!("{role}@"), 1);
+    let again = accord(&["db", "init", &as_role]);
+    let said = String::from_utf8_lossy(&again.stderr);
+    assert!(again.status.success(), "{said}");
+    assert!(String::from_utf8_lossy(&again.stdout).contains("nothing changed"));
+}

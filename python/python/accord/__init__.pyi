@@ -15,7 +15,11 @@ class Log:
     """A log file; nothing is read until asked."""
 
     @staticmethod
-    def open(path: Union[str, "PathLike[str]"]) -> "Log": ...
+    def open(
+        path: Union[str, "PathLike[str]"],
+        stream: Optional[str] = None,
+        timeout: Optional[float] = None,
+    ) -> "Log": ...
     @property
     def path(self) -> str: ...
     def verify(
