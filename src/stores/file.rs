@@ -956,8 +956,17 @@ impl FileStore {
         let _step = unfinished::uninterruptible();
         let written = file.write_all(buffer).and_then(|()| file.sync_data());
         if let Err(error) = written {
-            let _ = file.set_len(old_length);
-            let _ = file.sync_data();
+            let cut_back = file.set_len(old_length).and_then(|()| file.sync_data());
+            if let Err(cut) = cut_back {
+                // The batch could not be taken back: its intent stays, so every reader sees
+                // it as the unfinished append it is, and `repair` cuts it.
+                return Err(self.io_error(io::Error::new(
+                    error.kind(),
+                    format!(
+                        "{error}; cutting the unfinished append back failed too ({cut}): `accord repair` cuts it"
+                    ),
+                )));
+            }
             self.remove_intent();
             return Err(self.io_error(error));
         }

@@ -10,6 +10,8 @@ mod cli;
 mod closed_stdout;
 mod durability;
 mod exact_analysis;
+#[cfg(feature = "failure-points")]
+mod failure_points;
 mod fixture_logs;
 mod full_disk;
 mod geniusweb_shapes;
