@@ -949,11 +949,19 @@ impl FileStore {
         // An intent left by an earlier crash describes a batch that is complete or never
         // started (an unfinished one was refused above): it is stale.
         self.remove_intent();
+        // Until the batch is started, its intent is unfinished: an interrupt removes it with
+        // the batch never begun. From the batch's write on, an interrupt waits for it to be
+        // written and synced (or cut back).
+        let intent_registration = intent
+            .as_ref()
+            .map(|_| unfinished::register(&self.intent_path()));
         if let Some(intent) = &intent {
             self.write_intent(intent)?;
         }
-        // An interrupt waits for the batch to be written and synced (or cut back).
-        let _step = unfinished::uninterruptible();
+        let mut step = unfinished::uninterruptible();
+        if let Some(registration) = intent_registration {
+            step.release(registration);
+        }
         let written = file.write_all(buffer).and_then(|()| file.sync_data());
         if let Err(error) = written {
             let cut_back = file.set_len(old_length).and_then(|()| file.sync_data());

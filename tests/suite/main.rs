@@ -8,6 +8,7 @@ mod common;
 
 mod cli;
 mod closed_stdout;
+mod docs_examples;
 mod durability;
 mod exact_analysis;
 #[cfg(feature = "failure-points")]
