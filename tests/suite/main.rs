@@ -11,6 +11,7 @@ mod closed_stdout;
 mod docs_examples;
 mod durability;
 mod exact_analysis;
+mod exact_time;
 #[cfg(feature = "failure-points")]
 mod failure_points;
 mod fixture_logs;
