@@ -6,7 +6,9 @@ use std::fs;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::process::{Command, Output, Stdio};
 
-use crate::binary::{accord, accord_binary, karabakh, path_text, root, scenario, stderr};
+use crate::binary::{
+    accord, accord_binary, karabakh, path_text, scenario, small_tournament, stderr,
+};
 
 /// Runs accord with stdout going to `stdout`.
 fn accord_into(arguments: &[&str], stdout: Stdio) -> Output {
@@ -44,7 +46,6 @@ fn closed_pipe() -> Stdio {
 fn printing_commands() -> Vec<Vec<String>> {
     let log = path_text(&karabakh()).to_string();
     let talks = path_text(&scenario("karabakh-talks.json")).to_string();
-    let england = path_text(&root().join("events/scenarios/genius/EnglandZimbabwe")).to_string();
     let mut commands: Vec<Vec<&str>> = vec![
         vec!["state", &log],
         vec!["verify", &log],
@@ -54,15 +55,9 @@ fn printing_commands() -> Vec<Vec<String>> {
         vec!["prove", &log, "--seq", "3"],
         vec!["analyze", &talks],
         vec!["simulate", &talks, "--runs", "3"],
-        vec![
-            "tournament",
-            &england,
-            "--strategies",
-            "boulware,conceder",
-            "--runs",
-            "1",
-        ],
     ];
+    let tournament = small_tournament();
+    commands.push(tournament.iter().map(String::as_str).collect());
     let with_json: Vec<Vec<&str>> = commands
         .iter()
         .map(|command| [&command[..], &["--json"]].concat())

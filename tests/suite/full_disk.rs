@@ -8,7 +8,7 @@ use std::fs;
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use crate::binary::{accord, karabakh, path_text, root, scenario, stderr};
+use crate::binary::{accord, karabakh, path_text, scenario, small_tournament, stderr};
 
 /// Runs accord in `directory` with files limited to `blocks` KiB.
 fn accord_limited(directory: &Path, blocks: u64, arguments: &[&str]) -> Output {
@@ -56,7 +56,6 @@ struct Case {
 
 fn cases() -> Vec<Case> {
     let talks = path_text(&scenario("karabakh-talks.json")).to_string();
-    let england = path_text(&root().join("events/scenarios/genius/EnglandZimbabwe")).to_string();
     let log = path_text(&karabakh()).to_string();
     let case = |words: &[&str], creates: &[&'static str]| Case {
         arguments: words.iter().map(|word| word.to_string()).collect(),
@@ -73,19 +72,14 @@ fn cases() -> Vec<Case> {
             &["simulate", &talks, "--runs", "3", "--out-dir", "runs"],
             &["runs"],
         ),
-        case(
-            &[
-                "tournament",
-                &england,
-                "--strategies",
-                "boulware,conceder",
-                "--runs",
-                "1",
-                "--csv",
-                "ranking.csv",
-            ],
-            &["ranking.csv"],
-        ),
+        Case {
+            arguments: [
+                small_tournament(),
+                vec!["--csv".into(), "ranking.csv".into()],
+            ]
+            .concat(),
+            creates: vec!["ranking.csv"],
+        },
         case(&["copy", &log, "copy.jsonl"], &["copy.jsonl"]),
         case(&["keygen", "--out", "key"], &["key", "key.pub"]),
         case(&["snapshot", "log.jsonl"], &["log.jsonl.snapshots"]),

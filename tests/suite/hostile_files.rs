@@ -16,7 +16,10 @@ use serde_json::Value;
 
 use std::time::Duration;
 
-use crate::binary::{accord, accord_within, karabakh, path_text, root, scenario, stderr, stdout};
+use crate::binary::{
+    accord, accord_within, karabakh, mkfifo, names_in, path_text, scenario, small_tournament,
+    stderr, stdout,
+};
 use crate::fixture_logs::fixtures;
 
 /// The first `count` lines of the Karabakh log, each with its newline.
@@ -122,11 +125,7 @@ fn a_tail_gets_one_diagnosis_and_repair_cuts_only_what_a_crash_left() {
 /// The places that are not regular files, made in `directory`: a name for each, and where.
 fn hostile_places(directory: &Path) -> Vec<(&'static str, PathBuf)> {
     let fifo = directory.join("fifo.csv");
-    let made = std::process::Command::new("mkfifo")
-        .arg(&fifo)
-        .status()
-        .unwrap();
-    assert!(made.success());
+    mkfifo(&fifo);
     // A device node of the test's own (the same device as /dev/null), so that a regression
     // replaces nothing of the machine's; where nodes cannot be made (not root), /dev/null,
     // which such a user cannot replace anyway.
@@ -198,35 +197,16 @@ fn what_stands(path: &Path) -> (bool, bool, bool, u32, u64, Vec<String>) {
     )
 }
 
-fn names_in(directory: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(directory)
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
-
 /// Each command that writes one file, with `{}` where the file goes.
 fn writing_commands() -> Vec<Vec<String>> {
     let talks = path_text(&scenario("karabakh-talks.json")).to_string();
-    let england = path_text(&root().join("events/scenarios/genius/EnglandZimbabwe")).to_string();
     let log = path_text(&karabakh()).to_string();
     let command = |words: &[&str]| words.iter().map(|word| word.to_string()).collect();
     vec![
         command(&["report", &log, "--out", "{}"]),
         command(&["simulate", &talks, "--out", "{}"]),
         command(&["simulate", &talks, "--runs", "2", "--per-run", "{}"]),
-        command(&[
-            "tournament",
-            &england,
-            "--strategies",
-            "boulware,conceder",
-            "--runs",
-            "1",
-            "--csv",
-            "{}",
-        ]),
+        [small_tournament(), vec!["--csv".into(), "{}".into()]].concat(),
         command(&["copy", &log, "{}"]),
         command(&["keygen", "--out", "{}"]),
     ]
@@ -367,13 +347,7 @@ fn a_log_that_is_not_a_regular_file_gets_nothing_beside_it() {
     let made = accord(&["keygen", "--out", path_text(&key)]);
     assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
     let fifo = directory.path().join("log.fifo");
-    assert!(
-        std::process::Command::new("mkfifo")
-            .arg(&fifo)
-            .status()
-            .unwrap()
-            .success()
-    );
+    mkfifo(&fifo);
     let writer = {
         let fifo = fifo.clone();
         std::thread::spawn(move || fs::write(fifo, fs::read(karabakh()).unwrap()).unwrap())

@@ -4,21 +4,10 @@
 
 use std::fs;
 use std::os::unix::process::ExitStatusExt;
-use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::binary::{accord, accord_binary, karabakh, path_text, scenario, stderr};
-
-/// Every name in `directory`, hidden ones too.
-fn names_in(directory: &Path) -> Vec<String> {
-    let mut names: Vec<String> = fs::read_dir(directory)
-        .unwrap()
-        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    names.sort();
-    names
-}
+use crate::binary::{accord, accord_binary, karabakh, names_in, path_text, scenario, stderr};
 
 /// Waits, up to a bound that only a broken build reaches, until `ready` holds.
 fn wait_until(mut ready: impl FnMut() -> bool) {

@@ -9,12 +9,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::binary::{
-    accord, accord_binary, accord_in, karabakh, path_text, scenario, stderr, stdout,
+    accord, accord_binary, accord_in, karabakh, mkfifo, path_text, scenario, stderr, stdout,
 };
-
-fn mkfifo(path: &Path) {
-    assert!(Command::new("mkfifo").arg(path).status().unwrap().success());
-}
 
 /// Runs accord on a FIFO that a thread fills with the Karabakh log (once per reading the
 /// command opens; the commands read a stream once).

@@ -13,6 +13,38 @@ pub fn accord_binary() -> PathBuf {
     )
 }
 
+/// Every name in `directory` (hidden ones too), sorted.
+pub fn names_in(directory: &Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(directory)
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+/// Makes a FIFO at `path`.
+pub fn mkfifo(path: &Path) {
+    assert!(Command::new("mkfifo").arg(path).status().unwrap().success());
+}
+
+/// The tournament every end-to-end test of a writing command plays: two strategies on the
+/// England-Zimbabwe GENIUS directory, one run each.
+pub fn small_tournament() -> Vec<String> {
+    let england = root().join("events/scenarios/genius/EnglandZimbabwe");
+    [
+        "tournament",
+        path_text(&england),
+        "--strategies",
+        "boulware,conceder",
+        "--runs",
+        "1",
+    ]
+    .iter()
+    .map(|word| word.to_string())
+    .collect()
+}
+
 pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
