@@ -1553,10 +1553,19 @@ fn told(path: &Path, query: &Query, answer: Answer, at_argument: &str) -> Result
         && answer.seq < at
         && query.known_at.is_none()
     {
+        // A user who writes `diff LOG 2021 2022` means years; digits alone are a seq.
+        let looks_like_a_year = (1000..=9999).contains(&at);
         return Err(Failure::Usage(format!(
-            "{at_argument}: {} has {}",
+            "{at_argument}: {} has {}{}",
             path.display(),
-            counted(answer.seq, "line", "lines")
+            counted(answer.seq, "line", "lines"),
+            if looks_like_a_year {
+                format!(
+                    " (digits alone are a seq; for the year {at} write a date, such as {at}-12-31)"
+                )
+            } else {
+                String::new()
+            }
         )));
     }
     Ok(answer)
