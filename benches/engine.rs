@@ -84,7 +84,7 @@ fn accord_binary() -> PathBuf {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/accord");
     if !path.exists() {
         let built = Command::new(env!("CARGO"))
-            .args(["build", "--release", "--bin", "accord"])
+            .args(["build", "--release", "-p", "accord-cli", "--bin", "accord"])
             .status()
             .unwrap();
         assert!(built.success());

@@ -1,11 +1,12 @@
 //! accord: the history of a negotiation as an append-only, hash-chained log of events,
 //! folded by one pure reducer into the state of the negotiation.
 //!
-//! The folders are the layers, and each uses only those listed before it (the map is
+//! The command line is a package of its own (`cli/`, the `accord` binary); this crate
+//! builds without it. The folders are the layers, and each uses only those listed before it (the map is
 //! `docs/ARCHITECTURE.md`; the format is `docs/format.md`):
 //!
 //! - `files`: outputs put in place whole or not at all, the temporaries an interrupt
-//!   removes, inputs read as streams (used by the stores, the simulator and the binary;
+//!   removes, inputs read as streams (used by the stores, the simulator and the command line;
 //!   the layers that read and fold never write);
 //! - `format`: what a line is (ids, time, rules, events, drafts, the canonical writer);
 //! - `reading`: a log's lines in file order, the envelope rules between them, the chain;

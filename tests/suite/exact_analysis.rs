@@ -19,7 +19,7 @@ use num_traits::{One, Zero};
 use proptest::prelude::*;
 
 fn fixtures() -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/analysis");
+    let root = crate::binary::root().join("tests/fixtures/analysis");
     let mut directories: Vec<PathBuf> = std::fs::read_dir(root)
         .unwrap()
         .map(|entry| entry.unwrap().path())
@@ -481,7 +481,7 @@ fn a_batch_with_shared_preferences_is_measured_against_the_exact_frontier() {
 #[test]
 fn an_agreement_is_measured_against_each_point_of_the_analysis() {
     use accord::sim::batch::{BatchOptions, simulate};
-    let directory = Path::new(env!("CARGO_MANIFEST_DIR")).join("events/scenarios");
+    let directory = crate::binary::root().join("events/scenarios");
     let scenario = accord::sim::scenario::load(&directory.join("england-zimbabwe.json")).unwrap();
     let preferences = scenario.preferences(&mut accord::sim::run::run_rng(0, 0));
     let exact = analyze(&scenario.domain, &preferences);
@@ -541,7 +541,7 @@ fn an_agreement_is_measured_against_each_point_of_the_analysis() {
 #[test]
 fn preferences_that_do_not_fit_the_domain_get_reasons_not_a_panic() {
     let (domain, preferences) =
-        load(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/analysis/party-three"));
+        load(&crate::binary::root().join("tests/fixtures/analysis/party-three"));
     let mut short = preferences.clone();
     short[1].values[2].pop();
     let mut no_weight = preferences.clone();

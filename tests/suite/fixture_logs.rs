@@ -14,9 +14,7 @@ use accord::format::rules::Rule;
 use accord::stores::file::{FileStore, StoreError, parse_drafts};
 
 pub fn fixtures(directory: &str, suffix: &str) -> Vec<PathBuf> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
-        .join(directory);
+    let root = crate::binary::root().join("tests/fixtures").join(directory);
     let mut paths: Vec<PathBuf> = fs::read_dir(&root)
         .unwrap_or_else(|error| panic!("{}: {error}", root.display()))
         .map(|entry| entry.expect("a directory entry").path())
@@ -246,8 +244,7 @@ fn state_json_has_sorted_keys_at_every_level() {
             .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
         checked += 1;
     }
-    let karabakh =
-        fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("events/karabakh.jsonl")).unwrap();
+    let karabakh = fs::read(crate::binary::root().join("events/karabakh.jsonl")).unwrap();
     let (log, folded) = accord::fold::verify_log(&karabakh).unwrap();
     serde_json::from_str::<SortedKeys>(
         &StateDocument::new(&folded, log.len(), log.head()).to_json(),

@@ -17,11 +17,11 @@ use accord::sim::strategy::Strategy as Bidding;
 use proptest::prelude::*;
 
 fn samples() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("events/scenarios/genius")
+    crate::binary::root().join("events/scenarios/genius")
 }
 
 fn scenarios() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("events/scenarios")
+    crate::binary::root().join("events/scenarios")
 }
 
 /// Each outcome's utilities, by outcome index: the plain way, for checking the analysis.

@@ -172,8 +172,7 @@ fn every_store_appends_or_refuses_the_draft_fixtures_alike() {
 
 #[test]
 fn every_store_skips_a_resent_batch_and_honours_expect_seq() {
-    let drafts_path =
-        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("events/karabakh.drafts.jsonl");
+    let drafts_path = crate::binary::root().join("events/karabakh.drafts.jsonl");
     let drafts = parse_drafts(&fs::read(drafts_path).unwrap()).unwrap();
     let (first, rest) = drafts.split_at(10);
     let clock = chrono::DateTime::parse_from_rfc3339("2030-01-01T00:00:00Z")

@@ -45,8 +45,14 @@ pub fn small_tournament() -> Vec<String> {
     .collect()
 }
 
+/// The repository's root (events/, tests/fixtures/, the README): the tests belong to the
+/// command line's package, cli/, one folder down.
 pub fn root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+    let command_line = Path::new(env!("CARGO_MANIFEST_DIR"));
+    command_line
+        .parent()
+        .expect("cli/ has a parent")
+        .to_path_buf()
 }
 
 pub fn karabakh() -> PathBuf {
