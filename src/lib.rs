@@ -16,11 +16,14 @@
 //! - `proofs`: the RFC 9162 Merkle tree over the lines, its proofs, signed checkpoints;
 //! - `stores`: where a log lives (the `Store` trait, the file store, its snapshots and
 //!   queries, the PostgreSQL store);
-//! - `sim`: negotiations simulated, apart from all of the above but the format and fold.
+//! - `sim`: negotiations simulated, apart from all of the above but the format and fold;
+//! - `front`: the front door, what a command does as calls that return typed values and
+//!   one `Refusal`, for the command line and Python alike.
 
 pub mod files;
 pub mod fold;
 pub mod format;
+pub mod front;
 pub mod proofs;
 pub mod reading;
 pub mod replay;
@@ -46,6 +49,12 @@ mod layers {
             ],
         ),
         ("sim", &["files", "format", "fold"]),
+        (
+            "front",
+            &[
+                "files", "format", "reading", "fold", "replay", "views", "proofs", "stores", "sim",
+            ],
+        ),
     ];
 
     fn sources(directory: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {

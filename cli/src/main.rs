@@ -8,7 +8,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::{Arguments, Failure};
+use cli::Arguments;
 
 fn main() -> ExitCode {
     remove_unfinished_outputs_on_interrupt();
@@ -27,10 +27,7 @@ fn main() -> ExitCode {
     match cli::run(arguments) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            let (code, message) = match &failure {
-                Failure::Refused(refusal) => (1, &refusal.message),
-                Failure::Usage(message) => (2, message),
-            };
+            let (code, message) = (failure.exit_code(), failure.message());
             // A machine that asked for JSON gets its answer on stdout too, unless stdout is
             // what failed.
             if json && !cli::stdout_gone() {

@@ -14,8 +14,8 @@ use accord::fold::state::StateDocument;
 use accord::format::event::Event;
 use accord::format::ids::Hash;
 use accord::format::time::Timestamp;
+use accord::front::{Refusal, Target};
 use accord::reading::log::{EnvelopeChecker, Position, Prefix, ReadError, read_lines};
-use accord::stores::Store;
 use accord::stores::file::{DraftOutcome, FileStore, StoreError, parse_drafts};
 use accord::stores::query::{self, Query};
 use accord::views::history::{EntityRef, HistoryEntry, stream_history};
@@ -30,72 +30,33 @@ pyo3::create_exception!(
     "A log or input refused under one of the format's rules: `rule`, `line` or `seq`, `detail`."
 );
 
-/// Where a refusal is: a line of the log (which is its seq too), a line of the drafts
-/// (which has no seq yet), or a seq alone.
-#[derive(Clone, Copy)]
-enum Where {
-    Nowhere,
-    LogLine(u64),
-    DraftLine(u64),
-    Seq(u64),
-}
-
-/// A refusal as a Python exception with its rule, line, seq and detail as attributes.
-fn refused(py: Python<'_>, rule: &str, at: Where, detail: &str, message: String) -> PyErr {
-    let (line, seq) = match at {
-        Where::Nowhere => (None, None),
-        Where::LogLine(line) => (Some(line), Some(line)),
-        Where::DraftLine(line) => (Some(line), None),
-        Where::Seq(seq) => (None, Some(seq)),
+/// The front door's refusal as a Python exception: input refused is `AccordError` with its
+/// rule (None when no rule names it), line, seq and detail as attributes; an argument that
+/// cannot be used `ValueError`; a failed reading or an unreachable database `OSError`.
+fn refusal_error(py: Python<'_>, refusal: Refusal) -> PyErr {
+    let refused = match refusal {
+        Refusal::Refused(refused) => refused,
+        Refusal::Usage(message) => return PyValueError::new_err(message),
+        Refusal::Io(message) => return PyOSError::new_err(message),
     };
-    let error = AccordError::new_err(message);
+    let error = AccordError::new_err(refused.message);
     let value = error.value(py);
-    let _ = value.setattr("rule", rule);
-    let _ = value.setattr("line", line);
-    let _ = value.setattr("seq", seq);
-    let _ = value.setattr("detail", detail);
+    let _ = value.setattr("rule", refused.rule.map(accord::format::rules::Rule::name));
+    let _ = value.setattr("line", refused.at.line());
+    // Post-mortem: a draft's refusal set `seq` to the draft's line, as if it were a line of
+    // the log; a draft has no seq.
+    let _ = value.setattr("seq", refused.at.seq());
+    let _ = value.setattr("detail", refused.detail);
     error
 }
 
-/// A store's failure as Python sees it: a rule's refusal is `AccordError` (with the line of
-/// the log or of the drafts where there is one), anything else `OSError`.
+/// A store's failure as Python sees it (through the front door's refusal).
 fn store_error(py: Python<'_>, error: StoreError) -> PyErr {
-    let Some(rule) = error.rule() else {
-        return PyOSError::new_err(error.to_string());
-    };
-    // Post-mortem: a draft's refusal set `seq` to the draft's line, as if it were a line of
-    // the log; a draft has no seq.
-    let (at, detail) = match &error {
-        StoreError::Log { error, .. } | StoreError::NotTorn { error, .. } => {
-            (Where::LogLine(error.line), error.detail.clone())
-        }
-        StoreError::Draft { draft, detail, .. } => {
-            (Where::DraftLine(*draft as u64), detail.clone())
-        }
-        StoreError::Conflict { line, detail, .. } => (Where::LogLine(*line), detail.clone()),
-        StoreError::AppendConflict { seq, detail, .. } => (Where::Seq(*seq), detail.clone()),
-        other => (Where::Nowhere, other.to_string()),
-    };
-    refused(py, rule.name(), at, &detail, error.to_string())
+    refusal_error(py, Refusal::from(error))
 }
 
 fn read_error(py: Python<'_>, path: &Path, error: ReadError) -> PyErr {
-    match error {
-        ReadError::Rule(error) => refused(
-            py,
-            error.rule.name(),
-            Where::LogLine(error.line),
-            &error.detail,
-            format!(
-                "{}: line {}: {}: {}",
-                path.display(),
-                error.line,
-                error.rule.name(),
-                error.detail
-            ),
-        ),
-        ReadError::Io(error) => PyOSError::new_err(format!("{}: {error}", path.display())),
-    }
+    refusal_error(py, Refusal::of_reading(path, error))
 }
 
 fn time(name: &str, text: Option<&str>) -> PyResult<Option<Timestamp>> {
@@ -109,53 +70,6 @@ fn time(name: &str, text: Option<&str>) -> PyResult<Option<Timestamp>> {
 /// JSON text as Python objects, through the standard `json` module (key order kept).
 fn from_json(py: Python<'_>, text: &str) -> PyResult<Py<PyAny>> {
     Ok(py.import("json")?.call_method1("loads", (text,))?.unbind())
-}
-
-/// Where a log is: a file, or a stream of a PostgreSQL database.
-#[derive(Clone)]
-enum Target {
-    File(PathBuf),
-    #[cfg(feature = "postgres")]
-    Stream(std::sync::Arc<accord::stores::postgres::PgStore>),
-}
-
-impl Target {
-    fn with_store<R>(&self, use_store: impl FnOnce(&dyn Store) -> R) -> R {
-        match self {
-            Target::File(path) => use_store(&FileStore::new(path)),
-            #[cfg(feature = "postgres")]
-            Target::Stream(store) => use_store(&**store),
-        }
-    }
-
-    /// The state at a point: a file's from its snapshots, a stream's from its tail
-    /// checkpoint where the query allows, as the command line answers them.
-    fn answer(&self, query: &Query) -> Result<query::Answer, PyErrOrRead> {
-        match self {
-            Target::File(path) => {
-                query::answer(&FileStore::new(path), query).map_err(PyErrOrRead::Store)
-            }
-            #[cfg(feature = "postgres")]
-            Target::Stream(store) => {
-                if query.known_at.is_none() && query.as_of.is_none() {
-                    let folded = store
-                        .fold_from_checkpoint(query.at)
-                        .map_err(PyErrOrRead::Store)?;
-                    if let Some((replay, seq)) = folded {
-                        return Ok(query::Answer::from_replay(replay, Some(seq)));
-                    }
-                }
-                let scope = query.scope();
-                store
-                    .read_with(|source| {
-                        accord::replay::replay_whole(source, &scope, &mut |_| {})
-                            .map(|replay| query::Answer::from_replay(replay, None))
-                    })
-                    .map_err(PyErrOrRead::Store)?
-                    .map_err(PyErrOrRead::Read)
-            }
-        }
-    }
 }
 
 /// A log: a file, or a stream of a PostgreSQL database.
@@ -175,57 +89,43 @@ impl Log {
         read: impl FnOnce(&dyn accord::replay::Source) -> Result<R, ReadError> + Send,
     ) -> PyResult<R> {
         let target = self.target.clone();
-        let read =
-            py.detach(move || target.with_store(|store| accord::stores::with_whole(store, read)));
-        match read {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(error)) => Err(read_error(py, &self.path, error)),
-            Err(error) => Err(store_error(py, error)),
-        }
+        py.detach(move || target.read(read))
+            .map_err(|refusal| refusal_error(py, refusal))
     }
 }
 
-/// The stream a database log means when none is named, as on the command line.
-const DEFAULT_STREAM: &str = "main";
-
-fn is_database(text: &str) -> bool {
-    accord::stores::is_database_target(text)
-}
-
-#[cfg(feature = "postgres")]
-fn open_stream(py: Python<'_>, url: String, stream: String, timeout: Option<f64>) -> PyResult<Log> {
-    let path = PathBuf::from(format!("{}#{stream}", accord::stores::shown_url(&url)));
-    let waits = match timeout {
-        None => accord::stores::postgres::Waits::default(),
+/// `timeout` in seconds, checked: above 0, at most a day.
+fn database_wait(timeout: Option<f64>) -> PyResult<Option<std::time::Duration>> {
+    match timeout {
+        None => Ok(None),
         Some(seconds) if seconds.is_finite() && seconds > 0.0 && seconds <= 86_400.0 => {
-            accord::stores::postgres::Waits::all(std::time::Duration::from_secs_f64(seconds))
+            Ok(Some(std::time::Duration::from_secs_f64(seconds)))
         }
-        Some(seconds) => {
-            return Err(PyValueError::new_err(format!(
-                "timeout {seconds}: seconds above 0, at most a day"
-            )));
-        }
-    };
-    let store = py
-        .detach(|| accord::stores::postgres::PgStore::open_with(&url, &stream, waits))
-        .map_err(|error| store_error(py, error))?;
-    Ok(Log {
-        target: Target::Stream(std::sync::Arc::new(store)),
-        path,
-    })
+        Some(seconds) => Err(PyValueError::new_err(format!(
+            "timeout {seconds}: seconds above 0, at most a day"
+        ))),
+    }
 }
 
 #[cfg(not(feature = "postgres"))]
-fn open_stream(
-    _py: Python<'_>,
-    url: String,
-    _stream: String,
-    _timeout: Option<f64>,
-) -> PyResult<Log> {
+fn connect(_py: Python<'_>, target: &Target) -> PyResult<()> {
+    let Target::Stream(stream) = target else {
+        return Ok(());
+    };
     Err(PyValueError::new_err(format!(
         "{}: this build of accord has no PostgreSQL store (build the package with its `postgres` feature)",
-        accord::stores::shown_url(&url)
+        accord::stores::shown_url(&stream.url)
     )))
+}
+
+/// A database stream is connected to, and its schema checked, when it is opened.
+#[cfg(feature = "postgres")]
+fn connect(py: Python<'_>, target: &Target) -> PyResult<()> {
+    if let Target::Stream(stream) = target {
+        py.detach(|| stream.store())
+            .map_err(|refusal| refusal_error(py, refusal))?;
+    }
+    Ok(())
 }
 
 #[pymethods]
@@ -243,21 +143,18 @@ impl Log {
         stream: Option<String>,
         timeout: Option<f64>,
     ) -> PyResult<Log> {
-        let text: Option<String> = path.extract().ok();
-        if let Some(url) = text.filter(|text| is_database(text)) {
-            let stream = stream.unwrap_or_else(|| DEFAULT_STREAM.to_string());
-            return open_stream(py, url, stream, timeout);
-        }
         let path: PathBuf = path.extract()?;
-        if let Some(stream) = stream {
-            return Err(PyValueError::new_err(format!(
-                "stream {stream:?}: a stream belongs to a postgres:// log, and {} is a file",
-                path.display()
-            )));
-        }
+        let target = match Target::new(&path, stream.as_deref(), database_wait(timeout)?) {
+            // A log is read from Python by position (`events()`), so a path is a file, even
+            // one that is not regular (`-`, a FIFO): reading it says what it is.
+            Ok(Target::Once(path)) => Target::File(path),
+            Ok(target) => target,
+            Err(refusal) => return Err(refusal_error(py, refusal)),
+        };
+        connect(py, &target)?;
         Ok(Log {
-            target: Target::File(path.clone()),
-            path,
+            path: target.name(),
+            target,
         })
     }
 
@@ -297,65 +194,10 @@ impl Log {
                 ));
             }
         };
-        let verified = match &self.target {
-            Target::File(path) => py
-                .detach(|| FileStore::new(path).verify_with_snapshots(pinned))
-                .map_err(|error| store_error(py, error))?,
-            #[cfg(feature = "postgres")]
-            Target::Stream(store) => {
-                let verified = self.read(py, |source| {
-                    accord::stores::snapshot::verify_source(source, pinned)
-                })?;
-                // A stream's index columns must say what its lines say.
-                let mismatch = py
-                    .detach(|| store.index_mismatch())
-                    .map_err(|error| store_error(py, error))?;
-                if let Some((seq, detail)) = mismatch {
-                    let message = format!("{}: store.index: {detail}", self.path.display());
-                    return Err(refused(
-                        py,
-                        "store.index",
-                        Where::Seq(seq),
-                        &detail,
-                        message,
-                    ));
-                }
-                verified
-            }
-        };
-        if let Some(pinned) = pinned
-            && verified.pinned_seq.is_none()
-        {
-            let detail = format!(
-                "no line of the log hashes to the pinned head {pinned}: the log does not extend it"
-            );
-            let message = format!("{}: head.unknown: {detail}", self.path.display());
-            return Err(refused(
-                py,
-                "head.unknown",
-                Where::Nowhere,
-                &detail,
-                message,
-            ));
-        }
-        if let Some(signed) = &signed {
-            let (lines, root) =
-                self.read(py, |source| accord::proofs::root(source, Some(signed.size)))?;
-            transparency::extends_checkpoint(py, &self.path, lines, root, signed)?;
-        }
-        if let Some(mismatch) = verified.mismatches.first() {
-            return Err(refused(
-                py,
-                "snapshot.mismatch",
-                Where::Seq(mismatch.seq),
-                &mismatch.detail,
-                format!(
-                    "{}: snapshot.mismatch: {}",
-                    mismatch.path.display(),
-                    mismatch.detail
-                ),
-            ));
-        }
+        let target = self.target.clone();
+        let verified = py
+            .detach(|| accord::front::verify::verify(&target, pinned, signed.as_ref(), &mut |_| {}))
+            .map_err(|refusal| refusal_error(py, refusal))?;
         let result = PyDict::new(py);
         result.set_item("events", verified.events)?;
         result.set_item("head", verified.head.to_string())?;
@@ -363,9 +205,9 @@ impl Log {
         if let Some(seq) = verified.pinned_seq {
             result.set_item("pinned_seq", seq)?;
         }
-        if let Some(signed) = &signed {
-            result.set_item("checkpoint_size", signed.size)?;
-            result.set_item("covered_snapshots", verified.snapshots_covered_by(signed))?;
+        if let Some(covered) = verified.checkpoint {
+            result.set_item("checkpoint_size", covered.size)?;
+            result.set_item("covered_snapshots", covered.covered_snapshots)?;
         }
         Ok(result.into_any().unbind())
     }
@@ -445,8 +287,7 @@ impl Log {
             Target::File(path) => FileStore::new(path)
                 .keep_checkpoint(size, &signer.verifier().id_hex(), &note)
                 .map_err(|error| store_error(py, error))?,
-            #[cfg(feature = "postgres")]
-            Target::Stream(_) => None,
+            Target::Once(_) | Target::Stream(_) => None,
         };
         let result = PyDict::new(py);
         result.set_item("note", &note)?;
@@ -475,11 +316,11 @@ impl Log {
         let target = self.target.clone();
         let text = py
             .detach(move || {
-                target.answer(&query).map(|answer| {
+                accord::front::query::answer(&target, &query).map(|answer| {
                     StateDocument::new(&answer.folded, answer.seq, answer.head).to_json()
                 })
             })
-            .map_err(|error| error.into_py_err(py, &self.path))?;
+            .map_err(|refusal| refusal_error(py, refusal))?;
         from_json(py, &text)
     }
 
@@ -522,16 +363,7 @@ impl Log {
         let target = self.target.clone();
         let text = py
             .detach(move || {
-                let pair = match &target {
-                    Target::File(path) => query::answer_pair(&FileStore::new(path), &from, &to)
-                        .map(|(before, after, _)| (before, after))
-                        .map_err(PyErrOrRead::Store),
-                    #[cfg(feature = "postgres")]
-                    Target::Stream(_) => target
-                        .answer(&from)
-                        .and_then(|before| Ok((before, target.answer(&to)?))),
-                };
-                pair.map(|(before, after)| {
+                accord::front::query::answer_pair(&target, &from, &to).map(|(before, after)| {
                     let changes = accord::views::diff::diff(&before.folded.state, &after.folded.state);
                     let side = |answer: &query::Answer| {
                         serde_json::json!({
@@ -545,7 +377,7 @@ impl Log {
                         .to_string()
                 })
             })
-            .map_err(|error| error.into_py_err(py, &self.path))?;
+            .map_err(|refusal| refusal_error(py, refusal))?;
         from_json(py, &text)
     }
 
@@ -575,10 +407,10 @@ impl Log {
         let outcome = py
             .detach(move || {
                 let drafts = parse_drafts(text.as_bytes())?;
-                target
-                    .with_store(|store| store.append_batch(&drafts, expect_seq, chrono::Utc::now()))
+                let store = target.store()?;
+                Ok(store.append_batch(&drafts, expect_seq, chrono::Utc::now())?)
             })
-            .map_err(|error| store_error(py, error))?;
+            .map_err(|refusal| refusal_error(py, refusal))?;
         let drafts: Vec<serde_json::Value> = outcome
             .drafts
             .iter()
@@ -627,6 +459,7 @@ impl Log {
 enum PyErrOrRead {
     Store(StoreError),
     Read(ReadError),
+    Refusal(Refusal),
 }
 
 impl PyErrOrRead {
@@ -634,6 +467,7 @@ impl PyErrOrRead {
         match self {
             PyErrOrRead::Store(error) => store_error(py, error),
             PyErrOrRead::Read(error) => read_error(py, path, error),
+            PyErrOrRead::Refusal(refusal) => refusal_error(py, refusal),
         }
     }
 }
@@ -731,10 +565,20 @@ fn next_batch(target: &Target, position: Position) -> Result<(Vec<String>, Posit
             let file = store.open_shared().map_err(PyErrOrRead::Store)?;
             batch_after(&accord::replay::FileSource(&file), position)
         }
+        Target::Once(path) => Err(PyErrOrRead::Store(StoreError::Io {
+            path: path.clone(),
+            source: std::io::Error::other("a stream is read once, not by position"),
+        })),
         #[cfg(feature = "postgres")]
-        Target::Stream(store) => store
+        Target::Stream(stream) => stream
+            .store()
+            .map_err(PyErrOrRead::Refusal)?
             .read_with_position(&position.clone(), |source| batch_after(source, position))
             .map_err(PyErrOrRead::Store)?,
+        #[cfg(not(feature = "postgres"))]
+        Target::Stream(_) => Err(PyErrOrRead::Refusal(
+            target.store().err().expect("no store"),
+        )),
     }
 }
 
@@ -767,20 +611,13 @@ fn batch_after(
 }
 
 /// A simulation's failure as a Python exception: a scenario or run refused is `AccordError`
-/// (rule `simulation`), an unreadable file `OSError`.
+/// under no rule (the format's rules are about logs; `rule` is None), an unreadable file
+/// `OSError`.
 fn sim_error(error: accord::sim::SimError) -> PyErr {
     if error.io {
         return PyOSError::new_err(error.detail);
     }
-    Python::attach(|py| {
-        refused(
-            py,
-            "simulation",
-            Where::Nowhere,
-            &error.detail,
-            error.detail.clone(),
-        )
-    })
+    Python::attach(|py| refusal_error(py, Refusal::refused(error.detail)))
 }
 
 /// A scenario file, or a GENIUS directory (one domain file and its profiles, as

@@ -9,10 +9,10 @@ use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyString};
 
 use accord::format::ids::Hash;
-use accord::proofs::checkpoint::{Checkpoint, MAX_NOTE_BYTES, SignerKey, VerifierKey};
+use accord::proofs::checkpoint::{Checkpoint, MAX_NOTE_BYTES, SignerKey};
 use accord::proofs::{MAX_PROOF_BYTES, Proof, TrustedRoot};
 
-use crate::{from_json, refused};
+use crate::{from_json, refusal_error};
 
 /// A small text file read whole (a key, a checkpoint note), refused past `limit` bytes.
 fn small_text(path: &Path, limit: usize) -> PyResult<String> {
@@ -37,45 +37,10 @@ pub fn signer_key(path: &Path) -> PyResult<SignerKey> {
 }
 
 /// A signed checkpoint, once its signature by the public key file holds: `AccordError`
-/// under `checkpoint.signature` when it does not.
+/// under `checkpoint.signature` when it does not (the front door's own check).
 pub fn open_checkpoint(py: Python<'_>, note: &Path, pubkey: &Path) -> PyResult<Checkpoint> {
-    let key = VerifierKey::parse(&small_text(pubkey, MAX_NOTE_BYTES)?)
-        .map_err(|detail| PyValueError::new_err(format!("{}: {detail}", pubkey.display())))?;
-    let text = small_text(note, MAX_NOTE_BYTES)?;
-    let body = key.open(&text).map_err(|detail| {
-        let message = format!("{}: checkpoint.signature: {detail}", note.display());
-        refused(
-            py,
-            "checkpoint.signature",
-            crate::Where::Nowhere,
-            &detail,
-            message,
-        )
-    })?;
-    Checkpoint::parse_body(body)
-        .map_err(|detail| PyValueError::new_err(format!("{}: {detail}", note.display())))
-}
-
-/// `AccordError` under `checkpoint.root` unless the log's first `signed.size` lines (of
-/// which it has `lines`) have the signed root.
-pub fn extends_checkpoint(
-    py: Python<'_>,
-    log: &Path,
-    lines: u64,
-    root: Hash,
-    signed: &Checkpoint,
-) -> PyResult<()> {
-    let Some(detail) = signed.not_extended_by(lines, &root) else {
-        return Ok(());
-    };
-    let message = format!("{}: checkpoint.root: {detail}", log.display());
-    Err(refused(
-        py,
-        "checkpoint.root",
-        crate::Where::Nowhere,
-        &detail,
-        message,
-    ))
+    accord::front::checkpoint::open_checkpoint(note, pubkey)
+        .map_err(|refusal| refusal_error(py, refusal))
 }
 
 /// A proof as `Log.prove` returns it (a dict) or as `accord prove --json` writes it (text).
@@ -151,9 +116,14 @@ pub fn check_proof(
         .transpose()?;
     let checked =
         accord::proofs::check_proof(&proof, line.as_deref(), &trusted).map_err(|refusal| {
-            let rule = refusal.rule.name();
-            let message = format!("{rule}: {}", refusal.detail);
-            refused(py, rule, crate::Where::Nowhere, &refusal.detail, message)
+            let message = format!("{}: {}", refusal.rule.name(), refusal.detail);
+            let refusal = accord::front::Refusal::under_rule(
+                message,
+                refusal.rule,
+                accord::front::Where::Nowhere,
+                refusal.detail,
+            );
+            refusal_error(py, refusal)
         })?;
     from_json(py, &checked.document.to_string())
 }

@@ -15,13 +15,12 @@ use clap::{Parser, Subcommand};
 
 use accord::fold::state::StateDocument;
 use accord::format::ids::Hash;
-use accord::format::rules::Rule;
 use accord::format::time::Timestamp;
+use accord::front::Where;
 use accord::proofs::checkpoint::Checkpoint;
-use accord::reading::log::{LogError, ReadError};
-use accord::replay::{BytesSource, Source};
-use accord::stores::Store;
-use accord::stores::file::{self, DraftOutcome, FileStore, StoreError};
+use accord::reading::log::ReadError;
+use accord::replay::BytesSource;
+use accord::stores::file::{self, DraftOutcome, FileStore};
 use accord::stores::query::{self, Answer, Query};
 use accord::views::history::{self, EntityRef, HistoryEntry};
 use accord::views::text::counted;
@@ -446,132 +445,9 @@ fn seed_value(text: &str) -> Result<u64, String> {
     })
 }
 
-/// How a command failed: refused input (exit 1) or a usage or I/O problem (exit 2).
-#[derive(Debug)]
-pub enum Failure {
-    Refused(Refusal),
-    Usage(String),
-}
-
-/// Input that was read and refused: the line for people, and what a machine needs.
-#[derive(Debug)]
-pub struct Refusal {
-    /// The whole line shown on stderr (after `accord: `).
-    pub message: String,
-    pub rule: Option<Rule>,
-    /// Where: a line of the drafts (`line`, with the drafts' source) or of the log (`seq`).
-    pub line: Option<(u64, String)>,
-    pub seq: Option<u64>,
-    pub detail: String,
-}
-
-impl Failure {
-    /// A refusal that breaks no named rule (an entity no event names, a simulation that
-    /// cannot run).
-    pub fn refused(message: String) -> Failure {
-        Failure::Refused(Refusal {
-            detail: message.clone(),
-            message,
-            rule: None,
-            line: None,
-            seq: None,
-        })
-    }
-
-    /// A refusal under a rule, at a seq of the log if there is one.
-    fn under_rule(message: String, rule: Rule, seq: Option<u64>, detail: String) -> Failure {
-        Failure::Refused(Refusal {
-            message,
-            rule: Some(rule),
-            line: None,
-            seq,
-            detail,
-        })
-    }
-
-    /// What `--json` prints on stdout for this failure: one object, `ok` false.
-    pub fn to_json(&self) -> serde_json::Value {
-        match self {
-            Failure::Refused(refusal) => {
-                let mut object = serde_json::json!({
-                    "ok": false,
-                    "rule": refusal.rule.map(Rule::name),
-                    "detail": refusal.detail,
-                });
-                if let Some((line, input)) = &refusal.line {
-                    object["line"] = (*line).into();
-                    object["input"] = input.clone().into();
-                }
-                if let Some(seq) = refusal.seq {
-                    object["seq"] = seq.into();
-                }
-                object
-            }
-            Failure::Usage(message) => serde_json::json!({
-                "ok": false,
-                "rule": null,
-                "usage": true,
-                "detail": message,
-            }),
-        }
-    }
-}
-
-impl From<StoreError> for Failure {
-    fn from(error: StoreError) -> Failure {
-        let message = error.to_string();
-        match error {
-            StoreError::Io { .. }
-            | StoreError::Output(_)
-            | StoreError::RangeTooLong { .. }
-            | StoreError::Database { .. } => Failure::Usage(message),
-            StoreError::Log { error, .. } | StoreError::NotTorn { error, .. } => {
-                Failure::under_rule(message, error.rule, Some(error.line), error.detail)
-            }
-            StoreError::Conflict {
-                line, rule, detail, ..
-            } => Failure::under_rule(message, rule, Some(line), detail),
-            StoreError::ExpectSeq { .. } => {
-                Failure::under_rule(message.clone(), Rule::AppendExpectSeq, None, message)
-            }
-            StoreError::AppendConflict { seq, .. } => {
-                Failure::under_rule(message.clone(), Rule::AppendConflict, Some(seq), message)
-            }
-            StoreError::Draft {
-                draft,
-                rule,
-                detail,
-            } => Failure::Refused(Refusal {
-                message,
-                rule: Some(rule),
-                line: Some((draft as u64, "drafts".to_string())),
-                seq: None,
-                detail,
-            }),
-        }
-    }
-}
-
-/// A draft refused, named by the drafts' source: "d.jsonl: draft on line 3: ...".
-fn draft_refused(source_name: &str, error: StoreError) -> Failure {
-    let mut failure = Failure::from(error);
-    if let Failure::Refused(refusal) = &mut failure
-        && let Some((_, input)) = &mut refusal.line
-    {
-        refusal.message = format!("{source_name}: {}", refusal.message);
-        *input = source_name.to_string();
-    }
-    failure
-}
-
-fn refused_at(path: &Path, error: LogError) -> Failure {
-    Failure::under_rule(
-        format!("{}: {error}", path.display()),
-        error.rule,
-        Some(error.line),
-        error.detail,
-    )
-}
+/// How a command failed: the library's one refusal (exit 1 for refused input, 2 for a usage
+/// or I/O problem).
+pub use accord::front::Refusal as Failure;
 
 fn time_argument(flag: &str, text: &Option<String>) -> Result<Option<Timestamp>, Failure> {
     text.as_deref()
@@ -670,7 +546,7 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
             )));
         }
     }
-    let target = |log: &Path| Target::new(log, stream.as_deref());
+    let target = |log: &Path| open_target(log, stream.as_deref());
     match arguments.command {
         Command::Append {
             log,
@@ -825,7 +701,8 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
             to_stream,
             force,
         } => {
-            let from_stream = stream.unwrap_or_else(|| DEFAULT_STREAM.to_string());
+            let from_stream =
+                stream.unwrap_or_else(|| accord::front::target::DEFAULT_STREAM.to_string());
             let to_stream = to_stream.unwrap_or_else(|| from_stream.clone());
             copy_log(&source, &destination, &from_stream, &to_stream, force)
         }
@@ -857,7 +734,7 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
             check_proof(&proof, line.as_deref(), trusted, json)
         }
         Command::Follow { log, from, json } => {
-            follow(&Target::new(&log, stream.as_deref())?, from, json, paint)
+            follow(&open_target(&log, stream.as_deref())?, from, json, paint)
         }
         Command::Analyze {
             scenario,
@@ -906,11 +783,12 @@ fn append(
         None => io::stdin().lock().take(limit).read_to_end(&mut bytes),
     };
     read.map_err(|error| Failure::Usage(format!("{source_name}: {error}")))?;
-    let drafts = file::parse_drafts(&bytes).map_err(|error| draft_refused(&source_name, error))?;
+    let drafts =
+        file::parse_drafts(&bytes).map_err(|error| Failure::of_drafts(&source_name, error))?;
     let store = target.store()?;
     let outcome = store
         .append_batch(&drafts, expect_seq, chrono::Utc::now())
-        .map_err(|error| draft_refused(&source_name, error))?;
+        .map_err(|error| Failure::of_drafts(&source_name, error))?;
     let mut out = String::new();
     for draft in &outcome.drafts {
         let line = match (draft, json) {
@@ -957,143 +835,24 @@ fn append(
     Ok(())
 }
 
-/// The stream a postgres:// LOG names without `--stream`.
-const DEFAULT_STREAM: &str = "main";
-
-/// Where a LOG argument points.
-enum Target {
-    /// `-` (stdin), or a path that is not a regular file (a FIFO, `/dev/stdin`,
-    /// `<(cat log)`): a log read once, whole, into memory.
-    Once(PathBuf),
-    File(PathBuf),
-    /// A stream of a PostgreSQL database.
-    Stream {
-        url: String,
-        stream: String,
-    },
-}
-
-impl Target {
-    /// The log that `log` (and `--stream`, only for a database) names.
-    fn new(log: &Path, stream: Option<&str>) -> Result<Target, Failure> {
-        if let Some(url) = log.to_str().filter(|text| is_database(text)) {
-            return Ok(Target::Stream {
-                url: url.to_string(),
-                stream: stream.unwrap_or(DEFAULT_STREAM).to_string(),
-            });
-        }
-        if let Some(stream) = stream {
-            return Err(Failure::Usage(format!(
-                "--stream {}: a stream belongs to a postgres:// log, and {} is a file",
-                printable(stream),
-                printable(&log.display().to_string())
-            )));
-        }
-        Ok(if is_stdin(log) || accord::files::input::is_stream(log) {
-            Target::Once(log.to_path_buf())
-        } else {
-            Target::File(log.to_path_buf())
-        })
-    }
-
-    /// What messages call the log: stdin, the file, or the database (without its
-    /// password) and the stream.
-    fn name(&self) -> PathBuf {
-        match self {
-            Target::Once(path) if is_stdin(path) => PathBuf::from("stdin"),
-            Target::Once(path) => path.clone(),
-            Target::File(path) => path.clone(),
-            Target::Stream { url, stream } => {
-                PathBuf::from(format!("{}#{stream}", accord::stores::shown_url(url)))
-            }
-        }
-    }
-
-    /// The log's store (a file's is created by its first append).
-    fn store(&self) -> Result<Box<dyn Store>, Failure> {
-        match self {
-            Target::Once(_) => Err(Failure::Usage(format!(
-                "{}: a stream is read once, not a store",
-                printable(&self.name().display().to_string())
-            ))),
-            Target::File(path) => Ok(Box::new(FileStore::new(path))),
-            Target::Stream { url, stream } => open_stream(url, stream),
-        }
-    }
-
-    /// `read` run over the whole log, from its first line, without snapshots: the bytes
-    /// of stdin, a file under its shared lock, or a stream in one snapshot of the database.
-    fn read<R>(
-        &self,
-        read: impl FnOnce(&dyn Source) -> Result<R, ReadError>,
-    ) -> Result<R, Failure> {
-        let name = self.name();
-        let failure = |error| read_failure(&name, error);
-        match self {
-            Target::Once(path) => read(&BytesSource(once_bytes(path)?)).map_err(failure),
-            _ => {
-                let store = self.store()?;
-                accord::stores::with_whole(&*store, read)?.map_err(failure)
-            }
-        }
-    }
-}
+/// Where a LOG argument points (the library's front door).
+use accord::front::Target;
 
 /// Why a log could not be read or folded: a rule it breaks (exit 1), or the reading
 /// failed (exit 2).
 fn read_failure(name: &Path, error: ReadError) -> Failure {
-    match error {
-        ReadError::Rule(error) => refused_at(name, error),
-        ReadError::Io(error) => Failure::Usage(format!("{}: {error}", name.display())),
-    }
+    Failure::of_reading(name, error)
 }
 
+/// The LOG argument's target, with `--db-timeout` for a database.
+fn open_target(log: &Path, stream: Option<&str>) -> Result<Target, Failure> {
+    Target::new(log, stream, DATABASE_WAIT.get().copied())
+}
+
+/// A stream of a database, with `--db-timeout`.
 #[cfg(feature = "postgres")]
-fn open_stream(url: &str, stream: &str) -> Result<Box<dyn Store>, Failure> {
-    Ok(Box::new(accord::stores::postgres::PgStore::open_with(
-        url,
-        stream,
-        database_waits(),
-    )?))
-}
-
-#[cfg(not(feature = "postgres"))]
-fn open_stream(_url: &str, _stream: &str) -> Result<Box<dyn Store>, Failure> {
-    Err(without_postgres("a postgres:// log"))
-}
-
-/// The first row of a stream whose index columns disagree with its line.
-#[cfg(feature = "postgres")]
-fn stream_index_mismatch(url: &str, stream: &str) -> Result<Option<(u64, String)>, Failure> {
-    let store = accord::stores::postgres::PgStore::open_with(url, stream, database_waits())?;
-    Ok(store.index_mismatch()?)
-}
-
-#[cfg(not(feature = "postgres"))]
-fn stream_index_mismatch(url: &str, stream: &str) -> Result<Option<(u64, String)>, Failure> {
-    open_stream(url, stream).map(|_| None)
-}
-
-/// A stream's state at its end (or line `at`), from its tail checkpoint when that holds.
-#[cfg(feature = "postgres")]
-fn stream_answer_from_checkpoint(
-    url: &str,
-    stream: &str,
-    at: Option<u64>,
-) -> Result<Option<Answer>, Failure> {
-    let store = accord::stores::postgres::PgStore::open_with(url, stream, database_waits())?;
-    Ok(store
-        .fold_from_checkpoint(at)?
-        .map(|(replay, seq)| Answer::from_replay(replay, Some(seq))))
-}
-
-#[cfg(not(feature = "postgres"))]
-fn stream_answer_from_checkpoint(
-    url: &str,
-    stream: &str,
-    _at: Option<u64>,
-) -> Result<Option<Answer>, Failure> {
-    open_stream(url, stream).map(|_| None)
+fn database_stream(url: &str, stream: &str) -> accord::front::target::StreamTarget {
+    accord::front::target::StreamTarget::new(url, stream, DATABASE_WAIT.get().copied())
 }
 
 /// `accord follow`: each event from line `from` (by default, from the next line to land)
@@ -1210,55 +969,6 @@ fn prove(
             .map_err(|error| Failure::Usage(error.to_string()))?
     };
     print(&format!("{text}\n"))
-}
-
-/// Reads a small file whole (a proof, a line), refusing one over `limit` bytes.
-fn read_small(path: &Path, limit: u64) -> Result<Vec<u8>, Failure> {
-    let name = path.display().to_string();
-    let mut bytes = Vec::new();
-    let read = if is_stdin(path) {
-        io::stdin().lock().take(limit + 1).read_to_end(&mut bytes)
-    } else {
-        std::fs::File::open(path).and_then(|file| file.take(limit + 1).read_to_end(&mut bytes))
-    };
-    read.map_err(|error| Failure::Usage(format!("{}: {error}", printable(&name))))?;
-    if bytes.len() as u64 > limit {
-        return Err(Failure::Usage(format!(
-            "{}: longer than the {limit} bytes a proof or a line can be",
-            printable(&name)
-        )));
-    }
-    Ok(bytes)
-}
-
-/// A signed checkpoint, once its signature by the public key holds (exit 1 when not).
-fn open_checkpoint(path: &Path, pubkey: &Path) -> Result<Checkpoint, Failure> {
-    use accord::proofs::checkpoint::{MAX_NOTE_BYTES, VerifierKey};
-    let text_of = |file: &Path| -> Result<String, Failure> {
-        String::from_utf8(read_small(file, MAX_NOTE_BYTES as u64)?).map_err(|_| {
-            Failure::Usage(format!(
-                "{}: not UTF-8 text",
-                printable(&file.display().to_string())
-            ))
-        })
-    };
-    let key = VerifierKey::parse(&text_of(pubkey)?).map_err(|detail| {
-        Failure::Usage(format!(
-            "{}: {detail}",
-            printable(&pubkey.display().to_string())
-        ))
-    })?;
-    let note = text_of(path)?;
-    let name = printable(&path.display().to_string());
-    let body = key.open(&note).map_err(|detail| {
-        Failure::under_rule(
-            format!("{name}: checkpoint.signature: {detail}"),
-            Rule::CheckpointSignature,
-            None,
-            detail,
-        )
-    })?;
-    Checkpoint::parse_body(body).map_err(|detail| Failure::Usage(format!("{name}: {detail}")))
 }
 
 /// `accord keygen --out PATH`: PATH (private, 0600) and PATH.pub, both put in place or
@@ -1397,7 +1107,7 @@ fn check_proof(
             Failure::under_rule(
                 format!("{name}: {}: {}", refusal.rule, refusal.detail),
                 refusal.rule,
-                None,
+                Where::Nowhere,
                 refusal.detail,
             )
         })?;
@@ -1452,26 +1162,7 @@ fn point(text: &str, known_at: &Option<Timestamp>) -> Result<Query, Failure> {
     Ok(query)
 }
 
-/// Answers a query, telling the user on stderr about snapshots that could not be used.
-/// `-` names stdin wherever a file is read.
-fn is_stdin(path: &Path) -> bool {
-    path.as_os_str() == "-"
-}
-
-/// Everything on stdin, read once (diff asks for two points of one log).
-fn stdin_bytes() -> Result<&'static [u8], Failure> {
-    static STDIN: std::sync::OnceLock<Result<Vec<u8>, String>> = std::sync::OnceLock::new();
-    let read = STDIN.get_or_init(|| {
-        let mut bytes = Vec::new();
-        io::stdin()
-            .lock()
-            .read_to_end(&mut bytes)
-            .map(|_| bytes)
-            .map_err(|error| format!("stdin: {error}"))
-    });
-    read.as_deref()
-        .map_err(|error| Failure::Usage(error.clone()))
-}
+use accord::front::target::{is_stdin, once_bytes, stdin_bytes, stream_bytes};
 
 /// Why a command that needs a log file cannot take a stream (stdin, a FIFO, a pipe).
 fn needs_a_file(path: &Path, command: &str, because: &str) -> Failure {
@@ -1488,58 +1179,10 @@ fn needs_a_file(path: &Path, command: &str, because: &str) -> Failure {
     ))
 }
 
-/// The bytes of stdin (`-`) or of a stream named by a path, read once whole (`diff` asks
-/// for two points of one log; a pipe cannot be read twice).
-fn once_bytes(path: &Path) -> Result<&'static [u8], Failure> {
-    if is_stdin(path) {
-        stdin_bytes()
-    } else {
-        stream_bytes(path)
-    }
-}
-
-/// A stream named by a path (a FIFO, `/dev/stdin`, `<(cat log)`), read once whole.
-fn stream_bytes(path: &Path) -> Result<&'static [u8], Failure> {
-    type Read = Result<&'static [u8], String>;
-    static STREAMS: std::sync::Mutex<Vec<(PathBuf, Read)>> = std::sync::Mutex::new(Vec::new());
-    let mut streams = STREAMS
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    if let Some((_, read)) = streams.iter().find(|(seen, _)| seen == path) {
-        return read.clone().map_err(Failure::Usage);
-    }
-    let mut bytes = Vec::new();
-    let read: Read = std::fs::File::open(path)
-        .and_then(|mut file| file.read_to_end(&mut bytes))
-        .map(|_| &*Box::leak(bytes.into_boxed_slice()))
-        .map_err(|error| format!("{}: {error}", printable(&path.display().to_string())));
-    streams.push((path.to_path_buf(), read.clone()));
-    read.map_err(Failure::Usage)
-}
-
 /// The state at a point. `at_argument` names, in an error, the argument that set
 /// `query.at` (`--at 40`, or `diff`'s `TO` point `40`).
 fn answer(target: &Target, query: &Query, at_argument: &str) -> Result<Answer, Failure> {
-    let from_checkpoint = match target {
-        Target::Stream { url, stream }
-            if query.known_at.is_none() && query.as_of.is_none() && !query.without_snapshots =>
-        {
-            stream_answer_from_checkpoint(url, stream, query.at)?
-        }
-        _ => None,
-    };
-    let answer = match (from_checkpoint, target) {
-        (Some(answer), _) => answer,
-        (None, Target::File(path)) => query::answer(&FileStore::new(path), query)?,
-        // No snapshots: the same replay, from the first line.
-        (None, _) => {
-            let scope = query.scope();
-            target.read(|source| {
-                accord::replay::replay_whole(source, &scope, &mut |_| {})
-                    .map(|replay| Answer::from_replay(replay, None))
-            })?
-        }
-    };
+    let answer = accord::front::query::answer(target, query)?;
     told(&target.name(), query, answer, at_argument)
 }
 
@@ -1661,20 +1304,11 @@ fn diff(
 ) -> Result<(), Failure> {
     let from_argument = format!("diff's FROM point {}", from.at.unwrap_or(0));
     let to_argument = format!("diff's TO point {}", to.at.unwrap_or(0));
-    let (before, after) = match target {
-        Target::File(path) => {
-            // One reading of the log where the fold to TO passes through FROM.
-            let (before, after, _) = query::answer_pair(&FileStore::new(path), from, to)?;
-            (
-                told(path, from, before, &from_argument)?,
-                told(path, to, after, &to_argument)?,
-            )
-        }
-        _ => (
-            answer(target, from, &from_argument)?,
-            answer(target, to, &to_argument)?,
-        ),
-    };
+    // A file's two points come from one reading, where the fold to TO passes through FROM.
+    let (before, after) = accord::front::query::answer_pair(target, from, to)?;
+    let name = target.name();
+    let before = told(&name, from, before, &from_argument)?;
+    let after = told(&name, to, after, &to_argument)?;
     let changes = accord::views::diff::diff(&before.folded.state, &after.folded.state);
     if json {
         let side = |answer: &Answer| {
@@ -1752,63 +1386,11 @@ fn verify(
     let pinned = pinned
         .map(|text| Hash::parse(text).map_err(|error| Failure::Usage(format!("--head: {error}"))))
         .transpose()?;
-    let verified = match target {
-        Target::File(path) => FileStore::new(path).verify_with_snapshots(pinned)?,
-        _ => target.read(|source| accord::stores::snapshot::verify_source(source, pinned))?,
-    };
-    let path = &target.name();
-    // A stream's index columns must say what its lines say.
-    if let Target::Stream { url, stream } = target
-        && let Some((seq, detail)) = stream_index_mismatch(url, stream)?
-    {
-        return Err(Failure::under_rule(
-            format!("{}: store.index: {detail}", path.display()),
-            Rule::StoreIndex,
-            Some(seq),
-            detail,
-        ));
-    }
-    let pinned_at = verified.pinned_seq;
-    if let Some(pinned) = pinned
-        && pinned_at.is_none()
-    {
-        let detail = format!(
-            "no line of the log hashes to the pinned head {pinned}: the log does not extend it"
-        );
-        return Err(Failure::under_rule(
-            format!("{}: head.unknown: {detail}", path.display()),
-            Rule::HeadUnknown,
-            None,
-            detail,
-        ));
-    }
-    // The log extends a signed checkpoint when its tree of that size has that root.
-    if let Some(signed) = signed {
-        let (lines, root) =
-            target.read(|source| accord::proofs::root(source, Some(signed.size)))?;
-        extends_checkpoint(path, lines, root, signed)?;
-    }
-    // A snapshot that disagrees with the fold is a cache that would make queries lie: each
-    // is reported, and the log does not pass.
-    let mismatches = &verified.mismatches;
+    let verified = accord::front::verify::verify(target, pinned, signed, &mut |also| {
+        say(also.message());
+    })?;
     let snapshots = verified.snapshots;
-    if let Some(first) = mismatches.first() {
-        for mismatch in &mismatches[1..] {
-            say(&format!(
-                "{}: snapshot.mismatch: {}: {}",
-                path.display(),
-                mismatch.path.display(),
-                mismatch.detail
-            ));
-        }
-        let detail = format!("{}: {}", first.path.display(), first.detail);
-        return Err(Failure::under_rule(
-            format!("{}: snapshot.mismatch: {detail}", path.display()),
-            Rule::SnapshotMismatch,
-            Some(first.seq),
-            detail,
-        ));
-    }
+    let pinned_at = verified.pinned_seq;
     if json {
         let mut report = serde_json::json!({
             "ok": true,
@@ -1819,9 +1401,9 @@ fn verify(
         if let Some(seq) = pinned_at {
             report["pinned_seq"] = seq.into();
         }
-        if let Some(signed) = signed {
-            report["checkpoint_size"] = signed.size.into();
-            report["covered_snapshots"] = verified.snapshots_covered_by(signed).into();
+        if let Some(covered) = &verified.checkpoint {
+            report["checkpoint_size"] = covered.size.into();
+            report["covered_snapshots"] = covered.covered_snapshots.clone().into();
         }
         return print(&format!("{report}\n"));
     }
@@ -1850,7 +1432,10 @@ fn verify(
             printable(&signed.origin),
             counted(signed.size, "line", "lines")
         ));
-        let covered = verified.snapshots_covered_by(signed);
+        let covered = verified
+            .checkpoint
+            .as_ref()
+            .map_or(&[][..], |covered| &covered.covered_snapshots);
         if !covered.is_empty() {
             let seqs: Vec<String> = covered.iter().map(u64::to_string).collect();
             line.push_str(&format!(
@@ -1863,24 +1448,7 @@ fn verify(
     print(&format!("{line}\n"))
 }
 
-/// Whether the log's first `signed.size` lines (`lines` of them were there) have the
-/// signed root; else `checkpoint.root`, exit 1.
-fn extends_checkpoint(
-    path: &Path,
-    lines: u64,
-    root: Hash,
-    signed: &Checkpoint,
-) -> Result<(), Failure> {
-    let Some(detail) = signed.not_extended_by(lines, &root) else {
-        return Ok(());
-    };
-    Err(Failure::under_rule(
-        format!("{}: checkpoint.root: {detail}", path.display()),
-        Rule::CheckpointRoot,
-        None,
-        detail,
-    ))
-}
+use accord::front::checkpoint::{extends_checkpoint, open_checkpoint, read_small};
 
 fn history(target: &Target, entity: &str, json: bool, paint: render::Paint) -> Result<(), Failure> {
     let path = &target.name();
@@ -2229,7 +1797,7 @@ impl Digest {
 fn log_digest(target: &str, stream: &str) -> Result<Digest, Failure> {
     let mut digesting = Digesting::default();
     if is_database(target) {
-        let store = open_stream(target, stream)?;
+        let store = open_target(Path::new(target), Some(stream))?.store()?;
         accord::stores::with_whole(&*store, |source| {
             source
                 .read_at(0)
@@ -2336,12 +1904,12 @@ fn copy_log(
 
 #[cfg(feature = "postgres")]
 fn database_log_bytes(url: &str, stream: &str) -> Result<Vec<u8>, Failure> {
-    Ok(accord::stores::postgres::PgStore::open_with(url, stream, database_waits())?.export()?)
+    Ok(database_stream(url, stream).store()?.export()?)
 }
 
 #[cfg(feature = "postgres")]
 fn database_import(url: &str, stream: &str, bytes: &[u8]) -> Result<(), Failure> {
-    accord::stores::postgres::PgStore::open_with(url, stream, database_waits())?.import(bytes)?;
+    database_stream(url, stream).store()?.import(bytes)?;
     Ok(())
 }
 
@@ -2356,8 +1924,4 @@ fn database_import(_url: &str, _stream: &str, _bytes: &[u8]) -> Result<(), Failu
 }
 
 #[cfg(not(feature = "postgres"))]
-fn without_postgres(command: &str) -> Failure {
-    Failure::Usage(format!(
-        "{command}: this accord was built without the PostgreSQL store (build it with `--features postgres`)"
-    ))
-}
+use accord::front::target::without_postgres;

@@ -2,9 +2,10 @@ from os import PathLike
 from typing import Any, Iterable, Iterator, Mapping, Optional, Protocol, Union
 
 class AccordError(Exception):
-    """A log or input refused under one of the format's rules."""
+    """A log or input refused: under one of the format's rules, or under none (`rule` None:
+    a scenario or a run that cannot be simulated)."""
 
-    rule: str
+    rule: Optional[str]
     #: The line refused: of the log (then `seq` is the same number) or of the drafts.
     line: Optional[int]
     #: The seq of the log line refused; None for a draft, which has none yet.

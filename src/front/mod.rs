@@ -1,0 +1,20 @@
+//! The front door: what a command does, as calls that return typed values, for the command
+//! line (`cli/`) and the Python package (`python/`) alike. Each speaker only parses its
+//! arguments, calls these, and prints or converts what they return: the same call gives the
+//! same answer and the same refusal, whoever asks.
+//!
+//! - `target`: a log as a person names it (a file, `-` or another stream, a database
+//!   stream) and its whole reading;
+//! - `query`: the state at a point, from the best start the log has;
+//! - `verify`: a log checked whole, with its snapshots, a pinned head, a signed checkpoint;
+//! - `checkpoint`: signed checkpoints opened from their files;
+//! - `refusal`: the one refusal every call returns, built from every error type below it.
+
+pub mod checkpoint;
+pub mod query;
+pub mod refusal;
+pub mod target;
+pub mod verify;
+
+pub use refusal::{Refusal, Refused, Where};
+pub use target::Target;

@@ -1,0 +1,63 @@
+//! The state at a point of a log, from the best start the log has: a file's snapshots, a
+//! database stream's tail checkpoint, or the first line.
+
+use crate::front::refusal::Refusal;
+use crate::front::target::Target;
+use crate::stores::file::FileStore;
+use crate::stores::query::{self, Answer, Query};
+
+/// The state `query` asks for. A file starts from its best snapshot, a database stream
+/// from its tail checkpoint when the query is a seq or the end, anything else from its
+/// first line. The snapshots it could not use are in the answer's `warnings`.
+pub fn answer(target: &Target, query: &Query) -> Result<Answer, Refusal> {
+    if let Some(answer) = from_tail_checkpoint(target, query)? {
+        return Ok(answer);
+    }
+    match target {
+        Target::File(path) => Ok(query::answer(&FileStore::new(path), query)?),
+        // No snapshots: the same replay, from the first line.
+        _ => {
+            let scope = query.scope();
+            target.read(|source| {
+                crate::replay::replay_whole(source, &scope, &mut |_| {})
+                    .map(|replay| Answer::from_replay(replay, None))
+            })
+        }
+    }
+}
+
+/// The states at two points of one log (`diff`): a file's in one reading, where the fold
+/// to the later point passes through the earlier one.
+pub fn answer_pair(target: &Target, from: &Query, to: &Query) -> Result<(Answer, Answer), Refusal> {
+    match target {
+        Target::File(path) => {
+            let (before, after, _) = query::answer_pair(&FileStore::new(path), from, to)?;
+            Ok((before, after))
+        }
+        _ => Ok((answer(target, from)?, answer(target, to)?)),
+    }
+}
+
+/// A database stream's state at its end (or line `at`), from its tail checkpoint when that
+/// holds and the query allows it.
+#[cfg(feature = "postgres")]
+fn from_tail_checkpoint(target: &Target, query: &Query) -> Result<Option<Answer>, Refusal> {
+    let Target::Stream(stream) = target else {
+        return Ok(None);
+    };
+    if query.known_at.is_some() || query.as_of.is_some() || query.without_snapshots {
+        return Ok(None);
+    }
+    Ok(stream
+        .store()?
+        .fold_from_checkpoint(query.at)?
+        .map(|(replay, seq)| Answer::from_replay(replay, Some(seq))))
+}
+
+#[cfg(not(feature = "postgres"))]
+fn from_tail_checkpoint(target: &Target, _query: &Query) -> Result<Option<Answer>, Refusal> {
+    if let Target::Stream(_) = target {
+        target.store()?;
+    }
+    Ok(None)
+}
