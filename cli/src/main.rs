@@ -1,14 +1,18 @@
 //! The `accord` command line. The library does the work; this file reads arguments, picks
 //! the command, and turns failures into one line on stderr and an exit code.
 
-mod cli;
+mod arguments;
+mod commands;
+mod context;
+mod output;
+mod render;
 
 use std::io::Write as _;
 use std::process::ExitCode;
 
 use clap::Parser;
 
-use cli::Arguments;
+use arguments::Arguments;
 
 fn main() -> ExitCode {
     remove_unfinished_outputs_on_interrupt();
@@ -24,17 +28,17 @@ fn main() -> ExitCode {
         }
     };
     let json = arguments.wants_json();
-    match cli::run(arguments) {
+    match commands::run(arguments) {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
             let (code, message) = (failure.exit_code(), failure.message());
             // A machine that asked for JSON gets its answer on stdout too, unless stdout is
             // what failed.
-            if json && !cli::stdout_gone() {
+            if json && !output::stdout_gone() {
                 let mut stdout = std::io::stdout().lock();
                 let _ = writeln!(stdout, "{}", failure.to_json()).and_then(|()| stdout.flush());
             }
-            cli::say(message);
+            output::say(message);
             ExitCode::from(code)
         }
     }

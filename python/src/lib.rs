@@ -614,29 +614,21 @@ fn batch_after(
 /// under no rule (the format's rules are about logs; `rule` is None), an unreadable file
 /// `OSError`.
 fn sim_error(error: accord::sim::SimError) -> PyErr {
-    if error.io {
-        return PyOSError::new_err(error.detail);
-    }
-    Python::attach(|py| refusal_error(py, Refusal::refused(error.detail)))
+    Python::attach(|py| refusal_error(py, Refusal::from(error)))
 }
 
 /// A scenario file, or a GENIUS directory (one domain file and its profiles, as
 /// `tournament` takes them), with its strategies (one name, or one per party) and deadline
-/// replaced where given. A GENIUS directory plays `boulware` for 100 rounds unless told.
+/// replaced where given: the front door's loading, with the command line's defaults
+/// (`boulware` for 100 rounds for a GENIUS directory unless told).
 fn scenario(
     path: &Path,
     strategies: Option<&[String]>,
     deadline: Option<u32>,
 ) -> PyResult<accord::sim::scenario::Scenario> {
-    use accord::sim::scenario;
-    let loaded = if path.is_dir() {
-        let strategies =
-            strategies.map_or_else(|| vec!["boulware".to_string()], <[String]>::to_vec);
-        scenario::from_genius_directory(path, &strategies, deadline.unwrap_or(100))
-    } else {
-        scenario::load(path).and_then(|loaded| loaded.with_overrides(strategies, deadline))
-    };
-    loaded.map_err(sim_error)
+    use accord::front::scenarios::{ScenarioFiles, load_scenario};
+    load_scenario(ScenarioFiles::of_path(path), strategies, deadline)
+        .map_err(|refusal| Python::attach(|py| refusal_error(py, refusal)))
 }
 
 /// The worker threads: the ones asked for, or every core.

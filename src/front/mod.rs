@@ -8,11 +8,14 @@
 //! - `query`: the state at a point, from the best start the log has;
 //! - `verify`: a log checked whole, with its snapshots, a pinned head, a signed checkpoint;
 //! - `checkpoint`: signed checkpoints opened from their files;
+//! - `scenarios`: the scenario a simulation plays, from the files a person names, with the
+//!   shared defaults (boulware, 100 rounds);
 //! - `refusal`: the one refusal every call returns, built from every error type below it.
 
 pub mod checkpoint;
 pub mod query;
 pub mod refusal;
+pub mod scenarios;
 pub mod target;
 pub mod verify;
 

@@ -1,16 +1,115 @@
-//! `accord simulate` and `accord analyze`.
+//! `accord simulate`: a seeded batch of runs of a scenario, summarised.
 
 use std::fmt::Write as _;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 
-use accord::sim::analysis::analyze as analyze_space;
+use accord::front::scenarios::{ScenarioFiles, load_scenario};
 use accord::sim::batch::{BatchOptions, Summary, simulate as run_batch};
-use accord::sim::run::run_rng;
 use accord::sim::scenario::Scenario;
 use accord::views::text::{counted, grouped, printable};
 
-use super::{Failure, print, say};
+use crate::arguments::seed_value;
+use crate::commands::analyze::{NOT_COMPUTED, figure, trimmed};
+use crate::context::{Context, Failure};
+use crate::output::{Destination, output_failure, print, say_block};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// A scenario file (JSON; see docs/simulation.md). Omit with --genius or --geniusweb.
+    #[arg(required_unless_present_any = ["genius", "geniusweb"])]
+    pub scenario: Option<PathBuf>,
+    /// The seed: the same seed gives the same logs and summary, byte for byte.
+    #[arg(long, default_value_t = 0, allow_hyphen_values = true, value_parser = seed_value)]
+    pub seed: u64,
+    /// How many runs (run i uses stream i of the seed).
+    #[arg(long, default_value_t = 1)]
+    pub runs: u64,
+    /// Write the log of the run here (one run only).
+    #[arg(long, value_name = "LOG", conflicts_with = "out_dir")]
+    pub out: Option<PathBuf>,
+    /// Write each run's log in this directory as run-NNNNNN.jsonl.
+    #[arg(long, value_name = "DIR")]
+    pub out_dir: Option<PathBuf>,
+    /// Write one row per run to this file: CSV (FILE.csv) or JSON Lines (FILE.jsonl),
+    /// with the run, seed, agreement, round, outcome, utilities and distances.
+    #[arg(long, value_name = "FILE")]
+    pub per_run: Option<PathBuf>,
+    /// Replace the --out file, the run logs in --out-dir or the --per-run file if they
+    /// exist (without it, an existing file is refused and left untouched).
+    #[arg(long)]
+    pub force: bool,
+    /// The summary as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// Worker threads (default: every core). Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// A GENIUS domain and its profiles, in place of SCENARIO.
+    #[arg(long, num_args = 2.., value_names = ["DOMAIN.xml", "PROFILE.xml"])]
+    pub genius: Option<Vec<PathBuf>>,
+    /// GeniusWeb profiles (JSON LinearAdditiveUtilitySpace, each carrying the domain), in
+    /// place of SCENARIO.
+    #[arg(long, num_args = 1.., value_name = "PROFILE.json", conflicts_with = "genius")]
+    pub geniusweb: Option<Vec<PathBuf>>,
+    /// The strategies, in profile order with --genius (default boulware for all), or in
+    /// the scenario's acting order, replacing the scenario's: boulware, linear,
+    /// conceder, hardliner, e=VALUE, tit_for_tat. One name applies to every party.
+    #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
+    pub strategies: Option<Vec<String>>,
+    /// The deadline in rounds: 100 by default with --genius; with a scenario file it
+    /// replaces the scenario's.
+    #[arg(long, value_name = "ROUNDS")]
+    pub deadline: Option<u32>,
+}
+
+pub fn run(args: Args, _context: &Context) -> Result<(), Failure> {
+    let strategies = args.strategies.as_deref();
+    let files = scenario_files(
+        args.scenario.as_deref(),
+        args.genius.as_deref(),
+        args.geniusweb.as_deref(),
+    )?;
+    let scenario = load_scenario(files, strategies, args.deadline)?;
+    simulate(
+        &scenario,
+        args.seed,
+        args.runs,
+        Outputs {
+            out: args.out.as_deref(),
+            out_dir: args.out_dir,
+            per_run: args.per_run.as_deref(),
+            force: args.force,
+        },
+        args.json,
+        args.threads,
+    )
+}
+
+/// Which files a `simulate` or `analyze` plays: a SCENARIO, `--genius` files or
+/// `--geniusweb` profiles, one of them.
+pub fn scenario_files<'a>(
+    scenario: Option<&'a Path>,
+    genius: Option<&'a [PathBuf]>,
+    geniusweb: Option<&'a [PathBuf]>,
+) -> Result<ScenarioFiles<'a>, Failure> {
+    match (scenario, genius, geniusweb) {
+        (Some(path), _, Some(_)) => Err(Failure::Usage(format!(
+            "give a SCENARIO or --geniusweb, not both ({} and --geniusweb)",
+            path.display()
+        ))),
+        (None, _, Some(profiles)) => Ok(ScenarioFiles::GeniusWeb(profiles)),
+        (Some(path), Some(_), None) => Err(Failure::Usage(format!(
+            "give a SCENARIO or --genius, not both ({} and --genius)",
+            path.display()
+        ))),
+        (_, Some([domain, profiles @ ..]), None) => Ok(ScenarioFiles::Genius { domain, profiles }),
+        (Some(path), _, None) => Ok(ScenarioFiles::Scenario(path)),
+        _ => Err(Failure::Usage(
+            "give a SCENARIO or --genius DOMAIN.xml PROFILE.xml...".into(),
+        )),
+    }
+}
 
 /// Batches that take longer than this many runs get a progress bar on a terminal.
 const PROGRESS_FROM_RUNS: u64 = 2_000;
@@ -56,7 +155,7 @@ fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn optional_number(value: Option<f64>) -> String {
+pub fn optional_number(value: Option<f64>) -> String {
     value.map_or(String::new(), |value| value.to_string())
 }
 
@@ -73,7 +172,7 @@ impl PerRunRows {
     ) -> Result<PerRunRows, Failure> {
         // What stands there is looked at first: a device or a FIFO is refused as such.
         let target =
-            accord::files::output::OutputPath::check(path, force).map_err(super::output_failure)?;
+            accord::files::output::OutputPath::check(path, force).map_err(output_failure)?;
         let extension = path
             .extension()
             .and_then(|extension| extension.to_str())
@@ -88,8 +187,7 @@ impl PerRunRows {
                 )));
             }
         };
-        let file =
-            accord::files::output::OutputFile::create(target).map_err(super::output_failure)?;
+        let file = accord::files::output::OutputFile::create(target).map_err(output_failure)?;
         let parties: Vec<String> = scenario
             .parties
             .iter()
@@ -178,7 +276,7 @@ impl PerRunRows {
     /// Puts the file in place, whole; after a failed write, removes it.
     fn finish(self) -> Result<(), Failure> {
         match self.failed {
-            None => self.writer.commit().map_err(super::output_failure),
+            None => self.writer.commit().map_err(output_failure),
             Some(error) => Err(Failure::Usage(format!("{}: {error}", self.path.display()))),
         }
     }
@@ -207,7 +305,7 @@ pub fn simulate(
     // Every output is checked before the batch runs, not after.
     let out = match out {
         Some(path) => {
-            let destination = super::Destination::check(path, force)?;
+            let destination = Destination::check(path, force)?;
             if destination.is_stdout() && json {
                 return Err(Failure::Usage(
                     "--out - writes the run's log on stdout, where --json would write the summary: give one of them a file".into(),
@@ -246,7 +344,7 @@ pub fn simulate(
         }
     });
     // Rows of a batch that failed are not its data: dropped, the file made for them goes.
-    let summary = summary.map_err(sim_failure)?;
+    let summary = summary.map_err(Failure::from)?;
     if let Some(rows) = per_run {
         rows.finish()?;
     }
@@ -260,7 +358,7 @@ pub fn simulate(
     }
     if summary_on_stderr {
         // Stdout holds the run's log: the summary goes to stderr.
-        super::output::say_block(&render_summary(scenario, &summary));
+        say_block(&render_summary(scenario, &summary));
         return Ok(());
     }
     if json {
@@ -291,7 +389,7 @@ pub fn runs_and_threads(runs: u64, threads: Option<usize>) -> Result<usize, Fail
 }
 
 /// A point of the analysis for people: its utilities, then each issue's option.
-fn write_point(
+pub fn write_point(
     out: &mut String,
     label: &str,
     point: Option<&accord::sim::analysis::Point>,
@@ -315,7 +413,7 @@ fn write_point(
 }
 
 /// A progress bar for `runs` runs, on a terminal and for batches long enough to want one.
-fn progress_bar(runs: u64) -> Option<indicatif::ProgressBar> {
+pub fn progress_bar(runs: u64) -> Option<indicatif::ProgressBar> {
     (runs >= PROGRESS_FROM_RUNS && std::io::stderr().is_terminal()).then(|| {
         let bar = indicatif::ProgressBar::new(runs);
         bar.set_style(
@@ -333,106 +431,6 @@ fn progress_bar(runs: u64) -> Option<indicatif::ProgressBar> {
         );
         bar
     })
-}
-
-/// `accord tournament`: plays it, prints the ranking (or its JSON), writes the CSV.
-pub fn tournament(
-    scenarios: &[Scenario],
-    options: &accord::sim::tournament::TournamentOptions,
-    json: bool,
-    csv: Option<&Path>,
-    force: bool,
-) -> Result<(), Failure> {
-    let total = accord::sim::tournament::planned_runs(scenarios, options).map_err(sim_failure)?;
-    // The CSV file's place is checked before the tournament runs, so that one that exists
-    // is refused before any work.
-    let csv_file = match csv {
-        Some(path) => Some(super::Destination::check(path, force)?),
-        None => None,
-    };
-    let bar = progress_bar(total);
-    let progress = |done: u64| {
-        if let Some(bar) = &bar {
-            bar.set_position(done);
-        }
-    };
-    let played = accord::sim::tournament::play(scenarios, options, &progress);
-    if let Some(bar) = bar {
-        bar.finish_and_clear();
-    }
-    let played = played.map_err(sim_failure)?;
-    if let Some(destination) = csv_file {
-        let mut text = String::from(
-            "rank,strategy,runs,utility_mean,utility_sd,agreement_rate,welfare_mean,pareto_distance_mean,nash_distance_mean,kalai_smorodinsky_distance_mean,max_welfare_distance_mean,rounds_mean\n",
-        );
-        for (rank, row) in played.ranking.iter().enumerate() {
-            let _ = writeln!(
-                text,
-                "{},{},{},{},{},{},{},{},{},{},{},{}",
-                rank + 1,
-                row.strategy,
-                row.runs,
-                row.utility_mean,
-                row.utility_sd,
-                row.agreement_rate,
-                row.welfare_mean,
-                optional_number(row.pareto_distance_mean),
-                optional_number(row.nash_distance_mean),
-                optional_number(row.kalai_smorodinsky_distance_mean),
-                optional_number(row.max_welfare_distance_mean),
-                optional_number(row.rounds_mean)
-            );
-        }
-        destination.write(text.as_bytes())?;
-    }
-    if json {
-        return print(&format!(
-            "{}\n",
-            serde_json::to_string(&played).expect("a tournament serialises")
-        ));
-    }
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "Tournament of {} on {}: {} of {} each ({}), seed {}",
-        counted(played.strategies.len() as u64, "strategy", "strategies"),
-        counted(played.domains.len() as u64, "domain", "domains"),
-        counted(played.assignments, "assignment", "assignments"),
-        counted(played.runs_per_assignment, "run", "runs"),
-        counted(played.total_runs, "run in all", "runs in all"),
-        played.seed
-    );
-    let _ = writeln!(
-        out,
-        "  rank  strategy        utility    (sd)       agreed   welfare    to Pareto  to Nash    rounds"
-    );
-    let shown = |value: Option<f64>| value.map_or("-".to_string(), |value| format!("{value:.6}"));
-    for (rank, row) in played.ranking.iter().enumerate() {
-        let _ = writeln!(
-            out,
-            "  {:<4}  {:<14}  {:.6}  ({:.6})  {:.4}   {:.6}   {:<9}  {:<9}  {}",
-            rank + 1,
-            printable(&row.strategy),
-            row.utility_mean,
-            row.utility_sd,
-            row.agreement_rate,
-            row.welfare_mean,
-            shown(row.pareto_distance_mean),
-            shown(row.nash_distance_mean),
-            row.rounds_mean
-                .map_or("-".to_string(), |rounds| format!("{rounds:.2}"))
-        );
-    }
-    print(&out)
-}
-
-/// A simulation's own refusal is exit 1; a file it cannot read or write is exit 2.
-pub fn sim_failure(error: accord::sim::SimError) -> Failure {
-    if error.io {
-        Failure::Usage(error.to_string())
-    } else {
-        Failure::refused(error.to_string())
-    }
 }
 
 fn render_summary(scenario: &Scenario, summary: &Summary) -> String {
@@ -517,137 +515,4 @@ fn render_summary(scenario: &Scenario, summary: &Summary) -> String {
         }
     }
     out
-}
-
-pub fn analyze(scenario: &Scenario, seed: u64, json: bool, frontier: bool) -> Result<(), Failure> {
-    let preferences = scenario.preferences(&mut run_rng(seed, 0));
-    let analysis = if frontier {
-        accord::sim::analysis::analyze_listing_frontier(&scenario.domain, &preferences)
-    } else {
-        analyze_space(&scenario.domain, &preferences)
-    };
-    for reason in &analysis.reasons {
-        say(reason);
-    }
-    if frontier && analysis.frontier.is_none() {
-        say("frontier: not listed, as it was not computed (see above)");
-    }
-    if analysis.frontier_points_shared > 0 {
-        say(&format!(
-            "frontier: {} of the points listed stand for several outcomes with the same utilities; one is shown for each",
-            grouped(u128::from(analysis.frontier_points_shared))
-        ));
-    }
-    if analysis.nash_none {
-        say("nash: no outcome meets every party's reservation value");
-    }
-    if json {
-        let document = analysis.to_json(&scenario.domain);
-        return print(&format!(
-            "{}\n",
-            serde_json::to_string(&document).expect("an analysis serialises")
-        ));
-    }
-    let mut out = String::new();
-    let _ = writeln!(
-        out,
-        "{}: {}, {}",
-        printable(&scenario.name),
-        counted(scenario.parties.len() as u64, "party", "parties"),
-        counted(scenario.domain.issues.len() as u64, "issue", "issues")
-    );
-    let _ = writeln!(out, "  outcomes          {}", count(analysis.n_outcomes));
-    let _ = writeln!(
-        out,
-        "  Pareto frontier   {}",
-        analysis
-            .pareto_size
-            .map_or(NOT_COMPUTED.to_string(), |size| {
-                format!(
-                    "{} {}",
-                    grouped(size),
-                    if size == 1 { "outcome" } else { "outcomes" }
-                )
-            })
-    );
-    // A point is `none` when no outcome meets every reservation, and `n/a` when it was not
-    // computed, as every figure is.
-    let infeasible = analysis
-        .nash_none
-        .then_some("none (no outcome meets every reservation)");
-    write_point(
-        &mut out,
-        "Nash point       ",
-        analysis.nash.as_ref(),
-        infeasible,
-        scenario,
-    );
-    write_point(
-        &mut out,
-        "Kalai-Smorodinsky",
-        analysis.kalai_smorodinsky.as_ref(),
-        infeasible,
-        scenario,
-    );
-    write_point(
-        &mut out,
-        "Max-welfare point",
-        analysis.max_welfare_point.as_ref(),
-        None,
-        scenario,
-    );
-    let _ = writeln!(out, "  maximum welfare   {}", figure(analysis.max_welfare));
-    let _ = writeln!(out, "  opposition        {}", figure(analysis.opposition));
-    if let Some(points) = &analysis.frontier {
-        let _ = writeln!(
-            out,
-            "  frontier outcomes (utilities, then each issue's option):"
-        );
-        for point in points {
-            let utilities: Vec<String> =
-                point.utilities.iter().map(|u| format!("{u:.6}")).collect();
-            let options: Vec<String> = scenario
-                .domain
-                .issues
-                .iter()
-                .zip(&point.outcome)
-                .map(|(issue, option)| printable(&issue.options[*option]).into_owned())
-                .collect();
-            let _ = writeln!(out, "    {}  {}", utilities.join("  "), options.join(" | "));
-        }
-    }
-    let reservations: Vec<String> = scenario
-        .parties
-        .iter()
-        .zip(&preferences)
-        .map(|(party, prefs)| format!("{} {:.6}", party.id, prefs.reservation))
-        .collect();
-    let _ = writeln!(
-        out,
-        "  reservations      {}",
-        printable(&reservations.join(", "))
-    );
-    print(&out)
-}
-
-/// What people see for a figure the analysis did not compute (its reason is on stderr).
-const NOT_COMPUTED: &str = "n/a";
-
-/// A figure to six decimals, or `n/a` when it could not be computed.
-fn figure(value: Option<f64>) -> String {
-    value.map_or(NOT_COMPUTED.to_string(), |value| format!("{value:.6}"))
-}
-
-/// A count, thousands grouped, or `n/a` when it could not be computed.
-fn count(value: Option<u128>) -> String {
-    value.map_or(NOT_COMPUTED.to_string(), grouped)
-}
-
-/// A factor for people: at most four decimals, without trailing zeros (`0.5`, `0.9375`).
-fn trimmed(value: f64) -> String {
-    let shown = format!("{value:.4}");
-    shown
-        .trim_end_matches('0')
-        .trim_end_matches('.')
-        .to_string()
 }

@@ -13,7 +13,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use accord::files::output::{OutputError, OutputFile, OutputPath};
 
-use super::{Failure, is_stdin, printable};
+use accord::front::target::is_stdin;
+
+use crate::context::{Failure, printable};
 
 /// Set once stdout is closed by its reader (a broken pipe): nothing more is written there.
 static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);

@@ -8,7 +8,59 @@ use accord::reading::log::{Prefix, ReadError};
 use accord::replay::Scope;
 use accord::views::report::{CheckpointSeen, LogReport, ReportedEvent};
 
-use super::{Failure, Target, printable, read_failure, read_small};
+use accord::front::Target;
+use accord::front::checkpoint::read_small;
+
+use crate::context::{Context, Failure, printable, read_failure, time_argument};
+use crate::output::{Destination, print, say};
+
+#[derive(clap::Args)]
+pub struct Args {
+    /// The log (a file, - for stdin, or postgres://... with --stream), or a simulation
+    /// or tournament result (`--json` output saved to a file).
+    pub log: PathBuf,
+    /// The page to write (refused if it exists, unless --force).
+    #[arg(long, value_name = "FILE.html")]
+    pub out: PathBuf,
+    /// Only the lines recorded at or before TIME (what was known then).
+    #[arg(long, value_name = "TIME")]
+    pub known_at: Option<String>,
+    /// Only the events that occurred at or before TIME (what was true then).
+    #[arg(long, value_name = "TIME")]
+    pub as_of: Option<String>,
+    /// Check the signature of the latest checkpoint kept beside the log with this key.
+    #[arg(long, value_name = "KEY")]
+    pub pubkey: Option<PathBuf>,
+    /// For a simulation result: its runs (`simulate --per-run RUNS.jsonl`), for the
+    /// rounds' histogram and the agreements' scatter.
+    #[arg(long, value_name = "RUNS.jsonl")]
+    pub per_run: Option<PathBuf>,
+    /// For a simulation result: its domain's `analyze --frontier --json`, for the
+    /// frontier and the Nash and Kalai-Smorodinsky points.
+    #[arg(long, value_name = "FILE.json")]
+    pub analysis: Option<PathBuf>,
+    /// Replace FILE.html if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+pub fn run(args: Args, context: &Context) -> Result<(), Failure> {
+    let known_at = time_argument("--known-at", &args.known_at)?;
+    let as_of = time_argument("--as-of", &args.as_of)?;
+    let files = ResultFiles {
+        per_run: args.per_run.as_deref(),
+        analysis: args.analysis.as_deref(),
+    };
+    report(
+        &context.target(&args.log)?,
+        &args.out,
+        known_at,
+        as_of,
+        args.pubkey.as_deref(),
+        files,
+        args.force,
+    )
+}
 
 /// The most events a report reads: each is held until the page is drawn.
 pub const MAX_REPORT_EVENTS: usize = 1_000_000;
@@ -38,7 +90,7 @@ pub fn report(
 ) -> Result<(), Failure> {
     // Checked before any reading: nothing is overwritten by surprise, and only a regular
     // file (or stdout, `-`) is written.
-    let destination = super::Destination::check(out, force)?;
+    let destination = Destination::check(out, force)?;
     if let Some(result) = result_document(target)? {
         if known_at.is_some() || as_of.is_some() || pubkey.is_some() {
             return Err(Failure::Usage(
@@ -153,7 +205,7 @@ pub fn report(
     };
     let said = format!(
         "report of {} written to {} ({} bytes; {verdict})",
-        super::counted(events.len() as u64, "event", "events"),
+        accord::views::text::counted(events.len() as u64, "event", "events"),
         shown_destination(out, to_stdout),
         page.len(),
     );
@@ -177,10 +229,10 @@ fn shown_destination(out: &Path, to_stdout: bool) -> String {
 /// The line that says what was written: on stdout, or on stderr when stdout holds the page.
 fn tell(said: &str, to_stdout: bool) -> Result<(), Failure> {
     if to_stdout {
-        super::say(said);
+        say(said);
         Ok(())
     } else {
-        super::print(&format!("{}\n", printable(said)))
+        print(&format!("{}\n", printable(said)))
     }
 }
 
@@ -240,7 +292,7 @@ fn result_document(target: &Target) -> Result<Option<serde_json::Value>, Failure
     use std::io::{BufRead as _, Read as _};
     let bytes: Vec<u8> = match target {
         Target::Stream { .. } => return Ok(None),
-        Target::Once(path) => super::once_bytes(path)?.to_vec(),
+        Target::Once(path) => accord::front::target::once_bytes(path)?.to_vec(),
         Target::File(path) => {
             let Ok(file) = std::fs::File::open(path) else {
                 // The log's own reading names the problem.
@@ -276,7 +328,7 @@ fn result_document(target: &Target) -> Result<Option<serde_json::Value>, Failure
 fn result_report(
     target: &Target,
     result: &serde_json::Value,
-    destination: super::Destination,
+    destination: Destination,
     files: ResultFiles<'_>,
 ) -> Result<(), Failure> {
     let runs = match files.per_run {
@@ -308,8 +360,8 @@ fn result_report(
     });
     let to_stdout = destination.is_stdout();
     let out = match &destination {
-        super::Destination::File(target) => target.path().display().to_string(),
-        super::Destination::Stdout => "stdout".to_string(),
+        Destination::File(target) => target.path().display().to_string(),
+        Destination::Stdout => "stdout".to_string(),
     };
     destination.write(page.as_bytes())?;
     tell(
