@@ -8,7 +8,7 @@ use std::fs;
 use std::time::Instant;
 
 use accord::stores::file::FileStore;
-use accord::stores::query::{self, Query};
+use accord::stores::query::Query;
 
 mod million;
 use million::{EVENTS, SNAPSHOT_EVERY, occurred};
@@ -37,7 +37,7 @@ fn main() {
     println!("|---|---|---|---|---|");
     let run = |label: String, query: Query| {
         let started = Instant::now();
-        let answer = query::answer(&store, &query).unwrap();
+        let answer = accord::stores::file::queries::answer(&store, &query).unwrap();
         let seconds = started.elapsed().as_secs_f64();
         let snapshot = answer
             .snapshot
@@ -94,7 +94,7 @@ fn main() {
     println!("|---|---|");
     for at in [None, Some(999_999), Some(50_000)] {
         let started = Instant::now();
-        let (seq, head, warnings) = query::head(&store, at).unwrap();
+        let (seq, head, warnings) = accord::stores::file::queries::head(&store, at).unwrap();
         let seconds = started.elapsed().as_secs_f64();
         assert!(warnings.is_empty());
         assert_eq!(seq, at.unwrap_or(EVENTS));

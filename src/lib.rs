@@ -57,6 +57,107 @@ mod layers {
         ),
     ];
 
+    /// Within a folder, its modules in order: each uses only those before it (its `mod.rs`,
+    /// the folder's face, may use them all). A module is a file or a folder.
+    const FOLDERS: &[(&str, &[&str])] = &[
+        (
+            "stores",
+            &[
+                "error", "names", "append", "snapshot", "verify", "query", "follow", "store",
+                "file", "postgres",
+            ],
+        ),
+        (
+            "stores/file",
+            &["store", "snapshots", "queries", "durability", "following"],
+        ),
+        (
+            "stores/postgres",
+            &[
+                "connection",
+                "schema",
+                "store",
+                "reading",
+                "appending",
+                "following",
+            ],
+        ),
+    ];
+
+    /// The modules of `folder` that `text` names through `crate::FOLDER::` or `super::`
+    /// (a file directly in the folder names its siblings with `super::`), outside comments.
+    fn siblings_named(text: &str, folder: &str, through_super: bool) -> Vec<String> {
+        let prefix = format!("crate::{}::", folder.replace('/', "::"));
+        let mut named = Vec::new();
+        let mut prefixes = vec![prefix];
+        if through_super {
+            prefixes.push("super::".to_string());
+        }
+        for prefix in &prefixes {
+            for (at, _) in text.match_indices(prefix.as_str()) {
+                let line_start = text[..at].rfind('\n').map_or(0, |newline| newline + 1);
+                if text[line_start..at].trim_start().starts_with("//") {
+                    continue;
+                }
+                let rest = &text[at + prefix.len()..];
+                // `crate::stores::{a::X, b::Y}` names each of a and b.
+                let names: Vec<&str> = match rest.strip_prefix('{') {
+                    Some(group) => group
+                        .split('}')
+                        .next()
+                        .unwrap_or("")
+                        .split(',')
+                        .map(str::trim)
+                        .collect(),
+                    None => vec![rest],
+                };
+                for name in names {
+                    let module: String = name
+                        .chars()
+                        .take_while(|character| character.is_ascii_lowercase() || *character == '_')
+                        .collect();
+                    if !module.is_empty() {
+                        named.push(module);
+                    }
+                }
+            }
+        }
+        named
+    }
+
+    #[test]
+    fn each_module_of_a_folder_uses_only_the_modules_before_it() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+        for (folder, order) in FOLDERS {
+            for (index, module) in order.iter().enumerate() {
+                let directory = root.join(folder);
+                let mut files = Vec::new();
+                let as_file = directory.join(format!("{module}.rs"));
+                if as_file.is_file() {
+                    files.push(as_file);
+                } else {
+                    sources(&directory.join(module), &mut files);
+                }
+                assert!(!files.is_empty(), "{folder}/{module} has no sources");
+                for file in files {
+                    let text = std::fs::read_to_string(&file).unwrap();
+                    let directly_in_folder = file.parent() == Some(directory.as_path());
+                    for named in siblings_named(&text, folder, directly_in_folder) {
+                        let Some(position) = order.iter().position(|sibling| *sibling == named)
+                        else {
+                            continue;
+                        };
+                        assert!(
+                            position <= index,
+                            "{} uses {folder}/{named}, which comes after {module}",
+                            file.display()
+                        );
+                    }
+                }
+            }
+        }
+    }
+
     fn sources(directory: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
         for entry in std::fs::read_dir(directory).unwrap() {
             let path = entry.unwrap().path();

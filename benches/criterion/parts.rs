@@ -15,7 +15,7 @@ use accord::format::event::Event;
 use accord::format::ids::Hash;
 use accord::replay::{BytesSource, replay_whole};
 use accord::stores::file::{Appender, FileStore, parse_drafts};
-use accord::stores::query::{self, Query};
+use accord::stores::query::Query;
 use chrono::{TimeZone, Utc};
 use criterion::{BatchSize, Criterion, Throughput, criterion_group, criterion_main};
 
@@ -127,10 +127,10 @@ fn parts(criterion: &mut Criterion) {
         ..Query::default()
     };
     group.bench_function("state at a line, from the snapshot before it", |bench| {
-        bench.iter(|| black_box(query::answer(&store, &middle).unwrap()))
+        bench.iter(|| black_box(accord::stores::file::queries::answer(&store, &middle).unwrap()))
     });
     group.bench_function("head (no fold)", |bench| {
-        bench.iter(|| black_box(query::head(&store, None).unwrap()))
+        bench.iter(|| black_box(accord::stores::file::queries::head(&store, None).unwrap()))
     });
     group.finish();
 }

@@ -16,7 +16,6 @@ use accord::format::event::{
 use accord::format::ids::{EventId, Hash, Slug};
 use accord::format::time::Timestamp;
 use accord::stores::file::FileStore;
-use accord::stores::query;
 use chrono::{Duration, TimeZone, Utc};
 
 pub const EVENTS: u64 = 1_000_000;
@@ -182,7 +181,9 @@ pub fn write_log(
         writer.write_all(b"\n").unwrap();
         if snapshot_every.is_some_and(|every| seq % every == 0) {
             writer.flush().unwrap();
-            query::snapshot(&store).unwrap().unwrap();
+            accord::stores::file::queries::snapshot(&store)
+                .unwrap()
+                .unwrap();
         }
     }
     writer.flush().unwrap();

@@ -4,7 +4,7 @@
 use crate::front::refusal::Refusal;
 use crate::front::target::Target;
 use crate::stores::file::FileStore;
-use crate::stores::query::{self, Answer, Query};
+use crate::stores::query::{Answer, Query};
 
 /// The state `query` asks for. A file starts from its best snapshot, a database stream
 /// from its tail checkpoint when the query is a seq or the end, anything else from its
@@ -14,7 +14,7 @@ pub fn answer(target: &Target, query: &Query) -> Result<Answer, Refusal> {
         return Ok(answer);
     }
     match target {
-        Target::File(path) => Ok(query::answer(&FileStore::new(path), query)?),
+        Target::File(path) => Ok(crate::stores::file::answer(&FileStore::new(path), query)?),
         // No snapshots: the same replay, from the first line.
         _ => {
             let scope = query.scope();
@@ -31,7 +31,8 @@ pub fn answer(target: &Target, query: &Query) -> Result<Answer, Refusal> {
 pub fn answer_pair(target: &Target, from: &Query, to: &Query) -> Result<(Answer, Answer), Refusal> {
     match target {
         Target::File(path) => {
-            let (before, after, _) = query::answer_pair(&FileStore::new(path), from, to)?;
+            let (before, after, _) =
+                crate::stores::file::answer_pair(&FileStore::new(path), from, to)?;
             Ok((before, after))
         }
         _ => Ok((answer(target, from)?, answer(target, to)?)),

@@ -41,7 +41,7 @@ pub fn verify(
 ) -> Result<VerifyReport, Refusal> {
     let verified = match target {
         Target::File(path) => FileStore::new(path).verify_with_snapshots(pinned)?,
-        _ => target.read(|source| crate::stores::snapshot::verify_source(source, pinned))?,
+        _ => target.read(|source| crate::stores::verify::verify_source(source, pinned))?,
     };
     let name = &target.name();
     if let Some((seq, detail)) = index_mismatch(target)? {
@@ -72,7 +72,7 @@ pub fn verify(
     }
     // A snapshot that disagrees with the fold is a cache that would make queries lie: each
     // is reported, and the log does not pass.
-    let mismatch_refusal = |mismatch: &crate::stores::snapshot::SnapshotMismatch| {
+    let mismatch_refusal = |mismatch: &crate::stores::verify::SnapshotMismatch| {
         let detail = format!("{}: {}", mismatch.path.display(), mismatch.detail);
         Refusal::under_rule(
             format!("{}: snapshot.mismatch: {detail}", name.display()),

@@ -11,7 +11,7 @@ use accord::format::time::Timestamp;
 use accord::reading::log::{Log, LogError, Prefix, ReadError};
 use accord::replay::{BytesSource, Scope, replay_whole};
 use accord::stores::file::{FileStore, StoreError, parse_drafts};
-use accord::stores::query::{self, Answer, Query};
+use accord::stores::query::{Answer, Query};
 use accord::views::history::{EntityRef, history_each, stream_history};
 use proptest::prelude::*;
 
@@ -132,7 +132,7 @@ proptest! {
         let cut_bytes = bytes.split_inclusive(|byte| *byte == b'\n').take(cut).map(<[u8]>::len).sum();
         std::fs::write(&path, &bytes[..cut_bytes]).unwrap();
         if cut > 0 {
-            let _ = query::snapshot(&store);
+            let _ = accord::stores::file::queries::snapshot(&store);
         }
         std::fs::write(&path, &bytes).unwrap();
         let (from, to) = if by_time && !drafts.is_empty() {
@@ -155,9 +155,9 @@ proptest! {
                 Query { at: Some(seqs[1]), ..Query::default() },
             )
         };
-        let one_at_a_time = query::answer(&store, &from)
-            .and_then(|before| query::answer(&store, &to).map(|after| (before, after)));
-        let paired = query::answer_pair(&store, &from, &to)
+        let one_at_a_time = accord::stores::file::queries::answer(&store, &from)
+            .and_then(|before| accord::stores::file::queries::answer(&store, &to).map(|after| (before, after)));
+        let paired = accord::stores::file::queries::answer_pair(&store, &from, &to)
             .map(|(before, after, _)| (before, after));
         let (expected, got) = (pair_outcome(one_at_a_time), pair_outcome(paired));
         // Both refuse, or both agree; a refusal may be the other point's.
@@ -279,17 +279,20 @@ fn diff_reads_a_world_ordered_log_once() {
         at: Some(at),
         ..Query::default()
     };
-    let (_, _, readings) = query::answer_pair(&store, &seq(lines / 2), &seq(lines)).unwrap();
-    assert_eq!(readings, query::Readings::One);
+    let (_, _, readings) =
+        accord::stores::file::queries::answer_pair(&store, &seq(lines / 2), &seq(lines)).unwrap();
+    assert_eq!(readings, accord::stores::file::queries::Readings::One);
     let time = |index: usize| Query {
         as_of: Some(generator.drafts[index].occurred.clone()),
         ..Query::default()
     };
-    let (_, _, readings) = query::answer_pair(&store, &time(3), &time(10)).unwrap();
-    assert_eq!(readings, query::Readings::One);
+    let (_, _, readings) =
+        accord::stores::file::queries::answer_pair(&store, &time(3), &time(10)).unwrap();
+    assert_eq!(readings, accord::stores::file::queries::Readings::One);
     // Backwards, the points are answered one at a time.
-    let (_, _, readings) = query::answer_pair(&store, &seq(lines), &seq(1)).unwrap();
-    assert_eq!(readings, query::Readings::Two);
+    let (_, _, readings) =
+        accord::stores::file::queries::answer_pair(&store, &seq(lines), &seq(1)).unwrap();
+    assert_eq!(readings, accord::stores::file::queries::Readings::Two);
 }
 
 /// A reused id is reported at its line even when a later line breaks another rule, and

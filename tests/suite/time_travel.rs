@@ -56,7 +56,7 @@ fn build_log(
                 appends += 1;
                 progress = true;
                 if next() % snapshot_every == 0 {
-                    query::snapshot(&store).unwrap();
+                    accord::stores::file::queries::snapshot(&store).unwrap();
                 }
             } else {
                 waiting.push(draft);
@@ -125,8 +125,8 @@ proptest! {
         prop_assume!(!events.is_empty());
         for choice in queries {
             let query = make_query(&events, choice);
-            let with = query::answer(&store, &query).unwrap();
-            let without = query::answer(&store, &Query { without_snapshots: true, ..query.clone() }).unwrap();
+            let with = accord::stores::file::queries::answer(&store, &query).unwrap();
+            let without = accord::stores::file::queries::answer(&store, &Query { without_snapshots: true, ..query.clone() }).unwrap();
             prop_assert!(with.warnings.is_empty(), "{:?}", with.warnings);
             prop_assert_eq!(document(&with), document(&without), "{:?} from snapshot {:?}", query, with.snapshot);
         }
@@ -144,7 +144,7 @@ proptest! {
         prop_assume!(!events.is_empty());
         for choice in queries {
             let query = make_query(&events, (None, choice.1, choice.2));
-            let answer = query::answer(&store, &query).unwrap();
+            let answer = accord::stores::file::queries::answer(&store, &query).unwrap();
             let chosen: Vec<Event> = events
                 .iter()
                 .filter(|event| query.known_at.as_ref().is_none_or(|known_at| event.recorded <= *known_at))
@@ -167,8 +167,8 @@ proptest! {
         let store = build_log(directory.path(), &steps, seed, 5);
         let events = events_of(&store);
         prop_assume!(!events.is_empty());
-        let state_a = query::answer(&store, &make_query(&events, a)).unwrap().folded.state;
-        let state_b = query::answer(&store, &make_query(&events, b)).unwrap().folded.state;
+        let state_a = accord::stores::file::queries::answer(&store, &make_query(&events, a)).unwrap().folded.state;
+        let state_b = accord::stores::file::queries::answer(&store, &make_query(&events, b)).unwrap().folded.state;
         let changes = diff::diff(&state_a, &state_b);
         prop_assert_eq!(diff::apply(&state_a, &changes).unwrap(), state_b);
     }
@@ -273,8 +273,10 @@ fn a_snapshot_that_does_not_match_the_log_is_not_used_and_the_user_is_told() {
         .map(|index| ((index % 13) as u8, index * 7, index * 3, index, 1))
         .collect();
     let store = build_log(directory.path(), &steps, 7, 1_000_000);
-    query::snapshot(&store).unwrap().unwrap();
-    let honest = query::answer(&store, &Query::default()).unwrap();
+    accord::stores::file::queries::snapshot(&store)
+        .unwrap()
+        .unwrap();
+    let honest = accord::stores::file::queries::answer(&store, &Query::default()).unwrap();
     assert!(honest.snapshot.is_some());
     // Rewrite the log with one line changed (and the chain re-sealed after it): the
     // snapshot's head no longer matches its line.
@@ -299,7 +301,7 @@ fn a_snapshot_that_does_not_match_the_log_is_not_used_and_the_user_is_told() {
         .collect();
     std::fs::remove_file(store.path()).unwrap();
     store.append(&drafts, None, Utc::now()).unwrap();
-    let answer = query::answer(&store, &Query::default()).unwrap();
+    let answer = accord::stores::file::queries::answer(&store, &Query::default()).unwrap();
     assert_eq!(answer.snapshot, None);
     assert_eq!(answer.warnings.len(), 1);
     assert!(
@@ -338,12 +340,14 @@ fn a_snapshot_serves_later_events_and_steps_aside_for_a_backfill() {
             )
             .unwrap();
     }
-    query::snapshot(&store).unwrap().unwrap();
+    accord::stores::file::queries::snapshot(&store)
+        .unwrap()
+        .unwrap();
     store
         .append(&[issue_draft(10, "2020-01-10T00:00:00Z")], None, Utc::now())
         .unwrap();
 
-    let answer = query::answer(&store, &Query::default()).unwrap();
+    let answer = accord::stores::file::queries::answer(&store, &Query::default()).unwrap();
     assert_eq!(
         (answer.snapshot, answer.lines_read, answer.events_folded),
         (Some(9), 1, 1)
@@ -353,13 +357,18 @@ fn a_snapshot_serves_later_events_and_steps_aside_for_a_backfill() {
         as_of: Some(Timestamp::parse("2020-01-05T00:00:00Z").unwrap()),
         ..Query::default()
     };
-    assert_eq!(query::answer(&store, &early).unwrap().snapshot, None);
+    assert_eq!(
+        accord::stores::file::queries::answer(&store, &early)
+            .unwrap()
+            .snapshot,
+        None
+    );
     // A backfill into the snapshot's past: the snapshot steps aside, the answer is the same.
     store
         .append(&[issue_draft(11, "2020-01-04T12:00:00Z")], None, Utc::now())
         .unwrap();
-    let answer = query::answer(&store, &Query::default()).unwrap();
-    let without = query::answer(
+    let answer = accord::stores::file::queries::answer(&store, &Query::default()).unwrap();
+    let without = accord::stores::file::queries::answer(
         &store,
         &Query {
             without_snapshots: true,
@@ -375,7 +384,9 @@ fn a_snapshot_serves_later_events_and_steps_aside_for_a_backfill() {
         ..Query::default()
     };
     assert_eq!(
-        query::answer(&store, &before_backfill).unwrap().snapshot,
+        accord::stores::file::queries::answer(&store, &before_backfill)
+            .unwrap()
+            .snapshot,
         Some(9)
     );
 }

@@ -52,7 +52,7 @@ fn append(
     let source_name = file.map_or("stdin".to_string(), |file| file.display().to_string());
     let mut bytes = Vec::new();
     // One byte past the limit tells a too-long input from one exactly at it.
-    let limit = file::MAX_DRAFT_BYTES as u64 + 1;
+    let limit = accord::stores::append::MAX_DRAFT_BYTES as u64 + 1;
     let read = match file {
         Some(file) => {
             std::fs::File::open(file).and_then(|opened| opened.take(limit).read_to_end(&mut bytes))

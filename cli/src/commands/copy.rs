@@ -179,7 +179,7 @@ fn copy_log(
     let bytes = log_bytes(source, from_stream)?;
     // Only a log that verifies is copied: a copy must not carry damage somewhere new. The
     // check is the streaming replay's, so the copy holds the bytes and no more.
-    let verified = accord::stores::snapshot::verify_source(&BytesSource(&bytes), None)
+    let verified = accord::stores::verify::verify_source(&BytesSource(&bytes), None)
         .map_err(|error| read_failure(Path::new(&shown(source, from_stream)), error))?;
     let to_stdout = match destination_kind {
         CopyDestination::Stream => {

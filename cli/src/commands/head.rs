@@ -4,7 +4,6 @@ use std::path::PathBuf;
 
 use accord::front::Target;
 use accord::stores::file::FileStore;
-use accord::stores::query::{self};
 use accord::views::text::counted;
 
 use crate::context::{Context, Failure, warn};
@@ -29,7 +28,7 @@ fn head(target: &Target, at: Option<u64>) -> Result<(), Failure> {
     let path = &target.name();
     let (seq, head) = match target {
         Target::File(path) => {
-            let (seq, head, warnings) = query::head(&FileStore::new(path), at)?;
+            let (seq, head, warnings) = accord::stores::file::head(&FileStore::new(path), at)?;
             for warning in &warnings {
                 warn(path, warning);
             }

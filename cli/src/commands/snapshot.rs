@@ -5,7 +5,6 @@ use std::path::PathBuf;
 
 use accord::front::Target;
 use accord::stores::file::FileStore;
-use accord::stores::query::{self};
 use accord::views::text::counted;
 
 use crate::context::{Context, Failure, needs_a_file, printable};
@@ -40,7 +39,7 @@ fn snapshot(target: &Target) -> Result<(), Failure> {
         }
     };
     let store = FileStore::new(path);
-    match query::snapshot(&store)? {
+    match accord::stores::file::snapshot(&store)? {
         None => Err(Failure::refused(format!(
             "{}: the log is empty; there is nothing to snapshot",
             path.display()

@@ -1,0 +1,347 @@
+//! An append planned, for every store: drafts parsed from JSON Lines, checked against the
+//! fold at the log's tail, and turned into the exact lines to write (the same bytes whether a
+//! file or a database stream gets them). Each store writes the plan its own way.
+
+use crate::fold::Folded;
+use crate::format::event::{Draft, Event};
+use crate::format::ids::{EventId, Hash};
+use crate::format::rules::Rule;
+use crate::format::time::Timestamp;
+use crate::reading::log::{MAX_LINE_BYTES, Position, ReadError};
+use crate::replay::{self, Source};
+use crate::stores::error::StoreError;
+use chrono::{DateTime, Utc};
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+/// Most drafts one append takes: a bound on what a single request can make accord hold.
+pub const MAX_DRAFTS_PER_APPEND: usize = 100_000;
+
+/// Most bytes of drafts one append reads.
+pub const MAX_DRAFT_BYTES: usize = 256 << 20;
+
+/// What became of one draft.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DraftOutcome {
+    Appended {
+        seq: u64,
+        id: EventId,
+        type_name: &'static str,
+    },
+    /// The id was already in the log, with the same content: skipped.
+    Duplicate { existing_seq: u64, id: EventId },
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AppendOutcome {
+    pub drafts: Vec<DraftOutcome>,
+    /// The events in the log after the append.
+    pub events: u64,
+    pub head: Hash,
+}
+
+/// What an append will write.
+pub(crate) struct AppendPlan {
+    pub(crate) outcome: AppendOutcome,
+    /// The new lines, each with its newline.
+    pub(crate) buffer: Vec<u8>,
+    pub(crate) new_lines: usize,
+    #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+    /// What a database row of each new line holds beside the line, in seq order.
+    pub(crate) rows: Vec<PlannedRow>,
+}
+
+/// A new line of an append, with the columns a store may keep beside it (the file store
+/// keeps none; the PostgreSQL store, a build option, reads them).
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
+pub(crate) struct PlannedRow {
+    pub(crate) seq: u64,
+    pub(crate) id: EventId,
+    pub(crate) occurred: Timestamp,
+    pub(crate) recorded: Timestamp,
+    pub(crate) type_name: &'static str,
+    /// Where the line is in the plan's buffer (without its newline).
+    pub(crate) line: std::ops::Range<usize>,
+}
+
+/// Reads drafts: one JSON object per line; blank lines are skipped.
+pub fn parse_drafts(bytes: &[u8]) -> Result<Vec<(usize, Draft)>, StoreError> {
+    if bytes.len() > MAX_DRAFT_BYTES {
+        return Err(StoreError::Draft {
+            draft: 1,
+            rule: Rule::EnvelopeShape,
+            detail: format!("one append reads at most {MAX_DRAFT_BYTES} bytes of drafts"),
+        });
+    }
+    let mut drafts = Vec::new();
+    for (index, line) in bytes.split(|byte| *byte == b'\n').enumerate() {
+        let number = index + 1;
+        let draft_error = |rule: Rule, detail: String| StoreError::Draft {
+            draft: number,
+            rule,
+            detail,
+        };
+        if line.len() > MAX_LINE_BYTES {
+            return Err(draft_error(
+                Rule::EnvelopeShape,
+                format!(
+                    "the draft is {} bytes, longer than the limit of {MAX_LINE_BYTES}",
+                    line.len()
+                ),
+            ));
+        }
+        let text = std::str::from_utf8(line).map_err(|error| {
+            draft_error(
+                Rule::EnvelopeShape,
+                format!(
+                    "the draft is not UTF-8 (invalid byte at offset {})",
+                    error.valid_up_to()
+                ),
+            )
+        })?;
+        if text.starts_with('\u{feff}') {
+            return Err(draft_error(
+                Rule::EnvelopeShape,
+                "the draft starts with a byte-order mark (U+FEFF, the bytes EF BB BF); drafts are UTF-8 without one".into(),
+            ));
+        }
+        if text.trim().is_empty() {
+            continue;
+        }
+        if drafts.len() == MAX_DRAFTS_PER_APPEND {
+            return Err(draft_error(
+                Rule::EnvelopeShape,
+                format!("one append takes at most {MAX_DRAFTS_PER_APPEND} drafts"),
+            ));
+        }
+        let draft = Draft::parse(text)
+            .map_err(|violation| draft_error(violation.rule, violation.detail))?;
+        drafts.push((number, draft));
+    }
+    Ok(drafts)
+}
+
+/// What an append needs of a log: the fold of all its lines and where its tail is.
+#[derive(Clone, Debug)]
+pub struct Tail {
+    pub folded: Folded,
+    pub position: Position,
+}
+
+/// What an append of `drafts` after `tail` writes, and the tail after it: duplicates sorted
+/// out, `expect_seq` checked, the new events stamped and their lines made, and the whole
+/// log checked with them (on top of the tail's fold, or by a replay of `source` that merges
+/// them in for a backfill). Any store plans its appends with it; `log` names the log in
+/// errors.
+pub(crate) fn plan_append(
+    log: &Path,
+    tail: Tail,
+    source: &dyn Source,
+    existing: &HashMap<EventId, Event>,
+    drafts: &[(usize, Draft)],
+    expect_seq: Option<u64>,
+    clock: DateTime<Utc>,
+) -> Result<(AppendPlan, Tail), StoreError> {
+    let Tail {
+        mut folded,
+        position,
+    } = tail;
+    let head = position.head;
+    let existing_lines = position.seq;
+
+    // Sort the drafts into duplicates and new events.
+    let mut outcomes = Vec::with_capacity(drafts.len());
+    let mut fresh: Vec<(usize, &Draft)> = Vec::new();
+    let mut fresh_ids: HashSet<EventId> = HashSet::new();
+    for (number, draft) in drafts {
+        let Some(id) = draft.id else {
+            fresh.push((*number, draft));
+            continue;
+        };
+        if fresh_ids.contains(&id) {
+            return Err(StoreError::Draft {
+                draft: *number,
+                rule: Rule::EnvelopeId,
+                detail: format!("id {id} is given to an earlier draft of this append"),
+            });
+        }
+        let Some(existing_event) = existing.get(&id) else {
+            fresh_ids.insert(id);
+            fresh.push((*number, draft));
+            continue;
+        };
+        if !draft.is_same_as(existing_event) {
+            return Err(StoreError::Draft {
+                draft: *number,
+                rule: Rule::EnvelopeId,
+                detail: format!(
+                    "id {id} is already in the log at line {} with different content",
+                    existing_event.seq
+                ),
+            });
+        }
+        outcomes.push((
+            *number,
+            DraftOutcome::Duplicate {
+                existing_seq: existing_event.seq,
+                id,
+            },
+        ));
+    }
+    // A resent batch, all duplicates, succeeds whatever --expect-seq says: the client is
+    // retrying something that already landed.
+    let all_resent = !drafts.is_empty() && fresh.is_empty();
+    if let Some(expected) = expect_seq
+        && expected != existing_lines
+        && !all_resent
+    {
+        return Err(StoreError::ExpectSeq {
+            path: log.to_path_buf(),
+            expected,
+            actual: existing_lines,
+        });
+    }
+    if fresh.is_empty() {
+        outcomes.sort_by_key(|(number, _)| *number);
+        let plan = AppendPlan {
+            outcome: AppendOutcome {
+                drafts: outcomes.into_iter().map(|(_, outcome)| outcome).collect(),
+                events: existing_lines,
+                head,
+            },
+            buffer: Vec::new(),
+            new_lines: 0,
+            rows: Vec::new(),
+        };
+        return Ok((plan, Tail { folded, position }));
+    }
+
+    // Stamp the new events. `recorded` never goes back, even if the clock does.
+    let now = Timestamp::recorded_now(clock);
+    let recorded = match &position.last_recorded {
+        Some(last) if *last > now => last.clone(),
+        _ => now,
+    };
+    let mut buffer = Vec::new();
+    let mut prev = head;
+    let mut last_line_start = 0;
+    let mut new_events = Vec::with_capacity(fresh.len());
+    let mut rows = Vec::with_capacity(fresh.len());
+    for (offset, (number, draft)) in fresh.iter().enumerate() {
+        let event = Event {
+            seq: existing_lines + 1 + offset as u64,
+            id: draft.id.unwrap_or_else(EventId::random),
+            occurred: draft.occurred.clone(),
+            recorded: recorded.clone(),
+            data: draft.data.clone(),
+            source: draft.source.clone(),
+            prev,
+        };
+        let line = event.to_line();
+        if line.len() > MAX_LINE_BYTES {
+            return Err(StoreError::Draft {
+                draft: *number,
+                rule: Rule::EnvelopeShape,
+                detail: format!(
+                    "its line would be {} bytes, longer than the limit of {MAX_LINE_BYTES}",
+                    line.len()
+                ),
+            });
+        }
+        // A line accord writes must read back as the same event: a bug here would store
+        // a log nobody can replay.
+        debug_assert_eq!(Event::parse_line(line.as_bytes()).as_ref(), Ok(&event));
+        prev = Hash::of(line.as_bytes());
+        last_line_start = buffer.len() as u64;
+        buffer.extend_from_slice(line.as_bytes());
+        rows.push(PlannedRow {
+            seq: event.seq,
+            id: event.id,
+            occurred: event.occurred.clone(),
+            recorded: event.recorded.clone(),
+            type_name: event.data.type_name(),
+            line: last_line_start as usize..buffer.len(),
+        });
+        buffer.push(b'\n');
+        outcomes.push((
+            *number,
+            DraftOutcome::Appended {
+                seq: event.seq,
+                id: event.id,
+                type_name: event.data.type_name(),
+            },
+        ));
+        new_events.push(event);
+    }
+
+    // Check the whole log with the new events, in application order: on top of the
+    // tail's fold when they come after its latest event, by a replay that merges them
+    // in otherwise.
+    let last_folded = folded.occurred.clone();
+    let in_world_order = new_events.iter().all(|event| {
+        last_folded
+            .as_ref()
+            .is_none_or(|last| event.occurred >= *last)
+    });
+    let refold = if in_world_order {
+        folded.apply_all(&new_events, None).map(|_| ())
+    } else {
+        match replay::replay_with_extra(source, new_events) {
+            Ok(replay) => {
+                folded = replay.folded;
+                Ok(())
+            }
+            Err(ReadError::Rule(error)) => Err(error),
+            Err(ReadError::Io(error)) => {
+                return Err(StoreError::Io {
+                    path: log.to_path_buf(),
+                    source: error,
+                });
+            }
+        }
+    };
+    if let Err(error) = refold {
+        if error.line > existing_lines {
+            let (number, _) = fresh[(error.line - existing_lines - 1) as usize];
+            return Err(StoreError::Draft {
+                draft: number,
+                rule: error.rule,
+                detail: error.detail,
+            });
+        }
+        return Err(StoreError::Conflict {
+            path: log.to_path_buf(),
+            line: error.line,
+            rule: error.rule,
+            detail: error.detail,
+        });
+    }
+
+    outcomes.sort_by_key(|(number, _)| *number);
+    let events = existing_lines + fresh.len() as u64;
+    debug_assert_eq!(folded.events, events, "every line is folded");
+    let after = Position {
+        seq: events,
+        head: prev,
+        line_start: position.end_offset + last_line_start,
+        end_offset: position.end_offset + buffer.len() as u64,
+        last_recorded: Some(recorded),
+    };
+    let plan = AppendPlan {
+        outcome: AppendOutcome {
+            drafts: outcomes.into_iter().map(|(_, outcome)| outcome).collect(),
+            events,
+            head: prev,
+        },
+        buffer,
+        new_lines: fresh.len(),
+        rows,
+    };
+    Ok((
+        plan,
+        Tail {
+            folded,
+            position: after,
+        },
+    ))
+}
