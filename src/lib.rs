@@ -82,6 +82,32 @@ mod layers {
                 "following",
             ],
         ),
+        ("sim", &["domains", "analysis", "protocol", "batches"]),
+        (
+            "sim/domains",
+            &[
+                "decimal",
+                "preferences",
+                "genius",
+                "geniusweb",
+                "strategies",
+                "scenario",
+            ],
+        ),
+        ("sim/analysis", &["exact", "ranking", "space", "yardstick"]),
+        ("sim/protocol", &["agent", "fast_paths", "run"]),
+        ("sim/batches", &["batch", "tournament"]),
+        (
+            "front",
+            &[
+                "refusal",
+                "target",
+                "checkpoint",
+                "query",
+                "verify",
+                "scenarios",
+            ],
+        ),
     ];
 
     /// The modules of `folder` that `text` names through `crate::FOLDER::` or `super::`

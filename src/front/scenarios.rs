@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use crate::front::refusal::Refusal;
 use crate::front::target::{is_stdin, stdin_bytes};
 use crate::sim::SimError;
-use crate::sim::scenario::{self, Scenario};
+use crate::sim::domains::scenario::{self, Scenario};
 
 /// The strategy of every party of GENIUS or GeniusWeb files when none is named.
 pub const DEFAULT_STRATEGY: &str = "boulware";
@@ -107,7 +107,7 @@ fn one_stdin_at_most<'a>(
 /// A GENIUS or GeniusWeb file's text; `-` reads stdin.
 fn read_profile_text(path: &Path) -> Result<String, SimError> {
     if !is_stdin(path) {
-        return crate::sim::genius::read(path);
+        return crate::sim::domains::genius::read(path);
     }
     let bytes = stdin_bytes().map_err(|_| SimError::io(Path::new("stdin"), "cannot be read"))?;
     String::from_utf8(bytes.to_vec())

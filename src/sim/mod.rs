@@ -1,19 +1,22 @@
 //! Simulations: seeded negotiations between software parties whose every move passes
 //! through the reducer and lands in an ordinary log, and the analysis of outcome spaces.
+//!
+//! Four folders, in order, each using only those before it: `domains` (what is negotiated,
+//! read from scenario files, GENIUS and GeniusWeb, and the strategies by name), `analysis`
+//! (the outcome space, exactly), `protocol` (one negotiation played), `batches` (batches
+//! and tournaments).
 
 pub mod analysis;
-pub mod batch;
-pub mod domain;
-pub mod exact;
-pub mod fast_paths;
-pub mod genius;
-pub mod geniusweb;
-pub mod ranking;
-pub mod run;
-pub mod scenario;
-pub mod strategy;
-pub mod tournament;
-pub mod yardstick;
+pub mod batches;
+pub mod domains;
+pub mod protocol;
+
+// The paths callers knew before the folders.
+pub use analysis::{exact, ranking, yardstick};
+pub use batches::{batch, tournament};
+pub use domains::{genius, geniusweb, scenario};
+pub use domains::{preferences as domain, strategies as strategy};
+pub use protocol::{fast_paths, run};
 
 use std::fmt;
 use std::path::Path;

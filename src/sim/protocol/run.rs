@@ -16,13 +16,14 @@ use crate::format::event::{
 use crate::format::ids::{EventId, Hash, Slug};
 use crate::format::time::Timestamp;
 use crate::sim::SimError;
-use crate::sim::analysis::analyze_with;
-use crate::sim::domain::{MAX_ENUMERATED_OUTCOMES, Outcome, Preferences};
-use crate::sim::fast_paths::{TargetTable, TermsCache, offer_id};
-use crate::sim::ranking::Ranking;
-use crate::sim::scenario::{ReleasePolicy, Scenario};
-use crate::sim::strategy::{Agent, Strategy, time_dependent_targets};
-use crate::sim::yardstick::{Distances, FrontierScratch, Yardstick, frontier_and_nash};
+use crate::sim::analysis::ranking::Ranking;
+use crate::sim::analysis::space::analyze_with;
+use crate::sim::analysis::yardstick::{Distances, FrontierScratch, Yardstick, frontier_and_nash};
+use crate::sim::domains::preferences::{MAX_ENUMERATED_OUTCOMES, Outcome, Preferences};
+use crate::sim::domains::scenario::{ReleasePolicy, Scenario};
+use crate::sim::domains::strategies::Strategy;
+use crate::sim::protocol::agent::{Agent, time_dependent_targets};
+use crate::sim::protocol::fast_paths::{TargetTable, TermsCache, offer_id};
 
 /// What one run came to.
 #[derive(Clone, Debug, PartialEq)]
@@ -804,9 +805,9 @@ fn release(
 #[cfg(test)]
 mod tests {
     use super::{Prepared, measure};
-    use crate::sim::domain::Preferences;
-    use crate::sim::ranking::Ranking;
-    use crate::sim::yardstick::{FrontierScratch, Yardstick, frontier_and_nash};
+    use crate::sim::analysis::ranking::Ranking;
+    use crate::sim::analysis::yardstick::{FrontierScratch, Yardstick, frontier_and_nash};
+    use crate::sim::domains::preferences::Preferences;
     use proptest::prelude::{ProptestConfig, prop, prop_assert_eq, prop_oneof, proptest};
     use proptest::strategy::Strategy as _;
 

@@ -2,44 +2,9 @@
 //! implements it) and relative tit-for-tat, with acceptance when the standing offer is worth
 //! at least as much as the offer the party would make next (AC_next).
 
-use crate::sim::domain::Preferences;
-use crate::sim::ranking::{Bracket, Ranking};
-
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Strategy {
-    /// Target utility `1 - t^(1/e)` at relative time `t`; `e = 0` never concedes.
-    TimeDependent { e: f64 },
-    /// Concedes, in its own utility, what the last offerer conceded in its last move.
-    TitForTat,
-}
-
-impl Strategy {
-    /// `boulware` (e = 0.2), `linear` (1), `conceder` (2), `hardliner` (0), `e=VALUE` for any
-    /// e >= 0, `tit_for_tat`.
-    pub fn parse(text: &str) -> Result<Strategy, String> {
-        let e = match text {
-            "boulware" => 0.2,
-            "linear" => 1.0,
-            "conceder" => 2.0,
-            "hardliner" => 0.0,
-            "tit_for_tat" | "tit-for-tat" => return Ok(Strategy::TitForTat),
-            other => {
-                let value = other
-                    .strip_prefix("e=")
-                    .and_then(|value| value.parse::<f64>().ok());
-                match value {
-                    Some(e) if e.is_finite() && e >= 0.0 => e,
-                    _ => {
-                        return Err(format!(
-                            "unknown strategy `{other}` (boulware, linear, conceder, hardliner, e=VALUE, tit_for_tat)"
-                        ));
-                    }
-                }
-            }
-        };
-        Ok(Strategy::TimeDependent { e })
-    }
-}
+use crate::sim::analysis::ranking::{Bracket, Ranking};
+use crate::sim::domains::preferences::Preferences;
+use crate::sim::domains::strategies::Strategy;
 
 /// A time-dependent party's target utility in round `round` of `deadline`: `1 - t^(1/e)`
 /// at relative time `t`, or its best utility for `e = 0`.
@@ -179,8 +144,8 @@ impl<'a> Agent<'a> {
 #[cfg(test)]
 mod tests {
     use super::{Agent, Strategy};
-    use crate::sim::domain::Preferences;
-    use crate::sim::ranking::Ranking;
+    use crate::sim::analysis::ranking::Ranking;
+    use crate::sim::domains::preferences::Preferences;
     use proptest::prelude::{Just, ProptestConfig, prop, prop_assert_eq, prop_oneof, proptest};
     use proptest::strategy::Strategy as _;
 

@@ -81,7 +81,7 @@ pub fn normalise_by_largest(evaluations: &mut [f64]) {
 /// by their sum. No outcome is then worth more than 1 to anyone, and each party's order of
 /// the outcomes is kept; reservation values stay as written, on the same 0-to-1 scale.
 pub fn weights_within_one(weights: Vec<f64>) -> (Vec<f64>, Option<std::sync::Arc<Vec<f64>>>) {
-    let Some(total) = crate::sim::exact::written_sum(&weights) else {
+    let Some(total) = crate::sim::domains::decimal::written_sum(&weights) else {
         return (weights, None);
     };
     if total <= num_rational::BigRational::from_integer(1.into()) {
@@ -90,8 +90,10 @@ pub fn weights_within_one(weights: Vec<f64>) -> (Vec<f64>, Option<std::sync::Arc
     let divided = weights
         .iter()
         .map(|weight| {
-            crate::sim::exact::written_decimal(*weight)
-                .map(|decimal| crate::sim::exact::rational_to_double(&(decimal / &total)))
+            crate::sim::domains::decimal::written_decimal(*weight)
+                .map(|decimal| {
+                    crate::sim::domains::decimal::rational_to_double(&(decimal / &total))
+                })
                 .unwrap_or(*weight)
         })
         .collect();

@@ -12,9 +12,9 @@ use crate::format::event::{Category, MAX_COUNT};
 use crate::format::ids::Slug;
 use crate::format::time::Timestamp;
 use crate::sim::SimError;
-use crate::sim::domain::{Domain, Issue, Preferences, normalise_by_largest, slugify};
+use crate::sim::domains::preferences::{Domain, Issue, Preferences, normalise_by_largest, slugify};
+use crate::sim::domains::strategies::Strategy;
 use crate::sim::genius;
-use crate::sim::strategy::Strategy;
 
 /// How a holder releases the persons it holds.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -109,10 +109,10 @@ impl Scenario {
     /// spaces without enumerating), so loading a scenario does not check this.
     pub fn check_simulable(&self) -> Result<(), SimError> {
         let count = self.domain.outcome_count().unwrap_or(u128::MAX);
-        if count > crate::sim::domain::MAX_ENUMERATED_OUTCOMES {
+        if count > crate::sim::domains::preferences::MAX_ENUMERATED_OUTCOMES {
             return Err(SimError::plain(format!(
                 "{count} outcomes: simulations enumerate outcome spaces of at most {} (`accord analyze` answers larger ones)",
-                crate::sim::domain::MAX_ENUMERATED_OUTCOMES
+                crate::sim::domains::preferences::MAX_ENUMERATED_OUTCOMES
             )));
         }
         Ok(())
@@ -734,7 +734,7 @@ pub fn from_geniusweb_read_by(
     deadline: u32,
     read: &dyn Fn(&Path) -> Result<String, SimError>,
 ) -> Result<Scenario, SimError> {
-    let (domain, read_profiles) = crate::sim::geniusweb::profiles_read_by(profiles, read)?;
+    let (domain, read_profiles) = crate::sim::domains::geniusweb::profiles_read_by(profiles, read)?;
     if strategies.len() != read_profiles.len() && strategies.len() != 1 {
         return Err(SimError::plain(format!(
             "{} profiles but {} strategies",

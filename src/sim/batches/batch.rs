@@ -10,12 +10,12 @@ use serde::Serialize;
 
 use crate::files::output::{OutputDirectory, OutputDirectoryPath};
 use crate::sim::SimError;
-use crate::sim::domain::Outcome;
-use crate::sim::run::{
+use crate::sim::analysis::yardstick::Distances;
+use crate::sim::domains::preferences::Outcome;
+use crate::sim::domains::scenario::Scenario;
+use crate::sim::protocol::run::{
     NoPlayers, PlayerList, Players, Prepared, RunResult, Workspace, prepare, run_rng, run_with,
 };
-use crate::sim::scenario::Scenario;
-use crate::sim::yardstick::Distances;
 
 /// Most runs one `simulate` makes.
 pub const MAX_RUNS: u64 = 100_000_000;
@@ -696,8 +696,8 @@ fn summarise(scenario: &Scenario, options: &BatchOptions, totals: Totals) -> Sum
             .parties
             .iter()
             .map(|party| match &party.preferences {
-                crate::sim::scenario::PreferenceSource::Given(given) => given.discount,
-                crate::sim::scenario::PreferenceSource::Random { .. } => None,
+                crate::sim::domains::scenario::PreferenceSource::Given(given) => given.discount,
+                crate::sim::domains::scenario::PreferenceSource::Random { .. } => None,
             })
             .map(|discount| discount.unwrap_or(1.0))
             .collect(),

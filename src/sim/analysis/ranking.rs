@@ -10,7 +10,7 @@
 //! and a question looks at one or two of them. A bucket that came out large (many equal or
 //! close utilities) is sorted when the ranking is built, so no question scans far.
 
-use crate::sim::domain::Preferences;
+use crate::sim::domains::preferences::Preferences;
 
 /// Buckets holding more outcomes than this are sorted (utility descending, index
 /// ascending) when the ranking is built; smaller ones are scanned.

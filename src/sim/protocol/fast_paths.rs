@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use crate::format::event::Term;
 use crate::format::ids::Slug;
-use crate::sim::domain::Outcome;
-use crate::sim::scenario::Scenario;
+use crate::sim::domains::preferences::Outcome;
+use crate::sim::domains::scenario::Scenario;
 
 /// Offer ids kept for reuse: enough for most runs, a bounded memory for long ones.
 const MAX_CACHED_OFFER_IDS: u64 = 4096;

@@ -7,7 +7,7 @@ use std::path::Path;
 use roxmltree::{Document, Node};
 
 use crate::sim::SimError;
-use crate::sim::domain::{Domain, Issue, Preferences, slugify};
+use crate::sim::domains::preferences::{Domain, Issue, Preferences, slugify};
 
 /// Largest GENIUS file read.
 const MAX_XML_BYTES: u64 = 64 << 20;

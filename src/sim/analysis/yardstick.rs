@@ -4,9 +4,9 @@
 //! for preferences shared by every run of a batch; this module serves the runs that draw
 //! preferences of their own, whose numbers are doubles by definition.
 
-use crate::sim::analysis::{Analysis, Point};
-use crate::sim::domain::Preferences;
-use crate::sim::ranking::Ranking;
+use crate::sim::analysis::ranking::Ranking;
+use crate::sim::analysis::space::{Analysis, Point};
+use crate::sim::domains::preferences::Preferences;
 
 /// What an agreement is measured against: the utility vectors of the Pareto frontier and of
 /// the Nash, Kalai-Smorodinsky and maximum-welfare points. Built once per set of preferences

@@ -23,8 +23,9 @@ use num_integer::Integer;
 use num_traits::{One, Signed, Zero};
 use serde::Serialize;
 
-use crate::sim::domain::{Domain, MAX_ENUMERATED_OUTCOMES, Outcome, Preferences};
-use crate::sim::exact::{ExactParties, ExactParty, Numerator, compare_fractions, nearest_double};
+use crate::sim::analysis::exact::{ExactParties, ExactParty, Numerator, compare_fractions};
+use crate::sim::domains::decimal::nearest_double;
+use crate::sim::domains::preferences::{Domain, MAX_ENUMERATED_OUTCOMES, Outcome, Preferences};
 
 /// Most points the issue-by-issue frontier may hold before the analysis gives up on it.
 const MAX_FRONTIER_POINTS: usize = 2_000_000;

@@ -23,7 +23,7 @@ use num_traits::{One, Signed, ToPrimitive, Zero};
 
 use crate::format::ids::Slug;
 use crate::sim::SimError;
-use crate::sim::domain::{Domain, Issue, Preferences, slugify};
+use crate::sim::domains::preferences::{Domain, Issue, Preferences, slugify};
 
 /// The space types GeniusWeb defines besides the one accord reads, named in refusals.
 const OTHER_SPACES: &[&str] = &[
@@ -128,7 +128,7 @@ fn parse_decimal(text: &str) -> Option<BigRational> {
 /// A JSON number or numeric text as the exact decimal it was written as.
 fn decimal_of(value: &Value) -> Option<BigRational> {
     match value {
-        Value::Number(number) => crate::sim::exact::written_decimal(number.as_f64()?),
+        Value::Number(number) => crate::sim::domains::decimal::written_decimal(number.as_f64()?),
         Value::String(text) => parse_decimal(text),
         _ => None,
     }
@@ -270,7 +270,7 @@ impl NumberRange {
                 let value = parse_decimal(text).unwrap_or_else(BigRational::zero);
                 let exact = &low_utility + &slope * (value - &low_value);
                 let rounded = (exact * &eighths + &half).floor() / &eighths;
-                crate::sim::exact::rational_to_double(&rounded)
+                crate::sim::domains::decimal::rational_to_double(&rounded)
             })
             .collect())
     }
@@ -431,13 +431,13 @@ pub fn profile_from_text(text: &str, path: &Path) -> Result<(Domain, Preferences
         };
         values.push(issue_values);
     }
-    let (weights, written_weights) = crate::sim::domain::weights_within_one(weights);
+    let (weights, written_weights) = crate::sim::domains::preferences::weights_within_one(weights);
     let mut preferences = Preferences {
         weights,
         values,
         reservation: 0.0,
         discount: None,
-        written: crate::sim::domain::Written {
+        written: crate::sim::domains::preferences::Written {
             weights: written_weights,
             ..Default::default()
         },

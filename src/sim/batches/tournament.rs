@@ -12,9 +12,9 @@
 use serde::Serialize;
 
 use crate::sim::SimError;
-use crate::sim::batch::{BatchOptions, DistanceSums, SpreadSum, simulate_prepared};
-use crate::sim::run::{Prepared, prepare, run_rng};
-use crate::sim::scenario::Scenario;
+use crate::sim::batches::batch::{BatchOptions, DistanceSums, SpreadSum, simulate_prepared};
+use crate::sim::domains::scenario::Scenario;
+use crate::sim::protocol::run::{Prepared, prepare, run_rng};
 
 /// Most assignments of one tournament: strategies ^ roles over every domain.
 pub const MAX_ASSIGNMENTS: u64 = 100_000;
@@ -85,9 +85,10 @@ fn assignments(strategies: usize, roles: usize) -> impl Iterator<Item = Vec<usiz
 pub fn planned_runs(scenarios: &[Scenario], options: &TournamentOptions) -> Result<u64, SimError> {
     // A strategy given twice (or under two names, `boulware` and `e=0.2`) would be ranked
     // against itself as two.
-    let mut parsed: Vec<(&str, crate::sim::strategy::Strategy)> = Vec::new();
+    let mut parsed: Vec<(&str, crate::sim::domains::strategies::Strategy)> = Vec::new();
     for name in &options.strategies {
-        let strategy = crate::sim::strategy::Strategy::parse(name).map_err(SimError::plain)?;
+        let strategy =
+            crate::sim::domains::strategies::Strategy::parse(name).map_err(SimError::plain)?;
         if let Some((first, _)) = parsed.iter().find(|(_, seen)| *seen == strategy) {
             return Err(SimError::plain(if *first == name.as_str() {
                 format!("--strategies names {name} twice; a tournament ranks each strategy once")
@@ -152,7 +153,9 @@ pub fn play(
                 .then(|| prepare(scenario, &mut run_rng(options.seed, 0)))
         })
         .collect();
-    let threads = options.threads.clamp(1, crate::sim::batch::MAX_THREADS);
+    let threads = options
+        .threads
+        .clamp(1, crate::sim::batches::batch::MAX_THREADS);
     let mut totals = vec![StrategyTotals::default(); options.strategies.len()];
     // A batch shares its runs among the threads by chunks of 16; one too short to keep
     // every thread busy is played on one, and the assignments share the threads instead.
@@ -239,7 +242,7 @@ struct RunRecord {
     agreed: bool,
     rounds: u32,
     utilities: Vec<f64>,
-    distances: crate::sim::yardstick::Distances,
+    distances: crate::sim::analysis::yardstick::Distances,
 }
 
 impl RunRecord {
