@@ -96,7 +96,7 @@ mod layers {
         ),
         ("sim/analysis", &["exact", "ranking", "space", "yardstick"]),
         ("sim/protocol", &["agent", "fast_paths", "run"]),
-        ("sim/batches", &["batch", "tournament"]),
+        ("sim/batches", &["pool", "batch", "tournament"]),
         (
             "front",
             &[

@@ -2,9 +2,9 @@
 //! stream `i` and results are gathered by run index, so the summary and the logs do not
 //! depend on the number of threads or on which thread ran what.
 
+use crate::sim::batches::pool;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Condvar, Mutex};
 
 use serde::Serialize;
 
@@ -355,40 +355,6 @@ const CHUNK_RUNS: u64 = 16;
 /// results waiting to be added in order (4,096 runs' results).
 const MAX_CHUNKS_AHEAD: u64 = 256;
 
-/// Finished chunks waiting for their turn, and everything added so far.
-struct Merge<'a> {
-    /// The next chunk to add; every chunk before it has been added.
-    next_chunk: u64,
-    waiting: std::collections::BTreeMap<u64, Vec<Result<RunResult, SimError>>>,
-    totals: Totals,
-    /// The error of the lowest-numbered run that failed; no run after it is added.
-    error: Option<SimError>,
-    on_result: &'a mut (dyn FnMut(u64, &RunResult) + Send),
-}
-
-impl Merge<'_> {
-    fn add_ready_chunks(&mut self) {
-        while let Some(results) = self.waiting.remove(&self.next_chunk) {
-            let first_index = self.next_chunk * CHUNK_RUNS;
-            for (offset, result) in results.into_iter().enumerate() {
-                if self.error.is_some() {
-                    break;
-                }
-                let index = first_index + offset as u64;
-                let added = result.and_then(|result| {
-                    self.totals.add(index, &result)?;
-                    (self.on_result)(index, &result);
-                    Ok(())
-                });
-                if let Err(error) = added {
-                    self.error = Some(error);
-                }
-            }
-            self.next_chunk += 1;
-        }
-    }
-}
-
 /// The text of option `chosen` of the scenario's issue at `position` ("" past its options).
 pub fn option_text(scenario: &Scenario, position: usize, chosen: usize) -> &str {
     scenario.domain.issues[position]
@@ -488,80 +454,52 @@ pub fn simulate_prepared(
     };
     let write_logs = options.out_dir.is_some() || options.keep_logs;
     let chunks = options.runs.div_ceil(CHUNK_RUNS);
-    let next_chunk = AtomicU64::new(0);
     let finished = AtomicU64::new(0);
-    let merge = Mutex::new(Merge {
-        next_chunk: 0,
-        waiting: std::collections::BTreeMap::new(),
-        totals: Totals::new(scenario.parties.len()),
-        error: None,
-        on_result,
-    });
-    let turn = Condvar::new();
-    // No more threads than chunks of work; results do not depend on the number.
-    let threads = options.threads.clamp(1, MAX_THREADS).min(chunks as usize);
-    let mut spawn_error = None;
-    std::thread::scope(|scope| {
-        let work = || {
-            let mut workspace = Workspace::default();
-            loop {
-                let chunk = next_chunk.fetch_add(1, Ordering::Relaxed);
-                if chunk >= chunks {
-                    break;
-                }
-                {
-                    let mut merge = merge.lock().expect("no thread panics holding it");
-                    while chunk >= merge.next_chunk + MAX_CHUNKS_AHEAD && merge.error.is_none() {
-                        merge = turn.wait(merge).expect("no thread panics holding it");
-                    }
-                    if merge.error.is_some() {
-                        break;
-                    }
-                }
-                let first = chunk * CHUNK_RUNS;
-                let last = (first + CHUNK_RUNS).min(options.runs);
-                let results: Vec<Result<RunResult, SimError>> = (first..last)
-                    .map(|index| {
-                        run_and_write(
-                            scenario,
-                            options,
-                            staging,
-                            index,
-                            shared,
-                            write_logs,
-                            &mut workspace,
-                            &mut NoPlayers,
-                        )
-                    })
-                    .collect();
-                // Counted per chunk: a count shared by the threads and written every run
-                // would bounce between their caches.
-                progress(finished.fetch_add(last - first, Ordering::Relaxed) + (last - first));
-                let mut merge = merge.lock().expect("no thread panics holding it");
-                merge.waiting.insert(chunk, results);
-                merge.add_ready_chunks();
-                turn.notify_all();
-            }
-        };
-        for started in 0..threads {
-            // A thread the system will not give is not an error while another works: the
-            // ones started take every chunk.
-            if let Err(error) = std::thread::Builder::new().spawn_scoped(scope, work) {
-                if started == 0 {
-                    spawn_error = Some(SimError::plain(format!("cannot start a thread: {error}")));
-                }
-                break;
-            }
+    let play_chunk = |chunk: u64, workspace: &mut Workspace| {
+        let first = chunk * CHUNK_RUNS;
+        let last = (first + CHUNK_RUNS).min(options.runs);
+        let results: Vec<Result<RunResult, SimError>> = (first..last)
+            .map(|index| {
+                run_and_write(
+                    scenario,
+                    options,
+                    staging,
+                    index,
+                    shared,
+                    write_logs,
+                    workspace,
+                    &mut NoPlayers,
+                )
+            })
+            .collect();
+        // Counted per chunk: a count shared by the threads and written every run would
+        // bounce between their caches.
+        progress(finished.fetch_add(last - first, Ordering::Relaxed) + (last - first));
+        results
+    };
+    // Finished chunks are added to the totals in chunk order; the first run that failed
+    // (in run order) stops the batch.
+    let mut totals = Totals::new(scenario.parties.len());
+    let mut add_chunk = |chunk: u64, results: Vec<Result<RunResult, SimError>>| {
+        for (offset, result) in results.into_iter().enumerate() {
+            let index = chunk * CHUNK_RUNS + offset as u64;
+            let result = result?;
+            totals.add(index, &result)?;
+            on_result(index, &result);
         }
-    });
-    if let Some(error) = spawn_error {
-        return Err(error);
-    }
-    let merge = merge.into_inner().expect("no thread panics holding it");
-    if let Some(error) = merge.error {
-        return Err(error);
-    }
-    let summary = summarise(scenario, options, merge.totals);
+        Ok::<(), SimError>(())
+    };
+    // No more threads than chunks of work; results do not depend on the number.
+    let threads = options.threads.clamp(1, MAX_THREADS);
+    pool::run_in_order(
+        chunks,
+        threads,
+        MAX_CHUNKS_AHEAD,
+        &Workspace::default,
+        &play_chunk,
+        &mut add_chunk,
+    )?;
+    let summary = summarise(scenario, options, totals);
     if let Some(output) = output {
         output.commit()?;
     }

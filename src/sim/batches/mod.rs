@@ -1,7 +1,8 @@
 //! Many runs: seeded batches of one scenario, and tournaments of strategies over domains,
 //! both on one ordered, bounded pool of workers.
 //!
-//! In order, each module using only those before it: `batch`, `tournament`.
+//! In order, each module using only those before it: `pool`, `batch`, `tournament`.
 
 pub mod batch;
+pub mod pool;
 pub mod tournament;

@@ -13,6 +13,7 @@ use serde::Serialize;
 
 use crate::sim::SimError;
 use crate::sim::batches::batch::{BatchOptions, DistanceSums, SpreadSum, simulate_prepared};
+use crate::sim::batches::pool;
 use crate::sim::domains::scenario::Scenario;
 use crate::sim::protocol::run::{Prepared, prepare, run_rng};
 
@@ -297,7 +298,8 @@ fn play_assignment(
 
 /// The assignments played side by side, one per thread, each batch on one thread; their
 /// records are added to the totals in assignment order, as one after the other would, so
-/// the totals are the same bytes.
+/// the totals are the same bytes. The first assignment (in order) that fails stops the
+/// tournament with its error.
 fn play_assignments_together(
     scenarios: &[Scenario],
     prepared: &[Option<Prepared>],
@@ -307,98 +309,37 @@ fn play_assignments_together(
     progress: &(dyn Fn(u64) + Sync),
     totals: &mut [StrategyTotals],
 ) -> Result<(), SimError> {
-    use std::collections::BTreeMap;
-    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-    use std::sync::{Condvar, Mutex};
-
-    struct Merge<'a> {
-        next: usize,
-        waiting: BTreeMap<usize, Vec<RunRecord>>,
-        /// The first failed assignment's error, whichever thread saw it first.
-        error: Option<(usize, SimError)>,
-        totals: &'a mut [StrategyTotals],
-    }
-    let lookahead = (MAX_WAITING_RUNS / options.runs.max(1)).max(1) as usize;
-    let next_job = AtomicUsize::new(0);
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let lookahead = (MAX_WAITING_RUNS / options.runs.max(1)).max(1);
     let runs_done = AtomicU64::new(0);
-    let merge = Mutex::new(Merge {
-        next: 0,
-        waiting: BTreeMap::new(),
-        error: None,
-        totals,
-    });
-    let turn = Condvar::new();
-    std::thread::scope(|scope| {
-        let work = || loop {
-            let job = next_job.fetch_add(1, Ordering::Relaxed);
-            if job >= jobs.len() {
-                break;
-            }
-            {
-                let mut merge = merge.lock().expect("no thread panics holding it");
-                while job >= merge.next + lookahead && merge.error.is_none() {
-                    merge = turn.wait(merge).expect("no thread panics holding it");
-                }
-                if merge.error.is_some() {
-                    break;
-                }
-            }
-            let (domain, assignment) = &jobs[job];
-            let played = play_assignment(
-                &scenarios[*domain],
-                prepared[*domain].as_ref(),
-                assignment,
-                options,
-                1,
-                &|_| {},
-            );
-            progress(runs_done.fetch_add(options.runs, Ordering::Relaxed) + options.runs);
-            let mut merge = merge.lock().expect("no thread panics holding it");
-            match played {
-                Ok(records) => {
-                    merge.waiting.insert(job, records);
-                    while let Some(records) = {
-                        let next = merge.next;
-                        merge.waiting.remove(&next)
-                    } {
-                        let (_, assignment) = &jobs[merge.next];
-                        for record in &records {
-                            record.add_to(assignment, merge.totals);
-                        }
-                        merge.next += 1;
-                    }
-                }
-                Err(error) => {
-                    if merge.error.as_ref().is_none_or(|(first, _)| job < *first) {
-                        merge.error = Some((job, error));
-                    }
-                }
-            }
-            turn.notify_all();
-        };
-        let mut started = 0;
-        for _ in 0..threads.min(jobs.len()) {
-            if std::thread::Builder::new()
-                .spawn_scoped(scope, work)
-                .is_err()
-            {
-                break;
-            }
-            started += 1;
+    let play = |job: u64, (): &mut ()| {
+        let (domain, assignment) = &jobs[job as usize];
+        let played = play_assignment(
+            &scenarios[*domain],
+            prepared[*domain].as_ref(),
+            assignment,
+            options,
+            1,
+            &|_| {},
+        );
+        progress(runs_done.fetch_add(options.runs, Ordering::Relaxed) + options.runs);
+        played
+    };
+    let mut add = |job: u64, played: Result<Vec<RunRecord>, SimError>| {
+        let (_, assignment) = &jobs[job as usize];
+        for record in &played? {
+            record.add_to(assignment, totals);
         }
-        if started == 0 {
-            // No thread could be started: this one plays them all.
-            work();
-        }
-    });
-    let merge = merge.into_inner().expect("no thread panics holding it");
-    match merge.error {
-        Some((_, error)) => Err(error),
-        None => {
-            debug_assert_eq!(merge.next, jobs.len());
-            Ok(())
-        }
-    }
+        Ok(())
+    };
+    pool::run_in_order(
+        jobs.len() as u64,
+        threads,
+        lookahead,
+        &|| (),
+        &play,
+        &mut add,
+    )
 }
 
 #[cfg(test)]
