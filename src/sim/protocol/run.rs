@@ -20,7 +20,7 @@ use crate::sim::analysis::ranking::Ranking;
 use crate::sim::analysis::space::analyze_with;
 use crate::sim::analysis::yardstick::{Distances, FrontierScratch, Yardstick, frontier_and_nash};
 use crate::sim::domains::preferences::{MAX_ENUMERATED_OUTCOMES, Outcome, Preferences};
-use crate::sim::domains::scenario::{ReleasePolicy, Scenario};
+use crate::sim::domains::scenario::{PartySpec, ReleasePolicy, Scenario};
 use crate::sim::domains::strategies::Strategy;
 use crate::sim::protocol::agent::{Agent, time_dependent_targets};
 use crate::sim::protocol::fast_paths::{TargetTable, TermsCache, offer_id};
@@ -338,7 +338,9 @@ pub fn run(
     )
 }
 
-/// `run`, with some parties' moves chosen by `players`.
+/// `run`, with some parties' moves chosen by `players`. The stages: the caches served for
+/// this scenario, the preferences prepared, the opening events, the rounds, the close (an
+/// agreement signed, or the last offer withdrawn), and the measures of the outcome.
 pub fn run_with(
     scenario: &Scenario,
     seed: u64,
@@ -354,15 +356,92 @@ pub fn run_with(
         frontier_scratch,
         offer_ids,
         offer_ids_width,
-        terms: terms_cache,
+        terms,
         targets,
         outcome: outcome_scratch,
         late_yardstick,
         spare_log,
     } = workspace;
-    terms_cache.serve(scenario);
-    // Offer ids sort in the order the offers were made, so a state lists them in that order:
-    // their numbers are padded to the digits of the most offers a run can make.
+    serve_caches(scenario, terms, offer_ids, offer_ids_width, targets);
+    if shared.is_none() {
+        own.refill(scenario, &mut rng, frontier_scratch, Measuring::EveryRun);
+    }
+    let prepared: &Prepared = match shared {
+        Some(prepared) => prepared,
+        None => own,
+    };
+    let mut recorder = Recorder {
+        state: State::default(),
+        seq: 0,
+        prev: Hash::ZERO,
+        start: scenario.start.instant(),
+        ticks: 0,
+        step: Duration::seconds(scenario.step_seconds),
+        rng: ChaCha8Rng::seed_from_u64(rng.next_u64()),
+        stamp: None,
+        lines: write_log.then(|| {
+            debug_assert!(spare_log.is_empty());
+            std::mem::take(spare_log)
+        }),
+    };
+    record_the_opening(&mut recorder, scenario)?;
+    let naming = OfferNaming {
+        ids: offer_ids,
+        width: *offer_ids_width,
+        terms,
+        outcome: outcome_scratch,
+    };
+    let talks = play_rounds(scenario, prepared, targets, &mut recorder, players, naming)?;
+    let (outcome, utilities, released_on_agreement) =
+        close_the_talks(scenario, prepared, &mut recorder, players, &talks)?;
+    // Distances are measured in undiscounted utility, as GENIUS's analysis is.
+    let distances = match (&outcome, &talks.standing) {
+        (Some(_), Some((_, _, index))) => measure(
+            prepared,
+            *index,
+            &utilities,
+            frontier_scratch,
+            late_yardstick,
+        ),
+        _ => Distances::default(),
+    };
+    let utilities = match talks.agreed_round {
+        Some(round) => {
+            let t = relative_time(round, scenario.deadline);
+            utilities
+                .iter()
+                .zip(&prepared.preferences)
+                .map(|(utility, prefs)| prefs.discounted(*utility, t))
+                .collect()
+        }
+        None => utilities,
+    };
+    let agreement_possible = outcome.is_some()
+        || (!talks.someone_unsatisfiable && some_outcome_meets_every_reservation(prepared));
+    Ok(RunResult {
+        agreed: outcome.is_some(),
+        agreement_possible,
+        rounds: talks.agreed_round.unwrap_or(talks.deadline),
+        outcome,
+        utilities,
+        released: talks.released + released_on_agreement,
+        distances,
+        log: recorder.lines,
+    })
+}
+
+/// Keeps the workspace's caches that were made for this scenario and remakes the others:
+/// the terms of outcomes, the offer ids (padded to the digits of the most offers a run can
+/// make, so they sort in the order the offers were made), and each time-dependent party's
+/// targets by round.
+fn serve_caches(
+    scenario: &Scenario,
+    terms: &mut TermsCache,
+    offer_ids: &mut Vec<Slug>,
+    offer_ids_width: &mut usize,
+    targets: &mut Vec<TargetTable>,
+) {
+    terms.serve(scenario);
     let most_offers = u64::from(scenario.deadline) * scenario.parties.len() as u64;
     let width = most_offers.max(1).ilog10() as usize + 1;
     if *offer_ids_width != width {
@@ -385,33 +464,11 @@ pub fn run_with(
             }
         }
     }
-    if shared.is_none() {
-        own.refill(scenario, &mut rng, frontier_scratch, Measuring::EveryRun);
-    }
-    let prepared: &Prepared = match shared {
-        Some(prepared) => prepared,
-        None => own,
-    };
-    let (preferences, rankings) = (&prepared.preferences, &prepared.rankings);
-    let parties = &scenario.parties;
-    let count = parties.len();
-    let mut recorder = Recorder {
-        state: State::default(),
-        seq: 0,
-        prev: Hash::ZERO,
-        start: scenario.start.instant(),
-        ticks: 0,
-        step: Duration::seconds(scenario.step_seconds),
-        rng: ChaCha8Rng::seed_from_u64(rng.next_u64()),
-        stamp: None,
-        lines: write_log.then(|| {
-            debug_assert!(spare_log.is_empty());
-            std::mem::take(spare_log)
-        }),
-    };
+}
 
-    // The stage: parties, mediators, issues, custody.
-    for party in parties {
+/// The stage: parties, mediators, issues, custody.
+fn record_the_opening(recorder: &mut Recorder, scenario: &Scenario) -> Result<(), SimError> {
+    for party in &scenario.parties {
         recorder.record(EventData::PartyJoined(PartyJoined {
             party: party.id.clone(),
             name: party.name.clone(),
@@ -441,26 +498,45 @@ pub fn run_with(
             count: holding.count,
         }))?;
     }
+    Ok(())
+}
 
-    let mut agents: Vec<Agent> = (0..count)
-        .map(|party| {
-            Agent::new(
-                parties[party].strategy,
-                &preferences[party],
-                &rankings[party],
-                &targets[party].targets,
-                count,
-            )
-        })
-        .collect();
-    let addressees: Vec<Arc<[Slug]>> = (0..count)
-        .map(|party| {
-            (0..count)
-                .filter(|other| *other != party)
-                .map(|other| parties[other].id.clone())
-                .collect()
-        })
-        .collect();
+/// How offers are named and written: the workspace's cached ids and terms.
+struct OfferNaming<'w> {
+    ids: &'w mut Vec<Slug>,
+    width: usize,
+    terms: &'w mut TermsCache,
+    outcome: &'w mut Outcome,
+}
+
+/// Where the talks stood when the rounds ended.
+struct Talks {
+    /// The rounds the talks could last: the scenario's deadline, or 0 when some party can
+    /// be satisfied by no outcome.
+    deadline: u32,
+    someone_unsatisfiable: bool,
+    /// The standing offer: its proposal, its proposer, its outcome.
+    standing: Option<(Slug, usize, u32)>,
+    agreed_round: Option<u32>,
+    /// Persons released while the talks went on.
+    released: u64,
+}
+
+/// The rounds of the stacked alternating offers protocol: in each, every party in turn
+/// accepts the standing offer or makes its own, then the releases of the round.
+fn play_rounds(
+    scenario: &Scenario,
+    prepared: &Prepared,
+    targets: &[TargetTable],
+    recorder: &mut Recorder,
+    players: &mut impl Players,
+    naming: OfferNaming<'_>,
+) -> Result<Talks, SimError> {
+    let (preferences, rankings) = (&prepared.preferences, &prepared.rankings);
+    let parties = &scenario.parties;
+    let count = parties.len();
+    let mut agents = seat_the_agents(scenario, prepared, targets);
+    let addressees = addressees_of(parties);
     // A party that no outcome satisfies can neither offer nor accept: the talks cannot
     // start, and the run says so rather than make a move below its reservation.
     let someone_unsatisfiable =
@@ -474,62 +550,36 @@ pub fn run_with(
         .domain
         .outcome_count()
         .map_or(u64::MAX, |count| u64::try_from(count).unwrap_or(u64::MAX));
+    let mut talks = Talks {
+        deadline,
+        someone_unsatisfiable,
+        standing: None,
+        agreed_round: None,
+        released: 0,
+    };
     let mut offers = 0u64;
-    let mut standing: Option<(Slug, usize, u32)> = None;
     let mut acceptances = 0;
-    let mut agreed_round = None;
-    // Persons each holder freed of each side, by `holder * count + of`: last round's (for
-    // reciprocity) and this round's.
-    let mut released_last_round = vec![0u64; count * count];
-    let mut released_this_round = vec![0u64; count * count];
-    let mut released = 0u64;
-
+    let mut releases = Releases::new(count);
     if deadline > 0 {
-        for party in 0..count {
-            if let Some(player) = players.player(party) {
-                player.start(&Turn {
-                    party,
-                    round: 0,
-                    deadline: scenario.deadline,
-                    standing: None,
-                    preferences: &preferences[party],
-                    ranking: &rankings[party],
-                    state: &recorder.state,
-                })?;
-            }
-        }
+        start_players(scenario, prepared, recorder, players)?;
     }
-
     'rounds: for round in 1..=deadline {
-        released_this_round.fill(0);
+        releases.this_round.fill(0);
         for party in 0..count {
             recorder.tick();
-            let proposer = standing.as_ref().map(|(_, proposer, _)| *proposer);
-            let (accepts, next) = match players.player(party) {
-                None => {
-                    let next = agents[party].next_offer(round, scenario.deadline, proposer);
-                    let accepts = standing
-                        .as_ref()
-                        .is_some_and(|(_, _, outcome)| agents[party].accepts(*outcome, next));
-                    (accepts, next)
-                }
-                Some(player) => player_move(
-                    player,
-                    &Turn {
-                        party,
-                        round,
-                        deadline: scenario.deadline,
-                        standing: standing
-                            .as_ref()
-                            .map(|(_, proposer, outcome)| (*proposer, *outcome)),
-                        preferences: &preferences[party],
-                        ranking: &rankings[party],
-                        state: &recorder.state,
-                    },
-                    outcome_space,
-                )?,
-            };
-            if let Some((proposal, _, _)) = &standing
+            let standing = &talks.standing;
+            let (accepts, next) = choose(
+                scenario,
+                prepared,
+                &mut agents[party],
+                players,
+                party,
+                round,
+                standing,
+                &recorder.state,
+                outcome_space,
+            )?;
+            if let Some((proposal, _, _)) = standing
                 && accepts
             {
                 recorder.record(EventData::ProposalAccepted(ProposalAct {
@@ -538,14 +588,14 @@ pub fn run_with(
                 }))?;
                 acceptances += 1;
                 if acceptances == count - 1 {
-                    agreed_round = Some(round);
+                    talks.agreed_round = Some(round);
                     break 'rounds;
                 }
                 continue;
             }
             offers += 1;
-            let id = offer_id(offer_ids, width, offers);
-            let terms = terms_cache.terms_of(scenario, next, outcome_scratch);
+            let id = offer_id(naming.ids, naming.width, offers);
+            let terms = naming.terms.terms_of(scenario, next, naming.outcome);
             recorder.record(EventData::ProposalMade(ProposalMade {
                 proposal: id.clone(),
                 by: parties[party].id.clone(),
@@ -554,44 +604,190 @@ pub fn run_with(
                 supersedes: None,
                 counters: standing.as_ref().map(|(previous, _, _)| previous.clone()),
             }))?;
-            agents[party].offered(next);
-            for (other, agent) in agents.iter_mut().enumerate() {
-                if other != party {
-                    agent.observe(party, next);
-                }
-            }
-            if players.any() {
-                for other in 0..count {
-                    if let Some(player) = players.player(other) {
-                        player.offered(party, next, round)?;
-                    }
-                }
-            }
-            standing = Some((id, party, next));
+            tell_of_the_offer(&mut agents, players, party, next, round)?;
+            talks.standing = Some((id, party, next));
             acceptances = 0;
         }
-        // Releases while talks go on.
+        talks.released += releases.while_talks_go_on(recorder, parties)?;
+    }
+    Ok(talks)
+}
+
+/// What `party` does on its turn: whether it accepts the standing offer, and the offer it
+/// would make instead; its agent's choice, or its player's.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn choose(
+    scenario: &Scenario,
+    prepared: &Prepared,
+    agent: &mut Agent<'_>,
+    players: &mut impl Players,
+    party: usize,
+    round: u32,
+    standing: &Option<(Slug, usize, u32)>,
+    state: &State,
+    outcome_space: u64,
+) -> Result<(bool, u32), SimError> {
+    let Some(player) = players.player(party) else {
+        let proposer = standing.as_ref().map(|(_, proposer, _)| *proposer);
+        let next = agent.next_offer(round, scenario.deadline, proposer);
+        let accepts = standing
+            .as_ref()
+            .is_some_and(|(_, _, outcome)| agent.accepts(*outcome, next));
+        return Ok((accepts, next));
+    };
+    let turn = Turn {
+        party,
+        round,
+        deadline: scenario.deadline,
+        standing: standing
+            .as_ref()
+            .map(|(_, proposer, outcome)| (*proposer, *outcome)),
+        preferences: &prepared.preferences[party],
+        ranking: &prepared.rankings[party],
+        state,
+    };
+    player_move(player, &turn, outcome_space)
+}
+
+/// Each party's agent, playing its strategy on its preferences and ranking.
+fn seat_the_agents<'a>(
+    scenario: &Scenario,
+    prepared: &'a Prepared,
+    targets: &'a [TargetTable],
+) -> Vec<Agent<'a>> {
+    let count = scenario.parties.len();
+    (0..count)
+        .map(|party| {
+            Agent::new(
+                scenario.parties[party].strategy,
+                &prepared.preferences[party],
+                &prepared.rankings[party],
+                &targets[party].targets,
+                count,
+            )
+        })
+        .collect()
+}
+
+/// To whom each party's offers go: every other party, in acting order.
+fn addressees_of(parties: &[PartySpec]) -> Vec<Arc<[Slug]>> {
+    (0..parties.len())
+        .map(|party| {
+            (0..parties.len())
+                .filter(|other| *other != party)
+                .map(|other| parties[other].id.clone())
+                .collect()
+        })
+        .collect()
+}
+
+/// Each player is shown the talks before the first round.
+fn start_players(
+    scenario: &Scenario,
+    prepared: &Prepared,
+    recorder: &Recorder,
+    players: &mut impl Players,
+) -> Result<(), SimError> {
+    for party in 0..scenario.parties.len() {
+        if let Some(player) = players.player(party) {
+            player.start(&Turn {
+                party,
+                round: 0,
+                deadline: scenario.deadline,
+                standing: None,
+                preferences: &prepared.preferences[party],
+                ranking: &prepared.rankings[party],
+                state: &recorder.state,
+            })?;
+        }
+    }
+    Ok(())
+}
+
+/// Every other agent, and every player, learns of `party`'s offer of `outcome`.
+fn tell_of_the_offer(
+    agents: &mut [Agent<'_>],
+    players: &mut impl Players,
+    party: usize,
+    outcome: u32,
+    round: u32,
+) -> Result<(), SimError> {
+    agents[party].offered(outcome);
+    for (other, agent) in agents.iter_mut().enumerate() {
+        if other != party {
+            agent.observe(party, outcome);
+        }
+    }
+    if players.any() {
+        for other in 0..agents.len() {
+            if let Some(player) = players.player(other) {
+                player.offered(party, outcome, round)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Persons each holder freed of each side, by `holder * count + of`: last round's (for
+/// reciprocity) and this round's.
+struct Releases {
+    count: usize,
+    last_round: Vec<u64>,
+    this_round: Vec<u64>,
+}
+
+impl Releases {
+    fn new(count: usize) -> Releases {
+        Releases {
+            count,
+            last_round: vec![0; count * count],
+            this_round: vec![0; count * count],
+        }
+    }
+
+    /// The releases of a round while the talks go on, by each holder's policy: how many
+    /// persons were freed.
+    fn while_talks_go_on(
+        &mut self,
+        recorder: &mut Recorder,
+        parties: &[PartySpec],
+    ) -> Result<u64, SimError> {
+        let count = self.count;
+        let mut freed_in_round = 0;
         for (holder_index, holder) in parties.iter().enumerate() {
             for (of_index, of) in parties.iter().enumerate() {
                 let wanted = match holder.release {
                     ReleasePolicy::Goodwill(persons) => persons,
-                    ReleasePolicy::Reciprocal => {
-                        released_last_round[of_index * count + holder_index]
-                    }
+                    ReleasePolicy::Reciprocal => self.last_round[of_index * count + holder_index],
                     ReleasePolicy::None | ReleasePolicy::OnAgreement => 0,
                 };
                 if wanted == 0 {
                     continue;
                 }
-                let freed = release(&mut recorder, &holder.id, &of.id, wanted, None)?;
-                released_this_round[holder_index * count + of_index] += freed;
-                released += freed;
+                let freed = release(recorder, &holder.id, &of.id, wanted, None)?;
+                self.this_round[holder_index * count + of_index] += freed;
+                freed_in_round += freed;
             }
         }
-        std::mem::swap(&mut released_last_round, &mut released_this_round);
+        std::mem::swap(&mut self.last_round, &mut self.this_round);
+        Ok(freed_in_round)
     }
+}
 
-    let (outcome, utilities) = match (agreed_round, &standing) {
+/// The close of the talks: an agreement signed on the standing offer (and the releases it
+/// brings), or the last offer withdrawn. The outcome agreed, each party's (undiscounted)
+/// utility of it (zeros without an agreement), and the persons released on agreement.
+fn close_the_talks(
+    scenario: &Scenario,
+    prepared: &Prepared,
+    recorder: &mut Recorder,
+    players: &impl Players,
+    talks: &Talks,
+) -> Result<(Option<Outcome>, Vec<f64>, u64), SimError> {
+    let parties = &scenario.parties;
+    let count = parties.len();
+    match (talks.agreed_round, &talks.standing) {
         (Some(_), Some((proposal, _, index))) => {
             let outcome = scenario.domain.outcome(u64::from(*index));
             recorder.tick();
@@ -615,6 +811,7 @@ pub fn run_with(
                 proposal: Some(proposal.clone()),
                 provisions,
             }))?;
+            let mut released = 0;
             let exchange = scenario
                 .domain
                 .issues
@@ -629,23 +826,12 @@ pub fn run_with(
                 {
                     for of in parties {
                         released +=
-                            release(&mut recorder, &holder.id, &of.id, u64::MAX, Some(&issue.id))?;
+                            release(recorder, &holder.id, &of.id, u64::MAX, Some(&issue.id))?;
                     }
                 }
             }
-            let utilities: Vec<f64> = preferences
-                .iter()
-                .map(|prefs| prefs.utility(&outcome))
-                .collect();
-            debug_assert!(
-                players.any()
-                    || utilities
-                        .iter()
-                        .zip(preferences)
-                        .all(|(utility, prefs)| *utility >= prefs.reservation),
-                "no built-in party accepts or offers below its reservation"
-            );
-            (Some(outcome), utilities)
+            let utilities = agreed_utilities(prepared, players, &outcome);
+            Ok((Some(outcome), utilities, released))
         }
         (_, Some((proposal, proposer, _))) => {
             recorder.tick();
@@ -653,44 +839,28 @@ pub fn run_with(
                 proposal: proposal.clone(),
                 by: parties[*proposer].id.clone(),
             }))?;
-            (None, vec![0.0; count])
+            Ok((None, vec![0.0; count], 0))
         }
-        (_, None) => (None, vec![0.0; count]),
-    };
-    // Distances are measured in undiscounted utility, as GENIUS's analysis is.
-    let distances = match (&outcome, &standing) {
-        (Some(_), Some((_, _, index))) => measure(
-            prepared,
-            *index,
-            &utilities,
-            frontier_scratch,
-            late_yardstick,
-        ),
-        _ => Distances::default(),
-    };
-    let utilities = match agreed_round {
-        Some(round) => {
-            let t = relative_time(round, scenario.deadline);
-            utilities
+        (_, None) => Ok((None, vec![0.0; count], 0)),
+    }
+}
+
+/// Each party's utility of the outcome agreed.
+fn agreed_utilities(prepared: &Prepared, players: &impl Players, outcome: &Outcome) -> Vec<f64> {
+    let preferences = &prepared.preferences;
+    let utilities: Vec<f64> = preferences
+        .iter()
+        .map(|prefs| prefs.utility(outcome))
+        .collect();
+    debug_assert!(
+        players.any()
+            || utilities
                 .iter()
                 .zip(preferences)
-                .map(|(utility, prefs)| prefs.discounted(*utility, t))
-                .collect()
-        }
-        None => utilities,
-    };
-    let agreement_possible = outcome.is_some()
-        || (!someone_unsatisfiable && some_outcome_meets_every_reservation(prepared));
-    Ok(RunResult {
-        agreed: outcome.is_some(),
-        agreement_possible,
-        rounds: agreed_round.unwrap_or(deadline),
-        outcome,
-        utilities,
-        released,
-        distances,
-        log: recorder.lines,
-    })
+                .all(|(utility, prefs)| *utility >= prefs.reservation),
+        "no built-in party accepts or offers below its reservation"
+    );
+    utilities
 }
 
 /// A player's move: accept the standing offer, or the offer it makes instead (checked to be
