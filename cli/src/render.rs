@@ -144,8 +144,26 @@ pub fn state(
     snapshot: Option<u64>,
     paint: Paint,
 ) -> String {
-    let (prefix, as_of) = (query, query.as_of.as_ref());
     let mut out = String::new();
+    state_header(&mut out, path, document, query, snapshot, paint);
+    state_parties(&mut out, document, paint);
+    state_issues(&mut out, document, paint);
+    state_proposals(&mut out, document, paint);
+    state_agreements(&mut out, document, paint);
+    state_custody(&mut out, document, query.as_of.as_ref(), paint);
+    out
+}
+
+/// Which log, which part of it, and where the fold stands.
+fn state_header(
+    out: &mut String,
+    path: &Path,
+    document: &StateDocument<'_>,
+    query: &Query,
+    snapshot: Option<u64>,
+    paint: Paint,
+) {
+    let (prefix, as_of) = (query, query.as_of.as_ref());
     let mut scope = Vec::new();
     if let Some(at) = prefix.at {
         scope.push(format!("its first {at} lines"));
@@ -182,7 +200,9 @@ pub fn state(
     if let Some(seq) = snapshot {
         let _ = writeln!(out, "  (folded from the snapshot at seq {seq})");
     }
+}
 
+fn state_parties(out: &mut String, document: &StateDocument<'_>, paint: Paint) {
     let _ = writeln!(
         out,
         "\n{}",
@@ -213,7 +233,7 @@ pub fn state(
                 "{:detail_indent$}position on {issue} (seq {}):",
                 "", position.seq
             );
-            wrapped(&mut out, detail_indent + 2, &position.text);
+            wrapped(out, detail_indent + 2, &position.text);
         }
         for commitment in &party.commitments {
             let _ = writeln!(
@@ -221,10 +241,12 @@ pub fn state(
                 "{:detail_indent$}commitment (seq {}):",
                 "", commitment.seq
             );
-            wrapped(&mut out, detail_indent + 2, &commitment.text);
+            wrapped(out, detail_indent + 2, &commitment.text);
         }
     }
+}
 
+fn state_issues(out: &mut String, document: &StateDocument<'_>, paint: Paint) {
     let _ = writeln!(
         out,
         "\n{}",
@@ -238,9 +260,11 @@ pub fn state(
         .unwrap_or(0);
     for (id, issue) in document.issues {
         let _ = writeln!(out, "  {id:width$}  {}", printable(&issue.title));
-        claims(&mut out, width + 4, &issue.claims);
+        claims(out, width + 4, &issue.claims);
     }
+}
 
+fn state_proposals(out: &mut String, document: &StateDocument<'_>, paint: Paint) {
     let _ = writeln!(
         out,
         "\n{}",
@@ -265,10 +289,12 @@ pub fn state(
         let _ = writeln!(out, "{line}");
         for term in proposal.terms.iter() {
             let _ = writeln!(out, "    on {}:", term.issue);
-            wrapped(&mut out, 6, &term.text);
+            wrapped(out, 6, &term.text);
         }
     }
+}
 
+fn state_agreements(out: &mut String, document: &StateDocument<'_>, paint: Paint) {
     let _ = writeln!(
         out,
         "\n{}",
@@ -296,7 +322,7 @@ pub fn state(
                 enum_word(&provision.status),
                 names(&provision.obligated)
             );
-            wrapped(&mut out, 6, &provision.text);
+            wrapped(out, 6, &provision.text);
             for allegation in &provision.allegations {
                 let _ = writeln!(
                     out,
@@ -306,10 +332,18 @@ pub fn state(
                     allegation.seq
                 );
             }
-            claims(&mut out, 6, &provision.claims);
+            claims(out, 6, &provision.claims);
         }
     }
+}
 
+/// Custody and releases as this log adds them up at its point in time.
+fn state_custody(
+    out: &mut String,
+    document: &StateDocument<'_>,
+    as_of: Option<&accord::format::time::Timestamp>,
+    paint: Paint,
+) {
     // What this log records, at its own point in time, never "now": custody and releases
     // are what the log's events add up to, not all there ever were.
     let point = match as_of {
@@ -345,7 +379,6 @@ pub fn state(
             let _ = writeln!(out, "  none");
         }
     }
-    out
 }
 
 /// A value from a log for people: a string in quotes, anything else as compact JSON (whose

@@ -142,14 +142,83 @@ pub(crate) fn plan_append(
     expect_seq: Option<u64>,
     clock: DateTime<Utc>,
 ) -> Result<(AppendPlan, Tail), StoreError> {
-    let Tail {
-        mut folded,
-        position,
-    } = tail;
+    let Tail { folded, position } = tail;
     let head = position.head;
     let existing_lines = position.seq;
+    let (mut outcomes, fresh) = sort_drafts(drafts, existing)?;
+    // A resent batch, all duplicates, succeeds whatever --expect-seq says: the client is
+    // retrying something that already landed.
+    let all_resent = !drafts.is_empty() && fresh.is_empty();
+    if let Some(expected) = expect_seq
+        && expected != existing_lines
+        && !all_resent
+    {
+        return Err(StoreError::ExpectSeq {
+            path: log.to_path_buf(),
+            expected,
+            actual: existing_lines,
+        });
+    }
+    if fresh.is_empty() {
+        outcomes.sort_by_key(|(number, _)| *number);
+        let plan = AppendPlan {
+            outcome: AppendOutcome {
+                drafts: outcomes.into_iter().map(|(_, outcome)| outcome).collect(),
+                events: existing_lines,
+                head,
+            },
+            buffer: Vec::new(),
+            new_lines: 0,
+            rows: Vec::new(),
+        };
+        return Ok((plan, Tail { folded, position }));
+    }
+    // `recorded` never goes back, even if the clock does.
+    let now = Timestamp::recorded_now(clock);
+    let recorded = match &position.last_recorded {
+        Some(last) if *last > now => last.clone(),
+        _ => now,
+    };
+    let stamped = stamp(&fresh, &position, &recorded, &mut outcomes)?;
+    let folded = fold_with_new_events(log, source, folded, stamped.events, &fresh, existing_lines)?;
+    outcomes.sort_by_key(|(number, _)| *number);
+    let events = existing_lines + fresh.len() as u64;
+    debug_assert_eq!(folded.events, events, "every line is folded");
+    let after = Position {
+        seq: events,
+        head: stamped.head,
+        line_start: position.end_offset + stamped.last_line_start,
+        end_offset: position.end_offset + stamped.buffer.len() as u64,
+        last_recorded: Some(recorded),
+    };
+    let plan = AppendPlan {
+        outcome: AppendOutcome {
+            drafts: outcomes.into_iter().map(|(_, outcome)| outcome).collect(),
+            events,
+            head: stamped.head,
+        },
+        buffer: stamped.buffer,
+        new_lines: fresh.len(),
+        rows: stamped.rows,
+    };
+    Ok((
+        plan,
+        Tail {
+            folded,
+            position: after,
+        },
+    ))
+}
 
-    // Sort the drafts into duplicates and new events.
+/// What each draft becomes, by its line among the drafts: a duplicate of an event already
+/// in the log (its id there, the same content), or a new event (returned apart, in order).
+/// A draft whose id is in the log with other content, or given to an earlier draft, is
+/// refused.
+#[allow(clippy::type_complexity)]
+fn sort_drafts<'d>(
+    drafts: &'d [(usize, Draft)],
+    existing: &HashMap<EventId, Event>,
+) -> Result<(Vec<(usize, DraftOutcome)>, Vec<(usize, &'d Draft)>), StoreError> {
     let mut outcomes = Vec::with_capacity(drafts.len());
     let mut fresh: Vec<(usize, &Draft)> = Vec::new();
     let mut fresh_ids: HashSet<EventId> = HashSet::new();
@@ -188,54 +257,44 @@ pub(crate) fn plan_append(
             },
         ));
     }
-    // A resent batch, all duplicates, succeeds whatever --expect-seq says: the client is
-    // retrying something that already landed.
-    let all_resent = !drafts.is_empty() && fresh.is_empty();
-    if let Some(expected) = expect_seq
-        && expected != existing_lines
-        && !all_resent
-    {
-        return Err(StoreError::ExpectSeq {
-            path: log.to_path_buf(),
-            expected,
-            actual: existing_lines,
-        });
-    }
-    if fresh.is_empty() {
-        outcomes.sort_by_key(|(number, _)| *number);
-        let plan = AppendPlan {
-            outcome: AppendOutcome {
-                drafts: outcomes.into_iter().map(|(_, outcome)| outcome).collect(),
-                events: existing_lines,
-                head,
-            },
-            buffer: Vec::new(),
-            new_lines: 0,
-            rows: Vec::new(),
-        };
-        return Ok((plan, Tail { folded, position }));
-    }
+    Ok((outcomes, fresh))
+}
 
-    // Stamp the new events. `recorded` never goes back, even if the clock does.
-    let now = Timestamp::recorded_now(clock);
-    let recorded = match &position.last_recorded {
-        Some(last) if *last > now => last.clone(),
-        _ => now,
+/// The new events stamped and written: their lines, one buffer, each ending in a newline.
+struct Stamped {
+    events: Vec<Event>,
+    buffer: Vec<u8>,
+    rows: Vec<PlannedRow>,
+    /// The hash of the last new line.
+    head: Hash,
+    /// Where the last new line starts in `buffer`.
+    last_line_start: u64,
+}
+
+/// Stamps each new draft (`seq`, `id`, `recorded`, `prev`) after the log's `position` and
+/// writes its line; each one's outcome is added to `outcomes`.
+fn stamp(
+    fresh: &[(usize, &Draft)],
+    position: &Position,
+    recorded: &Timestamp,
+    outcomes: &mut Vec<(usize, DraftOutcome)>,
+) -> Result<Stamped, StoreError> {
+    let mut stamped = Stamped {
+        events: Vec::with_capacity(fresh.len()),
+        buffer: Vec::new(),
+        rows: Vec::with_capacity(fresh.len()),
+        head: position.head,
+        last_line_start: 0,
     };
-    let mut buffer = Vec::new();
-    let mut prev = head;
-    let mut last_line_start = 0;
-    let mut new_events = Vec::with_capacity(fresh.len());
-    let mut rows = Vec::with_capacity(fresh.len());
     for (offset, (number, draft)) in fresh.iter().enumerate() {
         let event = Event {
-            seq: existing_lines + 1 + offset as u64,
+            seq: position.seq + 1 + offset as u64,
             id: draft.id.unwrap_or_else(EventId::random),
             occurred: draft.occurred.clone(),
             recorded: recorded.clone(),
             data: draft.data.clone(),
             source: draft.source.clone(),
-            prev,
+            prev: stamped.head,
         };
         let line = event.to_line();
         if line.len() > MAX_LINE_BYTES {
@@ -251,18 +310,18 @@ pub(crate) fn plan_append(
         // A line accord writes must read back as the same event: a bug here would store
         // a log nobody can replay.
         debug_assert_eq!(Event::parse_line(line.as_bytes()).as_ref(), Ok(&event));
-        prev = Hash::of(line.as_bytes());
-        last_line_start = buffer.len() as u64;
-        buffer.extend_from_slice(line.as_bytes());
-        rows.push(PlannedRow {
+        stamped.head = Hash::of(line.as_bytes());
+        stamped.last_line_start = stamped.buffer.len() as u64;
+        stamped.buffer.extend_from_slice(line.as_bytes());
+        stamped.rows.push(PlannedRow {
             seq: event.seq,
             id: event.id,
             occurred: event.occurred.clone(),
             recorded: event.recorded.clone(),
             type_name: event.data.type_name(),
-            line: last_line_start as usize..buffer.len(),
+            line: stamped.last_line_start as usize..stamped.buffer.len(),
         });
-        buffer.push(b'\n');
+        stamped.buffer.push(b'\n');
         outcomes.push((
             *number,
             DraftOutcome::Appended {
@@ -271,12 +330,23 @@ pub(crate) fn plan_append(
                 type_name: event.data.type_name(),
             },
         ));
-        new_events.push(event);
+        stamped.events.push(event);
     }
+    Ok(stamped)
+}
 
-    // Check the whole log with the new events, in application order: on top of the
-    // tail's fold when they come after its latest event, by a replay that merges them
-    // in otherwise.
+/// The whole log checked with the new events, in application order: on top of the tail's
+/// fold when they come after its latest event, by a replay that merges them in otherwise.
+/// A rule broken by a new event refuses its draft; one broken by a line already there is a
+/// conflict the drafts would cause.
+fn fold_with_new_events(
+    log: &Path,
+    source: &dyn Source,
+    mut folded: Folded,
+    new_events: Vec<Event>,
+    fresh: &[(usize, &Draft)],
+    existing_lines: u64,
+) -> Result<Folded, StoreError> {
     let last_folded = folded.occurred.clone();
     let in_world_order = new_events.iter().all(|event| {
         last_folded
@@ -300,48 +370,21 @@ pub(crate) fn plan_append(
             }
         }
     };
-    if let Err(error) = refold {
-        if error.line > existing_lines {
-            let (number, _) = fresh[(error.line - existing_lines - 1) as usize];
-            return Err(StoreError::Draft {
-                draft: number,
-                rule: error.rule,
-                detail: error.detail,
-            });
-        }
-        return Err(StoreError::Conflict {
-            path: log.to_path_buf(),
-            line: error.line,
+    let Err(error) = refold else {
+        return Ok(folded);
+    };
+    if error.line > existing_lines {
+        let (number, _) = fresh[(error.line - existing_lines - 1) as usize];
+        return Err(StoreError::Draft {
+            draft: number,
             rule: error.rule,
             detail: error.detail,
         });
     }
-
-    outcomes.sort_by_key(|(number, _)| *number);
-    let events = existing_lines + fresh.len() as u64;
-    debug_assert_eq!(folded.events, events, "every line is folded");
-    let after = Position {
-        seq: events,
-        head: prev,
-        line_start: position.end_offset + last_line_start,
-        end_offset: position.end_offset + buffer.len() as u64,
-        last_recorded: Some(recorded),
-    };
-    let plan = AppendPlan {
-        outcome: AppendOutcome {
-            drafts: outcomes.into_iter().map(|(_, outcome)| outcome).collect(),
-            events,
-            head: prev,
-        },
-        buffer,
-        new_lines: fresh.len(),
-        rows,
-    };
-    Ok((
-        plan,
-        Tail {
-            folded,
-            position: after,
-        },
-    ))
+    Err(StoreError::Conflict {
+        path: log.to_path_buf(),
+        line: error.line,
+        rule: error.rule,
+        detail: error.detail,
+    })
 }
