@@ -281,9 +281,34 @@ impl NumberRange {
 pub fn profile_from_text(text: &str, path: &Path) -> Result<(Domain, Preferences), SimError> {
     let document: Value = serde_json::from_str(text)
         .map_err(|error| SimError::new(path, format!("not JSON: {error}")))?;
-    let top = object(&document, "the profile", path)?;
-    let space = match top.get("LinearAdditiveUtilitySpace") {
-        Some(space) if top.len() == 1 => space,
+    let space = linear_additive_space(&document, path)?;
+    let space = object(space, "LinearAdditiveUtilitySpace", path)?;
+    let (domain, ranges) = domain_of(space, path)?;
+    let (weights, values) = weights_and_values(space, &domain, &ranges, path)?;
+    let (weights, written_weights) = crate::sim::domains::preferences::weights_within_one(weights);
+    let mut preferences = Preferences {
+        weights,
+        values,
+        reservation: 0.0,
+        discount: None,
+        written: crate::sim::domains::preferences::Written {
+            weights: written_weights,
+            ..Default::default()
+        },
+    };
+    if let Some(bid) = space.get("reservationBid").filter(|bid| !bid.is_null()) {
+        let outcome = reservation_outcome(bid, &domain, &ranges, path)?;
+        preferences.reservation = preferences.utility(&outcome);
+        preferences.written.reservation_outcome = Some(std::sync::Arc::new(outcome));
+    }
+    Ok((domain, preferences))
+}
+
+/// The profile's `LinearAdditiveUtilitySpace`, or what else it is, named.
+fn linear_additive_space<'v>(document: &'v Value, path: &Path) -> Result<&'v Value, SimError> {
+    let top = object(document, "the profile", path)?;
+    match top.get("LinearAdditiveUtilitySpace") {
+        Some(space) if top.len() == 1 => Ok(space),
         _ => {
             let kind = top.keys().next().map_or("nothing", String::as_str);
             let known = if OTHER_SPACES.contains(&kind) {
@@ -291,16 +316,23 @@ pub fn profile_from_text(text: &str, path: &Path) -> Result<(Domain, Preferences
             } else {
                 "not a GeniusWeb space"
             };
-            return Err(SimError::new(
+            Err(SimError::new(
                 path,
                 format!(
                     "the profile is `{}` ({known}): accord reads LinearAdditiveUtilitySpace profiles",
                     kind.chars().take(80).collect::<String>()
                 ),
-            ));
+            ))
         }
-    };
-    let space = object(space, "LinearAdditiveUtilitySpace", path)?;
+    }
+}
+
+/// The domain the profile carries, with each issue's number range (for a number-valued
+/// one).
+fn domain_of(
+    space: &serde_json::Map<String, Value>,
+    path: &Path,
+) -> Result<(Domain, Vec<Option<NumberRange>>), SimError> {
     let domain_json = object(field(space, "domain", "the profile", path)?, "domain", path)?;
     let issues_values = object(
         field(domain_json, "issuesValues", "the domain", path)?,
@@ -357,6 +389,17 @@ pub fn profile_from_text(text: &str, path: &Path) -> Result<(Domain, Preferences
         });
         ranges.push(range);
     }
+    Ok((domain, ranges))
+}
+
+/// Each issue's weight and its values' utilities, in the domain's order.
+#[allow(clippy::type_complexity)]
+fn weights_and_values(
+    space: &serde_json::Map<String, Value>,
+    domain: &Domain,
+    ranges: &[Option<NumberRange>],
+    path: &Path,
+) -> Result<(Vec<f64>, Vec<Vec<f64>>), SimError> {
     let weights_json = object(
         field(space, "issueWeights", "the profile", path)?,
         "issueWeights",
@@ -369,7 +412,7 @@ pub fn profile_from_text(text: &str, path: &Path) -> Result<(Domain, Preferences
     )?;
     let mut weights = Vec::with_capacity(domain.issues.len());
     let mut values = Vec::with_capacity(domain.issues.len());
-    for (issue, range) in domain.issues.iter().zip(&ranges) {
+    for (issue, range) in domain.issues.iter().zip(ranges) {
         let weight = field(weights_json, &issue.title, "issueWeights", path)?;
         weights.push(unit_number(
             weight,
@@ -381,88 +424,92 @@ pub fn profile_from_text(text: &str, path: &Path) -> Result<(Domain, Preferences
             &format!("the utilities of issue `{}`", issue.title),
             path,
         )?;
-        let (tag, body) = match utilities.iter().next() {
-            Some((tag, body)) if utilities.len() == 1 => (tag.as_str(), body),
-            _ => {
-                return Err(SimError::new(
-                    path,
-                    format!(
-                        "the utilities of issue `{}` are not one tagged object like {{\"discreteutils\": ...}}",
-                        issue.title
-                    ),
-                ));
-            }
-        };
-        let issue_values = match (tag, range) {
-            ("discreteutils" | "DiscreteValueSetUtilities", None) => {
-                discrete_utilities(body, tag, issue, path)?
-            }
-            ("numberutils" | "NumberValueSetUtilities", Some(range)) => {
-                range.utilities(body, tag, &issue.title, path)?
-            }
-            ("discreteutils" | "DiscreteValueSetUtilities", Some(_)) => {
-                return Err(SimError::new(
-                    path,
-                    format!(
-                        "issue `{}` is a number range, and its utilities are `{tag}`, which are for a list of values",
-                        issue.title
-                    ),
-                ));
-            }
-            ("numberutils" | "NumberValueSetUtilities", None) => {
-                return Err(SimError::new(
-                    path,
-                    format!(
-                        "issue `{}` is a list of values, and its utilities are `{tag}`, which are for a number range",
-                        issue.title
-                    ),
-                ));
-            }
-            (other, _) => {
-                return Err(SimError::new(
-                    path,
-                    format!(
-                        "issue `{}` has `{}` utilities: accord reads discreteutils and numberutils (or DiscreteValueSetUtilities and NumberValueSetUtilities)",
-                        issue.title,
-                        other.chars().take(80).collect::<String>()
-                    ),
-                ));
-            }
-        };
+        let issue_values = issue_utilities(utilities, issue, range.as_ref(), path)?;
         values.push(issue_values);
     }
-    let (weights, written_weights) = crate::sim::domains::preferences::weights_within_one(weights);
-    let mut preferences = Preferences {
-        weights,
-        values,
-        reservation: 0.0,
-        discount: None,
-        written: crate::sim::domains::preferences::Written {
-            weights: written_weights,
-            ..Default::default()
-        },
-    };
-    if let Some(bid) = space.get("reservationBid").filter(|bid| !bid.is_null()) {
-        let bid = object(bid, "reservationBid", path)?;
-        let chosen = object(
-            field(bid, "issuevalues", "reservationBid", path)?,
-            "issuevalues",
-            path,
-        )?;
-        let mut outcome = Vec::with_capacity(domain.issues.len());
-        for issue in &domain.issues {
-            let value = field(chosen, &issue.title, "reservationBid", path)?;
-            // A number issue's value is a JSON number (or its text), matched by value.
-            let wanted = match value {
-                Value::Number(_) => decimal_of(value).map(|decimal| decimal_text(&decimal)),
-                Value::String(text) => Some(
-                    parse_decimal(text)
-                        .filter(|_| ranges_of_title(&domain, &ranges, &issue.title))
-                        .map_or(text.clone(), |decimal| decimal_text(&decimal)),
+    Ok((weights, values))
+}
+
+/// One issue's utilities, by their tag: `discreteutils` for a list of values, `numberutils`
+/// for a number range (or their older spellings).
+fn issue_utilities(
+    utilities: &serde_json::Map<String, Value>,
+    issue: &Issue,
+    range: Option<&NumberRange>,
+    path: &Path,
+) -> Result<Vec<f64>, SimError> {
+    let (tag, body) = match utilities.iter().next() {
+        Some((tag, body)) if utilities.len() == 1 => (tag.as_str(), body),
+        _ => {
+            return Err(SimError::new(
+                path,
+                format!(
+                    "the utilities of issue `{}` are not one tagged object like {{\"discreteutils\": ...}}",
+                    issue.title
                 ),
-                _ => None,
-            };
-            let position = issue
+            ));
+        }
+    };
+    match (tag, range) {
+        ("discreteutils" | "DiscreteValueSetUtilities", None) => {
+            discrete_utilities(body, tag, issue, path)
+        }
+        ("numberutils" | "NumberValueSetUtilities", Some(range)) => {
+            range.utilities(body, tag, &issue.title, path)
+        }
+        ("discreteutils" | "DiscreteValueSetUtilities", Some(_)) => Err(SimError::new(
+            path,
+            format!(
+                "issue `{}` is a number range, and its utilities are `{tag}`, which are for a list of values",
+                issue.title
+            ),
+        )),
+        ("numberutils" | "NumberValueSetUtilities", None) => Err(SimError::new(
+            path,
+            format!(
+                "issue `{}` is a list of values, and its utilities are `{tag}`, which are for a number range",
+                issue.title
+            ),
+        )),
+        (other, _) => Err(SimError::new(
+            path,
+            format!(
+                "issue `{}` has `{}` utilities: accord reads discreteutils and numberutils (or DiscreteValueSetUtilities and NumberValueSetUtilities)",
+                issue.title,
+                other.chars().take(80).collect::<String>()
+            ),
+        )),
+    }
+}
+
+/// The outcome a `reservationBid` names, each issue's value matched to one of its options
+/// (a number issue's by value).
+fn reservation_outcome(
+    bid: &Value,
+    domain: &Domain,
+    ranges: &[Option<NumberRange>],
+    path: &Path,
+) -> Result<Vec<usize>, SimError> {
+    let bid = object(bid, "reservationBid", path)?;
+    let chosen = object(
+        field(bid, "issuevalues", "reservationBid", path)?,
+        "issuevalues",
+        path,
+    )?;
+    let mut outcome = Vec::with_capacity(domain.issues.len());
+    for issue in &domain.issues {
+        let value = field(chosen, &issue.title, "reservationBid", path)?;
+        // A number issue's value is a JSON number (or its text), matched by value.
+        let wanted = match value {
+            Value::Number(_) => decimal_of(value).map(|decimal| decimal_text(&decimal)),
+            Value::String(text) => Some(
+                parse_decimal(text)
+                    .filter(|_| ranges_of_title(domain, ranges, &issue.title))
+                    .map_or(text.clone(), |decimal| decimal_text(&decimal)),
+            ),
+            _ => None,
+        };
+        let position = issue
                 .options
                 .iter()
                 .position(|option| wanted.as_deref() == Some(&**option))
@@ -475,12 +522,9 @@ pub fn profile_from_text(text: &str, path: &Path) -> Result<(Domain, Preferences
                         ),
                     )
                 })?;
-            outcome.push(position);
-        }
-        preferences.reservation = preferences.utility(&outcome);
-        preferences.written.reservation_outcome = Some(std::sync::Arc::new(outcome));
+        outcome.push(position);
     }
-    Ok((domain, preferences))
+    Ok(outcome)
 }
 
 /// The profiles of one negotiation, each read by `read`: their domain (every profile must
