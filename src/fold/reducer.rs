@@ -407,37 +407,8 @@ fn proposal_withdrawn(state: &mut State, act: &ProposalAct) -> Result<(), Violat
 }
 
 fn statement_made(state: &mut State, seq: u64, statement: &StatementMade) -> Result<(), Violation> {
+    check_statement(state, statement)?;
     let against = statement.against.as_deref().unwrap_or_default();
-    match statement.kind {
-        StatementKind::Accusation if against.is_empty() => {
-            return violation(
-                Rule::StatementShape,
-                "an accusation needs a non-empty `against`".into(),
-            );
-        }
-        StatementKind::Position if statement.issue.is_none() => {
-            return violation(Rule::StatementShape, "a position needs an `issue`".into());
-        }
-        _ => {}
-    }
-    if statement.provision.is_some() && statement.agreement.is_none() {
-        return violation(
-            Rule::StatementShape,
-            "a statement that names a `provision` needs its `agreement`".into(),
-        );
-    }
-    require_party(state, &statement.by, "by")?;
-    require_parties(state, statement.to.as_deref().unwrap_or_default(), "to")?;
-    require_parties(state, against, "against")?;
-    if let Some(issue) = &statement.issue {
-        require_issue(state, issue, "issue")?;
-    }
-    if let Some(agreement) = &statement.agreement {
-        require_agreement(state, agreement)?;
-        if let Some(provision) = &statement.provision {
-            require_provision(state, agreement, provision)?;
-        }
-    }
     // Every check has passed: change the state.
     let remark = Remark {
         seq,
@@ -509,7 +480,78 @@ fn statement_made(state: &mut State, seq: u64, statement: &StatementMade) -> Res
     Ok(())
 }
 
+/// A statement has the fields its kind needs, and everything it names exists.
+fn check_statement(state: &State, statement: &StatementMade) -> Result<(), Violation> {
+    let against = statement.against.as_deref().unwrap_or_default();
+    match statement.kind {
+        StatementKind::Accusation if against.is_empty() => {
+            return violation(
+                Rule::StatementShape,
+                "an accusation needs a non-empty `against`".into(),
+            );
+        }
+        StatementKind::Position if statement.issue.is_none() => {
+            return violation(Rule::StatementShape, "a position needs an `issue`".into());
+        }
+        _ => {}
+    }
+    if statement.provision.is_some() && statement.agreement.is_none() {
+        return violation(
+            Rule::StatementShape,
+            "a statement that names a `provision` needs its `agreement`".into(),
+        );
+    }
+    require_party(state, &statement.by, "by")?;
+    require_parties(state, statement.to.as_deref().unwrap_or_default(), "to")?;
+    require_parties(state, against, "against")?;
+    if let Some(issue) = &statement.issue {
+        require_issue(state, issue, "issue")?;
+    }
+    if let Some(agreement) = &statement.agreement {
+        require_agreement(state, agreement)?;
+        if let Some(provision) = &statement.provision {
+            require_provision(state, agreement, provision)?;
+        }
+    }
+    Ok(())
+}
+
 fn agreement_signed(state: &mut State, signed: &AgreementSigned) -> Result<(), Violation> {
+    check_agreement_ids(state, signed)?;
+    let witnesses = signed.witnesses.clone().unwrap_or_default();
+    check_agreement_parties(state, signed, &witnesses)?;
+    check_agreement_basis(state, signed, &witnesses)?;
+    // Every check has passed: change the state.
+    let provisions = signed
+        .provisions
+        .iter()
+        .map(|terms| {
+            let provision = Provision {
+                allegations: Vec::new(),
+                claims: Vec::new(),
+                obligated: terms.obligated.clone(),
+                status: ProvisionStatus::Pending,
+                text: terms.text.clone(),
+            };
+            (terms.provision.clone(), provision)
+        })
+        .collect();
+    state.agreements.insert(
+        signed.agreement.clone(),
+        Agreement {
+            proposal: signed.proposal.clone(),
+            provisions,
+            signatories: signed.signatories.clone(),
+            status: AgreementStatus::InForce,
+            title: signed.title.clone(),
+            witnesses,
+        },
+    );
+    Ok(())
+}
+
+/// An agreement's id is new, and its provisions' ids are distinct.
+fn check_agreement_ids(state: &State, signed: &AgreementSigned) -> Result<(), Violation> {
     if state.agreements.contains_key(&signed.agreement) {
         return violation(
             Rule::IdDuplicate,
@@ -530,9 +572,18 @@ fn agreement_signed(state: &mut State, signed: &AgreementSigned) -> Result<(), V
             ),
         );
     }
-    let witnesses = signed.witnesses.clone().unwrap_or_default();
+    Ok(())
+}
+
+/// Every party an agreement names has joined and is named once; no signatory witnesses;
+/// every obligated party signs.
+fn check_agreement_parties(
+    state: &State,
+    signed: &AgreementSigned,
+    witnesses: &[Slug],
+) -> Result<(), Violation> {
     require_parties(state, &signed.signatories, "signatories")?;
-    require_parties(state, &witnesses, "witnesses")?;
+    require_parties(state, witnesses, "witnesses")?;
     for provision in &signed.provisions {
         require_parties(state, &provision.obligated, "obligated")?;
     }
@@ -545,7 +596,7 @@ fn agreement_signed(state: &mut State, signed: &AgreementSigned) -> Result<(), V
             format!("{repeated} is named twice among the signatories"),
         );
     }
-    if let Some(repeated) = first_repeated(&witnesses) {
+    if let Some(repeated) = first_repeated(witnesses) {
         return violation(
             Rule::AgreementParties,
             format!("{repeated} is named twice among the witnesses"),
@@ -576,6 +627,17 @@ fn agreement_signed(state: &mut State, signed: &AgreementSigned) -> Result<(), V
             );
         }
     }
+    Ok(())
+}
+
+/// An agreement signed on a proposal stands on an accepted one, signed by every addressee,
+/// and signed or witnessed by its maker.
+fn check_agreement_basis(
+    state: &State,
+    signed: &AgreementSigned,
+    witnesses: &[Slug],
+) -> Result<(), Violation> {
+    let signatories = NameSet::new(&signed.signatories);
     if let Some(proposal_id) = &signed.proposal {
         let proposal = &state.proposals[proposal_id];
         if proposal.status != ProposalStatus::Accepted {
@@ -607,32 +669,6 @@ fn agreement_signed(state: &mut State, signed: &AgreementSigned) -> Result<(), V
             );
         }
     }
-    // Every check has passed: change the state.
-    let provisions = signed
-        .provisions
-        .iter()
-        .map(|terms| {
-            let provision = Provision {
-                allegations: Vec::new(),
-                claims: Vec::new(),
-                obligated: terms.obligated.clone(),
-                status: ProvisionStatus::Pending,
-                text: terms.text.clone(),
-            };
-            (terms.provision.clone(), provision)
-        })
-        .collect();
-    state.agreements.insert(
-        signed.agreement.clone(),
-        Agreement {
-            proposal: signed.proposal.clone(),
-            provisions,
-            signatories: signed.signatories.clone(),
-            status: AgreementStatus::InForce,
-            title: signed.title.clone(),
-            witnesses,
-        },
-    );
     Ok(())
 }
 

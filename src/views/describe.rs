@@ -34,39 +34,11 @@ fn statement_verb(kind: StatementKind) -> &'static str {
 /// One sentence saying what an event records.
 pub fn describe(data: &EventData) -> String {
     match data {
-        EventData::PartyJoined(joined) => {
-            let role = match joined.role {
-                crate::format::event::Role::Party => "a party",
-                crate::format::event::Role::Mediator => "a mediator",
-                crate::format::event::Role::Observer => "an observer",
-            };
-            let members = match joined.members.as_deref() {
-                Some(members) if !members.is_empty() => format!(" (members {})", list(members)),
-                _ => String::new(),
-            };
-            format!(
-                "{} ({}) joins as {role}{members}",
-                joined.party, joined.name
-            )
-        }
+        EventData::PartyJoined(joined) => party_joined(joined),
         EventData::IssueRaised(raised) => {
             format!("issue {} raised: {}", raised.issue, raised.title)
         }
-        EventData::ProposalMade(made) => {
-            let relation = match (&made.supersedes, &made.counters) {
-                (Some(old), _) => format!(", superseding {old}"),
-                (_, Some(old)) => format!(", countering {old}"),
-                _ => String::new(),
-            };
-            let issues: Vec<&str> = made.terms.iter().map(|term| term.issue.as_str()).collect();
-            format!(
-                "{} proposes {} to {}{relation} (terms on {})",
-                made.by,
-                made.proposal,
-                list(&made.to),
-                issues.join(", ")
-            )
-        }
+        EventData::ProposalMade(made) => proposal_made(made),
         EventData::ProposalAccepted(act) => format!("{} accepts proposal {}", act.by, act.proposal),
         EventData::ProposalRejected(rejected) => match &rejected.reason {
             Some(reason) => format!(
@@ -80,63 +52,8 @@ pub fn describe(data: &EventData) -> String {
         EventData::ProposalWithdrawn(act) => {
             format!("{} withdraws proposal {}", act.by, act.proposal)
         }
-        EventData::StatementMade(statement) => {
-            let speaker = statement
-                .speaker
-                .as_ref()
-                .map(|speaker| format!(" ({speaker})"))
-                .unwrap_or_default();
-            let against = match statement.against.as_deref() {
-                Some(against) if !against.is_empty() => format!(" {}", list(against)),
-                _ => String::new(),
-            };
-            let to = match statement.to.as_deref() {
-                Some(to) if !to.is_empty() => format!(", to {}", list(to)),
-                _ => String::new(),
-            };
-            let mut about = Vec::new();
-            if let Some(issue) = &statement.issue {
-                about.push(format!("issue {issue}"));
-            }
-            match (&statement.agreement, &statement.provision) {
-                (Some(agreement), Some(provision)) => {
-                    about.push(format!("provision {agreement}/{provision}"))
-                }
-                (Some(agreement), None) => about.push(format!("agreement {agreement}")),
-                _ => {}
-            }
-            let about = if about.is_empty() {
-                String::new()
-            } else {
-                format!(" [{}]", about.join("; "))
-            };
-            format!(
-                "{}{speaker} {}{against}{to}{about}: {}",
-                statement.by,
-                statement_verb(statement.kind),
-                quote(&statement.text)
-            )
-        }
-        EventData::AgreementSigned(signed) => {
-            let witnesses = match signed.witnesses.as_deref() {
-                Some(witnesses) if !witnesses.is_empty() => {
-                    format!(", witnessed by {}", list(witnesses))
-                }
-                _ => String::new(),
-            };
-            format!(
-                "{} sign {} ({}), {} provision{}{witnesses}",
-                list(&signed.signatories),
-                signed.agreement,
-                signed.title,
-                signed.provisions.len(),
-                if signed.provisions.len() == 1 {
-                    ""
-                } else {
-                    "s"
-                }
-            )
-        }
+        EventData::StatementMade(statement) => statement_made(statement),
+        EventData::AgreementSigned(signed) => agreement_signed(signed),
         EventData::ProvisionUpdated(updated) => {
             let status = serde_json::to_value(updated.status).expect("a status serialises");
             let note = updated
@@ -183,4 +100,99 @@ pub fn describe(data: &EventData) -> String {
             )
         }
     }
+}
+
+/// Who joins, in what role, with which members.
+fn party_joined(joined: &crate::format::event::PartyJoined) -> String {
+    let role = match joined.role {
+        crate::format::event::Role::Party => "a party",
+        crate::format::event::Role::Mediator => "a mediator",
+        crate::format::event::Role::Observer => "an observer",
+    };
+    let members = match joined.members.as_deref() {
+        Some(members) if !members.is_empty() => format!(" (members {})", list(members)),
+        _ => String::new(),
+    };
+    format!(
+        "{} ({}) joins as {role}{members}",
+        joined.party, joined.name
+    )
+}
+
+/// Who proposes what to whom, and on which issues.
+fn proposal_made(made: &crate::format::event::ProposalMade) -> String {
+    let relation = match (&made.supersedes, &made.counters) {
+        (Some(old), _) => format!(", superseding {old}"),
+        (_, Some(old)) => format!(", countering {old}"),
+        _ => String::new(),
+    };
+    let issues: Vec<&str> = made.terms.iter().map(|term| term.issue.as_str()).collect();
+    format!(
+        "{} proposes {} to {}{relation} (terms on {})",
+        made.by,
+        made.proposal,
+        list(&made.to),
+        issues.join(", ")
+    )
+}
+
+/// Who said what, of whom, to whom, about what.
+fn statement_made(statement: &crate::format::event::StatementMade) -> String {
+    let speaker = statement
+        .speaker
+        .as_ref()
+        .map(|speaker| format!(" ({speaker})"))
+        .unwrap_or_default();
+    let against = match statement.against.as_deref() {
+        Some(against) if !against.is_empty() => format!(" {}", list(against)),
+        _ => String::new(),
+    };
+    let to = match statement.to.as_deref() {
+        Some(to) if !to.is_empty() => format!(", to {}", list(to)),
+        _ => String::new(),
+    };
+    let mut about = Vec::new();
+    if let Some(issue) = &statement.issue {
+        about.push(format!("issue {issue}"));
+    }
+    match (&statement.agreement, &statement.provision) {
+        (Some(agreement), Some(provision)) => {
+            about.push(format!("provision {agreement}/{provision}"))
+        }
+        (Some(agreement), None) => about.push(format!("agreement {agreement}")),
+        _ => {}
+    }
+    let about = if about.is_empty() {
+        String::new()
+    } else {
+        format!(" [{}]", about.join("; "))
+    };
+    format!(
+        "{}{speaker} {}{against}{to}{about}: {}",
+        statement.by,
+        statement_verb(statement.kind),
+        quote(&statement.text)
+    )
+}
+
+/// Who signed what, with how many provisions, before whom.
+fn agreement_signed(signed: &crate::format::event::AgreementSigned) -> String {
+    let witnesses = match signed.witnesses.as_deref() {
+        Some(witnesses) if !witnesses.is_empty() => {
+            format!(", witnessed by {}", list(witnesses))
+        }
+        _ => String::new(),
+    };
+    format!(
+        "{} sign {} ({}), {} provision{}{witnesses}",
+        list(&signed.signatories),
+        signed.agreement,
+        signed.title,
+        signed.provisions.len(),
+        if signed.provisions.len() == 1 {
+            ""
+        } else {
+            "s"
+        }
+    )
 }

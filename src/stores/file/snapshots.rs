@@ -278,36 +278,60 @@ impl FileStore {
             });
         }
         for seq in afresh {
-            let path = self.snapshot_path(seq);
-            let scope = crate::replay::Scope {
-                prefix: crate::reading::log::Prefix {
-                    at: Some(seq),
-                    known_at: None,
-                },
-                as_of: None,
-            };
-            let detail = match crate::replay::replay_whole(
-                &crate::replay::FileSource(&file),
-                &scope,
-                &mut |_| {},
-            ) {
-                Err(error) => Some(format!(
-                    "the log's first {seq} lines do not fold: {}",
-                    match error {
-                        crate::reading::log::ReadError::Rule(error) => error.to_string(),
-                        crate::reading::log::ReadError::Io(error) => error.to_string(),
-                    }
-                )),
-                Ok(prefix) => match self.read_snapshot(seq) {
-                    Ok(snapshot) => disagreement(seq, &prefix.folded, &snapshot.folded),
-                    Err(detail) => Some(detail),
-                },
-            };
-            if let Some(detail) = detail {
+            if let Some(detail) = self.prefix_disagreement(&file, seq) {
+                let path = self.snapshot_path(seq);
                 problems.push(SnapshotMismatch { path, seq, detail });
             }
         }
-        // Each tree head a snapshot keeps is compared with the tree of the log's lines.
+        let rooted = self.compare_trees(&file, &seqs, events, &mut problems)?;
+        problems.sort_by_key(|problem| problem.seq);
+        Ok(Verified {
+            rooted_snapshots: rooted,
+            events,
+            head: replay.position.head,
+            folded: replay.folded,
+            pinned_seq,
+            mismatches: problems,
+            snapshots,
+            late_lines: replay.late_lines,
+        })
+    }
+
+    /// How the snapshot at `seq` disagrees with a replay of the log's first `seq` lines (for
+    /// a snapshot the verifying replay passed after a late line, whose fold there is not the
+    /// prefix's); `None` when it agrees.
+    fn prefix_disagreement(&self, file: &File, seq: u64) -> Option<String> {
+        let scope = crate::replay::Scope {
+            prefix: crate::reading::log::Prefix {
+                at: Some(seq),
+                known_at: None,
+            },
+            as_of: None,
+        };
+        match crate::replay::replay_whole(&crate::replay::FileSource(file), &scope, &mut |_| {}) {
+            Err(error) => Some(format!(
+                "the log's first {seq} lines do not fold: {}",
+                match error {
+                    crate::reading::log::ReadError::Rule(error) => error.to_string(),
+                    crate::reading::log::ReadError::Io(error) => error.to_string(),
+                }
+            )),
+            Ok(prefix) => match self.read_snapshot(seq) {
+                Ok(snapshot) => disagreement(seq, &prefix.folded, &snapshot.folded),
+                Err(detail) => Some(detail),
+            },
+        }
+    }
+
+    /// Each tree head a snapshot keeps (of those with no problem yet) compared with the tree
+    /// of the log's lines, in one pass: the seqs whose tree holds; a problem for each other.
+    fn compare_trees(
+        &self,
+        file: &File,
+        seqs: &[u64],
+        events: u64,
+        problems: &mut Vec<SnapshotMismatch>,
+    ) -> Result<Vec<u64>, StoreError> {
         let mut trees = Vec::new();
         for &seq in seqs.iter().filter(|seq| (1..=events).contains(*seq)) {
             if problems.iter().any(|problem| problem.seq == seq) {
@@ -318,7 +342,7 @@ impl FileStore {
             }
         }
         let sizes: Vec<u64> = trees.iter().map(|(seq, _)| *seq).collect();
-        let roots = crate::proofs::roots_at(&crate::replay::FileSource(&file), &sizes)
+        let roots = crate::proofs::roots_at(&crate::replay::FileSource(file), &sizes)
             .map_err(|error| self.read_error(error))?;
         let mut rooted = Vec::new();
         for ((seq, kept), (size, root)) in trees.into_iter().zip(roots) {
@@ -336,17 +360,7 @@ impl FileStore {
                 });
             }
         }
-        problems.sort_by_key(|problem| problem.seq);
-        Ok(Verified {
-            rooted_snapshots: rooted,
-            events,
-            head: replay.position.head,
-            folded: replay.folded,
-            pinned_seq,
-            mismatches: problems,
-            snapshots,
-            late_lines: replay.late_lines,
-        })
+        Ok(rooted)
     }
 }
 
