@@ -1083,8 +1083,6 @@ pub fn inputs_belong_to_result(
     runs: &[serde_json::Value],
     analysis: Option<&serde_json::Value>,
 ) -> Result<(), String> {
-    // A run may beat a figure of the analysis by a rounding of its doubles, no more.
-    const ROUNDING: f64 = 1e-9;
     if result_kind(result) != Some("simulation") {
         if !runs.is_empty() || analysis.is_some() {
             return Err(
@@ -1102,7 +1100,6 @@ pub fn inputs_belong_to_result(
                 .collect()
         })
         .unwrap_or_default();
-    let seed = &result["seed"];
     let count = result["runs"].as_u64().unwrap_or(0);
     if !runs.is_empty() && runs.len() as u64 != count {
         return Err(format!(
@@ -1110,6 +1107,24 @@ pub fn inputs_belong_to_result(
             runs.len()
         ));
     }
+    let agreements = runs_belong(result, runs, &parties)?;
+    let Some(analysis) = analysis else {
+        return Ok(());
+    };
+    analysis_belongs(analysis, &parties, &agreements)
+}
+
+/// A run may beat a figure of the analysis by a rounding of its doubles, no more.
+const ROUNDING: f64 = 1e-9;
+
+/// Whether the runs are the result's, in order (seed, run numbers, parties); the first
+/// run's utilities when it agreed, which the analysis is held to.
+fn runs_belong(
+    result: &serde_json::Value,
+    runs: &[serde_json::Value],
+    parties: &[&str],
+) -> Result<Vec<Vec<f64>>, String> {
+    let seed = &result["seed"];
     let mut agreements: Vec<Vec<f64>> = Vec::new();
     for (index, row) in runs.iter().enumerate() {
         let line = index + 1;
@@ -1129,7 +1144,7 @@ pub fn inputs_belong_to_result(
         let named: Vec<&str> = utilities
             .map(|utilities| utilities.keys().map(String::as_str).collect())
             .unwrap_or_default();
-        let mut expected = parties.clone();
+        let mut expected = parties.to_vec();
         expected.sort_unstable();
         if named != expected {
             return Err(format!(
@@ -1149,9 +1164,17 @@ pub fn inputs_belong_to_result(
             );
         }
     }
-    let Some(analysis) = analysis else {
-        return Ok(());
-    };
+    Ok(agreements)
+}
+
+/// Whether the analysis is of the result's domain: its points have a utility per party,
+/// no agreed run beats its maximum welfare, and none is better for every party than a
+/// point of its frontier.
+fn analysis_belongs(
+    analysis: &serde_json::Value,
+    parties: &[&str],
+    agreements: &[Vec<f64>],
+) -> Result<(), String> {
     for point in ["nash", "kalai_smorodinsky"] {
         if let Some(utilities) = analysis[point]["utilities"].as_array()
             && utilities.len() != parties.len()
@@ -1418,43 +1441,7 @@ fn scatter(
     }
     page.push('\n');
     if let Some(analysis) = analysis {
-        let point = |value: &serde_json::Value| {
-            let utilities = value["utilities"].as_array()?;
-            Some((utilities.first()?.as_f64()?, utilities.get(1)?.as_f64()?))
-        };
-        let mut frontier: Vec<(f64, f64)> = analysis["frontier"]
-            .as_array()
-            .map(|points| points.iter().filter_map(point).collect())
-            .unwrap_or_default();
-        frontier.sort_by(|a, b| a.0.total_cmp(&b.0));
-        if !frontier.is_empty() {
-            let path: Vec<String> = frontier
-                .iter()
-                .map(|(u, v)| {
-                    let (x, y) = at(*u, *v);
-                    format!("{x:.1},{y:.1}")
-                })
-                .collect();
-            let _ = writeln!(
-                page,
-                "<polyline class=\"frontier\" points=\"{}\"><title>the Pareto frontier ({} outcomes)</title></polyline>",
-                path.join(" "),
-                frontier.len()
-            );
-        }
-        for (key, label) in [("nash", "Nash"), ("kalai_smorodinsky", "Kalai-Smorodinsky")] {
-            if let Some((u, v)) = point(&analysis[key]) {
-                let (x, y) = at(u, v);
-                let _ = writeln!(
-                    page,
-                    "<g class=\"point p-{key}\"><title>the {label} point ({u:.4}, {v:.4})</title><rect x=\"{:.1}\" y=\"{:.1}\" width=\"10\" height=\"10\"/><text x=\"{:.1}\" y=\"{:.1}\">{label}</text></g>",
-                    x - 5.0,
-                    y - 5.0,
-                    x + 8.0,
-                    y - 8.0
-                );
-            }
-        }
+        scatter_analysis(page, analysis, &at);
     }
     let _ = writeln!(
         page,
@@ -1466,6 +1453,52 @@ fn scatter(
             String::new()
         }
     );
+}
+
+/// The analysis on the scatter: the Pareto frontier as a line, the Nash and
+/// Kalai-Smorodinsky points marked; `at` places a pair of utilities on the drawing.
+fn scatter_analysis(
+    page: &mut String,
+    analysis: &serde_json::Value,
+    at: &dyn Fn(f64, f64) -> (f64, f64),
+) {
+    let point = |value: &serde_json::Value| {
+        let utilities = value["utilities"].as_array()?;
+        Some((utilities.first()?.as_f64()?, utilities.get(1)?.as_f64()?))
+    };
+    let mut frontier: Vec<(f64, f64)> = analysis["frontier"]
+        .as_array()
+        .map(|points| points.iter().filter_map(point).collect())
+        .unwrap_or_default();
+    frontier.sort_by(|a, b| a.0.total_cmp(&b.0));
+    if !frontier.is_empty() {
+        let path: Vec<String> = frontier
+            .iter()
+            .map(|(u, v)| {
+                let (x, y) = at(*u, *v);
+                format!("{x:.1},{y:.1}")
+            })
+            .collect();
+        let _ = writeln!(
+            page,
+            "<polyline class=\"frontier\" points=\"{}\"><title>the Pareto frontier ({} outcomes)</title></polyline>",
+            path.join(" "),
+            frontier.len()
+        );
+    }
+    for (key, label) in [("nash", "Nash"), ("kalai_smorodinsky", "Kalai-Smorodinsky")] {
+        if let Some((u, v)) = point(&analysis[key]) {
+            let (x, y) = at(u, v);
+            let _ = writeln!(
+                page,
+                "<g class=\"point p-{key}\"><title>the {label} point ({u:.4}, {v:.4})</title><rect x=\"{:.1}\" y=\"{:.1}\" width=\"10\" height=\"10\"/><text x=\"{:.1}\" y=\"{:.1}\">{label}</text></g>",
+                x - 5.0,
+                y - 5.0,
+                x + 8.0,
+                y - 8.0
+            );
+        }
+    }
 }
 
 fn tournament_section(page: &mut String, result: &serde_json::Value) {

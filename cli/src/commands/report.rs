@@ -10,6 +10,7 @@ use accord::views::report::{CheckpointSeen, LogReport, ReportedEvent};
 
 use accord::front::Target;
 use accord::front::checkpoint::read_small;
+use accord::proofs::checkpoint::Checkpoint;
 
 use crate::context::{Context, Failure, printable, read_failure, time_argument};
 use crate::output::{Destination, print, say};
@@ -117,64 +118,17 @@ pub fn report(
         Target::File(path) => latest_checkpoint(path)?,
         _ => None,
     };
-    let mut events = Vec::new();
-    let mut too_many = false;
-    let (refusal, root_at_checkpoint) = target.read(|source| {
-        let replayed = accord::replay::replay_whole(source, &scope, &mut |seen| {
-            if events.len() == MAX_REPORT_EVENTS {
-                too_many = true;
-                return;
-            }
-            events.push(ReportedEvent {
-                event: seen.event.clone(),
-                hash: seen.position.head,
-            });
-        });
-        // A log refused at some line is reported up to it, and the page says so.
-        let refusal = match replayed {
-            Ok(_) => None,
-            Err(ReadError::Rule(error)) => Some(error),
-            Err(error) => return Err(error),
-        };
-        let root = match &checkpoint_note {
-            Some((_, checkpoint, _)) => {
-                let (lines, root) = accord::proofs::root(source, Some(checkpoint.size))?;
-                Some((lines, root))
-            }
-            None => None,
-        };
-        Ok((refusal, root))
-    })?;
-    if too_many {
+    let reading = read_for_report(target, &scope, checkpoint_note.as_ref())?;
+    if reading.too_many {
         return Err(Failure::Usage(format!(
             "{}: a report draws at most {MAX_REPORT_EVENTS} events; narrow it with --known-at",
             printable(&name.display().to_string())
         )));
     }
+    let (events, refusal) = (reading.events, reading.refusal);
     let checkpoint = match checkpoint_note {
         None => None,
-        Some((note, checkpoint, signers)) => {
-            let mut signers = signers;
-            if let Some(pubkey) = pubkey {
-                let key = key(pubkey)?;
-                let holds = key.open(&note).is_ok();
-                signers = vec![format!(
-                    "{} (its signature {} with {})",
-                    key.name(),
-                    if holds { "holds" } else { "does NOT hold" },
-                    pubkey.display()
-                )];
-            }
-            Some(CheckpointSeen {
-                root_matches: root_at_checkpoint.and_then(|(lines, root)| {
-                    (lines == checkpoint.size).then_some(root == checkpoint.root)
-                }),
-                origin: checkpoint.origin,
-                size: checkpoint.size,
-                root: checkpoint.root,
-                signers,
-            })
-        }
+        Some(note) => Some(checkpoint_seen(note, reading.root_at_checkpoint, pubkey)?),
     };
     let mut scope_words = Vec::new();
     if let Some(known_at) = &known_at {
@@ -215,6 +169,83 @@ pub fn report(
         Some(error) => Err(read_failure(&name, ReadError::Rule(error))),
         None => Ok(()),
     }
+}
+
+/// What a report reads of a log: its events (up to the limit) with their lines' hashes, the
+/// rule that refused it at some line, and the root of its tree at the size of the checkpoint
+/// kept beside it.
+struct ReportReading {
+    events: Vec<ReportedEvent>,
+    too_many: bool,
+    refusal: Option<accord::reading::log::LogError>,
+    root_at_checkpoint: Option<(u64, accord::format::ids::Hash)>,
+}
+
+/// Reads the log once for the report: a log refused at some line is reported up to it.
+fn read_for_report(
+    target: &Target,
+    scope: &Scope,
+    checkpoint_note: Option<&(String, Checkpoint, Vec<String>)>,
+) -> Result<ReportReading, Failure> {
+    let mut events = Vec::new();
+    let mut too_many = false;
+    let (refusal, root_at_checkpoint) = target.read(|source| {
+        let replayed = accord::replay::replay_whole(source, scope, &mut |seen| {
+            if events.len() == MAX_REPORT_EVENTS {
+                too_many = true;
+                return;
+            }
+            events.push(ReportedEvent {
+                event: seen.event.clone(),
+                hash: seen.position.head,
+            });
+        });
+        let refusal = match replayed {
+            Ok(_) => None,
+            Err(ReadError::Rule(error)) => Some(error),
+            Err(error) => return Err(error),
+        };
+        let root = match checkpoint_note {
+            Some((_, checkpoint, _)) => Some(accord::proofs::root(source, Some(checkpoint.size))?),
+            None => None,
+        };
+        Ok((refusal, root))
+    })?;
+    Ok(ReportReading {
+        events,
+        too_many,
+        refusal,
+        root_at_checkpoint,
+    })
+}
+
+/// The kept checkpoint as the page shows it: whether the log's tree of its size has its
+/// root, and who signed it (with `--pubkey`, whether that key's signature holds).
+fn checkpoint_seen(
+    (note, checkpoint, signers): (String, Checkpoint, Vec<String>),
+    root_at_checkpoint: Option<(u64, accord::format::ids::Hash)>,
+    pubkey: Option<&Path>,
+) -> Result<CheckpointSeen, Failure> {
+    let mut signers = signers;
+    if let Some(pubkey) = pubkey {
+        let key = key(pubkey)?;
+        let holds = key.open(&note).is_ok();
+        signers = vec![format!(
+            "{} (its signature {} with {})",
+            key.name(),
+            if holds { "holds" } else { "does NOT hold" },
+            pubkey.display()
+        )];
+    }
+    Ok(CheckpointSeen {
+        root_matches: root_at_checkpoint.and_then(|(lines, root)| {
+            (lines == checkpoint.size).then_some(root == checkpoint.root)
+        }),
+        origin: checkpoint.origin,
+        size: checkpoint.size,
+        root: checkpoint.root,
+        signers,
+    })
 }
 
 /// Where the page went, for the line that says so.

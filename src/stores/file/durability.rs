@@ -453,49 +453,10 @@ impl FileStore {
                 }
                 UnterminatedTail::CompleteEvent => {
                     // Whole but for its newline: kept, if it is valid where it stands.
-                    let mut whole = Vec::with_capacity(keep as usize + content.len() + 1);
-                    file.seek(SeekFrom::Start(0))
-                        .and_then(|_| (&file).take(keep).read_to_end(&mut whole))
-                        .map_err(|error| self.io_error(error))?;
-                    whole.extend_from_slice(content);
-                    whole.push(b'\n');
-                    let verified = match crate::fold::verify_log_from(&whole[..]) {
-                        Ok((log, _)) => log,
-                        Err(error) => {
-                            let error = error.in_memory();
-                            return Err(not_torn(
-                                format!(
-                                    "the last line is a complete event without its newline, but it is not valid there ({}: {}), so repair neither keeps nor cuts it",
-                                    error.rule, error.detail
-                                ),
-                                error.rule,
-                            ));
-                        }
-                    };
-                    let end = keep + content.len() as u64;
-                    file.set_len(end)
-                        .and_then(|()| file.seek(SeekFrom::Start(end)).map(|_| ()))
-                        .and_then(|()| file.write_all(b"\n"))
-                        .and_then(|()| file.sync_all())
-                        .map_err(|error| self.io_error(error))?;
-                    newline_added = Some((next_line, verified.len(), verified.head()));
+                    newline_added =
+                        Some(self.add_missing_newline(&mut file, keep, content, next_line)?);
                 }
-                UnterminatedTail::Cut => {
-                    // Without an intent, only a line accord began to write is cut: every line
-                    // it writes begins `{"v":1,"seq":N,`, so a last line that does not (a text
-                    // file given by mistake, a line typed by hand) is someone's data.
-                    let expected_start = format!("{{\"v\":1,\"seq\":{next_line},");
-                    let begun_by_accord = content.starts_with(expected_start.as_bytes())
-                        || expected_start.as_bytes().starts_with(content);
-                    if !begun_by_accord {
-                        return Err(not_torn(
-                            format!(
-                                "the last line has no newline, but it does not begin as accord begins line {next_line} (`{expected_start}`)"
-                            ),
-                            Rule::LogTorn,
-                        ));
-                    }
-                }
+                UnterminatedTail::Cut => check_begun_by_accord(content, next_line, &not_torn)?,
             }
         }
         if let Some((line, events, head)) = newline_added {
@@ -507,16 +468,7 @@ impl FileStore {
                 head,
             });
         }
-        let mut cut = Vec::new();
-        let mut pieces = cut_bytes.split_inclusive(|byte| *byte == b'\n').peekable();
-        while let Some(piece) = pieces.next() {
-            let torn = pieces.peek().is_none() && !piece.ends_with(b"\n");
-            cut.push(CutLine {
-                line: next_line + cut.len() as u64,
-                bytes: piece.strip_suffix(b"\n").unwrap_or(piece).to_vec(),
-                torn,
-            });
-        }
+        let cut = cut_lines(&cut_bytes, next_line);
         if !cut.is_empty() {
             file.set_len(keep)
                 .and_then(|()| file.sync_all())
@@ -529,6 +481,47 @@ impl FileStore {
             events: log.len(),
             head: log.head(),
         })
+    }
+
+    /// Gives a last line that is a complete event, valid where it stands, its missing
+    /// newline: the line it is, and the log's events and head after it.
+    fn add_missing_newline(
+        &self,
+        file: &mut File,
+        keep: u64,
+        content: &[u8],
+        next_line: u64,
+    ) -> Result<(u64, u64, Hash), StoreError> {
+        let mut whole = Vec::with_capacity(keep as usize + content.len() + 1);
+        file.seek(SeekFrom::Start(0))
+            .and_then(|_| (&*file).take(keep).read_to_end(&mut whole))
+            .map_err(|error| self.io_error(error))?;
+        whole.extend_from_slice(content);
+        whole.push(b'\n');
+        let verified = match crate::fold::verify_log_from(&whole[..]) {
+            Ok((log, _)) => log,
+            Err(error) => {
+                let error = error.in_memory();
+                return Err(StoreError::NotTorn {
+                    path: self.path.clone(),
+                    error: LogError {
+                        line: next_line,
+                        rule: error.rule,
+                        detail: format!(
+                            "the last line is a complete event without its newline, but it is not valid there ({}: {}), so repair neither keeps nor cuts it",
+                            error.rule, error.detail
+                        ),
+                    },
+                });
+            }
+        };
+        let end = keep + content.len() as u64;
+        file.set_len(end)
+            .and_then(|()| file.seek(SeekFrom::Start(end)).map(|_| ()))
+            .and_then(|()| file.write_all(b"\n"))
+            .and_then(|()| file.sync_all())
+            .map_err(|error| self.io_error(error))?;
+        Ok((next_line, verified.len(), verified.head()))
     }
 
     fn count_newlines(&self, file: &mut File) -> Result<u64, StoreError> {
@@ -595,4 +588,41 @@ impl FileStore {
         }
         Ok(0)
     }
+}
+
+/// Without an intent, only a line accord began to write is cut: every line it writes begins
+/// `{"v":1,"seq":N,`, so a last line that does not (a text file given by mistake, a line
+/// typed by hand) is someone's data.
+fn check_begun_by_accord(
+    content: &[u8],
+    next_line: u64,
+    not_torn: &dyn Fn(String, Rule) -> StoreError,
+) -> Result<(), StoreError> {
+    let expected_start = format!("{{\"v\":1,\"seq\":{next_line},");
+    let begun_by_accord = content.starts_with(expected_start.as_bytes())
+        || expected_start.as_bytes().starts_with(content);
+    if begun_by_accord {
+        return Ok(());
+    }
+    Err(not_torn(
+        format!(
+            "the last line has no newline, but it does not begin as accord begins line {next_line} (`{expected_start}`)"
+        ),
+        Rule::LogTorn,
+    ))
+}
+
+/// The lines `repair` cuts, from line `next_line` on; the last is torn if it has no newline.
+fn cut_lines(cut_bytes: &[u8], next_line: u64) -> Vec<CutLine> {
+    let mut cut = Vec::new();
+    let mut pieces = cut_bytes.split_inclusive(|byte| *byte == b'\n').peekable();
+    while let Some(piece) = pieces.next() {
+        let torn = pieces.peek().is_none() && !piece.ends_with(b"\n");
+        cut.push(CutLine {
+            line: next_line + cut.len() as u64,
+            bytes: piece.strip_suffix(b"\n").unwrap_or(piece).to_vec(),
+            torn,
+        });
+    }
+    cut
 }
