@@ -148,32 +148,26 @@ pub fn replay_with(
     apply: &mut Apply<'_>,
     optimistic: bool,
 ) -> Result<Replayed, ReadError> {
-    replay_merging(
-        source,
-        start,
+    let hooks = Hooks {
         reload,
-        scope,
         observe,
         apply,
         optimistic,
-        Vec::new(),
-    )
+    };
+    replay_merging(source, start, scope, hooks, Vec::new())
 }
 
 /// Replays the whole log with `extra` events (new ones, numbered after its last line)
 /// merged in at their places in application order: what an append of backfilled drafts
 /// must check. A refusal names the line, of the log or among `extra`, that was refused.
 pub fn replay_with_extra(source: &dyn Source, extra: Vec<Event>) -> Result<Replay, ReadError> {
-    let replayed = replay_merging(
-        source,
-        Start::default(),
-        &mut || Ok(Folded::default()),
-        &Scope::default(),
-        &mut |_| {},
-        &mut reduce,
-        extra.is_empty(),
-        extra,
-    )?;
+    let hooks = Hooks {
+        reload: &mut || Ok(Folded::default()),
+        observe: &mut |_| {},
+        apply: &mut reduce,
+        optimistic: extra.is_empty(),
+    };
+    let replayed = replay_merging(source, Start::default(), &Scope::default(), hooks, extra)?;
     Ok(from_first_line(replayed))
 }
 
@@ -185,30 +179,104 @@ fn from_first_line(replayed: Replayed) -> Replay {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
+/// What a replay calls as it goes: `reload` (the start's fold again, for a second pass),
+/// `observe` (each line read), `apply` (each event folded), and whether the first pass may
+/// fold (`optimistic`).
+struct Hooks<'h, 'a> {
+    reload: &'h mut dyn FnMut() -> Result<Folded, ReadError>,
+    observe: &'h mut dyn FnMut(Seen<'_>),
+    apply: &'h mut Apply<'a>,
+    optimistic: bool,
+}
+
+/// What the first pass over the lines found.
+struct FirstPass {
+    folded: Folded,
+    position: Position,
+    /// Lines that occurred before a line already folded, in file order.
+    late: Vec<Event>,
+    refused: Option<Refused>,
+    /// `apply` asked to stop.
+    stopped: bool,
+    /// A line the scope folds occurred before the start's latest event.
+    before_start: bool,
+    lines_read: u64,
+}
+
 fn replay_merging(
     source: &dyn Source,
     start: Start,
-    reload: &mut dyn FnMut() -> Result<Folded, ReadError>,
     scope: &Scope,
-    observe: &mut dyn FnMut(Seen<'_>),
-    apply: &mut Apply<'_>,
-    optimistic: bool,
+    hooks: Hooks<'_, '_>,
     extra: Vec<Event>,
 ) -> Result<Replayed, ReadError> {
     let start_position = start.position.clone();
     let start_events = start.folded.events;
+    let Hooks {
+        reload,
+        observe,
+        apply,
+        optimistic,
+    } = hooks;
+    let pass = first_pass(source, start, scope, observe, apply, optimistic)?;
+    if pass.before_start {
+        return Ok(Replayed::BeforeStart);
+    }
+    let late_lines = pass.late.len() as u64;
+    let (folded, position, lines_read) =
+        if pass.late.is_empty() && extra.is_empty() && (optimistic || pass.stopped) {
+            if let Some(refusal) = pass.refused {
+                return Err(explained(source, &start_position, &scope.prefix, refusal));
+            }
+            (pass.folded, pass.position, pass.lines_read)
+        } else {
+            // The second pass: the same lines, the late ones merged in at their places.
+            let folded = merge(
+                source,
+                &start_position,
+                reload()?,
+                &pass.position,
+                scope,
+                pass.late,
+                extra,
+                apply,
+            )?;
+            (folded, pass.position, pass.lines_read)
+        };
+    let events_folded = folded.events - start_events;
+    Ok(Replayed::Done(Box::new(Replay {
+        folded,
+        position,
+        lines_read,
+        events_folded,
+        late_lines,
+    })))
+}
+
+/// The first pass: every line read and checked; folded on top of the start while the lines
+/// come in application order (if `optimistic`), the late ones set aside.
+fn first_pass(
+    source: &dyn Source,
+    start: Start,
+    scope: &Scope,
+    observe: &mut dyn FnMut(Seen<'_>),
+    apply: &mut Apply<'_>,
+    optimistic: bool,
+) -> Result<FirstPass, ReadError> {
+    let start_position = start.position;
     let floor = start.folded.occurred.clone();
-    let mut folded = start.folded;
+    let mut pass = FirstPass {
+        folded: start.folded,
+        position: start_position.clone(),
+        late: Vec::new(),
+        refused: None,
+        stopped: false,
+        before_start: false,
+        lines_read: 0,
+    };
     let mut latest = floor.clone();
-    let mut late: Vec<Event> = Vec::new();
-    let mut refused: Option<Refused> = None;
-    let mut stopped = false;
-    let mut before_start = false;
     let mut exact = optimistic && scope.as_of.is_none();
     let mut folding = optimistic;
-    let mut lines_read = 0;
-    let mut position = start_position.clone();
     let mut checker = EnvelopeChecker::after(&start_position);
     let reader = source
         .read_at(start_position.end_offset)
@@ -216,14 +284,14 @@ fn replay_merging(
     let read = read_lines(
         reader,
         &mut checker,
-        &mut position,
+        &mut pass.position,
         &scope.prefix,
         |event, position| {
-            lines_read += 1;
+            pass.lines_read += 1;
             let mut is_late = false;
             if scope.folds(&event) {
                 if floor.as_ref().is_some_and(|floor| event.occurred < *floor) {
-                    before_start = true;
+                    pass.before_start = true;
                     return ControlFlow::Break(());
                 }
                 if latest
@@ -236,14 +304,14 @@ fn replay_merging(
                 } else {
                     latest = Some(event.occurred.clone());
                     if folding {
-                        match apply(&mut folded, &event) {
+                        match apply(&mut pass.folded, &event) {
                             Ok(true) => {}
                             Ok(false) => {
-                                stopped = true;
+                                pass.stopped = true;
                                 folding = false;
                             }
                             Err(refusal) => {
-                                refused = Some(refusal);
+                                pass.refused = Some(refusal);
                                 folding = false;
                                 exact = false;
                             }
@@ -254,13 +322,13 @@ fn replay_merging(
             observe(Seen {
                 event: &event,
                 position,
-                exact_fold: exact.then_some(&folded),
+                exact_fold: exact.then_some(&pass.folded),
             });
             if is_late {
-                late.push(event);
+                pass.late.push(event);
             }
             // Stopped by `apply`: nothing after this line can matter to the caller.
-            if stopped {
+            if pass.stopped {
                 return ControlFlow::Break(());
             }
             ControlFlow::Continue(())
@@ -270,43 +338,7 @@ fn replay_merging(
         return Err(ReadError::Rule(error));
     }
     read?;
-    if before_start {
-        return Ok(Replayed::BeforeStart);
-    }
-    let late_lines = late.len() as u64;
-    if late.is_empty() && extra.is_empty() && (optimistic || stopped) {
-        if let Some(refusal) = refused {
-            return Err(explained(source, &start_position, &scope.prefix, refusal));
-        }
-        let events_folded = folded.events - start_events;
-        return Ok(Replayed::Done(Box::new(Replay {
-            folded,
-            position,
-            lines_read,
-            events_folded,
-            late_lines,
-        })));
-    }
-
-    // The second pass: the same lines, the late ones merged in at their places.
-    let folded = merge(
-        source,
-        &start_position,
-        reload()?,
-        &position,
-        scope,
-        late,
-        extra,
-        apply,
-    )?;
-    let events_folded = folded.events - start_events;
-    Ok(Replayed::Done(Box::new(Replay {
-        folded,
-        position,
-        lines_read,
-        events_folded,
-        late_lines,
-    })))
+    Ok(pass)
 }
 
 /// Confirms the lines whose id may have been used before (their fingerprints met), with a
