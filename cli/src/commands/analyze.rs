@@ -83,6 +83,16 @@ pub fn analyze(scenario: &Scenario, seed: u64, json: bool, frontier: bool) -> Re
             serde_json::to_string(&document).expect("an analysis serialises")
         ));
     }
+    print(&render_analysis(scenario, &preferences, &analysis))
+}
+
+/// The analysis for people: the figures, the points, the frontier when listed, the
+/// reservations.
+fn render_analysis(
+    scenario: &Scenario,
+    preferences: &[accord::sim::domain::Preferences],
+    analysis: &accord::sim::analysis::Analysis,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -154,7 +164,7 @@ pub fn analyze(scenario: &Scenario, seed: u64, json: bool, frontier: bool) -> Re
     let reservations: Vec<String> = scenario
         .parties
         .iter()
-        .zip(&preferences)
+        .zip(preferences)
         .map(|(party, prefs)| format!("{} {:.6}", party.id, prefs.reservation))
         .collect();
     let _ = writeln!(
@@ -162,7 +172,7 @@ pub fn analyze(scenario: &Scenario, seed: u64, json: bool, frontier: bool) -> Re
         "  reservations      {}",
         printable(&reservations.join(", "))
     );
-    print(&out)
+    out
 }
 
 /// What people see for a figure the analysis did not compute (its reason is on stderr).

@@ -190,10 +190,28 @@ pub fn play(
     let assignments_played = jobs.len() as u64;
     let runs_done = assignments_played * options.runs;
     debug_assert_eq!(runs_done, total_runs);
-    let mut ranking: Vec<StrategyRanking> = options
-        .strategies
+    let mut ranking = strategy_rankings(&options.strategies, &totals);
+    // A stable sort: equal means keep the order the strategies were given.
+    ranking.sort_by(|a, b| b.utility_mean.total_cmp(&a.utility_mean));
+    Ok(Tournament {
+        seed: options.seed,
+        runs_per_assignment: options.runs,
+        domains: scenarios
+            .iter()
+            .map(|scenario| scenario.name.clone())
+            .collect(),
+        strategies: options.strategies.clone(),
+        assignments: assignments_played,
+        total_runs,
+        ranking,
+    })
+}
+
+/// Each strategy's figures, from its totals, in the order the strategies were given.
+fn strategy_rankings(strategies: &[String], totals: &[StrategyTotals]) -> Vec<StrategyRanking> {
+    strategies
         .iter()
-        .zip(&totals)
+        .zip(totals)
         .map(|(strategy, totals)| {
             let runs = totals.utility.count();
             StrategyRanking {
@@ -214,21 +232,7 @@ pub fn play(
                 rounds_mean: totals.rounds.mean(),
             }
         })
-        .collect();
-    // A stable sort: equal means keep the order the strategies were given.
-    ranking.sort_by(|a, b| b.utility_mean.total_cmp(&a.utility_mean));
-    Ok(Tournament {
-        seed: options.seed,
-        runs_per_assignment: options.runs,
-        domains: scenarios
-            .iter()
-            .map(|scenario| scenario.name.clone())
-            .collect(),
-        strategies: options.strategies.clone(),
-        assignments: assignments_played,
-        total_runs,
-        ranking,
-    })
+        .collect()
 }
 
 /// Runs a batch needs before it is shared among threads: a chunk of runs per thread.

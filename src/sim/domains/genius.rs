@@ -192,6 +192,77 @@ pub fn load_profile(path: &Path, domain: &Domain) -> Result<Preferences, SimErro
     profile_from_text(&read(path)?, path, domain)
 }
 
+/// Each option's evaluation, in the domain's order, from the issue's `<item>`s.
+fn item_evaluations(
+    issue: &Issue,
+    items: &[roxmltree::Node<'_, '_>],
+    path: &Path,
+) -> Result<Vec<f64>, SimError> {
+    let mut values = Vec::with_capacity(issue.options.len());
+    for option in &issue.options {
+        let item = items
+            .iter()
+            .find(|item| item.attribute("value") == Some(&**option))
+            .ok_or_else(|| {
+                SimError::new(
+                    path,
+                    format!(
+                        "issue `{}` has no item `{option}` of the domain",
+                        issue.title
+                    ),
+                )
+            })?;
+        let evaluation = number(
+            attribute(*item, "evaluation", path)?,
+            "evaluation",
+            *item,
+            path,
+        )?;
+        if evaluation < 0.0 {
+            return Err(SimError::new(
+                path,
+                format!(
+                    "evaluation {evaluation} on line {} is negative",
+                    line_of(*item)
+                ),
+            ));
+        }
+        values.push(evaluation);
+    }
+    Ok(values)
+}
+
+/// The profile's discount factor: GENIUS reads 1, and 0, as no discount at all.
+fn discount_of(document: &roxmltree::Document<'_>, path: &Path) -> Result<Option<f64>, SimError> {
+    Ok(
+        match document
+            .descendants()
+            .find(|node| node.has_tag_name("discount_factor"))
+        {
+            Some(node) => {
+                let value = number(
+                    attribute(node, "value", path)?,
+                    "discount_factor",
+                    node,
+                    path,
+                )?;
+                if !(0.0..=1.0).contains(&value) {
+                    return Err(SimError::new(
+                        path,
+                        format!(
+                            "discount_factor {value} on line {} is outside 0 to 1",
+                            line_of(node)
+                        ),
+                    ));
+                }
+                // GENIUS reads 1, and 0, as no discount at all.
+                (value > 0.0 && value < 1.0).then_some(value)
+            }
+            None => None,
+        },
+    )
+}
+
 /// A GENIUS profile from its XML text; `path` names it in errors.
 pub fn profile_from_text(
     text: &str,
@@ -232,38 +303,7 @@ pub fn profile_from_text(
             ));
         }
         weights.push(value);
-        let mut values = Vec::with_capacity(issue.options.len());
-        for option in &issue.options {
-            let item = items
-                .iter()
-                .find(|item| item.attribute("value") == Some(&**option))
-                .ok_or_else(|| {
-                    SimError::new(
-                        path,
-                        format!(
-                            "issue `{}` has no item `{option}` of the domain",
-                            issue.title
-                        ),
-                    )
-                })?;
-            let evaluation = number(
-                attribute(*item, "evaluation", path)?,
-                "evaluation",
-                *item,
-                path,
-            )?;
-            if evaluation < 0.0 {
-                return Err(SimError::new(
-                    path,
-                    format!(
-                        "evaluation {evaluation} on line {} is negative",
-                        line_of(*item)
-                    ),
-                ));
-            }
-            values.push(evaluation);
-        }
-        evaluations.push(values);
+        evaluations.push(item_evaluations(issue, items, path)?);
     }
     if found.len() != domain.issues.len() {
         return Err(SimError::new(
@@ -282,31 +322,7 @@ pub fn profile_from_text(
         Some(node) => number(attribute(node, "value", path)?, "reservation", node, path)?,
         None => 0.0,
     };
-    let discount = match document
-        .descendants()
-        .find(|node| node.has_tag_name("discount_factor"))
-    {
-        Some(node) => {
-            let value = number(
-                attribute(node, "value", path)?,
-                "discount_factor",
-                node,
-                path,
-            )?;
-            if !(0.0..=1.0).contains(&value) {
-                return Err(SimError::new(
-                    path,
-                    format!(
-                        "discount_factor {value} on line {} is outside 0 to 1",
-                        line_of(node)
-                    ),
-                ));
-            }
-            // GENIUS reads 1, and 0, as no discount at all.
-            (value > 0.0 && value < 1.0).then_some(value)
-        }
-        None => None,
-    };
+    let discount = discount_of(&document, path)?;
     let mut preferences = Preferences::from_evaluations(weights, evaluations, reservation);
     preferences.discount = discount;
     Ok(preferences)

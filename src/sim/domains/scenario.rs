@@ -172,42 +172,7 @@ impl Scenario {
         if let Some(pair) = ids.windows(2).find(|pair| pair[0] == pair[1]) {
             return Err(SimError::plain(format!("party {} is named twice", pair[0])));
         }
-        let mut totals: std::collections::BTreeMap<(&Slug, &Slug, &str), u64> =
-            std::collections::BTreeMap::new();
-        for (index, holding) in self.custody.iter().enumerate() {
-            for party in [&holding.holder, &holding.of] {
-                if !ids.contains(&party) {
-                    return Err(SimError::plain(format!(
-                        "custody names {party}, who is not in the scenario"
-                    )));
-                }
-            }
-            let what = format!(
-                "custody[{index}] ({} holds {} of {})",
-                holding.holder,
-                holding.category.name(),
-                holding.of
-            );
-            if holding.count == 0 || holding.count > MAX_COUNT {
-                return Err(SimError::plain(format!(
-                    "{what}: `count` is {}; a holding counts 1 to {MAX_COUNT} persons",
-                    holding.count
-                )));
-            }
-            let total = totals
-                .entry((&holding.holder, &holding.of, holding.category.name()))
-                .or_default();
-            *total = total.saturating_add(holding.count);
-            if *total > MAX_COUNT {
-                return Err(SimError::plain(format!(
-                    "{what}: the holdings of {} {} of {} add up to {}, more than the largest count {MAX_COUNT}",
-                    holding.holder,
-                    holding.category.name(),
-                    holding.of,
-                    total
-                )));
-            }
-        }
+        check_custody(&self.custody, &ids)?;
         for party in &self.parties {
             if let PreferenceSource::Given(preferences) = &party.preferences
                 && (preferences.weights.len() != self.domain.issues.len()
@@ -225,6 +190,48 @@ impl Scenario {
         }
         Ok(self)
     }
+}
+
+/// Every holding names parties of the scenario, and counts 1 to `MAX_COUNT` persons, alone
+/// and added up with the others of its holder, side and category.
+fn check_custody(custody: &[Holding], ids: &[&Slug]) -> Result<(), SimError> {
+    let mut totals: std::collections::BTreeMap<(&Slug, &Slug, &str), u64> =
+        std::collections::BTreeMap::new();
+    for (index, holding) in custody.iter().enumerate() {
+        for party in [&holding.holder, &holding.of] {
+            if !ids.contains(&party) {
+                return Err(SimError::plain(format!(
+                    "custody names {party}, who is not in the scenario"
+                )));
+            }
+        }
+        let what = format!(
+            "custody[{index}] ({} holds {} of {})",
+            holding.holder,
+            holding.category.name(),
+            holding.of
+        );
+        if holding.count == 0 || holding.count > MAX_COUNT {
+            return Err(SimError::plain(format!(
+                "{what}: `count` is {}; a holding counts 1 to {MAX_COUNT} persons",
+                holding.count
+            )));
+        }
+        let total = totals
+            .entry((&holding.holder, &holding.of, holding.category.name()))
+            .or_default();
+        *total = total.saturating_add(holding.count);
+        if *total > MAX_COUNT {
+            return Err(SimError::plain(format!(
+                "{what}: the holdings of {} {} of {} add up to {}, more than the largest count {MAX_COUNT}",
+                holding.holder,
+                holding.category.name(),
+                holding.of,
+                total
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Random preferences, drawn into `into`: a weight per issue (normalised to sum to 1), then
@@ -373,86 +380,14 @@ pub fn from_text(text: &str, path: &Path, base: &Path) -> Result<Scenario, SimEr
     }
     let file: ScenarioFile = serde_json::from_str(text)
         .map_err(|error| SimError::new(path, in_the_files_words(&error)))?;
-    let domain = match (&file.genius_domain, &file.issues) {
-        (None, Some(issues)) if issues.is_empty() => {
-            return Err(SimError::new(
-                path,
-                "`issues` is empty: a scenario needs at least one issue".into(),
-            ));
-        }
-        (Some(domain), None) => genius::load_domain(&base.join(domain))?,
-        (None, Some(file_issues)) => {
-            let mut issues = Vec::new();
-            for issue in file_issues {
-                let exchange_options = issue
-                    .exchange_options
-                    .iter()
-                    .map(|option| {
-                        issue.options.iter().position(|known| known.as_str() == option.as_str()).ok_or_else(|| {
-                            SimError::new(path, format!("issue {}: exchange option `{option}` is not one of its options", issue.id))
-                        })
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                issues.push(Issue {
-                    id: issue.id.clone(),
-                    title: issue.title.clone(),
-                    options: issue
-                        .options
-                        .iter()
-                        .map(|option| std::sync::Arc::from(option.as_str()))
-                        .collect(),
-                    exchange_options,
-                });
-            }
-            Domain { issues }
-        }
-        _ => {
-            return Err(SimError::new(
-                path,
-                "give either `issues` or `genius_domain`, not both or neither".into(),
-            ));
-        }
-    };
+    let domain = domain_of(&file, path, base)?;
     // Before the parties' preferences, which name the issues.
     check_issues(&domain).map_err(|detail| SimError::new(path, detail))?;
-    let mut parties = Vec::new();
-    for party in file.parties {
-        let strategy = Strategy::parse(&party.strategy)
-            .map_err(|detail| SimError::new(path, format!("party {}: {detail}", party.id)))?;
-        let release = parse_release(party.release.as_deref())
-            .map_err(|detail| SimError::new(path, format!("party {}: {detail}", party.id)))?;
-        let preferences = match party.preferences {
-            PreferencesFile::Given {
-                weights,
-                evaluations,
-                reservation,
-            } => PreferenceSource::Given(
-                given_preferences(&domain, &weights, &evaluations, reservation).map_err(
-                    |detail| SimError::new(path, format!("party {}: {detail}", party.id)),
-                )?,
-            ),
-            PreferencesFile::Genius { genius_profile } => {
-                PreferenceSource::Given(genius::load_profile(&base.join(genius_profile), &domain)?)
-            }
-            PreferencesFile::Random {
-                random: true,
-                reservation,
-            } => PreferenceSource::Random { reservation },
-            PreferencesFile::Random { random: false, .. } => {
-                return Err(SimError::new(
-                    path,
-                    format!("party {}: `random` must be true when given", party.id),
-                ));
-            }
-        };
-        parties.push(PartySpec {
-            id: party.id,
-            name: party.name,
-            strategy,
-            preferences,
-            release,
-        });
-    }
+    let parties = file
+        .parties
+        .into_iter()
+        .map(|party| party_of(party, &domain, path, base))
+        .collect::<Result<Vec<_>, _>>()?;
     Scenario {
         name: file.name,
         start: file.start,
@@ -478,6 +413,90 @@ pub fn from_text(text: &str, path: &Path, base: &Path) -> Result<Scenario, SimEr
     }
     .check()
     .map_err(|error| SimError::new(path, error.detail))
+}
+
+/// The domain a scenario file gives: its own `issues`, or a GENIUS domain file.
+fn domain_of(file: &ScenarioFile, path: &Path, base: &Path) -> Result<Domain, SimError> {
+    match (&file.genius_domain, &file.issues) {
+        (None, Some(issues)) if issues.is_empty() => Err(SimError::new(
+            path,
+            "`issues` is empty: a scenario needs at least one issue".into(),
+        )),
+        (Some(domain), None) => genius::load_domain(&base.join(domain)),
+        (None, Some(file_issues)) => {
+            let mut issues = Vec::new();
+            for issue in file_issues {
+                let exchange_options = issue
+                    .exchange_options
+                    .iter()
+                    .map(|option| {
+                        issue.options.iter().position(|known| known.as_str() == option.as_str()).ok_or_else(|| {
+                            SimError::new(path, format!("issue {}: exchange option `{option}` is not one of its options", issue.id))
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                issues.push(Issue {
+                    id: issue.id.clone(),
+                    title: issue.title.clone(),
+                    options: issue
+                        .options
+                        .iter()
+                        .map(|option| std::sync::Arc::from(option.as_str()))
+                        .collect(),
+                    exchange_options,
+                });
+            }
+            Ok(Domain { issues })
+        }
+        _ => Err(SimError::new(
+            path,
+            "give either `issues` or `genius_domain`, not both or neither".into(),
+        )),
+    }
+}
+
+/// A party of a scenario file: its strategy, release policy and preferences (given, from a
+/// GENIUS profile, or drawn at random for each run).
+fn party_of(
+    party: PartyFile,
+    domain: &Domain,
+    path: &Path,
+    base: &Path,
+) -> Result<PartySpec, SimError> {
+    let strategy = Strategy::parse(&party.strategy)
+        .map_err(|detail| SimError::new(path, format!("party {}: {detail}", party.id)))?;
+    let release = parse_release(party.release.as_deref())
+        .map_err(|detail| SimError::new(path, format!("party {}: {detail}", party.id)))?;
+    let preferences = match party.preferences {
+        PreferencesFile::Given {
+            weights,
+            evaluations,
+            reservation,
+        } => PreferenceSource::Given(
+            given_preferences(domain, &weights, &evaluations, reservation)
+                .map_err(|detail| SimError::new(path, format!("party {}: {detail}", party.id)))?,
+        ),
+        PreferencesFile::Genius { genius_profile } => {
+            PreferenceSource::Given(genius::load_profile(&base.join(genius_profile), domain)?)
+        }
+        PreferencesFile::Random {
+            random: true,
+            reservation,
+        } => PreferenceSource::Random { reservation },
+        PreferencesFile::Random { random: false, .. } => {
+            return Err(SimError::new(
+                path,
+                format!("party {}: `random` must be true when given", party.id),
+            ));
+        }
+    };
+    Ok(PartySpec {
+        id: party.id,
+        name: party.name,
+        strategy,
+        preferences,
+        release,
+    })
 }
 
 /// Each issue named once, each option of an issue listed once.
