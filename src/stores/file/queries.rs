@@ -140,7 +140,16 @@ pub fn answer_pair(
     to: &Query,
 ) -> Result<(Answer, Answer, Readings), StoreError> {
     let mut file = store.open_shared()?;
-    if let Some((before, after)) = answer_pair_in_one_reading(store, &mut file, from, to)? {
+    let in_one_reading = match answer_pair_in_one_reading(store, &mut file, from, to) {
+        Ok(answered) => answered,
+        // The one reading folds toward the later point and may meet its refusal first; a
+        // refused earlier point is the refusal to give, as answering one at a time would.
+        Err(refusal) => {
+            answer_in(store, &mut file, from)?;
+            return Err(refusal);
+        }
+    };
+    if let Some((before, after)) = in_one_reading {
         return Ok((before, after, Readings::One));
     }
     let before = answer_in(store, &mut file, from)?;
