@@ -7,7 +7,6 @@ use std::path::Path;
 use accord::format::time::Timestamp;
 use accord::front::Target;
 use accord::front::target::is_stdin;
-use accord::reading::log::ReadError;
 use accord::stores::query::{Answer, Query};
 use accord::views::text::counted;
 
@@ -55,12 +54,6 @@ pub fn time_argument(flag: &str, text: &Option<String>) -> Result<Option<Timesta
 /// A warning about a log (a snapshot not used), escaped like every stderr line.
 pub fn warn(path: &Path, warning: &str) {
     say(&format!("warning: {}: {warning}", path.display()));
-}
-
-/// Why a log could not be read or folded: a rule it breaks (exit 1), or the reading
-/// failed (exit 2).
-pub fn read_failure(name: &Path, error: ReadError) -> Failure {
-    Failure::of_reading(name, error)
 }
 
 /// The LOG argument's target, with `--db-timeout` for a database.

@@ -67,20 +67,23 @@ fn man_page(command: clap::Command, name: &str) -> Result<ExtraFile, Failure> {
 }
 
 /// Writes `files` under `prefix`, all or none: every place is checked before anything is
-/// written (nothing there, or a regular file and `force`), and the files are renamed into
-/// place together once all are whole. The directories they go in are made as needed.
+/// written or made (nothing there, or a regular file and `force`), the directories they go
+/// in are made as needed, and the files are renamed into place together once all are whole.
 pub fn install(prefix: &Path, files: &[ExtraFile], force: bool) -> Result<Vec<PathBuf>, Failure> {
+    // Every place is checked before anything is made: a refusal leaves the prefix as it was.
     let mut targets = Vec::new();
     for file in files {
         let path = prefix.join(&file.relative_path);
-        let directory = path.parent().unwrap_or(prefix);
+        targets.push(OutputPath::check(&path, force).map_err(output_failure)?);
+    }
+    for target in &targets {
+        let directory = target.path().parent().unwrap_or(prefix);
         std::fs::create_dir_all(directory).map_err(|error| {
             Failure::Io(format!(
                 "{}: {error}",
                 printable(&directory.display().to_string())
             ))
         })?;
-        targets.push(OutputPath::check(&path, force).map_err(output_failure)?);
     }
     let mut written = Vec::new();
     let mut paths = Vec::new();

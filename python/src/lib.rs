@@ -565,20 +565,19 @@ fn next_batch(target: &Target, position: Position) -> Result<(Vec<String>, Posit
             let file = store.open_shared().map_err(PyErrOrRead::Store)?;
             batch_after(&accord::replay::FileSource(&file), position)
         }
-        Target::Once(path) => Err(PyErrOrRead::Store(StoreError::Io {
-            path: path.clone(),
-            source: std::io::Error::other("a stream is read once, not by position"),
-        })),
         #[cfg(feature = "postgres")]
         Target::Stream(stream) => stream
             .store()
             .map_err(PyErrOrRead::Refusal)?
             .read_with_position(&position.clone(), |source| batch_after(source, position))
             .map_err(PyErrOrRead::Store)?,
-        #[cfg(not(feature = "postgres"))]
-        Target::Stream(_) => Err(PyErrOrRead::Refusal(
-            target.store().err().expect("no store"),
-        )),
+        // `Log.open` makes every path a file, and a database a stream only with the store.
+        _ => Err(PyErrOrRead::Refusal(accord::front::Refusal::Usage(
+            format!(
+                "{}: read once, or without the PostgreSQL store: not read by position",
+                target.name().display()
+            ),
+        ))),
     }
 }
 

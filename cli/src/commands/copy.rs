@@ -11,7 +11,7 @@ use accord::views::text::counted;
 
 #[cfg(feature = "postgres")]
 use crate::context::database_stream;
-use crate::context::{Context, Failure, open_target, printable, read_failure};
+use crate::context::{Context, Failure, open_target, printable};
 use crate::output::{Destination, print, say};
 
 #[derive(clap::Args)]
@@ -180,7 +180,7 @@ fn copy_log(
     // Only a log that verifies is copied: a copy must not carry damage somewhere new. The
     // check is the streaming replay's, so the copy holds the bytes and no more.
     let verified = accord::stores::verify::verify_source(&BytesSource(&bytes), None)
-        .map_err(|error| read_failure(Path::new(&shown(source, from_stream)), error))?;
+        .map_err(|error| Failure::of_reading(Path::new(&shown(source, from_stream)), error))?;
     let to_stdout = match destination_kind {
         CopyDestination::Stream => {
             database_import(destination, to_stream, &bytes)?;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use accord::front::Target;
 
-use crate::context::{Context, Failure, read_failure};
+use crate::context::{Context, Failure};
 use crate::output::print;
 
 #[derive(clap::Args)]
@@ -70,7 +70,7 @@ fn prove(
     let document = match made {
         Ok(document) => document.map_err(|error| Failure::Usage(error.to_string()))?,
         Err(ProveError::Asked(message)) => return Err(Failure::Usage(message)),
-        Err(ProveError::Read(error)) => return Err(read_failure(&target.name(), error)),
+        Err(ProveError::Read(error)) => return Err(Failure::of_reading(&target.name(), error)),
     };
     let text = if json {
         document.to_string()

@@ -12,7 +12,7 @@ use accord::front::Target;
 use accord::front::checkpoint::read_small;
 use accord::proofs::checkpoint::Checkpoint;
 
-use crate::context::{Context, Failure, printable, read_failure, time_argument};
+use crate::context::{Context, Failure, printable, time_argument};
 use crate::output::{Destination, print, say};
 
 #[derive(clap::Args)]
@@ -166,7 +166,7 @@ pub fn report(
     tell(&said, to_stdout)?;
     match refusal {
         // The page is written, and the log is still refused: exit 1, as `verify` would.
-        Some(error) => Err(read_failure(&name, ReadError::Rule(error))),
+        Some(error) => Err(Failure::of_reading(&name, ReadError::Rule(error))),
         None => Ok(()),
     }
 }
