@@ -328,7 +328,8 @@ impl Log {
     /// ...), in application order: a list of dicts with the event and the entity before and
     /// after it, as `accord history --json` prints them.
     fn history(&self, py: Python<'_>, entity: &str) -> PyResult<Py<PyAny>> {
-        let entity = EntityRef::parse(entity).map_err(PyValueError::new_err)?;
+        let entity =
+            EntityRef::parse(entity).map_err(|error| PyValueError::new_err(error.to_string()))?;
         let lines = self.read(py, |source| {
             let mut lines = String::from("[");
             stream_history(source, &entity, |_, entry: HistoryEntry<'_>| {

@@ -220,7 +220,7 @@ impl PythonPlayer {
             self.parties[self.party]
         );
         self.raised.borrow_mut().get_or_insert(error);
-        SimError::plain(detail)
+        SimError::Party(detail)
     }
 
     fn negotiation(&self) -> &Py<Negotiation> {
@@ -446,7 +446,7 @@ impl PlayerFactory {
         .map_err(|error: PyErr| {
             let detail = "a strategy class raised when made".to_string();
             self.raised.borrow_mut().get_or_insert(error);
-            SimError::plain(detail)
+            SimError::Party(detail)
         })
     }
 

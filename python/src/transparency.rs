@@ -61,7 +61,7 @@ fn proof_of(py: Python<'_>, proof: &Bound<'_, PyAny>) -> PyResult<Proof> {
             "a proof is at most {MAX_PROOF_BYTES} bytes"
         )));
     }
-    accord::proofs::parse_proof(&text).map_err(PyValueError::new_err)
+    accord::proofs::parse_proof(&text).map_err(|error| PyValueError::new_err(error.to_string()))
 }
 
 /// Checks a proof without the log, as `accord check-proof`: against `root` (hex) or a

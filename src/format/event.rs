@@ -292,7 +292,7 @@ macro_rules! event_types {
 
             /// The data of an event of `parser.type_name`, parsed into its variant; `None`
             /// for a type the format does not have.
-            fn parse_variant(parser: &TypedParser<'_>) -> Option<Result<EventData, String>> {
+            fn parse_variant(parser: &TypedParser<'_>) -> Option<Result<EventData, DataError>> {
                 match parser.type_name {
                     $($name => Some(parser.parse::<$data>().map(EventData::$variant)),)*
                     _ => None,
@@ -317,6 +317,40 @@ event_types! {
     ReleaseMade(ReleaseMade) => "release.made",
 }
 
+/// Why an event's `data` is refused (under `envelope.shape`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DataError {
+    #[error("unknown event type `{0}` (expected one of {types})", types = EVENT_TYPES.join(", "))]
+    UnknownType(String),
+    /// Not the JSON of its type: serde's words, with the column counted from the line's start.
+    #[error("data of {type_name}: {detail}")]
+    Json { type_name: String, detail: String },
+    #[error("data of {type_name}: {shape}")]
+    Shape {
+        type_name: &'static str,
+        shape: ShapeError,
+    },
+}
+
+/// What the types of an event's data do not say, and the data breaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ShapeError {
+    #[error("`count` must be at least 1")]
+    CountZero,
+    #[error("`count` {count} is larger than {MAX_COUNT}")]
+    CountTooLarge { count: u64 },
+    #[error("`to` must name at least one party")]
+    NoRecipient,
+    #[error("`terms` must hold at least one term")]
+    NoTerms,
+    #[error("a proposal names at most one of `supersedes` and `counters`")]
+    SupersedesAndCounters,
+    #[error("`signatories` must name at least two parties")]
+    TooFewSignatories,
+    #[error("`provisions` must hold at least one provision")]
+    NoProvisions,
+}
+
 /// Parses one event's `data` JSON into a chosen type, naming the event type and counting
 /// columns from the start of the line in its errors.
 struct TypedParser<'a> {
@@ -326,22 +360,19 @@ struct TypedParser<'a> {
 }
 
 impl TypedParser<'_> {
-    fn parse<T: DeserializeOwned>(&self) -> Result<T, String> {
+    fn parse<T: DeserializeOwned>(&self) -> Result<T, DataError> {
         serde_json::from_str::<ObjectOnly<T>>(self.json)
             .map(|object| object.0)
-            .map_err(|error| {
-                format!(
-                    "data of {}: {}",
-                    self.type_name,
-                    describe_json_error(&error, self.json, self.column_offset)
-                )
+            .map_err(|error| DataError::Json {
+                type_name: self.type_name.to_string(),
+                detail: describe_json_error(&error, self.json, self.column_offset),
             })
     }
 }
 
 impl EventData {
     /// Parses the `data` of an event of the given `type` and checks its shape.
-    pub fn parse(type_name: &str, data_json: &str) -> Result<EventData, String> {
+    pub fn parse(type_name: &str, data_json: &str) -> Result<EventData, DataError> {
         EventData::parse_at(type_name, data_json, 0)
     }
 
@@ -351,58 +382,54 @@ impl EventData {
         type_name: &str,
         data_json: &str,
         column_offset: usize,
-    ) -> Result<EventData, String> {
+    ) -> Result<EventData, DataError> {
         let parser = TypedParser {
             type_name,
             json: data_json,
             column_offset,
         };
         let Some(data) = EventData::parse_variant(&parser) else {
-            let shown: String = type_name.chars().take(40).collect();
-            return Err(format!(
-                "unknown event type `{shown}` (expected one of {})",
-                EVENT_TYPES.join(", ")
-            ));
+            return Err(DataError::UnknownType(type_name.chars().take(40).collect()));
         };
         let data = data?;
-        data.check_shape()
-            .map_err(|detail| format!("data of {type_name}: {detail}"))?;
+        data.check_shape().map_err(|shape| DataError::Shape {
+            type_name: data.type_name(),
+            shape,
+        })?;
         Ok(data)
     }
 
     /// The parts of `envelope.shape` that types alone do not say: non-empty lists, counts
     /// from 1 to `MAX_COUNT`, at most one of `supersedes` and `counters`. Parsing checks
     /// them, and so does `reducer::apply`, for data built in code.
-    pub fn check_shape(&self) -> Result<(), String> {
-        fn count_in_range(count: u64) -> Result<(), String> {
+    pub fn check_shape(&self) -> Result<(), ShapeError> {
+        fn count_in_range(count: u64) -> Result<(), ShapeError> {
             if count == 0 {
-                return Err("`count` must be at least 1".into());
+                return Err(ShapeError::CountZero);
             }
             if count > MAX_COUNT {
-                return Err(format!("`count` {count} is larger than {MAX_COUNT}"));
+                return Err(ShapeError::CountTooLarge { count });
             }
             Ok(())
         }
         match self {
             EventData::ProposalMade(made) => {
                 if made.to.is_empty() {
-                    return Err("`to` must name at least one party".into());
+                    return Err(ShapeError::NoRecipient);
                 }
                 if made.terms.is_empty() {
-                    return Err("`terms` must hold at least one term".into());
+                    return Err(ShapeError::NoTerms);
                 }
                 if made.supersedes.is_some() && made.counters.is_some() {
-                    return Err(
-                        "a proposal names at most one of `supersedes` and `counters`".into(),
-                    );
+                    return Err(ShapeError::SupersedesAndCounters);
                 }
             }
             EventData::AgreementSigned(signed) => {
                 if signed.signatories.len() < 2 {
-                    return Err("`signatories` must name at least two parties".into());
+                    return Err(ShapeError::TooFewSignatories);
                 }
                 if signed.provisions.is_empty() {
-                    return Err("`provisions` must hold at least one provision".into());
+                    return Err(ShapeError::NoProvisions);
                 }
             }
             EventData::DetentionReported(reported) => count_in_range(reported.count)?,
@@ -492,7 +519,7 @@ impl Event {
             fields.data.get(),
             offset_in(text, fields.data.get()),
         )
-        .map_err(shape)?;
+        .map_err(|error| shape(error.to_string()))?;
         Ok(Event {
             seq: fields.seq,
             id: fields.id,
@@ -687,7 +714,7 @@ impl Draft {
             fields.data.get(),
             offset_in(text, fields.data.get()),
         )
-        .map_err(shape)?;
+        .map_err(|error| shape(error.to_string()))?;
         Ok(Draft {
             id: fields.id,
             occurred: fields.occurred,

@@ -85,8 +85,38 @@ impl fmt::Debug for Slug {
     }
 }
 
+/// Why a text is not the identifier, event id or hash the log needs; each holds the text,
+/// shortened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IdError {
+    #[error(
+        "`{shown}` is not an identifier (1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or digit){}",
+        foreign_note(*.foreign)
+    )]
+    NotASlug {
+        shown: String,
+        /// Its first character outside ASCII, named by code point: a Cyrillic `А` in `АRM`
+        /// looks like the Latin `A` it is not.
+        foreign: Option<char>,
+    },
+    #[error("`{0}` is not a lowercase hyphenated UUID")]
+    NotAnEventId(String),
+    #[error("`{0}` is not 64 lowercase hexadecimal digits")]
+    NotAHash(String),
+}
+
+fn foreign_note(foreign: Option<char>) -> String {
+    foreign.map_or(String::new(), |character| {
+        format!(
+            "; its character `{}` is U+{:04X}, not ASCII",
+            character.escape_default(),
+            u32::from(character)
+        )
+    })
+}
+
 impl Slug {
-    pub fn parse(text: &str) -> Result<Slug, String> {
+    pub fn parse(text: &str) -> Result<Slug, IdError> {
         let bytes = text.as_bytes();
         let allowed =
             |byte: &u8| byte.is_ascii_alphanumeric() || matches!(byte, b'.' | b'_' | b'-');
@@ -95,22 +125,10 @@ impl Slug {
             || !bytes[0].is_ascii_alphanumeric()
             || !bytes.iter().all(allowed)
         {
-            let shown: String = text.chars().take(MAX_SLUG_CHARS + 1).collect();
-            // A character outside ASCII is named with its code point: a Cyrillic `А` in
-            // `АRM` looks like the Latin `A` it is not.
-            let foreign = text.chars().find(|character| !character.is_ascii()).map_or(
-                String::new(),
-                |character| {
-                    format!(
-                        "; its character `{}` is U+{:04X}, not ASCII",
-                        character.escape_default(),
-                        u32::from(character)
-                    )
-                },
-            );
-            return Err(format!(
-                "`{shown}` is not an identifier (1 to 64 of A-Z a-z 0-9 . _ -, starting with a letter or digit){foreign}"
-            ));
+            return Err(IdError::NotASlug {
+                shown: text.chars().take(MAX_SLUG_CHARS + 1).collect(),
+                foreign: text.chars().find(|character| !character.is_ascii()),
+            });
         }
         let mut head = [0u8; INLINE_BYTES];
         let inline = bytes.len().min(INLINE_BYTES);
@@ -156,25 +174,26 @@ impl Serialize for Slug {
 /// Deserialises a JSON string through `parse` without copying it: serde's `Cow<str>` always
 /// allocates an owned `String`, and every line holds several identifiers, timestamps and a
 /// hash. `expecting` names the form in serde's own errors (a number where a string belongs).
-pub(crate) fn deserialize_str_with<'de, D, T>(
+pub(crate) fn deserialize_str_with<'de, D, T, E>(
     deserializer: D,
     expecting: &'static str,
-    parse: fn(&str) -> Result<T, String>,
+    parse: fn(&str) -> Result<T, E>,
 ) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
+    E: fmt::Display,
 {
-    struct StrVisitor<T> {
+    struct StrVisitor<T, E> {
         expecting: &'static str,
-        parse: fn(&str) -> Result<T, String>,
+        parse: fn(&str) -> Result<T, E>,
     }
-    impl<'de, T> serde::de::Visitor<'de> for StrVisitor<T> {
+    impl<'de, T, E: fmt::Display> serde::de::Visitor<'de> for StrVisitor<T, E> {
         type Value = T;
         fn expecting(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
             formatter.write_str(self.expecting)
         }
-        fn visit_str<E: serde::de::Error>(self, text: &str) -> Result<T, E> {
-            (self.parse)(text).map_err(E::custom)
+        fn visit_str<Refused: serde::de::Error>(self, text: &str) -> Result<T, Refused> {
+            (self.parse)(text).map_err(Refused::custom)
         }
     }
     deserializer.deserialize_str(StrVisitor { expecting, parse })
@@ -191,11 +210,8 @@ impl<'de> Deserialize<'de> for Slug {
 pub struct EventId(uuid::Uuid);
 
 impl EventId {
-    pub fn parse(text: &str) -> Result<EventId, String> {
-        let refuse = || {
-            let shown: String = text.chars().take(40).collect();
-            format!("`{shown}` is not a lowercase hyphenated UUID")
-        };
+    pub fn parse(text: &str) -> Result<EventId, IdError> {
+        let refuse = || IdError::NotAnEventId(text.chars().take(40).collect());
         let uuid = uuid::Uuid::try_parse(text).map_err(|_| refuse())?;
         // The one form the log allows, written on the stack: every line's id passes here.
         let mut canonical = [0u8; uuid::fmt::Hyphenated::LENGTH];
@@ -264,11 +280,8 @@ impl Hash {
     }
 
     /// Parses 64 lowercase hexadecimal digits.
-    pub fn parse(text: &str) -> Result<Hash, String> {
-        let refuse = || {
-            let shown: String = text.chars().take(70).collect();
-            format!("`{shown}` is not 64 lowercase hexadecimal digits")
-        };
+    pub fn parse(text: &str) -> Result<Hash, IdError> {
+        let refuse = || IdError::NotAHash(text.chars().take(70).collect());
         let bytes = text.as_bytes();
         if bytes.len() != 64 {
             return Err(refuse());

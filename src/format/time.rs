@@ -94,12 +94,36 @@ pub fn has_leap_second(date: NaiveDate) -> bool {
     LEAP_SECOND_DAYS.contains(&(date.year(), date.month(), date.day()))
 }
 
+/// Why a text is not a time the log or a command takes; each holds the text, shortened.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TimeError {
+    #[error("`{0}` is not an RFC 3339 UTC timestamp like 2021-05-06T12:00:00Z")]
+    NotUtcTimestamp(String),
+    #[error("`{shown}` is not a valid timestamp: {reason}")]
+    Invalid {
+        shown: String,
+        reason: chrono::ParseError,
+    },
+    #[error(
+        "`{0}` names a second 60 that never was: leap seconds fall at 23:59:60 UTC, only on the 27 days from 1972-06-30 to 2016-12-31 that had one"
+    )]
+    NoSuchLeapSecond(String),
+    #[error("`{0}` is not a date")]
+    NotADate(String),
+    #[error("`{0}` is neither an RFC 3339 time nor a period (YYYY-MM-DD, YYYY-MM, YYYY)")]
+    NeitherTimeNorPeriod(String),
+    #[error(
+        "`{shown}` has {digits} digits of a second; accord keeps time to the nanosecond (9 digits), and does not cut a time short"
+    )]
+    TooManyDigits { shown: String, digits: usize },
+}
+
 /// Most digits of a second's fraction: nanoseconds.
 const MAX_FRACTION_DIGITS: usize = 9;
 
 /// A second 60 (chrono holds it as second 59 with a nanosecond count of a billion or more)
 /// is accepted only at 23:59:60 UTC of a day that had one.
-fn check_leap_second(instant: DateTime<Utc>, text: &str) -> Result<(), String> {
+fn check_leap_second(instant: DateTime<Utc>, text: &str) -> Result<(), TimeError> {
     if instant.nanosecond() < 1_000_000_000 {
         return Ok(());
     }
@@ -107,10 +131,7 @@ fn check_leap_second(instant: DateTime<Utc>, text: &str) -> Result<(), String> {
     if at_end_of_day && has_leap_second(instant.date_naive()) {
         return Ok(());
     }
-    Err(format!(
-        "`{}` names a second 60 that never was: leap seconds fall at 23:59:60 UTC, only on the 27 days from 1972-06-30 to 2016-12-31 that had one",
-        shorten(text)
-    ))
+    Err(TimeError::NoSuchLeapSecond(shorten(text)))
 }
 
 /// The digits of a time's fraction of a second (`.123` has 3), counted in its text.
@@ -136,20 +157,19 @@ fn end_of_day(date: NaiveDate) -> Option<DateTime<Utc>> {
 
 impl Timestamp {
     /// Parses the log's timestamp form: `YYYY-MM-DDTHH:MM:SS[.fraction]Z`.
-    pub fn parse(text: &str) -> Result<Timestamp, String> {
+    pub fn parse(text: &str) -> Result<Timestamp, TimeError> {
         let well_formed = text.len() >= 20
             && text.len() <= MAX_TIMESTAMP_CHARS
             && text.is_ascii()
             && text.as_bytes()[10] == b'T'
             && text.ends_with('Z');
         if !well_formed {
-            return Err(format!(
-                "`{}` is not an RFC 3339 UTC timestamp like 2021-05-06T12:00:00Z",
-                shorten(text)
-            ));
+            return Err(TimeError::NotUtcTimestamp(shorten(text)));
         }
-        let parsed = DateTime::parse_from_rfc3339(text)
-            .map_err(|error| format!("`{}` is not a valid timestamp: {error}", shorten(text)))?;
+        let parsed = DateTime::parse_from_rfc3339(text).map_err(|error| TimeError::Invalid {
+            shown: shorten(text),
+            reason: error,
+        })?;
         let instant = parsed.with_timezone(&Utc);
         check_leap_second(instant, text)?;
         Ok(Timestamp {
@@ -162,24 +182,20 @@ impl Timestamp {
     /// period, which means its end in UTC (its last nanosecond): a day `2021-05-04`, a month
     /// `2021-05`, a year `2021`. So `--as-of 2021-05-04` includes the 4th, and the leap
     /// second of a day that had one.
-    pub fn parse_argument(text: &str) -> Result<Timestamp, String> {
+    pub fn parse_argument(text: &str) -> Result<Timestamp, TimeError> {
         if let Some(end) = end_of_period(text) {
             return end
                 .map(Timestamp::from_instant)
-                .ok_or_else(|| format!("`{}` is not a date", shorten(text)));
+                .ok_or_else(|| TimeError::NotADate(shorten(text)));
         }
-        let parsed = DateTime::parse_from_rfc3339(text).map_err(|_| {
-            format!(
-                "`{}` is neither an RFC 3339 time nor a period (YYYY-MM-DD, YYYY-MM, YYYY)",
-                shorten(text)
-            )
-        })?;
+        let parsed = DateTime::parse_from_rfc3339(text)
+            .map_err(|_| TimeError::NeitherTimeNorPeriod(shorten(text)))?;
         let digits = fraction_digits(text);
         if digits > MAX_FRACTION_DIGITS {
-            return Err(format!(
-                "`{}` has {digits} digits of a second; accord keeps time to the nanosecond (9 digits), and does not cut a time short",
-                shorten(text)
-            ));
+            return Err(TimeError::TooManyDigits {
+                shown: shorten(text),
+                digits,
+            });
         }
         let instant = parsed.with_timezone(&Utc);
         check_leap_second(instant, text)?;
@@ -331,7 +347,10 @@ mod tests {
             "2021-12-31T23:59:60Z",
         ] {
             let refused = Timestamp::parse(never).unwrap_err();
-            assert!(refused.contains("never was"), "{refused}");
+            assert!(
+                matches!(refused, TimeError::NoSuchLeapSecond(_)),
+                "{refused}"
+            );
             assert!(Timestamp::parse_argument(never).is_err(), "{never}");
         }
         // The same second written with an offset.
@@ -363,7 +382,7 @@ mod tests {
         // Post-mortem: ten digits of a second were cut to nine without a word.
         assert!(Timestamp::parse_argument("2021-05-06T12:00:00.123456789Z").is_ok());
         let refused = Timestamp::parse_argument("2021-05-06T12:00:00.1234567891Z").unwrap_err();
-        assert!(refused.contains("10 digits"), "{refused}");
+        assert!(refused.to_string().contains("10 digits"), "{refused}");
     }
 
     #[test]

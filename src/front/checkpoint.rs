@@ -61,7 +61,7 @@ pub fn open_checkpoint(path: &Path, pubkey: &Path) -> Result<Checkpoint, Refusal
             format!("{name}: checkpoint.signature: {detail}"),
             Rule::CheckpointSignature,
             Where::Nowhere,
-            detail,
+            detail.to_string(),
         )
     })?;
     Checkpoint::parse_body(body).map_err(|detail| Refusal::Usage(format!("{name}: {detail}")))

@@ -18,7 +18,7 @@ impl From<SimError> for Refusal {
     /// A file that could not be read or written is an I/O problem; anything else about a
     /// scenario or a run is refused input under no rule of the format.
     fn from(error: SimError) -> Refusal {
-        if error.io {
+        if error.is_io() {
             Refusal::Io(error.to_string())
         } else {
             Refusal::refused(error.to_string())
@@ -111,5 +111,5 @@ fn read_profile_text(path: &Path) -> Result<String, SimError> {
     }
     let bytes = stdin_bytes().map_err(|_| SimError::io(Path::new("stdin"), "cannot be read"))?;
     String::from_utf8(bytes.to_vec())
-        .map_err(|_| SimError::new(Path::new("stdin"), "not UTF-8".into()))
+        .map_err(|_| SimError::in_file(Path::new("stdin"), "not UTF-8"))
 }

@@ -64,8 +64,9 @@ impl StreamTarget {
     }
 }
 
-/// What a build without the PostgreSQL store says when asked for one.
-#[cfg(not(feature = "postgres"))]
+/// What a build without the PostgreSQL store says when asked for one. (Not behind the
+/// feature: in a workspace build, the library may have the store while the command line
+/// was built without it.)
 pub fn without_postgres(what: &str) -> Refusal {
     Refusal::Usage(format!(
         "{what}: this accord was built without the PostgreSQL store (build it with `--features postgres`)"

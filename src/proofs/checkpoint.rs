@@ -24,12 +24,12 @@ pub const MAX_NOTE_BYTES: usize = 1 << 20;
 /// A signed note's checkpoint and the names of the keys its signature lines name, read
 /// without checking any signature: for showing what a log keeps beside it, never for
 /// believing it (`VerifierKey::open` is that).
-pub fn read_unverified(note: &str) -> Result<(Checkpoint, Vec<String>), String> {
+pub fn read_unverified(note: &str) -> Result<(Checkpoint, Vec<String>), CheckpointError> {
     if note.len() > MAX_NOTE_BYTES {
-        return Err("the note is longer than 1 MiB".into());
+        return Err(CheckpointError::NoteTooLong);
     }
     let Some(split) = note.rfind("\n\n") else {
-        return Err("a signed note is a text, a blank line, and its signatures".into());
+        return Err(CheckpointError::NoteShape);
     };
     let checkpoint = Checkpoint::parse_body(&note[..split + 1])?;
     let names = note[split + 2..]
@@ -38,6 +38,63 @@ pub fn read_unverified(note: &str) -> Result<(Checkpoint, Vec<String>), String> 
         .filter_map(|line| line.split_once(' ').map(|(name, _)| name.to_string()))
         .collect();
     Ok((checkpoint, names))
+}
+
+/// Why a checkpoint, a key or a signed note is refused; each text is shortened.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CheckpointError {
+    #[error("the note is longer than 1 MiB")]
+    NoteTooLong,
+    #[error("a signed note is a text, a blank line, and its signatures")]
+    NoteShape,
+    #[error("a signed note ends with its signature lines")]
+    NoteEnd,
+    #[error("`{0}` is not a signature line")]
+    NotASignatureLine(String),
+    #[error("the signature by {name} does not hold")]
+    SignatureFails { name: String },
+    #[error("no signature of {name}'s key {id} holds")]
+    NoSignatureHolds { name: String, id: String },
+    #[error("the note has no signature by {name}")]
+    NoSignatureBy { name: String },
+    #[error("a checkpoint's body ends with a newline")]
+    BodyEnd,
+    #[error("an origin is one line of printable text, at most 1,024 bytes")]
+    Origin,
+    #[error("a checkpoint has a tree size line")]
+    NoSizeLine,
+    #[error("`{0}` is not a tree size")]
+    NotATreeSize(String),
+    #[error("a checkpoint has a root line")]
+    NoRootLine,
+    #[error("`{0}` is not a base64 SHA-256 root")]
+    NotARoot(String),
+    #[error("`{0}`: a key's name is printable, without spaces or `+`, at most 256 bytes")]
+    KeyName(String),
+    #[error(
+        "this is a private key (`accord keygen --out PATH` writes it to PATH); a public key is wanted here, PATH.pub"
+    )]
+    PrivateKeyForPublic,
+    #[error(
+        "this is a public key (`accord keygen --out PATH` writes it to PATH.pub); the private key is wanted here, PATH"
+    )]
+    PublicKeyForPrivate,
+    #[error("a key here begins with `{0}`")]
+    KeyPrefix(&'static str),
+    #[error("a key is NAME+ID+KEY")]
+    KeyShape,
+    #[error("a key's id is 8 hexadecimal digits")]
+    KeyId,
+    #[error("a key's last part is base64")]
+    KeyBase64,
+    #[error("the key is not an Ed25519 key")]
+    NotEd25519,
+    #[error("not an Ed25519 public key")]
+    NotEd25519Public,
+    #[error("the key's id does not match its key")]
+    IdMismatch,
+    #[error("no randomness: {0}")]
+    NoRandomness(String),
 }
 
 /// What begins every signature line.
@@ -83,14 +140,14 @@ impl Checkpoint {
     }
 
     /// Reads a body: origin, size and root lines, then any extension lines (kept unread).
-    pub fn parse_body(body: &str) -> Result<Checkpoint, String> {
+    pub fn parse_body(body: &str) -> Result<Checkpoint, CheckpointError> {
         let Some(text) = body.strip_suffix('\n') else {
-            return Err("a checkpoint's body ends with a newline".into());
+            return Err(CheckpointError::BodyEnd);
         };
         let mut lines = text.split('\n');
         let origin = lines.next().unwrap_or_default();
         check_origin(origin)?;
-        let size_text = lines.next().ok_or("a checkpoint has a tree size line")?;
+        let size_text = lines.next().ok_or(CheckpointError::NoSizeLine)?;
         let canonical = size_text == "0"
             || (!size_text.starts_with('0')
                 && !size_text.is_empty()
@@ -99,13 +156,13 @@ impl Checkpoint {
             .parse::<u64>()
             .ok()
             .filter(|_| canonical)
-            .ok_or_else(|| format!("`{}` is not a tree size", shorten(size_text)))?;
-        let root_text = lines.next().ok_or("a checkpoint has a root line")?;
+            .ok_or_else(|| CheckpointError::NotATreeSize(shorten(size_text)))?;
+        let root_text = lines.next().ok_or(CheckpointError::NoRootLine)?;
         let root: [u8; 32] = STANDARD
             .decode(root_text)
             .ok()
             .and_then(|bytes| bytes.try_into().ok())
-            .ok_or_else(|| format!("`{}` is not a base64 SHA-256 root", shorten(root_text)))?;
+            .ok_or_else(|| CheckpointError::NotARoot(shorten(root_text)))?;
         Ok(Checkpoint {
             origin: origin.to_string(),
             size,
@@ -119,25 +176,22 @@ fn shorten(text: &str) -> String {
 }
 
 /// A checkpoint's origin: one line of printable text.
-pub fn check_origin(origin: &str) -> Result<(), String> {
+pub fn check_origin(origin: &str) -> Result<(), CheckpointError> {
     if origin.is_empty() || origin.len() > 1024 || origin.chars().any(char::is_control) {
-        return Err("an origin is one line of printable text, at most 1,024 bytes".into());
+        return Err(CheckpointError::Origin);
     }
     Ok(())
 }
 
 /// A key's name: no spaces, no `+`, printable, at most 256 bytes.
-pub fn check_key_name(name: &str) -> Result<(), String> {
+pub fn check_key_name(name: &str) -> Result<(), CheckpointError> {
     if name.is_empty()
         || name.len() > 256
         || name.chars().any(|character| {
             character.is_whitespace() || character.is_control() || character == '+'
         })
     {
-        return Err(format!(
-            "`{}`: a key's name is printable, without spaces or `+`, at most 256 bytes",
-            shorten(name)
-        ));
+        return Err(CheckpointError::KeyName(shorten(name)));
     }
     Ok(())
 }
@@ -160,39 +214,38 @@ fn hex(bytes: &[u8]) -> String {
 const PRIVATE_PREFIX: &str = "PRIVATE+KEY+";
 
 /// The parts of a key's text: `[PRIVATE+KEY+]NAME+ID+BASE64`.
-fn key_parts<'t>(text: &'t str, prefix: &str) -> Result<(&'t str, [u8; 4], [u8; 32]), String> {
+fn key_parts<'t>(
+    text: &'t str,
+    prefix: &'static str,
+) -> Result<(&'t str, [u8; 4], [u8; 32]), CheckpointError> {
     let text = text.trim_end_matches('\n');
     // The other half of a pair, given in the wrong place, is named for what it is.
     if prefix.is_empty() && text.starts_with(PRIVATE_PREFIX) {
-        return Err(
-            "this is a private key (`accord keygen --out PATH` writes it to PATH); a public key is wanted here, PATH.pub".into(),
-        );
+        return Err(CheckpointError::PrivateKeyForPublic);
     }
     if prefix == PRIVATE_PREFIX && !text.starts_with(PRIVATE_PREFIX) && text.split('+').count() >= 3
     {
-        return Err(
-            "this is a public key (`accord keygen --out PATH` writes it to PATH.pub); the private key is wanted here, PATH".into(),
-        );
+        return Err(CheckpointError::PublicKeyForPrivate);
     }
     let rest = text
         .strip_prefix(prefix)
-        .ok_or_else(|| format!("a key here begins with `{prefix}`"))?;
+        .ok_or(CheckpointError::KeyPrefix(prefix))?;
     // The key's base64 may hold `+` itself: it is everything after the second.
     let mut parts = rest.splitn(3, '+');
     let (Some(name), Some(id), Some(key)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err("a key is NAME+ID+KEY".into());
+        return Err(CheckpointError::KeyShape);
     };
     check_key_name(name)?;
     let id: [u8; 4] = (id.len() == 8)
         .then(|| u32::from_str_radix(id, 16).ok())
         .flatten()
         .map(u32::to_be_bytes)
-        .ok_or("a key's id is 8 hexadecimal digits")?;
+        .ok_or(CheckpointError::KeyId)?;
     let bytes = STANDARD
         .decode(key)
-        .map_err(|_| "a key's last part is base64".to_string())?;
+        .map_err(|_| CheckpointError::KeyBase64)?;
     let (Some(&ED25519), Ok(key)) = (bytes.first(), <[u8; 32]>::try_from(&bytes[1..])) else {
-        return Err("the key is not an Ed25519 key".into());
+        return Err(CheckpointError::NotEd25519);
     };
     Ok((name, id, key))
 }
@@ -206,10 +259,11 @@ pub struct SignerKey {
 
 impl SignerKey {
     /// A new key under `name`, from the operating system's randomness.
-    pub fn generate(name: &str) -> Result<SignerKey, String> {
+    pub fn generate(name: &str) -> Result<SignerKey, CheckpointError> {
         check_key_name(name)?;
         let mut seed = [0u8; 32];
-        getrandom::fill(&mut seed).map_err(|error| format!("no randomness: {error}"))?;
+        getrandom::fill(&mut seed)
+            .map_err(|error| CheckpointError::NoRandomness(error.to_string()))?;
         Ok(SignerKey::from_seed(name, seed))
     }
 
@@ -224,11 +278,11 @@ impl SignerKey {
     }
 
     /// Reads `PRIVATE+KEY+NAME+ID+BASE64`, checking that the id is the key's.
-    pub fn parse(text: &str) -> Result<SignerKey, String> {
+    pub fn parse(text: &str) -> Result<SignerKey, CheckpointError> {
         let (name, id, seed) = key_parts(text, PRIVATE_PREFIX)?;
         let key = SignerKey::from_seed(name, seed);
         if key.id != id {
-            return Err("the key's id does not match its key".into());
+            return Err(CheckpointError::IdMismatch);
         }
         Ok(key)
     }
@@ -277,12 +331,12 @@ pub struct VerifierKey {
 
 impl VerifierKey {
     /// Reads `NAME+ID+BASE64`, checking that the id is the key's.
-    pub fn parse(text: &str) -> Result<VerifierKey, String> {
+    pub fn parse(text: &str) -> Result<VerifierKey, CheckpointError> {
         let (name, id, public) = key_parts(text, "")?;
-        let verifying = VerifyingKey::from_bytes(&public)
-            .map_err(|_| "not an Ed25519 public key".to_string())?;
+        let verifying =
+            VerifyingKey::from_bytes(&public).map_err(|_| CheckpointError::NotEd25519Public)?;
         if key_id(name, &public) != id {
-            return Err("the key's id does not match its key".into());
+            return Err(CheckpointError::IdMismatch);
         }
         Ok(VerifierKey {
             name: name.to_string(),
@@ -312,16 +366,16 @@ impl VerifierKey {
     }
 
     /// The body of `note` if this key signed it.
-    pub fn open<'n>(&self, note: &'n str) -> Result<&'n str, String> {
+    pub fn open<'n>(&self, note: &'n str) -> Result<&'n str, CheckpointError> {
         if note.len() > MAX_NOTE_BYTES {
-            return Err("the note is longer than 1 MiB".into());
+            return Err(CheckpointError::NoteTooLong);
         }
         let Some(split) = note.rfind("\n\n") else {
-            return Err("a signed note is a text, a blank line, and its signatures".into());
+            return Err(CheckpointError::NoteShape);
         };
         let (body, signatures) = (&note[..split + 1], &note[split + 2..]);
         if !signatures.ends_with('\n') || signatures.len() < 2 {
-            return Err("a signed note ends with its signature lines".into());
+            return Err(CheckpointError::NoteEnd);
         }
         let mut named = false;
         for line in signatures.trim_end_matches('\n').split('\n') {
@@ -329,7 +383,7 @@ impl VerifierKey {
                 .strip_prefix(SIGNATURE_PREFIX)
                 .and_then(|line| line.split_once(' '))
             else {
-                return Err(format!("`{}` is not a signature line", shorten(line)));
+                return Err(CheckpointError::NotASignatureLine(shorten(line)));
             };
             if name != self.name {
                 continue;
@@ -352,16 +406,19 @@ impl VerifierKey {
                 .verifying
                 .verify_strict(body.as_bytes(), &signature)
                 .map(|()| body)
-                .map_err(|_| format!("the signature by {} does not hold", self.name));
+                .map_err(|_| CheckpointError::SignatureFails {
+                    name: self.name.clone(),
+                });
         }
         Err(if named {
-            format!(
-                "no signature of {}'s key {} holds",
-                self.name,
-                hex(&self.id)
-            )
+            CheckpointError::NoSignatureHolds {
+                name: self.name.clone(),
+                id: hex(&self.id),
+            }
         } else {
-            format!("the note has no signature by {}", self.name)
+            CheckpointError::NoSignatureBy {
+                name: self.name.clone(),
+            }
         })
     }
 }

@@ -415,10 +415,25 @@ pub fn check_proof(
     }
 }
 
+/// Why a proof document is not one of accord's.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ProofDocumentError {
+    #[error("not a JSON proof: {0}")]
+    NotJson(String),
+    #[error("not an inclusion proof: {0}")]
+    NotInclusion(String),
+    #[error("not a consistency proof: {0}")]
+    NotConsistency(String),
+    #[error("its \"proof\" is neither {INCLUSION_KIND} nor {CONSISTENCY_KIND}")]
+    UnknownKind,
+    #[error("its path holds {hashes} hashes; a proof needs at most {MAX_PATH_HASHES}")]
+    PathTooLong { hashes: usize },
+}
+
 /// Reads a proof document (JSON), refusing what is not one of accord's.
-pub fn parse_proof(text: &str) -> Result<Proof, String> {
-    let value: serde_json::Value =
-        serde_json::from_str(text).map_err(|error| format!("not a JSON proof: {error}"))?;
+pub fn parse_proof(text: &str) -> Result<Proof, ProofDocumentError> {
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|error| ProofDocumentError::NotJson(error.to_string()))?;
     let kind = value
         .get("proof")
         .and_then(|kind| kind.as_str())
@@ -426,24 +441,20 @@ pub fn parse_proof(text: &str) -> Result<Proof, String> {
     let proof = match kind {
         INCLUSION_KIND => serde_json::from_value(value)
             .map(Proof::Inclusion)
-            .map_err(|error| format!("not an inclusion proof: {error}"))?,
+            .map_err(|error| ProofDocumentError::NotInclusion(error.to_string()))?,
         CONSISTENCY_KIND => serde_json::from_value(value)
             .map(Proof::Consistency)
-            .map_err(|error| format!("not a consistency proof: {error}"))?,
-        _ => {
-            return Err(format!(
-                "its \"proof\" is neither {INCLUSION_KIND} nor {CONSISTENCY_KIND}"
-            ));
-        }
+            .map_err(|error| ProofDocumentError::NotConsistency(error.to_string()))?,
+        _ => return Err(ProofDocumentError::UnknownKind),
     };
     let path_length = match &proof {
         Proof::Inclusion(proof) => proof.path.len(),
         Proof::Consistency(proof) => proof.path.len(),
     };
     if path_length > MAX_PATH_HASHES {
-        return Err(format!(
-            "its path holds {path_length} hashes; a proof needs at most {MAX_PATH_HASHES}"
-        ));
+        return Err(ProofDocumentError::PathTooLong {
+            hashes: path_length,
+        });
     }
     Ok(proof)
 }

@@ -18,39 +18,77 @@ pub use domains::{genius, geniusweb, scenario};
 pub use domains::{preferences as domain, strategies as strategy};
 pub use protocol::{fast_paths, run};
 
-use std::fmt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
-/// A scenario or domain that cannot be used, or a simulation that went wrong.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SimError {
-    pub detail: String,
-    /// A file could not be read or written (a scenario or GENIUS file that is missing, an
-    /// output that exists): the command line's usage or I/O error, not refused input.
-    pub io: bool,
+use crate::files::output::OutputError;
+use crate::format::rules::Violation;
+pub use domains::strategies::UnknownStrategy;
+
+/// A scenario or domain that cannot be used, or a simulation that went wrong: what kind,
+/// and the data to say so.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    /// A file or directory that could not be read or written: the command line's I/O
+    /// error, not refused input.
+    #[error("{}: {detail}", .path.display())]
+    Unreadable { path: PathBuf, detail: String },
+    /// An output that could not be written whole (`files::output`).
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    /// A scenario, GENIUS or GeniusWeb file whose contents accord cannot use.
+    #[error("{}: {detail}", .path.display())]
+    Unusable { path: PathBuf, detail: String },
+    /// A strategy named that accord does not know.
+    #[error(transparent)]
+    UnknownStrategy(#[from] UnknownStrategy),
+    /// A strategy named in an argument (`--strategies`) that accord does not know.
+    #[error("{argument}: {source}")]
+    UnknownStrategyArgument {
+        argument: &'static str,
+        source: UnknownStrategy,
+    },
+    /// A scenario or domain, however built, that breaks a rule of simulation.md.
+    #[error("{0}")]
+    Scenario(String),
+    /// A batch or tournament accord does not play: too large, with nothing in it, or a
+    /// strategy ranked twice.
+    #[error("{0}")]
+    Batch(String),
+    /// A party's own code (a strategy written in Python) failed or answered out of
+    /// bounds.
+    #[error("{0}")]
+    Party(String),
+    /// The simulator made a move the reducer refuses: a bug in accord, reported whole.
+    #[error(
+        "the simulation tried an illegal move at seq {seq} ({event_type}): {violation}; this is a bug in accord's simulator"
+    )]
+    IllegalMove {
+        seq: u64,
+        event_type: &'static str,
+        violation: Violation,
+    },
 }
 
 impl SimError {
-    pub fn new(path: &Path, detail: String) -> SimError {
-        SimError {
-            detail: format!("{}: {detail}", path.display()),
-            io: false,
-        }
-    }
-
-    pub fn plain(detail: impl Into<String>) -> SimError {
-        SimError {
+    /// What is wrong with the contents of the file at `path`.
+    pub fn in_file(path: &Path, detail: impl Into<String>) -> SimError {
+        SimError::Unusable {
+            path: path.to_path_buf(),
             detail: detail.into(),
-            io: false,
         }
     }
 
     /// A file or directory that could not be read or written.
-    pub fn io(path: &Path, detail: impl fmt::Display) -> SimError {
-        SimError {
-            detail: format!("{}: {detail}", path.display()),
-            io: true,
+    pub fn io(path: &Path, detail: impl std::fmt::Display) -> SimError {
+        SimError::Unreadable {
+            path: path.to_path_buf(),
+            detail: detail.to_string(),
         }
+    }
+
+    /// A file that could not be read or written, as against refused input.
+    pub fn is_io(&self) -> bool {
+        matches!(self, SimError::Unreadable { .. } | SimError::Output(_))
     }
 }
 
@@ -59,20 +97,3 @@ impl SimError {
 pub fn write_new_file(path: &Path, bytes: &[u8], overwrite: bool) -> Result<(), SimError> {
     Ok(crate::files::output::write_new(path, bytes, overwrite)?)
 }
-
-impl From<crate::files::output::OutputError> for SimError {
-    fn from(error: crate::files::output::OutputError) -> SimError {
-        SimError {
-            detail: error.to_string(),
-            io: true,
-        }
-    }
-}
-
-impl fmt::Display for SimError {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(&self.detail)
-    }
-}
-
-impl std::error::Error for SimError {}

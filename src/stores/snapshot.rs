@@ -94,39 +94,73 @@ struct HeaderLine<'a> {
     header_sha256: Hash,
 }
 
+/// Why a snapshot (or a tail checkpoint, in a snapshot's format) is not believed. Each says
+/// what "it", the snapshot, is.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SnapshotDamage {
+    #[error("{0}")]
+    Unreadable(String),
+    #[error("its header line is cut short or too long")]
+    HeaderCutShort,
+    #[error("it is in format 1, which has no checksums (`accord snapshot` writes a new one)")]
+    FormatOne,
+    #[error("its header line is not a snapshot header ({0})")]
+    NotAHeader(String),
+    #[error("its header does not match its checksum (SHA-256 {recorded} recorded, {found} found)")]
+    HeaderChecksum { recorded: Hash, found: Hash },
+    /// The header's checksum holds, but its fields are not a header's.
+    #[error("{0}")]
+    HeaderFields(String),
+    #[error("its header does not describe it")]
+    HeaderMisplaced,
+    #[error(
+        "its tree head does not describe the tree of {seq} lines (its subtrees do not join to its root)"
+    )]
+    TreeDoesNotJoin { seq: u64 },
+    #[error("it has no state line")]
+    NoStateLine,
+    #[error("its state line is cut short")]
+    StateCutShort,
+    #[error(
+        "its state does not match the checksum in its header (SHA-256 {recorded} recorded, {found} found)"
+    )]
+    StateChecksum { recorded: Hash, found: Hash },
+    /// The state's checksum holds, but it is not a state.
+    #[error("{0}")]
+    StateFields(String),
+}
+
 /// A header line's header, once its checksum holds.
-pub(crate) fn parse_header_line(line: &str, seq: Option<u64>) -> Result<SnapshotHeader, String> {
+pub(crate) fn parse_header_line(
+    line: &str,
+    seq: Option<u64>,
+) -> Result<SnapshotHeader, SnapshotDamage> {
     let wrapped: HeaderLine<'_> = serde_json::from_str(line).map_err(|error| {
         // A format-1 header is a bare header: say so rather than quote serde.
         if line.contains("\"format\":1,") {
-            "it is in format 1, which has no checksums (`accord snapshot` writes a new one)"
-                .to_string()
+            SnapshotDamage::FormatOne
         } else {
-            format!("its header line is not a snapshot header ({error})")
+            SnapshotDamage::NotAHeader(error.to_string())
         }
     })?;
     let header_bytes = wrapped.header.get().as_bytes();
     if Hash::of(header_bytes) != wrapped.header_sha256 {
-        return Err(format!(
-            "its header does not match its checksum (SHA-256 {} recorded, {} found)",
-            wrapped.header_sha256,
-            Hash::of(header_bytes)
-        ));
+        return Err(SnapshotDamage::HeaderChecksum {
+            recorded: wrapped.header_sha256,
+            found: Hash::of(header_bytes),
+        });
     }
-    let header: SnapshotHeader =
-        serde_json::from_str(wrapped.header.get()).map_err(|error| error.to_string())?;
+    let header: SnapshotHeader = serde_json::from_str(wrapped.header.get())
+        .map_err(|error| SnapshotDamage::HeaderFields(error.to_string()))?;
     let known_format = header.format == SNAPSHOT_FORMAT
         || (header.format == SNAPSHOT_FORMAT_WITHOUT_TREE && header.tree.is_none());
     if !known_format || seq.is_some_and(|seq| header.seq != seq) || header.events != header.seq {
-        return Err("its header does not describe it".into());
+        return Err(SnapshotDamage::HeaderMisplaced);
     }
     if let Some(tree) = &header.tree
         && (tree.size != header.seq || tree.tree().is_none())
     {
-        return Err(format!(
-            "its tree head does not describe the tree of {} lines (its subtrees do not join to its root)",
-            header.seq
-        ));
+        return Err(SnapshotDamage::TreeDoesNotJoin { seq: header.seq });
     }
     Ok(header)
 }
@@ -194,22 +228,23 @@ pub struct Snapshot {
 /// A snapshot's text (header line and state line), both checksums checked; `seq` is the
 /// one its name gives, if it has one. The file store keeps such texts in files, the
 /// PostgreSQL store its tail checkpoints in a column.
-pub(crate) fn parse_snapshot_text(text: &str, seq: Option<u64>) -> Result<Snapshot, String> {
-    let (header_line, state_line) = text
-        .split_once('\n')
-        .ok_or_else(|| "it has no state line".to_string())?;
+pub(crate) fn parse_snapshot_text(
+    text: &str,
+    seq: Option<u64>,
+) -> Result<Snapshot, SnapshotDamage> {
+    let (header_line, state_line) = text.split_once('\n').ok_or(SnapshotDamage::NoStateLine)?;
     let header = parse_header_line(header_line, seq)?;
     let Some(state_line) = state_line.strip_suffix('\n') else {
-        return Err("its state line is cut short".into());
+        return Err(SnapshotDamage::StateCutShort);
     };
     if Hash::of(state_line.as_bytes()) != header.state_sha256 {
-        return Err(format!(
-            "its state does not match the checksum in its header (SHA-256 {} recorded, {} found)",
-            header.state_sha256,
-            Hash::of(state_line.as_bytes())
-        ));
+        return Err(SnapshotDamage::StateChecksum {
+            recorded: header.state_sha256,
+            found: Hash::of(state_line.as_bytes()),
+        });
     }
-    let state: State = serde_json::from_str(state_line).map_err(|error| error.to_string())?;
+    let state: State = serde_json::from_str(state_line)
+        .map_err(|error| SnapshotDamage::StateFields(error.to_string()))?;
     Ok(Snapshot {
         folded: Folded {
             state,
@@ -324,6 +359,10 @@ mod tests {
             header["tree"]["root"] = serde_json::to_value(tree_of(4).root()).unwrap();
         });
         let refused = parse_snapshot_text(&other_root, Some(5)).err().unwrap();
-        assert!(refused.contains("tree head"), "{refused}");
+        assert_eq!(
+            refused,
+            SnapshotDamage::TreeDoesNotJoin { seq: 5 },
+            "{refused}"
+        );
     }
 }

@@ -54,8 +54,22 @@ pub fn entity_views(state: &State) -> BTreeMap<String, Value> {
     views
 }
 
+/// Why entity documents do not describe a state.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ViewsError {
+    #[error("`{0}` is not KIND:ID")]
+    NotKindAndId(String),
+    #[error("`{key}` is not {kind}:HOLDER/OF")]
+    NotHolderAndOf { key: String, kind: String },
+    #[error("unknown kind of entity `{0}`")]
+    UnknownKind(String),
+    /// The documents, put together, are not a state's JSON.
+    #[error("{0}")]
+    NotAState(String),
+}
+
 /// The state that a map of entity documents describes.
-pub fn state_from_views(views: &BTreeMap<String, Value>) -> Result<State, String> {
+pub fn state_from_views(views: &BTreeMap<String, Value>) -> Result<State, ViewsError> {
     let mut object = Map::new();
     for (table, _) in TABLES.iter().chain(CUSTODY_TABLES.iter()) {
         object.insert((*table).to_string(), Value::Object(Map::new()));
@@ -63,13 +77,16 @@ pub fn state_from_views(views: &BTreeMap<String, Value>) -> Result<State, String
     for (key, document) in views {
         let (kind, id) = key
             .split_once(':')
-            .ok_or_else(|| format!("`{key}` is not KIND:ID"))?;
+            .ok_or_else(|| ViewsError::NotKindAndId(key.clone()))?;
         if let Some((table, _)) = TABLES.iter().find(|(_, name)| *name == kind) {
             object[*table][id] = document.clone();
         } else if let Some((table, _)) = CUSTODY_TABLES.iter().find(|(_, name)| *name == kind) {
             let (holder, of) = id
                 .split_once('/')
-                .ok_or_else(|| format!("`{key}` is not {kind}:HOLDER/OF"))?;
+                .ok_or_else(|| ViewsError::NotHolderAndOf {
+                    key: key.clone(),
+                    kind: kind.to_string(),
+                })?;
             let holders = object[*table]
                 .as_object_mut()
                 .expect("made an object above");
@@ -78,10 +95,11 @@ pub fn state_from_views(views: &BTreeMap<String, Value>) -> Result<State, String
                 .or_insert_with(|| Value::Object(Map::new()));
             sides[of] = document.clone();
         } else {
-            return Err(format!("unknown kind of entity `{kind}`"));
+            return Err(ViewsError::UnknownKind(kind.to_string()));
         }
     }
-    serde_json::from_value(Value::Object(object)).map_err(|error| error.to_string())
+    serde_json::from_value(Value::Object(object))
+        .map_err(|error| ViewsError::NotAState(error.to_string()))
 }
 
 /// The entities that differ between two states, in key order.
@@ -105,7 +123,7 @@ pub fn diff(before: &State, after: &State) -> Vec<EntityChange> {
 }
 
 /// The state at A with the changes from A to B applied: the state at B.
-pub fn apply(state: &State, changes: &[EntityChange]) -> Result<State, String> {
+pub fn apply(state: &State, changes: &[EntityChange]) -> Result<State, ViewsError> {
     let mut views = entity_views(state);
     for change in changes {
         if change.after.is_null() {

@@ -21,13 +21,24 @@ pub enum EntityRef {
     Provision(Slug, Slug),
 }
 
+/// Why a text does not name an entity.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EntityRefError {
+    #[error("`{0}` is not KIND:ID (for example party:ARM or provision:AGREEMENT/PROVISION)")]
+    NotKindAndId(String),
+    #[error("`{0}`: a provision is named provision:AGREEMENT/PROVISION")]
+    ProvisionWithoutAgreement(String),
+    #[error("unknown kind `{0}` (expected party, issue, proposal, agreement or provision)")]
+    UnknownKind(String),
+    #[error(transparent)]
+    Id(#[from] crate::format::ids::IdError),
+}
+
 impl EntityRef {
-    pub fn parse(text: &str) -> Result<EntityRef, String> {
-        let (kind, id) = text.split_once(':').ok_or_else(|| {
-            format!(
-                "`{text}` is not KIND:ID (for example party:ARM or provision:AGREEMENT/PROVISION)"
-            )
-        })?;
+    pub fn parse(text: &str) -> Result<EntityRef, EntityRefError> {
+        let (kind, id) = text
+            .split_once(':')
+            .ok_or_else(|| EntityRefError::NotKindAndId(text.to_string()))?;
         let slug = |part: &str| Slug::parse(part);
         Ok(match kind {
             "party" => EntityRef::Party(slug(id)?),
@@ -35,16 +46,12 @@ impl EntityRef {
             "proposal" => EntityRef::Proposal(slug(id)?),
             "agreement" => EntityRef::Agreement(slug(id)?),
             "provision" => {
-                let (agreement, provision) = id.split_once('/').ok_or_else(|| {
-                    format!("`{text}`: a provision is named provision:AGREEMENT/PROVISION")
-                })?;
+                let (agreement, provision) = id
+                    .split_once('/')
+                    .ok_or_else(|| EntityRefError::ProvisionWithoutAgreement(text.to_string()))?;
                 EntityRef::Provision(slug(agreement)?, slug(provision)?)
             }
-            other => {
-                return Err(format!(
-                    "unknown kind `{other}` (expected party, issue, proposal, agreement or provision)"
-                ));
-            }
+            other => return Err(EntityRefError::UnknownKind(other.to_string())),
         })
     }
 

@@ -7,6 +7,7 @@ use std::process::Command;
 use accord::format::event::{Category, EventData};
 use accord::format::ids::Slug;
 use accord::format::time::Timestamp;
+use accord::sim::SimError;
 use accord::sim::analysis::{analyze, analyze_with_limit};
 use accord::sim::batch::{BatchOptions, simulate};
 use accord::sim::domain::{Domain, Issue, Preferences};
@@ -477,7 +478,7 @@ fn a_failing_run_is_reported_by_the_lowest_run_number_on_any_number_of_threads()
         )
         .unwrap_err();
         assert!(
-            error.detail.contains("run-000300.jsonl"),
+            error.to_string().contains("run-000300.jsonl"),
             "{threads}: {error}"
         );
     }
@@ -1146,9 +1147,8 @@ fn a_player_chooses_a_partys_moves_and_they_land_in_an_ordinary_log() {
     )
     .unwrap_err();
     assert!(
-        refused.detail.contains("party 1 offered outcome"),
-        "{}",
-        refused.detail
+        matches!(&refused, SimError::Party(detail) if detail.contains("party 1 offered outcome")),
+        "{refused}"
     );
 }
 

@@ -30,7 +30,7 @@ pub fn run(args: Args, context: &Context) -> Result<(), Failure> {
 
 fn history(target: &Target, entity: &str, json: bool, paint: render::Paint) -> Result<(), Failure> {
     let path = &target.name();
-    let entity = EntityRef::parse(entity).map_err(Failure::Usage)?;
+    let entity = EntityRef::parse(entity).map_err(|error| Failure::Usage(error.to_string()))?;
     // A first pass counts the entries (no fold), so an empty history is refused before
     // anything is printed and the header can say how long it is; then each entry is
     // printed as the fold reaches it, never the whole history, nor the log, at once.

@@ -52,7 +52,7 @@ fn keygen(out: &Path, name: Option<&str>, force: bool) -> Result<(), Failure> {
     // cannot be.
     let private_target = OutputPath::check(out, force).map_err(output_failure)?;
     let public_target = OutputPath::check(&public_path, force).map_err(output_failure)?;
-    let key = SignerKey::generate(&name).map_err(Failure::Usage)?;
+    let key = SignerKey::generate(&name).map_err(|error| Failure::Usage(error.to_string()))?;
     let verifier = key.verifier().to_text();
     let write = |file: &mut OutputFile, text: &str| {
         file.write_all(text.as_bytes()).map_err(|error| {

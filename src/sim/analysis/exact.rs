@@ -100,12 +100,15 @@ const SMALL_LIMIT: u128 = 1 << 125;
 impl ExactParties {
     /// The exact form of these preferences; an error names a number that has none (an
     /// infinity or a NaN, which loading refuses, so this is a guard).
-    pub fn of(preferences: &[Preferences]) -> Result<ExactParties, String> {
+    pub fn of(preferences: &[Preferences]) -> Result<ExactParties, PartyNotExact> {
         let parties: Vec<ExactParty<BigInt>> = preferences
             .iter()
             .enumerate()
             .map(|(index, prefs)| {
-                exact_party(prefs).map_err(|what| format!("party {}: {what}", index + 1))
+                exact_party(prefs).map_err(|reason| PartyNotExact {
+                    party: index + 1,
+                    reason,
+                })
             })
             .collect::<Result<_, _>>()?;
         if parties.iter().all(fits_small) {
@@ -192,15 +195,32 @@ fn fits_small(party: &ExactParty<BigInt>) -> bool {
     bound.to_u128().is_some_and(|bound| bound < SMALL_LIMIT)
 }
 
-fn exact_party(preferences: &Preferences) -> Result<ExactParty<BigInt>, String> {
-    let decimal = |value: f64, what: &str| {
-        written_decimal(value).ok_or_else(|| format!("{what} {value} is not a finite number"))
+/// Why a party's preferences have no exact figures.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+pub enum NotExact {
+    #[error("{what} {value} is not a finite number")]
+    NotFinite { what: &'static str, value: f64 },
+    #[error("a weight is not a finite number")]
+    WeightSumNotFinite,
+}
+
+/// The party (counted from 1) whose preferences have no exact figures, and why.
+#[derive(Debug, Clone, Copy, PartialEq, thiserror::Error)]
+#[error("party {party}: {reason}")]
+pub struct PartyNotExact {
+    pub party: usize,
+    pub reason: NotExact,
+}
+
+fn exact_party(preferences: &Preferences) -> Result<ExactParty<BigInt>, NotExact> {
+    let decimal = |value: f64, what: &'static str| {
+        written_decimal(value).ok_or(NotExact::NotFinite { what, value })
     };
     // Weights that were divided by their sum are divided here as written, exactly.
     let (weights, divisor) = match &preferences.written.weights {
         Some(written) => (
             &written[..],
-            written_sum(written).ok_or_else(|| "a weight is not a finite number".to_string())?,
+            written_sum(written).ok_or(NotExact::WeightSumNotFinite)?,
         ),
         None => (&preferences.weights[..], BigRational::one()),
     };
@@ -233,7 +253,7 @@ fn exact_party(preferences: &Preferences) -> Result<ExactParty<BigInt>, String> 
             None => preferences.values[issue]
                 .iter()
                 .map(|value| Ok(&weight * decimal(*value, "a value")?))
-                .collect::<Result<_, String>>()?,
+                .collect::<Result<_, NotExact>>()?,
         };
         fractions.push(options);
     }

@@ -331,7 +331,7 @@ impl Totals {
             median.add(*utility);
         }
         self.releases = self.releases.checked_add(result.released).ok_or_else(|| {
-            SimError::plain(format!(
+            SimError::Batch(format!(
                 "the releases of the batch pass {} persons by run {}",
                 u64::MAX,
                 index + 1
@@ -515,7 +515,7 @@ fn check_batch(
 ) -> Result<Option<OutputDirectory>, SimError> {
     scenario.check_simulable()?;
     if options.runs == 0 || options.runs > MAX_RUNS {
-        return Err(SimError::plain(format!("--runs must be 1 to {MAX_RUNS}")));
+        return Err(SimError::Batch(format!("--runs must be 1 to {MAX_RUNS}")));
     }
     options
         .out_dir

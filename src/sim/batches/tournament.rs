@@ -88,10 +88,9 @@ pub fn planned_runs(scenarios: &[Scenario], options: &TournamentOptions) -> Resu
     // against itself as two.
     let mut parsed: Vec<(&str, crate::sim::domains::strategies::Strategy)> = Vec::new();
     for name in &options.strategies {
-        let strategy =
-            crate::sim::domains::strategies::Strategy::parse(name).map_err(SimError::plain)?;
+        let strategy = crate::sim::domains::strategies::Strategy::parse(name)?;
         if let Some((first, _)) = parsed.iter().find(|(_, seen)| *seen == strategy) {
-            return Err(SimError::plain(if *first == name.as_str() {
+            return Err(SimError::Batch(if *first == name.as_str() {
                 format!("--strategies names {name} twice; a tournament ranks each strategy once")
             } else {
                 format!(
@@ -112,14 +111,14 @@ pub fn planned_runs(scenarios: &[Scenario], options: &TournamentOptions) -> Resu
             .and_then(|count| assignments.checked_add(count))
             .filter(|total| *total <= MAX_ASSIGNMENTS)
             .ok_or_else(|| {
-                SimError::plain(format!(
+                SimError::Batch(format!(
                     "the tournament would play more than {MAX_ASSIGNMENTS} assignments of strategies to roles"
                 ))
             })?;
     }
     assignments
         .checked_mul(options.runs)
-        .ok_or_else(|| SimError::plain("the tournament would play too many runs"))
+        .ok_or_else(|| SimError::Batch("the tournament would play too many runs".into()))
 }
 
 /// Plays the tournament; `progress` hears the runs done so far.
@@ -129,10 +128,14 @@ pub fn play(
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Tournament, SimError> {
     if options.strategies.is_empty() {
-        return Err(SimError::plain("a tournament needs at least one strategy"));
+        return Err(SimError::Batch(
+            "a tournament needs at least one strategy".into(),
+        ));
     }
     if scenarios.is_empty() {
-        return Err(SimError::plain("a tournament needs at least one domain"));
+        return Err(SimError::Batch(
+            "a tournament needs at least one domain".into(),
+        ));
     }
     let total_runs = planned_runs(scenarios, options)?;
     for scenario in scenarios {

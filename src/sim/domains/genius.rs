@@ -14,7 +14,7 @@ const MAX_XML_BYTES: u64 = 64 << 20;
 
 /// A GENIUS file's text, refused past `MAX_XML_BYTES` before it is read.
 pub fn read(path: &Path) -> Result<String, SimError> {
-    let error = |detail: String| SimError::new(path, detail);
+    let error = |detail: String| SimError::in_file(path, detail);
     let length = std::fs::metadata(path)
         .map_err(|problem| SimError::io(path, problem))?
         .len();
@@ -33,18 +33,18 @@ fn objective<'a>(document: &'a Document<'a>, path: &Path) -> Result<Node<'a, 'a>
         .descendants()
         .find(|node| node.has_tag_name("utility_space"))
         .ok_or_else(|| {
-            SimError::new(
+            SimError::in_file(
                 path,
-                "no <utility_space> element: not a GENIUS domain or profile".into(),
+                "no <utility_space> element: not a GENIUS domain or profile",
             )
         })?;
     for node in std::iter::once(space).chain(space.descendants()) {
         if let Some(kind) = node.attribute("type")
             && kind.eq_ignore_ascii_case("nonlinear")
         {
-            return Err(SimError::new(
+            return Err(SimError::in_file(
                 path,
-                "a nonlinear utility space: only linear additive ones are supported".into(),
+                "a nonlinear utility space: only linear additive ones are supported",
             ));
         }
     }
@@ -54,14 +54,14 @@ fn objective<'a>(document: &'a Document<'a>, path: &Path) -> Result<Node<'a, 'a>
     let objective = space
         .children()
         .find(|node| node.has_tag_name("objective"))
-        .ok_or_else(|| SimError::new(path, "<utility_space> has no <objective>".into()))?;
+        .ok_or_else(|| SimError::in_file(path, "<utility_space> has no <objective>"))?;
     if objective
         .children()
         .any(|node| node.has_tag_name("objective"))
     {
-        return Err(SimError::new(
+        return Err(SimError::in_file(
             path,
-            "nested objectives are not supported".into(),
+            "nested objectives are not supported",
         ));
     }
     Ok(objective)
@@ -69,7 +69,7 @@ fn objective<'a>(document: &'a Document<'a>, path: &Path) -> Result<Node<'a, 'a>
 
 fn attribute<'a>(node: Node<'a, '_>, name: &str, path: &Path) -> Result<&'a str, SimError> {
     node.attribute(name).ok_or_else(|| {
-        SimError::new(
+        SimError::in_file(
             path,
             format!(
                 "<{}> on line {} has no `{name}`",
@@ -86,13 +86,13 @@ fn line_of(node: Node<'_, '_>) -> u32 {
 
 fn number(text: &str, what: &str, node: Node<'_, '_>, path: &Path) -> Result<f64, SimError> {
     let value: f64 = text.trim().parse().map_err(|_| {
-        SimError::new(
+        SimError::in_file(
             path,
             format!("{what} `{text}` on line {} is not a number", line_of(node)),
         )
     })?;
     if !value.is_finite() {
-        return Err(SimError::new(
+        return Err(SimError::in_file(
             path,
             format!("{what} `{text}` on line {} is not finite", line_of(node)),
         ));
@@ -116,7 +116,7 @@ fn issues<'a>(
             .or(issue.attribute("type"))
             .unwrap_or("discrete");
         if !kind.eq_ignore_ascii_case("discrete") {
-            return Err(SimError::new(
+            return Err(SimError::in_file(
                 path,
                 format!(
                     "issue `{name}` (line {}) is {kind}: only discrete issues are supported",
@@ -129,7 +129,7 @@ fn issues<'a>(
             .filter(|node| node.has_tag_name("item"))
             .collect();
         if items.is_empty() {
-            return Err(SimError::new(
+            return Err(SimError::in_file(
                 path,
                 format!("issue `{name}` (line {}) has no items", line_of(issue)),
             ));
@@ -138,7 +138,7 @@ fn issues<'a>(
         found.push((index, name.to_string(), items));
     }
     if found.is_empty() {
-        return Err(SimError::new(path, "the objective has no issues".into()));
+        return Err(SimError::in_file(path, "the objective has no issues"));
     }
     Ok(found)
 }
@@ -146,7 +146,7 @@ fn issues<'a>(
 /// The XML of a file, its size checked here too for text that did not come from `read`.
 fn parse<'a>(text: &'a str, path: &Path) -> Result<Document<'a>, SimError> {
     if text.len() as u64 > MAX_XML_BYTES {
-        return Err(SimError::new(
+        return Err(SimError::in_file(
             path,
             format!(
                 "{} bytes, more than the {MAX_XML_BYTES} accord reads",
@@ -155,7 +155,7 @@ fn parse<'a>(text: &'a str, path: &Path) -> Result<Document<'a>, SimError> {
         ));
     }
     Document::parse(text)
-        .map_err(|error| SimError::new(path, format!("not well-formed XML: {error}")))
+        .map_err(|error| SimError::in_file(path, format!("not well-formed XML: {error}")))
 }
 
 /// A GENIUS domain file (or a profile, whose items carry the same values).
@@ -204,7 +204,7 @@ fn item_evaluations(
             .iter()
             .find(|item| item.attribute("value") == Some(&**option))
             .ok_or_else(|| {
-                SimError::new(
+                SimError::in_file(
                     path,
                     format!(
                         "issue `{}` has no item `{option}` of the domain",
@@ -219,7 +219,7 @@ fn item_evaluations(
             path,
         )?;
         if evaluation < 0.0 {
-            return Err(SimError::new(
+            return Err(SimError::in_file(
                 path,
                 format!(
                     "evaluation {evaluation} on line {} is negative",
@@ -247,7 +247,7 @@ fn discount_of(document: &roxmltree::Document<'_>, path: &Path) -> Result<Option
                     path,
                 )?;
                 if !(0.0..=1.0).contains(&value) {
-                    return Err(SimError::new(
+                    return Err(SimError::in_file(
                         path,
                         format!(
                             "discount_factor {value} on line {} is outside 0 to 1",
@@ -279,7 +279,7 @@ pub fn profile_from_text(
             .iter()
             .find(|(_, name, _)| *name == issue.title)
             .ok_or_else(|| {
-                SimError::new(
+                SimError::in_file(
                     path,
                     format!("the profile has no issue `{}` of the domain", issue.title),
                 )
@@ -290,14 +290,14 @@ pub fn profile_from_text(
                 node.has_tag_name("weight") && node.attribute("index") == Some(index.as_str())
             })
             .ok_or_else(|| {
-                SimError::new(
+                SimError::in_file(
                     path,
                     format!("no <weight> for issue `{}` (index {index})", issue.title),
                 )
             })?;
         let value = number(attribute(weight, "value", path)?, "weight", weight, path)?;
         if value < 0.0 {
-            return Err(SimError::new(
+            return Err(SimError::in_file(
                 path,
                 format!("weight {value} on line {} is negative", line_of(weight)),
             ));
@@ -306,7 +306,7 @@ pub fn profile_from_text(
         evaluations.push(item_evaluations(issue, items, path)?);
     }
     if found.len() != domain.issues.len() {
-        return Err(SimError::new(
+        return Err(SimError::in_file(
             path,
             format!(
                 "{} issues, the domain has {}",

@@ -40,7 +40,7 @@ fn object<'a>(
 ) -> Result<&'a serde_json::Map<String, Value>, SimError> {
     value
         .as_object()
-        .ok_or_else(|| SimError::new(path, format!("{what} is not a JSON object")))
+        .ok_or_else(|| SimError::in_file(path, format!("{what} is not a JSON object")))
 }
 
 fn field<'a>(
@@ -50,13 +50,13 @@ fn field<'a>(
     path: &Path,
 ) -> Result<&'a Value, SimError> {
     map.get(name)
-        .ok_or_else(|| SimError::new(path, format!("{what} has no `{name}`")))
+        .ok_or_else(|| SimError::in_file(path, format!("{what} has no `{name}`")))
 }
 
 fn unit_number(value: &Value, what: &str, path: &Path) -> Result<f64, SimError> {
     match value.as_f64() {
         Some(number) if (0.0..=1.0).contains(&number) => Ok(number),
-        _ => Err(SimError::new(
+        _ => Err(SimError::in_file(
             path,
             format!("{what} is {value}, not a number from 0 to 1"),
         )),
@@ -82,7 +82,7 @@ fn discrete_utilities(
     let mut issue_values = Vec::with_capacity(issue.options.len());
     for option in &issue.options {
         let utility = by_value.get(&**option).ok_or_else(|| {
-            SimError::new(
+            SimError::in_file(
                 path,
                 format!(
                     "issue `{}` gives no utility for value `{option}`",
@@ -171,7 +171,7 @@ impl NumberRange {
         let bound = |name: &str| -> Result<BigRational, SimError> {
             let value = field(range, name, &format!("the range of issue `{issue}`"), path)?;
             decimal_of(value).ok_or_else(|| {
-                SimError::new(
+                SimError::in_file(
                     path,
                     format!(
                         "the range of issue `{issue}` has `{name}` {value}, not a decimal number"
@@ -181,7 +181,7 @@ impl NumberRange {
         };
         let (low, high, step) = (bound("low")?, bound("high")?, bound("step")?);
         if !step.is_positive() || high < low {
-            return Err(SimError::new(
+            return Err(SimError::in_file(
                 path,
                 format!(
                     "the range of issue `{issue}` goes from {} to {} by {}: it needs low <= high and a step above 0",
@@ -203,7 +203,7 @@ impl NumberRange {
             .map(|steps| steps.saturating_add(1))
             .filter(|count| *count <= MAX_RANGE_VALUES)
             .ok_or_else(|| {
-                SimError::new(
+                SimError::in_file(
                     path,
                     format!("the range of issue `{issue}` has more than {MAX_RANGE_VALUES} values"),
                 )
@@ -232,7 +232,7 @@ impl NumberRange {
         let number = |name: &str| -> Result<BigRational, SimError> {
             let value = field(body, name, tag, path)?;
             decimal_of(value).ok_or_else(|| {
-                SimError::new(
+                SimError::in_file(
                     path,
                     format!("`{name}` of issue `{issue}` is {value}, not a decimal number"),
                 )
@@ -243,13 +243,13 @@ impl NumberRange {
         let unit =
             |value: &BigRational| *value >= BigRational::zero() && *value <= BigRational::one();
         if !unit(&low_utility) || !unit(&high_utility) {
-            return Err(SimError::new(
+            return Err(SimError::in_file(
                 path,
                 format!("the utilities of issue `{issue}` must be from 0 to 1"),
             ));
         }
         if low_value != self.low || high_value != self.high || high_value <= low_value {
-            return Err(SimError::new(
+            return Err(SimError::in_file(
                 path,
                 format!(
                     "the utilities of issue `{issue}` go from {} to {}, and its range from {} to {}: they must be the same, low below high",
@@ -280,7 +280,7 @@ impl NumberRange {
 /// names it in errors. (Parties are named by their files, as with GENIUS profiles.)
 pub fn profile_from_text(text: &str, path: &Path) -> Result<(Domain, Preferences), SimError> {
     let document: Value = serde_json::from_str(text)
-        .map_err(|error| SimError::new(path, format!("not JSON: {error}")))?;
+        .map_err(|error| SimError::in_file(path, format!("not JSON: {error}")))?;
     let space = linear_additive_space(&document, path)?;
     let space = object(space, "LinearAdditiveUtilitySpace", path)?;
     let (domain, ranges) = domain_of(space, path)?;
@@ -316,7 +316,7 @@ fn linear_additive_space<'v>(document: &'v Value, path: &Path) -> Result<&'v Val
             } else {
                 "not a GeniusWeb space"
             };
-            Err(SimError::new(
+            Err(SimError::in_file(
                 path,
                 format!(
                     "the profile is `{}` ({known}): accord reads LinearAdditiveUtilitySpace profiles",
@@ -340,7 +340,7 @@ fn domain_of(
         path,
     )?;
     if issues_values.is_empty() {
-        return Err(SimError::new(path, "the domain has no issues".into()));
+        return Err(SimError::in_file(path, "the domain has no issues"));
     }
     let mut domain = Domain { issues: Vec::new() };
     // Each issue's number range, for a number-valued one.
@@ -353,7 +353,7 @@ fn domain_of(
             (range.values(issue_name, path)?, Some(range))
         } else {
             let Some(list) = values.get("values").and_then(Value::as_array) else {
-                return Err(SimError::new(
+                return Err(SimError::in_file(
                     path,
                     format!(
                         "issue `{issue_name}` has neither a list of `values` nor a number `range`"
@@ -364,7 +364,7 @@ fn domain_of(
                 .iter()
                 .map(|value| {
                     value.as_str().map(std::sync::Arc::from).ok_or_else(|| {
-                        SimError::new(
+                        SimError::in_file(
                             path,
                             format!("a value of issue `{issue_name}` is {value}, not a string"),
                         )
@@ -374,7 +374,7 @@ fn domain_of(
             (options, None)
         };
         if options.is_empty() {
-            return Err(SimError::new(
+            return Err(SimError::in_file(
                 path,
                 format!("issue `{issue_name}` has no values"),
             ));
@@ -441,7 +441,7 @@ fn issue_utilities(
     let (tag, body) = match utilities.iter().next() {
         Some((tag, body)) if utilities.len() == 1 => (tag.as_str(), body),
         _ => {
-            return Err(SimError::new(
+            return Err(SimError::in_file(
                 path,
                 format!(
                     "the utilities of issue `{}` are not one tagged object like {{\"discreteutils\": ...}}",
@@ -457,21 +457,21 @@ fn issue_utilities(
         ("numberutils" | "NumberValueSetUtilities", Some(range)) => {
             range.utilities(body, tag, &issue.title, path)
         }
-        ("discreteutils" | "DiscreteValueSetUtilities", Some(_)) => Err(SimError::new(
+        ("discreteutils" | "DiscreteValueSetUtilities", Some(_)) => Err(SimError::in_file(
             path,
             format!(
                 "issue `{}` is a number range, and its utilities are `{tag}`, which are for a list of values",
                 issue.title
             ),
         )),
-        ("numberutils" | "NumberValueSetUtilities", None) => Err(SimError::new(
+        ("numberutils" | "NumberValueSetUtilities", None) => Err(SimError::in_file(
             path,
             format!(
                 "issue `{}` is a list of values, and its utilities are `{tag}`, which are for a number range",
                 issue.title
             ),
         )),
-        (other, _) => Err(SimError::new(
+        (other, _) => Err(SimError::in_file(
             path,
             format!(
                 "issue `{}` has `{}` utilities: accord reads discreteutils and numberutils (or DiscreteValueSetUtilities and NumberValueSetUtilities)",
@@ -514,7 +514,7 @@ fn reservation_outcome(
                 .iter()
                 .position(|option| wanted.as_deref() == Some(&**option))
                 .ok_or_else(|| {
-                    SimError::new(
+                    SimError::in_file(
                         path,
                         format!(
                             "reservationBid gives issue `{}` the value {value}, which the domain does not list",
@@ -548,9 +548,9 @@ pub fn profiles_read_by(
                         .zip(&own_domain.issues)
                         .all(|(a, b)| a.title == b.title && a.options == b.options);
                 if !same {
-                    return Err(SimError::new(
+                    return Err(SimError::in_file(
                         path,
-                        "its domain differs from the first profile's (issues and values must be the same)".into(),
+                        "its domain differs from the first profile's (issues and values must be the same)",
                     ));
                 }
             }
@@ -563,6 +563,7 @@ pub fn profiles_read_by(
             .to_string();
         parties.push((preferences, stem));
     }
-    let domain = domain.ok_or_else(|| SimError::plain("--geniusweb needs at least one profile"))?;
+    let domain = domain
+        .ok_or_else(|| SimError::Scenario("--geniusweb needs at least one profile".into()))?;
     Ok((domain, parties))
 }

@@ -110,7 +110,7 @@ impl Scenario {
     pub fn check_simulable(&self) -> Result<(), SimError> {
         let count = self.domain.outcome_count().unwrap_or(u128::MAX);
         if count > crate::sim::domains::preferences::MAX_ENUMERATED_OUTCOMES {
-            return Err(SimError::plain(format!(
+            return Err(SimError::Scenario(format!(
                 "{count} outcomes: simulations enumerate outcome spaces of at most {} (`accord analyze` answers larger ones)",
                 crate::sim::domains::preferences::MAX_ENUMERATED_OUTCOMES
             )));
@@ -120,19 +120,19 @@ impl Scenario {
 
     fn check(self) -> Result<Scenario, SimError> {
         if self.parties.len() < 2 || self.parties.len() > MAX_PARTIES {
-            return Err(SimError::plain(format!(
+            return Err(SimError::Scenario(format!(
                 "a scenario needs 2 to {MAX_PARTIES} negotiating parties, not {}",
                 self.parties.len()
             )));
         }
         if self.deadline == 0 || self.deadline > MAX_DEADLINE {
-            return Err(SimError::plain(format!(
+            return Err(SimError::Scenario(format!(
                 "the deadline must be 1 to {MAX_DEADLINE} rounds, not {}",
                 self.deadline
             )));
         }
         if self.step_seconds <= 0 {
-            return Err(SimError::plain("step_seconds must be positive"));
+            return Err(SimError::Scenario("step_seconds must be positive".into()));
         }
         // The clock ticks once per move: at most `deadline` rounds of every party, the
         // agreement, and the releases it sets off. Its last tick must be a time a log can
@@ -143,7 +143,7 @@ impl Scenario {
             .and_then(|span| self.start.instant().checked_add_signed(span))
             .filter(|instant| chrono::Datelike::year(instant) <= 9999);
         if last_tick.is_none() {
-            return Err(SimError::plain(format!(
+            return Err(SimError::Scenario(format!(
                 "step_seconds {} is too long: {} rounds of {} parties would take the simulated clock past the year 9999",
                 self.step_seconds,
                 self.deadline,
@@ -157,11 +157,11 @@ impl Scenario {
                 .iter()
                 .any(|issue| issue.options.is_empty())
         {
-            return Err(SimError::plain(
-                "every scenario needs issues, each with at least one option",
+            return Err(SimError::Scenario(
+                "every scenario needs issues, each with at least one option".into(),
             ));
         }
-        check_issues(&self.domain).map_err(SimError::plain)?;
+        check_issues(&self.domain)?;
         let mut ids: Vec<&Slug> = self
             .parties
             .iter()
@@ -170,7 +170,10 @@ impl Scenario {
             .collect();
         ids.sort();
         if let Some(pair) = ids.windows(2).find(|pair| pair[0] == pair[1]) {
-            return Err(SimError::plain(format!("party {} is named twice", pair[0])));
+            return Err(SimError::Scenario(format!(
+                "party {} is named twice",
+                pair[0]
+            )));
         }
         check_custody(&self.custody, &ids)?;
         for party in &self.parties {
@@ -182,7 +185,7 @@ impl Scenario {
                         .zip(&self.domain.issues)
                         .any(|(values, issue)| values.len() != issue.options.len()))
             {
-                return Err(SimError::plain(format!(
+                return Err(SimError::Scenario(format!(
                     "the preferences of {} do not fit the issues",
                     party.id
                 )));
@@ -200,7 +203,7 @@ fn check_custody(custody: &[Holding], ids: &[&Slug]) -> Result<(), SimError> {
     for (index, holding) in custody.iter().enumerate() {
         for party in [&holding.holder, &holding.of] {
             if !ids.contains(&party) {
-                return Err(SimError::plain(format!(
+                return Err(SimError::Scenario(format!(
                     "custody names {party}, who is not in the scenario"
                 )));
             }
@@ -212,7 +215,7 @@ fn check_custody(custody: &[Holding], ids: &[&Slug]) -> Result<(), SimError> {
             holding.of
         );
         if holding.count == 0 || holding.count > MAX_COUNT {
-            return Err(SimError::plain(format!(
+            return Err(SimError::Scenario(format!(
                 "{what}: `count` is {}; a holding counts 1 to {MAX_COUNT} persons",
                 holding.count
             )));
@@ -222,7 +225,7 @@ fn check_custody(custody: &[Holding], ids: &[&Slug]) -> Result<(), SimError> {
             .or_default();
         *total = total.saturating_add(holding.count);
         if *total > MAX_COUNT {
-            return Err(SimError::plain(format!(
+            return Err(SimError::Scenario(format!(
                 "{what}: the holdings of {} {} of {} add up to {}, more than the largest count {MAX_COUNT}",
                 holding.holder,
                 holding.category.name(),
@@ -349,7 +352,7 @@ pub fn load(path: &Path) -> Result<Scenario, SimError> {
         .map_err(|error| SimError::io(path, error))?
         .len();
     if length > MAX_SCENARIO_BYTES {
-        return Err(SimError::new(
+        return Err(SimError::in_file(
             path,
             format!("{length} bytes, more than {MAX_SCENARIO_BYTES}"),
         ));
@@ -362,15 +365,15 @@ pub fn load(path: &Path) -> Result<Scenario, SimError> {
 /// errors, and GENIUS files it names are found relative to `base`.
 pub fn from_text(text: &str, path: &Path, base: &Path) -> Result<Scenario, SimError> {
     if text.len() as u64 > MAX_SCENARIO_BYTES {
-        return Err(SimError::new(
+        return Err(SimError::in_file(
             path,
             format!("{} bytes, more than {MAX_SCENARIO_BYTES}", text.len()),
         ));
     }
     let document: serde_json::Value = serde_json::from_str(text)
-        .map_err(|error| SimError::new(path, format!("not JSON: {error}")))?;
+        .map_err(|error| SimError::in_file(path, format!("not JSON: {error}")))?;
     if !document.is_object() {
-        return Err(SimError::new(
+        return Err(SimError::in_file(
             path,
             format!(
                 "a scenario is a JSON object, and this is {}",
@@ -379,10 +382,10 @@ pub fn from_text(text: &str, path: &Path, base: &Path) -> Result<Scenario, SimEr
         ));
     }
     let file: ScenarioFile = serde_json::from_str(text)
-        .map_err(|error| SimError::new(path, in_the_files_words(&error)))?;
+        .map_err(|error| SimError::in_file(path, in_the_files_words(&error)))?;
     let domain = domain_of(&file, path, base)?;
     // Before the parties' preferences, which name the issues.
-    check_issues(&domain).map_err(|detail| SimError::new(path, detail))?;
+    check_issues(&domain).map_err(|error| SimError::in_file(path, error.to_string()))?;
     let parties = file
         .parties
         .into_iter()
@@ -412,15 +415,15 @@ pub fn from_text(text: &str, path: &Path, base: &Path) -> Result<Scenario, SimEr
             .collect(),
     }
     .check()
-    .map_err(|error| SimError::new(path, error.detail))
+    .map_err(|error| SimError::in_file(path, error.to_string()))
 }
 
 /// The domain a scenario file gives: its own `issues`, or a GENIUS domain file.
 fn domain_of(file: &ScenarioFile, path: &Path, base: &Path) -> Result<Domain, SimError> {
     match (&file.genius_domain, &file.issues) {
-        (None, Some(issues)) if issues.is_empty() => Err(SimError::new(
+        (None, Some(issues)) if issues.is_empty() => Err(SimError::in_file(
             path,
-            "`issues` is empty: a scenario needs at least one issue".into(),
+            "`issues` is empty: a scenario needs at least one issue",
         )),
         (Some(domain), None) => genius::load_domain(&base.join(domain)),
         (None, Some(file_issues)) => {
@@ -431,7 +434,7 @@ fn domain_of(file: &ScenarioFile, path: &Path, base: &Path) -> Result<Domain, Si
                     .iter()
                     .map(|option| {
                         issue.options.iter().position(|known| known.as_str() == option.as_str()).ok_or_else(|| {
-                            SimError::new(path, format!("issue {}: exchange option `{option}` is not one of its options", issue.id))
+                            SimError::in_file(path, format!("issue {}: exchange option `{option}` is not one of its options", issue.id))
                         })
                     })
                     .collect::<Result<Vec<_>, _>>()?;
@@ -448,9 +451,9 @@ fn domain_of(file: &ScenarioFile, path: &Path, base: &Path) -> Result<Domain, Si
             }
             Ok(Domain { issues })
         }
-        _ => Err(SimError::new(
+        _ => Err(SimError::in_file(
             path,
-            "give either `issues` or `genius_domain`, not both or neither".into(),
+            "give either `issues` or `genius_domain`, not both or neither",
         )),
     }
 }
@@ -464,17 +467,18 @@ fn party_of(
     base: &Path,
 ) -> Result<PartySpec, SimError> {
     let strategy = Strategy::parse(&party.strategy)
-        .map_err(|detail| SimError::new(path, format!("party {}: {detail}", party.id)))?;
+        .map_err(|detail| SimError::in_file(path, format!("party {}: {detail}", party.id)))?;
     let release = parse_release(party.release.as_deref())
-        .map_err(|detail| SimError::new(path, format!("party {}: {detail}", party.id)))?;
+        .map_err(|detail| SimError::in_file(path, format!("party {}: {detail}", party.id)))?;
     let preferences = match party.preferences {
         PreferencesFile::Given {
             weights,
             evaluations,
             reservation,
         } => PreferenceSource::Given(
-            given_preferences(domain, &weights, &evaluations, reservation)
-                .map_err(|detail| SimError::new(path, format!("party {}: {detail}", party.id)))?,
+            given_preferences(domain, &weights, &evaluations, reservation).map_err(|detail| {
+                SimError::in_file(path, format!("party {}: {detail}", party.id))
+            })?,
         ),
         PreferencesFile::Genius { genius_profile } => {
             PreferenceSource::Given(genius::load_profile(&base.join(genius_profile), domain)?)
@@ -484,7 +488,7 @@ fn party_of(
             reservation,
         } => PreferenceSource::Random { reservation },
         PreferencesFile::Random { random: false, .. } => {
-            return Err(SimError::new(
+            return Err(SimError::in_file(
                 path,
                 format!("party {}: `random` must be true when given", party.id),
             ));
@@ -500,20 +504,23 @@ fn party_of(
 }
 
 /// Each issue named once, each option of an issue listed once.
-fn check_issues(domain: &Domain) -> Result<(), String> {
+fn check_issues(domain: &Domain) -> Result<(), SimError> {
     let mut issue_ids: Vec<&Slug> = domain.issues.iter().map(|issue| &issue.id).collect();
     issue_ids.sort();
     if let Some(pair) = issue_ids.windows(2).find(|pair| pair[0] == pair[1]) {
-        return Err(format!("issue {} is named twice in `issues`", pair[0]));
+        return Err(SimError::Scenario(format!(
+            "issue {} is named twice in `issues`",
+            pair[0]
+        )));
     }
     for issue in &domain.issues {
         let mut options: Vec<&str> = issue.options.iter().map(|option| &**option).collect();
         options.sort_unstable();
         if let Some(pair) = options.windows(2).find(|pair| pair[0] == pair[1]) {
-            return Err(format!(
+            return Err(SimError::Scenario(format!(
                 "issue {} lists the option `{}` twice",
                 issue.id, pair[0]
-            ));
+            )));
         }
     }
     Ok(())
@@ -567,10 +574,12 @@ fn given_preferences(
     weights: &BTreeMap<String, f64>,
     evaluations: &BTreeMap<String, BTreeMap<String, f64>>,
     reservation: f64,
-) -> Result<Preferences, String> {
+) -> Result<Preferences, SimError> {
     for key in weights.keys().chain(evaluations.keys()) {
         if !domain.issues.iter().any(|issue| issue.id.as_str() == key) {
-            return Err(format!("preferences name `{key}`, which is not an issue"));
+            return Err(SimError::Scenario(format!(
+                "preferences name `{key}`, which is not an issue"
+            )));
         }
     }
     let mut weight_list = Vec::new();
@@ -578,17 +587,20 @@ fn given_preferences(
     for issue in &domain.issues {
         let weight = *weights
             .get(issue.id.as_str())
-            .ok_or_else(|| format!("no weight for issue {}", issue.id))?;
+            .ok_or_else(|| SimError::Scenario(format!("no weight for issue {}", issue.id)))?;
         let table = evaluations
             .get(issue.id.as_str())
-            .ok_or_else(|| format!("no evaluations for issue {}", issue.id))?;
+            .ok_or_else(|| SimError::Scenario(format!("no evaluations for issue {}", issue.id)))?;
         for option in table.keys() {
             if !issue
                 .options
                 .iter()
                 .any(|known| known.as_ref() == option.as_str())
             {
-                return Err(format!("issue {} has no option `{option}`", issue.id));
+                return Err(SimError::Scenario(format!(
+                    "issue {} has no option `{option}`",
+                    issue.id
+                )));
             }
         }
         let values = issue
@@ -602,16 +614,18 @@ fn given_preferences(
                 .iter()
                 .any(|value| !value.is_finite() || *value < 0.0)
         {
-            return Err(format!(
+            return Err(SimError::Scenario(format!(
                 "weights and evaluations of issue {} must be finite and not negative",
                 issue.id
-            ));
+            )));
         }
         weight_list.push(weight);
         evaluation_list.push(values);
     }
     if !reservation.is_finite() {
-        return Err("the reservation value must be finite".into());
+        return Err(SimError::Scenario(
+            "the reservation value must be finite".into(),
+        ));
     }
     Ok(Preferences::from_evaluations(
         weight_list,
@@ -620,7 +634,7 @@ fn given_preferences(
     ))
 }
 
-fn parse_release(text: Option<&str>) -> Result<ReleasePolicy, String> {
+fn parse_release(text: Option<&str>) -> Result<ReleasePolicy, SimError> {
     let Some(text) = text else {
         return Ok(ReleasePolicy::None);
     };
@@ -634,10 +648,14 @@ fn parse_release(text: Option<&str>) -> Result<ReleasePolicy, String> {
             .ok()
             .filter(|count| *count >= 1)
             .map(ReleasePolicy::Goodwill)
-            .ok_or_else(|| format!("`goodwill {count}`: the count must be a whole number from 1")),
-        _ => Err(format!(
+            .ok_or_else(|| {
+                SimError::Scenario(format!(
+                    "`goodwill {count}`: the count must be a whole number from 1"
+                ))
+            }),
+        _ => Err(SimError::Scenario(format!(
             "unknown release policy `{text}` (none, goodwill K, reciprocal, on_agreement)"
-        )),
+        ))),
     }
 }
 
@@ -709,7 +727,7 @@ pub fn from_genius_read_by(
 ) -> Result<Scenario, SimError> {
     let domain = genius::domain_from_text(&read(domain_path)?, domain_path)?;
     if strategies.len() != profiles.len() && strategies.len() != 1 {
-        return Err(SimError::plain(format!(
+        return Err(SimError::Scenario(format!(
             "{} profiles but {} strategies",
             profiles.len(),
             strategies.len()
@@ -728,7 +746,7 @@ pub fn from_genius_read_by(
         parties.push(PartySpec {
             id: slugify(stem, &taken),
             name: stem.to_string(),
-            strategy: Strategy::parse(strategy_name).map_err(SimError::plain)?,
+            strategy: Strategy::parse(strategy_name)?,
             preferences: PreferenceSource::Given(genius::profile_from_text(
                 &read(profile)?,
                 profile,
@@ -755,7 +773,7 @@ pub fn from_geniusweb_read_by(
 ) -> Result<Scenario, SimError> {
     let (domain, read_profiles) = crate::sim::domains::geniusweb::profiles_read_by(profiles, read)?;
     if strategies.len() != read_profiles.len() && strategies.len() != 1 {
-        return Err(SimError::plain(format!(
+        return Err(SimError::Scenario(format!(
             "{} profiles but {} strategies",
             read_profiles.len(),
             strategies.len()
@@ -768,7 +786,7 @@ pub fn from_geniusweb_read_by(
         parties.push(PartySpec {
             id: slugify(&stem, &taken),
             name: stem,
-            strategy: Strategy::parse(strategy_name).map_err(SimError::plain)?,
+            strategy: Strategy::parse(strategy_name)?,
             preferences: PreferenceSource::Given(preferences),
             release: ReleasePolicy::None,
         });
@@ -808,15 +826,20 @@ impl Scenario {
     ) -> Result<Scenario, SimError> {
         if let Some(names) = strategies {
             if names.len() != self.parties.len() && names.len() != 1 {
-                return Err(SimError::plain(format!(
+                return Err(SimError::Scenario(format!(
                     "--strategies names {} strategies; the scenario has {} negotiating parties (give one, or one each)",
                     names.len(),
                     self.parties.len()
                 )));
             }
             for (index, party) in self.parties.iter_mut().enumerate() {
-                party.strategy = Strategy::parse(&names[index.min(names.len() - 1)])
-                    .map_err(|detail| SimError::plain(format!("--strategies: {detail}")))?;
+                party.strategy =
+                    Strategy::parse(&names[index.min(names.len() - 1)]).map_err(|source| {
+                        SimError::UnknownStrategyArgument {
+                            argument: "--strategies",
+                            source,
+                        }
+                    })?;
             }
         }
         if let Some(deadline) = deadline {

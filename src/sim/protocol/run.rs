@@ -67,11 +67,11 @@ impl Recorder {
     fn record(&mut self, data: EventData) -> Result<(), SimError> {
         self.seq += 1;
         reducer::apply(&mut self.state, self.seq, &data).map_err(|violation| {
-            SimError::plain(format!(
-                "the simulation tried an illegal move at seq {} ({}): {violation}; this is a bug in accord's simulator",
-                self.seq,
-                data.type_name()
-            ))
+            SimError::IllegalMove {
+                seq: self.seq,
+                event_type: data.type_name(),
+                violation,
+            }
         })?;
         if let Some(lines) = &mut self.lines {
             // Ids are drawn only for a log: they appear nowhere else.
@@ -877,7 +877,7 @@ fn player_move(
     }
     let offer = player.propose(turn)?;
     if u64::from(offer) >= outcome_space {
-        return Err(SimError::plain(format!(
+        return Err(SimError::Party(format!(
             "party {} offered outcome {offer}; the scenario has {outcome_space}",
             turn.party + 1
         )));

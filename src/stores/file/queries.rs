@@ -4,7 +4,7 @@
 
 use crate::stores::file::store::FileStore;
 use crate::stores::query::{Answer, Query};
-use crate::stores::snapshot::{Snapshot, SnapshotHeader, SnapshotPlace};
+use crate::stores::snapshot::{Snapshot, SnapshotDamage, SnapshotHeader, SnapshotPlace};
 
 use crate::fold::Folded;
 use crate::format::ids::Hash;
@@ -323,7 +323,7 @@ fn usable_snapshot(
     if query.at.is_some_and(|at| seq > at) {
         return Ok(None);
     }
-    let unreadable = |problem: String| not_used(store, seq, &problem);
+    let unreadable = |problem: SnapshotDamage| not_used(store, seq, &problem);
     let header = store.read_snapshot_header(seq).map_err(unreadable)?;
     let knows_more = query
         .known_at
@@ -337,13 +337,13 @@ fn usable_snapshot(
         return Ok(None);
     }
     if !store.snapshot_matches(file, &header) {
-        return Err(unreadable(unmatched(&header)));
+        return Err(not_used(store, seq, &unmatched(&header)));
     }
     store.read_snapshot(seq).map(Some).map_err(unreadable)
 }
 
 /// The warning for a snapshot a reader passes over, and why.
-fn not_used(store: &FileStore, seq: u64, problem: &str) -> String {
+fn not_used(store: &FileStore, seq: u64, problem: &dyn std::fmt::Display) -> String {
     format!(
         "snapshot {} (seq {seq}) is not used: {problem}",
         store.snapshot_path(seq).display()

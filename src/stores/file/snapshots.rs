@@ -4,7 +4,7 @@
 
 use crate::stores::file::store::FileStore;
 use crate::stores::snapshot::{
-    MAX_HEADER_BYTES, Snapshot, SnapshotHeader, SnapshotPlace, parse_header_line,
+    MAX_HEADER_BYTES, Snapshot, SnapshotDamage, SnapshotHeader, SnapshotPlace, parse_header_line,
     parse_snapshot_text, snapshot_text,
 };
 use crate::stores::verify::{SnapshotMismatch, Verified, disagreement, pinned_at_start};
@@ -49,21 +49,22 @@ impl FileStore {
     }
 
     /// The header of a snapshot, its checksum checked: its first line only.
-    pub fn read_snapshot_header(&self, seq: u64) -> Result<SnapshotHeader, String> {
-        let file = File::open(self.snapshot_path(seq)).map_err(|error| error.to_string())?;
+    pub fn read_snapshot_header(&self, seq: u64) -> Result<SnapshotHeader, SnapshotDamage> {
+        let unreadable = |error: std::io::Error| SnapshotDamage::Unreadable(error.to_string());
+        let file = File::open(self.snapshot_path(seq)).map_err(unreadable)?;
         let mut line = String::new();
         BufReader::new(file)
             .take(MAX_HEADER_BYTES)
             .read_line(&mut line)
-            .map_err(|error| error.to_string())?;
+            .map_err(unreadable)?;
         let Some(line) = line.strip_suffix('\n') else {
-            return Err("its header line is cut short or too long".into());
+            return Err(SnapshotDamage::HeaderCutShort);
         };
         parse_header_line(line, Some(seq))
     }
 
     /// A whole snapshot, both checksums checked.
-    pub fn read_snapshot(&self, seq: u64) -> Result<Snapshot, String> {
+    pub fn read_snapshot(&self, seq: u64) -> Result<Snapshot, SnapshotDamage> {
         read_snapshot_file(&self.snapshot_path(seq), Some(seq))
     }
 
@@ -76,7 +77,7 @@ impl FileStore {
     }
 
     /// The tail checkpoint, both checksums checked (its place in the log is not).
-    pub fn read_tail_checkpoint(&self) -> Result<Snapshot, String> {
+    pub fn read_tail_checkpoint(&self) -> Result<Snapshot, SnapshotDamage> {
         read_snapshot_file(&self.tail_checkpoint_path(), None)
     }
 
@@ -236,7 +237,7 @@ impl FileStore {
                 };
                 let snapshot = match self.read_snapshot(position.seq) {
                     Ok(snapshot) => snapshot,
-                    Err(detail) => return problems.push(problem(detail)),
+                    Err(damage) => return problems.push(problem(damage.to_string())),
                 };
                 let header = &snapshot.header;
                 if header.head != position.head {
@@ -318,7 +319,7 @@ impl FileStore {
             )),
             Ok(prefix) => match self.read_snapshot(seq) {
                 Ok(snapshot) => disagreement(seq, &prefix.folded, &snapshot.folded),
-                Err(detail) => Some(detail),
+                Err(damage) => Some(damage.to_string()),
             },
         }
     }
@@ -365,8 +366,12 @@ impl FileStore {
 }
 
 /// A snapshot file, both checksums checked; `seq` is the one its name gives, if it has one.
-fn read_snapshot_file(path: &std::path::Path, seq: Option<u64>) -> Result<Snapshot, String> {
-    let text = fs::read_to_string(path).map_err(|error| error.to_string())?;
+fn read_snapshot_file(
+    path: &std::path::Path,
+    seq: Option<u64>,
+) -> Result<Snapshot, SnapshotDamage> {
+    let text =
+        fs::read_to_string(path).map_err(|error| SnapshotDamage::Unreadable(error.to_string()))?;
     parse_snapshot_text(&text, seq)
 }
 

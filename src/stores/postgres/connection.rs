@@ -178,20 +178,30 @@ pub fn connect_with(url: &str, waits: Waits) -> Result<Client, StoreError> {
     Ok(client)
 }
 
+/// Why a stream name is refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StreamNameError {
+    #[error("--stream: a stream has a name")]
+    Empty,
+    #[error("--stream: a stream name has at most {MAX_STREAM_NAME_BYTES} bytes, this one {bytes}")]
+    TooLong { bytes: usize },
+    #[error("--stream: a stream name has no control characters")]
+    ControlCharacter,
+}
+
 /// Refuses a stream name that is empty, too long, or holds control characters (it is
 /// printed, and travels in notifications).
-pub fn check_stream_name(stream: &str) -> Result<(), String> {
+pub fn check_stream_name(stream: &str) -> Result<(), StreamNameError> {
     if stream.is_empty() {
-        return Err("--stream: a stream has a name".into());
+        return Err(StreamNameError::Empty);
     }
     if stream.len() > MAX_STREAM_NAME_BYTES {
-        return Err(format!(
-            "--stream: a stream name has at most {MAX_STREAM_NAME_BYTES} bytes, this one {}",
-            stream.len()
-        ));
+        return Err(StreamNameError::TooLong {
+            bytes: stream.len(),
+        });
     }
     if stream.chars().any(char::is_control) {
-        return Err("--stream: a stream name has no control characters".into());
+        return Err(StreamNameError::ControlCharacter);
     }
     Ok(())
 }

@@ -11,7 +11,7 @@ use crate::stores::postgres::connection::{
     seq_column,
 };
 use crate::stores::postgres::store::{Connection, PgStore, StreamEnd};
-use crate::stores::snapshot::parse_snapshot_text;
+use crate::stores::snapshot::{SnapshotDamage, parse_snapshot_text};
 use postgres::{Statement, Transaction};
 use std::cell::RefCell;
 use std::io::{self, BufRead, Read, Write};
@@ -379,7 +379,7 @@ impl PgStore {
         };
         let bytes: &[u8] = row.try_get(0).map_err(|error| self.error(error))?;
         let Ok(snapshot) = std::str::from_utf8(bytes)
-            .map_err(|error| error.to_string())
+            .map_err(|error| SnapshotDamage::Unreadable(error.to_string()))
             .and_then(|text| parse_snapshot_text(text, None))
         else {
             return Ok(None);

@@ -60,7 +60,7 @@ impl PgStore {
 
     /// `open`, waiting for the database at most `waits`.
     pub fn open_with(url: &str, stream: &str, waits: Waits) -> Result<PgStore, StoreError> {
-        check_stream_name(stream).map_err(|detail| database_error(url, detail))?;
+        check_stream_name(stream).map_err(|error| database_error(url, error.to_string()))?;
         let mut client = connect_with(url, waits)?;
         check_schema(url, &mut client)?;
         let statements =
