@@ -266,7 +266,8 @@ pub(crate) fn snapshot_text(place: SnapshotPlace, folded: &Folded) -> String {
         header_sha256: Hash::of(header_json.as_bytes()),
     };
     let mut text = serde_json::to_string(&header_line).expect("a header line serialises");
-    debug_assert_eq!(
+    // Guards a file a reader will believe: on in release builds.
+    assert_eq!(
         parse_header_line(&text, Some(header.seq)).as_ref(),
         Ok(&header),
         "a written header reads back"

@@ -350,6 +350,12 @@ impl FileStore {
         intent: Option<Intent>,
         created: bool,
     ) -> Result<(), StoreError> {
+        // What lands on disk is whole lines: on in release builds, like every assert that
+        // guards data on disk.
+        assert!(
+            buffer.ends_with(b"\n"),
+            "a batch is whole lines, each with its newline"
+        );
         // An intent left by an earlier crash describes a batch that is complete or never
         // started (an unfinished one was refused above): it is stale.
         self.remove_intent();

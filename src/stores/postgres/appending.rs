@@ -173,7 +173,7 @@ impl PgStore {
         );
         match inserted {
             Ok(count) => {
-                debug_assert_eq!(count, columns.len() as u64, "every row is inserted");
+                assert_eq!(count, columns.len() as u64, "every row is inserted");
                 Ok(())
             }
             Err(error) if error.code() == Some(&SqlState::UNIQUE_VIOLATION) => {
