@@ -103,17 +103,7 @@ fn history_of_the_exchange_provision_shows_creation_release_and_accusation() {
         "provision:trilateral-2020-11-09/exchange",
     ]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let text = stdout(&output);
-    for expected in [
-        "agreement.signed",
-        "created provision:",
-        "release.made",
-        "releases 3 combatants of ARM",
-        "accuses AZE",
-        "+ allegations[0]",
-    ] {
-        assert!(text.contains(expected), "missing `{expected}` in\n{text}");
-    }
+    // Its text is pinned whole: tests/fixtures/outputs/history-exchange-provision.txt.
     let output = accord(&[
         "history",
         path_text(&karabakh()),
@@ -135,12 +125,11 @@ fn history_of_the_exchange_provision_shows_creation_release_and_accusation() {
 
 #[test]
 fn history_names_what_it_cannot_find() {
+    // The messages are pinned whole: tests/fixtures/outputs/history-unknown-*.txt.
     let output = accord(&["history", path_text(&karabakh()), "party:XYZ"]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("no event names party:XYZ"));
     let output = accord(&["history", path_text(&karabakh()), "treaty:X"]);
     assert_eq!(output.status.code(), Some(2));
-    assert!(stderr(&output).contains("unknown kind"));
 }
 
 #[test]
@@ -217,12 +206,12 @@ fn verify_checks_a_pinned_head() {
     let head_at_10 = stdout(&accord(&["head", path_text(&log), "--at", "10"]))
         .trim()
         .to_string();
+    // What each prints is pinned whole: tests/fixtures/outputs/verify-karabakh-head-at-10.txt
+    // and verify-unknown-head.txt.
     let output = accord(&["verify", path_text(&log), "--head", &head_at_10]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    assert!(stdout(&output).contains("extends the pinned head, line 10"));
     let output = accord(&["verify", path_text(&log), "--head", &"ab".repeat(32)]);
     assert_eq!(output.status.code(), Some(1));
-    assert!(stderr(&output).contains("head.unknown"));
 }
 
 #[test]
@@ -458,15 +447,7 @@ fn diff_between_the_3rd_and_the_5th_of_may_is_the_release() {
     let log = karabakh();
     let output = accord(&["diff", path_text(&log), "2021-05-03", "2021-05-05"]);
     assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let text = stdout(&output);
-    assert!(
-        text.contains("custody:AZE/ARM\n  ~ combatant: 62 -> 59"),
-        "{text}"
-    );
-    assert!(
-        text.contains("released:AZE/ARM\n  created:\n    civilian = 0\n    combatant = 3"),
-        "{text}"
-    );
+    // Its text is pinned whole: tests/fixtures/outputs/diff-karabakh-release-of-may-2021.txt.
     let output = accord(&[
         "diff",
         path_text(&log),
@@ -638,12 +619,8 @@ fn the_karabakh_log_says_only_what_its_sources_say() {
     assert_eq!(on("2020-11-21", "districts-returned"), "in_progress");
     assert_eq!(on("2020-12-01", "districts-returned"), "fulfilled");
     assert_eq!(on("2021-05-31", "ceasefire"), "in_progress");
-    let people = stdout(&accord(&["state", path_text(&log)]));
-    assert!(people.contains("Released in this log"), "{people}");
-    assert!(
-        people.contains("ARM denies (seq") && people.contains("RUS claims (seq"),
-        "{people}"
-    );
+    // The state as people read it (released persons, denials, claims) is pinned whole:
+    // tests/fixtures/outputs/state-karabakh.txt.
 }
 
 // `head` folds nothing: it checks every line's envelope and chain (from a snapshot when one

@@ -12,6 +12,7 @@ mod docs_examples;
 mod durability;
 mod exact_analysis;
 mod exact_time;
+mod expected_outputs;
 mod extras;
 #[cfg(feature = "failure-points")]
 mod failure_points;
