@@ -27,6 +27,7 @@ pub mod front;
 pub mod proofs;
 pub mod reading;
 pub mod replay;
+pub mod results;
 pub mod sim;
 pub mod stores;
 pub mod views;
@@ -40,7 +41,8 @@ mod layers {
         ("reading", &["format"]),
         ("fold", &["format", "reading"]),
         ("replay", &["format", "reading", "fold"]),
-        ("views", &["format", "reading", "fold", "replay"]),
+        ("results", &[]),
+        ("views", &["format", "reading", "fold", "replay", "results"]),
         ("proofs", &["format", "reading", "replay", "views"]),
         (
             "stores",
@@ -48,11 +50,12 @@ mod layers {
                 "files", "format", "reading", "fold", "replay", "views", "proofs",
             ],
         ),
-        ("sim", &["files", "format", "fold"]),
+        ("sim", &["files", "format", "fold", "results"]),
         (
             "front",
             &[
-                "files", "format", "reading", "fold", "replay", "views", "proofs", "stores", "sim",
+                "files", "format", "reading", "fold", "replay", "results", "views", "proofs",
+                "stores", "sim",
             ],
         ),
     ];
@@ -83,6 +86,10 @@ mod layers {
             ],
         ),
         ("sim", &["domains", "analysis", "protocol", "batches"]),
+        (
+            "views/report",
+            &["axis", "fold", "drawing", "page", "results"],
+        ),
         (
             "sim/domains",
             &[

@@ -1,6 +1,8 @@
 //! `accord report LOG --out FILE.html`: the negotiation on one page
 //! (`accord::views::report` draws it).
 
+use accord::results::{AnalysisJson, RunRow};
+use accord::views::report::ResultDocument;
 use std::path::{Path, PathBuf};
 
 use accord::format::time::Timestamp;
@@ -319,7 +321,7 @@ fn key(path: &Path) -> Result<accord::proofs::checkpoint::VerifierKey, Failure> 
 /// The document of a simulation or tournament result, when the input is one (`--json`
 /// output saved to a file: one JSON object, on one line or pretty-printed); `None` for a
 /// log.
-fn result_document(target: &Target) -> Result<Option<serde_json::Value>, Failure> {
+fn result_document(target: &Target) -> Result<Option<ResultDocument>, Failure> {
     use std::io::{BufRead as _, Read as _};
     let bytes: Vec<u8> = match target {
         Target::Stream { .. } => return Ok(None),
@@ -353,12 +355,17 @@ fn result_document(target: &Target) -> Result<Option<serde_json::Value>, Failure
     let Ok(value) = serde_json::from_slice::<serde_json::Value>(document) else {
         return Ok(None);
     };
-    Ok(accord::views::report::result_kind(&value).map(|_| value))
+    ResultDocument::of_json(value).transpose().map_err(|error| {
+        Failure::Usage(format!(
+            "{}: {error}",
+            printable(&target.name().display().to_string())
+        ))
+    })
 }
 
 fn result_report(
     target: &Target,
-    result: &serde_json::Value,
+    result: &ResultDocument,
     destination: Destination,
     files: ResultFiles<'_>,
 ) -> Result<(), Failure> {
@@ -369,7 +376,7 @@ fn result_report(
     let analysis = match files.analysis {
         Some(path) => {
             let bytes = read_small(path, MAX_RESULT_BYTES)?;
-            let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|error| {
+            let value: AnalysisJson = serde_json::from_slice(&bytes).map_err(|error| {
                 Failure::Usage(format!(
                     "{}: not an analysis (`analyze --frontier --json`): {error}",
                     printable(&path.display().to_string())
@@ -398,7 +405,7 @@ fn result_report(
     tell(
         &format!(
             "report of the {} result written to {out} ({} bytes)",
-            accord::views::report::result_kind(result).unwrap_or("simulation"),
+            result.kind(),
             page.len()
         ),
         to_stdout,
@@ -406,7 +413,7 @@ fn result_report(
 }
 
 /// The rows of a `simulate --per-run FILE.jsonl`, each a JSON object.
-fn per_run_rows(path: &Path) -> Result<Vec<serde_json::Value>, Failure> {
+fn per_run_rows(path: &Path) -> Result<Vec<RunRow>, Failure> {
     use std::io::BufRead as _;
     let shown = printable(&path.display().to_string());
     let file =
@@ -419,15 +426,12 @@ fn per_run_rows(path: &Path) -> Result<Vec<serde_json::Value>, Failure> {
                 "{shown}: a report reads at most {MAX_PER_RUN_ROWS} runs"
             )));
         }
-        let row: serde_json::Value = serde_json::from_str(&line)
-            .ok()
-            .filter(serde_json::Value::is_object)
-            .ok_or_else(|| {
-                Failure::Usage(format!(
-                    "{shown}: line {}: not a run of `simulate --per-run FILE.jsonl`",
-                    index + 1
-                ))
-            })?;
+        let row: RunRow = serde_json::from_str(&line).map_err(|_| {
+            Failure::Usage(format!(
+                "{shown}: line {}: not a run of `simulate --per-run FILE.jsonl`",
+                index + 1
+            ))
+        })?;
         rows.push(row);
     }
     Ok(rows)

@@ -15,13 +15,13 @@
 //! The Nash and Kalai-Smorodinsky points and the opposition level lie on the frontier, so
 //! they are looked for among its points. What cannot be computed is `None`, with the reason.
 
+pub use crate::results::{AnalysisJson, PointJson};
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
 
 use num_bigint::BigInt;
 use num_integer::Integer;
 use num_traits::{One, Signed, Zero};
-use serde::Serialize;
 
 use crate::sim::analysis::exact::{ExactParties, ExactParty, Numerator, compare_fractions};
 use crate::sim::domains::decimal::nearest_double;
@@ -60,27 +60,6 @@ pub struct Analysis {
     /// Frontier points listed issue by issue that stand for more than one outcome.
     pub frontier_points_shared: u64,
     pub reasons: Vec<String>,
-}
-
-/// `analyze --json`'s document.
-#[derive(Serialize)]
-pub struct AnalysisJson {
-    pub n_outcomes: Option<u128>,
-    pub pareto_size: Option<u128>,
-    pub nash: Option<PointJson>,
-    pub kalai_smorodinsky: Option<PointJson>,
-    pub max_welfare: Option<f64>,
-    pub max_welfare_point: Option<PointJson>,
-    pub opposition: Option<f64>,
-    /// Only with `--frontier`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub frontier: Option<Vec<PointJson>>,
-}
-
-#[derive(Serialize)]
-pub struct PointJson {
-    pub utilities: Vec<f64>,
-    pub outcome: std::collections::BTreeMap<String, String>,
 }
 
 impl Point {

@@ -6,7 +6,7 @@ use crate::sim::batches::pool;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use serde::Serialize;
+pub use crate::results::{RoundSpread, RunRow, Spread, Summary};
 
 use crate::files::output::{OutputDirectory, OutputDirectoryPath};
 use crate::sim::SimError;
@@ -56,20 +56,6 @@ pub fn is_run_log_of(name: &std::ffi::OsStr, runs: u64) -> bool {
         .filter(|digits| digits.len() >= 6 && digits.bytes().all(|byte| byte.is_ascii_digit()))
         .and_then(|digits| digits.parse::<u64>().ok())
         .is_some_and(|number| (1..=runs).contains(&number) && name == run_log_name(number - 1))
-}
-
-/// A party's utilities over a batch (0 for a run without agreement).
-#[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct Spread {
-    pub mean: f64,
-    /// The sample standard deviation (divided by runs - 1); 0 for one run.
-    pub sd: f64,
-    /// The middle value (the mean of the two middle ones for an even count): exact while
-    /// the party's utilities take at most `MAX_EXACT_MEDIAN_VALUES` distinct values, read
-    /// from `MEDIAN_BINS` equal bins over [0, 1] past that (see `MedianCounts`).
-    pub median: f64,
-    pub min: f64,
-    pub max: f64,
 }
 
 /// Distinct values a median is kept exact for: every run's value counted by value. A
@@ -158,39 +144,6 @@ impl MedianCounts {
         let (low, high) = (self.at_rank(low), self.at_rank(high));
         low + (high - low) / 2.0
     }
-}
-
-#[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct Summary {
-    pub runs: u64,
-    pub seed: u64,
-    pub parties: Vec<String>,
-    pub agreement_rate: f64,
-    /// Of the runs that agreed.
-    pub rounds: Option<RoundSpread>,
-    pub utilities: Vec<Spread>,
-    /// Means over the runs that agreed, of the distances of `yardstick::Distances`.
-    pub pareto_distance: Option<f64>,
-    pub nash_distance: Option<f64>,
-    pub kalai_smorodinsky_distance: Option<f64>,
-    pub max_welfare_distance: Option<f64>,
-    pub releases: u64,
-    /// Runs in which no outcome was worth every party's reservation value: no agreement
-    /// was possible, whatever the strategies.
-    pub runs_without_possible_agreement: u64,
-    /// Per party, in `parties` order: the discount factor of its profile (1 for none).
-    /// Utilities are discounted by it to the agreement's relative time.
-    pub discount_factors: Vec<f64>,
-    /// Only when runs = 1: ISSUE title -> option.
-    pub outcome: Option<std::collections::BTreeMap<String, String>>,
-}
-
-/// Rounds to agreement, over the runs that agreed.
-#[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct RoundSpread {
-    pub mean: f64,
-    pub min: u32,
-    pub max: u32,
 }
 
 /// A mean, standard deviation, minimum and maximum grown one value at a time. The mean
@@ -392,19 +345,23 @@ pub fn run_row(
         .map(|party| party.id.as_str())
         .zip(result.utilities.iter().copied())
         .collect();
-    serde_json::json!({
-        "run": index + 1,
-        "seed": seed,
-        "agreement": result.agreed,
-        "round": result.rounds,
-        "outcome": outcome,
-        "utilities": utilities,
-        "pareto_distance": result.distances.pareto,
-        "nash_distance": result.distances.nash,
-        "kalai_smorodinsky_distance": result.distances.kalai_smorodinsky,
-        "max_welfare_distance": result.distances.max_welfare,
-        "released": result.released,
-    })
+    let row = RunRow {
+        agreement: result.agreed,
+        kalai_smorodinsky_distance: result.distances.kalai_smorodinsky,
+        max_welfare_distance: result.distances.max_welfare,
+        nash_distance: result.distances.nash,
+        outcome,
+        pareto_distance: result.distances.pareto,
+        released: result.released,
+        round: result.rounds,
+        run: index + 1,
+        seed,
+        utilities: utilities
+            .into_iter()
+            .map(|(party, utility)| (party.to_string(), utility))
+            .collect(),
+    };
+    serde_json::to_value(row).expect("a run row serialises")
 }
 
 /// Runs the batch: `progress` is called with the number of finished runs, `on_result` with

@@ -9,7 +9,7 @@
 //! strategies only). Each batch is a `batch::simulate`, so the whole is the same for a seed
 //! on any number of threads.
 
-use serde::Serialize;
+pub use crate::results::{StrategyRanking, Tournament};
 
 use crate::sim::SimError;
 use crate::sim::batches::batch::{BatchOptions, DistanceSums, SpreadSum, simulate_prepared};
@@ -26,38 +26,6 @@ pub struct TournamentOptions {
     pub runs: u64,
     pub seed: u64,
     pub threads: usize,
-}
-
-/// One strategy's figures over every run it played, in any role of any domain.
-#[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct StrategyRanking {
-    pub strategy: String,
-    /// Runs it took part in, counted once per role it held.
-    pub runs: u64,
-    pub utility_mean: f64,
-    pub utility_sd: f64,
-    pub agreement_rate: f64,
-    /// The mean sum of every party's utilities in its runs.
-    pub welfare_mean: f64,
-    /// Means over its runs that agreed; `None` when none did.
-    pub pareto_distance_mean: Option<f64>,
-    pub nash_distance_mean: Option<f64>,
-    pub kalai_smorodinsky_distance_mean: Option<f64>,
-    pub max_welfare_distance_mean: Option<f64>,
-    pub rounds_mean: Option<f64>,
-}
-
-/// A tournament's result: the ranking (best mean utility first; ties in the order the
-/// strategies were given) and what was played.
-#[derive(Clone, Debug, Serialize, PartialEq)]
-pub struct Tournament {
-    pub seed: u64,
-    pub runs_per_assignment: u64,
-    pub domains: Vec<String>,
-    pub strategies: Vec<String>,
-    pub assignments: u64,
-    pub total_runs: u64,
-    pub ranking: Vec<StrategyRanking>,
 }
 
 #[derive(Default, Clone)]
