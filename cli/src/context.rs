@@ -8,7 +8,6 @@ use accord::format::time::Timestamp;
 use accord::front::Target;
 use accord::front::target::is_stdin;
 use accord::stores::query::{Answer, Query};
-use accord::views::text::counted;
 
 use crate::output::say;
 use crate::render;
@@ -100,25 +99,7 @@ pub fn told(
     for warning in &answer.warnings {
         warn(path, warning);
     }
-    if let Some(at) = query.at
-        && answer.seq < at
-        && query.known_at.is_none()
-    {
-        // A user who writes `diff LOG 2021 2022` means years; digits alone are a seq.
-        let looks_like_a_year = (1000..=9999).contains(&at);
-        return Err(Failure::Usage(format!(
-            "{at_argument}: {} has {}{}",
-            path.display(),
-            counted(answer.seq, "line", "lines"),
-            if looks_like_a_year {
-                format!(
-                    " (digits alone are a seq; for the year {at} write a date, such as {at}-12-31)"
-                )
-            } else {
-                String::new()
-            }
-        )));
-    }
+    accord::front::query::reaches(path, query, &answer, at_argument)?;
     Ok(answer)
 }
 

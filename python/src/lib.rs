@@ -316,9 +316,10 @@ impl Log {
         let target = self.target.clone();
         let text = py
             .detach(move || {
-                accord::front::query::answer(&target, &query).map(|answer| {
-                    StateDocument::new(&answer.folded, answer.seq, answer.head).to_json()
-                })
+                let answer = accord::front::query::answer(&target, &query)?;
+                // A seq past the log's end is refused, as the command line refuses it.
+                accord::front::query::reaches(&target.name(), &query, &answer, "at")?;
+                Ok(StateDocument::new(&answer.folded, answer.seq, answer.head).to_json())
             })
             .map_err(|refusal| refusal_error(py, refusal))?;
         from_json(py, &text)
@@ -764,12 +765,8 @@ fn analyze(
 ) -> PyResult<Py<PyAny>> {
     let scenario = scenario(&scenario_path, None, None)?;
     let text = py.detach(|| {
-        let preferences = scenario.preferences(&mut accord::sim::run::run_rng(seed, 0));
-        let analysis = if frontier {
-            accord::sim::analysis::analyze_listing_frontier(&scenario.domain, &preferences)
-        } else {
-            accord::sim::analysis::analyze(&scenario.domain, &preferences)
-        };
+        let analysis =
+            accord::front::scenarios::analyze_scenario(&scenario, seed, frontier).analysis;
         serde_json::to_string(&analysis.to_json(&scenario.domain)).expect("an analysis serialises")
     });
     from_json(py, &text)

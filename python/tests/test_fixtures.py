@@ -53,6 +53,17 @@ def test_bad_arguments_and_missing_files_raise_python_errors():
         accord.Log.open(ROOT / "no-such.jsonl").verify()
 
 
+def test_a_seq_past_the_end_is_refused_as_the_command_line_refuses_it():
+    # Post-mortem: state(at=50) of a 38-line log answered the state at line 38, where
+    # `accord state --at 50` refuses; both now ask the front door (front::query::reaches).
+    log = accord.Log.open(ROOT / "events" / "karabakh.jsonl")
+    with pytest.raises(ValueError, match=r"^at: .*karabakh.jsonl has 38 lines$"):
+        log.state(at=50)
+    with pytest.raises(ValueError, match=r"digits alone are a seq; for the year 2021"):
+        log.state(at=2021)
+    assert log.state(at=38)["seq"] == 38
+
+
 def test_threads_make_progress_while_the_core_works():
     log = accord.Log.open(ROOT / "events" / "karabakh.jsonl")
     results = []

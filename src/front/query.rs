@@ -62,3 +62,32 @@ fn from_tail_checkpoint(target: &Target, _query: &Query) -> Result<Option<Answer
     }
     Ok(None)
 }
+
+/// Refuses an answer that stops short of the seq `query` asked for: the log has fewer
+/// lines. `argument` names what asked, as the speaker calls it (`--at`, `TO`, `at`); the
+/// log is named `name`.
+pub fn reaches(
+    name: &std::path::Path,
+    query: &Query,
+    answer: &Answer,
+    argument: &str,
+) -> Result<(), Refusal> {
+    let Some(at) = query.at else {
+        return Ok(());
+    };
+    if answer.seq >= at || query.known_at.is_some() {
+        return Ok(());
+    }
+    // A user who writes `diff LOG 2021 2022` means years; digits alone are a seq.
+    let looks_like_a_year = (1000..=9999).contains(&at);
+    Err(Refusal::Usage(format!(
+        "{argument}: {} has {}{}",
+        name.display(),
+        crate::views::text::counted(answer.seq, "line", "lines"),
+        if looks_like_a_year {
+            format!(" (digits alone are a seq; for the year {at} write a date, such as {at}-12-31)")
+        } else {
+            String::new()
+        }
+    )))
+}

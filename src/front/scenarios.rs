@@ -113,3 +113,26 @@ fn read_profile_text(path: &Path) -> Result<String, SimError> {
     String::from_utf8(bytes.to_vec())
         .map_err(|_| SimError::in_file(Path::new("stdin"), "not UTF-8"))
 }
+
+/// A scenario's outcome space and the preferences it was computed from.
+pub struct ScenarioAnalysis {
+    /// The parties' preferences of the scenario's first run under the seed.
+    pub preferences: Vec<crate::sim::domains::preferences::Preferences>,
+    pub analysis: crate::sim::analysis::Analysis,
+}
+
+/// The outcome space of a scenario, as `analyze` gives it: of the preferences of its first
+/// run under `seed` (a scenario may draw them per run), the frontier's points listed when
+/// `list_frontier`.
+pub fn analyze_scenario(scenario: &Scenario, seed: u64, list_frontier: bool) -> ScenarioAnalysis {
+    let preferences = scenario.preferences(&mut crate::sim::protocol::run::run_rng(seed, 0));
+    let analysis = if list_frontier {
+        crate::sim::analysis::analyze_listing_frontier(&scenario.domain, &preferences)
+    } else {
+        crate::sim::analysis::analyze(&scenario.domain, &preferences)
+    };
+    ScenarioAnalysis {
+        preferences,
+        analysis,
+    }
+}

@@ -4,8 +4,6 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use accord::front::scenarios::load_scenario;
-use accord::sim::analysis::analyze as analyze_space;
-use accord::sim::run::run_rng;
 use accord::sim::scenario::Scenario;
 use accord::views::text::{counted, grouped, printable};
 
@@ -55,12 +53,10 @@ pub fn run(args: Args, _context: &Context) -> Result<(), Failure> {
 }
 
 pub fn analyze(scenario: &Scenario, seed: u64, json: bool, frontier: bool) -> Result<(), Failure> {
-    let preferences = scenario.preferences(&mut run_rng(seed, 0));
-    let analysis = if frontier {
-        accord::sim::analysis::analyze_listing_frontier(&scenario.domain, &preferences)
-    } else {
-        analyze_space(&scenario.domain, &preferences)
-    };
+    let accord::front::scenarios::ScenarioAnalysis {
+        preferences,
+        analysis,
+    } = accord::front::scenarios::analyze_scenario(scenario, seed, frontier);
     for reason in &analysis.reasons {
         say(reason);
     }
