@@ -17,7 +17,7 @@ use accord::format::time::Timestamp;
 use accord::front::{Refusal, Target};
 use accord::reading::log::{EnvelopeChecker, Position, Prefix, ReadError, read_lines};
 use accord::stores::file::{DraftOutcome, FileStore, StoreError, parse_drafts};
-use accord::stores::query::{self, Query};
+use accord::stores::query::Query;
 use accord::views::history::{EntityRef, HistoryEntry, stream_history};
 
 mod players;
@@ -365,19 +365,8 @@ impl Log {
         let target = self.target.clone();
         let text = py
             .detach(move || {
-                accord::front::query::answer_pair(&target, &from, &to).map(|(before, after)| {
-                    let changes = accord::views::diff::diff(&before.folded.state, &after.folded.state);
-                    let side = |answer: &query::Answer| {
-                        serde_json::json!({
-                            "events": answer.folded.events,
-                            "head": answer.head,
-                            "occurred": answer.folded.occurred,
-                            "seq": answer.seq,
-                        })
-                    };
-                    serde_json::json!({"changes": changes, "from": side(&before), "to": side(&after)})
-                        .to_string()
-                })
+                accord::front::query::diff(&target, &from, &to, &mut |_| {})
+                    .map(|diff| diff.to_json().to_string())
             })
             .map_err(|refusal| refusal_error(py, refusal))?;
         from_json(py, &text)
@@ -503,7 +492,9 @@ fn point(value: &Bound<'_, PyAny>, known_at: &Option<Timestamp>) -> PyResult<Que
     if let Ok(seq) = value.extract::<u64>() {
         query.at = Some(seq);
     } else if let Ok(text) = value.extract::<String>() {
-        query.as_of = time("a point", Some(&text))?;
+        // Digits in a string are a seq, as on the command line.
+        return accord::front::query::point(&text, known_at)
+            .map_err(|refusal| Python::attach(|py| refusal_error(py, refusal)));
     } else {
         return Err(PyValueError::new_err(
             "a point is a seq (int) or a time (str)",

@@ -62,6 +62,10 @@ def test_a_seq_past_the_end_is_refused_as_the_command_line_refuses_it():
     with pytest.raises(ValueError, match=r"digits alone are a seq; for the year 2021"):
         log.state(at=2021)
     assert log.state(at=38)["seq"] == 38
+    # diff's points are read by the front door too: digits are a seq, as on the command line.
+    with pytest.raises(ValueError, match=r"^diff's TO point 50: .*has 38 lines$"):
+        log.diff(10, 50)
+    assert log.diff("10", "38") == log.diff(10, 38)
 
 
 def test_threads_make_progress_while_the_core_works():

@@ -91,3 +91,79 @@ pub fn reaches(
         }
     )))
 }
+
+/// A point of a log named by a person: a seq (digits alone) or a time (RFC 3339 or a
+/// period), under `known_at` if given.
+pub fn point(
+    text: &str,
+    known_at: &Option<crate::format::time::Timestamp>,
+) -> Result<Query, Refusal> {
+    let mut query = Query {
+        known_at: known_at.clone(),
+        ..Query::default()
+    };
+    if !text.is_empty() && text.bytes().all(|byte| byte.is_ascii_digit()) {
+        query.at = Some(
+            text.parse()
+                .map_err(|_| Refusal::Usage(format!("`{text}`: seq too large")))?,
+        );
+    } else {
+        query.as_of = Some(
+            crate::format::time::Timestamp::parse_argument(text).map_err(|error| {
+                Refusal::Usage(format!("`{text}` is neither a seq nor a time: {error}"))
+            })?,
+        );
+    }
+    Ok(query)
+}
+
+/// What changed between two points of a log, entity by entity, and the two answers.
+pub struct Diff {
+    pub before: Answer,
+    pub after: Answer,
+    pub changes: Vec<crate::views::diff::EntityChange>,
+}
+
+impl Diff {
+    /// `diff --json`'s document: the changes and each point's events, head, latest
+    /// occurrence and seq.
+    pub fn to_json(&self) -> serde_json::Value {
+        let side = |answer: &Answer| {
+            serde_json::json!({
+                "events": answer.folded.events,
+                "head": answer.head,
+                "occurred": answer.folded.occurred,
+                "seq": answer.seq,
+            })
+        };
+        serde_json::json!({
+            "changes": self.changes,
+            "from": side(&self.before),
+            "to": side(&self.after),
+        })
+    }
+}
+
+/// The two points' answers (from one reading of a file, where the fold to `to` passes
+/// through `from`), each refused if it stops short of its seq, and what changed between
+/// them. `warned` hears each point's warnings (the snapshots not used) before it is checked.
+pub fn diff(
+    target: &Target,
+    from: &Query,
+    to: &Query,
+    warned: &mut dyn FnMut(&str),
+) -> Result<Diff, Refusal> {
+    let (before, after) = answer_pair(target, from, to)?;
+    let name = target.name();
+    for (query, answer, which) in [(from, &before, "FROM"), (to, &after, "TO")] {
+        answer.warnings.iter().for_each(|warning| warned(warning));
+        let argument = format!("diff's {which} point {}", query.at.unwrap_or(0));
+        reaches(&name, query, answer, &argument)?;
+    }
+    let changes = crate::views::diff::diff(&before.folded.state, &after.folded.state);
+    Ok(Diff {
+        before,
+        after,
+        changes,
+    })
+}
