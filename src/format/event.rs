@@ -20,9 +20,7 @@ use crate::format::time::Timestamp;
 /// The only format version there is.
 pub const FORMAT_VERSION: u64 = 1;
 
-/// The largest count of persons one event may carry and one holder may hold: the largest
-/// integer every JSON reader represents exactly (2^53 - 1).
-pub const MAX_COUNT: u64 = (1 << 53) - 1;
+pub use super::count::MAX_COUNT;
 
 /// A value that must be written as a JSON object. serde's derived structs also accept a JSON
 /// array of their fields in order; the format does not, so every struct of the log is read

@@ -1,6 +1,8 @@
 //! The format: what one line of a log is, on its own.
 
+pub mod count;
 pub mod event;
 pub mod ids;
 pub mod rules;
 pub mod time;
+pub mod world_time;

@@ -113,6 +113,14 @@ pub enum TimeError {
     #[error("`{0}` is neither an RFC 3339 time nor a period (YYYY-MM-DD, YYYY-MM, YYYY)")]
     NeitherTimeNorPeriod(String),
     #[error(
+        "`{0}` is not a world time: a point (2021-05-04T09:30:00Z), a period (2021, 2021-05 or 2021-05-04, each with ~ or ? after it or not) or an interval A/B of points and periods without ~ or ?"
+    )]
+    NotAWorldTime(String),
+    #[error("`{0}` names a day or month that does not exist")]
+    NoSuchDay(String),
+    #[error("`{0}`: an interval's first side starts after its second")]
+    IntervalBackwards(String),
+    #[error(
         "`{shown}` has {digits} digits of a second; accord keeps time to the nanosecond (9 digits), and does not cut a time short"
     )]
     TooManyDigits { shown: String, digits: usize },
@@ -146,7 +154,7 @@ fn fraction_digits(text: &str) -> usize {
 }
 
 /// The last nanosecond of `date` (the leap second's last one on a day that had one).
-fn end_of_day(date: NaiveDate) -> Option<DateTime<Utc>> {
+pub(crate) fn end_of_day(date: NaiveDate) -> Option<DateTime<Utc>> {
     let nanosecond = if has_leap_second(date) {
         1_999_999_999
     } else {
@@ -269,7 +277,7 @@ fn end_of_period(text: &str) -> Option<Option<DateTime<Utc>>> {
     }
 }
 
-fn shorten(text: &str) -> String {
+pub(crate) fn shorten(text: &str) -> String {
     const SHOWN: usize = 40;
     if text.chars().count() <= SHOWN {
         text.to_string()
