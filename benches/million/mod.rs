@@ -169,7 +169,7 @@ pub fn write_log(
         let event = Event {
             seq,
             id: EventId::from_u128(u128::from(seq)),
-            occurred,
+            occurred: accord::format::world_time::WorldTime::of_point(occurred),
             recorded: recorded.clone(),
             data,
             source: None,

@@ -23,7 +23,7 @@ pub fn application_order_of<T>(items: &[T], event: impl Fn(&T) -> &Event) -> Vec
     // Already sorted for a log written in world order; the stable sort is then linear.
     order.sort_by(|&a, &b| {
         let (a, b) = (event(&items[a]), event(&items[b]));
-        (&a.occurred, a.seq).cmp(&(&b.occurred, b.seq))
+        (a.occurred.start(), a.seq).cmp(&(b.occurred.start(), b.seq))
     });
     order
 }
@@ -53,7 +53,7 @@ impl Folded {
         debug_assert!(
             self.occurred
                 .as_ref()
-                .is_none_or(|last| *last <= event.occurred)
+                .is_none_or(|last| last.start() <= event.occurred.start())
         );
         reducer::apply(&mut self.state, event.seq, &event.data).map_err(|violation| Refused {
             unknown: violation.unknown.clone(),
@@ -78,7 +78,7 @@ impl Folded {
         let mut applied = 0;
         for index in application_order(events) {
             let event = &events[index];
-            if as_of.is_some_and(|limit| event.occurred > *limit) {
+            if as_of.is_some_and(|limit| event.occurred.start() > limit.instant()) {
                 break;
             }
             if let Err(mut error) = self.apply(event) {

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::format::event::{Category, ProvisionStatus, Role, Term};
 use crate::format::ids::Slug;
-use crate::format::time::Timestamp;
+use crate::format::world_time::WorldTime;
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -185,7 +185,7 @@ pub struct Folded {
     /// How many events were applied.
     pub events: u64,
     /// The latest `occurred` among them (the last one applied, by application order).
-    pub occurred: Option<Timestamp>,
+    pub occurred: Option<WorldTime>,
 }
 
 /// The state JSON of the format: the state of a log prefix, with where it stands.
@@ -197,7 +197,7 @@ pub struct StateDocument<'a> {
     pub events: u64,
     pub head: crate::format::ids::Hash,
     pub issues: &'a BTreeMap<Slug, Issue>,
-    pub occurred: Option<&'a crate::format::time::Timestamp>,
+    pub occurred: Option<&'a WorldTime>,
     pub parties: &'a BTreeMap<Slug, Party>,
     pub proposals: &'a BTreeMap<Slug, Proposal>,
     pub released: &'a BTreeMap<Slug, BTreeMap<Slug, Counts>>,

@@ -16,6 +16,7 @@ use serde_json::value::RawValue;
 use crate::format::ids::{EventId, Hash, Slug};
 use crate::format::rules::{Rule, Violation};
 use crate::format::time::Timestamp;
+use crate::format::world_time::WorldTime;
 
 /// The only format version there is.
 pub const FORMAT_VERSION: u64 = 1;
@@ -443,7 +444,8 @@ impl EventData {
 pub struct Event {
     pub seq: u64,
     pub id: EventId,
-    pub occurred: Timestamp,
+    /// A point in a version-1 line.
+    pub occurred: WorldTime,
     pub recorded: Timestamp,
     pub data: EventData,
     pub source: Option<String>,
@@ -521,7 +523,7 @@ impl Event {
         Ok(Event {
             seq: fields.seq,
             id: fields.id,
-            occurred: fields.occurred,
+            occurred: WorldTime::of_point(fields.occurred),
             recorded: fields.recorded,
             data,
             source: fields.source,
@@ -543,7 +545,7 @@ impl Event {
             EventParts {
                 seq: self.seq,
                 id: self.id,
-                occurred: &self.occurred,
+                occurred: self.occurred.as_str(),
                 recorded: &self.recorded,
                 data: &self.data,
                 source: self.source.as_deref(),
@@ -559,7 +561,7 @@ impl Event {
 pub struct EventParts<'a> {
     pub seq: u64,
     pub id: EventId,
-    pub occurred: &'a Timestamp,
+    pub occurred: &'a str,
     pub recorded: &'a Timestamp,
     pub data: &'a EventData,
     pub source: Option<&'a str>,
@@ -584,7 +586,7 @@ pub fn write_event_line(out: &mut Vec<u8>, event: EventParts<'_>) {
     out.extend_from_slice(b",\"id\":");
     push_unescaped_json_string(out, event.id.encode(&mut id));
     out.extend_from_slice(b",\"occurred\":");
-    push_unescaped_json_string(out, event.occurred.as_str());
+    push_unescaped_json_string(out, event.occurred);
     out.extend_from_slice(b",\"recorded\":");
     push_unescaped_json_string(out, event.recorded.as_str());
     out.extend_from_slice(b",\"type\":");
@@ -804,7 +806,7 @@ mod tests {
         v: u64,
         seq: u64,
         id: EventId,
-        occurred: &'a Timestamp,
+        occurred: &'a WorldTime,
         recorded: &'a Timestamp,
         #[serde(rename = "type")]
         type_name: &'static str,

@@ -752,7 +752,7 @@ mod tests {
             let event = Event {
                 seq,
                 id: EventId::from_u128(u128::from(seq)),
-                occurred: time.clone(),
+                occurred: crate::format::world_time::WorldTime::of_point(time.clone()),
                 recorded: time.clone(),
                 data: EventData::IssueRaised(IssueRaised {
                     issue: Slug::parse(&format!("i{seq}")).unwrap(),

@@ -22,6 +22,7 @@ use std::ops::ControlFlow;
 use crate::fold::{Folded, Refused};
 use crate::format::event::Event;
 use crate::format::time::Timestamp;
+use crate::format::world_time::WorldTime;
 use crate::reading::log::{
     EnvelopeChecker, LogError, Position, Prefix, ReadError, confirm_reused_ids, read_lines,
 };
@@ -78,7 +79,7 @@ impl Scope {
     fn folds(&self, event: &Event) -> bool {
         self.as_of
             .as_ref()
-            .is_none_or(|as_of| event.occurred <= *as_of)
+            .is_none_or(|as_of| event.occurred.start() <= as_of.instant())
     }
 }
 
@@ -264,7 +265,7 @@ fn first_pass(
     optimistic: bool,
 ) -> Result<FirstPass, ReadError> {
     let start_position = start.position;
-    let floor = start.folded.occurred.clone();
+    let floor = start.folded.occurred.as_ref().map(WorldTime::start);
     let mut pass = FirstPass {
         folded: start.folded,
         position: start_position.clone(),
@@ -274,7 +275,7 @@ fn first_pass(
         before_start: false,
         lines_read: 0,
     };
-    let mut latest = floor.clone();
+    let mut latest = floor;
     let mut exact = optimistic && scope.as_of.is_none();
     let mut folding = optimistic;
     let mut checker = EnvelopeChecker::after(&start_position);
@@ -290,19 +291,16 @@ fn first_pass(
             pass.lines_read += 1;
             let mut is_late = false;
             if scope.folds(&event) {
-                if floor.as_ref().is_some_and(|floor| event.occurred < *floor) {
+                if floor.is_some_and(|floor| event.occurred.start() < floor) {
                     pass.before_start = true;
                     return ControlFlow::Break(());
                 }
-                if latest
-                    .as_ref()
-                    .is_some_and(|latest| event.occurred < *latest)
-                {
+                if latest.is_some_and(|latest| event.occurred.start() < latest) {
                     is_late = true;
                     exact = false;
                     folding = false;
                 } else {
-                    latest = Some(event.occurred.clone());
+                    latest = Some(event.occurred.start());
                     if folding {
                         match apply(&mut pass.folded, &event) {
                             Ok(true) => {}
@@ -404,8 +402,11 @@ impl Merger<'_, '_> {
 
     /// Applies `event` after every late line that comes before it in application order.
     fn take(&mut self, event: &Event) -> ControlFlow<()> {
-        let key = (&event.occurred, event.seq);
-        while let Some(next) = self.late.next_if(|next| (&next.occurred, next.seq) < key) {
+        let key = (event.occurred.start(), event.seq);
+        while let Some(next) = self
+            .late
+            .next_if(|next| (next.occurred.start(), next.seq) < key)
+        {
             self.step(&next)?;
         }
         self.step(event)
@@ -438,7 +439,7 @@ fn merge(
     debug_assert!(late_seqs.is_sorted(), "late lines are kept in file order");
     debug_assert!(extra.iter().all(|event| event.seq > end.seq));
     late.extend(extra);
-    late.sort_by(|a, b| (&a.occurred, a.seq).cmp(&(&b.occurred, b.seq)));
+    late.sort_by_key(|event| (event.occurred.start(), event.seq));
     late_seqs.reverse();
     let mut merger = Merger {
         folded,

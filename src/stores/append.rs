@@ -7,6 +7,7 @@ use crate::format::event::{Draft, Event};
 use crate::format::ids::{EventId, Hash};
 use crate::format::rules::Rule;
 use crate::format::time::Timestamp;
+use crate::format::world_time::WorldTime;
 use crate::reading::log::{MAX_LINE_BYTES, Position, ReadError};
 use crate::replay::{self, Source};
 use crate::stores::error::StoreError;
@@ -57,7 +58,7 @@ pub(crate) struct AppendPlan {
 pub(crate) struct PlannedRow {
     pub(crate) seq: u64,
     pub(crate) id: EventId,
-    pub(crate) occurred: Timestamp,
+    pub(crate) occurred: WorldTime,
     pub(crate) recorded: Timestamp,
     pub(crate) type_name: &'static str,
     /// Where the line is in the plan's buffer (without its newline).
@@ -290,7 +291,7 @@ fn stamp(
         let event = Event {
             seq: position.seq + 1 + offset as u64,
             id: draft.id.unwrap_or_else(EventId::random),
-            occurred: draft.occurred.clone(),
+            occurred: WorldTime::of_point(draft.occurred.clone()),
             recorded: recorded.clone(),
             data: draft.data.clone(),
             source: draft.source.clone(),
@@ -352,7 +353,7 @@ fn fold_with_new_events(
     let in_world_order = new_events.iter().all(|event| {
         last_folded
             .as_ref()
-            .is_none_or(|last| event.occurred >= *last)
+            .is_none_or(|last| event.occurred.start() >= last.start())
     });
     let refold = if in_world_order {
         folded.apply_all(&new_events, None).map(|_| ())

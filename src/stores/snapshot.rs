@@ -47,7 +47,7 @@ pub struct SnapshotHeader {
     pub events: u64,
     /// The latest `occurred` among them: no later line may have occurred earlier for the
     /// snapshot to stand for it.
-    pub occurred: Option<Timestamp>,
+    pub occurred: Option<crate::format::world_time::WorldTime>,
     /// The SHA-256 of the state line's bytes (without its newline).
     pub state_sha256: Hash,
     /// The RFC 9162 tree head of the log's first `seq` lines. Snapshots written by `accord

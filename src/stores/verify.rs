@@ -5,7 +5,6 @@
 use crate::fold::Folded;
 use crate::fold::state::State;
 use crate::format::ids::Hash;
-use crate::format::time::Timestamp;
 use std::path::PathBuf;
 
 /// A snapshot beside a log that disagrees with the log's own fold.
@@ -97,7 +96,7 @@ pub(crate) fn disagreement(seq: u64, fresh: &Folded, cached: &Folded) -> Option<
     }
 }
 
-pub(crate) fn shown(time: &Option<Timestamp>) -> String {
+pub(crate) fn shown(time: &Option<crate::format::world_time::WorldTime>) -> String {
     time.as_ref()
         .map_or("never".to_string(), |time| time.to_string())
 }

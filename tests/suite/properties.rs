@@ -86,9 +86,9 @@ proptest! {
             running.apply(&log.events[*index]).unwrap();
             // The state as of that event's time is exactly the fold of the events up to it
             // (and of those that share its instant, which fold in seq order after it).
-            let as_of = &log.events[*index].occurred;
+            let as_of = log.events[*index].occurred.as_point().expect("a point");
             let fresh = fold::fold(&log.events, Some(as_of)).unwrap();
-            let sharing = order[count + 1..].iter().take_while(|later| log.events[**later].occurred == *as_of).count();
+            let sharing = order[count + 1..].iter().take_while(|later| log.events[**later].occurred.start() == as_of.instant()).count();
             prop_assert_eq!(fresh.events, (count + 1 + sharing) as u64);
             if sharing == 0 {
                 prop_assert_eq!(&fresh, &running);

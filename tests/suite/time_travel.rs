@@ -101,7 +101,7 @@ fn make_query(
     Query {
         at: at.map(|index| index.index(events.len() + 1) as u64),
         known_at: known_at.map(|index| pick(&index).recorded.clone()),
-        as_of: as_of.map(|index| pick(&index).occurred.clone()),
+        as_of: as_of.map(|index| pick(&index).occurred.as_point().expect("a point").clone()),
         without_snapshots: false,
     }
 }
@@ -148,7 +148,7 @@ proptest! {
             let chosen: Vec<Event> = events
                 .iter()
                 .filter(|event| query.known_at.as_ref().is_none_or(|known_at| event.recorded <= *known_at))
-                .filter(|event| query.as_of.as_ref().is_none_or(|as_of| event.occurred <= *as_of))
+                .filter(|event| query.as_of.as_ref().is_none_or(|as_of| event.occurred.start() <= as_of.instant()))
                 .cloned()
                 .collect();
             let fresh = fold::fold(&chosen, None).unwrap();
@@ -289,7 +289,7 @@ fn a_snapshot_that_does_not_match_the_log_is_not_used_and_the_user_is_told() {
         .map(|(index, event)| {
             let mut draft = Draft {
                 id: Some(event.id),
-                occurred: event.occurred.clone(),
+                occurred: event.occurred.as_point().expect("a point").clone(),
                 data: event.data.clone(),
                 source: event.source.clone(),
             };

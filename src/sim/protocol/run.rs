@@ -91,7 +91,7 @@ impl Recorder {
                 EventParts {
                     seq: self.seq,
                     id: EventId::from_random_bytes(id),
-                    occurred: stamp,
+                    occurred: stamp.as_str(),
                     recorded: stamp,
                     data: &data,
                     source: None,

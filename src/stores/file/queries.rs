@@ -253,7 +253,7 @@ fn fold_pair_from(
     };
     let mut apply = |folded: &mut Folded, event: &crate::format::event::Event| {
         if let Passing::Time(time) = passing
-            && event.occurred > *time
+            && event.occurred.start() > time.instant()
             && kept.borrow().is_none()
         {
             *kept.borrow_mut() = Some((folded.clone(), None));
@@ -330,7 +330,7 @@ fn usable_snapshot(
         .as_ref()
         .is_some_and(|known_at| header.last_recorded > *known_at);
     let occurred_later = match (&query.as_of, &header.occurred) {
-        (Some(as_of), Some(latest)) => latest > as_of,
+        (Some(as_of), Some(latest)) => latest.start() > as_of.instant(),
         _ => false,
     };
     if knows_more || occurred_later {

@@ -54,7 +54,7 @@ impl<'b> Columns<'b> {
     pub(crate) fn push(&mut self, event: &Event, line: &'b [u8]) {
         self.seqs.push(seq_column(event.seq));
         self.ids.push(event.id.to_string());
-        self.occurred.push(event.occurred.instant());
+        self.occurred.push(event.occurred.start());
         self.recorded.push(event.recorded.instant());
         self.types.push(event.data.type_name());
         self.lines.push(line);
@@ -400,7 +400,7 @@ impl PgStore {
             for row in chunk {
                 columns.seqs.push(seq_column(row.seq));
                 columns.ids.push(row.id.to_string());
-                columns.occurred.push(row.occurred.instant());
+                columns.occurred.push(row.occurred.start());
                 columns.recorded.push(row.recorded.instant());
                 columns.types.push(row.type_name);
                 columns.lines.push(&plan.buffer[row.line.clone()]);

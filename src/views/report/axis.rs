@@ -1,6 +1,6 @@
 //! The drawing's measures and its time axis: world time to a horizontal position.
 
-use crate::format::time::Timestamp;
+use crate::format::world_time::WorldTime;
 
 /// Width of the drawing area in SVG units (the page scales it to the window).
 pub(super) const WIDTH: f64 = 1000.0;
@@ -11,9 +11,9 @@ pub(super) const RIGHT: f64 = 20.0;
 pub(super) const LANE_HEIGHT: f64 = 30.0;
 pub(super) const AXIS_HEIGHT: f64 = 28.0;
 
-/// Seconds since the epoch, for positions and the script.
-pub(super) fn seconds(time: &Timestamp) -> i64 {
-    time.instant().timestamp()
+/// Seconds since the epoch of when a world time starts, for positions and the script.
+pub(super) fn seconds(time: &WorldTime) -> i64 {
+    time.start().timestamp()
 }
 
 /// World time to horizontal position: piecewise linear through the distinct moments of the

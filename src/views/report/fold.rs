@@ -91,7 +91,7 @@ pub(super) fn fold_for_report(events: &[ReportedEvent], as_of: Option<&Timestamp
     };
     for index in order {
         let event = &events[index].event;
-        if as_of.is_some_and(|limit| event.occurred > *limit) {
+        if as_of.is_some_and(|limit| event.occurred.start() > limit.instant()) {
             break;
         }
         if let Err(refused) = drawn.folded.apply(event) {

@@ -378,7 +378,7 @@ pub fn seal(drafts: &[Draft]) -> Vec<u8> {
         let event = Event {
             seq: index as u64 + 1,
             id: draft.id.expect("generated drafts carry ids"),
-            occurred: draft.occurred.clone(),
+            occurred: accord::format::world_time::WorldTime::of_point(draft.occurred.clone()),
             recorded: Timestamp::recorded_now(base + Duration::seconds(index as i64)),
             data: draft.data.clone(),
             source: draft.source.clone(),
