@@ -74,16 +74,33 @@ fn plural(count: u64, one: &str, many: &str) -> String {
 }
 
 fn counts_in_words(counts: &Counts) -> String {
-    let mut parts = Vec::new();
-    if counts.combatant > 0 {
-        parts.push(plural(counts.combatant, "combatant", "combatants"));
-    }
-    if counts.civilian > 0 {
-        parts.push(plural(counts.civilian, "civilian", "civilians"));
-    }
-    if counts.remains > 0 {
-        parts.push(format!("the remains of {}", counts.remains));
-    }
+    use accord::format::count::CountRange;
+    // A category known to hold nobody is left out; one known only within bounds is shown
+    // with them ("at least 101 civilians").
+    let words = |range: CountRange, one: &str, many: &str| -> Option<String> {
+        match range {
+            CountRange {
+                low: 0,
+                high: Some(0),
+            } => None,
+            exact if exact.is_exact() => Some(plural(exact.low, one, many)),
+            bounded => Some(format!("{bounded} {many}")),
+        }
+    };
+    let parts: Vec<String> = [
+        words(counts.combatant, "combatant", "combatants"),
+        words(counts.civilian, "civilian", "civilians"),
+        match counts.remains {
+            CountRange {
+                low: 0,
+                high: Some(0),
+            } => None,
+            remains => Some(format!("the remains of {remains}")),
+        },
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
     if parts.is_empty() {
         return "none".to_string();
     }

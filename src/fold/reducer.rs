@@ -11,6 +11,7 @@ use crate::fold::state::{
     Agreement, AgreementStatus, Allegation, Claim, ClaimKind, Counts, Issue, Party, Proposal,
     ProposalStatus, Provision, Remark, State,
 };
+use crate::format::count::{CountRange, CustodyError};
 use crate::format::event::{
     AgreementSigned, AgreementTerminated, Category, DetentionReported, EventData, IssueRaised,
     MAX_COUNT, PartyJoined, ProposalAct, ProposalMade, ProposalRejected, ProvisionStatus,
@@ -717,36 +718,57 @@ fn agreement_terminated(
     Ok(())
 }
 
-fn held(state: &State, holder: &Slug, of: &Slug, category: Category) -> u64 {
-    state
-        .custody
+fn held(
+    table: &BTreeMap<Slug, BTreeMap<Slug, Counts>>,
+    holder: &Slug,
+    of: &Slug,
+    category: Category,
+) -> CountRange {
+    table
         .get(holder)
         .and_then(|by_side| by_side.get(of))
-        .map_or(0, |counts| counts.get(category))
+        .map_or(CountRange::exact(0), |counts| counts.get(category))
+}
+
+/// `custody.overflow`: what `holder` would hold (or have released) of `of` past `MAX_COUNT`.
+fn overflow(holder: &Slug, what: &str, bound: u64, category: Category, of: &Slug) -> Violation {
+    Violation::new(
+        Rule::CustodyOverflow,
+        format!(
+            "{holder} would {what} {bound} {} of {of}, more than the largest count {MAX_COUNT}",
+            category.name()
+        ),
+    )
 }
 
 fn detention_reported(state: &mut State, reported: &DetentionReported) -> Result<(), Violation> {
     require_party(state, &reported.holder, "holder")?;
     require_party(state, &reported.of, "of")?;
-    let before = held(state, &reported.holder, &reported.of, reported.category);
-    let after = before.saturating_add(reported.count);
-    if after > MAX_COUNT {
-        return violation(
-            Rule::CustodyOverflow,
-            format!(
-                "{} would hold {after} {} of {}, more than the largest count {MAX_COUNT}",
-                reported.holder,
-                reported.category.name(),
-                reported.of
-            ),
-        );
-    }
-    add_counts(
+    let before = held(
+        &state.custody,
+        &reported.holder,
+        &reported.of,
+        reported.category,
+    );
+    let after = before
+        .add(reported.count.range())
+        .map_err(|error| match error {
+            CustodyError::Overflow(bound) | CustodyError::MoreThanHeld { held: bound, .. } => {
+                overflow(
+                    &reported.holder,
+                    "hold",
+                    bound,
+                    reported.category,
+                    &reported.of,
+                )
+            }
+        })?;
+    set_counts(
         &mut state.custody,
         &reported.holder,
         &reported.of,
         reported.category,
-        reported.count,
+        after,
     );
     Ok(())
 }
@@ -766,64 +788,68 @@ fn release_made(state: &mut State, release: &ReleaseMade) -> Result<(), Violatio
             require_provision(state, agreement, provision)?;
         }
     }
-    let holding = held(state, &release.by, &release.of, release.category);
-    if release.count > holding {
-        return violation(
+    // Checks first: the holding it frees from, and the tally of the released it adds to.
+    let released = release.count.range();
+    let holding = held(&state.custody, &release.by, &release.of, release.category);
+    let held_after = holding.release(released).map_err(|_| {
+        Violation::new(
             Rule::CustodyNegative,
             format!(
-                "{} releases {} of {} but holds {holding}",
+                "{} releases {} of {} but holds {}",
                 release.by,
-                release.category.persons(release.count),
-                release.of
+                release.category.persons_in(released),
+                release.of,
+                holding.high.map_or(holding.to_string(), |most| {
+                    if holding.is_exact() {
+                        most.to_string()
+                    } else {
+                        format!("at most {most}")
+                    }
+                })
             ),
-        );
-    }
-    let released_before = state
-        .released
-        .get(&release.by)
-        .and_then(|by_side| by_side.get(&release.of))
-        .map_or(0, |counts| counts.get(release.category));
-    let released_after = released_before.saturating_add(release.count);
-    if released_after > MAX_COUNT {
-        return violation(
-            Rule::CustodyOverflow,
-            format!(
-                "{} would have released {released_after} {} of {}, more than the largest count {MAX_COUNT}",
-                release.by,
-                release.category.name(),
-                release.of
-            ),
-        );
-    }
-    let holder_counts = state
-        .custody
-        .get_mut(&release.by)
-        .and_then(|by_side| by_side.get_mut(&release.of))
-        .expect("a positive holding exists");
-    *holder_counts.get_mut(release.category) -= release.count;
-    add_counts(
+        )
+    })?;
+    let released_before = held(&state.released, &release.by, &release.of, release.category);
+    let released_after = released_before.add(released).map_err(|error| match error {
+        CustodyError::Overflow(bound) | CustodyError::MoreThanHeld { held: bound, .. } => overflow(
+            &release.by,
+            "have released",
+            bound,
+            release.category,
+            &release.of,
+        ),
+    })?;
+    // Then the change.
+    set_counts(
+        &mut state.custody,
+        &release.by,
+        &release.of,
+        release.category,
+        held_after,
+    );
+    set_counts(
         &mut state.released,
         &release.by,
         &release.of,
         release.category,
-        release.count,
+        released_after,
     );
     Ok(())
 }
 
-fn add_counts(
+fn set_counts(
     table: &mut BTreeMap<Slug, BTreeMap<Slug, Counts>>,
     holder: &Slug,
     of: &Slug,
     category: Category,
-    count: u64,
+    count: CountRange,
 ) {
     let counts = table
         .entry(holder.clone())
         .or_default()
         .entry(of.clone())
         .or_default();
-    *counts.get_mut(category) += count;
+    *counts.get_mut(category) = count;
 }
 
 fn join(names: &[Slug]) -> String {
@@ -975,5 +1001,132 @@ mod long_name_list_tests {
         );
         apply(&mut state, 200, &signed_by(parties.clone(), parties)).unwrap();
         assert_eq!(state.agreements["a"].status, AgreementStatus::InForce);
+    }
+}
+
+#[cfg(test)]
+mod bounded_count_tests {
+    use super::apply;
+    use crate::fold::state::State;
+    use crate::format::count::Count;
+    use crate::format::event::{
+        Category, DetentionReported, EventData, PartyJoined, ReleaseMade, Role,
+    };
+    use crate::format::ids::Slug;
+    use crate::format::rules::Rule;
+
+    fn slug(text: &str) -> Slug {
+        Slug::parse(text).unwrap()
+    }
+
+    fn two_parties() -> State {
+        let mut state = State::default();
+        for (seq, party) in [(1, "A"), (2, "B")] {
+            let joined = EventData::PartyJoined(PartyJoined {
+                party: slug(party),
+                name: party.into(),
+                role: Role::Party,
+                members: None,
+            });
+            apply(&mut state, seq, &joined).unwrap();
+        }
+        state
+    }
+
+    fn detention(count: Count) -> EventData {
+        EventData::DetentionReported(DetentionReported {
+            holder: slug("A"),
+            of: slug("B"),
+            category: Category::Civilian,
+            count,
+        })
+    }
+
+    fn release(count: Count) -> EventData {
+        EventData::ReleaseMade(ReleaseMade {
+            by: slug("A"),
+            of: slug("B"),
+            category: Category::Civilian,
+            count,
+            agreement: None,
+            provision: None,
+        })
+    }
+
+    fn civilians(state: &State, table: &str) -> String {
+        let table = if table == "custody" {
+            &state.custody
+        } else {
+            &state.released
+        };
+        serde_json::to_string(&table[&slug("A")][&slug("B")].civilian).unwrap()
+    }
+
+    #[test]
+    fn more_than_100_held_and_some_released_stay_bounds() {
+        let mut state = two_parties();
+        apply(
+            &mut state,
+            3,
+            &detention(Count::Bounds {
+                at_least: Some(101),
+                at_most: None,
+            }),
+        )
+        .unwrap();
+        assert_eq!(civilians(&state, "custody"), r#"{"at_least":101}"#);
+        apply(&mut state, 4, &release(Count::Exact(3))).unwrap();
+        assert_eq!(civilians(&state, "custody"), r#"{"at_least":98}"#);
+        assert_eq!(civilians(&state, "released"), "3");
+        apply(
+            &mut state,
+            5,
+            &release(Count::Bounds {
+                at_least: None,
+                at_most: Some(5),
+            }),
+        )
+        .unwrap();
+        assert_eq!(civilians(&state, "custody"), r#"{"at_least":93}"#);
+        assert_eq!(
+            civilians(&state, "released"),
+            r#"{"at_least":4,"at_most":8}"#
+        );
+    }
+
+    #[test]
+    fn a_release_needs_its_least_within_what_may_be_held() {
+        let mut state = two_parties();
+        apply(&mut state, 3, &detention(Count::Exact(3))).unwrap();
+        // At most 5 (so at least 1) of 3: possible; what is left lies between 0 and 2.
+        apply(
+            &mut state,
+            4,
+            &release(Count::Bounds {
+                at_least: None,
+                at_most: Some(5),
+            }),
+        )
+        .unwrap();
+        assert_eq!(
+            civilians(&state, "custody"),
+            r#"{"at_least":0,"at_most":2}"#
+        );
+        let before = state.clone();
+        let refused = apply(&mut state, 5, &release(Count::Exact(3))).unwrap_err();
+        assert_eq!(refused.rule, Rule::CustodyNegative);
+        assert_eq!(
+            refused.detail,
+            "A releases 3 civilians of B but holds at most 2"
+        );
+        assert_eq!(state, before);
+    }
+
+    #[test]
+    fn exact_counts_keep_their_version_1_message() {
+        let mut state = two_parties();
+        apply(&mut state, 3, &detention(Count::Exact(2))).unwrap();
+        let refused = apply(&mut state, 4, &release(Count::Exact(3))).unwrap_err();
+        assert_eq!(refused.detail, "A releases 3 civilians of B but holds 2");
     }
 }

@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::format::count::CountRange;
 use crate::format::event::{Category, ProvisionStatus, Role, Term};
 use crate::format::ids::Slug;
 use crate::format::world_time::WorldTime;
@@ -143,17 +144,19 @@ pub struct Allegation {
     pub seq: u64,
 }
 
-/// Persons of one side, by category.
+/// Persons of one side, by category: each an interval, exact unless a count with bounds
+/// moved it (an exact one prints as the integer it is, so a log without bounds keeps its
+/// version-1 bytes).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Counts {
-    pub civilian: u64,
-    pub combatant: u64,
-    pub remains: u64,
+    pub civilian: CountRange,
+    pub combatant: CountRange,
+    pub remains: CountRange,
 }
 
 impl Counts {
-    pub fn get(&self, category: Category) -> u64 {
+    pub fn get(&self, category: Category) -> CountRange {
         match category {
             Category::Combatant => self.combatant,
             Category::Civilian => self.civilian,
@@ -161,7 +164,7 @@ impl Counts {
         }
     }
 
-    pub fn get_mut(&mut self, category: Category) -> &mut u64 {
+    pub fn get_mut(&mut self, category: Category) -> &mut CountRange {
         match category {
             Category::Combatant => &mut self.combatant,
             Category::Civilian => &mut self.civilian,
@@ -169,12 +172,19 @@ impl Counts {
         }
     }
 
-    pub fn total(&self) -> u64 {
-        // Each count is at most 2^53 - 1, so the sum cannot overflow; saturating keeps a
+    /// Every person, whatever the category: the sum of the intervals.
+    pub fn total(&self) -> CountRange {
+        // Each bound is at most 2^53 - 1, so the sums cannot overflow; saturating keeps a
         // state deserialised from elsewhere from panicking all the same.
-        self.civilian
-            .saturating_add(self.combatant)
-            .saturating_add(self.remains)
+        let parts = [self.civilian, self.combatant, self.remains];
+        CountRange {
+            low: parts
+                .iter()
+                .fold(0u64, |sum, part| sum.saturating_add(part.low)),
+            high: parts.iter().try_fold(0u64, |sum, part| {
+                part.high.map(|high| sum.saturating_add(high))
+            }),
+        }
     }
 }
 

@@ -82,6 +82,28 @@ impl Count {
     }
 }
 
+impl std::fmt::Display for Count {
+    /// For people, as written: `3`, `at least 101`, `at most 5`, `2 to 9`.
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match *self {
+            Count::Exact(count) => write!(formatter, "{count}"),
+            Count::Bounds {
+                at_least: Some(low),
+                at_most: Some(high),
+            } => write!(formatter, "{low} to {high}"),
+            Count::Bounds {
+                at_least: Some(low),
+                at_most: None,
+            } => write!(formatter, "at least {low}"),
+            Count::Bounds {
+                at_least: None,
+                at_most: Some(high),
+            } => write!(formatter, "at most {high}"),
+            Count::Bounds { .. } => formatter.write_str("a count with no bound"),
+        }
+    }
+}
+
 impl Serialize for Count {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match *self {
@@ -135,8 +157,8 @@ impl<'de> Deserialize<'de> for Count {
 }
 
 /// The persons a holder may hold (or has released) of one side and category: at least
-/// `low`, at most `high` (`None`: no bound is known).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+/// `low`, at most `high` (`None`: no bound is known). By default exactly none.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct CountRange {
     pub low: u64,
     pub high: Option<u64>,
@@ -150,6 +172,24 @@ pub enum CustodyError {
     /// A release of at least `releasing` from a holder who holds at most `held`
     /// (`custody.negative`).
     MoreThanHeld { releasing: u64, held: u64 },
+}
+
+impl Default for CountRange {
+    fn default() -> CountRange {
+        CountRange::exact(0)
+    }
+}
+
+impl std::fmt::Display for CountRange {
+    /// For people: `3`, `at least 101`, `at most 4`, `2 to 9`.
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match (self.low, self.high) {
+            (low, Some(high)) if low == high => write!(formatter, "{low}"),
+            (0, Some(high)) => write!(formatter, "at most {high}"),
+            (low, Some(high)) => write!(formatter, "{low} to {high}"),
+            (low, None) => write!(formatter, "at least {low}"),
+        }
+    }
 }
 
 impl CountRange {

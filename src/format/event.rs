@@ -5,6 +5,7 @@
 //! module accepts is well formed; whether it makes sense against the state is the reducer's
 //! question.
 
+use std::fmt;
 use std::marker::PhantomData;
 
 use std::sync::Arc;
@@ -13,6 +14,7 @@ use serde::de::{DeserializeOwned, MapAccess, Visitor};
 use serde::{Deserialize, Deserializer, Serialize};
 use serde_json::value::RawValue;
 
+use crate::format::count::{Count, CountError, CountRange};
 use crate::format::ids::{EventId, Hash, Slug};
 use crate::format::rules::{Rule, Violation};
 use crate::format::time::Timestamp;
@@ -116,6 +118,30 @@ impl Category {
     }
 
     /// `count` persons of this category, in words: what a refusal and the history say.
+    /// Persons of the category, for people: `the remains of 101 persons`, `at least 101
+    /// civilians`.
+    pub fn persons_in(self, range: CountRange) -> String {
+        if range.is_exact() {
+            return self.persons(range.low);
+        }
+        self.persons_shown(range)
+    }
+
+    /// `persons_in` of a count as a line writes it (`at most 5`, not `1 to 5`).
+    pub fn persons_of(self, count: &Count) -> String {
+        match count {
+            Count::Exact(count) => self.persons(*count),
+            bounds => self.persons_shown(bounds),
+        }
+    }
+
+    fn persons_shown(self, shown: impl fmt::Display) -> String {
+        match self {
+            Category::Remains => format!("the remains of {shown} persons"),
+            _ => format!("{shown} {}s", self.name()),
+        }
+    }
+
     pub fn persons(self, count: u64) -> String {
         match (self, count) {
             (Category::Remains, _) => format!("the remains of {count} persons"),
@@ -249,7 +275,8 @@ pub struct DetentionReported {
     pub holder: Slug,
     pub of: Slug,
     pub category: Category,
-    pub count: u64,
+    /// Exact in a version-1 line; with bounds in a version-2 one.
+    pub count: Count,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -258,7 +285,8 @@ pub struct ReleaseMade {
     pub by: Slug,
     pub of: Slug,
     pub category: Category,
-    pub count: u64,
+    /// Exact in a version-1 line; with bounds in a version-2 one.
+    pub count: Count,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub agreement: Option<Slug>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -334,10 +362,13 @@ pub enum DataError {
 /// What the types of an event's data do not say, and the data breaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum ShapeError {
-    #[error("`count` must be at least 1")]
-    CountZero,
-    #[error("`count` {count} is larger than {MAX_COUNT}")]
-    CountTooLarge { count: u64 },
+    #[error(transparent)]
+    Count(#[from] CountError),
+    /// Bounds on a count are version 2.
+    #[error(
+        "`count` is a whole number in a version-1 line; bounds (`at_least`, `at_most`) are version 2"
+    )]
+    BoundsInVersion1,
     #[error("`to` must name at least one party")]
     NoRecipient,
     #[error("`terms` must hold at least one term")]
@@ -391,10 +422,13 @@ impl EventData {
             return Err(DataError::UnknownType(type_name.chars().take(40).collect()));
         };
         let data = data?;
-        data.check_shape().map_err(|shape| DataError::Shape {
-            type_name: data.type_name(),
-            shape,
-        })?;
+        // Every line and draft read is version 1 until the reader knows version 2.
+        data.check_shape()
+            .and_then(|()| data.check_version_1())
+            .map_err(|shape| DataError::Shape {
+                type_name: data.type_name(),
+                shape,
+            })?;
         Ok(data)
     }
 
@@ -402,15 +436,6 @@ impl EventData {
     /// from 1 to `MAX_COUNT`, at most one of `supersedes` and `counters`. Parsing checks
     /// them, and so does `reducer::apply`, for data built in code.
     pub fn check_shape(&self) -> Result<(), ShapeError> {
-        fn count_in_range(count: u64) -> Result<(), ShapeError> {
-            if count == 0 {
-                return Err(ShapeError::CountZero);
-            }
-            if count > MAX_COUNT {
-                return Err(ShapeError::CountTooLarge { count });
-            }
-            Ok(())
-        }
         match self {
             EventData::ProposalMade(made) => {
                 if made.to.is_empty() {
@@ -431,11 +456,25 @@ impl EventData {
                     return Err(ShapeError::NoProvisions);
                 }
             }
-            EventData::DetentionReported(reported) => count_in_range(reported.count)?,
-            EventData::ReleaseMade(release) => count_in_range(release.count)?,
+            EventData::DetentionReported(reported) => reported.count.check()?,
+            EventData::ReleaseMade(release) => release.count.check()?,
             _ => {}
         }
         Ok(())
+    }
+
+    /// What version 1 adds to the shape: every count exact.
+    pub fn check_version_1(&self) -> Result<(), ShapeError> {
+        let exact = match self {
+            EventData::DetentionReported(reported) => reported.count.is_exact(),
+            EventData::ReleaseMade(release) => release.count.is_exact(),
+            _ => true,
+        };
+        if exact {
+            Ok(())
+        } else {
+            Err(ShapeError::BoundsInVersion1)
+        }
     }
 }
 

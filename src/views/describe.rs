@@ -83,7 +83,7 @@ pub fn describe(data: &EventData) -> String {
         EventData::DetentionReported(reported) => format!(
             "{} holds {} of {}",
             reported.holder,
-            reported.category.persons(reported.count),
+            reported.category.persons_of(&reported.count),
             reported.of
         ),
         EventData::ReleaseMade(release) => {
@@ -95,7 +95,7 @@ pub fn describe(data: &EventData) -> String {
             format!(
                 "{} releases {} of {}{under}",
                 release.by,
-                release.category.persons(release.count),
+                release.category.persons_of(&release.count),
                 release.of
             )
         }

@@ -3,6 +3,7 @@
 //! `supersedes` and `counters`), must be applied or refused, never panic, and a refused
 //! event must leave the state exactly as it was.
 
+use accord::format::count::Count;
 use std::sync::Arc;
 
 use proptest::prelude::*;
@@ -31,7 +32,7 @@ fn maybe_slugs() -> impl Strategy<Value = Option<Vec<Slug>>> {
 }
 
 /// Counts at the edges as well as small ones.
-fn count() -> impl Strategy<Value = u64> {
+fn number() -> impl Strategy<Value = u64> {
     prop_oneof![
         Just(0),
         1u64..6,
@@ -39,6 +40,15 @@ fn count() -> impl Strategy<Value = u64> {
         Just(MAX_COUNT + 1),
         Just(u64::MAX),
         any::<u64>()
+    ]
+}
+
+/// Exact counts, and bounds (version 2's) of every kind, in range or not.
+fn count() -> impl Strategy<Value = Count> {
+    prop_oneof![
+        3 => number().prop_map(Count::Exact),
+        1 => (prop::option::of(number()), prop::option::of(number()))
+            .prop_map(|(at_least, at_most)| Count::Bounds { at_least, at_most }),
     ]
 }
 
@@ -247,7 +257,9 @@ proptest! {
                 Ok(()) => {
                     // Whatever was applied is within the limits the format promises.
                     for counts in state.custody.values().chain(state.released.values()).flat_map(|sides| sides.values()) {
-                        prop_assert!(counts.combatant <= MAX_COUNT && counts.civilian <= MAX_COUNT && counts.remains <= MAX_COUNT);
+                        for range in [counts.combatant, counts.civilian, counts.remains] {
+                            prop_assert!(range.low <= MAX_COUNT && range.high.is_none_or(|high| range.low <= high && high <= MAX_COUNT));
+                        }
                     }
                 }
                 Err(violation) => {
@@ -273,7 +285,7 @@ fn a_release_of_no_one_built_in_code_is_a_violation() {
         by: Slug::parse("a").unwrap(),
         of: Slug::parse("b").unwrap(),
         category: Category::Combatant,
-        count: 0,
+        count: Count::Exact(0),
         agreement: None,
         provision: None,
     });

@@ -1,6 +1,7 @@
 //! One simulated negotiation: the stacked alternating offers protocol, every move recorded
 //! as an event, applied by the reducer, and (when asked) written as a log.
 
+use crate::format::count::Count;
 use std::sync::Arc;
 
 use chrono::Duration;
@@ -118,7 +119,12 @@ impl Recorder {
             .unwrap_or_default();
         [Category::Combatant, Category::Civilian, Category::Remains]
             .into_iter()
-            .map(|category| (category, counts.get(category)))
+            .map(|category| {
+                let range = counts.get(category);
+                // The simulator writes exact counts only.
+                debug_assert!(range.is_exact());
+                (category, range.low)
+            })
             .filter(|(_, count)| *count > 0)
             .collect()
     }
@@ -495,7 +501,7 @@ fn record_the_opening(recorder: &mut Recorder, scenario: &Scenario) -> Result<()
             holder: holding.holder.clone(),
             of: holding.of.clone(),
             category: holding.category,
-            count: holding.count,
+            count: Count::Exact(holding.count),
         }))?;
     }
     Ok(())
@@ -962,7 +968,7 @@ fn release(
             by: holder.clone(),
             of: of.clone(),
             category,
-            count,
+            count: Count::Exact(count),
             agreement: under.map(|_| Slug::parse("agreement").expect("a valid slug")),
             provision: under.cloned(),
         }))?;

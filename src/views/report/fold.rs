@@ -200,7 +200,8 @@ impl Drawn {
     }
 }
 
-/// Every person a side holds of another, whatever the category.
+/// Every person a side holds of another, whatever the category: at least this many (the
+/// chart draws the lower bound of a count known only within bounds).
 pub(super) fn total(counts: &Counts) -> u64 {
-    counts.combatant + counts.civilian + counts.remains
+    counts.total().low
 }

@@ -6,6 +6,7 @@
 
 #![allow(dead_code)]
 
+use accord::format::count::Count;
 use std::collections::BTreeMap;
 
 use accord::fold::reducer;
@@ -335,7 +336,7 @@ impl Generator {
                 of: pick(&parties, b)?,
                 category: [Category::Combatant, Category::Civilian, Category::Remains]
                     [c as usize % 3],
-                count: 1 + u64::from(c % 50),
+                count: Count::Exact(1 + u64::from(c % 50)),
             }),
             _ => {
                 let holders: Vec<(Slug, Slug, Category, u64)> = self
@@ -346,9 +347,14 @@ impl Generator {
                         by_side.iter().flat_map(move |(of, counts)| {
                             [Category::Combatant, Category::Civilian, Category::Remains]
                                 .into_iter()
-                                .filter(|category| counts.get(*category) > 0)
+                                .filter(|category| counts.get(*category).low > 0)
                                 .map(move |category| {
-                                    (holder.clone(), of.clone(), category, counts.get(category))
+                                    (
+                                        holder.clone(),
+                                        of.clone(),
+                                        category,
+                                        counts.get(category).low,
+                                    )
                                 })
                         })
                     })
@@ -360,7 +366,7 @@ impl Generator {
                     by,
                     of,
                     category,
-                    count: 1 + u64::from(b) % held,
+                    count: Count::Exact(1 + u64::from(b) % held),
                     agreement,
                     provision,
                 })
