@@ -476,7 +476,11 @@ fn statement_made(state: &mut State, seq: u64, statement: &StatementMade) -> Res
                     .push(claim);
             }
         }
-        StatementKind::Demand | StatementKind::Appeal => {}
+        // Remarks and threats change nothing in the state: they stay in the log.
+        StatementKind::Demand
+        | StatementKind::Appeal
+        | StatementKind::Remark
+        | StatementKind::Threat => {}
     }
     Ok(())
 }
@@ -1128,5 +1132,74 @@ mod bounded_count_tests {
         apply(&mut state, 3, &detention(Count::Exact(2))).unwrap();
         let refused = apply(&mut state, 4, &release(Count::Exact(3))).unwrap_err();
         assert_eq!(refused.detail, "A releases 3 civilians of B but holds 2");
+    }
+}
+
+#[cfg(test)]
+mod version_2_data_tests {
+    use super::apply;
+    use crate::fold::state::State;
+    use crate::format::event::{AgreementSigned, EventData, PartyJoined, Role, StatementKind};
+    use crate::format::ids::Slug;
+
+    fn slug(text: &str) -> Slug {
+        Slug::parse(text).unwrap()
+    }
+
+    fn two_parties() -> State {
+        let mut state = State::default();
+        for (seq, party) in [(1, "A"), (2, "B")] {
+            let joined = EventData::PartyJoined(PartyJoined {
+                party: slug(party),
+                name: party.into(),
+                role: Role::Party,
+                members: None,
+            });
+            apply(&mut state, seq, &joined).unwrap();
+        }
+        state
+    }
+
+    #[test]
+    fn every_kind_is_named_as_serde_names_it() {
+        for kind in StatementKind::ALL {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.name());
+        }
+    }
+
+    #[test]
+    fn remarks_and_threats_change_nothing() {
+        for kind in [StatementKind::Remark, StatementKind::Threat] {
+            let mut state = two_parties();
+            let before = state.clone();
+            let built = crate::format::event::StatementMade {
+                by: slug("A"),
+                speaker: None,
+                kind,
+                text: "words".into(),
+                to: None,
+                issue: None,
+                agreement: None,
+                provision: None,
+                against: None,
+            };
+            apply(&mut state, 3, &EventData::StatementMade(built)).unwrap();
+            assert_eq!(state, before, "{kind:?}");
+        }
+    }
+
+    #[test]
+    fn a_signing_whose_text_is_not_known_has_no_provisions() {
+        let mut state = two_parties();
+        let signed = EventData::AgreementSigned(AgreementSigned {
+            agreement: slug("reported"),
+            title: "A signing reported without its text".into(),
+            signatories: vec![slug("A"), slug("B")],
+            witnesses: None,
+            proposal: None,
+            provisions: Vec::new(),
+        });
+        apply(&mut state, 3, &signed).unwrap();
+        assert!(state.agreements[&slug("reported")].provisions.is_empty());
     }
 }

@@ -75,11 +75,15 @@ pub enum StatementKind {
     Accusation,
     Denial,
     Claim,
+    /// A public statement that takes no stance (version 2).
+    Remark,
+    /// A threat (version 2).
+    Threat,
 }
 
 impl StatementKind {
-    /// Every kind, in the format's order.
-    pub const ALL: [StatementKind; 7] = [
+    /// Every kind, in the format's order: version 1's seven, then version 2's.
+    pub const ALL: [StatementKind; 9] = [
         StatementKind::Position,
         StatementKind::Commitment,
         StatementKind::Demand,
@@ -87,7 +91,29 @@ impl StatementKind {
         StatementKind::Accusation,
         StatementKind::Denial,
         StatementKind::Claim,
+        StatementKind::Remark,
+        StatementKind::Threat,
     ];
+
+    /// Its name in the format.
+    pub fn name(self) -> &'static str {
+        match self {
+            StatementKind::Position => "position",
+            StatementKind::Commitment => "commitment",
+            StatementKind::Demand => "demand",
+            StatementKind::Appeal => "appeal",
+            StatementKind::Accusation => "accusation",
+            StatementKind::Denial => "denial",
+            StatementKind::Claim => "claim",
+            StatementKind::Remark => "remark",
+            StatementKind::Threat => "threat",
+        }
+    }
+
+    /// Whether a version-1 line may use it.
+    pub fn in_version_1(self) -> bool {
+        !matches!(self, StatementKind::Remark | StatementKind::Threat)
+    }
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
@@ -369,6 +395,9 @@ pub enum ShapeError {
         "`count` is a whole number in a version-1 line; bounds (`at_least`, `at_most`) are version 2"
     )]
     BoundsInVersion1,
+    /// The statement kinds `remark` and `threat` are version 2.
+    #[error("a statement of kind `{}` is version 2", kind.name())]
+    KindInVersion2 { kind: StatementKind },
     #[error("`to` must name at least one party")]
     NoRecipient,
     #[error("`terms` must hold at least one term")]
@@ -448,13 +477,9 @@ impl EventData {
                     return Err(ShapeError::SupersedesAndCounters);
                 }
             }
-            EventData::AgreementSigned(signed) => {
-                if signed.signatories.len() < 2 {
-                    return Err(ShapeError::TooFewSignatories);
-                }
-                if signed.provisions.is_empty() {
-                    return Err(ShapeError::NoProvisions);
-                }
+            // Version 2 allows a signing whose text is not known: no provisions.
+            EventData::AgreementSigned(signed) if signed.signatories.len() < 2 => {
+                return Err(ShapeError::TooFewSignatories);
             }
             EventData::DetentionReported(reported) => reported.count.check()?,
             EventData::ReleaseMade(release) => release.count.check()?,
@@ -463,17 +488,25 @@ impl EventData {
         Ok(())
     }
 
-    /// What version 1 adds to the shape: every count exact.
+    /// What version 1 adds to the shape: every count exact, an agreement's provisions
+    /// given, a statement of a version-1 kind.
     pub fn check_version_1(&self) -> Result<(), ShapeError> {
-        let exact = match self {
-            EventData::DetentionReported(reported) => reported.count.is_exact(),
-            EventData::ReleaseMade(release) => release.count.is_exact(),
-            _ => true,
-        };
-        if exact {
-            Ok(())
-        } else {
-            Err(ShapeError::BoundsInVersion1)
+        match self {
+            EventData::DetentionReported(DetentionReported { count, .. })
+            | EventData::ReleaseMade(ReleaseMade { count, .. })
+                if !count.is_exact() =>
+            {
+                Err(ShapeError::BoundsInVersion1)
+            }
+            EventData::AgreementSigned(signed) if signed.provisions.is_empty() => {
+                Err(ShapeError::NoProvisions)
+            }
+            EventData::StatementMade(statement) if !statement.kind.in_version_1() => {
+                Err(ShapeError::KindInVersion2 {
+                    kind: statement.kind,
+                })
+            }
+            _ => Ok(()),
         }
     }
 }

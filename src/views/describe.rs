@@ -28,6 +28,8 @@ fn statement_verb(kind: StatementKind) -> &'static str {
         StatementKind::Accusation => "accuses",
         StatementKind::Denial => "denies",
         StatementKind::Claim => "claims",
+        StatementKind::Remark => "remarks",
+        StatementKind::Threat => "threatens",
     }
 }
 
