@@ -3,6 +3,7 @@
 pub mod count;
 pub mod event;
 pub mod ids;
+pub mod provenance;
 pub mod rules;
 pub mod time;
 pub mod world_time;
