@@ -17,7 +17,7 @@ use crate::results::{Summary, Tournament};
 /// and what follows it. `rendered` is what `data-rendered` starts as ("0" until the script
 /// has run, for a page with one).
 pub(super) fn page(title: &str, rendered: &str, body: Markup) -> String {
-    html! {
+    let mut page = html! {
         (DOCTYPE)
         html lang="en" {
             head {
@@ -29,7 +29,10 @@ pub(super) fn page(title: &str, rendered: &str, body: Markup) -> String {
             body data-rendered=(rendered) data-script-errors="0" { (body) }
         }
     }
-    .into_string()
+    .into_string();
+    // A text file ends with its newline; the failure-point test knows a page is whole by it.
+    page.push('\n');
+    page
 }
 
 /// JSON made safe inside a `<script>` element: no `</script>` or `<!--` can form.
