@@ -234,6 +234,86 @@ impl WorldTime {
     }
 }
 
+/// A month's name, for people.
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// A period for people: `2021`, `May 2021`, `6 May 2021`.
+fn period_for_people(start: DateTime<Utc>, precision: Precision) -> String {
+    use chrono::Datelike;
+    let month = MONTHS[start.month0() as usize];
+    match precision {
+        Precision::Year => start.year().to_string(),
+        Precision::Month => format!("{month} {}", start.year()),
+        Precision::Day => format!("{} {month} {}", start.day(), start.year()),
+    }
+}
+
+impl WorldTime {
+    /// The world time for people, as precisely as it was written: a point as written,
+    /// `May 2021`, `about May 2021` (`~`), `May 2021, uncertain` (`?`), `between 1 and 6
+    /// May 2021` (an interval of two days of one month; other intervals name both sides in
+    /// full).
+    pub fn for_people(&self) -> String {
+        use chrono::Datelike;
+        match self.form() {
+            Form::Point => self.as_str().to_string(),
+            Form::Period {
+                precision,
+                qualifier,
+            } => {
+                let period = period_for_people(self.start(), precision);
+                match qualifier {
+                    None => period,
+                    Some(Qualifier::Approximate) => format!("about {period}"),
+                    Some(Qualifier::Uncertain) => format!("{period}, uncertain"),
+                }
+            }
+            Form::Interval { from, to } => {
+                let (from_text, to_text) = self
+                    .as_str()
+                    .split_once('/')
+                    .unwrap_or((self.as_str(), self.as_str()));
+                let side = |side: Side, text: &str, start: DateTime<Utc>| match side {
+                    Side::Point => text.to_string(),
+                    Side::Period(precision) => period_for_people(start, precision),
+                };
+                let to_start = WorldTime::parse(to_text)
+                    .map(|to| to.start())
+                    .unwrap_or(self.end());
+                let same_month = from == Side::Period(Precision::Day)
+                    && to == Side::Period(Precision::Day)
+                    && (self.start().year(), self.start().month())
+                        == (to_start.year(), to_start.month());
+                if same_month {
+                    return format!(
+                        "between {} and {}",
+                        self.start().day(),
+                        period_for_people(to_start, Precision::Day)
+                    );
+                }
+                format!(
+                    "between {} and {}",
+                    side(from, from_text, self.start()),
+                    side(to, to_text, to_start)
+                )
+            }
+        }
+    }
+}
+
 impl PartialEq for WorldTime {
     /// Two world times are the same when written the same: `2021-05` and
     /// `2021-05-01/2021-05-31` span the same instants but say different things.
@@ -300,6 +380,34 @@ mod tests {
                 qualifier: Some(Qualifier::Uncertain)
             }
         );
+    }
+
+    #[test]
+    fn world_times_read_for_people_as_precisely_as_written() {
+        for (text, shown) in [
+            ("2021-05-04T09:30:00Z", "2021-05-04T09:30:00Z"),
+            ("2021", "2021"),
+            ("2021-05", "May 2021"),
+            ("2021-05-06", "6 May 2021"),
+            ("2021-05~", "about May 2021"),
+            ("2021?", "2021, uncertain"),
+            ("2021-05-01/2021-05-06", "between 1 and 6 May 2021"),
+            (
+                "2021-04-30/2021-05-06",
+                "between 30 April 2021 and 6 May 2021",
+            ),
+            ("2020-12/2021-01", "between December 2020 and January 2021"),
+            (
+                "2021-05-04T09:30:00Z/2021-05-06",
+                "between 2021-05-04T09:30:00Z and 6 May 2021",
+            ),
+        ] {
+            assert_eq!(
+                WorldTime::parse(text).unwrap().for_people(),
+                shown,
+                "{text}"
+            );
+        }
     }
 
     #[test]
