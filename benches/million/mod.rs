@@ -166,13 +166,18 @@ pub fn write_log(
             occurred(seq)
         };
         let data = event_data(seq);
+        // Version 1, as it was written before version 2: the benchmark log keeps its bytes
+        // (and its head) across versions of accord.
         let event = Event {
+            version: accord::format::event::Version::One,
             seq,
             id: EventId::from_u128(u128::from(seq)),
             occurred: accord::format::world_time::WorldTime::of_point(occurred),
             recorded: recorded.clone(),
             data,
             source: None,
+            sources: None,
+            origin: None,
             prev,
         };
         let line = event.to_line();

@@ -206,7 +206,7 @@ fn state_header(
     );
     let latest = document
         .occurred
-        .map_or("none".to_string(), |occurred| occurred.to_string());
+        .map_or("none".to_string(), |occurred| occurred.for_people());
     let _ = writeln!(
         out,
         "  {} folded, through seq {}; the latest occurred {latest}",
@@ -469,7 +469,38 @@ pub fn history_header(entity: &EntityRef, events: u64) -> String {
     )
 }
 
-/// One event for people: its seq, times and type, what it says, and its source.
+/// Where a line's facts come from, as it says it: a version-1 `source` as written; each of
+/// version 2's `sources` with what it gives of its link, date and words; the dataset record
+/// an imported line came from.
+fn provenance_lines(event: &accord::format::event::Event) -> Vec<String> {
+    let mut lines: Vec<String> = event
+        .source
+        .iter()
+        .map(|source| format!("source: {source}"))
+        .collect();
+    for source in event.sources.iter().flatten() {
+        let mut line = format!("source: {}", source.cite);
+        if let Some(published) = &source.published {
+            let _ = write!(line, ", published {}", published.for_people());
+        }
+        if let Some(url) = &source.url {
+            let _ = write!(line, " <{url}>");
+        }
+        if let Some(quote) = &source.quote {
+            let _ = write!(line, ": “{quote}”");
+        }
+        lines.push(line);
+    }
+    if let Some(origin) = &event.origin {
+        lines.push(format!(
+            "imported from {} record {}",
+            origin.dataset, origin.id
+        ));
+    }
+    lines
+}
+
+/// One event for people: its seq, times and type, what it says, and its sources.
 pub fn event(event: &accord::format::event::Event, paint: Paint) -> String {
     let mut out = String::new();
     let _ = writeln!(
@@ -478,14 +509,14 @@ pub fn event(event: &accord::format::event::Event, paint: Paint) -> String {
         paint.bold(&format!(
             "seq {}  {}  {}",
             event.seq,
-            event.occurred,
+            event.occurred.for_people(),
             event.data.type_name()
         ))
     );
     wrapped(&mut out, 2, &describe(&event.data));
-    if let Some(source) = &event.source {
+    for provenance in provenance_lines(event) {
         let mut lines = String::new();
-        wrapped(&mut lines, 2, &format!("source: {source}"));
+        wrapped(&mut lines, 2, &provenance);
         for line in lines.lines() {
             let _ = writeln!(out, "{}", paint.dim(line));
         }
@@ -530,7 +561,7 @@ fn describe_point(query: &Query, answer: &Answer) -> String {
         .folded
         .occurred
         .as_ref()
-        .map_or("none".to_string(), ToString::to_string);
+        .map_or("none".to_string(), |occurred| occurred.for_people());
     format!(
         "{} ({} folded, the latest occurred {latest})",
         words.join(", "),

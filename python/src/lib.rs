@@ -466,16 +466,7 @@ impl PyErrOrRead {
 /// An event as JSON (what `accord history --json` prints), with the entity before and
 /// after it when there is one.
 fn event_json(event: &Event, entity: Option<(&serde_json::Value, &serde_json::Value)>) -> String {
-    let mut document = serde_json::json!({
-        "data": event.data,
-        "id": event.id,
-        "occurred": event.occurred,
-        "prev": event.prev,
-        "recorded": event.recorded,
-        "seq": event.seq,
-        "source": event.source,
-        "type": event.data.type_name(),
-    });
+    let mut document = accord::views::describe::event_json(event);
     if let Some((before, after)) = entity {
         document["before"] = before.clone();
         document["after"] = after.clone();

@@ -1,4 +1,4 @@
-//! The events of format v1: the envelope, the twelve event types, and drafts.
+//! The events of formats 1 and 2: the envelope, the event types, and drafts.
 //!
 //! Parsing is strict: unknown fields, duplicate keys, wrong types, malformed identifiers and
 //! timestamps are all refused under `envelope.shape`, with the field named. Everything this
@@ -16,12 +16,31 @@ use serde_json::value::RawValue;
 
 use crate::format::count::{Count, CountError, CountRange};
 use crate::format::ids::{EventId, Hash, Slug};
+use crate::format::provenance::{Origin, Source, check_sources, upcast_source};
 use crate::format::rules::{Rule, Violation};
 use crate::format::time::Timestamp;
 use crate::format::world_time::WorldTime;
 
-/// The only format version there is.
-pub const FORMAT_VERSION: u64 = 1;
+/// A line's format version. A log holds version-1 lines, then version-2 lines: once a line
+/// is version 2, every later one is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Version {
+    One,
+    Two,
+}
+
+impl Version {
+    /// `v` as a line writes it.
+    pub fn number(self) -> u64 {
+        match self {
+            Version::One => 1,
+            Version::Two => 2,
+        }
+    }
+}
+
+/// The version every writer writes.
+pub const WRITTEN_VERSION: Version = Version::Two;
 
 pub use super::count::MAX_COUNT;
 
@@ -430,9 +449,14 @@ impl TypedParser<'_> {
 }
 
 impl EventData {
-    /// Parses the `data` of an event of the given `type` and checks its shape.
-    pub fn parse(type_name: &str, data_json: &str) -> Result<EventData, DataError> {
-        EventData::parse_at(type_name, data_json, 0)
+    /// Parses the `data` of an event of the given `type`, as a line of `version` holds it,
+    /// and checks its shape.
+    pub fn parse(
+        type_name: &str,
+        data_json: &str,
+        version: Version,
+    ) -> Result<EventData, DataError> {
+        EventData::parse_at(type_name, data_json, 0, version)
     }
 
     /// `parse`, for `data` that starts `column_offset` bytes into its line, so that errors
@@ -441,6 +465,7 @@ impl EventData {
         type_name: &str,
         data_json: &str,
         column_offset: usize,
+        version: Version,
     ) -> Result<EventData, DataError> {
         let parser = TypedParser {
             type_name,
@@ -451,9 +476,11 @@ impl EventData {
             return Err(DataError::UnknownType(type_name.chars().take(40).collect()));
         };
         let data = data?;
-        // Every line and draft read is version 1 until the reader knows version 2.
         data.check_shape()
-            .and_then(|()| data.check_version_1())
+            .and_then(|()| match version {
+                Version::One => data.check_version_1(),
+                Version::Two => Ok(()),
+            })
             .map_err(|shape| DataError::Shape {
                 type_name: data.type_name(),
                 shape,
@@ -511,16 +538,22 @@ impl EventData {
     }
 }
 
-/// One line of a log, parsed and shape-checked. `v` is implied: it is always 1 here.
+/// One line of a log, parsed and shape-checked.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Event {
+    pub version: Version,
     pub seq: u64,
     pub id: EventId,
-    /// A point in a version-1 line.
+    /// A point in a version-1 line; any world time in a version-2 one.
     pub occurred: WorldTime,
     pub recorded: Timestamp,
     pub data: EventData,
+    /// A version-1 line's `source`, as written.
     pub source: Option<String>,
+    /// A version-2 line's `sources`.
+    pub sources: Option<Vec<Source>>,
+    /// A version-2 line's `origin`: the dataset record it was imported from.
+    pub origin: Option<Box<Origin>>,
     pub prev: Hash,
 }
 
@@ -530,19 +563,71 @@ struct EnvelopeFields<'a> {
     v: serde_json::Value,
     seq: u64,
     id: EventId,
-    occurred: Timestamp,
+    occurred: WorldTime,
     recorded: Timestamp,
     #[serde(rename = "type", borrow)]
     type_name: std::borrow::Cow<'a, str>,
     #[serde(borrow)]
     data: &'a RawValue,
     source: Option<String>,
+    #[serde(default, deserialize_with = "optional_object_list")]
+    sources: Option<Vec<Source>>,
+    origin: Option<ObjectOnly<Origin>>,
     prev: Hash,
 }
 
+/// An optional list of JSON objects (`sources`).
+fn optional_object_list<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
+    deserializer: D,
+) -> Result<Option<Vec<T>>, D::Error> {
+    let items: Option<Vec<ObjectOnly<T>>> = Option::deserialize(deserializer)?;
+    Ok(items.map(|items| items.into_iter().map(|item| item.0).collect()))
+}
+
+/// What a line's or a draft's provenance may be: version 1 cites in `source`, version 2 in
+/// `sources` and `origin`.
+fn check_provenance(
+    version: Version,
+    source: Option<&str>,
+    sources: Option<&[Source]>,
+    origin: Option<&Origin>,
+) -> Result<(), String> {
+    match version {
+        Version::One if sources.is_some() => {
+            Err("`sources` is version 2; a version-1 line cites in `source`".into())
+        }
+        Version::One if origin.is_some() => Err("`origin` is version 2".into()),
+        Version::Two if source.is_some() => {
+            Err("`source` is version 1; a version-2 line cites in `sources`".into())
+        }
+        _ => {
+            if let Some(sources) = sources {
+                check_sources(sources).map_err(|error| error.to_string())?;
+            }
+            if let Some(origin) = origin {
+                origin.check().map_err(|error| error.to_string())?;
+            }
+            Ok(())
+        }
+    }
+}
+
+/// A version-1 line's `occurred` is a point; a period or an interval is version 2.
+fn check_occurred_of_version_1(occurred: &WorldTime) -> Result<(), String> {
+    if occurred.as_point().is_some() {
+        return Ok(());
+    }
+    let refused = match Timestamp::parse(occurred.as_str()) {
+        Err(error) => error.to_string(),
+        Ok(_) => format!("`{}` is not a point", occurred.as_str()),
+    };
+    Err(format!("{refused}; periods and intervals are version 2"))
+}
+
 impl Event {
-    /// Parses one line (without its newline). Checks `envelope.shape` and `envelope.version`;
-    /// the rules between lines (seq, id, recorded, chain) are the reader's.
+    /// Parses one line (without its newline). Checks `envelope.shape` and `envelope.version`
+    /// of the line alone; the rules between lines (seq, id, recorded, chain, a version-1 line
+    /// after a version-2 one) are the reader's.
     pub fn parse_line(line: &[u8]) -> Result<Event, Violation> {
         let shape = |detail: String| Violation::new(Rule::EnvelopeShape, detail);
         let text = std::str::from_utf8(line).map_err(|error| {
@@ -576,31 +661,62 @@ impl Event {
                     describe_json_error(&error, text, 0)
                 ))
             })?;
-        if fields.v != FORMAT_VERSION {
+        let version = if fields.v == 1 {
+            Version::One
+        } else if fields.v == 2 {
+            Version::Two
+        } else {
             let shown: String = fields.v.to_string().chars().take(40).collect();
             return Err(Violation::new(
                 Rule::EnvelopeVersion,
-                format!("`v` is {shown}; this reader knows version {FORMAT_VERSION} only"),
+                format!("`v` is {shown}; this reader knows versions 1 and 2"),
             ));
-        }
+        };
         if fields.seq == 0 {
             return Err(shape("`seq` must be at least 1".into()));
         }
+        if version == Version::One {
+            check_occurred_of_version_1(&fields.occurred)
+                .map_err(|detail| shape(format!("envelope: {detail}")))?;
+        }
+        let origin = fields.origin.map(|origin| Box::new(origin.0));
+        check_provenance(
+            version,
+            fields.source.as_deref(),
+            fields.sources.as_deref(),
+            origin.as_deref(),
+        )
+        .map_err(|detail| shape(format!("envelope: {detail}")))?;
         let data = EventData::parse_at(
             &fields.type_name,
             fields.data.get(),
             offset_in(text, fields.data.get()),
+            version,
         )
         .map_err(|error| shape(error.to_string()))?;
         Ok(Event {
+            version,
             seq: fields.seq,
             id: fields.id,
-            occurred: WorldTime::of_point(fields.occurred),
+            occurred: fields.occurred,
             recorded: fields.recorded,
             data,
             source: fields.source,
+            sources: fields.sources,
+            origin,
             prev: fields.prev,
         })
+    }
+
+    /// The sources of the line as version 2 reads them: a version-1 `source` upcast.
+    pub fn sources(&self) -> std::borrow::Cow<'_, [Source]> {
+        match (&self.sources, self.version) {
+            (Some(sources), _) => std::borrow::Cow::Borrowed(sources),
+            (None, Version::One) => {
+                std::borrow::Cow::Owned(upcast_source(self.source.as_deref()).unwrap_or_default())
+            }
+            (None, Version::Two) => std::borrow::Cow::Borrowed(&[]),
+        }
     }
 
     /// The line accord writes for this event: fields in the format's order, compact, no newline.
@@ -612,18 +728,23 @@ impl Event {
 
     /// Appends the line (without its newline) to `out`, which callers reuse between lines.
     pub fn write_line(&self, out: &mut Vec<u8>) {
-        write_event_line(
-            out,
-            EventParts {
-                seq: self.seq,
-                id: self.id,
-                occurred: self.occurred.as_str(),
-                recorded: &self.recorded,
-                data: &self.data,
-                source: self.source.as_deref(),
-                prev: self.prev,
-            },
-        );
+        write_event_line(out, self.parts());
+    }
+
+    /// The event's fields, borrowed.
+    pub fn parts(&self) -> EventParts<'_> {
+        EventParts {
+            version: self.version,
+            seq: self.seq,
+            id: self.id,
+            occurred: self.occurred.as_str(),
+            recorded: &self.recorded,
+            data: &self.data,
+            source: self.source.as_deref(),
+            sources: self.sources.as_deref(),
+            origin: self.origin.as_deref(),
+            prev: self.prev,
+        }
     }
 }
 
@@ -631,12 +752,17 @@ impl Event {
 /// simulator) hands to `write_event_line`.
 #[derive(Clone, Copy)]
 pub struct EventParts<'a> {
+    pub version: Version,
     pub seq: u64,
     pub id: EventId,
     pub occurred: &'a str,
     pub recorded: &'a Timestamp,
     pub data: &'a EventData,
+    /// Version 1's citation.
     pub source: Option<&'a str>,
+    /// Version 2's.
+    pub sources: Option<&'a [Source]>,
+    pub origin: Option<&'a Origin>,
     pub prev: Hash,
 }
 
@@ -647,12 +773,20 @@ pub struct EventParts<'a> {
 /// The envelope is written by hand because every log line has one and its values (numbers,
 /// a UUID, two timestamps, a type name, a hash) never need escaping; writing them through
 /// serde_json cost a quarter of writing a simulated run's log. So is `proposal.made`'s data;
-/// other data and `source` go through serde_json.
+/// other data and the provenance go through serde_json.
 pub fn write_event_line(out: &mut Vec<u8>, event: EventParts<'_>) {
+    debug_assert!(
+        event.version == Version::Two || (event.sources.is_none() && event.origin.is_none()),
+        "a version-1 line has no `sources` or `origin`"
+    );
+    debug_assert!(
+        event.version == Version::One || event.source.is_none(),
+        "a version-2 line has no `source`"
+    );
     let mut id = [0u8; uuid::fmt::Hyphenated::LENGTH];
     let mut number = itoa::Buffer::new();
     out.extend_from_slice(b"{\"v\":");
-    out.extend_from_slice(number.format(FORMAT_VERSION).as_bytes());
+    out.extend_from_slice(number.format(event.version.number()).as_bytes());
     out.extend_from_slice(b",\"seq\":");
     out.extend_from_slice(number.format(event.seq).as_bytes());
     out.extend_from_slice(b",\"id\":");
@@ -672,6 +806,14 @@ pub fn write_event_line(out: &mut Vec<u8>, event: EventParts<'_>) {
     if let Some(source) = event.source {
         out.extend_from_slice(b",\"source\":");
         serde_json::to_writer(&mut *out, source).expect("a string always serialises");
+    }
+    if let Some(sources) = event.sources {
+        out.extend_from_slice(b",\"sources\":");
+        serde_json::to_writer(&mut *out, sources).expect("sources always serialise");
+    }
+    if let Some(origin) = event.origin {
+        out.extend_from_slice(b",\"origin\":");
+        serde_json::to_writer(&mut *out, origin).expect("an origin always serialises");
     }
     out.extend_from_slice(b",\"prev\":");
     push_unescaped_json_string(
@@ -751,13 +893,15 @@ fn push_unescaped_json_string(out: &mut Vec<u8>, text: &str) {
 }
 
 /// What a client asks accord to append: accord fills `v`, `seq`, `recorded`, `prev`, and a
-/// random `id` when none is given.
+/// random `id` when none is given. A draft becomes a version-2 line.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Draft {
     pub id: Option<EventId>,
-    pub occurred: Timestamp,
+    pub occurred: WorldTime,
     pub data: EventData,
-    pub source: Option<String>,
+    /// A draft's `source` text is read as one source that cites it.
+    pub sources: Option<Vec<Source>>,
+    pub origin: Option<Box<Origin>>,
 }
 
 #[derive(Deserialize)]
@@ -767,13 +911,28 @@ struct DraftFields<'a> {
     type_name: std::borrow::Cow<'a, str>,
     #[serde(borrow)]
     data: &'a RawValue,
-    occurred: Timestamp,
+    occurred: WorldTime,
     id: Option<EventId>,
     source: Option<String>,
+    #[serde(default, deserialize_with = "optional_object_list")]
+    sources: Option<Vec<Source>>,
+    origin: Option<ObjectOnly<Origin>>,
 }
 
 impl Draft {
-    /// Parses one draft line: `{"type", "data", "occurred", "id"?, "source"?}`.
+    /// A draft of `data` at `occurred`, with no id and no provenance.
+    pub fn new(occurred: WorldTime, data: EventData) -> Draft {
+        Draft {
+            id: None,
+            occurred,
+            data,
+            sources: None,
+            origin: None,
+        }
+    }
+
+    /// Parses one draft line: `{"type", "data", "occurred", "id"?, "source"?, "sources"?,
+    /// "origin"?}`.
     pub fn parse(text: &str) -> Result<Draft, Violation> {
         let shape = |detail: String| Violation::new(Rule::EnvelopeShape, detail);
         if !text.trim_start().starts_with('{') {
@@ -781,29 +940,47 @@ impl Draft {
         }
         let ObjectOnly(fields) = serde_json::from_str::<ObjectOnly<DraftFields<'_>>>(text)
             .map_err(|error| shape(format!("draft: {}", describe_json_error(&error, text, 0))))?;
+        if fields.source.is_some() && fields.sources.is_some() {
+            return Err(shape(
+                "draft: give `source` (one citation) or `sources`, not both".into(),
+            ));
+        }
+        let origin = fields.origin.map(|origin| Box::new(origin.0));
+        check_provenance(
+            Version::Two,
+            None,
+            fields.sources.as_deref(),
+            origin.as_deref(),
+        )
+        .map_err(|detail| shape(format!("draft: {detail}")))?;
         let data = EventData::parse_at(
             &fields.type_name,
             fields.data.get(),
             offset_in(text, fields.data.get()),
+            WRITTEN_VERSION,
         )
         .map_err(|error| shape(error.to_string()))?;
         Ok(Draft {
             id: fields.id,
             occurred: fields.occurred,
             data,
-            source: fields.source,
+            sources: fields
+                .sources
+                .or_else(|| upcast_source(fields.source.as_deref())),
+            origin,
         })
     }
 
-    /// Whether an event already in the log is this draft, sent again.
+    /// Whether an event already in the log is this draft, sent again (a version-1 line's
+    /// `source` read as version 2 reads it).
     pub fn is_same_as(&self, event: &Event) -> bool {
         self.occurred.as_str() == event.occurred.as_str()
             && self.data == event.data
-            && self.source == event.source
+            && self.sources.as_deref().unwrap_or_default() == &*event.sources()
+            && self.origin == event.origin
     }
 }
 
-/// serde_json's message, with its "at line 1 column N" turned into a column a person can use.
 /// Where `part`, a slice of `whole`, starts in it, in bytes.
 fn offset_in(whole: &str, part: &str) -> usize {
     let offset = (part.as_ptr() as usize).wrapping_sub(whole.as_ptr() as usize);
@@ -885,12 +1062,16 @@ mod tests {
         data: &'a EventData,
         #[serde(skip_serializing_if = "Option::is_none")]
         source: &'a Option<String>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        sources: &'a Option<Vec<Source>>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        origin: &'a Option<Box<Origin>>,
         prev: Hash,
     }
 
     fn line_by_serde(event: &Event) -> String {
         serde_json::to_string(&EnvelopeOut {
-            v: FORMAT_VERSION,
+            v: event.version.number(),
             seq: event.seq,
             id: event.id,
             occurred: &event.occurred,
@@ -898,6 +1079,8 @@ mod tests {
             type_name: event.data.type_name(),
             data: &event.data,
             source: &event.source,
+            sources: &event.sources,
+            origin: &event.origin,
             prev: event.prev,
         })
         .unwrap()
@@ -1012,11 +1195,83 @@ mod tests {
     }
 
     #[test]
-    fn version_two_is_its_own_rule() {
-        let v2 = LINE.replace(r#""v":1"#, r#""v":2"#);
-        assert_eq!(
-            Event::parse_line(v2.as_bytes()).unwrap_err().rule,
-            Rule::EnvelopeVersion
+    fn a_version_this_reader_does_not_know_is_its_own_rule() {
+        for v in ["3", "0", "\"2\"", "2.0"] {
+            let line = LINE.replace(r#""v":1"#, &format!(r#""v":{v}"#));
+            assert_eq!(
+                Event::parse_line(line.as_bytes()).unwrap_err().rule,
+                Rule::EnvelopeVersion,
+                "{v}"
+            );
+        }
+    }
+
+    const LINE_2: &str = r#"{"v":2,"seq":1,"id":"00000000-0000-4000-8000-000000000001","occurred":"2021-05~","recorded":"2026-11-27T10:00:00.000000Z","type":"party.joined","data":{"party":"ARM","name":"Armenia","role":"party"},"sources":[{"cite":"a citation","url":"https://example.org/a","published":"2021-05-06","quote":"words"},{"cite":"another"}],"origin":{"dataset":"plover","id":"r-1","fields":{"b": 1.50, "a":[true,null]}},"prev":"0000000000000000000000000000000000000000000000000000000000000000"}"#;
+
+    #[test]
+    fn a_version_2_line_round_trips_byte_for_byte_with_its_provenance() {
+        let event = Event::parse_line(LINE_2.as_bytes()).unwrap();
+        assert_eq!(event.version, Version::Two);
+        assert_eq!(event.occurred.as_str(), "2021-05~");
+        assert_eq!(event.sources().len(), 2);
+        assert_eq!(event.to_line(), LINE_2);
+        assert_eq!(event.to_line(), line_by_serde(&event));
+    }
+
+    #[test]
+    fn each_version_keeps_its_own_envelope() {
+        let refused = |line: String, needle: &str| {
+            let error = Event::parse_line(line.as_bytes()).unwrap_err();
+            assert_eq!(error.rule, Rule::EnvelopeShape, "{line}");
+            assert!(error.detail.contains(needle), "{}", error.detail);
+        };
+        refused(LINE_2.replace(r#""v":2"#, r#""v":1"#), "version 2");
+        refused(
+            LINE.replace(r#""source":"a citation""#, r#""sources":[{"cite":"x"}]"#),
+            "`sources` is version 2",
         );
+        refused(
+            LINE.replace(r#""v":1"#, r#""v":2"#),
+            "`source` is version 1",
+        );
+        refused(
+            LINE_2.replace(r#"{"cite":"another"}"#, r#"{"cite":" "}"#),
+            "source 2",
+        );
+        refused(
+            LINE_2.replace(r#"[{"cite":"a citation""#, r#"[["a citation""#),
+            "",
+        );
+        refused(
+            LINE_2.replace(r#""sources":[{"#, r#""sources":[],"x":[{"#),
+            "",
+        );
+        refused(LINE_2.replace(r#""id":"r-1""#, r#""id":"""#), "origin.id");
+        refused(
+            LINE_2.replace(
+                r#""fields":{"b": 1.50, "a":[true,null]}"#,
+                r#""fields":[1]"#,
+            ),
+            "origin.fields",
+        );
+        refused(
+            LINE.replace("2020-11-09T21:00:00Z", "2020-11-09"),
+            "periods and intervals are version 2",
+        );
+        refused(LINE_2.replace("2021-05~", "2021-02-30"), "2021-02-30");
+    }
+
+    #[test]
+    fn a_draft_source_is_one_cited_source_and_matches_a_version_1_line() {
+        let draft = Draft::parse(
+            r#"{"type":"party.joined","data":{"party":"ARM","name":"Armenia","role":"party"},"occurred":"2020-11-09T21:00:00Z","source":"a citation"}"#,
+        )
+        .unwrap();
+        assert_eq!(draft.sources.as_ref().unwrap()[0].cite, "a citation");
+        assert!(draft.is_same_as(&Event::parse_line(LINE.as_bytes()).unwrap()));
+        let both = Draft::parse(
+            r#"{"type":"issue.raised","data":{"issue":"x","title":"t"},"occurred":"2021","source":"a","sources":[{"cite":"b"}]}"#,
+        );
+        assert!(both.unwrap_err().detail.contains("not both"));
     }
 }

@@ -24,6 +24,23 @@ pub struct Source {
     pub quote: Option<String>,
 }
 
+impl Source {
+    /// A source that only cites.
+    pub fn citing(cite: impl Into<String>) -> Source {
+        Source {
+            cite: cite.into(),
+            url: None,
+            published: None,
+            quote: None,
+        }
+    }
+
+    /// Whether it says no more than a version-1 `source` can: a non-empty citation alone.
+    pub fn is_citation_only(&self) -> bool {
+        self.url.is_none() && self.published.is_none() && self.quote.is_none()
+    }
+}
+
 /// The upstream record a line was imported from: its dataset, its id there, and the record
 /// as it was, so that nothing of the source is lost.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -113,14 +130,9 @@ impl Origin {
 /// What a version-1 `source` means in version 2 (upcasting): one source that cites it; an
 /// empty one is no source.
 pub fn upcast_source(source: Option<&str>) -> Option<Vec<Source>> {
-    source.filter(|text| !text.is_empty()).map(|text| {
-        vec![Source {
-            cite: text.to_string(),
-            url: None,
-            published: None,
-            quote: None,
-        }]
-    })
+    source
+        .filter(|text| !text.is_empty())
+        .map(|text| vec![Source::citing(text)])
 }
 
 #[cfg(test)]

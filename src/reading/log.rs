@@ -9,7 +9,7 @@ use std::fmt;
 use std::io::{BufRead, Read};
 use std::ops::ControlFlow;
 
-use crate::format::event::Event;
+use crate::format::event::{Event, Version};
 use crate::format::ids::{EventId, Hash};
 use crate::format::rules::{Rule, Violation};
 use crate::format::time::Timestamp;
@@ -243,6 +243,10 @@ pub struct EnvelopeChecker {
     next_seq: u64,
     prev: Hash,
     last_recorded: Option<Timestamp>,
+    /// The first version-2 line this checker saw. A checker that resumes after a snapshot
+    /// does not know the lines before it: a version-1 line after a version-2 one behind the
+    /// snapshot is `verify`'s to find, as a reused id is.
+    first_version_2: Option<u64>,
     ids: IdsSeen,
     maybe_reused: Vec<(u64, EventId)>,
 }
@@ -262,6 +266,7 @@ impl EnvelopeChecker {
             next_seq: seq + 1,
             prev,
             last_recorded,
+            first_version_2: None,
             ids: IdsSeen::default(),
             maybe_reused: Vec::new(),
         }
@@ -306,6 +311,18 @@ impl EnvelopeChecker {
                     event.recorded
                 ),
             ));
+        }
+        match (event.version, self.first_version_2) {
+            (Version::One, Some(first)) => {
+                return Err(fail(
+                    Rule::EnvelopeVersion,
+                    format!(
+                        "a version-1 line after line {first}, a version-2 one; once a line is version 2, every later line is"
+                    ),
+                ));
+            }
+            (Version::Two, None) => self.first_version_2 = Some(number),
+            _ => {}
         }
         if event.prev != self.prev {
             return Err(fail(
@@ -750,6 +767,7 @@ mod tests {
         let mut prev = Hash::ZERO;
         for seq in 1..=count {
             let event = Event {
+                version: Version::Two,
                 seq,
                 id: EventId::from_u128(u128::from(seq)),
                 occurred: crate::format::world_time::WorldTime::of_point(time.clone()),
@@ -759,6 +777,8 @@ mod tests {
                     title: "x".repeat(text_bytes),
                 }),
                 source: None,
+                sources: None,
+                origin: None,
                 prev,
             };
             let line = event.to_line();

@@ -3,7 +3,7 @@
 //! file or a database stream gets them). Each store writes the plan its own way.
 
 use crate::fold::Folded;
-use crate::format::event::{Draft, Event};
+use crate::format::event::{Draft, Event, WRITTEN_VERSION};
 use crate::format::ids::{EventId, Hash};
 use crate::format::rules::Rule;
 use crate::format::time::Timestamp;
@@ -289,12 +289,15 @@ fn stamp(
     };
     for (offset, (number, draft)) in fresh.iter().enumerate() {
         let event = Event {
+            version: WRITTEN_VERSION,
             seq: position.seq + 1 + offset as u64,
             id: draft.id.unwrap_or_else(EventId::random),
-            occurred: WorldTime::of_point(draft.occurred.clone()),
+            occurred: draft.occurred.clone(),
             recorded: recorded.clone(),
             data: draft.data.clone(),
-            source: draft.source.clone(),
+            source: None,
+            sources: draft.sources.clone(),
+            origin: draft.origin.clone(),
             prev: stamped.head,
         };
         let line = event.to_line();

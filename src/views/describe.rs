@@ -185,16 +185,43 @@ fn agreement_signed(signed: &crate::format::event::AgreementSigned) -> String {
         }
         _ => String::new(),
     };
+    let provisions = match signed.provisions.len() {
+        // A signing reported without its text (version 2).
+        0 => "its provisions not known".to_string(),
+        1 => "1 provision".to_string(),
+        count => format!("{count} provisions"),
+    };
     format!(
-        "{} sign {} ({}), {} provision{}{witnesses}",
+        "{} sign {} ({}), {provisions}{witnesses}",
         list(&signed.signatories),
         signed.agreement,
         signed.title,
-        signed.provisions.len(),
-        if signed.provisions.len() == 1 {
-            ""
-        } else {
-            "s"
-        }
     )
+}
+
+/// A line as programs read it (`history --json`, Python's events): every field of its
+/// envelope as written, absent ones `null`; a version-1 line keeps its `source`, a
+/// version-2 one has `sources` and `origin`.
+pub fn event_json(event: &crate::format::event::Event) -> serde_json::Value {
+    serde_json::json!({
+        "v": event.version.number(),
+        "seq": event.seq,
+        "id": event.id,
+        "occurred": event.occurred,
+        "recorded": event.recorded,
+        "type": event.data.type_name(),
+        "data": event.data,
+        "source": event.source,
+        "sources": event.sources,
+        "origin": event.origin,
+        "prev": event.prev,
+    })
+}
+
+/// What a line cites, in one cell: each source's citation, `; ` between them (a version-1
+/// `source` as written).
+pub fn citations(event: &crate::format::event::Event) -> String {
+    let sources = event.sources();
+    let cites: Vec<&str> = sources.iter().map(|source| source.cite.as_str()).collect();
+    cites.join("; ")
 }

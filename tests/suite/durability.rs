@@ -14,7 +14,6 @@ use std::time::Duration;
 use accord::format::event::{Draft, EventData, IssueRaised};
 use accord::format::ids::{EventId, Slug};
 use accord::format::rules::Rule;
-use accord::format::time::Timestamp;
 use accord::stores::file::{FileStore, StoreError};
 
 const CHILD_LOG: &str = "ACCORD_CHILD_LOG";
@@ -28,12 +27,13 @@ fn issue_draft(tag: u32, number: u32, text_bytes: usize) -> Draft {
         id: Some(EventId::from_u128(
             (u128::from(tag) << 32) | u128::from(number),
         )),
-        occurred: Timestamp::parse("2021-01-01T00:00:00Z").unwrap(),
+        occurred: accord::format::world_time::WorldTime::parse("2021-01-01T00:00:00Z").unwrap(),
         data: EventData::IssueRaised(IssueRaised {
             issue: Slug::parse(&format!("w{tag}-{number}")).unwrap(),
             title: "x".repeat(text_bytes),
         }),
-        source: None,
+        sources: None,
+        origin: None,
     }
 }
 

@@ -83,7 +83,7 @@ proptest! {
         let bytes = seal(&drafts);
         let as_of: Option<Timestamp> = as_of_index
             .filter(|_| !drafts.is_empty())
-            .map(|index| drafts[index % drafts.len()].occurred.clone());
+            .map(|index| drafts[index % drafts.len()].occurred.as_point().unwrap().clone());
         let scope = Scope { prefix: Prefix { at, known_at: None }, as_of };
         prop_assert_eq!(streamed(&bytes, &scope), held(&bytes, &scope));
     }
@@ -137,8 +137,8 @@ proptest! {
         std::fs::write(&path, &bytes).unwrap();
         let (from, to) = if by_time && !drafts.is_empty() {
             let mut times = [
-                drafts[points.0 % drafts.len()].occurred.clone(),
-                drafts[points.1 % drafts.len()].occurred.clone(),
+                drafts[points.0 % drafts.len()].occurred.as_point().unwrap().clone(),
+                drafts[points.1 % drafts.len()].occurred.as_point().unwrap().clone(),
             ];
             times.sort();
             let [first, last] = times;
@@ -282,7 +282,7 @@ fn diff_reads_a_world_ordered_log_once() {
         accord::stores::file::queries::answer_pair(&store, &seq(lines / 2), &seq(lines)).unwrap();
     assert_eq!(readings, accord::stores::file::queries::Readings::One);
     let time = |index: usize| Query {
-        as_of: Some(generator.drafts[index].occurred.clone()),
+        as_of: Some(generator.drafts[index].occurred.as_point().unwrap().clone()),
         ..Query::default()
     };
     let (_, _, readings) =

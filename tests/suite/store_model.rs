@@ -34,7 +34,7 @@ fn operation() -> impl Strategy<Value = Operation> {
 }
 
 /// A statement by a party that never joined: always refused with `ref.unknown`.
-fn unknown_party_statement(occurred: &accord::format::time::Timestamp) -> Draft {
+fn unknown_party_statement(occurred: &accord::format::world_time::WorldTime) -> Draft {
     Draft {
         id: None,
         occurred: occurred.clone(),
@@ -49,7 +49,8 @@ fn unknown_party_statement(occurred: &accord::format::time::Timestamp) -> Draft 
             provision: None,
             against: None,
         }),
-        source: None,
+        sources: None,
+        origin: None,
     }
 }
 
@@ -114,7 +115,7 @@ proptest! {
                     model.run(&steps);
                     let mut batch = model.drafts[start..].to_vec();
                     let occurred = batch.last().map(|draft| draft.occurred.clone())
-                        .unwrap_or_else(|| accord::format::time::Timestamp::parse("2020-01-01T00:00:00Z").unwrap());
+                        .unwrap_or_else(|| accord::format::world_time::WorldTime::parse("2020-01-01T00:00:00Z").unwrap());
                     batch.push(unknown_party_statement(&occurred));
                     let outcome = store.append(&numbered(&batch), None, clock);
                     let refused = matches!(&outcome, Err(StoreError::Draft { draft, rule, .. })
@@ -143,7 +144,7 @@ proptest! {
                 prop_assert_eq!(Some(event.id), draft.id);
                 prop_assert_eq!(&event.data, &draft.data);
                 prop_assert_eq!(event.occurred.as_str(), draft.occurred.as_str());
-                prop_assert_eq!(&event.source, &draft.source);
+                prop_assert_eq!(&*event.sources(), draft.sources.as_deref().unwrap_or_default());
             }
             prop_assert_eq!(&folded.state, &model.state);
         }

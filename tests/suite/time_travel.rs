@@ -289,12 +289,13 @@ fn a_snapshot_that_does_not_match_the_log_is_not_used_and_the_user_is_told() {
         .map(|(index, event)| {
             let mut draft = Draft {
                 id: Some(event.id),
-                occurred: event.occurred.as_point().expect("a point").clone(),
+                occurred: event.occurred.clone(),
                 data: event.data.clone(),
-                source: event.source.clone(),
+                sources: Some(event.sources().into_owned()).filter(|sources| !sources.is_empty()),
+                origin: None,
             };
             if index == 0 {
-                draft.source = Some("changed".into());
+                draft.sources = Some(vec![accord::format::provenance::Source::citing("changed")]);
             }
             (index + 1, draft)
         })
@@ -320,9 +321,10 @@ fn issue_draft(number: u32, occurred: &str) -> (usize, Draft) {
         1,
         Draft {
             id: None,
-            occurred: Timestamp::parse(occurred).unwrap(),
+            occurred: accord::format::world_time::WorldTime::parse(occurred).unwrap(),
             data,
-            source: None,
+            sources: None,
+            origin: None,
         },
     )
 }

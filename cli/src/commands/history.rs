@@ -47,19 +47,10 @@ fn history(target: &Target, entity: &str, json: bool, paint: render::Paint) -> R
             return false;
         }
         let text = if json {
-            let event = entry.event;
-            let mut line = serde_json::json!({
-                "after": entry.after,
-                "before": entry.before,
-                "data": event.data,
-                "id": event.id,
-                "occurred": event.occurred,
-                "recorded": event.recorded,
-                "seq": event.seq,
-                "source": event.source,
-                "type": event.data.type_name(),
-            })
-            .to_string();
+            let mut line = accord::views::describe::event_json(entry.event);
+            line["after"] = serde_json::json!(entry.after);
+            line["before"] = serde_json::json!(entry.before);
+            let mut line = line.to_string();
             line.push('\n');
             line
         } else {

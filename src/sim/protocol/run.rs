@@ -12,7 +12,8 @@ use crate::fold::reducer;
 use crate::fold::state::State;
 use crate::format::event::{
     AgreementSigned, Category, DetentionReported, EventData, EventParts, IssueRaised, PartyJoined,
-    ProposalAct, ProposalMade, ProvisionTerms, ReleaseMade, Role, write_event_line,
+    ProposalAct, ProposalMade, ProvisionTerms, ReleaseMade, Role, WRITTEN_VERSION,
+    write_event_line,
 };
 use crate::format::ids::{EventId, Hash, Slug};
 use crate::format::time::Timestamp;
@@ -90,12 +91,15 @@ impl Recorder {
             write_event_line(
                 lines,
                 EventParts {
+                    version: WRITTEN_VERSION,
                     seq: self.seq,
                     id: EventId::from_random_bytes(id),
                     occurred: stamp.as_str(),
                     recorded: stamp,
                     data: &data,
                     source: None,
+                    sources: None,
+                    origin: None,
                     prev: self.prev,
                 },
             );

@@ -17,7 +17,7 @@ use crate::stores::file::store::{FileStore, Intent};
 use crate::files::output::{OutputError, OutputFile, OutputPath};
 use crate::files::unfinished;
 use crate::fold::Folded;
-use crate::format::event::{Draft, Event};
+use crate::format::event::{Draft, Event, Version, WRITTEN_VERSION};
 use crate::format::ids::{EventId, Hash};
 use crate::format::rules::Rule;
 use crate::reading::log::{LogError, MAX_LINE_BYTES, Position, Prefix, ReadError, read_lines};
@@ -597,22 +597,26 @@ impl FileStore {
 }
 
 /// Without an intent, only a line accord began to write is cut: every line it writes begins
-/// `{"v":1,"seq":N,`, so a last line that does not (a text file given by mistake, a line
-/// typed by hand) is someone's data.
+/// `{"v":2,"seq":N,` (`{"v":1,"seq":N,` before version 2), so a last line that does not (a
+/// text file given by mistake, a line typed by hand) is someone's data.
 fn check_begun_by_accord(
     content: &[u8],
     next_line: u64,
     not_torn: &dyn Fn(String, Rule) -> StoreError,
 ) -> Result<(), StoreError> {
-    let expected_start = format!("{{\"v\":1,\"seq\":{next_line},");
-    let begun_by_accord = content.starts_with(expected_start.as_bytes())
-        || expected_start.as_bytes().starts_with(content);
+    let start_of = |version: Version| format!("{{\"v\":{},\"seq\":{next_line},", version.number());
+    let begun_by_accord = [Version::Two, Version::One].into_iter().any(|version| {
+        let expected_start = start_of(version);
+        content.starts_with(expected_start.as_bytes())
+            || expected_start.as_bytes().starts_with(content)
+    });
     if begun_by_accord {
         return Ok(());
     }
     Err(not_torn(
         format!(
-            "the last line has no newline, but it does not begin as accord begins line {next_line} (`{expected_start}`)"
+            "the last line has no newline, but it does not begin as accord begins line {next_line} (`{}`)",
+            start_of(WRITTEN_VERSION)
         ),
         Rule::LogTorn,
     ))

@@ -247,7 +247,7 @@ pub(super) fn event_table(
                                 td { (shown(event.occurred.as_str())) }
                                 td { (shown(&lanes.lanes[(lanes.lane_of)(event)].1)) }
                                 td { (shown(&crate::views::describe::describe(&event.data))) }
-                                td { (shown(event.source.as_deref().unwrap_or(""))) }
+                                td { (shown(&crate::views::describe::citations(event))) }
                             }
                         }
                     }
@@ -290,7 +290,10 @@ pub(super) fn page_data(
                     "lane": (lanes.lane_of)(event),
                     // Set as text by the script, but shown: bidirectional overrides too.
                     "text": printable(&crate::views::describe::describe(&event.data)),
-                    "source": event.source.as_deref().map(printable),
+                    "source": match &event.source {
+                        Some(source) => Some(printable(source).into_owned()),
+                        None => event.sources.as_ref().map(|_| printable(&crate::views::describe::citations(event)).into_owned()),
+                    },
                     "hash": reported.hash,
                 })
             })

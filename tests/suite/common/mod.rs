@@ -15,9 +15,12 @@ use accord::format::event::{
     AgreementSigned, AgreementTerminated, Category, DetentionReported, Draft, Event, EventData,
     IssueRaised, PartyJoined, ProposalAct, ProposalMade, ProposalRejected, ProvisionStatus,
     ProvisionTerms, ProvisionUpdated, ReleaseMade, Role, StatementKind, StatementMade, Term,
+    Version,
 };
 use accord::format::ids::{EventId, Hash, Slug};
+use accord::format::provenance::Source;
 use accord::format::time::Timestamp;
+use accord::format::world_time::WorldTime;
 use chrono::{Duration, TimeZone, Utc};
 
 fn slug(text: impl AsRef<str>) -> Slug {
@@ -77,13 +80,10 @@ impl Generator {
         self.next_id += 1;
         let draft = Draft {
             id: Some(EventId::from_u128(self.next_id)),
-            occurred: Timestamp::from_instant(occurred),
+            occurred: WorldTime::of_point(Timestamp::from_instant(occurred)),
             data,
-            source: if a % 4 == 0 {
-                Some(format!("source {a}"))
-            } else {
-                None
-            },
+            sources: (a % 4 == 0).then(|| vec![Source::citing(format!("source {a}"))]),
+            origin: None,
         };
         self.drafts.push(draft.clone());
         Some(draft)
@@ -375,19 +375,54 @@ impl Generator {
     }
 }
 
+/// Whether a draft says nothing version 1 cannot: what `seal` writes as a version-1 line.
+pub fn fits_version_1(draft: &Draft) -> bool {
+    draft.occurred.as_point().is_some()
+        && draft.origin.is_none()
+        && draft.data.check_version_1().is_ok()
+        && draft.sources.as_deref().is_none_or(
+            |sources| matches!(sources, [only] if only.is_citation_only() && !only.cite.is_empty()),
+        )
+}
+
 /// Drafts sealed into log bytes: seq from 1, `recorded` one second apart from `recorded_base`.
+/// A log as the years make one: version-1 lines while the drafts fit version 1, then
+/// version-2 lines from the first that does not (or from `version_2_from`, a seq).
 pub fn seal(drafts: &[Draft]) -> Vec<u8> {
+    seal_from(drafts, u64::MAX)
+}
+
+/// `seal`, with version-2 lines from line `version_2_from` on at the latest.
+pub fn seal_from(drafts: &[Draft], version_2_from: u64) -> Vec<u8> {
     let base = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
     let mut bytes = Vec::new();
     let mut prev = Hash::ZERO;
+    let mut version = Version::One;
     for (index, draft) in drafts.iter().enumerate() {
+        let seq = index as u64 + 1;
+        if seq >= version_2_from || !fits_version_1(draft) {
+            version = Version::Two;
+        }
+        let (source, sources) = match version {
+            Version::One => (
+                draft
+                    .sources
+                    .as_ref()
+                    .map(|sources| sources[0].cite.clone()),
+                None,
+            ),
+            Version::Two => (None, draft.sources.clone()),
+        };
         let event = Event {
-            seq: index as u64 + 1,
+            version,
+            seq,
             id: draft.id.expect("generated drafts carry ids"),
-            occurred: accord::format::world_time::WorldTime::of_point(draft.occurred.clone()),
+            occurred: draft.occurred.clone(),
             recorded: Timestamp::recorded_now(base + Duration::seconds(index as i64)),
             data: draft.data.clone(),
-            source: draft.source.clone(),
+            source,
+            sources,
+            origin: draft.origin.clone(),
             prev,
         };
         let line = event.to_line();
@@ -409,8 +444,11 @@ pub fn draft_lines(drafts: &[Draft]) -> String {
         if let Some(id) = draft.id {
             object.insert("id", serde_json::json!(id));
         }
-        if let Some(source) = &draft.source {
-            object.insert("source", serde_json::json!(source));
+        if let Some(sources) = &draft.sources {
+            object.insert("sources", serde_json::json!(sources));
+        }
+        if let Some(origin) = &draft.origin {
+            object.insert("origin", serde_json::json!(origin));
         }
         text.push_str(&serde_json::to_string(&object).unwrap());
         text.push('\n');
