@@ -3,12 +3,13 @@
 //! The core of accord: the state (`state`), the one place it changes (`reducer`), and the
 //! fold that feeds the reducer in order. No I/O, no clock, no randomness here.
 
+pub mod effective;
 pub mod reducer;
 pub mod state;
 
 pub use state::Folded;
 
-use crate::format::event::Event;
+use crate::format::event::{Event, Version};
 use crate::format::time::Timestamp;
 use crate::reading::log::LogError;
 
@@ -48,12 +49,16 @@ impl From<Refused> for LogError {
 }
 
 impl Folded {
-    /// Applies one event, naming its line if a rule refuses it.
+    /// Applies one (effective) event, naming its line if a rule refuses it.
     pub fn apply(&mut self, event: &Event) -> Result<(), Refused> {
         debug_assert!(
             self.occurred
                 .as_ref()
                 .is_none_or(|last| last.start() <= event.occurred.start())
+        );
+        debug_assert!(
+            !event.data.is_correction(),
+            "a correction folds through the effective log, not the reducer"
         );
         reducer::apply(&mut self.state, event.seq, &event.data).map_err(|violation| Refused {
             unknown: violation.unknown.clone(),
@@ -62,33 +67,72 @@ impl Folded {
             line: event.seq,
         })?;
         self.events += 1;
-        self.occurred = Some(event.occurred.clone());
+        // The latest start; among equal starts, version 1 kept the last applied (the
+        // highest seq) and version 2 keeps the first (the lowest seq). They differ only
+        // for one instant written two ways, and a version-1 log keeps its bytes.
+        let same_start_kept = event.version == Version::Two
+            && self
+                .occurred
+                .as_ref()
+                .is_some_and(|last| last.start() == event.occurred.start());
+        if !same_start_kept {
+            self.occurred = Some(event.occurred.clone());
+        }
+        let end = event.occurred.end();
+        if self.latest_end.is_none_or(|latest| latest < end) {
+            self.latest_end = Some(end);
+        }
         Ok(())
+    }
+
+    /// Under `--as-of`, notes a folded event whose world time may end after it.
+    pub fn note_if_uncertain(&mut self, event: &Event, as_of: Option<&Timestamp>) {
+        let Some(as_of) = as_of else {
+            return;
+        };
+        if event.occurred.end() > as_of.instant() {
+            let at = self.uncertain.partition_point(|seq| *seq < event.seq);
+            self.uncertain.insert(at, event.seq);
+        }
     }
 }
 
 impl Folded {
     /// Applies events in application order, those that occurred by `as_of` only, on top of
-    /// what is folded already. Returns how many were applied.
+    /// what is folded already: the effective events of `events`, whose corrections and
+    /// retractions (noted in the state) have the last word on the lines they target among
+    /// `events`. Returns how many were applied.
     pub fn apply_all(
         &mut self,
         events: &[Event],
         as_of: Option<&Timestamp>,
     ) -> Result<u64, LogError> {
+        let mut last_words = effective::LastWords::default();
+        for correction in events.iter().filter(|event| event.data.is_correction()) {
+            if let Some(note) = effective::note_of(correction) {
+                self.state.note_correction(note);
+            }
+            last_words.note(correction.clone());
+        }
+        let effective: Vec<std::borrow::Cow<'_, Event>> = events
+            .iter()
+            .filter_map(|event| last_words.effective(event))
+            .collect();
         let mut applied = 0;
-        for index in application_order(events) {
-            let event = &events[index];
+        for index in application_order_of(&effective, |event| event) {
+            let event = &*effective[index];
             if as_of.is_some_and(|limit| event.occurred.start() > limit.instant()) {
                 break;
             }
             if let Err(mut error) = self.apply(event) {
                 if let Some(unknown) = &error.unknown
-                    && let Some(hint) = introduced_later(events, unknown)
+                    && let Some(hint) = introduced_later(&effective, unknown)
                 {
                     error.detail = format!("{}; {hint}", error.detail);
                 }
                 return Err(error.into());
             }
+            self.note_if_uncertain(event, as_of);
             applied += 1;
         }
         Ok(applied)
@@ -98,7 +142,10 @@ impl Folded {
 /// Where, among `events`, the entity that was named too early is introduced: "party RUS
 /// joins on line 12, at 2020-11-10T00:00:00Z". Folding is in world time, so an entity whose
 /// introduction occurred after the event that names it does not exist yet for it.
-fn introduced_later(events: &[Event], unknown: &crate::format::rules::Unknown) -> Option<String> {
+fn introduced_later(
+    events: &[std::borrow::Cow<'_, Event>],
+    unknown: &crate::format::rules::Unknown,
+) -> Option<String> {
     events.iter().find_map(|event| introduces(event, unknown))
 }
 

@@ -8,14 +8,14 @@
 use std::collections::BTreeMap;
 
 use crate::fold::state::{
-    Agreement, AgreementStatus, Allegation, Claim, ClaimKind, Counts, Issue, Party, Proposal,
-    ProposalStatus, Provision, Remark, State,
+    Agreement, AgreementStatus, Allegation, Claim, ClaimKind, Counts, Issue, Meeting, Party,
+    Proposal, ProposalStatus, Provision, Remark, State,
 };
 use crate::format::count::{CountRange, CustodyError};
 use crate::format::event::{
     AgreementSigned, AgreementTerminated, Category, DetentionReported, EventData, IssueRaised,
-    MAX_COUNT, PartyJoined, ProposalAct, ProposalMade, ProposalRejected, ProvisionStatus,
-    ProvisionUpdated, ReleaseMade, StatementKind, StatementMade,
+    MAX_COUNT, MeetingHeld, PartyJoined, ProposalAct, ProposalMade, ProposalRejected,
+    ProvisionStatus, ProvisionUpdated, ReleaseMade, StatementKind, StatementMade,
 };
 use crate::format::ids::Slug;
 use crate::format::rules::{Rule, Violation};
@@ -46,6 +46,11 @@ pub fn apply(state: &mut State, seq: u64, data: &EventData) -> Result<(), Violat
         EventData::AgreementTerminated(terminated) => agreement_terminated(state, terminated),
         EventData::DetentionReported(reported) => detention_reported(state, reported),
         EventData::ReleaseMade(release) => release_made(state, release),
+        EventData::MeetingHeld(meeting) => meeting_held(state, seq, meeting),
+        // A correction or retraction changes which events are folded, not the state: the
+        // fold applies the effective events (`crate::fold::effective`) and never hands
+        // these to the reducer.
+        EventData::EventRetracted(_) | EventData::EventCorrected(_) => Ok(()),
     }
 }
 
@@ -200,6 +205,75 @@ fn party_joined(state: &mut State, joined: &PartyJoined) -> Result<(), Violation
             name: joined.name.clone(),
             positions: BTreeMap::new(),
             role: joined.role,
+        },
+    );
+    Ok(())
+}
+
+/// A meeting: a new id, known parties and issues, each named once, mediators apart from the
+/// parties, a host among those present.
+fn meeting_held(state: &mut State, seq: u64, meeting: &MeetingHeld) -> Result<(), Violation> {
+    if state.meetings.contains_key(&meeting.meeting) {
+        return violation(
+            Rule::IdDuplicate,
+            format!("meeting {} has already been held", meeting.meeting),
+        );
+    }
+    let mediators = meeting.mediators.as_deref().unwrap_or_default();
+    let issues = meeting.issues.as_deref().unwrap_or_default();
+    require_parties(state, &meeting.parties, "parties")?;
+    require_parties(state, mediators, "mediators")?;
+    if let Some(host) = &meeting.hosted_by {
+        require_party(state, host, "hosted_by")?;
+    }
+    for issue in issues {
+        require_issue(state, issue, "issues")?;
+    }
+    let twice = |names: &[Slug]| {
+        names
+            .iter()
+            .enumerate()
+            .find(|(at, name)| names[..*at].contains(name))
+            .map(|(_, name)| name.clone())
+    };
+    let parties_named = |detail: String| violation(Rule::MeetingParties, detail);
+    if let Some(party) = twice(&meeting.parties).or_else(|| twice(mediators)) {
+        return parties_named(format!("meeting {} names {party} twice", meeting.meeting));
+    }
+    if let Some(issue) = twice(issues) {
+        return parties_named(format!(
+            "meeting {} names issue {issue} twice",
+            meeting.meeting
+        ));
+    }
+    if let Some(both) = mediators
+        .iter()
+        .find(|mediator| meeting.parties.contains(mediator))
+    {
+        return parties_named(format!(
+            "{both} is named both among the parties and the mediators of meeting {}",
+            meeting.meeting
+        ));
+    }
+    if let Some(host) = &meeting.hosted_by
+        && !meeting.parties.contains(host)
+        && !mediators.contains(host)
+    {
+        return parties_named(format!(
+            "meeting {} is hosted by {host}, who is neither among its parties nor its mediators",
+            meeting.meeting
+        ));
+    }
+    state.meetings.insert(
+        meeting.meeting.clone(),
+        Meeting {
+            hosted_by: meeting.hosted_by.clone(),
+            issues: issues.to_vec(),
+            mediators: mediators.to_vec(),
+            parties: meeting.parties.clone(),
+            place: meeting.place.clone(),
+            seq,
+            title: meeting.title.clone(),
         },
     );
     Ok(())

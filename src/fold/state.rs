@@ -18,11 +18,82 @@ use crate::format::world_time::WorldTime;
 #[serde(deny_unknown_fields)]
 pub struct State {
     pub agreements: BTreeMap<Slug, Agreement>,
+    /// Every correction and retraction among the lines considered, by `target`, then `by`
+    /// (version 2; absent from the JSON when there is none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub corrections: Vec<CorrectionNote>,
     pub custody: BTreeMap<Slug, BTreeMap<Slug, Counts>>,
     pub issues: BTreeMap<Slug, Issue>,
+    /// Version 2; absent from the JSON when there is none.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub meetings: BTreeMap<Slug, Meeting>,
     pub parties: BTreeMap<Slug, Party>,
     pub proposals: BTreeMap<Slug, Proposal>,
     pub released: BTreeMap<Slug, BTreeMap<Slug, Counts>>,
+}
+
+/// A meeting of delegations (version 2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Meeting {
+    pub hosted_by: Option<Slug>,
+    pub issues: Vec<Slug>,
+    pub mediators: Vec<Slug>,
+    pub parties: Vec<Slug>,
+    pub place: Option<String>,
+    pub seq: u64,
+    pub title: Option<String>,
+}
+
+/// Whether a line was corrected or retracted.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CorrectionKind {
+    Corrected,
+    Retracted,
+}
+
+/// A correction or retraction: of line `target`, by line `by`, and why.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CorrectionNote {
+    pub by: u64,
+    pub kind: CorrectionKind,
+    pub reason: String,
+    pub target: u64,
+}
+
+impl State {
+    /// Notes a correction or retraction, keeping the list in its order (by target, then by).
+    pub fn note_correction(&mut self, note: CorrectionNote) {
+        let key = (note.target, note.by);
+        let at = self
+            .corrections
+            .partition_point(|known| (known.target, known.by) < key);
+        self.corrections.insert(at, note);
+    }
+
+    /// How many of the lines considered fold no event: the corrections and retractions
+    /// themselves, and the lines whose last word is a retraction. Every other line folds
+    /// one (effective) event.
+    pub fn lines_folding_nothing(&self) -> u64 {
+        let mut retracted = 0;
+        for (at, note) in self.corrections.iter().enumerate() {
+            let is_last_word = self
+                .corrections
+                .get(at + 1)
+                .is_none_or(|next| next.target != note.target);
+            if is_last_word && note.kind == CorrectionKind::Retracted {
+                retracted += 1;
+            }
+        }
+        self.corrections.len() as u64 + retracted
+    }
+
+    /// Whether line `seq` is a correction or retraction the state has noted.
+    pub fn is_correction_line(&self, seq: u64) -> bool {
+        self.corrections.iter().any(|note| note.by == seq)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -196,6 +267,10 @@ pub struct Folded {
     pub events: u64,
     /// The latest `occurred` among them (the last one applied, by application order).
     pub occurred: Option<WorldTime>,
+    /// The latest end of their world times (their latest start, in a log of points).
+    pub latest_end: Option<chrono::DateTime<chrono::Utc>>,
+    /// Under `--as-of`: the seqs of folded events whose world time ends after it, sorted.
+    pub uncertain: Vec<u64>,
 }
 
 /// The state JSON of the format: the state of a log prefix, with where it stands.
@@ -203,15 +278,23 @@ pub struct Folded {
 #[derive(Serialize)]
 pub struct StateDocument<'a> {
     pub agreements: &'a BTreeMap<Slug, Agreement>,
+    #[serde(skip_serializing_if = "<[CorrectionNote]>::is_empty")]
+    pub corrections: &'a [CorrectionNote],
     pub custody: &'a BTreeMap<Slug, BTreeMap<Slug, Counts>>,
     pub events: u64,
     pub head: crate::format::ids::Hash,
     pub issues: &'a BTreeMap<Slug, Issue>,
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub meetings: &'a BTreeMap<Slug, Meeting>,
     pub occurred: Option<&'a WorldTime>,
     pub parties: &'a BTreeMap<Slug, Party>,
     pub proposals: &'a BTreeMap<Slug, Proposal>,
     pub released: &'a BTreeMap<Slug, BTreeMap<Slug, Counts>>,
     pub seq: u64,
+    /// Under `--as-of` only: folded events that may lie after it (absent when none does,
+    /// as in every version-1 log).
+    #[serde(skip_serializing_if = "<[u64]>::is_empty")]
+    pub uncertain: &'a [u64],
 }
 
 impl<'a> StateDocument<'a> {
@@ -219,15 +302,18 @@ impl<'a> StateDocument<'a> {
         let state = &folded.state;
         StateDocument {
             agreements: &state.agreements,
+            corrections: &state.corrections,
             custody: &state.custody,
             events: folded.events,
             head,
             issues: &state.issues,
+            meetings: &state.meetings,
             occurred: folded.occurred.as_ref(),
             parties: &state.parties,
             proposals: &state.proposals,
             released: &state.released,
             seq,
+            uncertain: &folded.uncertain,
         }
     }
 

@@ -338,6 +338,96 @@ pub struct ReleaseMade {
     pub provision: Option<Slug>,
 }
 
+/// Two or more delegations met (version 2).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MeetingHeld {
+    pub meeting: Slug,
+    pub parties: Vec<Slug>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub place: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub hosted_by: Option<Slug>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mediators: Option<Vec<Slug>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub issues: Option<Vec<Slug>>,
+}
+
+/// An earlier line was wrong and says nothing (version 2): it folds no more.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventRetracted {
+    pub target: u64,
+    pub reason: String,
+}
+
+/// An earlier line was wrong (version 2): `replacement` is what it should have said, and
+/// folds in its place, at its seq.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EventCorrected {
+    pub target: u64,
+    pub reason: String,
+    pub replacement: Replacement,
+}
+
+/// What a corrected line should have said: its `type`, `occurred` and `data`, read as a
+/// version-2 line's are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Replacement {
+    pub occurred: WorldTime,
+    pub data: Box<EventData>,
+}
+
+impl Serialize for Replacement {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut object = serializer.serialize_struct("Replacement", 3)?;
+        object.serialize_field("type", self.data.type_name())?;
+        object.serialize_field("occurred", &self.occurred)?;
+        object.serialize_field("data", &*self.data)?;
+        object.end()
+    }
+}
+
+impl<'de> Deserialize<'de> for Replacement {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct ReplacementFields {
+            #[serde(rename = "type")]
+            type_name: String,
+            occurred: WorldTime,
+            data: Box<RawValue>,
+        }
+        let ObjectOnly(fields) = ObjectOnly::<ReplacementFields>::deserialize(deserializer)?;
+        if is_correction_type(&fields.type_name) {
+            return Err(serde::de::Error::custom(format!(
+                "a replacement's `type` is not `{}`: a correction replaces an event, not a correction",
+                fields.type_name
+            )));
+        }
+        let data = EventData::parse(&fields.type_name, fields.data.get(), Version::Two)
+            .map_err(|error| serde::de::Error::custom(format!("replacement: {error}")))?;
+        Ok(Replacement {
+            occurred: fields.occurred,
+            data: Box::new(data),
+        })
+    }
+}
+
+/// Whether `type_name` is one of the two types that speak of another line.
+fn is_correction_type(type_name: &str) -> bool {
+    matches!(type_name, "event.corrected" | "event.retracted")
+}
+
+/// The longest `reason` of a correction or retraction, in characters: a limit, like every
+/// text of a line has through the line's length.
+pub const MAX_REASON_CHARS: usize = 4_096;
+
 /// Declares the event types from one list of (variant, data type, `type` name): the
 /// `EventData` enum, `EVENT_TYPES`, `EventData::type_name` and the parser's dispatch all come
 /// from the same lines, so a new type cannot be missed by any of them; the reducer, the
@@ -352,7 +442,7 @@ macro_rules! event_types {
             $($variant($data),)*
         }
 
-        /// Every `type` of format v1, in the order the format lists them.
+        /// Every `type`, in the order the format lists them (version 1's twelve first).
         pub const EVENT_TYPES: &[&str] = &[$($name,)*];
 
         impl EventData {
@@ -387,6 +477,9 @@ event_types! {
     AgreementTerminated(AgreementTerminated) => "agreement.terminated",
     DetentionReported(DetentionReported) => "detention.reported",
     ReleaseMade(ReleaseMade) => "release.made",
+    MeetingHeld(MeetingHeld) => "meeting.held",
+    EventRetracted(EventRetracted) => "event.retracted",
+    EventCorrected(EventCorrected) => "event.corrected",
 }
 
 /// Why an event's `data` is refused (under `envelope.shape`).
@@ -427,6 +520,17 @@ pub enum ShapeError {
     TooFewSignatories,
     #[error("`provisions` must hold at least one provision")]
     NoProvisions,
+    /// `meeting.held`, `event.retracted` and `event.corrected` are version 2.
+    #[error("`{type_name}` is version 2")]
+    TypeInVersion2 { type_name: &'static str },
+    #[error("`parties` must name at least one party")]
+    NoMeetingParties,
+    #[error("`target` is the seq of an earlier line, at least 1")]
+    NoTarget,
+    #[error("`reason` says why, in 1 to {MAX_REASON_CHARS} characters")]
+    Reason,
+    #[error("a replacement's `type` is not a correction or a retraction")]
+    ReplacementIsACorrection,
 }
 
 /// Parses one event's `data` JSON into a chosen type, naming the event type and counting
@@ -510,9 +614,47 @@ impl EventData {
             }
             EventData::DetentionReported(reported) => reported.count.check()?,
             EventData::ReleaseMade(release) => release.count.check()?,
+            EventData::MeetingHeld(meeting) if meeting.parties.is_empty() => {
+                return Err(ShapeError::NoMeetingParties);
+            }
+            EventData::EventRetracted(EventRetracted { target, reason })
+            | EventData::EventCorrected(EventCorrected { target, reason, .. }) => {
+                if *target == 0 {
+                    return Err(ShapeError::NoTarget);
+                }
+                let chars = reason.chars().count();
+                if reason.trim().is_empty() || chars > MAX_REASON_CHARS {
+                    return Err(ShapeError::Reason);
+                }
+                if let EventData::EventCorrected(corrected) = self {
+                    let replaced = &corrected.replacement.data;
+                    if replaced.is_correction() {
+                        return Err(ShapeError::ReplacementIsACorrection);
+                    }
+                    replaced.check_shape()?;
+                }
+            }
             _ => {}
         }
         Ok(())
+    }
+
+    /// Whether it speaks of another line (`event.retracted`, `event.corrected`) rather than
+    /// of the negotiation.
+    pub fn is_correction(&self) -> bool {
+        matches!(
+            self,
+            EventData::EventRetracted(_) | EventData::EventCorrected(_)
+        )
+    }
+
+    /// The line a correction or retraction speaks of.
+    pub fn correction_target(&self) -> Option<u64> {
+        match self {
+            EventData::EventRetracted(retracted) => Some(retracted.target),
+            EventData::EventCorrected(corrected) => Some(corrected.target),
+            _ => None,
+        }
     }
 
     /// What version 1 adds to the shape: every count exact, an agreement's provisions
@@ -533,6 +675,11 @@ impl EventData {
                     kind: statement.kind,
                 })
             }
+            EventData::MeetingHeld(_)
+            | EventData::EventRetracted(_)
+            | EventData::EventCorrected(_) => Err(ShapeError::TypeInVersion2 {
+                type_name: self.type_name(),
+            }),
             _ => Ok(()),
         }
     }

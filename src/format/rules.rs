@@ -28,7 +28,8 @@ macro_rules! rules {
 }
 
 rules! {
-    /// `v` is 1. (Envelope rules are checked on every line in file order.)
+    /// `v` is 1 or 2, and no version-1 line follows a version-2 one. (Envelope rules are
+    /// checked on every line in file order.)
     EnvelopeVersion => "envelope.version",
     /// `seq` is the line number.
     EnvelopeSeq => "envelope.seq",
@@ -56,6 +57,12 @@ rules! {
     /// A count of persons in custody would pass the largest exact JSON integer (2^53 - 1).
     CustodyOverflow => "custody.overflow",
     ReleaseProvision => "release.provision",
+    /// A meeting names each party, mediator and issue once, its mediators apart from its
+    /// parties, and its host among them (version 2).
+    MeetingParties => "meeting.parties",
+    /// A correction or retraction names an earlier line that is not itself one (version 2;
+    /// an envelope rule, checked as the line is read).
+    CorrectionTarget => "correction.target",
     /// The last line has no newline: a write was cut short. (Rules of the file and of the
     /// store follow.)
     LogTorn => "log.torn",

@@ -247,6 +247,10 @@ pub struct EnvelopeChecker {
     /// does not know the lines before it: a version-1 line after a version-2 one behind the
     /// snapshot is `verify`'s to find, as a reused id is.
     first_version_2: Option<u64>,
+    /// The correction and retraction lines read: what another correction may not target.
+    /// Few in any log. A target behind a snapshot is read again from further back, as the
+    /// replay never starts behind what a correction changes.
+    corrections: std::collections::BTreeSet<u64>,
     ids: IdsSeen,
     maybe_reused: Vec<(u64, EventId)>,
 }
@@ -267,6 +271,7 @@ impl EnvelopeChecker {
             prev,
             last_recorded,
             first_version_2: None,
+            corrections: std::collections::BTreeSet::new(),
             ids: IdsSeen::default(),
             maybe_reused: Vec::new(),
         }
@@ -323,6 +328,23 @@ impl EnvelopeChecker {
             }
             (Version::Two, None) => self.first_version_2 = Some(number),
             _ => {}
+        }
+        if let Some(target) = event.data.correction_target() {
+            if target >= number {
+                return Err(fail(
+                    Rule::CorrectionTarget,
+                    format!("line {number} speaks of line {target}, which is not an earlier line"),
+                ));
+            }
+            if self.corrections.contains(&target) {
+                return Err(fail(
+                    Rule::CorrectionTarget,
+                    format!(
+                        "line {number} speaks of line {target}, itself a correction or retraction: correct the line it speaks of"
+                    ),
+                ));
+            }
+            self.corrections.insert(number);
         }
         if event.prev != self.prev {
             return Err(fail(

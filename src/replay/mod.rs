@@ -15,10 +15,13 @@
 //! rule broken on any line (a reused id first), then the first event the reducer refuses in
 //! application order.
 
+pub mod corrections;
+
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Seek, SeekFrom};
 use std::ops::ControlFlow;
 
+use crate::fold::effective::{LastWords, note_of};
 use crate::fold::{Folded, Refused};
 use crate::format::event::Event;
 use crate::format::time::Timestamp;
@@ -76,6 +79,18 @@ pub struct Scope {
 }
 
 impl Scope {
+    /// Applies `event` with `apply`, and notes it when it may lie after `--as-of`.
+    fn apply(
+        &self,
+        apply: &mut Apply<'_>,
+        folded: &mut Folded,
+        event: &Event,
+    ) -> Result<bool, Refused> {
+        let applied = apply(folded, event)?;
+        folded.note_if_uncertain(event, self.as_of.as_ref());
+        Ok(applied)
+    }
+
     fn folds(&self, event: &Event) -> bool {
         self.as_of
             .as_ref()
@@ -168,8 +183,19 @@ pub fn replay_with_extra(source: &dyn Source, extra: Vec<Event>) -> Result<Repla
         apply: &mut reduce,
         optimistic: extra.is_empty(),
     };
+    debug_assert!(
+        extra.windows(2).all(|pair| pair[0].seq < pair[1].seq),
+        "extra events come in seq order"
+    );
     let replayed = replay_merging(source, Start::default(), &Scope::default(), hooks, extra)?;
     Ok(from_first_line(replayed))
+}
+
+/// The start's fold read again (a second pass, or a narrowed replay).
+fn reload_start(
+    reload: &mut dyn FnMut() -> Result<Folded, ReadError>,
+) -> Result<Folded, ReadError> {
+    reload()
 }
 
 /// The replay of a log read from its first line, which nothing can come before.
@@ -219,15 +245,73 @@ fn replay_merging(
         apply,
         optimistic,
     } = hooks;
-    let pass = first_pass(source, start, scope, observe, apply, optimistic)?;
+    let mut corrections = corrections::scan(source, &start_position, &scope.prefix)?;
+    corrections.extend(
+        extra
+            .iter()
+            .filter(|event| event.data.is_correction())
+            .cloned(),
+    );
+    // A correction that reaches behind the start changes what the start folded.
+    if corrections.iter().any(|correction| {
+        correction
+            .data
+            .correction_target()
+            .is_some_and(|target| target <= start_position.seq)
+    }) {
+        return Ok(Replayed::BeforeStart);
+    }
+    let mut last_words = LastWords::default();
+    for correction in &corrections {
+        last_words.note(correction.clone());
+    }
+    let pass = first_pass(
+        source,
+        start,
+        scope,
+        observe,
+        apply,
+        optimistic,
+        &last_words,
+    )?;
     if pass.before_start {
         return Ok(Replayed::BeforeStart);
+    }
+    // A prefix that ended before a line the search took for a last word (recorded times
+    // that go back, beyond `--known-at`): the reading stopped earlier, so no word said
+    // after it counts.
+    if !last_words.all_said_by(pass.position.seq + extra.len() as u64) {
+        let end = pass.position.seq;
+        let narrowed = Scope {
+            prefix: Prefix {
+                at: Some(end),
+                known_at: None,
+            },
+            as_of: scope.as_of.clone(),
+        };
+        let hooks = Hooks {
+            reload,
+            observe,
+            apply,
+            optimistic,
+        };
+        let start = Start {
+            position: start_position,
+            folded: reload_start(hooks.reload)?,
+        };
+        return replay_merging(source, start, &narrowed, hooks, extra);
     }
     let late_lines = pass.late.len() as u64;
     let (folded, position, lines_read) =
         if pass.late.is_empty() && extra.is_empty() && (optimistic || pass.stopped) {
             if let Some(refusal) = pass.refused {
-                return Err(explained(source, &start_position, &scope.prefix, refusal));
+                return Err(explained(
+                    source,
+                    &start_position,
+                    &scope.prefix,
+                    refusal,
+                    &last_words,
+                ));
             }
             (pass.folded, pass.position, pass.lines_read)
         } else {
@@ -238,8 +322,11 @@ fn replay_merging(
                 reload()?,
                 &pass.position,
                 scope,
-                pass.late,
-                extra,
+                Merging {
+                    late: pass.late,
+                    extra,
+                    last_words: &last_words,
+                },
                 apply,
             )?;
             (folded, pass.position, pass.lines_read)
@@ -263,6 +350,7 @@ fn first_pass(
     observe: &mut dyn FnMut(Seen<'_>),
     apply: &mut Apply<'_>,
     optimistic: bool,
+    last_words: &LastWords,
 ) -> Result<FirstPass, ReadError> {
     let start_position = start.position;
     let floor = start.folded.occurred.as_ref().map(WorldTime::start);
@@ -277,6 +365,10 @@ fn first_pass(
     };
     let mut latest = floor;
     let mut exact = optimistic && scope.as_of.is_none();
+    // The fold up to a line is that line's prefix's only before the first line a last word
+    // changes, or from the last correction on: between, a later correction counts.
+    let changed_from = last_words.earliest_target().unwrap_or(u64::MAX);
+    let settled_from = last_words.latest_correction().unwrap_or(0);
     let mut folding = optimistic;
     let mut checker = EnvelopeChecker::after(&start_position);
     let reader = source
@@ -287,10 +379,16 @@ fn first_pass(
         &mut checker,
         &mut pass.position,
         &scope.prefix,
-        |event, position| {
+        |line, position| {
             pass.lines_read += 1;
             let mut is_late = false;
-            if scope.folds(&event) {
+            if let Some(note) = note_of(&line) {
+                pass.folded.state.note_correction(note);
+            }
+            let effective = last_words.effective(&line);
+            if let Some(event) = effective.as_deref()
+                && scope.folds(event)
+            {
                 if floor.is_some_and(|floor| event.occurred.start() < floor) {
                     pass.before_start = true;
                     return ControlFlow::Break(());
@@ -302,7 +400,7 @@ fn first_pass(
                 } else {
                     latest = Some(event.occurred.start());
                     if folding {
-                        match apply(&mut pass.folded, &event) {
+                        match scope.apply(apply, &mut pass.folded, event) {
                             Ok(true) => {}
                             Ok(false) => {
                                 pass.stopped = true;
@@ -317,13 +415,15 @@ fn first_pass(
                     }
                 }
             }
+            let seq = line.seq;
+            let exact_here = exact && (seq < changed_from || seq >= settled_from);
             observe(Seen {
-                event: &event,
+                event: &line,
                 position,
-                exact_fold: exact.then_some(&pass.folded),
+                exact_fold: exact_here.then_some(&pass.folded),
             });
-            if is_late {
-                pass.late.push(event);
+            if is_late && let Some(event) = effective {
+                pass.late.push(event.into_owned());
             }
             // Stopped by `apply`: nothing after this line can matter to the caller.
             if pass.stopped {
@@ -381,13 +481,22 @@ struct Merger<'a, 'b> {
     folded: Folded,
     late: std::iter::Peekable<std::vec::IntoIter<Event>>,
     apply: &'a mut Apply<'b>,
+    scope: &'a Scope,
     refused: Option<Refused>,
     stopped: bool,
 }
 
+/// What the second pass merges: the late lines (effective events, in file order), the
+/// extra events, and the last words.
+struct Merging<'w> {
+    late: Vec<Event>,
+    extra: Vec<Event>,
+    last_words: &'w LastWords,
+}
+
 impl Merger<'_, '_> {
     fn step(&mut self, event: &Event) -> ControlFlow<()> {
-        match (self.apply)(&mut self.folded, event) {
+        match self.scope.apply(self.apply, &mut self.folded, event) {
             Ok(true) => ControlFlow::Continue(()),
             Ok(false) => {
                 self.stopped = true;
@@ -424,27 +533,41 @@ impl Merger<'_, '_> {
 /// The second pass: reads the lines from `start` to `end` again and folds, in application
 /// order, those the scope folds, merging `late` (collected by the first pass, in file
 /// order) in at their places.
-#[allow(clippy::too_many_arguments)]
 fn merge(
     source: &dyn Source,
     start: &Position,
-    folded: Folded,
+    mut folded: Folded,
     end: &Position,
     scope: &Scope,
-    mut late: Vec<Event>,
-    extra: Vec<Event>,
+    merging: Merging<'_>,
     apply: &mut Apply<'_>,
 ) -> Result<Folded, ReadError> {
+    let Merging {
+        mut late,
+        extra,
+        last_words,
+    } = merging;
     let mut late_seqs: Vec<u64> = late.iter().map(|event| event.seq).collect();
     debug_assert!(late_seqs.is_sorted(), "late lines are kept in file order");
     debug_assert!(extra.iter().all(|event| event.seq > end.seq));
-    late.extend(extra);
+    for correction in extra.iter().filter(|event| event.data.is_correction()) {
+        if let Some(note) = note_of(correction) {
+            folded.state.note_correction(note);
+        }
+    }
+    late.extend(
+        extra
+            .iter()
+            .filter_map(|event| last_words.effective(event))
+            .map(std::borrow::Cow::into_owned),
+    );
     late.sort_by_key(|event| (event.occurred.start(), event.seq));
     late_seqs.reverse();
     let mut merger = Merger {
         folded,
         late: late.into_iter().peekable(),
         apply,
+        scope,
         refused: None,
         stopped: false,
     };
@@ -455,21 +578,24 @@ fn merge(
         known_at: None,
     };
     let reader = source.read_at(start.end_offset).map_err(ReadError::Io)?;
-    read_lines(reader, &mut checker, &mut position, &prefix, |event, _| {
-        if late_seqs.last() == Some(&event.seq) {
+    read_lines(reader, &mut checker, &mut position, &prefix, |line, _| {
+        if let Some(note) = note_of(&line) {
+            merger.folded.state.note_correction(note);
+        }
+        if late_seqs.last() == Some(&line.seq) {
             late_seqs.pop();
             return ControlFlow::Continue(());
         }
-        if !scope.folds(&event) {
-            return ControlFlow::Continue(());
+        match last_words.effective(&line) {
+            Some(event) if scope.folds(&event) => merger.take(&event),
+            _ => ControlFlow::Continue(()),
         }
-        merger.take(&event)
     })?;
     if merger.refused.is_none() && !merger.stopped {
         merger.finish();
     }
     if let Some(refusal) = merger.refused {
-        return Err(explained(source, start, &scope.prefix, refusal));
+        return Err(explained(source, start, &scope.prefix, refusal, last_words));
     }
     if !merger.stopped && position != *end {
         return Err(ReadError::Io(io::Error::other(
@@ -486,6 +612,7 @@ fn explained(
     start: &Position,
     prefix: &Prefix,
     refusal: Refused,
+    last_words: &LastWords,
 ) -> ReadError {
     let mut error = refusal.clone();
     if let Some(unknown) = &refusal.unknown {
@@ -493,8 +620,10 @@ fn explained(
         let mut position = start.clone();
         let mut checker = EnvelopeChecker::after(start);
         if let Ok(reader) = source.read_at(start.end_offset) {
-            let _ = read_lines(reader, &mut checker, &mut position, prefix, |event, _| {
-                hint = crate::fold::introduces(&event, unknown);
+            let _ = read_lines(reader, &mut checker, &mut position, prefix, |line, _| {
+                hint = last_words
+                    .effective(&line)
+                    .and_then(|event| crate::fold::introduces(&event, unknown));
                 if hint.is_some() {
                     ControlFlow::Break(())
                 } else {

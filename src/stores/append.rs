@@ -184,7 +184,11 @@ pub(crate) fn plan_append(
     let folded = fold_with_new_events(log, source, folded, stamped.events, &fresh, existing_lines)?;
     outcomes.sort_by_key(|(number, _)| *number);
     let events = existing_lines + fresh.len() as u64;
-    assert_eq!(folded.events, events, "every line is folded");
+    assert_eq!(
+        folded.events + folded.state.lines_folding_nothing(),
+        events,
+        "every line is folded, or corrected or retracted"
+    );
     let after = Position {
         seq: events,
         head: stamped.head,
@@ -353,10 +357,12 @@ fn fold_with_new_events(
     existing_lines: u64,
 ) -> Result<Folded, StoreError> {
     let last_folded = folded.occurred.clone();
+    // A correction changes a line already folded: the log is replayed with it.
     let in_world_order = new_events.iter().all(|event| {
-        last_folded
-            .as_ref()
-            .is_none_or(|last| event.occurred.start() >= last.start())
+        !event.data.is_correction()
+            && last_folded
+                .as_ref()
+                .is_none_or(|last| event.occurred.start() >= last.start())
     });
     let refold = if in_world_order {
         folded.apply_all(&new_events, None).map(|_| ())

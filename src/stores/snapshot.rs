@@ -43,11 +43,17 @@ pub struct SnapshotHeader {
     pub end_offset: u64,
     /// `recorded` of line `seq`.
     pub last_recorded: Timestamp,
-    /// Events applied (all `seq` of them).
+    /// Events applied: all `seq` of them, but for the lines that corrections and
+    /// retractions took out (version 2).
     pub events: u64,
     /// The latest `occurred` among them: no later line may have occurred earlier for the
     /// snapshot to stand for it.
     pub occurred: Option<crate::format::world_time::WorldTime>,
+    /// The latest end of their world times, when it is later than `occurred`'s end (a
+    /// period folded earlier that lasts longer): an `--as-of` before it cannot start here,
+    /// as an event of the snapshot may lie after it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub latest_end: Option<Timestamp>,
     /// The SHA-256 of the state line's bytes (without its newline).
     pub state_sha256: Hash,
     /// The RFC 9162 tree head of the log's first `seq` lines. Snapshots written by `accord
@@ -154,7 +160,7 @@ pub(crate) fn parse_header_line(
         .map_err(|error| SnapshotDamage::HeaderFields(error.to_string()))?;
     let known_format = header.format == SNAPSHOT_FORMAT
         || (header.format == SNAPSHOT_FORMAT_WITHOUT_TREE && header.tree.is_none());
-    if !known_format || seq.is_some_and(|seq| header.seq != seq) || header.events != header.seq {
+    if !known_format || seq.is_some_and(|seq| header.seq != seq) || header.events > header.seq {
         return Err(SnapshotDamage::HeaderMisplaced);
     }
     if let Some(tree) = &header.tree
@@ -196,8 +202,25 @@ impl SnapshotHeader {
             last_recorded,
             events: folded.events,
             occurred: folded.occurred.clone(),
+            latest_end: folded
+                .latest_end
+                .filter(|end| {
+                    folded
+                        .occurred
+                        .as_ref()
+                        .is_none_or(|occurred| *end > occurred.end())
+                })
+                .map(Timestamp::from_instant),
             state_sha256,
             tree: tree.as_ref().map(TreeHead::of),
+        }
+    }
+
+    /// The latest end of the world times folded into the snapshot.
+    pub fn latest_end(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        match &self.latest_end {
+            Some(end) => Some(end.instant()),
+            None => self.occurred.as_ref().map(|occurred| occurred.end()),
         }
     }
 
@@ -250,6 +273,8 @@ pub(crate) fn parse_snapshot_text(
             state,
             events: header.events,
             occurred: header.occurred.clone(),
+            latest_end: header.latest_end(),
+            uncertain: Vec::new(),
         },
         header,
     })

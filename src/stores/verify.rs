@@ -79,7 +79,11 @@ pub fn verify_source(
 
 /// How a snapshot's fold differs from the log's fold of its first `seq` lines, if it does.
 pub(crate) fn disagreement(seq: u64, fresh: &Folded, cached: &Folded) -> Option<String> {
-    debug_assert_eq!(fresh.events, seq, "the fold covers lines 1 to {seq}");
+    debug_assert_eq!(
+        fresh.events + fresh.state.lines_folding_nothing(),
+        seq,
+        "the fold covers lines 1 to {seq}"
+    );
     if fresh.occurred != cached.occurred {
         Some(format!(
             "its latest event occurred {}; the fold of lines 1 to {seq} says {}",

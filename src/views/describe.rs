@@ -101,7 +101,48 @@ pub fn describe(data: &EventData) -> String {
                 release.of
             )
         }
+        EventData::MeetingHeld(meeting) => meeting_held(meeting),
+        EventData::EventRetracted(retracted) => format!(
+            "line {} retracted: {}",
+            retracted.target,
+            quote(&retracted.reason)
+        ),
+        EventData::EventCorrected(corrected) => format!(
+            "line {} corrected: {}; it now says, at {}: {}",
+            corrected.target,
+            quote(&corrected.reason),
+            corrected.replacement.occurred.for_people(),
+            describe(&corrected.replacement.data)
+        ),
     }
+}
+
+/// Who met, where, hosted and mediated by whom, on what.
+fn meeting_held(meeting: &crate::format::event::MeetingHeld) -> String {
+    let mut text = format!("{} meet", list(&meeting.parties));
+    if let Some(title) = &meeting.title {
+        text.push_str(&format!(" ({title})"));
+    }
+    text.push_str(&format!(" as meeting {}", meeting.meeting));
+    if let Some(place) = &meeting.place {
+        text.push_str(&format!(" in {place}"));
+    }
+    if let Some(host) = &meeting.hosted_by {
+        text.push_str(&format!(", hosted by {host}"));
+    }
+    match meeting.mediators.as_deref() {
+        Some(mediators) if !mediators.is_empty() => {
+            text.push_str(&format!(", mediated by {}", list(mediators)));
+        }
+        _ => {}
+    }
+    match meeting.issues.as_deref() {
+        Some(issues) if !issues.is_empty() => {
+            text.push_str(&format!(", on {}", list(issues)));
+        }
+        _ => {}
+    }
+    text
 }
 
 /// Who joins, in what role, with which members.

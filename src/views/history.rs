@@ -92,9 +92,18 @@ impl EntityRef {
                     reported.holder == *party || reported.of == *party
                 }
                 EventData::ReleaseMade(release) => release.by == *party || release.of == *party,
+                EventData::MeetingHeld(meeting) => {
+                    has(&meeting.parties, party)
+                        || some_list(&meeting.mediators, party)
+                        || some(&meeting.hosted_by, party)
+                }
+                // What a correction changes is the history's to show, through the line
+                // it corrects.
+                EventData::EventRetracted(_) | EventData::EventCorrected(_) => false,
             },
             EntityRef::Issue(issue) => match data {
                 EventData::IssueRaised(raised) => raised.issue == *issue,
+                EventData::MeetingHeld(meeting) => some_list(&meeting.issues, issue),
                 EventData::ProposalMade(made) => made.terms.iter().any(|term| term.issue == *issue),
                 EventData::StatementMade(statement) => some(&statement.issue, issue),
                 _ => false,

@@ -32,6 +32,98 @@ fn streamed(bytes: &[u8], scope: &Scope) -> Result<(fold::Folded, u64, Hash), Lo
     }
 }
 
+/// A correction or retraction to put in a generated log: (what it does, which line it
+/// speaks of, how far after that line it comes).
+type Fix = (u8, usize, usize);
+
+fn fix_strategy() -> impl Strategy<Value = Vec<Fix>> {
+    prop::collection::vec((0u8..5, any::<usize>(), any::<usize>()), 0..4)
+}
+
+/// Generated drafts (`drafts`), with corrections and retractions put in after the lines
+/// they speak of: 0 retracts, 1 moves the line to its day, 2 to its month (`~`), 3 says
+/// the same again, 4 gives a count bounds around it. The lines after a fix may no longer
+/// fold (a retracted party that others name): both readers must then refuse alike.
+fn drafts_with_fixes(
+    steps: &[common::Step],
+    order_seed: u64,
+    damage: u8,
+    which: usize,
+    fixes: &[Fix],
+) -> Vec<Draft> {
+    use accord::format::count::Count;
+    use accord::format::event::{EventCorrected, EventData, EventRetracted, Replacement};
+    use accord::format::world_time::WorldTime;
+    let originals = drafts(steps, order_seed, damage, which);
+    if originals.is_empty() {
+        return originals;
+    }
+    // `Ok(index)` is an original line, `Err(fix)` a correction of one.
+    let mut order: Vec<Result<usize, usize>> = (0..originals.len()).map(Ok).collect();
+    for (number, (_, target, after)) in fixes.iter().enumerate() {
+        let target = target % originals.len();
+        let at = order.iter().position(|item| *item == Ok(target)).unwrap();
+        let place = at + 1 + after % (order.len() - at);
+        order.insert(place, Err(number));
+    }
+    let seq_of =
+        |index: usize| order.iter().position(|item| *item == Ok(index)).unwrap() as u64 + 1;
+    order
+        .iter()
+        .map(|item| match *item {
+            Ok(index) => originals[index].clone(),
+            Err(number) => {
+                let (kind, target, _) = fixes[number];
+                let original = &originals[target % originals.len()];
+                let point = original.occurred.as_str();
+                let reason = format!("fix {number}");
+                let target = seq_of(target % originals.len());
+                let mut data = original.data.clone();
+                let occurred = match kind {
+                    1 => WorldTime::parse(&point[..10]).unwrap(),
+                    2 => WorldTime::parse(&format!("{}~", &point[..7])).unwrap(),
+                    _ => original.occurred.clone(),
+                };
+                if kind == 4 {
+                    let count = match &mut data {
+                        EventData::DetentionReported(reported) => Some(&mut reported.count),
+                        EventData::ReleaseMade(release) => Some(&mut release.count),
+                        _ => None,
+                    };
+                    if let Some(count) = count {
+                        let low = count.range().low;
+                        *count = Count::Bounds {
+                            at_least: Some(low),
+                            at_most: Some(low + 3),
+                        };
+                    }
+                }
+                let data = if kind == 0 {
+                    EventData::EventRetracted(EventRetracted { target, reason })
+                } else {
+                    EventData::EventCorrected(EventCorrected {
+                        target,
+                        reason,
+                        replacement: Replacement {
+                            occurred,
+                            data: Box::new(data),
+                        },
+                    })
+                };
+                Draft {
+                    id: Some(accord::format::ids::EventId::from_u128(
+                        (1 << 100) + number as u128,
+                    )),
+                    occurred: original.occurred.clone(),
+                    data,
+                    sources: None,
+                    origin: None,
+                }
+            }
+        })
+        .collect()
+}
+
 /// Generated drafts, put in another file order (backfills), then damaged as asked: 0 leaves
 /// them, 1 drops one (later events may name what it introduced), 2 gives one the id of
 /// another.
@@ -78,8 +170,9 @@ proptest! {
         which in any::<usize>(),
         at in prop::option::of(0u64..90),
         as_of_index in prop::option::of(any::<usize>()),
+        fixes in fix_strategy(),
     ) {
-        let drafts = drafts(&steps, order_seed, damage, which);
+        let drafts = drafts_with_fixes(&steps, order_seed, damage, which, &fixes);
         let bytes = seal(&drafts);
         let as_of: Option<Timestamp> = as_of_index
             .filter(|_| !drafts.is_empty())
@@ -121,8 +214,9 @@ proptest! {
         snapshot_at in prop::option::of(1usize..60),
         points in (any::<usize>(), any::<usize>()),
         by_time in any::<bool>(),
+        fixes in fix_strategy(),
     ) {
-        let drafts = drafts(&steps, order_seed, damage, which);
+        let drafts = drafts_with_fixes(&steps, order_seed, damage, which, &fixes);
         let bytes = seal(&drafts);
         let directory = tempfile::tempdir().unwrap();
         let path = directory.path().join("log.jsonl");

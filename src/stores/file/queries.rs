@@ -236,10 +236,13 @@ fn fold_pair_from(
             }
             _ => None,
         });
+    // Under the earlier time, the events folded that may lie after it.
+    let uncertain_before: std::cell::RefCell<Vec<u64>> = std::cell::RefCell::new(Vec::new());
     let mut reload = || {
         // A second pass folds everything again in application order: keep its state.
         if matches!(passing, Passing::Time(_)) {
             kept.borrow_mut().take();
+            uncertain_before.borrow_mut().clear();
         }
         start_again(store, snapshot_seq)
     };
@@ -258,7 +261,14 @@ fn fold_pair_from(
         {
             *kept.borrow_mut() = Some((folded.clone(), None));
         }
-        folded.apply(event).map(|()| true)
+        folded.apply(event)?;
+        if let Passing::Time(time) = passing
+            && kept.borrow().is_none()
+            && event.occurred.end() > time.instant()
+        {
+            uncertain_before.borrow_mut().push(event.seq);
+        }
+        Ok(true)
     };
     let scope = to.scope();
     let replayed = replay_with(
@@ -292,7 +302,11 @@ fn fold_pair_from(
         (Passing::Line(_), _) => return Ok(PairFold::NotPassed),
         // No event after the earlier time was folded: both points hold the same state.
         (Passing::Time(_), kept) => {
-            let folded = kept.map_or_else(|| after.folded.clone(), |(folded, _)| folded);
+            let mut folded = kept.map_or_else(|| after.folded.clone(), |(folded, _)| folded);
+            // The same lines are considered: the same corrections, noted as the fold went on.
+            folded.state.corrections = after.folded.state.corrections.clone();
+            folded.uncertain = uncertain_before.take();
+            folded.uncertain.sort_unstable();
             // Everything but the state is the later point's: clone that, not its state.
             Answer {
                 events_folded: folded.events - start_events,
@@ -333,6 +347,13 @@ fn usable_snapshot(
         (Some(as_of), Some(latest)) => latest.start() > as_of.instant(),
         _ => false,
     };
+    // Events of the snapshot that may lie after `--as-of` would be missing from `uncertain`.
+    let may_lie_after = query
+        .as_of
+        .as_ref()
+        .zip(header.latest_end())
+        .is_some_and(|(as_of, end)| end > as_of.instant());
+    let occurred_later = occurred_later || may_lie_after;
     if knows_more || occurred_later {
         return Ok(None);
     }

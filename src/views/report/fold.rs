@@ -23,7 +23,9 @@ pub(super) fn family(data: &EventData) -> &'static str {
         | EventData::ProposalAccepted(_)
         | EventData::ProposalRejected(_)
         | EventData::ProposalWithdrawn(_) => "proposal",
-        EventData::StatementMade(_) => "statement",
+        // A meeting is diplomacy in words, drawn with the statements.
+        EventData::StatementMade(_) | EventData::MeetingHeld(_) => "statement",
+        EventData::EventRetracted(_) | EventData::EventCorrected(_) => "setup",
         EventData::AgreementSigned(_)
         | EventData::ProvisionUpdated(_)
         | EventData::AgreementTerminated(_) => "agreement",
@@ -51,6 +53,8 @@ pub(super) fn actor(data: &EventData) -> Option<&Slug> {
         EventData::AgreementTerminated(terminated) => terminated.by.as_ref(),
         EventData::DetentionReported(reported) => Some(&reported.holder),
         EventData::ReleaseMade(release) => Some(&release.by),
+        EventData::MeetingHeld(meeting) => meeting.hosted_by.as_ref(),
+        EventData::EventRetracted(_) | EventData::EventCorrected(_) => None,
         EventData::IssueRaised(_)
         | EventData::AgreementSigned(_)
         | EventData::ProvisionUpdated(_) => None,
