@@ -109,6 +109,7 @@ mod layers {
             &[
                 "refusal",
                 "target",
+                "corrections",
                 "checkpoint",
                 "query",
                 "verify",

@@ -109,6 +109,12 @@ pub enum Command {
     Report(commands::report::Args),
     /// Print the head of the log (the hash of its last line).
     Head(commands::head::Args),
+    /// Append a retraction of line SEQ (format version 2): it folds no more, and stays in
+    /// the log, as does why.
+    Retract(commands::retract::Args),
+    /// Append a correction of line SEQ (format version 2): what it should have said, read
+    /// from FILE or stdin as {"type","occurred","data"}, or only its time with --occurred.
+    Correct(commands::correct::Args),
 }
 
 /// A `--seed`: a whole number from 0 to 2^64 - 1, said so when it is not one (`-1` would
@@ -165,6 +171,8 @@ impl Arguments {
             Command::Simulate(args) => args.json,
             Command::Analyze(args) => args.json,
             Command::Tournament(args) => args.json,
+            Command::Retract(args) => args.json,
+            Command::Correct(args) => args.json,
             Command::Snapshot(_)
             | Command::Repair(_)
             | Command::Head(_)

@@ -181,6 +181,7 @@ pub(crate) fn plan_append(
         _ => now,
     };
     let stamped = stamp(&fresh, &position, &recorded, &mut outcomes)?;
+    check_correction_targets(&folded, &stamped.events, &fresh)?;
     let folded = fold_with_new_events(log, source, folded, stamped.events, &fresh, existing_lines)?;
     outcomes.sort_by_key(|(number, _)| *number);
     let events = existing_lines + fresh.len() as u64;
@@ -342,6 +343,41 @@ fn stamp(
         stamped.events.push(event);
     }
     Ok(stamped)
+}
+
+/// `correction.target` for the new events (the reader checks it for lines already written):
+/// a correction or retraction speaks of an earlier line that is not itself one.
+fn check_correction_targets(
+    folded: &Folded,
+    new_events: &[Event],
+    fresh: &[(usize, &Draft)],
+) -> Result<(), StoreError> {
+    for (at, event) in new_events.iter().enumerate() {
+        let Some(target) = event.data.correction_target() else {
+            continue;
+        };
+        let new_correction = new_events[..at]
+            .iter()
+            .any(|earlier| earlier.seq == target && earlier.data.is_correction());
+        let detail = if target >= event.seq {
+            format!(
+                "the draft would be line {}, and speaks of line {target}, which is not an earlier line",
+                event.seq
+            )
+        } else if new_correction || folded.state.is_correction_line(target) {
+            format!(
+                "line {target} is itself a correction or retraction: correct the line it speaks of"
+            )
+        } else {
+            continue;
+        };
+        return Err(StoreError::Draft {
+            draft: fresh[at].0,
+            rule: Rule::CorrectionTarget,
+            detail,
+        });
+    }
+    Ok(())
 }
 
 /// The whole log checked with the new events, in application order: on top of the tail's

@@ -1615,3 +1615,60 @@ fn a_snapshot_keeps_its_tree_head_and_a_signed_checkpoint_covers_a_query_from_it
         );
     }
 }
+
+// Corrections are appended: the head pinned before them still verifies, and the state of the
+// lines before them is the same bytes.
+#[test]
+fn retract_and_correct_append_and_rewrite_nothing() {
+    let directory = tempfile::tempdir().unwrap();
+    let log = directory.path().join("karabakh.jsonl");
+    fs::copy(karabakh(), &log).unwrap();
+    let log = path_text(&log);
+    let before = stdout(&accord(&["state", log, "--json"]));
+    let head = stdout(&accord(&["head", log])).trim().to_string();
+    let corrected = accord(&[
+        "correct",
+        log,
+        "38",
+        "--reason",
+        "the day only",
+        "--occurred",
+        "2021-05-06",
+    ]);
+    assert_eq!(corrected.status.code(), Some(0), "{}", stderr(&corrected));
+    let retracted = accord(&[
+        "retract",
+        log,
+        "38",
+        "--reason",
+        "no source",
+        "--source",
+        "a test",
+    ]);
+    assert_eq!(retracted.status.code(), Some(0), "{}", stderr(&retracted));
+    // Refused, nothing written: a correction of a correction, and of a line not yet written.
+    let again = accord(&["retract", log, "39", "--reason", "x"]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(
+        stderr(&again).contains("correction.target"),
+        "{}",
+        stderr(&again)
+    );
+    let ahead = accord(&["retract", log, "41", "--reason", "x"]);
+    assert_eq!(ahead.status.code(), Some(1));
+    let verified = accord(&["verify", log, "--head", &head]);
+    assert_eq!(verified.status.code(), Some(0), "{}", stderr(&verified));
+    assert_eq!(
+        stdout(&accord(&["state", log, "--at", "38", "--json"])),
+        before
+    );
+    let now: Value = serde_json::from_str(&stdout(&accord(&["state", log, "--json"]))).unwrap();
+    assert_eq!(now["seq"], 40);
+    assert_eq!(now["events"], 37);
+    assert_eq!(now["corrections"][0]["kind"], "corrected");
+    assert_eq!(now["corrections"][1]["kind"], "retracted");
+    let at_39: Value =
+        serde_json::from_str(&stdout(&accord(&["state", log, "--at", "39", "--json"]))).unwrap();
+    assert_eq!(at_39["events"], 38);
+    assert_eq!(at_39["corrections"].as_array().unwrap().len(), 1);
+}

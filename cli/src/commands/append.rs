@@ -15,7 +15,8 @@ use crate::output::{print, say};
 pub struct Args {
     /// The log to append to (created if missing): a file, or postgres://... with --stream.
     pub log: PathBuf,
-    /// Drafts: one {"type","data","occurred","id"?,"source"?} per line; stdin if absent.
+    /// Drafts: one {"type","data","occurred","id"?,"source"?,"sources"?,"origin"?} per line;
+    /// stdin if absent.
     pub file: Option<PathBuf>,
     /// Refuse unless the log has exactly N events (optimistic concurrency).
     #[arg(long, value_name = "N")]
@@ -62,10 +63,22 @@ fn append(
     read.map_err(|error| Failure::Usage(format!("{source_name}: {error}")))?;
     let drafts =
         file::parse_drafts(&bytes).map_err(|error| Failure::of_drafts(&source_name, error))?;
+    land(target, &drafts, &source_name, expect_seq, json)
+}
+
+/// Appends `drafts` (numbered as their source numbers them) and prints what landed: what
+/// `append`, `retract` and `correct` print.
+pub(crate) fn land(
+    target: &Target,
+    drafts: &[(usize, accord::format::event::Draft)],
+    source_name: &str,
+    expect_seq: Option<u64>,
+    json: bool,
+) -> Result<(), Failure> {
     let store = target.store()?;
     let outcome = store
-        .append_batch(&drafts, expect_seq, chrono::Utc::now())
-        .map_err(|error| Failure::of_drafts(&source_name, error))?;
+        .append_batch(drafts, expect_seq, chrono::Utc::now())
+        .map_err(|error| Failure::of_drafts(source_name, error))?;
     let mut out = String::new();
     for draft in &outcome.drafts {
         let line = match (draft, json) {

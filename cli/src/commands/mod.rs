@@ -6,6 +6,7 @@ pub mod append;
 pub mod check_proof;
 pub mod checkpoint;
 pub mod copy;
+pub mod correct;
 pub mod db;
 pub mod diff;
 pub mod follow;
@@ -15,6 +16,7 @@ pub mod keygen;
 pub mod prove;
 pub mod repair;
 pub mod report;
+pub mod retract;
 pub mod root;
 pub mod simulate;
 pub mod snapshot;
@@ -74,5 +76,7 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
         Command::Checkpoint(args) => checkpoint::run(args, &context),
         Command::Report(args) => report::run(args, &context),
         Command::Head(args) => head::run(args, &context),
+        Command::Retract(args) => retract::run(args, &context),
+        Command::Correct(args) => correct::run(args, &context),
     }
 }
