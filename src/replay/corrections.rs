@@ -23,10 +23,8 @@ pub fn scan(
 ) -> Result<Vec<Event>, ReadError> {
     let mut reader = source.read_at(start.end_offset).map_err(ReadError::Io)?;
     let mut scanner = Scanner {
-        finders: [
-            Finder::new(b"\"event.corrected\""),
-            Finder::new(b"\"event.retracted\""),
-        ],
+        // What both type names begin with: one search finds either.
+        finder: Finder::new(b"\"event."),
         prefix,
         next_line: start.seq + 1,
         found: Vec::new(),
@@ -79,7 +77,7 @@ pub fn scan(
 }
 
 struct Scanner<'p> {
-    finders: [Finder<'static>; 2],
+    finder: Finder<'static>,
     prefix: &'p Prefix,
     /// The line number of the first line of the next bytes given.
     next_line: u64,
@@ -95,12 +93,7 @@ impl Scanner<'_> {
         let last_line = self.prefix.at.unwrap_or(u64::MAX);
         let mut from = 0;
         while from < bytes.len() && !self.done {
-            let hit = self
-                .finders
-                .iter()
-                .filter_map(|finder| finder.find(&bytes[from..]))
-                .min();
-            let Some(hit) = hit else {
+            let Some(hit) = self.finder.find(&bytes[from..]) else {
                 self.skip_lines(&bytes[from..]);
                 return;
             };
@@ -119,10 +112,15 @@ impl Scanner<'_> {
         }
     }
 
-    /// Counts the lines of `bytes`, which hold no correction.
+    /// Counts the lines of `bytes`, which hold no correction: only for a prefix that ends
+    /// at a line, where the search stops (a found line's seq is its own, checked by the
+    /// reading that follows).
     fn skip_lines(&mut self, bytes: &[u8]) {
+        let Some(last_line) = self.prefix.at else {
+            return;
+        };
         self.next_line += memchr::memchr_iter(b'\n', bytes).count() as u64;
-        self.done = self.next_line > self.prefix.at.unwrap_or(u64::MAX);
+        self.done = self.next_line > last_line;
     }
 
     fn take(&mut self, line: &[u8]) {
@@ -139,7 +137,8 @@ impl Scanner<'_> {
             .data
             .correction_target()
             .is_some_and(|target| target < event.seq);
-        if targets_earlier && event.seq == self.next_line && recorded_in {
+        let in_prefix = self.prefix.at.is_none_or(|_| event.seq == self.next_line);
+        if targets_earlier && in_prefix && recorded_in {
             self.found.push(event);
         }
     }

@@ -191,6 +191,24 @@ pub fn replay_with_extra(source: &dyn Source, extra: Vec<Event>) -> Result<Repla
     Ok(from_first_line(replayed))
 }
 
+/// `replay_with_extra` from `start` (a snapshot before every line the extra corrections
+/// speak of): only the lines after it are read. `BeforeStart` when a line or an extra event
+/// belongs before it in application order.
+pub fn replay_with_extra_from(
+    source: &dyn Source,
+    start: Start,
+    extra: Vec<Event>,
+) -> Result<Replayed, ReadError> {
+    let kept = start.folded.clone();
+    let hooks = Hooks {
+        reload: &mut || Ok(kept.clone()),
+        observe: &mut |_| {},
+        apply: &mut reduce,
+        optimistic: extra.is_empty(),
+    };
+    replay_merging(source, start, &Scope::default(), hooks, extra)
+}
+
 /// The start's fold read again (a second pass, or a narrowed replay).
 fn reload_start(
     reload: &mut dyn FnMut() -> Result<Folded, ReadError>,

@@ -137,13 +137,14 @@ pub struct Tail {
 pub(crate) fn plan_append(
     log: &Path,
     tail: Tail,
-    source: &dyn Source,
+    reading: LogReading<'_>,
     existing: &HashMap<EventId, Event>,
     drafts: &[(usize, Draft)],
     expect_seq: Option<u64>,
     clock: DateTime<Utc>,
 ) -> Result<(AppendPlan, Tail), StoreError> {
     let Tail { folded, position } = tail;
+    let LogReading { source, earlier } = reading;
     let head = position.head;
     let existing_lines = position.seq;
     let (mut outcomes, fresh) = sort_drafts(drafts, existing)?;
@@ -182,7 +183,14 @@ pub(crate) fn plan_append(
     };
     let stamped = stamp(&fresh, &position, &recorded, &mut outcomes)?;
     check_correction_targets(&folded, &stamped.events, &fresh)?;
-    let folded = fold_with_new_events(log, source, folded, stamped.events, &fresh, existing_lines)?;
+    let folded = fold_with_new_events(
+        log,
+        (source, earlier),
+        folded,
+        stamped.events,
+        &fresh,
+        existing_lines,
+    )?;
     outcomes.sort_by_key(|(number, _)| *number);
     let events = existing_lines + fresh.len() as u64;
     assert_eq!(
@@ -345,6 +353,39 @@ fn stamp(
     Ok(stamped)
 }
 
+/// How an append reads the log it checks: its lines, and the fold before a line when the
+/// store keeps one.
+pub(crate) struct LogReading<'a> {
+    pub source: &'a dyn Source,
+    pub earlier: EarlierStart<'a>,
+}
+
+/// A fold of the log's lines before a seq, when the store keeps one (a snapshot): what an
+/// append of a correction of a line after it replays from.
+pub(crate) type EarlierStart<'a> = &'a dyn Fn(u64) -> Option<replay::Start>;
+
+/// The log replayed with the new events: from a snapshot before every line their
+/// corrections speak of when the store has one, else from the first line.
+fn replay_from_earlier(
+    source: &dyn Source,
+    earlier: EarlierStart<'_>,
+    new_events: Vec<Event>,
+) -> Result<replay::Replay, ReadError> {
+    let first_target = new_events
+        .iter()
+        .filter_map(|event| event.data.correction_target())
+        .min();
+    if let Some(start) = first_target.and_then(earlier) {
+        debug_assert!(first_target.is_some_and(|target| start.position.seq < target));
+        if let replay::Replayed::Done(replay) =
+            replay::replay_with_extra_from(source, start, new_events.clone())?
+        {
+            return Ok(*replay);
+        }
+    }
+    replay::replay_with_extra(source, new_events)
+}
+
 /// `correction.target` for the new events (the reader checks it for lines already written):
 /// a correction or retraction speaks of an earlier line that is not itself one.
 fn check_correction_targets(
@@ -386,7 +427,7 @@ fn check_correction_targets(
 /// conflict the drafts would cause.
 fn fold_with_new_events(
     log: &Path,
-    source: &dyn Source,
+    (source, earlier): (&dyn Source, EarlierStart<'_>),
     mut folded: Folded,
     new_events: Vec<Event>,
     fresh: &[(usize, &Draft)],
@@ -403,7 +444,7 @@ fn fold_with_new_events(
     let refold = if in_world_order {
         folded.apply_all(&new_events, None).map(|_| ())
     } else {
-        match replay::replay_with_extra(source, new_events) {
+        match replay_from_earlier(source, earlier, new_events) {
             Ok(replay) => {
                 folded = replay.folded;
                 Ok(())

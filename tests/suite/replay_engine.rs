@@ -447,3 +447,68 @@ fn a_refused_earlier_point_is_the_refusal_of_a_pair() {
     assert!(alone.contains("line 1:"), "{alone}");
     assert_eq!(paired, alone);
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 40, ..ProptestConfig::default() })]
+
+    /// An append of a correction replays the log from a snapshot before the line it
+    /// corrects (or from the first line): it accepts what the whole log with it obeys, and
+    /// the state after it is the fold of the whole log.
+    #[test]
+    fn a_correction_appended_after_a_snapshot_is_checked_as_the_whole_log(
+        steps in prop::collection::vec(step_strategy(), 1..60),
+        order_seed in any::<u64>(),
+        snapshot_at in 1usize..60,
+        target in any::<usize>(),
+        kind in 0u8..3,
+    ) {
+        use accord::format::event::{EventCorrected, EventData, EventRetracted, Replacement};
+        use accord::format::world_time::WorldTime;
+        let drafts = drafts(&steps, order_seed, 0, 0);
+        prop_assume!(!drafts.is_empty());
+        let bytes = seal(&drafts);
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("log.jsonl");
+        let store = FileStore::new(&path);
+        let cut = snapshot_at.min(drafts.len());
+        let cut_bytes = bytes.split_inclusive(|byte| *byte == b'\n').take(cut).map(<[u8]>::len).sum();
+        std::fs::write(&path, &bytes[..cut_bytes]).unwrap();
+        let _ = accord::stores::file::queries::snapshot(&store);
+        std::fs::write(&path, &bytes).unwrap();
+        let index = target % drafts.len();
+        let original = &drafts[index];
+        let target = index as u64 + 1;
+        let data = match kind {
+            0 => EventData::EventRetracted(EventRetracted { target, reason: "wrong".into() }),
+            _ => EventData::EventCorrected(EventCorrected {
+                target,
+                reason: "the day only".into(),
+                replacement: Replacement {
+                    occurred: if kind == 1 {
+                        WorldTime::parse(&original.occurred.as_str()[..10]).unwrap()
+                    } else {
+                        original.occurred.clone()
+                    },
+                    data: Box::new(original.data.clone()),
+                },
+            }),
+        };
+        let draft = Draft {
+            id: Some(accord::format::ids::EventId::from_u128(1 << 90)),
+            occurred: original.occurred.clone(),
+            data,
+            sources: None,
+            origin: None,
+        };
+        let mut whole = drafts.clone();
+        whole.push(draft.clone());
+        let expected = held(&seal(&whole), &Scope::default());
+        let appended = store.append(&[(1, draft)], None, chrono::Utc::now());
+        prop_assert_eq!(appended.is_ok(), expected.is_ok(), "{:?} {:?}", appended, expected);
+        if let Ok((folded, _, _)) = expected {
+            let answer = accord::stores::file::queries::answer(&store, &Query::default()).unwrap();
+            prop_assert_eq!(answer.folded.state, folded.state);
+            prop_assert_eq!(answer.folded.events, folded.events);
+        }
+    }
+}

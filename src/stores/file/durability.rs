@@ -10,7 +10,7 @@
 //! the batch short, the intent tells every reader which lines are the unfinished batch, and
 //! `repair` cuts exactly those: an unacknowledged batch never survives in part.
 
-use crate::stores::append::{AppendOutcome, Tail, plan_append};
+use crate::stores::append::{AppendOutcome, LogReading, Tail, plan_append};
 use crate::stores::file::queries;
 use crate::stores::file::store::{FileStore, Intent};
 
@@ -95,7 +95,10 @@ impl<'a> Appender<'a> {
                     folded: Folded::default(),
                     position: Position::default(),
                 },
-                &replay::BytesSource(&[]),
+                LogReading {
+                    source: &replay::BytesSource(&[]),
+                    earlier: &|_| None,
+                },
                 &HashMap::new(),
                 drafts,
                 expect_seq,
@@ -136,10 +139,14 @@ impl<'a> Appender<'a> {
         let source = replay::FileSource(&file);
         let ids: HashSet<EventId> = drafts.iter().filter_map(|(_, draft)| draft.id).collect();
         let existing = store.events_with_ids(&source, &ids)?;
+        let earlier = |target: u64| queries::snapshot_before(store, &file, target);
         let (plan, after) = plan_append(
             &store.path,
             tail,
-            &source,
+            LogReading {
+                source: &source,
+                earlier: &earlier,
+            },
             &existing,
             drafts,
             expect_seq,

@@ -325,6 +325,28 @@ fn fold_pair_from(
     Ok(PairFold::Done(Box::new(before), Box::new(after)))
 }
 
+/// The newest snapshot before line `target` that still matches its line of the log, as a
+/// replay's start: what an append of a correction of `target` replays from.
+pub fn snapshot_before(store: &FileStore, file: &File, target: u64) -> Option<Start> {
+    // Every reading seeks before it reads: a second handle on the same file is safe.
+    let mut file = file.try_clone().ok()?;
+    store
+        .snapshot_seqs()
+        .into_iter()
+        .filter(|seq| *seq < target)
+        .find_map(|seq| {
+            let header = store.read_snapshot_header(seq).ok()?;
+            if !store.snapshot_matches(&mut file, &header) {
+                return None;
+            }
+            let snapshot = store.read_snapshot(seq).ok()?;
+            Some(Start {
+                position: snapshot.header.position(),
+                folded: snapshot.folded,
+            })
+        })
+}
+
 /// The snapshot at `seq`, if it can stand for the events before it in this query: `None`
 /// when the query asks for less than it knows, a warning when it is unreadable or no longer
 /// matches its line of the log.

@@ -40,7 +40,7 @@ pub mod store;
 use crate::format::event::{Draft, Event};
 use crate::format::ids::Hash;
 use crate::replay::Source;
-use crate::stores::append::{AppendOutcome, plan_append};
+use crate::stores::append::{AppendOutcome, LogReading, plan_append};
 use crate::stores::error::StoreError;
 use crate::stores::store::Store;
 use crate::stores::store::range_within_limit;
@@ -106,10 +106,15 @@ impl Store for PgStore {
         let (plan, after) = {
             let source = StreamSource::new(&cell, &self.stream, end.seq)
                 .with_page_statement(&statements.page);
+            // A stream keeps only its tail checkpoint: a correction replays it from the first
+            // line.
             plan_append(
                 &self.log_name(),
                 tail,
-                &source,
+                LogReading {
+                    source: &source,
+                    earlier: &|_| None,
+                },
                 &existing,
                 drafts,
                 expect_seq,
