@@ -167,8 +167,98 @@ pub fn state(
     state_issues(&mut out, document, paint);
     state_proposals(&mut out, document, paint);
     state_agreements(&mut out, document, paint);
+    state_meetings(&mut out, document, paint);
     state_custody(&mut out, document, query.as_of.as_ref(), paint);
+    state_corrections(&mut out, document, query.as_of.as_ref(), paint);
     out
+}
+
+/// Who met where, hosted and mediated by whom, on what (version 2; only when the log
+/// records a meeting).
+fn state_meetings(out: &mut String, document: &StateDocument<'_>, paint: Paint) {
+    if document.meetings.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n{}",
+        paint.bold(&format!("Meetings ({})", document.meetings.len()))
+    );
+    for (id, meeting) in document.meetings {
+        let mut line = format!("{id}: {}", names(&meeting.parties));
+        if !meeting.mediators.is_empty() {
+            let _ = write!(line, ", mediated by {}", names(&meeting.mediators));
+        }
+        if let Some(place) = &meeting.place {
+            let _ = write!(line, ", in {place}");
+        }
+        if let Some(host) = &meeting.hosted_by {
+            let _ = write!(line, ", hosted by {host}");
+        }
+        let _ = write!(line, " (seq {})", meeting.seq);
+        wrapped(out, 2, &line);
+        if let Some(title) = &meeting.title {
+            wrapped(out, 4, title);
+        }
+        if !meeting.issues.is_empty() {
+            let _ = writeln!(out, "    on {}", names(&meeting.issues));
+        }
+    }
+}
+
+/// What later lines corrected or retracted, and why; under `--as-of`, the events that may
+/// lie after it (version 2; only when there are any).
+fn state_corrections(
+    out: &mut String,
+    document: &StateDocument<'_>,
+    as_of: Option<&accord::format::time::Timestamp>,
+    paint: Paint,
+) {
+    if !document.corrections.is_empty() {
+        let _ = writeln!(
+            out,
+            "\n{}",
+            paint.bold(&format!(
+                "Corrected or retracted ({})",
+                document.corrections.len()
+            ))
+        );
+        for note in document.corrections {
+            let kind = match note.kind {
+                accord::fold::state::CorrectionKind::Corrected => "corrected",
+                accord::fold::state::CorrectionKind::Retracted => "retracted",
+            };
+            wrapped(
+                out,
+                2,
+                &format!(
+                    "line {} {kind} by line {}: {}",
+                    note.target,
+                    note.by,
+                    accord::views::describe::quote(&note.reason)
+                ),
+            );
+        }
+    }
+    if let Some(as_of) = as_of
+        && !document.uncertain.is_empty()
+    {
+        let seqs: Vec<String> = document.uncertain.iter().map(u64::to_string).collect();
+        let _ = writeln!(
+            out,
+            "\n{}",
+            paint.bold(&format!("May lie after {}", moment(as_of)))
+        );
+        wrapped(
+            out,
+            2,
+            &format!(
+                "known only to a period that ends later: line{} {}",
+                if seqs.len() == 1 { "" } else { "s" },
+                seqs.join(", ")
+            ),
+        );
+    }
 }
 
 /// Which log, which part of it, and where the fold stands.
