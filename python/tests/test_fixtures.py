@@ -37,7 +37,7 @@ def test_an_invalid_fixture_is_refused_at_its_line_and_rule(log):
 
 
 def test_the_karabakh_log_as_of_two_dates():
-    log = accord.Log.open(ROOT / "events" / "karabakh.jsonl")
+    log = accord.Log.open(ROOT / "tests" / "fixtures" / "karabakh-v1.jsonl")
     assert log.verify()["events"] == 38
     before = log.state(as_of="2021-05-03")["custody"]["AZE"]["ARM"]["combatant"]
     after = log.state(as_of="2021-05-05")["custody"]["AZE"]["ARM"]["combatant"]
@@ -46,7 +46,7 @@ def test_the_karabakh_log_as_of_two_dates():
 
 
 def test_bad_arguments_and_missing_files_raise_python_errors():
-    log = accord.Log.open(ROOT / "events" / "karabakh.jsonl")
+    log = accord.Log.open(ROOT / "tests" / "fixtures" / "karabakh-v1.jsonl")
     with pytest.raises(ValueError):
         log.state(as_of="not a time")
     with pytest.raises(OSError):
@@ -56,8 +56,8 @@ def test_bad_arguments_and_missing_files_raise_python_errors():
 def test_a_seq_past_the_end_is_refused_as_the_command_line_refuses_it():
     # Post-mortem: state(at=50) of a 38-line log answered the state at line 38, where
     # `accord state --at 50` refuses; both now ask the front door (front::query::reaches).
-    log = accord.Log.open(ROOT / "events" / "karabakh.jsonl")
-    with pytest.raises(ValueError, match=r"^at: .*karabakh.jsonl has 38 lines$"):
+    log = accord.Log.open(ROOT / "tests" / "fixtures" / "karabakh-v1.jsonl")
+    with pytest.raises(ValueError, match=r"^at: .*karabakh-v1.jsonl has 38 lines$"):
         log.state(at=50)
     with pytest.raises(ValueError, match=r"digits alone are a seq; for the year 2021"):
         log.state(at=2021)
@@ -69,7 +69,7 @@ def test_a_seq_past_the_end_is_refused_as_the_command_line_refuses_it():
 
 
 def test_threads_make_progress_while_the_core_works():
-    log = accord.Log.open(ROOT / "events" / "karabakh.jsonl")
+    log = accord.Log.open(ROOT / "tests" / "fixtures" / "karabakh-v1.jsonl")
     results = []
     threads = [
         threading.Thread(target=lambda: results.append(log.state()["seq"])) for _ in range(4)

@@ -8,7 +8,7 @@ import pytest
 import accord
 from conftest import ROOT, cli_json_lines, cli_text
 
-KARABAKH = ROOT / "events" / "karabakh.jsonl"
+KARABAKH = ROOT / "tests" / "fixtures" / "karabakh-v1.jsonl"
 
 
 def cli(*arguments):

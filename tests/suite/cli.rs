@@ -74,19 +74,27 @@ fn karabakh_from_the_3rd_to_the_5th_of_may_differs_by_the_release_of_three() {
 fn the_karabakh_log_is_what_its_drafts_append_to() {
     let directory = tempfile::tempdir().unwrap();
     let rebuilt = directory.path().join("karabakh.jsonl");
-    let drafts = root().join("events/karabakh.drafts.jsonl");
-    let output = accord(&["append", path_text(&rebuilt), path_text(&drafts)]);
-    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
-    let shipped = fs::read_to_string(karabakh()).unwrap();
+    for drafts in [
+        "events/karabakh.drafts.jsonl",
+        "events/karabakh.v2.drafts.jsonl",
+    ] {
+        let output = accord(&[
+            "append",
+            path_text(&rebuilt),
+            path_text(&root().join(drafts)),
+        ]);
+        assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    }
+    let shipped = fs::read_to_string(crate::binary::shipped_karabakh()).unwrap();
     let rebuilt = fs::read_to_string(&rebuilt).unwrap();
     assert_eq!(shipped.lines().count(), rebuilt.lines().count());
-    // The shipped lines are version 1 and what append writes now is version 2: the same
-    // events, with `source` read as one cited source (upcasting).
+    // The first 38 shipped lines are version 1 and what append writes now is version 2:
+    // the same events, with `source` read as one cited source (upcasting).
     for (shipped, rebuilt) in shipped.lines().zip(rebuilt.lines()) {
         let shipped = Event::parse_line(shipped.as_bytes()).unwrap();
         let rebuilt = Event::parse_line(rebuilt.as_bytes()).unwrap();
         assert!(
-            shipped.source.is_some(),
+            !shipped.sources().is_empty(),
             "every Karabakh event cites a source: {shipped:?}"
         );
         assert_eq!(rebuilt.version, accord::format::event::Version::Two);
@@ -1113,7 +1121,7 @@ fn a_tournament_ranks_every_strategy_the_same_on_any_number_of_threads() {
 #[test]
 fn copy_makes_a_new_file_with_the_same_bytes_and_never_overwrites() {
     let directory = tempfile::tempdir().unwrap();
-    let original = root().join("events/karabakh.jsonl");
+    let original = karabakh();
     let copy = directory.path().join("copy.jsonl");
     let output = accord(&["copy", path_text(&original), path_text(&copy)]);
     assert!(output.status.success(), "{}", stderr(&output));
@@ -1671,4 +1679,96 @@ fn retract_and_correct_append_and_rewrite_nothing() {
         serde_json::from_str(&stdout(&accord(&["state", log, "--at", "39", "--json"]))).unwrap();
     assert_eq!(at_39["events"], 38);
     assert_eq!(at_39["corrections"].as_array().unwrap().len(), 1);
+}
+
+// The shipped log is the version-1 log corrected by appending: its 38 lines are untouched,
+// each stand-in time is corrected to what its source gives, every correction cites its
+// sources structured, and the meetings of 6 May 2021 are recorded.
+#[test]
+fn the_shipped_karabakh_log_corrects_its_stand_in_times_by_appending() {
+    let shipped = crate::binary::shipped_karabakh();
+    let log = path_text(&shipped);
+    let pinned = "d1336c469fbb4c372a98a88be4c9148e009be98ce635212167e956f2ddb66ca0";
+    let verified = accord(&["verify", log, "--head", pinned]);
+    assert_eq!(verified.status.code(), Some(0), "{}", stderr(&verified));
+    let version_1_log = karabakh();
+    let version_1 = path_text(&version_1_log);
+    assert_eq!(
+        stdout(&accord(&["state", log, "--at", "38", "--json"])),
+        stdout(&accord(&["state", version_1, "--json"]))
+    );
+    let original: Vec<Event> = fs::read_to_string(karabakh())
+        .unwrap()
+        .lines()
+        .map(|line| Event::parse_line(line.as_bytes()).unwrap())
+        .collect();
+    let lines: Vec<Event> = fs::read_to_string(&shipped)
+        .unwrap()
+        .lines()
+        .map(|line| Event::parse_line(line.as_bytes()).unwrap())
+        .collect();
+    assert_eq!(
+        lines[..38].iter().map(Event::to_line).collect::<Vec<_>>(),
+        original.iter().map(Event::to_line).collect::<Vec<_>>()
+    );
+    for event in &original {
+        let source = event.source.as_deref().unwrap();
+        let correction = lines[38..]
+            .iter()
+            .find(|line| line.data.correction_target() == Some(event.seq))
+            .unwrap_or_else(|| panic!("line {} has no correction", event.seq));
+        let accord::format::event::EventData::EventCorrected(corrected) = &correction.data else {
+            panic!("line {} is corrected, not retracted", event.seq);
+        };
+        assert_eq!(
+            *corrected.replacement.data, event.data,
+            "only the time changes"
+        );
+        let written = corrected.replacement.occurred.as_str();
+        let expected_length = if source.contains("day only") {
+            10
+        } else if source.contains("month only") {
+            7
+        } else if source.contains("year only") {
+            4
+        } else {
+            written.len()
+        };
+        assert_eq!(
+            written.len(),
+            expected_length,
+            "line {}: {written} for {source}",
+            event.seq
+        );
+        assert!(
+            event.occurred.start() >= corrected.replacement.occurred.start()
+                && event.occurred.start() <= corrected.replacement.occurred.end(),
+            "line {}: the stand-in lies within the true period",
+            event.seq
+        );
+        let sources = correction.sources.as_deref().unwrap();
+        assert!(
+            !sources.is_empty()
+                && sources
+                    .iter()
+                    .all(|source| !source.cite.contains("stands for"))
+        );
+    }
+    let state: Value = serde_json::from_str(&stdout(&accord(&["state", log, "--json"]))).unwrap();
+    for meeting in ["lavrov-ayvazian-2021-05-06", "lavrov-pashinian-2021-05-06"] {
+        assert_eq!(state["meetings"][meeting]["place"], "Yerevan", "{meeting}");
+        assert_eq!(
+            state["meetings"][meeting]["parties"],
+            serde_json::json!(["ARM", "RUS"])
+        );
+    }
+    assert!(
+        state["meetings"]["lavrov-ayvazian-2021-05-06"]["seq"].as_u64()
+            < state["meetings"]["lavrov-pashinian-2021-05-06"]["seq"].as_u64(),
+        "the foreign ministers first, then the prime minister"
+    );
+    // "More than 100" stays Yerevan's claim, not a count in custody.
+    assert_eq!(state["custody"]["AZE"]["ARM"]["combatant"], 59);
+    assert_eq!(state["corrections"].as_array().unwrap().len(), 38);
+    assert_eq!(state["events"], 40);
 }

@@ -244,7 +244,7 @@ fn state_json_has_sorted_keys_at_every_level() {
             .unwrap_or_else(|error| panic!("{}: {error}", path.display()));
         checked += 1;
     }
-    let karabakh = fs::read(crate::binary::root().join("events/karabakh.jsonl")).unwrap();
+    let karabakh = fs::read(crate::binary::karabakh()).unwrap();
     let (log, folded) = accord::fold::verify_log(&karabakh).unwrap();
     serde_json::from_str::<SortedKeys>(
         &StateDocument::new(&folded, log.len(), log.head()).to_json(),

@@ -230,7 +230,7 @@ fn eight_writers_at_once_lose_nothing_and_one_wins_each_contested_seq() {
 fn copy_round_trips_the_karabakh_log_through_the_database_byte_for_byte() {
     let url = fresh_database();
     assert!(accord(&["db", "init", &url]).status.success());
-    let original = crate::binary::root().join("events/karabakh.jsonl");
+    let original = crate::binary::karabakh();
     let directory = tempfile::tempdir().unwrap();
     let back = directory.path().join("back.jsonl");
     let original_text = original.to_str().unwrap();
@@ -529,7 +529,7 @@ fn an_older_schema_is_refused_until_db_init_brings_it_up_to_date() {
 fn every_log_command_reads_a_stream_as_it_reads_the_same_file() {
     let url = fresh_database();
     assert!(accord(&["db", "init", &url]).status.success());
-    let file = crate::binary::root().join("events/karabakh.jsonl");
+    let file = crate::binary::karabakh();
     let file = file.to_str().unwrap();
     assert!(
         accord(&["copy", file, &url, "--stream", "k"])

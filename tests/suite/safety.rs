@@ -605,7 +605,11 @@ fn the_readme_append_example_works_when_pasted() {
         .expect("the README has an append example");
     let directory = tempfile::tempdir().unwrap();
     fs::create_dir(directory.path().join("events")).unwrap();
-    fs::copy(karabakh(), directory.path().join("events/karabakh.jsonl")).unwrap();
+    fs::copy(
+        crate::binary::shipped_karabakh(),
+        directory.path().join("events/karabakh.jsonl"),
+    )
+    .unwrap();
     let binary = crate::binary::accord_binary();
     let path = format!(
         "{}:{}",

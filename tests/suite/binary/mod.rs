@@ -55,7 +55,14 @@ pub fn root() -> PathBuf {
         .to_path_buf()
 }
 
+/// The Karabakh log as format version 1 wrote it: the first 38 lines of the shipped log, a
+/// version-1 log the tests know line by line.
 pub fn karabakh() -> PathBuf {
+    root().join("tests/fixtures/karabakh-v1.jsonl")
+}
+
+/// The shipped Karabakh log: those 38 lines, then the version-2 lines that correct them.
+pub fn shipped_karabakh() -> PathBuf {
     root().join("events/karabakh.jsonl")
 }
 
