@@ -92,6 +92,23 @@ impl Log {
         py.detach(move || target.read(read))
             .map_err(|refusal| refusal_error(py, refusal))
     }
+
+    /// Appends one draft built here (a retraction, a correction), as `append` appends.
+    fn append_one(
+        &self,
+        py: Python<'_>,
+        draft: accord::format::event::Draft,
+        expect_seq: Option<u64>,
+    ) -> PyResult<Py<PyAny>> {
+        let target = self.target.clone();
+        let outcome = py
+            .detach(move || -> Result<_, Refusal> {
+                let store = target.store()?;
+                Ok(store.append_batch(&[(1, draft)], expect_seq, chrono::Utc::now())?)
+            })
+            .map_err(|refusal| refusal_error(py, refusal))?;
+        append_document(py, &outcome)
+    }
 }
 
 /// `timeout` in seconds, checked: above 0, at most a day.
@@ -402,21 +419,75 @@ impl Log {
                 Ok(store.append_batch(&drafts, expect_seq, chrono::Utc::now())?)
             })
             .map_err(|refusal| refusal_error(py, refusal))?;
-        let drafts: Vec<serde_json::Value> = outcome
-            .drafts
-            .iter()
-            .map(|draft| match draft {
-                DraftOutcome::Appended { seq, id, type_name } => {
-                    serde_json::json!({"result": "appended", "seq": seq, "id": id, "type": type_name})
-                }
-                DraftOutcome::Duplicate { existing_seq, id } => {
-                    serde_json::json!({"result": "duplicate", "seq": existing_seq, "id": id})
-                }
-            })
-            .collect();
-        let document =
-            serde_json::json!({"drafts": drafts, "events": outcome.events, "head": outcome.head});
-        from_json(py, &document.to_string())
+        append_document(py, &outcome)
+    }
+
+    /// Appends a retraction of line `seq` (format version 2), as `accord retract` does: the
+    /// line folds no more, and stays in the log, as does why.
+    #[pyo3(signature = (seq, reason, source=None, expect_seq=None))]
+    fn retract(
+        &self,
+        py: Python<'_>,
+        seq: u64,
+        reason: String,
+        source: Option<String>,
+        expect_seq: Option<u64>,
+    ) -> PyResult<Py<PyAny>> {
+        let now = Timestamp::recorded_now(chrono::Utc::now());
+        let draft = accord::front::corrections::retraction(seq, &reason, source.as_deref(), &now);
+        self.append_one(py, draft, expect_seq)
+    }
+
+    /// Appends a correction of line `seq` (format version 2), as `accord correct` does:
+    /// `replacement` is what the line should have said (a dict, or JSON text, of `type`,
+    /// `occurred` and `data`), or `occurred` alone corrects only its time.
+    #[pyo3(signature = (seq, reason, replacement=None, occurred=None, source=None, expect_seq=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn correct(
+        &self,
+        py: Python<'_>,
+        seq: u64,
+        reason: String,
+        replacement: Option<&Bound<'_, PyAny>>,
+        occurred: Option<String>,
+        source: Option<String>,
+        expect_seq: Option<u64>,
+    ) -> PyResult<Py<PyAny>> {
+        let replacement = match (replacement, occurred) {
+            (Some(replacement), None) => {
+                let text: String = match replacement.extract::<String>() {
+                    Ok(text) => text,
+                    Err(_) => py
+                        .import("json")?
+                        .getattr("dumps")?
+                        .call1((replacement,))?
+                        .extract()?,
+                };
+                accord::front::corrections::parse_replacement(&text)
+                    .map_err(|refusal| refusal_error(py, refusal))?
+            }
+            (None, Some(occurred)) => {
+                let occurred = accord::format::world_time::WorldTime::parse(&occurred)
+                    .map_err(|error| PyValueError::new_err(format!("occurred: {error}")))?;
+                let target = self.target.clone();
+                py.detach(move || accord::front::corrections::with_time(&target, seq, occurred))
+                    .map_err(|refusal| refusal_error(py, refusal))?
+            }
+            _ => {
+                return Err(PyValueError::new_err(
+                    "give the replacement, or occurred alone to correct only the time",
+                ));
+            }
+        };
+        let now = Timestamp::recorded_now(chrono::Utc::now());
+        let draft = accord::front::corrections::correction(
+            seq,
+            &reason,
+            replacement,
+            source.as_deref(),
+            &now,
+        );
+        self.append_one(py, draft, expect_seq)
     }
 
     /// The log's events in file order, each a dict (its line's fields), read a batch at a
@@ -461,6 +532,40 @@ impl PyErrOrRead {
             PyErrOrRead::Refusal(refusal) => refusal_error(py, refusal),
         }
     }
+}
+
+/// A world time as format version 2 reads it: `(start, end)`, RFC 3339 UTC timestamps to
+/// the nanosecond; a point is its instant twice. What `to_pandas` types `occurred` with.
+#[pyfunction]
+fn world_time(text: &str) -> PyResult<(String, String)> {
+    let time = accord::format::world_time::WorldTime::parse(text)
+        .map_err(|error| PyValueError::new_err(error.to_string()))?;
+    let shown = |instant: chrono::DateTime<chrono::Utc>| {
+        instant.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)
+    };
+    Ok((shown(time.start()), shown(time.end())))
+}
+
+/// What an append returns to Python: each draft's outcome, the events and the head.
+fn append_document(
+    py: Python<'_>,
+    outcome: &accord::stores::append::AppendOutcome,
+) -> PyResult<Py<PyAny>> {
+    let drafts: Vec<serde_json::Value> = outcome
+        .drafts
+        .iter()
+        .map(|draft| match draft {
+            DraftOutcome::Appended { seq, id, type_name } => {
+                serde_json::json!({"result": "appended", "seq": seq, "id": id, "type": type_name})
+            }
+            DraftOutcome::Duplicate { existing_seq, id } => {
+                serde_json::json!({"result": "duplicate", "seq": existing_seq, "id": id})
+            }
+        })
+        .collect();
+    let document =
+        serde_json::json!({"drafts": drafts, "events": outcome.events, "head": outcome.head});
+    from_json(py, &document.to_string())
 }
 
 /// An event as JSON (what `accord history --json` prints), with the entity before and
@@ -789,6 +894,7 @@ fn _accord(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_class::<Log>()?;
     module.add_class::<Events>()?;
     module.add_class::<players::Negotiation>()?;
+    module.add_function(wrap_pyfunction!(world_time, module)?)?;
     module.add_function(wrap_pyfunction!(simulate, module)?)?;
     module.add_function(wrap_pyfunction!(play, module)?)?;
     module.add_function(wrap_pyfunction!(transparency::check_proof, module)?)?;

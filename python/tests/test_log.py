@@ -79,3 +79,43 @@ def test_to_pandas_gives_one_typed_row_per_event():
     releases = frame[frame["type"] == "release.made"]
     assert list(releases["party"]) == ["AZE"]
     assert frame.loc[1, "type"] == "party.joined"
+
+
+def test_a_correction_and_a_retraction_are_appended_and_rewrite_nothing(tmp_path):
+    copy = tmp_path / "k.jsonl"
+    shutil.copy(KARABAKH, copy)
+    log = accord.Log.open(copy)
+    before = log.state()
+    head = log.verify()["head"]
+    corrected = log.correct(38, "the day only", occurred="2021-05-06")
+    assert corrected["drafts"][0]["type"] == "event.corrected"
+    replacement = {"type": "issue.raised", "occurred": "2021-05~",
+                   "data": {"issue": "demining", "title": "Demining of the conflict zone"}}
+    log.correct(26, "about May", replacement=replacement, source="a second reading")
+    retracted = log.retract(37, "no source for it", expect_seq=40)
+    assert retracted["events"] == 41
+    assert log.state(at=38) == before
+    assert log.verify(head=head)["events"] == 41
+    state = log.state()
+    assert [note["target"] for note in state["corrections"]] == [26, 37, 38]
+    events = list(log.events())
+    assert events[-1]["v"] == 2 and events[-1]["type"] == "event.retracted"
+    assert events[-2]["sources"] == [{"cite": "a second reading"}]
+    with pytest.raises(accord.AccordError) as refused:
+        log.retract(39, "a correction is not retracted")
+    assert refused.value.rule == "correction.target"
+    with pytest.raises(ValueError):
+        log.correct(5, "neither")
+
+
+def test_to_pandas_gives_world_times_as_start_end_and_text():
+    frame = accord.Log.open(ROOT / "events" / "karabakh.jsonl").to_pandas()
+    assert len(frame) == 78
+    meeting = frame[frame["type"] == "meeting.held"].iloc[0]
+    assert meeting["occurred_text"] == "2021-05-06"
+    assert str(meeting["occurred"]) == "2021-05-06 00:00:00+00:00"
+    assert str(meeting["occurred_end"]).startswith("2021-05-06 23:59:59.999999999")
+    assert meeting["source"].startswith("RFE/RL Armenian Service")
+    assert accord.world_time("2021-05~") == ("2021-05-01T00:00:00.000000000Z", "2021-05-31T23:59:59.999999999Z")
+    with pytest.raises(ValueError):
+        accord.world_time("2021-02-30")

@@ -19,6 +19,7 @@ from ._accord import (
     play,
     simulate,
     tournament,
+    world_time,
 )
 
 __all__ = [
@@ -31,4 +32,5 @@ __all__ = [
     "play",
     "simulate",
     "tournament",
+    "world_time",
 ]

@@ -64,6 +64,24 @@ class Log:
         expect_seq: Optional[int] = None,
     ) -> dict[str, Any]:
         """Appends drafts, all or none."""
+    def retract(
+        self,
+        seq: int,
+        reason: str,
+        source: Optional[str] = None,
+        expect_seq: Optional[int] = None,
+    ) -> dict[str, Any]:
+        """Appends a retraction of line `seq` (format version 2)."""
+    def correct(
+        self,
+        seq: int,
+        reason: str,
+        replacement: Union[str, dict[str, Any], None] = None,
+        occurred: Optional[str] = None,
+        source: Optional[str] = None,
+        expect_seq: Optional[int] = None,
+    ) -> dict[str, Any]:
+        """Appends a correction of line `seq`: a replacement, or `occurred` alone."""
     def events(self) -> "Events":
         """The log's events in file order, a batch at a time."""
     def to_pandas(self) -> Any:
@@ -158,3 +176,6 @@ def check_proof(
     pubkey: Optional[Union[str, "PathLike[str]"]] = None,
 ) -> dict[str, Any]:
     """Checks a proof without the log; AccordError when it does not hold."""
+
+def world_time(text: str) -> tuple[str, str]:
+    """A world time's start and end (RFC 3339, UTC, to the nanosecond)."""

@@ -10,8 +10,19 @@ def _party(event):
     return None
 
 
+def _cited(event):
+    """What a line cites: a version-1 `source`, or the citations of its `sources`."""
+    if event.get("source") is not None:
+        return event["source"]
+    sources = event.get("sources") or []
+    return "; ".join(source["cite"] for source in sources) if sources else None
+
+
 def events_frame(events):
-    """One row per event, in file order, with typed columns."""
+    """One row per event, in file order, with typed columns. A world time is given three
+    ways: `occurred` (its start), `occurred_end` (its last instant) and `occurred_text`
+    (as the line writes it: `2021-05~`, `2021-05-01/2021-05-06`)."""
+    from . import world_time
     try:
         import pandas
     except ImportError as missing:
@@ -19,17 +30,20 @@ def events_frame(events):
             "Log.to_pandas() needs pandas: pip install pandas (accord itself does not)"
         ) from missing
     columns = {
-        "seq": [], "id": [], "type": [], "occurred": [], "recorded": [],
-        "party": [], "source": [], "data": [],
+        "seq": [], "id": [], "type": [], "occurred": [], "occurred_end": [],
+        "occurred_text": [], "recorded": [], "party": [], "source": [], "data": [],
     }
     for event in events:
         columns["seq"].append(event["seq"])
         columns["id"].append(event["id"])
         columns["type"].append(event["type"])
-        columns["occurred"].append(event["occurred"])
+        start, end = world_time(event["occurred"])
+        columns["occurred"].append(start)
+        columns["occurred_end"].append(end)
+        columns["occurred_text"].append(event["occurred"])
         columns["recorded"].append(event["recorded"])
         columns["party"].append(_party(event))
-        columns["source"].append(event.get("source"))
+        columns["source"].append(_cited(event))
         columns["data"].append(event["data"])
     frame = pandas.DataFrame(columns)
     frame["seq"] = frame["seq"].astype("int64")
@@ -37,6 +51,7 @@ def events_frame(events):
     frame["party"] = frame["party"].astype("category")
     frame["source"] = frame["source"].astype("string")
     frame["id"] = frame["id"].astype("string")
-    for column in ("occurred", "recorded"):
+    frame["occurred_text"] = frame["occurred_text"].astype("string")
+    for column in ("occurred", "occurred_end", "recorded"):
         frame[column] = pandas.to_datetime(frame[column], utc=True, format="ISO8601")
     return frame.set_index("seq", drop=False)
