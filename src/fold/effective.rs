@@ -79,6 +79,19 @@ impl LastWords {
     }
 }
 
+/// The effective events of `events` (the lines considered, in file order): each line with
+/// its last word among them applied, retracted lines and correction lines left out.
+pub fn effective_events(events: &[Event]) -> Vec<Cow<'_, Event>> {
+    let mut last_words = LastWords::default();
+    for correction in events.iter().filter(|event| event.data.is_correction()) {
+        last_words.note(correction.clone());
+    }
+    events
+        .iter()
+        .filter_map(|event| last_words.effective(event))
+        .collect()
+}
+
 /// What the state says of a correction or retraction line.
 pub fn note_of(correction: &Event) -> Option<CorrectionNote> {
     let (kind, target, reason) = match &correction.data {

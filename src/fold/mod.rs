@@ -107,17 +107,10 @@ impl Folded {
         events: &[Event],
         as_of: Option<&Timestamp>,
     ) -> Result<u64, LogError> {
-        let mut last_words = effective::LastWords::default();
-        for correction in events.iter().filter(|event| event.data.is_correction()) {
-            if let Some(note) = effective::note_of(correction) {
-                self.state.note_correction(note);
-            }
-            last_words.note(correction.clone());
+        for note in events.iter().filter_map(effective::note_of) {
+            self.state.note_correction(note);
         }
-        let effective: Vec<std::borrow::Cow<'_, Event>> = events
-            .iter()
-            .filter_map(|event| last_words.effective(event))
-            .collect();
+        let effective = effective::effective_events(events);
         let mut applied = 0;
         for index in application_order_of(&effective, |event| event) {
             let event = &*effective[index];
@@ -142,7 +135,7 @@ impl Folded {
 /// Where, among `events`, the entity that was named too early is introduced: "party RUS
 /// joins on line 12, at 2020-11-10T00:00:00Z". Folding is in world time, so an entity whose
 /// introduction occurred after the event that names it does not exist yet for it.
-fn introduced_later(
+pub(crate) fn introduced_later(
     events: &[std::borrow::Cow<'_, Event>],
     unknown: &crate::format::rules::Unknown,
 ) -> Option<String> {

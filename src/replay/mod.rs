@@ -123,7 +123,11 @@ pub enum Replayed {
 
 /// What a replay tells an observer about each line, in file order, during its first pass.
 pub struct Seen<'a> {
+    /// The line as written.
     pub event: &'a Event,
+    /// What the line folds, its last word applied: itself, its replacement, or nothing (a
+    /// retracted line, or a correction or retraction line).
+    pub effective: Option<&'a Event>,
     pub position: &'a Position,
     /// The fold of every line up to this one, when the first pass holds it exactly: no late
     /// line and no refusal so far, and the scope folds everything.
@@ -437,6 +441,7 @@ fn first_pass(
             let exact_here = exact && (seq < changed_from || seq >= settled_from);
             observe(Seen {
                 event: &line,
+                effective: effective.as_deref(),
                 position,
                 exact_fold: exact_here.then_some(&pass.folded),
             });

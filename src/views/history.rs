@@ -5,8 +5,8 @@ use std::fmt;
 
 use serde_json::{Value, json};
 
+use crate::fold::Folded;
 use crate::fold::state::State;
-use crate::fold::{Folded, application_order};
 use crate::format::event::{Event, EventData};
 use crate::format::ids::Slug;
 use crate::reading::log::LogError;
@@ -227,35 +227,35 @@ pub struct HistoryEntry<'a> {
     pub after: Value,
 }
 
-/// Folds the events in application order and keeps, for each event that names the entity,
-/// the entity's view before and after it.
-pub fn history<'a>(
-    events: &'a [Event],
-    entity: &EntityRef,
-) -> Result<Vec<HistoryEntry<'a>>, LogError> {
-    let mut entries = Vec::new();
-    history_each(events, entity, |entry| {
-        entries.push(entry);
-        true
-    })?;
-    Ok(entries)
-}
-
-/// `history` for a log held in memory, one entry at a time: `on_entry` gets each entry
-/// as the fold reaches it and returns whether to go on. Returns how many entries were
+/// The history of an entity in a log held in memory, one entry at a time, as the fold of
+/// its effective events reaches them: `on_entry` gets each entry and returns whether to go on. Returns how many entries were
 /// handed over.
-pub fn history_each<'a>(
-    events: &'a [Event],
+pub fn history_each(
+    events: &[Event],
     entity: &EntityRef,
-    mut on_entry: impl FnMut(HistoryEntry<'a>) -> bool,
+    mut on_entry: impl FnMut(HistoryEntry<'_>) -> bool,
 ) -> Result<u64, LogError> {
     let mut folded = Folded::default();
+    for note in events.iter().filter_map(crate::fold::effective::note_of) {
+        folded.state.note_correction(note);
+    }
+    let effective = crate::fold::effective::effective_events(events);
     let mut handed = 0;
-    for index in application_order(events) {
-        let event = &events[index];
+    // A refusal says where what it names is introduced, later in world time, as the
+    // streamed history says.
+    let explained = |mut refused: crate::fold::Refused| -> LogError {
+        if let Some(unknown) = &refused.unknown
+            && let Some(hint) = crate::fold::introduced_later(&effective, unknown)
+        {
+            refused.detail = format!("{}; {hint}", refused.detail);
+        }
+        refused.into()
+    };
+    for index in crate::fold::application_order_of(&effective, |event| event) {
+        let event = &*effective[index];
         if entity.is_named_by(&event.data) {
             let before = entity.view(&folded.state);
-            folded.apply(event)?;
+            folded.apply(event).map_err(explained)?;
             handed += 1;
             let go_on = on_entry(HistoryEntry {
                 event,
@@ -266,7 +266,7 @@ pub fn history_each<'a>(
                 break;
             }
         } else {
-            folded.apply(event)?;
+            folded.apply(event).map_err(explained)?;
         }
     }
     Ok(handed)
@@ -302,7 +302,11 @@ pub fn stream_history(
     let second_pass = Cell::new(false);
     let on_entry = RefCell::new(&mut on_entry);
     let mut observe = |seen: crate::replay::Seen<'_>| {
-        if !second_pass.get() && entity.is_named_by(&seen.event.data) {
+        if !second_pass.get()
+            && seen
+                .effective
+                .is_some_and(|event| entity.is_named_by(&event.data))
+        {
             named.set(named.get() + 1);
         }
     };
@@ -385,7 +389,10 @@ fn stream_history_in_two_passes(
 ) -> Result<u64, crate::reading::log::ReadError> {
     let named = std::cell::Cell::new(0u64);
     let mut observe = |seen: crate::replay::Seen<'_>| {
-        if entity.is_named_by(&seen.event.data) {
+        if seen
+            .effective
+            .is_some_and(|event| entity.is_named_by(&event.data))
+        {
             named.set(named.get() + 1);
         }
     };

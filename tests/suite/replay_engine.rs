@@ -287,8 +287,7 @@ fn streamed_history(bytes: &[u8], entity: &EntityRef) -> Result<Told, String> {
 fn held_history(bytes: &[u8], entity: &EntityRef) -> Result<Told, String> {
     let log =
         Log::read(bytes, &Prefix::default()).map_err(|error| format!("{error} after 0 entries"))?;
-    let named = log
-        .events
+    let named = fold::effective::effective_events(&log.events)
         .iter()
         .filter(|event| entity.is_named_by(&event.data))
         .count() as u64;
@@ -316,8 +315,9 @@ proptest! {
         damage in 0u8..2,
         which in any::<usize>(),
         entity_index in any::<usize>(),
+        fixes in fix_strategy(),
     ) {
-        let drafts = drafts(&steps, order_seed, damage, which);
+        let drafts = drafts_with_fixes(&steps, order_seed, damage, which, &fixes);
         let bytes = seal(&drafts);
         let entities = ["party:P0", "party:P1", "party:P2", "issue:I0", "proposal:X0", "agreement:G0"];
         let entity = EntityRef::parse(entities[entity_index % entities.len()]).unwrap();

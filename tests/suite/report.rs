@@ -336,3 +336,29 @@ fn a_simulation_and_a_tournament_result_get_their_own_page() {
     ]);
     assert_eq!(refused.status.code(), Some(2));
 }
+
+// Post-mortem: the report folded every line as written, so a log with corrections drew its
+// originals and, in a debug build, stopped at the first correction line (an assertion).
+#[test]
+fn a_report_draws_the_corrected_log_and_nothing_of_what_was_retracted() {
+    let directory = tempfile::tempdir().unwrap();
+    let out = directory.path().join("corrected.html");
+    let log = crate::binary::root().join("tests/fixtures/valid/corrections-and-meetings.jsonl");
+    let html = report(&log, &out, &[]);
+    let mut seqs = mark_seqs(&html);
+    seqs.sort_unstable();
+    // Lines 7 to 10 are corrections and retractions, line 5 is retracted.
+    assert_eq!(
+        seqs,
+        vec![1, 2, 3, 4, 6, 11],
+        "one mark per effective event"
+    );
+    assert!(
+        html.contains("101 to 120 civilians of ARM"),
+        "line 4 as last corrected"
+    );
+    // The shipped log, corrected throughout, draws its 40 effective events.
+    let shipped = directory.path().join("karabakh.html");
+    let html = report(&crate::binary::shipped_karabakh(), &shipped, &[]);
+    assert_eq!(mark_seqs(&html).len(), 40);
+}

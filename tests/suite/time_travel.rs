@@ -10,7 +10,7 @@ use accord::format::time::Timestamp;
 use accord::stores::file::FileStore;
 use accord::stores::query::{self, Query};
 use accord::views::diff;
-use accord::views::history::{EntityRef, history};
+use accord::views::history::{EntityRef, history_each};
 use chrono::{Duration, TimeZone, Utc};
 use proptest::prelude::*;
 use serde_json::Value;
@@ -185,7 +185,12 @@ proptest! {
         let (log, folded) = accord::fold::verify_log(&bytes).unwrap();
         let order = fold::application_order(&log.events);
         for entity in entities(&folded.state) {
-            let listed: Vec<u64> = history(&log.events, &entity).unwrap().iter().map(|entry| entry.event.seq).collect();
+            let mut listed: Vec<u64> = Vec::new();
+            history_each(&log.events, &entity, |entry| {
+                listed.push(entry.event.seq);
+                true
+            })
+            .unwrap();
             let expected: Vec<u64> = order
                 .iter()
                 .map(|index| &log.events[*index])

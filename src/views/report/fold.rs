@@ -7,7 +7,7 @@ use super::ReportedEvent;
 use super::axis::seconds;
 use crate::fold::application_order_of;
 use crate::fold::state::{Counts, Folded, ProposalStatus};
-use crate::format::event::EventData;
+use crate::format::event::{Event, EventData};
 use crate::format::ids::Slug;
 use crate::format::time::Timestamp;
 
@@ -84,16 +84,54 @@ pub(super) struct Drawn {
 
 /// Folds the events in application order, up to `as_of` (by occurrence) or the first
 /// refusal.
+/// The report's events with each corrected line's replacement in its place (at its seq, with
+/// its hash), and the corrections noted; retracted lines and correction lines stay, folded
+/// by `fold_for_report` as nothing.
+pub(super) fn effective_events(events: &[ReportedEvent]) -> Vec<ReportedEvent> {
+    let mut last_words = crate::fold::effective::LastWords::default();
+    for reported in events {
+        if reported.event.data.is_correction() {
+            last_words.note(reported.event.clone());
+        }
+    }
+    if last_words.is_empty() {
+        return events.to_vec();
+    }
+    events
+        .iter()
+        .map(|reported| match last_words.effective(&reported.event) {
+            Some(std::borrow::Cow::Owned(replaced)) => ReportedEvent {
+                event: replaced,
+                hash: reported.hash,
+            },
+            _ => reported.clone(),
+        })
+        .collect()
+}
+
 pub(super) fn fold_for_report(events: &[ReportedEvent], as_of: Option<&Timestamp>) -> Drawn {
-    let order = application_order_of(events, |reported| &reported.event);
+    let mut last_words = crate::fold::effective::LastWords::default();
+    let mut folded = Folded::default();
+    for reported in events {
+        if let Some(note) = crate::fold::effective::note_of(&reported.event) {
+            folded.state.note_correction(note);
+            last_words.note(reported.event.clone());
+        }
+    }
+    // Retracted lines and correction lines fold nothing (the events are effective already).
+    let folds: Vec<usize> = (0..events.len())
+        .filter(|&index| last_words.effective(&events[index].event).is_some())
+        .collect();
+    let folding: Vec<&Event> = folds.iter().map(|&index| &events[index].event).collect();
+    let order = application_order_of(&folding, |event| event);
     let mut drawn = Drawn {
-        folded: Folded::default(),
+        folded,
         applied: Vec::new(),
         custody: Vec::new(),
         proposals: BTreeMap::new(),
         refused: None,
     };
-    for index in order {
+    for index in order.into_iter().map(|at| folds[at]) {
         let event = &events[index].event;
         if as_of.is_some_and(|limit| event.occurred.start() > limit.instant()) {
             break;

@@ -47,6 +47,7 @@ pub const MAX_MARKS: usize = 2_000;
 const JOINT_LANE: &str = "joint / general";
 
 /// An event as the report receives it: the event and the hash of its line.
+#[derive(Clone)]
 pub struct ReportedEvent {
     pub event: Event,
     pub hash: Hash,
@@ -99,8 +100,12 @@ fn lanes_of(drawn: &fold::Drawn) -> Vec<(String, String)> {
 
 /// The report of a log: the whole HTML page.
 pub fn log_report(input: &LogReport<'_>) -> String {
-    let drawn = fold::fold_for_report(input.events, input.as_of.as_ref());
-    let events = input.events;
+    // What each line says once the log's corrections have had their last word: a corrected
+    // line is drawn as corrected; a retracted one, and the corrections themselves, fold
+    // nothing and are not drawn as moves.
+    let effective = fold::effective_events(input.events);
+    let drawn = fold::fold_for_report(&effective, input.as_of.as_ref());
+    let events = &effective[..];
     let lane_list = lanes_of(&drawn);
     let lane_of = |event: &Event| -> usize {
         fold::actor(&event.data)
