@@ -899,3 +899,72 @@ fn db_init_again_needs_no_create_privilege() {
     assert!(again.status.success(), "{said}");
     assert!(String::from_utf8_lossy(&again.stdout).contains("nothing changed"));
 }
+
+// Format version 2 on a stream: a log with corrections (the shipped Karabakh log) folds on
+// a stream as in its file, and a retraction appended to each lands alike.
+#[test]
+fn a_stream_with_corrections_folds_as_its_file_and_takes_a_retraction() {
+    let url = fresh_database();
+    assert!(accord(&["db", "init", &url]).status.success());
+    let directory = tempfile::tempdir().unwrap();
+    let copy = directory.path().join("karabakh.jsonl");
+    std::fs::copy(crate::binary::shipped_karabakh(), &copy).unwrap();
+    let file = copy.to_str().unwrap();
+    assert!(
+        accord(&["copy", file, &url, "--stream", "c"])
+            .status
+            .success()
+    );
+    let on_both = |arguments: &[&str]| {
+        let from_file = accord(&[&[arguments[0], file], &arguments[1..]].concat());
+        let from_stream = accord(
+            &[
+                &[arguments[0], url.as_str()],
+                &arguments[1..],
+                &["--stream", "c"],
+            ]
+            .concat(),
+        );
+        (from_file, from_stream)
+    };
+    let same = |arguments: &[&str]| {
+        let (from_file, from_stream) = on_both(arguments);
+        assert!(from_file.status.success(), "{arguments:?}");
+        assert_eq!(
+            String::from_utf8_lossy(&from_stream.stdout),
+            String::from_utf8_lossy(&from_file.stdout),
+            "{arguments:?}: {}",
+            String::from_utf8_lossy(&from_stream.stderr)
+        );
+    };
+    same(&["state", "--json"]);
+    same(&["state", "--json", "--at", "38"]);
+    same(&["state", "--json", "--at", "60"]);
+    same(&["state", "--json", "--as-of", "2020-12-05"]);
+    same(&["history", "party:RUS", "--json"]);
+    same(&["diff", "38", "78", "--json"]);
+    same(&["verify", "--json"]);
+    // A retraction lands on both under the same rules; a retraction of a correction is
+    // refused on both.
+    let (file_refused, stream_refused) = on_both(&["retract", "39", "--reason", "x"]);
+    assert_eq!(file_refused.status.code(), Some(1));
+    assert_eq!(stream_refused.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&stream_refused.stderr).contains("correction.target"));
+    let (file_retracted, stream_retracted) =
+        on_both(&["retract", "37", "--reason", "no source for it"]);
+    assert!(file_retracted.status.success());
+    assert!(
+        stream_retracted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&stream_retracted.stderr)
+    );
+    let (from_file, from_stream) = on_both(&["state", "--json"]);
+    let state = |output: &std::process::Output| -> serde_json::Value {
+        let mut value: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        // The two retraction lines differ in their ids and times, so the heads differ.
+        value.as_object_mut().unwrap().remove("head");
+        value
+    };
+    assert_eq!(state(&from_stream), state(&from_file));
+    assert_eq!(state(&from_stream)["events"], 39);
+}
