@@ -2,7 +2,8 @@
 //!
 //! A state is seen as a map from entity keys to JSON documents: `party:ARM`, `issue:ID`,
 //! `proposal:ID`, `agreement:ID` (with its provisions), and one row per holder and side of
-//! the custody and release tables, `custody:HOLDER/OF` and `released:HOLDER/OF`. A change
+//! the custody and release tables, `custody:HOLDER/OF` and `released:HOLDER/OF`; in format
+//! version 2, `meeting:ID` and one per correction or retraction, `correction:TARGET/BY`. A change
 //! gives an entity's document before and after (`null` where it does not exist); applying
 //! the changes between A and B to the state at A gives the state at B.
 
@@ -21,12 +22,15 @@ pub struct EntityChange {
     pub after: Value,
 }
 
-const TABLES: [(&str, &str); 4] = [
+const TABLES: [(&str, &str); 5] = [
     ("agreements", "agreement"),
     ("issues", "issue"),
+    ("meetings", "meeting"),
     ("parties", "party"),
     ("proposals", "proposal"),
 ];
+/// The state's list of corrections, one entity each.
+const CORRECTIONS: (&str, &str) = ("corrections", "correction");
 const CUSTODY_TABLES: [(&str, &str); 2] = [("custody", "custody"), ("released", "released")];
 
 /// The state as a map from entity keys to documents, in key order.
@@ -51,6 +55,13 @@ pub fn entity_views(state: &State) -> BTreeMap<String, Value> {
             }
         }
     }
+    let (_, kind) = CORRECTIONS;
+    for note in &state.corrections {
+        views.insert(
+            format!("{kind}:{}/{}", note.target, note.by),
+            serde_json::to_value(note).expect("a note serialises"),
+        );
+    }
     views
 }
 
@@ -74,11 +85,16 @@ pub fn state_from_views(views: &BTreeMap<String, Value>) -> Result<State, ViewsE
     for (table, _) in TABLES.iter().chain(CUSTODY_TABLES.iter()) {
         object.insert((*table).to_string(), Value::Object(Map::new()));
     }
+    let mut corrections: Vec<crate::fold::state::CorrectionNote> = Vec::new();
     for (key, document) in views {
         let (kind, id) = key
             .split_once(':')
             .ok_or_else(|| ViewsError::NotKindAndId(key.clone()))?;
-        if let Some((table, _)) = TABLES.iter().find(|(_, name)| *name == kind) {
+        if kind == CORRECTIONS.1 {
+            let note = serde_json::from_value(document.clone())
+                .map_err(|error| ViewsError::NotAState(format!("{key}: {error}")))?;
+            corrections.push(note);
+        } else if let Some((table, _)) = TABLES.iter().find(|(_, name)| *name == kind) {
             object[*table][id] = document.clone();
         } else if let Some((table, _)) = CUSTODY_TABLES.iter().find(|(_, name)| *name == kind) {
             let (holder, of) = id
@@ -98,8 +114,12 @@ pub fn state_from_views(views: &BTreeMap<String, Value>) -> Result<State, ViewsE
             return Err(ViewsError::UnknownKind(kind.to_string()));
         }
     }
-    serde_json::from_value(Value::Object(object))
-        .map_err(|error| ViewsError::NotAState(error.to_string()))
+    let mut state: State = serde_json::from_value(Value::Object(object))
+        .map_err(|error| ViewsError::NotAState(error.to_string()))?;
+    for note in corrections {
+        state.note_correction(note);
+    }
+    Ok(state)
 }
 
 /// The entities that differ between two states, in key order.
@@ -133,4 +153,34 @@ pub fn apply(state: &State, changes: &[EntityChange]) -> Result<State, ViewsErro
         }
     }
     state_from_views(&views)
+}
+
+#[cfg(test)]
+mod version_2_tests {
+    use super::*;
+
+    // Post-mortem: meetings and corrections were not entities of the diff, so a diff across
+    // the Karabakh log's corrections said "No entity changed".
+    #[test]
+    fn meetings_and_corrections_are_entities_and_the_changes_rebuild_the_state() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let bytes = std::fs::read(root.join("tests/fixtures/valid/corrections-and-meetings.jsonl"))
+            .unwrap();
+        let (log, whole) = crate::fold::verify_log(&bytes).unwrap();
+        let before = crate::fold::fold(&log.events[..5], None).unwrap();
+        let changes = diff(&before.state, &whole.state);
+        let keys: Vec<&str> = changes
+            .iter()
+            .map(|change| change.entity.as_str())
+            .collect();
+        for wanted in [
+            "meeting:yerevan-1",
+            "correction:4/7",
+            "correction:4/10",
+            "correction:5/8",
+        ] {
+            assert!(keys.contains(&wanted), "{wanted} in {keys:?}");
+        }
+        assert_eq!(apply(&before.state, &changes).unwrap(), whole.state);
+    }
 }
