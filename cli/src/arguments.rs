@@ -171,8 +171,8 @@ impl Arguments {
             Command::Simulate(args) => args.json,
             Command::Analyze(args) => args.json,
             Command::Tournament(args) => args.json,
-            Command::Retract(args) => args.json,
-            Command::Correct(args) => args.json,
+            Command::Retract(args) => args.options.json,
+            Command::Correct(args) => args.options.json,
             Command::Snapshot(_)
             | Command::Repair(_)
             | Command::Head(_)

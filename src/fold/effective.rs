@@ -92,6 +92,18 @@ pub fn effective_events(events: &[Event]) -> Vec<Cow<'_, Event>> {
         .collect()
 }
 
+/// Notes every correction and retraction among `events` in `state`, and gives the effective
+/// events: what an in-memory fold of those lines applies.
+pub fn noted_and_effective<'e>(
+    state: &mut crate::fold::state::State,
+    events: &'e [Event],
+) -> Vec<Cow<'e, Event>> {
+    for note in events.iter().filter_map(note_of) {
+        state.note_correction(note);
+    }
+    effective_events(events)
+}
+
 /// What the state says of a correction or retraction line.
 pub fn note_of(correction: &Event) -> Option<CorrectionNote> {
     let (kind, target, reason) = match &correction.data {

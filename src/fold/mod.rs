@@ -107,10 +107,7 @@ impl Folded {
         events: &[Event],
         as_of: Option<&Timestamp>,
     ) -> Result<u64, LogError> {
-        for note in events.iter().filter_map(effective::note_of) {
-            self.state.note_correction(note);
-        }
-        let effective = effective::effective_events(events);
+        let effective = effective::noted_and_effective(&mut self.state, events);
         let mut applied = 0;
         for index in application_order_of(&effective, |event| event) {
             let event = &*effective[index];

@@ -213,13 +213,6 @@ pub fn replay_with_extra_from(
     replay_merging(source, start, &Scope::default(), hooks, extra)
 }
 
-/// The start's fold read again (a second pass, or a narrowed replay).
-fn reload_start(
-    reload: &mut dyn FnMut() -> Result<Folded, ReadError>,
-) -> Result<Folded, ReadError> {
-    reload()
-}
-
 /// The replay of a log read from its first line, which nothing can come before.
 fn from_first_line(replayed: Replayed) -> Replay {
     match replayed {
@@ -319,7 +312,7 @@ fn replay_merging(
         };
         let start = Start {
             position: start_position,
-            folded: reload_start(hooks.reload)?,
+            folded: (hooks.reload)()?,
         };
         return replay_merging(source, start, &narrowed, hooks, extra);
     }

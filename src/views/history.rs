@@ -236,10 +236,7 @@ pub fn history_each(
     mut on_entry: impl FnMut(HistoryEntry<'_>) -> bool,
 ) -> Result<u64, LogError> {
     let mut folded = Folded::default();
-    for note in events.iter().filter_map(crate::fold::effective::note_of) {
-        folded.state.note_correction(note);
-    }
-    let effective = crate::fold::effective::effective_events(events);
+    let effective = crate::fold::effective::noted_and_effective(&mut folded.state, events);
     let mut handed = 0;
     // A refusal says where what it names is introduced, later in world time, as the
     // streamed history says.

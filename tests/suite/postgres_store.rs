@@ -536,25 +536,7 @@ fn every_log_command_reads_a_stream_as_it_reads_the_same_file() {
             .status
             .success()
     );
-    let same = |arguments: &[&str]| {
-        let from_file = accord(&[&[arguments[0], file], &arguments[1..]].concat());
-        let from_stream = accord(
-            &[
-                &[arguments[0], url.as_str()],
-                &arguments[1..],
-                &["--stream", "k"],
-            ]
-            .concat(),
-        );
-        assert!(from_file.status.success(), "{arguments:?}");
-        assert_eq!(
-            String::from_utf8_lossy(&from_stream.stdout),
-            String::from_utf8_lossy(&from_file.stdout),
-            "{arguments:?}: {}",
-            String::from_utf8_lossy(&from_stream.stderr)
-        );
-        assert_eq!(from_stream.status.code(), Some(0));
-    };
+    let same = |arguments: &[&str]| same_on_file_and_stream(file, &url, "k", arguments);
     same(&["state", "--json"]);
     same(&["state", "--hash"]);
     same(&["state", "--json", "--at", "12"]);
@@ -592,6 +574,32 @@ fn every_log_command_reads_a_stream_as_it_reads_the_same_file() {
         accord(&["snapshot", &url, "--stream", "k"]).status.code(),
         Some(2)
     );
+}
+
+/// A command run on a log file, then on the database stream that holds its copy.
+fn on_file_and_stream(
+    file: &str,
+    url: &str,
+    stream: &str,
+    arguments: &[&str],
+) -> (std::process::Output, std::process::Output) {
+    let from_file = accord(&[&[arguments[0], file], &arguments[1..]].concat());
+    let from_stream =
+        accord(&[&[arguments[0], url], &arguments[1..], &["--stream", stream]].concat());
+    (from_file, from_stream)
+}
+
+/// A command succeeds on a log file and on its stream, and prints the same on both.
+fn same_on_file_and_stream(file: &str, url: &str, stream: &str, arguments: &[&str]) {
+    let (from_file, from_stream) = on_file_and_stream(file, url, stream, arguments);
+    assert!(from_file.status.success(), "{arguments:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&from_stream.stdout),
+        String::from_utf8_lossy(&from_file.stdout),
+        "{arguments:?}: {}",
+        String::from_utf8_lossy(&from_stream.stderr)
+    );
+    assert_eq!(from_stream.status.code(), Some(0));
 }
 
 fn accord_with_input(arguments: &[&str], input: &str) -> std::process::Output {
@@ -915,28 +923,8 @@ fn a_stream_with_corrections_folds_as_its_file_and_takes_a_retraction() {
             .status
             .success()
     );
-    let on_both = |arguments: &[&str]| {
-        let from_file = accord(&[&[arguments[0], file], &arguments[1..]].concat());
-        let from_stream = accord(
-            &[
-                &[arguments[0], url.as_str()],
-                &arguments[1..],
-                &["--stream", "c"],
-            ]
-            .concat(),
-        );
-        (from_file, from_stream)
-    };
-    let same = |arguments: &[&str]| {
-        let (from_file, from_stream) = on_both(arguments);
-        assert!(from_file.status.success(), "{arguments:?}");
-        assert_eq!(
-            String::from_utf8_lossy(&from_stream.stdout),
-            String::from_utf8_lossy(&from_file.stdout),
-            "{arguments:?}: {}",
-            String::from_utf8_lossy(&from_stream.stderr)
-        );
-    };
+    let on_both = |arguments: &[&str]| on_file_and_stream(file, &url, "c", arguments);
+    let same = |arguments: &[&str]| same_on_file_and_stream(file, &url, "c", arguments);
     same(&["state", "--json"]);
     same(&["state", "--json", "--at", "38"]);
     same(&["state", "--json", "--at", "60"]);

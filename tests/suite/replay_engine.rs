@@ -182,6 +182,21 @@ proptest! {
     }
 }
 
+/// Writes the log `bytes` to the store's file with a snapshot after its first `cut` lines
+/// (none for 0; a snapshot of lines that do not fold is not written).
+fn write_with_snapshot_at(store: &FileStore, bytes: &[u8], cut: usize) {
+    let cut_bytes = bytes
+        .split_inclusive(|byte| *byte == b'\n')
+        .take(cut)
+        .map(<[u8]>::len)
+        .sum();
+    std::fs::write(store.path(), &bytes[..cut_bytes]).unwrap();
+    if cut > 0 {
+        let _ = accord::stores::file::queries::snapshot(store);
+    }
+    std::fs::write(store.path(), bytes).unwrap();
+}
+
 /// What `diff` compares, as plain values: the two states and where each stands, or the
 /// error.
 fn pair_outcome(
@@ -222,13 +237,7 @@ proptest! {
         let path = directory.path().join("log.jsonl");
         let store = FileStore::new(&path);
         // A snapshot in the middle, when that much of the log folds.
-        let cut = snapshot_at.map_or(0, |at| at.min(drafts.len()));
-        let cut_bytes = bytes.split_inclusive(|byte| *byte == b'\n').take(cut).map(<[u8]>::len).sum();
-        std::fs::write(&path, &bytes[..cut_bytes]).unwrap();
-        if cut > 0 {
-            let _ = accord::stores::file::queries::snapshot(&store);
-        }
-        std::fs::write(&path, &bytes).unwrap();
+        write_with_snapshot_at(&store, &bytes, snapshot_at.map_or(0, |at| at.min(drafts.len())));
         let (from, to) = if by_time && !drafts.is_empty() {
             let mut times = [
                 drafts[points.0 % drafts.len()].occurred.as_point().unwrap().clone(),
@@ -470,11 +479,7 @@ proptest! {
         let directory = tempfile::tempdir().unwrap();
         let path = directory.path().join("log.jsonl");
         let store = FileStore::new(&path);
-        let cut = snapshot_at.min(drafts.len());
-        let cut_bytes = bytes.split_inclusive(|byte| *byte == b'\n').take(cut).map(<[u8]>::len).sum();
-        std::fs::write(&path, &bytes[..cut_bytes]).unwrap();
-        let _ = accord::stores::file::queries::snapshot(&store);
-        std::fs::write(&path, &bytes).unwrap();
+        write_with_snapshot_at(&store, &bytes, snapshot_at.min(drafts.len()));
         let index = target % drafts.len();
         let original = &drafts[index];
         let target = index as u64 + 1;

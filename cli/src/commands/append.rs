@@ -26,6 +26,20 @@ pub struct Args {
     pub json: bool,
 }
 
+/// What `retract` and `correct` take beside their line: as an append of one draft.
+#[derive(clap::Args)]
+pub struct OneLineOptions {
+    /// Where its author learned what it says (a citation, kept as the line's source).
+    #[arg(long)]
+    pub source: Option<String>,
+    /// Refuse unless the log has exactly N events (optimistic concurrency).
+    #[arg(long, value_name = "N")]
+    pub expect_seq: Option<u64>,
+    /// Print one JSON object for the line and one for the result.
+    #[arg(long)]
+    pub json: bool,
+}
+
 pub fn run(args: Args, context: &Context) -> Result<(), Failure> {
     let Args {
         log,
@@ -64,6 +78,22 @@ fn append(
     let drafts =
         file::parse_drafts(&bytes).map_err(|error| Failure::of_drafts(&source_name, error))?;
     land(target, &drafts, &source_name, expect_seq, json)
+}
+
+/// Appends one draft built by `retract` or `correct`, and prints what landed.
+pub(crate) fn land_one(
+    target: &Target,
+    draft: accord::format::event::Draft,
+    what: &str,
+    options: &OneLineOptions,
+) -> Result<(), Failure> {
+    land(
+        target,
+        &[(1, draft)],
+        what,
+        options.expect_seq,
+        options.json,
+    )
 }
 
 /// Appends `drafts` (numbered as their source numbers them) and prints what landed: what

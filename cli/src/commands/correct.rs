@@ -26,15 +26,8 @@ pub struct Args {
     /// `2021-05-01/2021-05-06`); the line's type and data stay what they are.
     #[arg(long, value_name = "TIME", conflicts_with = "file")]
     pub occurred: Option<String>,
-    /// Where the correction's author learned what the line should say.
-    #[arg(long)]
-    pub source: Option<String>,
-    /// Refuse unless the log has exactly N events (optimistic concurrency).
-    #[arg(long, value_name = "N")]
-    pub expect_seq: Option<u64>,
-    /// Print one JSON object for the correction and one for the result.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub options: super::append::OneLineOptions,
 }
 
 /// The longest replacement read, in bytes: a line's limit.
@@ -77,14 +70,8 @@ pub fn run(args: Args, context: &Context) -> Result<(), Failure> {
         args.seq,
         &args.reason,
         replacement,
-        args.source.as_deref(),
+        args.options.source.as_deref(),
         &now,
     );
-    super::append::land(
-        &target,
-        &[(1, draft)],
-        "the correction",
-        args.expect_seq,
-        args.json,
-    )
+    super::append::land_one(&target, draft, "the correction", &args.options)
 }

@@ -17,26 +17,13 @@ pub struct Args {
     /// Why it is retracted (kept in the log and shown beside the line).
     #[arg(long)]
     pub reason: String,
-    /// Where the retraction's author learned that the line was wrong.
-    #[arg(long)]
-    pub source: Option<String>,
-    /// Refuse unless the log has exactly N events (optimistic concurrency).
-    #[arg(long, value_name = "N")]
-    pub expect_seq: Option<u64>,
-    /// Print one JSON object for the retraction and one for the result.
-    #[arg(long)]
-    pub json: bool,
+    #[command(flatten)]
+    pub options: super::append::OneLineOptions,
 }
 
 pub fn run(args: Args, context: &Context) -> Result<(), Failure> {
     let target = context.target(&args.log)?;
     let now = Timestamp::recorded_now(chrono::Utc::now());
-    let draft = retraction(args.seq, &args.reason, args.source.as_deref(), &now);
-    super::append::land(
-        &target,
-        &[(1, draft)],
-        "the retraction",
-        args.expect_seq,
-        args.json,
-    )
+    let draft = retraction(args.seq, &args.reason, args.options.source.as_deref(), &now);
+    super::append::land_one(&target, draft, "the retraction", &args.options)
 }

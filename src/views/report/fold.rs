@@ -85,31 +85,11 @@ pub(super) struct Drawn {
 /// Folds the events in application order, up to `as_of` (by occurrence) or the first
 /// refusal.
 /// The report's events with each corrected line's replacement in its place (at its seq, with
-/// its hash), and the corrections noted; retracted lines and correction lines stay, folded
-/// by `fold_for_report` as nothing.
-pub(super) fn effective_events(events: &[ReportedEvent]) -> Vec<ReportedEvent> {
-    let mut last_words = crate::fold::effective::LastWords::default();
-    for reported in events {
-        if reported.event.data.is_correction() {
-            last_words.note(reported.event.clone());
-        }
-    }
-    if last_words.is_empty() {
-        return events.to_vec();
-    }
-    events
-        .iter()
-        .map(|reported| match last_words.effective(&reported.event) {
-            Some(std::borrow::Cow::Owned(replaced)) => ReportedEvent {
-                event: replaced,
-                hash: reported.hash,
-            },
-            _ => reported.clone(),
-        })
-        .collect()
-}
-
-pub(super) fn fold_for_report(events: &[ReportedEvent], as_of: Option<&Timestamp>) -> Drawn {
+/// its hash), the corrections noted in a fold to start from, and the positions of the lines
+/// that fold (retracted lines and correction lines stay in the list, folding nothing).
+pub(super) fn effective_events(
+    events: &[ReportedEvent],
+) -> (Vec<ReportedEvent>, Folded, Vec<usize>) {
     let mut last_words = crate::fold::effective::LastWords::default();
     let mut folded = Folded::default();
     for reported in events {
@@ -118,10 +98,34 @@ pub(super) fn fold_for_report(events: &[ReportedEvent], as_of: Option<&Timestamp
             last_words.note(reported.event.clone());
         }
     }
-    // Retracted lines and correction lines fold nothing (the events are effective already).
-    let folds: Vec<usize> = (0..events.len())
-        .filter(|&index| last_words.effective(&events[index].event).is_some())
+    let mut folds = Vec::with_capacity(events.len());
+    let effective = events
+        .iter()
+        .enumerate()
+        .map(
+            |(index, reported)| match last_words.effective(&reported.event) {
+                None => reported.clone(),
+                Some(event) => {
+                    folds.push(index);
+                    ReportedEvent {
+                        event: event.into_owned(),
+                        hash: reported.hash,
+                    }
+                }
+            },
+        )
         .collect();
+    (effective, folded, folds)
+}
+
+/// Folds the lines at `folds` (effective events) in application order on top of `folded`,
+/// those that occurred by `as_of` only, noting what the page draws over time.
+pub(super) fn fold_for_report(
+    events: &[ReportedEvent],
+    folded: Folded,
+    folds: &[usize],
+    as_of: Option<&Timestamp>,
+) -> Drawn {
     let folding: Vec<&Event> = folds.iter().map(|&index| &events[index].event).collect();
     let order = application_order_of(&folding, |event| event);
     let mut drawn = Drawn {

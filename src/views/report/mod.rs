@@ -103,8 +103,8 @@ pub fn log_report(input: &LogReport<'_>) -> String {
     // What each line says once the log's corrections have had their last word: a corrected
     // line is drawn as corrected; a retracted one, and the corrections themselves, fold
     // nothing and are not drawn as moves.
-    let effective = fold::effective_events(input.events);
-    let drawn = fold::fold_for_report(&effective, input.as_of.as_ref());
+    let (effective, folded, folds) = fold::effective_events(input.events);
+    let drawn = fold::fold_for_report(&effective, folded, &folds, input.as_of.as_ref());
     let events = &effective[..];
     let lane_list = lanes_of(&drawn);
     let lane_of = |event: &Event| -> usize {
