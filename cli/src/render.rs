@@ -10,7 +10,7 @@ use accord::format::ids::Slug;
 use accord::stores::query::{Answer, Query};
 use accord::views::describe::describe;
 use accord::views::diff::EntityChange;
-use accord::views::history::{Change, EntityRef, HistoryEntry, json_changes};
+use accord::views::history::{Change, EntityRef, HistoryEntry, Told, json_changes};
 use accord::views::text::printable;
 
 /// Colour and weight for a terminal, or nothing: `--color`, `NO_COLOR` and whether stdout is
@@ -619,23 +619,58 @@ pub fn event(event: &accord::format::event::Event, paint: Paint) -> String {
     out
 }
 
-/// One entry of a history for people: the event, its source, and what it changed.
+/// One entry of a history for people: the event, its source, and what it changed. A line
+/// that a later line corrected or retracted is told as written, with what it would change,
+/// then its last word with what that changed.
 pub fn history_entry(entity: &EntityRef, entry: &HistoryEntry<'_>, paint: Paint) -> String {
     let mut out = String::new();
+    out.push('\n');
+    out.push_str(&event(entry.event, paint));
+    let refused = match &entry.told {
+        Told::Applied => &None,
+        Told::AsWritten {
+            changed_by,
+            retracted,
+            refused,
+        } => {
+            let verb = if *retracted { "retracts" } else { "corrects" };
+            let words = format!("as written; seq {changed_by}, the last word on it, {verb} it");
+            let _ = writeln!(out, "  {}", paint.dim(&words));
+            refused
+        }
+        Told::Correction { last_word, refused } => {
+            if !last_word {
+                let _ = writeln!(out, "  {}", paint.dim("a later line has the last word"));
+            }
+            refused
+        }
+    };
     {
-        out.push('\n');
-        out.push_str(&event(entry.event, paint));
-        if entry.before.is_null() && !entry.after.is_null() {
-            let _ = writeln!(out, "  created {entity}:");
-            created(&mut out, "", &entry.after);
+        if let Some(refused) = refused {
+            let mut lines = String::new();
+            wrapped(
+                &mut lines,
+                2,
+                &format!("it would not apply here: {refused}"),
+            );
+            out.push_str(&lines);
             return out;
         }
-        let changes = json_changes(&entry.before, &entry.after);
-        if changes.is_empty() {
-            let _ = writeln!(out, "  (names {entity} without changing it)");
-        }
-        changed(&mut out, &changes, paint);
     }
+    if entry.before.is_null() && !entry.after.is_null() {
+        let _ = writeln!(out, "  created {entity}:");
+        created(&mut out, "", &entry.after);
+        return out;
+    }
+    let changes = json_changes(&entry.before, &entry.after);
+    if changes.is_empty() {
+        let words = match entry.told {
+            Told::Correction { .. } => format!("  (changes nothing in {entity})"),
+            _ => format!("  (names {entity} without changing it)"),
+        };
+        let _ = writeln!(out, "{words}");
+    }
+    changed(&mut out, &changes, paint);
     out
 }
 

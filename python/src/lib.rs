@@ -354,10 +354,7 @@ impl Log {
                 if lines.len() > 1 {
                     lines.push(',');
                 }
-                lines.push_str(&event_json(
-                    entry.event,
-                    Some((&entry.before, &entry.after)),
-                ));
+                lines.push_str(&entry.to_json().to_string());
                 true
             })?;
             lines.push(']');
@@ -568,15 +565,9 @@ fn append_document(
     from_json(py, &document.to_string())
 }
 
-/// An event as JSON (what `accord history --json` prints), with the entity before and
-/// after it when there is one.
-fn event_json(event: &Event, entity: Option<(&serde_json::Value, &serde_json::Value)>) -> String {
-    let mut document = accord::views::describe::event_json(event);
-    if let Some((before, after)) = entity {
-        document["before"] = before.clone();
-        document["after"] = after.clone();
-    }
-    document.to_string()
+/// An event as JSON, as `accord history --json` prints it without the entity.
+fn event_json(event: &Event) -> String {
+    accord::views::describe::event_json(event).to_string()
 }
 
 /// A point of `diff`: a seq or a time.
@@ -686,7 +677,7 @@ fn batch_after(
         &mut position,
         &Prefix::default(),
         |event, _| {
-            batch.push(event_json(&event, None));
+            batch.push(event_json(&event));
             if batch.len() == EVENTS_PER_BATCH {
                 ControlFlow::Break(())
             } else {

@@ -26,6 +26,17 @@ def test_history_is_what_accord_history_prints():
         accord.Log.open(KARABAKH).history("nothing")
 
 
+def test_history_tells_a_changed_line_as_written_then_each_word_on_it():
+    corrected = ROOT / "tests" / "fixtures" / "valid" / "corrections-and-meetings.jsonl"
+    history = accord.Log.open(corrected).history("party:ARM")
+    assert history == cli("history", str(corrected), "party:ARM", "--json")
+    assert [entry["seq"] for entry in history] == [1, 9, 4, 7, 10, 5, 8, 6, 11]
+    # Line 4 as written, then its two corrections; line 5 as written, then its retraction.
+    assert history[2]["changed_by"] == 10 and "changed_by" not in history[3]
+    assert history[5]["changed_by"] == 8 and history[6]["type"] == "event.retracted"
+    assert history[6]["before"] == history[5]["after"]
+
+
 def test_diff_between_a_seq_and_a_date_is_what_accord_diff_prints():
     diff = accord.Log.open(KARABAKH).diff(30, "2021-05-05")
     assert diff == cli("diff", str(KARABAKH), "30", "2021-05-05", "--json")[0]

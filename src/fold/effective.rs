@@ -66,16 +66,25 @@ impl LastWords {
         if event.data.is_correction() {
             return None;
         }
-        match self.by_target.get(&event.seq).map(|word| &word.data) {
+        match self.by_target.get(&event.seq) {
             None => Some(Cow::Borrowed(event)),
-            Some(EventData::EventCorrected(corrected)) => {
-                let mut replaced = event.clone();
-                replaced.occurred = corrected.replacement.occurred.clone();
-                replaced.data = (*corrected.replacement.data).clone();
-                Some(Cow::Owned(replaced))
-            }
-            Some(_) => None,
+            Some(word) => said_by(event, word).map(Cow::Owned),
         }
+    }
+}
+
+/// What `event`'s line says once `word` (a correction or retraction of it) is said: its
+/// replacement, at the line's seq and with its id, or nothing.
+pub fn said_by(event: &Event, word: &Event) -> Option<Event> {
+    debug_assert_eq!(word.data.correction_target(), Some(event.seq));
+    match &word.data {
+        EventData::EventCorrected(corrected) => {
+            let mut replaced = event.clone();
+            replaced.occurred = corrected.replacement.occurred.clone();
+            replaced.data = (*corrected.replacement.data).clone();
+            Some(replaced)
+        }
+        _ => None,
     }
 }
 

@@ -220,16 +220,162 @@ impl fmt::Display for EntityRef {
     }
 }
 
+/// How a history entry tells its event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Told {
+    /// An event of the effective log, as the fold applied it.
+    Applied,
+    /// A line as written that a later line corrected or retracted (`changed_by`, its last
+    /// word): what it would change where the history tells it, which is where its
+    /// effective event is applied, or for a retracted line where it was written. `refused`
+    /// says why it would not apply there, if it would not.
+    AsWritten {
+        changed_by: u64,
+        retracted: bool,
+        refused: Option<String>,
+    },
+    /// A correction or retraction of the line told before it, in file order (the last of
+    /// them is the line's `last_word`): what it changed against what the line said before
+    /// it. `refused` says why what it says would not apply there, if it would not.
+    Correction {
+        last_word: bool,
+        refused: Option<String>,
+    },
+}
+
 /// One event in an entity's history.
 pub struct HistoryEntry<'a> {
     pub event: &'a Event,
     pub before: Value,
     pub after: Value,
+    pub told: Told,
+}
+
+impl HistoryEntry<'_> {
+    /// The entry as `accord history --json` prints it (and Python gives it): the event's
+    /// JSON with the entity `before` and `after`, and for a line as written the line that
+    /// changed it (`changed_by`) and why it would not apply (`refused`), if it would not.
+    pub fn to_json(&self) -> Value {
+        let mut document = crate::views::describe::event_json(self.event);
+        document["before"] = self.before.clone();
+        document["after"] = self.after.clone();
+        if let Told::AsWritten {
+            changed_by,
+            refused,
+            ..
+        } = &self.told
+        {
+            document["changed_by"] = json!(changed_by);
+            if let Some(refused) = refused {
+                document["refused"] = json!(refused);
+            }
+        }
+        document
+    }
+}
+
+/// The key of application order: world time's start, then seq.
+fn order_key(event: &Event) -> (chrono::DateTime<chrono::Utc>, u64) {
+    (event.occurred.start(), event.seq)
+}
+
+/// The entity's view once `event` (if any) is applied on a copy of the fold, or the view
+/// of the fold itself with why the event would not apply.
+fn view_with(
+    entity: &EntityRef,
+    folded: &Folded,
+    event: Option<&Event>,
+) -> (Value, Option<String>) {
+    let Some(event) = event else {
+        return (entity.view(&folded.state), None);
+    };
+    let mut aside = folded.clone();
+    // What a line once said may lie earlier in world time than where it is told.
+    aside.occurred = None;
+    match aside.apply(event) {
+        Ok(()) => (entity.view(&aside.state), None),
+        Err(refusal) => (entity.view(&folded.state), Some(refusal.detail)),
+    }
+}
+
+/// Tells a line that later lines corrected or retracted (`words`, in file order), where the
+/// fold has reached: the line as written with what it would change there (on a copy of the
+/// fold), then each word with what it changed against what the line said before it. Folds
+/// `effective`, what the last word left (nothing for a retraction). Returns whether `hand`
+/// wants more.
+fn tell_changed_line(
+    entity: &EntityRef,
+    folded: &mut Folded,
+    as_written: &Event,
+    words: &[Event],
+    effective: Option<&Event>,
+    hand: &mut dyn FnMut(HistoryEntry<'_>) -> bool,
+) -> Result<bool, crate::fold::Refused> {
+    let Some(last_word) = words.last() else {
+        debug_assert!(false, "a changed line has a word on it");
+        return Ok(true);
+    };
+    debug_assert!(
+        words
+            .iter()
+            .all(|word| word.data.correction_target() == Some(as_written.seq))
+    );
+    debug_assert!(effective.is_none_or(|event| event.seq == as_written.seq));
+    let before = entity.view(&folded.state);
+    let (mut said, refused) = view_with(entity, folded, Some(as_written));
+    let mut go_on = hand(HistoryEntry {
+        event: as_written,
+        before,
+        after: said.clone(),
+        told: Told::AsWritten {
+            changed_by: last_word.seq,
+            retracted: matches!(last_word.data, EventData::EventRetracted(_)),
+            refused,
+        },
+    });
+    let (earlier_words, _) = words.split_at(words.len() - 1);
+    for word in earlier_words {
+        if !go_on {
+            return Ok(false);
+        }
+        let version = crate::fold::effective::said_by(as_written, word);
+        let (now_said, refused) = view_with(entity, folded, version.as_ref());
+        go_on = hand(HistoryEntry {
+            event: word,
+            before: std::mem::replace(&mut said, now_said.clone()),
+            after: now_said,
+            told: Told::Correction {
+                last_word: false,
+                refused,
+            },
+        });
+    }
+    if let Some(effective) = effective {
+        folded.apply(effective)?;
+    }
+    Ok(go_on
+        && hand(HistoryEntry {
+            event: last_word,
+            before: said,
+            after: entity.view(&folded.state),
+            told: Told::Correction {
+                last_word: true,
+                refused: None,
+            },
+        }))
+}
+
+/// A line of a log held in memory, as the history tells it: an effective event, or a
+/// retracted line.
+enum HeldLine<'e> {
+    Effective(&'e Event),
+    Retracted(&'e Event),
 }
 
 /// The history of an entity in a log held in memory, one entry at a time, as the fold of
-/// its effective events reaches them: `on_entry` gets each entry and returns whether to go on. Returns how many entries were
-/// handed over.
+/// its effective events reaches them: `on_entry` gets each entry and returns whether to go
+/// on. A line that a later line corrected or retracted is told as written, then with its
+/// last word (see `Told`). Returns how many entries were handed over.
 pub fn history_each(
     events: &[Event],
     entity: &EntityRef,
@@ -237,7 +383,37 @@ pub fn history_each(
 ) -> Result<u64, LogError> {
     let mut folded = Folded::default();
     let effective = crate::fold::effective::noted_and_effective(&mut folded.state, events);
+    // The words said on each changed line, in file order.
+    let mut words: std::collections::BTreeMap<u64, Vec<Event>> = Default::default();
+    for word in events.iter().filter(|event| event.data.is_correction()) {
+        if let Some(target) = word.data.correction_target() {
+            words.entry(target).or_default().push(word.clone());
+        }
+    }
+    let line = |seq: u64| {
+        events
+            .binary_search_by_key(&seq, |event| event.seq)
+            .ok()
+            .map(|index| &events[index])
+    };
+    let mut lines: Vec<HeldLine<'_>> = effective
+        .iter()
+        .map(|event| HeldLine::Effective(event))
+        .collect();
+    for (target, said) in &words {
+        if said
+            .last()
+            .is_some_and(|word| matches!(word.data, EventData::EventRetracted(_)))
+            && let Some(retracted) = line(*target)
+        {
+            lines.push(HeldLine::Retracted(retracted));
+        }
+    }
     let mut handed = 0;
+    let mut hand = |entry: HistoryEntry<'_>| {
+        handed += 1;
+        on_entry(entry)
+    };
     // A refusal says where what it names is introduced, later in world time, as the
     // streamed history says.
     let explained = |mut refused: crate::fold::Refused| -> LogError {
@@ -248,22 +424,57 @@ pub fn history_each(
         }
         refused.into()
     };
-    for index in crate::fold::application_order_of(&effective, |event| event) {
-        let event = &*effective[index];
-        if entity.is_named_by(&event.data) {
-            let before = entity.view(&folded.state);
-            folded.apply(event).map_err(explained)?;
-            handed += 1;
-            let go_on = on_entry(HistoryEntry {
-                event,
-                before,
-                after: entity.view(&folded.state),
-            });
-            if !go_on {
-                break;
+    let order = crate::fold::application_order_of(&lines, |told| match told {
+        HeldLine::Effective(event) | HeldLine::Retracted(event) => event,
+    });
+    for index in order {
+        let go_on = match lines[index] {
+            HeldLine::Retracted(as_written) => {
+                if !entity.is_named_by(&as_written.data) {
+                    continue;
+                }
+                tell_changed_line(
+                    entity,
+                    &mut folded,
+                    as_written,
+                    &words[&as_written.seq],
+                    None,
+                    &mut hand,
+                )
+                .map_err(explained)?
             }
-        } else {
-            folded.apply(event).map_err(explained)?;
+            HeldLine::Effective(event) => match (words.get(&event.seq), line(event.seq)) {
+                (Some(said), Some(as_written))
+                    if entity.is_named_by(&as_written.data) || entity.is_named_by(&event.data) =>
+                {
+                    tell_changed_line(
+                        entity,
+                        &mut folded,
+                        as_written,
+                        said,
+                        Some(event),
+                        &mut hand,
+                    )
+                    .map_err(explained)?
+                }
+                _ if entity.is_named_by(&event.data) => {
+                    let (before, after) =
+                        applied_with_views(entity, &mut folded, event).map_err(explained)?;
+                    hand(HistoryEntry {
+                        event,
+                        before,
+                        after,
+                        told: Told::Applied,
+                    })
+                }
+                _ => {
+                    folded.apply(event).map_err(explained)?;
+                    true
+                }
+            },
+        };
+        if !go_on {
+            break;
         }
     }
     Ok(handed)
@@ -274,15 +485,16 @@ const ONE_PASS_ENTRIES: usize = 256;
 
 /// `history` streamed from a log, holding the state and the late lines only, so that
 /// neither the log nor a long history is ever held whole. The output starts with how many
-/// events name the entity, so entries wait for that count:
+/// entries the history has, so entries wait for that count:
 ///
 /// - One pass folds the log and keeps up to `ONE_PASS_ENTRIES` entries; if the log has no
-///   late line and the entity no more entries than that, they are handed over once the pass
-///   ends (an entity named by a few events costs one reading of the log).
+///   late line, the entity no more entries than that and no line naming it was corrected
+///   or retracted, they are handed over once the pass ends (an entity named by a few
+///   events costs one reading of the log).
 /// - If the log has late lines, the engine's second pass folds in application order and
 ///   hands each entry over as it comes, with the count the first pass made.
-/// - If the entity has more entries, that pass stops where they overflow, and a counting
-///   pass (no fold) and a folding pass follow.
+/// - If the entity has more entries, or a line naming it was corrected or retracted, that
+///   pass stops there, and a counting pass (no fold) and a folding pass follow.
 ///
 /// `on_entry` gets each entry with the count, and stops the history when it returns false.
 /// When no event names the entity, the count is 0 and no entry is given.
@@ -296,9 +508,19 @@ pub fn stream_history(
     // Kept in the first pass: (event, before, after).
     let kept: RefCell<Vec<(Event, Value, Value)>> = RefCell::new(Vec::new());
     let overflowed = Cell::new(false);
+    // A line naming the entity was corrected or retracted: the two-pass history tells it.
+    let retold = Cell::new(false);
     let second_pass = Cell::new(false);
     let on_entry = RefCell::new(&mut on_entry);
     let mut observe = |seen: crate::replay::Seen<'_>| {
+        if is_changed_line(&seen)
+            && (entity.is_named_by(&seen.event.data)
+                || seen
+                    .effective
+                    .is_some_and(|event| entity.is_named_by(&event.data)))
+        {
+            retold.set(true);
+        }
         if !second_pass.get()
             && seen
                 .effective
@@ -315,6 +537,9 @@ pub fn stream_history(
         Ok(Folded::default())
     };
     let mut apply = |folded: &mut Folded, event: &Event| {
+        if retold.get() {
+            return Ok(false);
+        }
         if !entity.is_named_by(&event.data) {
             return folded.apply(event).map(|()| true);
         }
@@ -326,6 +551,7 @@ pub fn stream_history(
                     event,
                     before,
                     after,
+                    told: Told::Applied,
                 },
             ));
         }
@@ -346,7 +572,7 @@ pub fn stream_history(
         &mut apply,
         true,
     );
-    if overflowed.get() {
+    if overflowed.get() || retold.get() {
         return stream_history_in_two_passes(source, entity, on_entry.into_inner());
     }
     // The entries before a refusal are told before it, as the fold reached them.
@@ -356,6 +582,7 @@ pub fn stream_history(
             event: &event,
             before,
             after,
+            told: Told::Applied,
         };
         if !on_entry(named.get(), entry) {
             break;
@@ -363,6 +590,14 @@ pub fn stream_history(
     }
     replayed?;
     Ok(named.get())
+}
+
+/// Whether the line was corrected or retracted (a correction line itself is not).
+fn is_changed_line(seen: &crate::replay::Seen<'_>) -> bool {
+    !seen.event.data.is_correction()
+        && seen
+            .effective
+            .is_none_or(|effective| !std::ptr::eq(effective, seen.event))
 }
 
 /// Applies an event that names `entity`, with the entity's view before and after it.
@@ -376,41 +611,116 @@ fn applied_with_views(
     Ok((before, entity.view(&folded.state)))
 }
 
-/// `stream_history` for an entity with many entries: a first pass counts them (and finds
-/// late lines) without folding; the second folds in application order and hands each entry
-/// over as it comes.
+/// A line that a later line corrected or retracted, and that names the entity as written
+/// or as corrected: kept by the counting pass for the folding pass to tell.
+struct ChangedLine {
+    as_written: Event,
+    /// The corrections and retractions of it, in file order.
+    words: Vec<Event>,
+}
+
+/// `stream_history` for an entity with many entries, or with lines that were corrected or
+/// retracted: a first pass counts the entries (and finds late lines and the changed lines
+/// naming the entity, which it keeps) without folding; the second folds in application
+/// order and hands each entry over as it comes, telling a retracted line where it was
+/// written.
 fn stream_history_in_two_passes(
     source: &dyn crate::replay::Source,
     entity: &EntityRef,
     on_entry: &mut impl FnMut(u64, HistoryEntry<'_>) -> bool,
 ) -> Result<u64, crate::reading::log::ReadError> {
-    let named = std::cell::Cell::new(0u64);
+    use std::cell::{Cell, RefCell};
+    use std::collections::BTreeMap;
+    let named = Cell::new(0u64);
+    let changed: RefCell<BTreeMap<u64, ChangedLine>> = RefCell::new(BTreeMap::new());
+    // The retracted ones among them, by where they were written in application order.
+    let retracted: RefCell<BTreeMap<(chrono::DateTime<chrono::Utc>, u64), u64>> =
+        RefCell::new(BTreeMap::new());
     let mut observe = |seen: crate::replay::Seen<'_>| {
-        if seen
+        if let Some(target) = seen.event.data.correction_target() {
+            if let Some(line) = changed.borrow_mut().get_mut(&target) {
+                line.words.push(seen.event.clone());
+                named.set(named.get() + 1);
+            }
+            return;
+        }
+        let names_effective = seen
             .effective
-            .is_some_and(|event| entity.is_named_by(&event.data))
-        {
+            .is_some_and(|event| entity.is_named_by(&event.data));
+        if !is_changed_line(&seen) {
+            named.set(named.get() + u64::from(names_effective));
+            return;
+        }
+        if names_effective || entity.is_named_by(&seen.event.data) {
+            // The line as written; each word on it counts as it comes.
             named.set(named.get() + 1);
+            if seen.effective.is_none() {
+                retracted
+                    .borrow_mut()
+                    .insert(order_key(seen.event), seen.event.seq);
+            }
+            changed.borrow_mut().insert(
+                seen.event.seq,
+                ChangedLine {
+                    as_written: seen.event.clone(),
+                    words: Vec::new(),
+                },
+            );
         }
     };
+    let stopped = Cell::new(false);
+    let mut hand = |entry: HistoryEntry<'_>| {
+        let go_on = on_entry(named.get(), entry);
+        stopped.set(!go_on);
+        go_on
+    };
+    let tell_retracted_before =
+        |folded: &mut Folded,
+         key: Option<(chrono::DateTime<chrono::Utc>, u64)>,
+         hand: &mut dyn FnMut(HistoryEntry<'_>) -> bool| {
+            let changed = changed.borrow();
+            let mut retracted = retracted.borrow_mut();
+            while let Some(entry) = retracted.first_entry() {
+                if key.is_some_and(|key| *entry.key() > key) {
+                    break;
+                }
+                let seq = entry.remove();
+                let line = &changed[&seq];
+                if !tell_changed_line(entity, folded, &line.as_written, &line.words, None, hand)? {
+                    return Ok(false);
+                }
+            }
+            Ok(true)
+        };
     let mut apply = |folded: &mut Folded, event: &Event| {
         if named.get() == 0 {
             return Ok(false);
+        }
+        if !tell_retracted_before(folded, Some(order_key(event)), &mut hand)? {
+            return Ok(false);
+        }
+        if let Some(line) = changed.borrow().get(&event.seq) {
+            return tell_changed_line(
+                entity,
+                folded,
+                &line.as_written,
+                &line.words,
+                Some(event),
+                &mut hand,
+            );
         }
         if !entity.is_named_by(&event.data) {
             return folded.apply(event).map(|()| true);
         }
         let (before, after) = applied_with_views(entity, folded, event)?;
-        Ok(on_entry(
-            named.get(),
-            HistoryEntry {
-                event,
-                before,
-                after,
-            },
-        ))
+        Ok(hand(HistoryEntry {
+            event,
+            before,
+            after,
+            told: Told::Applied,
+        }))
     };
-    crate::replay::replay_with(
+    let replayed = crate::replay::replay_with(
         source,
         crate::replay::Start::default(),
         &mut || Ok(Folded::default()),
@@ -419,6 +729,14 @@ fn stream_history_in_two_passes(
         &mut apply,
         false,
     )?;
+    // Retracted lines written after every effective event are told at the end.
+    if let crate::replay::Replayed::Done(mut replay) = replayed
+        && !stopped.get()
+        && named.get() > 0
+    {
+        tell_retracted_before(&mut replay.folded, None, &mut hand)
+            .map_err(|refused| crate::reading::log::ReadError::Rule(refused.into()))?;
+    }
     Ok(named.get())
 }
 

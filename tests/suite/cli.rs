@@ -1237,6 +1237,35 @@ fn follow_prints_each_event_of_a_file_once_as_it_lands() {
         "{}",
         shown[3]
     );
+    // A correction and a retraction print as they land, saying what they change.
+    let corrections = binary::follow(&[log_text, "--from", "7"]);
+    let corrected = accord(&[
+        "correct",
+        log_text,
+        "6",
+        "--reason",
+        "the source gives the day",
+        "--occurred",
+        "2020-01-01",
+    ]);
+    assert!(corrected.status.success(), "{}", stderr(&corrected));
+    let retracted = accord(&["retract", log_text, "5", "--reason", "no source"]);
+    assert!(retracted.status.success(), "{}", stderr(&retracted));
+    let mut shown: Vec<String> = Vec::new();
+    while shown.len() < 12 && !shown.iter().any(|line| line.contains("retracted: ")) {
+        shown.push(corrections.next_line());
+    }
+    assert!(shown[0].starts_with("seq 7  ") && shown[0].ends_with("event.corrected"));
+    assert!(
+        shown[1].contains("line 6 corrected: “the source gives the day”"),
+        "{shown:?}"
+    );
+    let retraction = shown
+        .iter()
+        .position(|line| line.ends_with("event.retracted"));
+    let retraction = retraction.expect("the retraction's block");
+    assert_eq!(shown[retraction + 1], "  line 5 retracted: “no source”");
+    drop(corrections);
     drop(people);
     let follow_stdin = accord(&["follow", "-"]);
     assert_eq!(follow_stdin.status.code(), Some(2));

@@ -269,15 +269,24 @@ proptest! {
     }
 }
 
-/// A history as plain values: the count, then each entry's seq and views, or the error.
-type Told = (u64, Vec<(u64, serde_json::Value, serde_json::Value)>);
+/// A history as plain values: the count, then each entry's seq, how it is told and its
+/// views, or the error.
+type Told = (
+    u64,
+    Vec<(u64, String, serde_json::Value, serde_json::Value)>,
+);
 
 fn streamed_history(bytes: &[u8], entity: &EntityRef) -> Result<Told, String> {
     let mut entries = Vec::new();
     let mut count = 0;
     let named = stream_history(&BytesSource(bytes), entity, |named, entry| {
         count = named;
-        entries.push((entry.event.seq, entry.before, entry.after));
+        entries.push((
+            entry.event.seq,
+            format!("{:?}", entry.told),
+            entry.before,
+            entry.after,
+        ));
         true
     });
     match named {
@@ -296,17 +305,19 @@ fn streamed_history(bytes: &[u8], entity: &EntityRef) -> Result<Told, String> {
 fn held_history(bytes: &[u8], entity: &EntityRef) -> Result<Told, String> {
     let log =
         Log::read(bytes, &Prefix::default()).map_err(|error| format!("{error} after 0 entries"))?;
-    let named = fold::effective::effective_events(&log.events)
-        .iter()
-        .filter(|event| entity.is_named_by(&event.data))
-        .count() as u64;
     let mut entries = Vec::new();
     let folded = history_each(&log.events, entity, |entry| {
-        entries.push((entry.event.seq, entry.before, entry.after));
+        entries.push((
+            entry.event.seq,
+            format!("{:?}", entry.told),
+            entry.before,
+            entry.after,
+        ));
         true
     });
     match folded {
-        Ok(_) => Ok((named, entries)),
+        // Every entry was handed over: the count is the history's length.
+        Ok(named) => Ok((named, entries)),
         Err(error) => Err(format!("{error} after {} entries", entries.len())),
     }
 }

@@ -357,6 +357,23 @@ fn a_report_draws_the_corrected_log_and_nothing_of_what_was_retracted() {
         html.contains("101 to 120 civilians of ARM"),
         "line 4 as last corrected"
     );
+    // The table shows line 4 as corrected beside what it said, struck through, and line 5
+    // struck through at its place.
+    let row = |seq: u64| {
+        let start = html
+            .find(&format!("data-row-seq=\"{seq}\""))
+            .unwrap_or_else(|| panic!("a row for line {seq}"));
+        &html[start..start + html[start..].find("</tr>").unwrap()]
+    };
+    assert!(row(4).contains("<del>RUS holds 100 civilians of ARM</del>"));
+    assert!(row(4).contains("corrected by line 10: a second look: between 101 and 120"));
+    assert!(row(4).contains("2021-05~ <del>2021-05-03T12:00:00Z</del>"));
+    assert!(row(5).contains("<del>ARM claims [issue captives]: “a wrong claim”</del>"));
+    assert!(row(5).contains("retracted by line 8: no source said it"));
+    assert!(
+        !row(6).contains("<del>"),
+        "a line nobody changed is not struck through"
+    );
     // The shipped log, corrected throughout, draws its 40 effective events.
     let shipped = directory.path().join("karabakh.html");
     let html = report(&crate::binary::shipped_karabakh(), &shipped, &[]);

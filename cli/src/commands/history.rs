@@ -47,10 +47,7 @@ fn history(target: &Target, entity: &str, json: bool, paint: render::Paint) -> R
             return false;
         }
         let text = if json {
-            let mut line = accord::views::describe::event_json(entry.event);
-            line["after"] = serde_json::json!(entry.after);
-            line["before"] = serde_json::json!(entry.before);
-            let mut line = line.to_string();
+            let mut line = entry.to_json().to_string();
             line.push('\n');
             line
         } else {

@@ -118,6 +118,56 @@ pub(super) fn effective_events(
     (effective, folded, folds)
 }
 
+/// A line that a later line corrected or retracted, as the page shows it: the line as
+/// written (struck through) beside what it says now, or struck through alone.
+pub(super) struct ChangedLine<'e> {
+    pub(super) as_written: &'e Event,
+    /// The last correction or retraction of it.
+    pub(super) last_word: &'e Event,
+    /// Its index among the report's events.
+    pub(super) index: usize,
+}
+
+impl ChangedLine<'_> {
+    pub(super) fn is_retracted(&self) -> bool {
+        matches!(self.last_word.data, EventData::EventRetracted(_))
+    }
+
+    /// "corrected by line 45: the source gives the day only", as the page says it.
+    pub(super) fn said_by(&self) -> String {
+        let (verb, reason) = match &self.last_word.data {
+            EventData::EventRetracted(retracted) => ("retracted", &retracted.reason),
+            EventData::EventCorrected(corrected) => ("corrected", &corrected.reason),
+            _ => ("changed", &String::new()),
+        };
+        format!("{verb} by line {}: {reason}", self.last_word.seq)
+    }
+}
+
+/// The lines of the report (as read, in file order) that a later line corrected or
+/// retracted, by seq, each with its last word.
+pub(super) fn changed_lines(events: &[ReportedEvent]) -> BTreeMap<u64, ChangedLine<'_>> {
+    let mut changed = BTreeMap::new();
+    for reported in events {
+        let Some(target) = reported.event.data.correction_target() else {
+            continue;
+        };
+        let Ok(index) = events.binary_search_by_key(&target, |line| line.event.seq) else {
+            debug_assert!(false, "a correction's target is an earlier line of the log");
+            continue;
+        };
+        changed.insert(
+            target,
+            ChangedLine {
+                as_written: &events[index].event,
+                last_word: &reported.event,
+                index,
+            },
+        );
+    }
+    changed
+}
+
 /// Folds the lines at `folds` (effective events) in application order on top of `folded`,
 /// those that occurred by `as_of` only, noting what the page draws over time.
 pub(super) fn fold_for_report(

@@ -105,6 +105,7 @@ pub fn log_report(input: &LogReport<'_>) -> String {
     // nothing and are not drawn as moves.
     let (effective, folded, folds) = fold::effective_events(input.events);
     let drawn = fold::fold_for_report(&effective, folded, &folds, input.as_of.as_ref());
+    let changed = fold::changed_lines(input.events);
     let events = &effective[..];
     let lane_list = lanes_of(&drawn);
     let lane_of = |event: &Event| -> usize {
@@ -135,7 +136,7 @@ pub fn log_report(input: &LogReport<'_>) -> String {
             (drawing::proposals(&drawn, &axis))
             (drawing::custody_chart(&drawn, &axis))
             (page::agreements(&drawn.folded.state))
-            (page::event_table(events, &drawn, &lanes, aggregated))
+            (page::event_table(events, &drawn, &lanes, aggregated, &changed, input.as_of.as_ref()))
         }
         aside #details aria-live="polite" {
             p { "Choose a mark (click, or Tab and Enter) to see its event." }

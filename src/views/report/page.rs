@@ -7,11 +7,14 @@ use serde::Serialize;
 
 use super::axis::TimeAxis;
 use super::drawing::{Lanes, shown};
-use super::fold::{Drawn, FAMILIES, family};
+use super::fold::{ChangedLine, Drawn, FAMILIES, family};
 use super::{LogReport, ReportedEvent};
 use crate::fold::state::{Agreement, State};
+use crate::format::event::Event;
 use crate::format::ids::Slug;
+use crate::format::time::Timestamp;
 use crate::results::{Summary, Tournament};
+use std::collections::BTreeMap;
 
 /// The page: its head (title, inline styles) and `body` with its attributes, then `main`
 /// and what follows it. `rendered` is what `data-rendered` starts as ("0" until the script
@@ -218,13 +221,18 @@ fn agreement_article(id: &Slug, agreement: &Agreement) -> Markup {
 }
 
 /// Every event in a table, in application order: what a printed page shows in place of
-/// the marks' details. Left out, and said so, past `MAX_MARKS`.
+/// the marks' details. A corrected line shows what it says now beside what it said, struck
+/// through; a retracted line is struck through at its place. Left out, and said so, past
+/// `MAX_MARKS`.
 pub(super) fn event_table(
     events: &[ReportedEvent],
     drawn: &Drawn,
     lanes: &Lanes<'_>,
     aggregated: bool,
+    changed: &BTreeMap<u64, ChangedLine<'_>>,
+    as_of: Option<&Timestamp>,
 ) -> Markup {
+    let describe = |event: &Event| crate::views::describe::describe(&event.data);
     html! {
         section #events-section {
             h2 { "Every event, in the order it applies" }
@@ -234,20 +242,59 @@ pub(super) fn event_table(
                     " and " code { "accord state --as-of" } " answer for any of them."
                 }
             } @else {
+                @if !changed.is_empty() {
+                    p.hint {
+                        "Lines that later lines corrected show what they say now, with what they said "
+                        del { "struck through" } "; retracted lines are struck through where they were written."
+                    }
+                }
                 table #events {
                     thead { tr {
                         th scope="col" { "Line" } th scope="col" { "Occurred" } th scope="col" { "Lane" }
                         th scope="col" { "What" } th scope="col" { "Source" }
                     } }
                     tbody {
-                        @for &index in &drawn.applied {
+                        @for index in table_rows(events, drawn, changed, as_of) {
                             @let event = &events[index].event;
-                            tr class=(format!("f-{}", family(&event.data))) data-row-seq=(event.seq) {
+                            @let change = changed.get(&event.seq);
+                            @let retracted = change.is_some_and(|line| line.is_retracted());
+                            tr class=(format!("f-{}{}", family(&event.data), if retracted { " retracted" } else { "" })) data-row-seq=(event.seq) {
                                 td { (event.seq) }
-                                td { (shown(event.occurred.as_str())) }
-                                td { (shown(&lanes.lanes[(lanes.lane_of)(event)].1)) }
-                                td { (shown(&crate::views::describe::describe(&event.data))) }
-                                td { (shown(&crate::views::describe::citations(event))) }
+                                @if retracted {
+                                    td { del { (shown(event.occurred.as_str())) } }
+                                    td { (shown(&lanes.lanes[(lanes.lane_of)(event)].1)) }
+                                    td {
+                                        del { (shown(&describe(event))) }
+                                        @if let Some(line) = change { br; span.hint { (shown(&line.said_by())) } }
+                                    }
+                                    td {
+                                        @let cited = crate::views::describe::citations(event);
+                                        @if !cited.is_empty() { del { (shown(&cited)) } }
+                                    }
+                                } @else {
+                                    td {
+                                        (shown(event.occurred.as_str()))
+                                        @if let Some(line) = change.filter(|line| line.as_written.occurred != event.occurred) {
+                                            " " del { (shown(line.as_written.occurred.as_str())) }
+                                        }
+                                    }
+                                    td { (shown(&lanes.lanes[(lanes.lane_of)(event)].1)) }
+                                    td {
+                                        (shown(&describe(event)))
+                                        @if let Some(line) = change {
+                                            @if line.as_written.data != event.data {
+                                                br; del { (shown(&describe(line.as_written))) }
+                                            }
+                                            br; span.hint { (shown(&line.said_by())) }
+                                        }
+                                    }
+                                    td {
+                                        (shown(&crate::views::describe::citations(event)))
+                                        @if let Some(line) = change.filter(|line| line.as_written.source != event.source || line.as_written.sources != event.sources) {
+                                            br; del { (shown(&crate::views::describe::citations(line.as_written))) }
+                                        }
+                                    }
+                                }
                             }
                         }
                     }
@@ -255,6 +302,39 @@ pub(super) fn event_table(
             }
         }
     }
+}
+
+/// The table's rows: the events folded, and the retracted lines the fold reached, in
+/// application order (a retracted line at the place it was written).
+fn table_rows(
+    events: &[ReportedEvent],
+    drawn: &Drawn,
+    changed: &BTreeMap<u64, ChangedLine<'_>>,
+    as_of: Option<&Timestamp>,
+) -> Vec<usize> {
+    let key = |index: usize| {
+        let event = &events[index].event;
+        (event.occurred.start(), event.seq)
+    };
+    // The fold stopped at a refusal: no retracted line after where it stopped.
+    let reached = match (&drawn.refused, drawn.applied.last()) {
+        (None, _) => None,
+        (Some(_), last) => Some(last.map(|&index| key(index))),
+    };
+    let mut rows = drawn.applied.clone();
+    rows.extend(
+        changed
+            .values()
+            .filter(|line| line.is_retracted())
+            .map(|line| line.index)
+            .filter(|&index| {
+                let start = events[index].event.occurred.start();
+                as_of.is_none_or(|limit| start <= limit.instant())
+                    && reached.is_none_or(|last| last.is_some_and(|last| key(index) < last))
+            }),
+    );
+    rows.sort_by_key(|&index| key(index));
+    rows
 }
 
 /// What the script reads: the axis, the events (or aggregated marks), custody and
