@@ -16,6 +16,7 @@
 //! application order.
 
 pub mod corrections;
+pub mod line_at;
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Seek, SeekFrom};

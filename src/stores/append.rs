@@ -3,7 +3,7 @@
 //! file or a database stream gets them). Each store writes the plan its own way.
 
 use crate::fold::Folded;
-use crate::format::event::{Draft, Event, WRITTEN_VERSION};
+use crate::format::event::{Draft, Event, EventData, WRITTEN_VERSION};
 use crate::format::ids::{EventId, Hash};
 use crate::format::rules::Rule;
 use crate::format::time::Timestamp;
@@ -47,6 +47,9 @@ pub(crate) struct AppendPlan {
     /// The new lines, each with its newline.
     pub(crate) buffer: Vec<u8>,
     pub(crate) new_lines: usize,
+    /// Whether a new line corrects or retracts one: a tail checkpoint from before it no
+    /// longer serves (the correction reaches behind it), so the store writes one after it.
+    pub(crate) corrects: bool,
     #[cfg_attr(not(feature = "postgres"), allow(dead_code))]
     /// What a database row of each new line holds beside the line, in seq order.
     pub(crate) rows: Vec<PlannedRow>,
@@ -171,6 +174,7 @@ pub(crate) fn plan_append(
             },
             buffer: Vec::new(),
             new_lines: 0,
+            corrects: false,
             rows: Vec::new(),
         };
         return Ok((plan, Tail { folded, position }));
@@ -183,13 +187,16 @@ pub(crate) fn plan_append(
     };
     let stamped = stamp(&fresh, &position, &recorded, &mut outcomes)?;
     check_correction_targets(&folded, &stamped.events, &fresh)?;
+    let corrects = stamped
+        .events
+        .iter()
+        .any(|event| event.data.is_correction());
     let folded = fold_with_new_events(
         log,
         (source, earlier),
-        folded,
+        (folded, &position),
         stamped.events,
         &fresh,
-        existing_lines,
     )?;
     outcomes.sort_by_key(|(number, _)| *number);
     let events = existing_lines + fresh.len() as u64;
@@ -213,6 +220,7 @@ pub(crate) fn plan_append(
         },
         buffer: stamped.buffer,
         new_lines: fresh.len(),
+        corrects,
         rows: stamped.rows,
     };
     Ok((
@@ -386,6 +394,78 @@ fn replay_from_earlier(
     replay::replay_with_extra(source, new_events)
 }
 
+/// Whether `correction` (a new line) leaves the fold as it is: it corrects a line of the log
+/// that no other new line speaks of to the very time and data the line folds now (as
+/// written, or as its last correction has it). Such a correction (new sources, a reason on
+/// record) needs no replay: the tail's fold stands, with the correction noted. The lines
+/// are found by a bisection of the log and each believed only if the line after it names
+/// its hash; anything else (a database stream, a damaged line) says no, and the log is
+/// replayed.
+fn changes_no_fold(
+    source: &dyn Source,
+    folded: &Folded,
+    end: &Position,
+    new_events: &[Event],
+    correction: &Event,
+) -> bool {
+    let EventData::EventCorrected(corrected) = &correction.data else {
+        return false;
+    };
+    let target = corrected.target;
+    let spoken_of_once = new_events
+        .iter()
+        .filter(|event| event.data.correction_target() == Some(target))
+        .count()
+        == 1;
+    let notes = &folded.state.corrections;
+    if target > end.seq || !spoken_of_once || notes.iter().any(|note| note.by == target) {
+        return false;
+    }
+    let Some(written) = chained_line(source, target, end) else {
+        return false;
+    };
+    if written.data.is_correction() {
+        return false;
+    }
+    // The notes are sorted by target, then by the line that said it: the last is the
+    // last word.
+    let last_word = notes.iter().rev().find(|note| note.target == target);
+    let (occurred, data) = match last_word {
+        None => (&written.occurred, &written.data),
+        Some(note) if note.kind == crate::fold::state::CorrectionKind::Retracted => return false,
+        Some(note) => {
+            let Some(word) = chained_line(source, note.by, end) else {
+                return false;
+            };
+            let EventData::EventCorrected(said) = word.data else {
+                return false;
+            };
+            if said.target != target {
+                return false;
+            }
+            return said.replacement == corrected.replacement;
+        }
+    };
+    *occurred == corrected.replacement.occurred && *data == *corrected.replacement.data
+}
+
+/// Line `seq` of the log, found without reading the log, if the line after it (or the
+/// log's head, for the last line) names its hash.
+fn chained_line(source: &dyn Source, seq: u64, end: &Position) -> Option<Event> {
+    let (line, next) = replay::line_at::line_and_next(source, seq, end).ok()??;
+    let (Ok(event), hash) = crate::reading::log::parse_and_hash(&line) else {
+        return None;
+    };
+    let chained = match next {
+        Some(next) => matches!(
+            crate::reading::log::parse_and_hash(&next),
+            (Ok(after), _) if after.prev == hash
+        ),
+        None => hash == end.head,
+    };
+    (chained && event.seq == seq).then_some(event)
+}
+
 /// `correction.target` for the new events (the reader checks it for lines already written):
 /// a correction or retraction speaks of an earlier line that is not itself one.
 fn check_correction_targets(
@@ -428,18 +508,21 @@ fn check_correction_targets(
 fn fold_with_new_events(
     log: &Path,
     (source, earlier): (&dyn Source, EarlierStart<'_>),
-    mut folded: Folded,
+    (mut folded, end): (Folded, &Position),
     new_events: Vec<Event>,
     fresh: &[(usize, &Draft)],
-    existing_lines: u64,
 ) -> Result<Folded, StoreError> {
+    let existing_lines = end.seq;
     let last_folded = folded.occurred.clone();
-    // A correction changes a line already folded: the log is replayed with it.
+    // A correction changes a line already folded: the log is replayed with it, unless it
+    // leaves what the line folds as it was.
     let in_world_order = new_events.iter().all(|event| {
-        !event.data.is_correction()
-            && last_folded
-                .as_ref()
-                .is_none_or(|last| event.occurred.start() >= last.start())
+        if event.data.is_correction() {
+            return changes_no_fold(source, &folded, end, &new_events, event);
+        }
+        last_folded
+            .as_ref()
+            .is_none_or(|last| event.occurred.start() >= last.start())
     });
     let refold = if in_world_order {
         folded.apply_all(&new_events, None).map(|_| ())

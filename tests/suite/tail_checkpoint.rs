@@ -173,3 +173,65 @@ fn the_file_store_through_the_store_trait_reads_ranges_appends_after_a_seq_and_g
     assert_eq!(store.head().unwrap().0, 8);
     assert_eq!(store.read_range(8..=8).unwrap()[0].prev, head);
 }
+
+fn correction(target: u64, text: &str) -> Vec<(usize, Draft)> {
+    draft(&format!(
+        r#"{{"type":"event.corrected","occurred":"2026-06-01T00:00:00Z","data":{{"target":{target},"reason":"sources","replacement":{{"type":"statement.made","occurred":"2021-01-02T00:00:00Z","data":{{"by":"A","kind":"claim","text":"{text}"}}}}}},"source":"a second reading"}}"#
+    ))
+}
+
+/// Replaces the first `from` by `to` (of the same length) in the log's bytes.
+fn tamper(store: &FileStore, from: &str, to: &str) {
+    assert_eq!(from.len(), to.len());
+    let text = fs::read_to_string(store.path()).unwrap();
+    assert!(text.contains(from), "{from}");
+    fs::write(store.path(), text.replacen(from, to, 1)).unwrap();
+}
+
+// A correction that leaves a line's fold as it is (new sources, a reason) lands without a
+// replay of the log: the line is found by bisection and believed through the next line's
+// `prev`. Each answer is a full replay's, and the tail checkpoint is written after it.
+#[test]
+fn a_correction_that_changes_no_fold_lands_from_the_tail_and_a_full_replay_agrees() {
+    let directory = tempfile::tempdir().unwrap();
+    // 3,000 lines of about 300 bytes: the bisection probes before it reads lines in turn.
+    let store = log_with_statements(directory.path(), 3_000);
+    let lines = 3_002;
+    // Line 10 damaged where no append of a line after it reads: a replay would refuse the
+    // log, so an append that lands read only the tail and the lines it names.
+    tamper(&store, "\"said 7\"", "\"said X\"");
+    let mut appender = Appender::new(&store);
+    appender
+        .append(&correction(1_500, "said 1497"), None, clock())
+        .unwrap();
+    assert_eq!(
+        store.read_tail_checkpoint().unwrap().header.seq,
+        lines + 1,
+        "a checkpoint after the correction"
+    );
+    // The same again: compared with the last word, not the line as written.
+    appender
+        .append(&correction(1_500, "said 1497"), None, clock())
+        .unwrap();
+    tamper(&store, "\"said X\"", "\"said 7\"");
+    assert_eq!(held_state(&appender), replayed_state(&store));
+    // A correction that changes the line is replayed, and so is one back to what it said.
+    for text in ["said otherwise", "said 1497"] {
+        let mut appender = Appender::new(&store);
+        appender
+            .append(&correction(1_500, text), None, clock())
+            .unwrap();
+        assert_eq!(held_state(&appender), replayed_state(&store));
+    }
+    // The corrected line changed on disk: what it folds is the last word's, which the new
+    // correction repeats, but the next line's `prev` no longer names it, so the append
+    // reads the log, which refuses it.
+    tamper(&store, "\"said 1497\"", "\"said 1496\"");
+    let before = fs::read(store.path()).unwrap();
+    let refused = Appender::new(&store).append(&correction(1_500, "said 1497"), None, clock());
+    assert!(
+        refused.is_err(),
+        "a line that does not chain is not believed"
+    );
+    assert_eq!(fs::read(store.path()).unwrap(), before, "nothing landed");
+}

@@ -161,7 +161,9 @@ impl<'a> Appender<'a> {
             store.write_durably(&mut file, &plan.buffer, length, intent, created)?;
             self.since_checkpoint += plan.new_lines as u64;
         }
-        if self.since_checkpoint >= TAIL_CHECKPOINT_LINES
+        // A correction reaches behind the checkpoint on disk: a reading from there would
+        // have to start further back, so one is written after it.
+        if (self.since_checkpoint >= TAIL_CHECKPOINT_LINES || plan.corrects)
             && let Some(last_recorded) = after.position.last_recorded.clone()
         {
             let place = crate::stores::snapshot::SnapshotPlace {

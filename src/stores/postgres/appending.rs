@@ -386,7 +386,8 @@ impl PgStore {
 
     /// Writes the plan's rows, the notification, and the tail checkpoint when it is due:
     /// every `TAIL_CHECKPOINT_LINES` lines, or sooner once the lines since the last one
-    /// weigh more than it does (a small state is cheaper to load than lines to fold).
+    /// weigh more than it does (a small state is cheaper to load than lines to fold), and
+    /// after a correction or retraction.
     pub(crate) fn write_plan(
         &self,
         transaction: &mut Transaction<'_>,
@@ -411,7 +412,9 @@ impl PgStore {
         self.notify(transaction, &statements.notify, position.seq)?;
         let (checkpoint_seq, checkpoint_bytes) = checkpoint.unwrap_or((0, u64::MAX));
         let lines_since = position.seq.saturating_sub(checkpoint_seq);
+        // A correction reaches behind the last checkpoint: one is written after it.
         let due = lines_since >= TAIL_CHECKPOINT_LINES
+            || plan.corrects
             || lines_since.saturating_mul(mean_line_bytes(position)) >= checkpoint_bytes;
         if due && let Some(last_recorded) = position.last_recorded.clone() {
             let place = SnapshotPlace {
