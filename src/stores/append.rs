@@ -370,7 +370,10 @@ pub(crate) struct LogReading<'a> {
 
 /// A fold of the log's lines before a seq, when the store keeps one (a snapshot): what an
 /// append of a correction of a line after it replays from.
-pub(crate) type EarlierStart<'a> = &'a dyn Fn(u64) -> Option<replay::Start>;
+///
+/// It is asked for a fold of the lines before `target` none of whose events occurred after
+/// `not_after` (a correction may move a line back in world time, before the start).
+pub(crate) type EarlierStart<'a> = &'a dyn Fn(u64, DateTime<Utc>) -> Option<replay::Start>;
 
 /// The log replayed with the new events: from a snapshot before every line their
 /// corrections speak of when the store has one, else from the first line.
@@ -383,7 +386,19 @@ fn replay_from_earlier(
         .iter()
         .filter_map(|event| event.data.correction_target())
         .min();
-    if let Some(start) = first_target.and_then(earlier) {
+    // No event of the start may have occurred after a corrected line's new time, nor
+    // after any new event's (they are merged in at their places).
+    let not_after = new_events
+        .iter()
+        .map(|event| match &event.data {
+            EventData::EventCorrected(corrected) => corrected.replacement.occurred.start(),
+            _ => event.occurred.start(),
+        })
+        .min();
+    if let Some(start) = first_target
+        .zip(not_after)
+        .and_then(|(target, not_after)| earlier(target, not_after))
+    {
         debug_assert!(first_target.is_some_and(|target| start.position.seq < target));
         if let replay::Replayed::Done(replay) =
             replay::replay_with_extra_from(source, start, new_events.clone())?

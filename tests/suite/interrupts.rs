@@ -99,11 +99,17 @@ fn an_interrupted_append_is_whole_or_absent() {
         outcomes.push((delay, status.code(), events));
         // Each attempt adds the 20,000 drafts whole, or nothing (their ids are new).
         assert_eq!((events - 38) % 20_000, 0, "{outcomes:?}");
-        // Nothing but the log, its drafts and the tail checkpoint an append keeps: no
+        // Nothing but the log, its drafts and the tail checkpoints an append keeps: no
         // intent, no temporary.
         for name in names_in(directory.path()) {
             assert!(
-                ["drafts.jsonl", "log.jsonl", "log.jsonl.tail"].contains(&name.as_str()),
+                [
+                    "drafts.jsonl",
+                    "log.jsonl",
+                    "log.jsonl.tail",
+                    "log.jsonl.tail.previous"
+                ]
+                .contains(&name.as_str()),
                 "{name} left: {outcomes:?}"
             );
         }

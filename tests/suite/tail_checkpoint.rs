@@ -175,8 +175,12 @@ fn the_file_store_through_the_store_trait_reads_ranges_appends_after_a_seq_and_g
 }
 
 fn correction(target: u64, text: &str) -> Vec<(usize, Draft)> {
+    correction_at(target, text, "2021-01-02T00:00:00Z")
+}
+
+fn correction_at(target: u64, text: &str, occurred: &str) -> Vec<(usize, Draft)> {
     draft(&format!(
-        r#"{{"type":"event.corrected","occurred":"2026-06-01T00:00:00Z","data":{{"target":{target},"reason":"sources","replacement":{{"type":"statement.made","occurred":"2021-01-02T00:00:00Z","data":{{"by":"A","kind":"claim","text":"{text}"}}}}}},"source":"a second reading"}}"#
+        r#"{{"type":"event.corrected","occurred":"2026-06-01T00:00:00Z","data":{{"target":{target},"reason":"sources","replacement":{{"type":"statement.made","occurred":"{occurred}","data":{{"by":"A","kind":"claim","text":"{text}"}}}}}},"source":"a second reading"}}"#
     ))
 }
 
@@ -234,4 +238,43 @@ fn a_correction_that_changes_no_fold_lands_from_the_tail_and_a_full_replay_agree
         "a line that does not chain is not believed"
     );
     assert_eq!(fs::read(store.path()).unwrap(), before, "nothing landed");
+}
+
+// A correction that changes a recent line replays the lines after the previous tail
+// checkpoint (kept 1,000 to 2,000 lines behind the tail), not the log.
+#[test]
+fn a_correction_of_a_recent_line_replays_from_the_previous_tail_checkpoint() {
+    let directory = tempfile::tempdir().unwrap();
+    let store = log_with_statements(directory.path(), 3_000);
+    let previous = store.read_previous_tail_checkpoint().unwrap().header.seq;
+    let tail = store.read_tail_checkpoint().unwrap().header.seq;
+    assert!(
+        previous + 1_000 <= tail && tail <= 3_002,
+        "{previous} {tail}"
+    );
+    // Damaged where only a replay from the first line reads.
+    tamper(&store, "\"said 7\"", "\"said X\"");
+    let mut appender = Appender::new(&store);
+    appender
+        .append(&correction(previous + 10, "said otherwise"), None, clock())
+        .unwrap();
+    let refused =
+        Appender::new(&store).append(&correction(previous - 10, "said so"), None, clock());
+    assert!(
+        refused.is_err(),
+        "a line before it is replayed from the first line"
+    );
+    tamper(&store, "\"said X\"", "\"said 7\"");
+    assert_eq!(held_state(&appender), replayed_state(&store));
+    let mut appender = Appender::new(&store);
+    appender
+        .append(&correction(previous - 10, "said so"), None, clock())
+        .unwrap();
+    assert_eq!(held_state(&appender), replayed_state(&store));
+    // A recent line moved back before every line the previous checkpoint folded: the
+    // replay starts before them.
+    let moved_back = correction_at(previous + 20, "said earlier", "2021-01-01");
+    let mut appender = Appender::new(&store);
+    appender.append(&moved_back, None, clock()).unwrap();
+    assert_eq!(held_state(&appender), replayed_state(&store));
 }

@@ -97,7 +97,7 @@ impl<'a> Appender<'a> {
                 },
                 LogReading {
                     source: &replay::BytesSource(&[]),
-                    earlier: &|_| None,
+                    earlier: &|_, _| None,
                 },
                 &HashMap::new(),
                 drafts,
@@ -139,7 +139,9 @@ impl<'a> Appender<'a> {
         let source = replay::FileSource(&file);
         let ids: HashSet<EventId> = drafts.iter().filter_map(|(_, draft)| draft.id).collect();
         let existing = store.events_with_ids(&source, &ids)?;
-        let earlier = |target: u64| queries::snapshot_before(store, &file, target);
+        let earlier = |target: u64, not_after: chrono::DateTime<chrono::Utc>| {
+            queries::snapshot_before(store, &file, target, not_after)
+        };
         let (plan, after) = plan_append(
             &store.path,
             tail,
@@ -163,9 +165,13 @@ impl<'a> Appender<'a> {
         }
         // A correction reaches behind the checkpoint on disk: a reading from there would
         // have to start further back, so one is written after it.
-        if (self.since_checkpoint >= TAIL_CHECKPOINT_LINES || plan.corrects)
+        let at_cadence = self.since_checkpoint >= TAIL_CHECKPOINT_LINES;
+        if (at_cadence || plan.corrects)
             && let Some(last_recorded) = after.position.last_recorded.clone()
         {
+            if at_cadence {
+                store.keep_tail_checkpoint_as_previous();
+            }
             let place = crate::stores::snapshot::SnapshotPlace {
                 seq: after.position.seq,
                 head: after.position.head,

@@ -327,24 +327,49 @@ fn fold_pair_from(
 
 /// The newest snapshot before line `target` that still matches its line of the log, as a
 /// replay's start: what an append of a correction of `target` replays from.
-pub fn snapshot_before(store: &FileStore, file: &File, target: u64) -> Option<Start> {
+pub fn snapshot_before(
+    store: &FileStore,
+    file: &File,
+    target: u64,
+    not_after: chrono::DateTime<chrono::Utc>,
+) -> Option<Start> {
     // Every reading seeks before it reads: a second handle on the same file is safe.
     let mut file = file.try_clone().ok()?;
-    store
+    let fits = |header: &crate::stores::snapshot::SnapshotHeader| {
+        header.seq < target
+            && header
+                .occurred
+                .as_ref()
+                .is_none_or(|latest| latest.start() <= not_after)
+    };
+    let mut seqs: Vec<u64> = store
         .snapshot_seqs()
         .into_iter()
         .filter(|seq| *seq < target)
-        .find_map(|seq| {
-            let header = store.read_snapshot_header(seq).ok()?;
-            if !store.snapshot_matches(&mut file, &header) {
-                return None;
-            }
-            let snapshot = store.read_snapshot(seq).ok()?;
-            Some(Start {
-                position: snapshot.header.position(),
-                folded: snapshot.folded,
-            })
-        })
+        .collect();
+    seqs.sort_unstable_by(|a, b| b.cmp(a));
+    let newest_snapshot = seqs.into_iter().find(|seq| {
+        store
+            .read_snapshot_header(*seq)
+            .is_ok_and(|header| fits(&header) && store.snapshot_matches(&mut file, &header))
+    });
+    // The previous tail checkpoint, a few thousand lines behind the tail, when it fits and
+    // is newer than any snapshot that does.
+    if let Ok(previous) = store.read_previous_tail_checkpoint()
+        && fits(&previous.header)
+        && newest_snapshot.is_none_or(|seq| seq < previous.header.seq)
+        && store.snapshot_matches(&mut file, &previous.header)
+    {
+        return Some(Start {
+            position: previous.header.position(),
+            folded: previous.folded,
+        });
+    }
+    let snapshot = store.read_snapshot(newest_snapshot?).ok()?;
+    Some(Start {
+        position: snapshot.header.position(),
+        folded: snapshot.folded,
+    })
 }
 
 /// The snapshot at `seq`, if it can stand for the events before it in this query: `None`

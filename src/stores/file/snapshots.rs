@@ -81,6 +81,33 @@ impl FileStore {
         read_snapshot_file(&self.tail_checkpoint_path(), None)
     }
 
+    /// `LOG.tail.previous`: the tail checkpoint an append replaced when it wrote one at its
+    /// cadence, kept so that a correction of a recent line replays the lines after it, not
+    /// the log from a snapshot. A cache like the others: checked before it is believed.
+    pub fn previous_tail_checkpoint_path(&self) -> PathBuf {
+        let mut name = self.tail_checkpoint_path().into_os_string();
+        name.push(".previous");
+        PathBuf::from(name)
+    }
+
+    /// The previous tail checkpoint, both checksums checked (its place in the log is not).
+    pub fn read_previous_tail_checkpoint(&self) -> Result<Snapshot, SnapshotDamage> {
+        read_snapshot_file(&self.previous_tail_checkpoint_path(), None)
+    }
+
+    /// Keeps the tail checkpoint as the previous one, by a rename, before a new one is
+    /// written. Failing costs a later correction a longer replay, nothing more.
+    pub(crate) fn keep_tail_checkpoint_as_previous(&self) {
+        let tail = self.tail_checkpoint_path();
+        let is_regular = std::fs::symlink_metadata(&tail).is_ok_and(|meta| meta.is_file());
+        let previous = self.previous_tail_checkpoint_path();
+        let previous_is_ours =
+            std::fs::symlink_metadata(&previous).map_or(true, |meta| meta.is_file());
+        if is_regular && previous_is_ours {
+            let _ = std::fs::rename(&tail, &previous);
+        }
+    }
+
     /// Replaces the tail checkpoint, through a temporary file and a rename.
     pub fn write_tail_checkpoint(
         &self,
@@ -370,6 +397,13 @@ fn read_snapshot_file(
     path: &std::path::Path,
     seq: Option<u64>,
 ) -> Result<Snapshot, SnapshotDamage> {
+    // A FIFO or a device in a cache's place would block or never end: only a file is read.
+    let is_file = fs::metadata(path)
+        .map_err(|error| SnapshotDamage::Unreadable(error.to_string()))?
+        .is_file();
+    if !is_file {
+        return Err(SnapshotDamage::Unreadable("not a regular file".into()));
+    }
     let text =
         fs::read_to_string(path).map_err(|error| SnapshotDamage::Unreadable(error.to_string()))?;
     parse_snapshot_text(&text, seq)

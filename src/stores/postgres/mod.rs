@@ -113,7 +113,7 @@ impl Store for PgStore {
                 tail,
                 LogReading {
                     source: &source,
-                    earlier: &|_| None,
+                    earlier: &|_, _| None,
                 },
                 &existing,
                 drafts,
