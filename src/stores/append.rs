@@ -375,6 +375,9 @@ pub(crate) struct LogReading<'a> {
 /// `not_after` (a correction may move a line back in world time, before the start).
 pub(crate) type EarlierStart<'a> = &'a dyn Fn(u64, DateTime<Utc>) -> Option<replay::Start>;
 
+/// Starts an append of a correction tries before it replays from the first line.
+const MAX_EARLIER_STARTS: usize = 4;
+
 /// The log replayed with the new events: from a snapshot before every line their
 /// corrections speak of when the store has one, else from the first line.
 fn replay_from_earlier(
@@ -395,11 +398,15 @@ fn replay_from_earlier(
             _ => event.occurred.start(),
         })
         .min();
-    if let Some(start) = first_target
-        .zip(not_after)
-        .and_then(|(target, not_after)| earlier(target, not_after))
-    {
-        debug_assert!(first_target.is_some_and(|target| start.position.seq < target));
+    // A start the replay finds a line before (a correction already in the log moved one
+    // back past it) gives way to an older one; after a few, the first line.
+    let mut before = first_target.zip(not_after);
+    for _ in 0..MAX_EARLIER_STARTS {
+        let Some(start) = before.and_then(|(target, not_after)| earlier(target, not_after)) else {
+            break;
+        };
+        debug_assert!(before.is_some_and(|(target, _)| start.position.seq < target));
+        before = before.map(|(_, not_after)| (start.position.seq, not_after));
         if let replay::Replayed::Done(replay) =
             replay::replay_with_extra_from(source, start, new_events.clone())?
         {

@@ -278,3 +278,36 @@ fn a_correction_of_a_recent_line_replays_from_the_previous_tail_checkpoint() {
     appender.append(&moved_back, None, clock()).unwrap();
     assert_eq!(held_state(&appender), replayed_state(&store));
 }
+
+// A correction already in the log moved a recent line back before what the previous tail
+// checkpoint folded: a later correction of a recent line gives that start up for an older
+// one (a snapshot), never for the first line unless nothing else fits.
+#[test]
+fn a_start_a_correction_reaches_behind_gives_way_to_an_older_one() {
+    let directory = tempfile::tempdir().unwrap();
+    let store = log_with_statements(directory.path(), 1_000);
+    accord::stores::file::snapshot(&store).unwrap();
+    let mut appender = Appender::new(&store);
+    for number in 0..2_500 {
+        appender
+            .append(&statement(3, number), None, clock())
+            .unwrap();
+    }
+    let previous = store.read_previous_tail_checkpoint().unwrap().header.seq;
+    assert!(previous > 1_002, "{previous}");
+    tamper(&store, "\"said 7\"", "\"said X\"");
+    // Day 3 to the noon of day 2: after all the snapshot folded, before the checkpoint.
+    let moved_back = draft(&format!(
+        r#"{{"type":"event.corrected","occurred":"2026-06-01T00:00:00Z","data":{{"target":{},"reason":"the day before","replacement":{{"type":"statement.made","occurred":"2021-01-02T12:00:00Z","data":{{"by":"A","kind":"claim","text":"said earlier"}}}}}}}}"#,
+        previous + 10
+    ));
+    let mut appender = Appender::new(&store);
+    appender.append(&moved_back, None, clock()).unwrap();
+    let changed = draft(&format!(
+        r#"{{"type":"event.corrected","occurred":"2026-06-01T00:00:00Z","data":{{"target":{},"reason":"misquoted","replacement":{{"type":"statement.made","occurred":"2021-01-03T00:00:00Z","data":{{"by":"A","kind":"claim","text":"said otherwise"}}}}}}}}"#,
+        previous + 30
+    ));
+    appender.append(&changed, None, clock()).unwrap();
+    tamper(&store, "\"said X\"", "\"said 7\"");
+    assert_eq!(held_state(&appender), replayed_state(&store));
+}
