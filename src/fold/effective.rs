@@ -40,6 +40,11 @@ impl LastWords {
         self.by_target.is_empty()
     }
 
+    /// Each changed line's seq with its last word, in seq order.
+    pub fn iter(&self) -> impl Iterator<Item = (u64, &Event)> {
+        self.by_target.iter().map(|(target, word)| (*target, word))
+    }
+
     /// The earliest line that a last word changes.
     pub fn earliest_target(&self) -> Option<u64> {
         self.by_target.keys().next().copied()

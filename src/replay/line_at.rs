@@ -2,13 +2,16 @@
 //! offsets, since every line accord writes begins `{"v":N,"seq":S,` and seqs go up by one.
 //! What an append of a correction needs to see the line it corrects in a million-line log.
 //!
-//! The line found is not believed on its own: the caller gets the line after it too, whose
-//! `prev` must be the found line's hash.
+//! The line found is not believed on its own: the line after it must name its hash in
+//! `prev`. `folds_as_before` tells from such lines whether a correction leaves a fold as it
+//! is: what an append of it, and a replay starting after the line it corrects, need.
 
 use std::io::{self, BufRead, Read};
 
 use super::Source;
-use crate::reading::log::{MAX_LINE_BYTES, Position};
+use crate::fold::state::{CorrectionKind, CorrectionNote};
+use crate::format::event::{Event, EventData, Replacement};
+use crate::reading::log::{MAX_LINE_BYTES, Position, parse_and_hash};
 
 /// Below this many bytes between the bounds, the lines are read one after another.
 const LINEAR_BYTES: u64 = 256 << 10;
@@ -55,6 +58,58 @@ pub fn line_and_next(
         }
     };
     Ok(Some((line, next)))
+}
+
+/// Whether line `target` (at or before `end`) folds, with `replacement` as its last word,
+/// exactly what it folded in the fold that reached `end` (whose correction notes are
+/// `notes`): the same time and data as the line as written, or as its last correction
+/// before `end` had it. A correction that says so (new sources, a reason on record) leaves
+/// that fold as it is. The lines are found by bisection and each believed only if the line
+/// after it names its hash; anything else (a database stream, a damaged line, a retracted
+/// one) says no.
+pub fn folds_as_before(
+    source: &dyn Source,
+    notes: &[CorrectionNote],
+    end: &Position,
+    target: u64,
+    replacement: &Replacement,
+) -> bool {
+    if target == 0 || target > end.seq || notes.iter().any(|note| note.by == target) {
+        return false;
+    }
+    let Some(written) = chained_line(source, target, end) else {
+        return false;
+    };
+    if written.data.is_correction() {
+        return false;
+    }
+    // The notes are sorted by target, then by the line that said it: the last is the
+    // last word.
+    match notes.iter().rev().find(|note| note.target == target) {
+        None => written.occurred == replacement.occurred && written.data == *replacement.data,
+        Some(note) if note.kind == CorrectionKind::Retracted => false,
+        Some(note) => chained_line(source, note.by, end).is_some_and(|word| {
+            matches!(
+                word.data,
+                EventData::EventCorrected(said)
+                    if said.target == target && said.replacement == *replacement
+            )
+        }),
+    }
+}
+
+/// Line `seq` of the log, found without reading the log, if the line after it (or `end`'s
+/// head, for the last line) names its hash.
+fn chained_line(source: &dyn Source, seq: u64, end: &Position) -> Option<Event> {
+    let (line, next) = line_and_next(source, seq, end).ok()??;
+    let (Ok(event), hash) = parse_and_hash(&line) else {
+        return None;
+    };
+    let chained = match next {
+        Some(next) => matches!(parse_and_hash(&next), (Ok(after), _) if after.prev == hash),
+        None => hash == end.head,
+    };
+    (chained && event.seq == seq).then_some(event)
 }
 
 /// Where line `seq` starts, bisecting between the first line and `end`'s.

@@ -268,13 +268,16 @@ fn replay_merging(
             .filter(|event| event.data.is_correction())
             .cloned(),
     );
-    // A correction that reaches behind the start changes what the start folded.
-    if corrections.iter().any(|correction| {
-        correction
-            .data
-            .correction_target()
-            .is_some_and(|target| target <= start_position.seq)
-    }) {
+    // A correction that reaches behind the start changes what the start folded, unless its
+    // last word on that line leaves the line folding what the start folded.
+    let (behind, corrections): (Vec<Event>, Vec<Event>) =
+        corrections.into_iter().partition(|correction| {
+            correction
+                .data
+                .correction_target()
+                .is_some_and(|target| target <= start_position.seq)
+        });
+    if !behind.is_empty() && !folds_as_the_start(source, &start, behind) {
         return Ok(Replayed::BeforeStart);
     }
     let mut last_words = LastWords::default();
@@ -355,6 +358,26 @@ fn replay_merging(
         events_folded,
         late_lines,
     })))
+}
+
+/// Whether the last words of `behind` (corrections after the start of lines at or before
+/// it) leave each of those lines folding what the start folded.
+fn folds_as_the_start(source: &dyn Source, start: &Start, behind: Vec<Event>) -> bool {
+    let mut last_words = LastWords::default();
+    for correction in behind {
+        last_words.note(correction);
+    }
+    let notes = &start.folded.state.corrections;
+    last_words.iter().all(|(target, word)| match &word.data {
+        crate::format::event::EventData::EventCorrected(corrected) => line_at::folds_as_before(
+            source,
+            notes,
+            &start.position,
+            target,
+            &corrected.replacement,
+        ),
+        _ => false,
+    })
 }
 
 /// The first pass: every line read and checked; folded on top of the start while the lines

@@ -439,53 +439,14 @@ fn changes_no_fold(
         .filter(|event| event.data.correction_target() == Some(target))
         .count()
         == 1;
-    let notes = &folded.state.corrections;
-    if target > end.seq || !spoken_of_once || notes.iter().any(|note| note.by == target) {
-        return false;
-    }
-    let Some(written) = chained_line(source, target, end) else {
-        return false;
-    };
-    if written.data.is_correction() {
-        return false;
-    }
-    // The notes are sorted by target, then by the line that said it: the last is the
-    // last word.
-    let last_word = notes.iter().rev().find(|note| note.target == target);
-    let (occurred, data) = match last_word {
-        None => (&written.occurred, &written.data),
-        Some(note) if note.kind == crate::fold::state::CorrectionKind::Retracted => return false,
-        Some(note) => {
-            let Some(word) = chained_line(source, note.by, end) else {
-                return false;
-            };
-            let EventData::EventCorrected(said) = word.data else {
-                return false;
-            };
-            if said.target != target {
-                return false;
-            }
-            return said.replacement == corrected.replacement;
-        }
-    };
-    *occurred == corrected.replacement.occurred && *data == *corrected.replacement.data
-}
-
-/// Line `seq` of the log, found without reading the log, if the line after it (or the
-/// log's head, for the last line) names its hash.
-fn chained_line(source: &dyn Source, seq: u64, end: &Position) -> Option<Event> {
-    let (line, next) = replay::line_at::line_and_next(source, seq, end).ok()??;
-    let (Ok(event), hash) = crate::reading::log::parse_and_hash(&line) else {
-        return None;
-    };
-    let chained = match next {
-        Some(next) => matches!(
-            crate::reading::log::parse_and_hash(&next),
-            (Ok(after), _) if after.prev == hash
-        ),
-        None => hash == end.head,
-    };
-    (chained && event.seq == seq).then_some(event)
+    spoken_of_once
+        && replay::line_at::folds_as_before(
+            source,
+            &folded.state.corrections,
+            end,
+            target,
+            &corrected.replacement,
+        )
 }
 
 /// `correction.target` for the new events (the reader checks it for lines already written):

@@ -311,3 +311,30 @@ fn a_start_a_correction_reaches_behind_gives_way_to_an_older_one() {
     tamper(&store, "\"said X\"", "\"said 7\"");
     assert_eq!(held_state(&appender), replayed_state(&store));
 }
+
+// Post-mortem: one correction of an old line that changed no fold (new sources) made every
+// later query and correction replay the whole log, since each snapshot lay after the line
+// it corrected. A start now stands when the last words behind it fold what it folded.
+#[test]
+fn a_snapshot_stands_after_a_correction_that_leaves_its_fold_as_it_was() {
+    let directory = tempfile::tempdir().unwrap();
+    let store = log_with_statements(directory.path(), 1_000);
+    let snapshot = accord::stores::file::snapshot(&store).unwrap().unwrap();
+    let at = snapshot.answer.seq;
+    let mut appender = Appender::new(&store);
+    appender
+        .append(&correction(500, "said 497"), None, clock())
+        .unwrap();
+    let whole = accord::stores::query::Query::default();
+    let answer = accord::stores::file::answer(&store, &whole).unwrap();
+    assert_eq!(answer.snapshot, Some(at), "{:?}", answer.warnings);
+    assert_eq!(answer.lines_read, 1);
+    // A correction that changes the line: the snapshot no longer stands for it.
+    appender
+        .append(&correction(600, "said otherwise"), None, clock())
+        .unwrap();
+    let answer = accord::stores::file::answer(&store, &whole).unwrap();
+    assert_eq!(answer.snapshot, None);
+    let document = accord::fold::state::StateDocument::new(&answer.folded, answer.seq, answer.head);
+    assert_eq!(document.to_json(), replayed_state(&store));
+}
