@@ -17,6 +17,8 @@
 //! - `stores`: where a log lives (the `Store` trait, the file store, its snapshots and
 //!   queries, the PostgreSQL store);
 //! - `sim`: negotiations simulated, apart from all of the above but the format and fold;
+//! - `import`: records of the field's event datasets (PLOVER, ...) made drafts, each with
+//!   its record kept whole;
 //! - `front`: the front door, what a command does as calls that return typed values and
 //!   one `Refusal`, for the command line and Python alike.
 
@@ -24,6 +26,7 @@ pub mod files;
 pub mod fold;
 pub mod format;
 pub mod front;
+pub mod import;
 pub mod proofs;
 pub mod reading;
 pub mod replay;
@@ -51,11 +54,12 @@ mod layers {
             ],
         ),
         ("sim", &["files", "format", "fold", "results"]),
+        ("import", &["format"]),
         (
             "front",
             &[
                 "files", "format", "reading", "fold", "replay", "results", "views", "proofs",
-                "stores", "sim",
+                "stores", "sim", "import",
             ],
         ),
     ];
@@ -114,6 +118,7 @@ mod layers {
                 "query",
                 "verify",
                 "scenarios",
+                "import",
             ],
         ),
     ];

@@ -115,6 +115,9 @@ pub enum Command {
     /// Append a correction of line SEQ (format version 2): what it should have said, read
     /// from FILE or stdin as {"type","occurred","data"}, or only its time with --occurred.
     Correct(commands::correct::Args),
+    /// Import records of an event dataset (plover) into a log as events, all or none, each
+    /// with its record kept whole; importing a file again appends nothing.
+    Import(commands::import::Args),
 }
 
 /// A `--seed`: a whole number from 0 to 2^64 - 1, said so when it is not one (`-1` would
@@ -173,6 +176,7 @@ impl Arguments {
             Command::Tournament(args) => args.json,
             Command::Retract(args) => args.options.json,
             Command::Correct(args) => args.options.json,
+            Command::Import(args) => args.json,
             Command::Snapshot(_)
             | Command::Repair(_)
             | Command::Head(_)

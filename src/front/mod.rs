@@ -11,10 +11,12 @@
 //! - `scenarios`: the scenario a simulation plays, from the files a person names, with the
 //!   shared defaults (boulware, 100 rounds);
 //! - `corrections`: the drafts of a retraction and a correction (format version 2);
+//! - `import`: a dataset's records made drafts beside the parties a log already has;
 //! - `refusal`: the one refusal every call returns, built from every error type below it.
 
 pub mod checkpoint;
 pub mod corrections;
+pub mod import;
 pub mod query;
 pub mod refusal;
 pub mod scenarios;

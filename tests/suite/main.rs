@@ -20,6 +20,7 @@ mod fixture_logs;
 mod full_disk;
 mod geniusweb_shapes;
 mod hostile_files;
+mod imports;
 mod interrupts;
 mod merkle_proofs;
 mod messages;

@@ -12,6 +12,7 @@ pub mod diff;
 pub mod follow;
 pub mod head;
 pub mod history;
+pub mod import;
 pub mod keygen;
 pub mod prove;
 pub mod repair;
@@ -78,5 +79,6 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
         Command::Head(args) => head::run(args, &context),
         Command::Retract(args) => retract::run(args, &context),
         Command::Correct(args) => correct::run(args, &context),
+        Command::Import(args) => import::run(args, &context),
     }
 }
