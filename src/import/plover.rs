@@ -9,8 +9,8 @@
 //!   `REJECT`: a `denial`; `THREATEN`: a
 //!   `threat`; `SUPPORT`: a `remark` (statements, by the first source actor, to the targets,
 //!   with the record's sentence as their text);
-//! - `RETREAT` in mode `release`: a `release.made` of at least one person (PLOVER gives no
-//!   category or count: civilians, `{"at_least": 1}`, or the record's `size`);
+//! - `RETREAT` in mode `release`: skipped for now (a release ends custody the log must hold,
+//!   which the record cannot show);
 //! - any other event (material conflict or cooperation, protests, investigations, the
 //!   file's documentation records) is skipped, counted by its reason.
 
@@ -18,10 +18,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::{Actor, ImportError, Mapped};
-use crate::format::count::Count;
-use crate::format::event::{
-    Category, EventData, MeetingHeld, ReleaseMade, StatementKind, StatementMade,
-};
+use crate::format::event::{EventData, MeetingHeld, StatementKind, StatementMade};
 use crate::format::ids::Slug;
 use crate::format::world_time::WorldTime;
 
@@ -87,8 +84,6 @@ struct RecordFields {
     text: Option<String>,
     #[serde(rename = "eventText", default)]
     event_text: Option<String>,
-    #[serde(default)]
-    size: Option<serde_json::Value>,
 }
 
 /// A record: its key and its JSON text as read.
@@ -138,6 +133,10 @@ pub fn records(bytes: &[u8]) -> Result<Vec<Record>, ImportError> {
 /// What a record becomes.
 pub fn map(record: &Record) -> Mapped {
     let fields = &record.fields;
+    let key_chars = record.key.trim().chars().count();
+    if key_chars == 0 || key_chars > crate::format::provenance::MAX_ORIGIN_ID_CHARS {
+        return Mapped::Skipped("no id, or an id longer than 256 characters");
+    }
     let event = fields.event.trim().to_ascii_uppercase();
     let kind = match event.as_str() {
         "CONSULT" => None,
@@ -147,7 +146,11 @@ pub fn map(record: &Record) -> Mapped {
         "REJECT" => Some(StatementKind::Denial),
         "THREATEN" => Some(StatementKind::Threat),
         "SUPPORT" => Some(StatementKind::Remark),
-        "RETREAT" if fields.mode.as_deref() == Some("release") => None,
+        // A release ends custody the log must hold first, which a dataset's record cannot
+        // show: releases wait for the importer that reads the log's custody.
+        "RETREAT" if fields.mode.as_deref() == Some("release") => {
+            return Mapped::Skipped("release of persons: the custody it ends is not known");
+        }
         "RETREAT" => return Mapped::Skipped("RETREAT other than a release of persons"),
         "DOCUMENT" => return Mapped::Skipped("documentation record, not an event"),
         _ => return Mapped::Skipped("event class outside negotiation (see docs/import.md)"),
@@ -204,19 +207,6 @@ pub fn map(record: &Record) -> Mapped {
                 issues: None,
             })
         }
-        ("RETREAT", _) => {
-            let Some(of) = targets.first() else {
-                return Mapped::Skipped("a release with no target actor");
-            };
-            EventData::ReleaseMade(ReleaseMade {
-                by: by.party.clone(),
-                of: of.party.clone(),
-                category: Category::Civilian,
-                count: size_of(fields.size.as_ref()),
-                agreement: None,
-                provision: None,
-            })
-        }
         (_, Some(kind)) => {
             let Some(text) = statement_text(fields) else {
                 return Mapped::Skipped("a statement with no text");
@@ -268,15 +258,4 @@ fn statement_text(fields: &RecordFields) -> Option<String> {
     }
     let cut: String = text.chars().take(MAX_TEXT_CHARS - 20).collect();
     Some(format!("{cut} [cut by the import]"))
-}
-
-/// A release's count: the record's `size` when it is a whole number, else at least one.
-fn size_of(size: Option<&serde_json::Value>) -> Count {
-    match size.and_then(serde_json::Value::as_u64) {
-        Some(size) if (1..=crate::format::count::MAX_COUNT).contains(&size) => Count::Exact(size),
-        _ => Count::Bounds {
-            at_least: Some(1),
-            at_most: None,
-        },
-    }
 }

@@ -220,3 +220,41 @@ fn accord_import_joins_a_curated_log_all_at_once_and_twice_appends_nothing() {
     );
     assert_eq!(fs::read(&log).unwrap(), after);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 200, ..Default::default() })]
+
+    /// Any bytes are records or a refusal, never a panic; any record maps to an event or a
+    /// reason, and a plan of them never panics.
+    #[test]
+    fn any_input_is_records_or_a_refusal_never_a_panic(
+        bytes in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..400),
+        event in "[A-Z]{0,10}|CONSULT|AGREE|ACCUSE|RETREAT",
+        code in "[A-Za-z]{0,4}",
+        sector in "[A-Za-z*]{0,6}",
+        name in "\\PC{0,80}",
+        date in "[0-9-~?/]{0,12}|2021-05-06",
+    ) {
+        let _ = plover::records(&bytes);
+        let record = serde_json::json!({
+            "id": name.clone(),
+            "date": date,
+            "source": [{"actorText": name.clone(), "code": code.clone(), "sector": sector.clone()}],
+            "target": [{"actorText": format!("{name} 2"), "code": code, "sector": "GOV"}],
+            "event": event,
+            "mode": "release",
+            "text": name,
+        });
+        let text = serde_json::to_string(&vec![record]).unwrap();
+        if let Ok(records) = plover::records(text.as_bytes()) {
+            let plan = plan_of(&records, &mut BTreeSet::new());
+            proptest::prop_assert_eq!(plan.imported + plan.skipped.values().sum::<u64>(), 1);
+            // What is imported holds every rule of an append.
+            if !plan.drafts.is_empty() {
+                let directory = tempfile::tempdir().unwrap();
+                let store = FileStore::new(directory.path().join("log.jsonl"));
+                append(&store, &plan);
+            }
+        }
+    }
+}
