@@ -127,6 +127,40 @@ pub struct MappedEvent {
     pub actors: Vec<Actor>,
 }
 
+/// Which records an import keeps: those naming one of `actors` (party ids, after the
+/// actors are mapped), and those whose world time starts within `from` to `to` (each a
+/// world time: from the start of one to the end of the other). The others are counted as
+/// skipped, by which filter left them out.
+#[derive(Clone, Debug, Default)]
+pub struct Filters {
+    pub actors: Option<BTreeSet<Slug>>,
+    pub from: Option<WorldTime>,
+    pub to: Option<WorldTime>,
+}
+
+impl Filters {
+    /// Why a mapped record is left out, if it is.
+    fn leaves_out(&self, event: &MappedEvent) -> Option<&'static str> {
+        let start = event.occurred.start();
+        if self.from.as_ref().is_some_and(|from| start < from.start()) {
+            return Some("before --from");
+        }
+        if self.to.as_ref().is_some_and(|to| start > to.end()) {
+            return Some("after --to");
+        }
+        let named = |actors: &BTreeSet<Slug>| {
+            event
+                .actors
+                .iter()
+                .any(|actor| actors.contains(&actor.party))
+        };
+        if self.actors.as_ref().is_some_and(|actors| !named(actors)) {
+            return Some("names none of --actors");
+        }
+        None
+    }
+}
+
 /// What an import of some records adds: its drafts (each actor's `party.joined` before its
 /// first event, then the events), and the records skipped, counted by reason.
 #[derive(Debug, Default)]
@@ -141,14 +175,18 @@ impl ImportPlan {
     /// plan introduced; an actor not among them joins first, once.
     pub fn add(
         &mut self,
-        dataset: &str,
-        key: &str,
-        record: &str,
+        (dataset, key, record): (&str, &str, &str),
         mapped: Mapped,
+        filters: &Filters,
         parties: &mut BTreeSet<Slug>,
     ) {
         let (occurred, data, actors) = match mapped {
             Mapped::Skipped(reason) => {
+                *self.skipped.entry(reason).or_default() += 1;
+                return;
+            }
+            Mapped::Event(mapped) if filters.leaves_out(&mapped).is_some() => {
+                let reason = filters.leaves_out(&mapped).unwrap_or_default();
                 *self.skipped.entry(reason).or_default() += 1;
                 return;
             }

@@ -21,10 +21,9 @@ fn plan_of(
     let mut plan = ImportPlan::default();
     for record in records {
         plan.add(
-            plover::DATASET,
-            &record.key,
-            &record.text,
+            (plover::DATASET, &record.key, &record.text),
             plover::map(record),
+            &accord::import::Filters::default(),
             parties,
         );
     }
@@ -257,4 +256,52 @@ proptest::proptest! {
             }
         }
     }
+}
+
+#[test]
+fn filters_keep_records_of_the_named_actors_and_times_and_count_the_rest() {
+    let records = plover::records(&gold_standard()).unwrap();
+    let filters = accord::front::import::filters(Some("ARM,AZE,RUS"), None, None).unwrap();
+    let mut plan = ImportPlan::default();
+    for record in &records {
+        plan.add(
+            (plover::DATASET, &record.key, &record.text),
+            plover::map(record),
+            &filters,
+            &mut BTreeSet::new(),
+        );
+    }
+    let left_out = plan.skipped["names none of --actors"];
+    assert!(plan.imported > 0 && left_out > 100, "{plan:?}");
+    assert_eq!(plan.imported + plan.skipped.values().sum::<u64>(), 323);
+    let named = ["ARM", "AZE", "RUS"];
+    for draft in plan.drafts.iter().filter(|draft| draft.origin.is_some()) {
+        let text = serde_json::to_string(&draft.data).unwrap();
+        assert!(
+            named
+                .iter()
+                .any(|party| text.contains(&format!("\"{party}\""))),
+            "{text}"
+        );
+    }
+    // Times: a day before every record, and after.
+    for (from, to, reason) in [
+        (None, Some("1999-12"), "after --to"),
+        (Some("2000-01-02"), None, "before --from"),
+    ] {
+        let filters = accord::front::import::filters(None, from, to).unwrap();
+        let mut plan = ImportPlan::default();
+        for record in &records {
+            plan.add(
+                (plover::DATASET, &record.key, &record.text),
+                plover::map(record),
+                &filters,
+                &mut BTreeSet::new(),
+            );
+        }
+        assert_eq!(plan.imported, 0, "{reason}");
+        assert_eq!(plan.skipped[reason], 176, "{reason}");
+    }
+    assert!(accord::front::import::filters(Some("not an id!"), None, None).is_err());
+    assert!(accord::front::import::filters(None, Some("May 2021"), None).is_err());
 }

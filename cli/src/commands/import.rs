@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use accord::front::import::{Dataset, MAX_INPUT_BYTES, plan};
+use accord::front::import::{Dataset, MAX_INPUT_BYTES, filters, plan};
 
 use crate::context::{Context, Failure};
 use crate::output::print;
@@ -26,6 +26,16 @@ pub struct Args {
     /// The log to append to: a file (created if absent), or postgres://... with --stream.
     #[arg(long, value_name = "LOG")]
     pub into: PathBuf,
+    /// Keep only records that name one of these parties (ids as the log names them:
+    /// ARM,AZE,RUS).
+    #[arg(long, value_name = "IDS")]
+    pub actors: Option<String>,
+    /// Keep only records that occurred from this world time on (2020-09-27, 2020-09).
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+    /// Keep only records that occurred by the end of this world time (2021-05-31, 2021-05).
+    #[arg(long, value_name = "TIME")]
+    pub to: Option<String>,
     /// Print what would be appended, and append nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -53,7 +63,12 @@ pub fn run(args: Args, context: &Context) -> Result<(), Failure> {
     let dataset = match args.format {
         Format::Plover => Dataset::Plover,
     };
-    let plan = plan(&target, dataset, &inputs)?;
+    let filters = filters(
+        args.actors.as_deref(),
+        args.from.as_deref(),
+        args.to.as_deref(),
+    )?;
+    let plan = plan(&target, dataset, &inputs, &filters)?;
     let skipped: u64 = plan.skipped.values().sum();
     let mut appended = None;
     if !args.dry_run && !plan.drafts.is_empty() {
