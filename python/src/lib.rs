@@ -419,6 +419,47 @@ impl Log {
         append_document(py, &outcome)
     }
 
+    /// Imports the records of a dataset's files (`format`: "plover") into the log, as
+    /// `accord import` does, all or none, each with its record kept whole: a dict of
+    /// `imported`, `skipped` (by reason), `drafts`, `dry_run`, and once something landed
+    /// `appended`, `events` and `head`, as `accord import --json` prints it. `actors` (a
+    /// list of party ids), `from_` and `to` (world times) keep only the records that fit.
+    #[pyo3(signature = (format, paths, actors=None, from_=None, to=None, dry_run=false))]
+    #[allow(clippy::too_many_arguments)]
+    fn import_records(
+        &self,
+        py: Python<'_>,
+        format: &str,
+        paths: &Bound<'_, PyAny>,
+        actors: Option<Vec<String>>,
+        from_: Option<String>,
+        to: Option<String>,
+        dry_run: bool,
+    ) -> PyResult<Py<PyAny>> {
+        let paths: Vec<std::path::PathBuf> = match paths.extract::<std::path::PathBuf>() {
+            Ok(path) => vec![path],
+            Err(_) => paths.extract()?,
+        };
+        let target = self.target.clone();
+        let format = format.to_string();
+        let actors = actors.map(|actors| actors.join(","));
+        let document = py
+            .detach(move || -> Result<_, Refusal> {
+                let dataset = accord::front::import::dataset(&format)?;
+                let filters = accord::front::import::filters(
+                    actors.as_deref(),
+                    from_.as_deref(),
+                    to.as_deref(),
+                )?;
+                let inputs = accord::front::import::read_inputs(&paths)?;
+                let outcome =
+                    accord::front::import::import(&target, dataset, &inputs, &filters, dry_run)?;
+                Ok(outcome.to_json(dry_run).to_string())
+            })
+            .map_err(|refusal| refusal_error(py, refusal))?;
+        from_json(py, &document)
+    }
+
     /// Appends a retraction of line `seq` (format version 2), as `accord retract` does: the
     /// line folds no more, and stays in the log, as does why.
     #[pyo3(signature = (seq, reason, source=None, expect_seq=None))]

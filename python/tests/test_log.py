@@ -130,3 +130,29 @@ def test_to_pandas_gives_world_times_as_start_end_and_text():
     assert accord.world_time("2021-05~") == ("2021-05-01T00:00:00.000000000Z", "2021-05-31T23:59:59.999999999Z")
     with pytest.raises(ValueError):
         accord.world_time("2021-02-30")
+
+
+def test_import_records_is_what_accord_import_prints(tmp_path):
+    records = ROOT / "tests" / "fixtures" / "import" / "plover" / "PLOVER_GSR_CAMEO.json"
+    by_python = tmp_path / "python.jsonl"
+    by_cli = tmp_path / "cli.jsonl"
+    shutil.copy(KARABAKH, by_python)
+    shutil.copy(KARABAKH, by_cli)
+    log = accord.Log.open(by_python)
+    dry = log.import_records("plover", records, dry_run=True)
+    assert dry["dry_run"] and "appended" not in dry
+    outcome = log.import_records("plover", [records], actors=["ARM", "AZE", "RUS"])
+    expected = cli("import", "plover", str(records), "--into", str(by_cli),
+                   "--actors", "ARM,AZE,RUS", "--json")[0]
+    assert {k: v for k, v in outcome.items() if k != "head"} == {
+        k: v for k, v in expected.items() if k != "head"
+    }
+    assert outcome["appended"] > 0
+    assert log.import_records("plover", records, actors=["ARM", "AZE", "RUS"])["appended"] == 0
+    frame = log.to_pandas()
+    imported = frame[frame["origin_dataset"] == "plover"]
+    assert len(imported) == outcome["imported"]
+    first = imported.iloc[0]
+    assert first["origin_fields"]["id"] == first["origin_id"]
+    with pytest.raises(ValueError):
+        log.import_records("icews", records)

@@ -1,10 +1,9 @@
 //! `accord import`: records of an event dataset appended to a log as events, all or none,
 //! each with its record kept whole in `origin`.
 
-use std::io::Read;
 use std::path::PathBuf;
 
-use accord::front::import::{Dataset, MAX_INPUT_BYTES, filters, plan};
+use accord::front::import::{Dataset, filters, import, read_inputs};
 
 use crate::context::{Context, Failure};
 use crate::output::print;
@@ -46,20 +45,7 @@ pub struct Args {
 
 pub fn run(args: Args, context: &Context) -> Result<(), Failure> {
     let target = context.target(&args.into)?;
-    let mut inputs = Vec::new();
-    for file in &args.files {
-        let name = file.display().to_string();
-        let mut bytes = Vec::new();
-        std::fs::File::open(file)
-            .and_then(|opened| opened.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes))
-            .map_err(|error| Failure::Usage(format!("{name}: {error}")))?;
-        if bytes.len() as u64 > MAX_INPUT_BYTES {
-            return Err(Failure::Usage(format!(
-                "{name}: longer than {MAX_INPUT_BYTES} bytes, the most one import reads"
-            )));
-        }
-        inputs.push((name, bytes));
-    }
+    let inputs = read_inputs(&args.files)?;
     let dataset = match args.format {
         Format::Plover => Dataset::Plover,
     };
@@ -68,44 +54,14 @@ pub fn run(args: Args, context: &Context) -> Result<(), Failure> {
         args.from.as_deref(),
         args.to.as_deref(),
     )?;
-    let plan = plan(&target, dataset, &inputs, &filters)?;
-    let skipped: u64 = plan.skipped.values().sum();
-    let mut appended = None;
-    if !args.dry_run && !plan.drafts.is_empty() {
-        let drafts: Vec<_> = plan
-            .drafts
-            .iter()
-            .cloned()
-            .enumerate()
-            .map(|(index, draft)| (index + 1, draft))
-            .collect();
-        let outcome = target
-            .store()?
-            .append_batch(&drafts, None, chrono::Utc::now())
-            .map_err(|error| Failure::of_drafts("the import", error))?;
-        let new = outcome
-            .drafts
-            .iter()
-            .filter(|draft| matches!(draft, accord::stores::file::DraftOutcome::Appended { .. }))
-            .count();
-        appended = Some((new, outcome.events, outcome.head));
-    }
+    let outcome = import(&target, dataset, &inputs, &filters, args.dry_run)?;
+    let plan = &outcome.plan;
     let mut out = String::new();
     if args.json {
-        let mut document = serde_json::json!({
-            "imported": plan.imported,
-            "skipped": plan.skipped,
-            "drafts": plan.drafts.len(),
-            "dry_run": args.dry_run,
-        });
-        if let Some((new, events, head)) = &appended {
-            document["appended"] = serde_json::json!(new);
-            document["events"] = serde_json::json!(events);
-            document["head"] = serde_json::json!(head);
-        }
-        out.push_str(&document.to_string());
+        out.push_str(&outcome.to_json(args.dry_run).to_string());
         out.push('\n');
     } else {
+        let skipped: u64 = plan.skipped.values().sum();
         let verb = if args.dry_run { "would append" } else { "read" };
         out.push_str(&format!(
             "{} records mapped to events, {skipped} skipped; {verb} {} drafts (parties that join first, then events)\n",
@@ -125,9 +81,10 @@ pub fn run(args: Args, context: &Context) -> Result<(), Failure> {
                 ));
             }
         }
-        if let Some((new, events, head)) = &appended {
+        if let Some(appended) = &outcome.appended {
             out.push_str(&format!(
-                "appended {new} (the rest were there already); head {head} ({events} events)\n"
+                "appended {} (the rest were there already); head {} ({} events)\n",
+                appended.new, appended.head, appended.events
             ));
         }
     }

@@ -64,6 +64,16 @@ class Log:
         expect_seq: Optional[int] = None,
     ) -> dict[str, Any]:
         """Appends drafts, all or none."""
+    def import_records(
+        self,
+        format: str,
+        paths: Union[str, PathLike[str], list[Union[str, PathLike[str]]]],
+        actors: Optional[list[str]] = None,
+        from_: Optional[str] = None,
+        to: Optional[str] = None,
+        dry_run: bool = False,
+    ) -> dict[str, Any]:
+        """Imports a dataset's records ("plover") as events, all or none, as `accord import`."""
     def retract(
         self,
         seq: int,

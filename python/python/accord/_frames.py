@@ -21,7 +21,8 @@ def _cited(event):
 def events_frame(events):
     """One row per event, in file order, with typed columns. A world time is given three
     ways: `occurred` (its start), `occurred_end` (its last instant) and `occurred_text`
-    (as the line writes it: `2021-05~`, `2021-05-01/2021-05-06`)."""
+    (as the line writes it: `2021-05~`, `2021-05-01/2021-05-06`). An imported event's
+    record is in `origin_dataset`, `origin_id` and `origin_fields` (the record, a dict)."""
     from . import world_time
     try:
         import pandas
@@ -32,6 +33,7 @@ def events_frame(events):
     columns = {
         "seq": [], "id": [], "type": [], "occurred": [], "occurred_end": [],
         "occurred_text": [], "recorded": [], "party": [], "source": [], "data": [],
+        "origin_dataset": [], "origin_id": [], "origin_fields": [],
     }
     for event in events:
         columns["seq"].append(event["seq"])
@@ -45,6 +47,10 @@ def events_frame(events):
         columns["party"].append(_party(event))
         columns["source"].append(_cited(event))
         columns["data"].append(event["data"])
+        origin = event.get("origin") or {}
+        columns["origin_dataset"].append(origin.get("dataset"))
+        columns["origin_id"].append(origin.get("id"))
+        columns["origin_fields"].append(origin.get("fields"))
     frame = pandas.DataFrame(columns)
     frame["seq"] = frame["seq"].astype("int64")
     frame["type"] = frame["type"].astype("category")
@@ -52,6 +58,8 @@ def events_frame(events):
     frame["source"] = frame["source"].astype("string")
     frame["id"] = frame["id"].astype("string")
     frame["occurred_text"] = frame["occurred_text"].astype("string")
+    frame["origin_dataset"] = frame["origin_dataset"].astype("category")
+    frame["origin_id"] = frame["origin_id"].astype("string")
     for column in ("occurred", "occurred_end", "recorded"):
         frame[column] = pandas.to_datetime(frame[column], utc=True, format="ISO8601")
     return frame.set_index("seq", drop=False)
