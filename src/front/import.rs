@@ -25,6 +25,12 @@ pub fn plan(
     inputs: &[(String, Vec<u8>)],
     filters: &Filters,
 ) -> Result<ImportPlan, Refusal> {
+    if let Target::Once(path) = target {
+        return Err(Refusal::Usage(format!(
+            "import appends to a log file or a stream, and {} is read once as a stream",
+            crate::views::text::printable(&path.display().to_string())
+        )));
+    }
     let mut parties: BTreeSet<crate::format::ids::Slug> = match target {
         Target::File(path) if !path.exists() => BTreeSet::new(),
         _ => super::query::answer(target, &Query::default())?

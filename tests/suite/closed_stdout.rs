@@ -149,3 +149,36 @@ fn an_append_that_landed_says_so_even_when_its_report_cannot_be_printed() {
         crate::binary::stdout(&verified)
     );
 }
+
+#[test]
+fn an_import_that_landed_says_so_even_when_its_report_cannot_be_printed() {
+    let directory = tempfile::tempdir().unwrap();
+    let log = directory.path().join("log.jsonl");
+    fs::copy(karabakh(), &log).unwrap();
+    let records = crate::binary::root().join("tests/fixtures/import/plover/PLOVER_GSR_CAMEO.json");
+    let arguments = [
+        "import",
+        "plover",
+        path_text(&records),
+        "--into",
+        path_text(&log),
+    ];
+    let output = accord_into(&arguments, full());
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("the import landed"),
+        "{}",
+        stderr(&output)
+    );
+    // Nothing landed: the refusal to print is the command's outcome.
+    let dry = accord_into(&[&arguments[..], &["--dry-run"]].concat(), full());
+    assert_eq!(dry.status.code(), Some(2), "{}", stderr(&dry));
+    // A log read once as a stream is no place to import into.
+    let stream = accord(&["import", "plover", path_text(&records), "--into", "-"]);
+    assert_eq!(stream.status.code(), Some(2));
+    assert!(
+        stderr(&stream).contains("read once as a stream"),
+        "{}",
+        stderr(&stream)
+    );
+}

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use accord::front::import::{Dataset, filters, import, read_inputs};
 
 use crate::context::{Context, Failure};
-use crate::output::print;
+use crate::output::{print, say};
 
 #[derive(Clone, Copy, clap::ValueEnum)]
 pub enum Format {
@@ -88,5 +88,18 @@ pub fn run(args: Args, context: &Context) -> Result<(), Failure> {
             ));
         }
     }
-    print(&out)
+    // The events are on disk: a report that cannot be printed must not look like a failed
+    // import.
+    match (print(&out), &outcome.appended) {
+        (Err(Failure::Usage(error)), Some(appended)) => {
+            say(&format!(
+                "{}: the import landed ({} appended, head {}), but its report could not be printed: {error}",
+                target.name().display(),
+                appended.new,
+                appended.head
+            ));
+            Ok(())
+        }
+        (printed, _) => printed,
+    }
 }
