@@ -645,17 +645,9 @@ pub fn history_entry(entity: &EntityRef, entry: &HistoryEntry<'_>, paint: Paint)
             refused
         }
     };
-    {
-        if let Some(refused) = refused {
-            let mut lines = String::new();
-            wrapped(
-                &mut lines,
-                2,
-                &format!("it would not apply here: {refused}"),
-            );
-            out.push_str(&lines);
-            return out;
-        }
+    if let Some(refused) = refused {
+        wrapped(&mut out, 2, &format!("it would not apply here: {refused}"));
+        return out;
     }
     if entry.before.is_null() && !entry.after.is_null() {
         let _ = writeln!(out, "  created {entity}:");

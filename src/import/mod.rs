@@ -18,9 +18,6 @@ use crate::format::world_time::WorldTime;
 /// the same record gets the same id in every log and on every machine.
 const ID_NAMESPACE: uuid::Uuid = uuid::Uuid::from_u128(0x6acc_0d0e_5a1e_4f00_9b1e_c0de_0000_0001);
 
-/// Records read at a time by an import: memory is bounded by a batch, not the file.
-pub const BATCH_RECORDS: usize = 10_000;
-
 /// Why a dataset's bytes could not be read as its records.
 #[derive(Debug, thiserror::Error)]
 pub enum ImportError {
@@ -185,12 +182,11 @@ impl ImportPlan {
                 *self.skipped.entry(reason).or_default() += 1;
                 return;
             }
-            Mapped::Event(mapped) if filters.leaves_out(&mapped).is_some() => {
-                let reason = filters.leaves_out(&mapped).unwrap_or_default();
-                *self.skipped.entry(reason).or_default() += 1;
-                return;
-            }
             Mapped::Event(mapped) => {
+                if let Some(reason) = filters.leaves_out(&mapped) {
+                    *self.skipped.entry(reason).or_default() += 1;
+                    return;
+                }
                 let MappedEvent {
                     occurred,
                     data,

@@ -375,6 +375,10 @@ pub(crate) struct LogReading<'a> {
 /// `not_after` (a correction may move a line back in world time, before the start).
 pub(crate) type EarlierStart<'a> = &'a dyn Fn(u64, DateTime<Utc>) -> Option<replay::Start>;
 
+/// The most corrections of one append that are checked in place, each from the lines it
+/// names, before the append replays the log instead.
+const MAX_CORRECTIONS_CHECKED_IN_PLACE: usize = 64;
+
 /// Starts an append of a correction tries before it replays from the first line.
 const MAX_EARLIER_STARTS: usize = 4;
 
@@ -416,8 +420,8 @@ fn replay_from_earlier(
     replay::replay_with_extra(source, new_events)
 }
 
-/// Whether `correction` (a new line) leaves the fold as it is: it corrects a line of the log
-/// that no other new line speaks of to the very time and data the line folds now (as
+/// Whether `correction` (a new line, the only one of its append on its line) leaves the fold
+/// as it is: it corrects a line of the log to the very time and data the line folds now (as
 /// written, or as its last correction has it). Such a correction (new sources, a reason on
 /// record) needs no replay: the tail's fold stands, with the correction noted. The lines
 /// are found by a bisection of the log and each believed only if the line after it names
@@ -427,26 +431,18 @@ fn changes_no_fold(
     source: &dyn Source,
     folded: &Folded,
     end: &Position,
-    new_events: &[Event],
     correction: &Event,
 ) -> bool {
     let EventData::EventCorrected(corrected) = &correction.data else {
         return false;
     };
-    let target = corrected.target;
-    let spoken_of_once = new_events
-        .iter()
-        .filter(|event| event.data.correction_target() == Some(target))
-        .count()
-        == 1;
-    spoken_of_once
-        && replay::line_at::folds_as_before(
-            source,
-            &folded.state.corrections,
-            end,
-            target,
-            &corrected.replacement,
-        )
+    replay::line_at::folds_as_before(
+        source,
+        &folded.state.corrections,
+        end,
+        corrected.target,
+        &corrected.replacement,
+    )
 }
 
 /// `correction.target` for the new events (the reader checks it for lines already written):
@@ -499,9 +495,18 @@ fn fold_with_new_events(
     let last_folded = folded.occurred.clone();
     // A correction changes a line already folded: the log is replayed with it, unless it
     // leaves what the line folds as it was.
+    let mut targets: Vec<u64> = new_events
+        .iter()
+        .filter_map(|event| event.data.correction_target())
+        .collect();
+    targets.sort_unstable();
+    // Each such correction is checked from the lines it names, by a few bisections of the
+    // log: past a handful, or with two new lines on one line, a replay costs less.
+    let checked_in_place = targets.len() <= MAX_CORRECTIONS_CHECKED_IN_PLACE
+        && targets.windows(2).all(|two| two[0] != two[1]);
     let in_world_order = new_events.iter().all(|event| {
         if event.data.is_correction() {
-            return changes_no_fold(source, &folded, end, &new_events, event);
+            return checked_in_place && changes_no_fold(source, &folded, end, event);
         }
         last_folded
             .as_ref()

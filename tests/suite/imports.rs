@@ -18,12 +18,20 @@ fn plan_of(
     records: &[plover::Record],
     parties: &mut BTreeSet<accord::format::ids::Slug>,
 ) -> ImportPlan {
+    plan_filtered(records, &accord::import::Filters::default(), parties)
+}
+
+fn plan_filtered(
+    records: &[plover::Record],
+    filters: &accord::import::Filters,
+    parties: &mut BTreeSet<accord::format::ids::Slug>,
+) -> ImportPlan {
     let mut plan = ImportPlan::default();
     for record in records {
         plan.add(
             (plover::DATASET, &record.key, &record.text),
             plover::map(record),
-            &accord::import::Filters::default(),
+            filters,
             parties,
         );
     }
@@ -262,15 +270,7 @@ proptest::proptest! {
 fn filters_keep_records_of_the_named_actors_and_times_and_count_the_rest() {
     let records = plover::records(&gold_standard()).unwrap();
     let filters = accord::front::import::filters(Some("ARM,AZE,RUS"), None, None).unwrap();
-    let mut plan = ImportPlan::default();
-    for record in &records {
-        plan.add(
-            (plover::DATASET, &record.key, &record.text),
-            plover::map(record),
-            &filters,
-            &mut BTreeSet::new(),
-        );
-    }
+    let plan = plan_filtered(&records, &filters, &mut BTreeSet::new());
     let left_out = plan.skipped["names none of --actors"];
     assert!(plan.imported > 0 && left_out > 100, "{plan:?}");
     assert_eq!(plan.imported + plan.skipped.values().sum::<u64>(), 323);
@@ -290,15 +290,7 @@ fn filters_keep_records_of_the_named_actors_and_times_and_count_the_rest() {
         (Some("2000-01-02"), None, "before --from"),
     ] {
         let filters = accord::front::import::filters(None, from, to).unwrap();
-        let mut plan = ImportPlan::default();
-        for record in &records {
-            plan.add(
-                (plover::DATASET, &record.key, &record.text),
-                plover::map(record),
-                &filters,
-                &mut BTreeSet::new(),
-            );
-        }
+        let plan = plan_filtered(&records, &filters, &mut BTreeSet::new());
         assert_eq!(plan.imported, 0, "{reason}");
         assert_eq!(plan.skipped[reason], 176, "{reason}");
     }

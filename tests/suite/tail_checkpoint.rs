@@ -297,16 +297,10 @@ fn a_start_a_correction_reaches_behind_gives_way_to_an_older_one() {
     assert!(previous > 1_002, "{previous}");
     tamper(&store, "\"said 7\"", "\"said X\"");
     // Day 3 to the noon of day 2: after all the snapshot folded, before the checkpoint.
-    let moved_back = draft(&format!(
-        r#"{{"type":"event.corrected","occurred":"2026-06-01T00:00:00Z","data":{{"target":{},"reason":"the day before","replacement":{{"type":"statement.made","occurred":"2021-01-02T12:00:00Z","data":{{"by":"A","kind":"claim","text":"said earlier"}}}}}}}}"#,
-        previous + 10
-    ));
+    let moved_back = correction_at(previous + 10, "said earlier", "2021-01-02T12:00:00Z");
     let mut appender = Appender::new(&store);
     appender.append(&moved_back, None, clock()).unwrap();
-    let changed = draft(&format!(
-        r#"{{"type":"event.corrected","occurred":"2026-06-01T00:00:00Z","data":{{"target":{},"reason":"misquoted","replacement":{{"type":"statement.made","occurred":"2021-01-03T00:00:00Z","data":{{"by":"A","kind":"claim","text":"said otherwise"}}}}}}}}"#,
-        previous + 30
-    ));
+    let changed = correction_at(previous + 30, "said otherwise", "2021-01-03T00:00:00Z");
     appender.append(&changed, None, clock()).unwrap();
     tamper(&store, "\"said X\"", "\"said 7\"");
     assert_eq!(held_state(&appender), replayed_state(&store));

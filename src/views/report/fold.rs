@@ -82,14 +82,20 @@ pub(super) struct Drawn {
     pub(super) refused: Option<String>,
 }
 
-/// Folds the events in application order, up to `as_of` (by occurrence) or the first
-/// refusal.
-/// The report's events with each corrected line's replacement in its place (at its seq, with
-/// its hash), the corrections noted in a fold to start from, and the positions of the lines
-/// that fold (retracted lines and correction lines stay in the list, folding nothing).
-pub(super) fn effective_events(
-    events: &[ReportedEvent],
-) -> (Vec<ReportedEvent>, Folded, Vec<usize>) {
+/// The report's events once the log's corrections have had their last word.
+pub(super) struct Effective {
+    /// Each corrected line's replacement in its place (at its seq, with its hash);
+    /// retracted lines and correction lines stay in the list, folding nothing.
+    pub(super) events: Vec<ReportedEvent>,
+    /// The corrections noted, a fold to start from.
+    pub(super) folded: Folded,
+    /// The positions of the lines that fold.
+    pub(super) folds: Vec<usize>,
+    pub(super) last_words: crate::fold::effective::LastWords,
+}
+
+/// The report's events with their corrections' last words applied (see `Effective`).
+pub(super) fn effective_events(events: &[ReportedEvent]) -> Effective {
     let mut last_words = crate::fold::effective::LastWords::default();
     let mut folded = Folded::default();
     for reported in events {
@@ -115,7 +121,12 @@ pub(super) fn effective_events(
             },
         )
         .collect();
-    (effective, folded, folds)
+    Effective {
+        events: effective,
+        folded,
+        folds,
+        last_words,
+    }
 }
 
 /// A line that a later line corrected or retracted, as the page shows it: the line as
@@ -146,26 +157,24 @@ impl ChangedLine<'_> {
 
 /// The lines of the report (as read, in file order) that a later line corrected or
 /// retracted, by seq, each with its last word.
-pub(super) fn changed_lines(events: &[ReportedEvent]) -> BTreeMap<u64, ChangedLine<'_>> {
-    let mut changed = BTreeMap::new();
-    for reported in events {
-        let Some(target) = reported.event.data.correction_target() else {
-            continue;
-        };
-        let Ok(index) = events.binary_search_by_key(&target, |line| line.event.seq) else {
-            debug_assert!(false, "a correction's target is an earlier line of the log");
-            continue;
-        };
-        changed.insert(
-            target,
-            ChangedLine {
+pub(super) fn changed_lines<'e>(
+    events: &'e [ReportedEvent],
+    last_words: &'e crate::fold::effective::LastWords,
+) -> BTreeMap<u64, ChangedLine<'e>> {
+    last_words
+        .iter()
+        .filter_map(|(target, last_word)| {
+            let index = events
+                .binary_search_by_key(&target, |line| line.event.seq)
+                .ok()?;
+            let line = ChangedLine {
                 as_written: &events[index].event,
-                last_word: &reported.event,
+                last_word,
                 index,
-            },
-        );
-    }
-    changed
+            };
+            Some((target, line))
+        })
+        .collect()
 }
 
 /// Folds the lines at `folds` (effective events) in application order on top of `folded`,

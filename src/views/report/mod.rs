@@ -103,10 +103,15 @@ pub fn log_report(input: &LogReport<'_>) -> String {
     // What each line says once the log's corrections have had their last word: a corrected
     // line is drawn as corrected; a retracted one, and the corrections themselves, fold
     // nothing and are not drawn as moves.
-    let (effective, folded, folds) = fold::effective_events(input.events);
-    let drawn = fold::fold_for_report(&effective, folded, &folds, input.as_of.as_ref());
-    let changed = fold::changed_lines(input.events);
-    let events = &effective[..];
+    let effective = fold::effective_events(input.events);
+    let drawn = fold::fold_for_report(
+        &effective.events,
+        effective.folded,
+        &effective.folds,
+        input.as_of.as_ref(),
+    );
+    let changed = fold::changed_lines(input.events, &effective.last_words);
+    let events = &effective.events[..];
     let lane_list = lanes_of(&drawn);
     let lane_of = |event: &Event| -> usize {
         fold::actor(&event.data)
