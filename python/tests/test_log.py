@@ -148,11 +148,28 @@ def test_import_records_is_what_accord_import_prints(tmp_path):
         k: v for k, v in expected.items() if k != "head"
     }
     assert outcome["appended"] > 0
-    assert log.import_records("plover", records, actors=["ARM", "AZE", "RUS"])["appended"] == 0
+    again = log.import_records("plover", records, actors=["ARM", "AZE", "RUS"])
+    assert again["drafts"] == 0 and again["unchanged"] == outcome["imported"]
     frame = log.to_pandas()
     imported = frame[frame["origin_dataset"] == "plover"]
     assert len(imported) == outcome["imported"]
     first = imported.iloc[0]
     assert first["origin_fields"]["id"] == first["origin_id"]
     with pytest.raises(ValueError):
-        log.import_records("icews", records)
+        log.import_records("icews", records)  # not a tab-separated ICEWS file
+    with pytest.raises(ValueError):
+        log.import_records("gdelt", records)
+
+
+def test_import_records_corrects_and_retracts_a_newer_release(tmp_path):
+    samples = ROOT / "tests" / "fixtures" / "import" / "acled"
+    log = accord.Log.open(tmp_path / "acled.jsonl")
+    first = log.import_records("acled", samples / "acled.karabakh.2020-2021.csv")
+    assert (first["imported"], first["appended"]) == (3, 7)
+    later = log.import_records(
+        "acled",
+        [samples / "acled.karabakh.2020-2021.updated.csv", samples / "acled.deletions.csv"],
+    )
+    assert (later["corrected"], later["retracted"], later["unchanged"]) == (1, 1, 2)
+    frame = log.to_pandas()
+    assert set(frame["origin_dataset"].dropna()) == {"acled", "acled-deletions"}

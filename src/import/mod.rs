@@ -5,11 +5,19 @@
 //!
 //! The mapping from each dataset's classes to accord's types is `docs/import.md`.
 
+pub mod acled;
+pub mod cameo;
+pub mod countries;
+pub mod icews;
 pub mod plover;
+pub mod table;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use crate::format::event::{Draft, EventData, PartyJoined, Role};
+use crate::format::event::{
+    AgreementSigned, Category, Draft, EventCorrected, EventData, EventRetracted, MeetingHeld,
+    PartyJoined, ReleaseMade, Replacement, Role, StatementKind, StatementMade,
+};
 use crate::format::ids::{EventId, Slug};
 use crate::format::provenance::{Origin, RecordFields};
 use crate::format::world_time::WorldTime;
@@ -84,6 +92,15 @@ impl Actor {
     }
 }
 
+/// An id cut to the longest a slug may be, without a trailing `-` or `.`.
+pub fn within_slug_limit(id: &str) -> String {
+    let id: String = id
+        .chars()
+        .take(crate::format::ids::MAX_SLUG_CHARS)
+        .collect();
+    id.trim_end_matches(['-', '.']).to_string()
+}
+
 /// Whether `code` is a state's ISO 3166-1 alpha-3 code.
 fn is_state(code: &str) -> bool {
     code.len() == 3 && isocountry::CountryCode::for_alpha3(code).is_ok()
@@ -114,7 +131,19 @@ pub fn event_id(dataset: &str, key: &str) -> EventId {
 /// A record mapped: the event it becomes, with the actors it names, or why it is skipped.
 pub enum Mapped {
     Event(Box<MappedEvent>),
+    /// A release of persons, whose category the log's custody decides (`Planner`).
+    Release(Box<MappedRelease>),
     Skipped(&'static str),
+}
+
+/// A release of persons as a record gives it: who released whom, when, and how many (none
+/// of the datasets counts them: at least one). Its category is the one in which the log
+/// shows the holder holding people of that side.
+pub struct MappedRelease {
+    pub occurred: WorldTime,
+    pub by: Actor,
+    pub of: Actor,
+    pub count: crate::format::count::Count,
 }
 
 /// The event a record becomes, and the actors it names (each joins before it, once).
@@ -123,6 +152,171 @@ pub struct MappedEvent {
     pub data: EventData,
     pub actors: Vec<Actor>,
 }
+
+/// What a record's event class becomes in accord, across the datasets' codings.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    /// A `meeting.held` of the source and target actors.
+    Meeting,
+    /// A `statement.made` of this kind, by the first source actor, to the targets.
+    Statement(StatementKind),
+    /// A reported `agreement.signed` by the source and target actors, provisions unknown.
+    Signing,
+    /// A `release.made` by the source actor of people of the target's side.
+    Release,
+}
+
+/// A record as the mapping needs it, whatever its dataset: its key, when, who, and its
+/// words.
+pub struct Described<'a> {
+    pub key: &'a str,
+    pub occurred: WorldTime,
+    pub sources: Vec<Actor>,
+    pub targets: Vec<Actor>,
+    /// The statement's text: the record's sentence, or what the coding says happened.
+    pub text: Option<String>,
+    /// A meeting's or an agreement's title, if the record gives one.
+    pub title: Option<String>,
+}
+
+/// The longest statement text an import writes, in characters (a record's sentence is cut
+/// there and says so).
+const MAX_TEXT_CHARS: usize = 2_000;
+
+/// A text cut to `MAX_TEXT_CHARS`, saying so; `None` when empty.
+pub fn text_within_limit(text: &str) -> Option<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return None;
+    }
+    if text.chars().count() <= MAX_TEXT_CHARS {
+        return Some(text.to_string());
+    }
+    let cut: String = text.chars().take(MAX_TEXT_CHARS - 20).collect();
+    Some(format!("{cut} [cut by the import]"))
+}
+
+/// The actors of one side, each once (the first of two that become the same party).
+pub fn distinct_actors(actors: impl IntoIterator<Item = Actor>) -> Vec<Actor> {
+    let mut distinct: Vec<Actor> = Vec::new();
+    for actor in actors {
+        if !distinct.iter().any(|known| known.party == actor.party) {
+            distinct.push(actor);
+        }
+    }
+    distinct
+}
+
+/// The event a described record of `class` becomes. Targets that are also sources are
+/// named once, as sources.
+pub fn build(class: Class, record: Described) -> Mapped {
+    let key_chars = record.key.trim().chars().count();
+    if key_chars == 0 || key_chars > crate::format::provenance::MAX_ORIGIN_ID_CHARS {
+        return Mapped::Skipped("no id, or an id longer than 256 characters");
+    }
+    let sources = distinct_actors(record.sources);
+    let targets: Vec<Actor> = distinct_actors(record.targets)
+        .into_iter()
+        .filter(|target| !sources.iter().any(|source| source.party == target.party))
+        .collect();
+    let Some(by) = sources.first() else {
+        return Mapped::Skipped("no source actor");
+    };
+    let slugs = |actors: &[Actor]| -> Vec<Slug> {
+        actors.iter().map(|actor| actor.party.clone()).collect()
+    };
+    let everyone = || {
+        let mut parties = slugs(&sources);
+        parties.extend(slugs(&targets));
+        parties
+    };
+    let title = record
+        .title
+        .as_deref()
+        .and_then(text_within_limit)
+        .map(|title| title.chars().take(MAX_TITLE_CHARS).collect::<String>());
+    let data = match class {
+        Class::Release => {
+            let Some(of) = targets.first() else {
+                return Mapped::Skipped("release of persons: no target, whose people they are");
+            };
+            return Mapped::Release(Box::new(MappedRelease {
+                occurred: record.occurred,
+                by: by.clone(),
+                of: of.clone(),
+                count: crate::format::count::Count::Bounds {
+                    at_least: Some(1),
+                    at_most: None,
+                },
+            }));
+        }
+        Class::Meeting => {
+            let Ok(meeting) = Slug::parse(&slug_of(record.key).unwrap_or_default()) else {
+                return Mapped::Skipped("a record id that makes no meeting id");
+            };
+            EventData::MeetingHeld(MeetingHeld {
+                meeting,
+                parties: everyone(),
+                title,
+                place: None,
+                hosted_by: None,
+                mediators: None,
+                issues: None,
+            })
+        }
+        Class::Signing if sources.len() + targets.len() < 2 => {
+            return Mapped::Skipped("a signing that names fewer than two parties");
+        }
+        Class::Signing => {
+            let Ok(agreement) = Slug::parse(&slug_of(record.key).unwrap_or_default()) else {
+                return Mapped::Skipped("a record id that makes no agreement id");
+            };
+            EventData::AgreementSigned(AgreementSigned {
+                agreement,
+                title: title.unwrap_or_else(|| {
+                    format!("a signing reported by record {}", record.key.trim())
+                }),
+                signatories: everyone(),
+                witnesses: None,
+                proposal: None,
+                provisions: Vec::new(),
+            })
+        }
+        Class::Statement(kind) => {
+            let Some(text) = record.text.as_deref().and_then(text_within_limit) else {
+                return Mapped::Skipped("a statement with no text");
+            };
+            let to = (!targets.is_empty()).then(|| slugs(&targets));
+            // An accusation names whom it accuses; a criticism of no one is a remark.
+            let (kind, to, against) = match (kind, to) {
+                (StatementKind::Accusation, Some(against)) => (kind, None, Some(against)),
+                (StatementKind::Accusation, None) => (StatementKind::Remark, None, None),
+                (kind, to) => (kind, to, None),
+            };
+            EventData::StatementMade(StatementMade {
+                by: by.party.clone(),
+                speaker: None,
+                kind,
+                text,
+                to,
+                issue: None,
+                agreement: None,
+                provision: None,
+                against,
+            })
+        }
+    };
+    let mut actors = sources;
+    actors.extend(targets);
+    Mapped::Event(Box::new(MappedEvent {
+        occurred: record.occurred,
+        data,
+        actors,
+    }))
+}
+
+/// The longest title of a meeting or agreement an import writes, in characters.
+const MAX_TITLE_CHARS: usize = 200;
 
 /// Which records an import keeps: those naming one of `actors` (party ids, after the
 /// actors are mapped), and those whose world time starts within `from` to `to` (each a
@@ -158,68 +352,542 @@ impl Filters {
     }
 }
 
+/// A record of a dataset, read: its key, its fields as a compact JSON object (what
+/// `origin.fields` keeps), and what it maps to.
+pub struct SourceRecord {
+    pub key: String,
+    pub fields: String,
+    pub mapped: Mapped,
+}
+
 /// What an import of some records adds: its drafts (each actor's `party.joined` before its
-/// first event, then the events), and the records skipped, counted by reason.
+/// first event, then the events, corrections and retractions), and how many records were
+/// imported anew, corrected, retracted, found unchanged, or skipped (by reason).
 #[derive(Debug, Default)]
 pub struct ImportPlan {
     pub drafts: Vec<Draft>,
     pub imported: u64,
+    pub corrected: u64,
+    pub retracted: u64,
+    pub unchanged: u64,
     pub skipped: BTreeMap<&'static str, u64>,
 }
 
 impl ImportPlan {
-    /// Adds a mapped record: `parties` are the parties the log already has, and those this
-    /// plan introduced; an actor not among them joins first, once.
-    pub fn add(
-        &mut self,
-        (dataset, key, record): (&str, &str, &str),
-        mapped: Mapped,
-        filters: &Filters,
-        parties: &mut BTreeSet<Slug>,
-    ) {
-        let (occurred, data, actors) = match mapped {
-            Mapped::Skipped(reason) => {
-                *self.skipped.entry(reason).or_default() += 1;
-                return;
+    fn skip(&mut self, reason: &'static str) {
+        *self.skipped.entry(reason).or_default() += 1;
+    }
+}
+
+/// The digest of a record's fields, whatever the order of their keys and the whitespace
+/// between them: how an import tells a record that changed upstream from one it has.
+fn digest_of(fields: &str) -> [u8; 16] {
+    use sha2::Digest;
+    let canonical = serde_json::from_str::<serde_json::Value>(fields)
+        .map(|value| value.to_string())
+        .unwrap_or_else(|_| fields.to_string());
+    let hash = sha2::Sha256::digest(canonical.as_bytes());
+    let mut digest = [0u8; 16];
+    digest.copy_from_slice(&hash[..16]);
+    digest
+}
+
+/// A record a log holds: the line it was imported as, its fields' digest as the log last
+/// took them, and whether its last word retracts it.
+#[derive(Clone, Copy, Debug)]
+struct HeldRecord {
+    seq: u64,
+    digest: [u8; 16],
+    retracted: bool,
+}
+
+/// The dataset name of the lines that retract records deleted upstream (their origin keeps
+/// the deletion list's row): `acled` deletions are `acled-deletions`.
+pub fn deletions_dataset(dataset: &str) -> String {
+    format!("{dataset}-deletions")
+}
+
+/// What a log holds of one dataset, read from its lines in file order: each record by its
+/// key, the ids of the `party.joined` lines, when each party joined, and the seq the next
+/// line takes.
+#[derive(Debug)]
+pub struct Held {
+    dataset: String,
+    deletions: String,
+    records: HashMap<String, HeldRecord>,
+    joined_ids: HashSet<EventId>,
+    joined_at: HashMap<Slug, chrono::DateTime<chrono::Utc>>,
+    joined_by_seq: HashMap<u64, Slug>,
+    next_seq: u64,
+}
+
+impl Held {
+    pub fn new(dataset: &str) -> Held {
+        Held {
+            dataset: dataset.to_string(),
+            deletions: deletions_dataset(dataset),
+            records: HashMap::new(),
+            joined_ids: HashSet::new(),
+            joined_at: HashMap::new(),
+            joined_by_seq: HashMap::new(),
+            next_seq: 1,
+        }
+    }
+
+    /// Takes note of the log's next line.
+    pub fn note(&mut self, event: &crate::format::event::Event) {
+        debug_assert_eq!(event.seq, self.next_seq, "lines are noted in file order");
+        self.next_seq = event.seq + 1;
+        match &event.data {
+            EventData::PartyJoined(joined) => {
+                self.joined_ids.insert(event.id);
+                self.joined_at
+                    .insert(joined.party.clone(), event.occurred.start());
+                self.joined_by_seq.insert(event.seq, joined.party.clone());
             }
-            Mapped::Event(mapped) => {
-                if let Some(reason) = filters.leaves_out(&mapped) {
-                    *self.skipped.entry(reason).or_default() += 1;
-                    return;
+            EventData::EventCorrected(corrected) => {
+                if let (Some(party), EventData::PartyJoined(_)) = (
+                    self.joined_by_seq.get(&corrected.target),
+                    corrected.replacement.data.as_ref(),
+                ) {
+                    self.joined_at
+                        .insert(party.clone(), corrected.replacement.occurred.start());
                 }
+            }
+            _ => {}
+        }
+        let Some(origin) = event.origin.as_deref() else {
+            return;
+        };
+        let digest = || {
+            origin
+                .fields
+                .as_ref()
+                .map(|fields| digest_of(fields.as_str()))
+        };
+        if origin.dataset == self.deletions {
+            if let (EventData::EventRetracted(retracted), Some(held)) =
+                (&event.data, self.records.get_mut(&origin.id))
+                && held.seq == retracted.target
+            {
+                held.retracted = true;
+            }
+            return;
+        }
+        if origin.dataset != self.dataset {
+            return;
+        }
+        match &event.data {
+            EventData::EventCorrected(corrected) => {
+                if let Some(held) = self.records.get_mut(&origin.id)
+                    && held.seq == corrected.target
+                {
+                    held.digest = digest().unwrap_or(held.digest);
+                    held.retracted = false;
+                }
+            }
+            EventData::EventRetracted(retracted) => {
+                if let Some(held) = self.records.get_mut(&origin.id)
+                    && held.seq == retracted.target
+                {
+                    held.digest = digest().unwrap_or(held.digest);
+                    held.retracted = true;
+                }
+            }
+            _ => {
+                self.records.insert(
+                    origin.id.clone(),
+                    HeldRecord {
+                        seq: event.seq,
+                        digest: digest().unwrap_or_default(),
+                        retracted: false,
+                    },
+                );
+            }
+        }
+    }
+}
+
+/// The log's custody as a planner reads it: what `holder` holds of `of`'s people, by
+/// category, as of the start of a world time.
+pub type Custody<'a> =
+    dyn FnMut(&Slug, &Slug, &WorldTime) -> Vec<(Category, crate::format::count::CountRange)> + 'a;
+
+/// Plans an import: records are added in the order the files give them, deletions after.
+/// A record the log does not hold becomes a new event (if the filters keep it); one it
+/// holds with the same fields, nothing; one whose fields changed upstream, an
+/// `event.corrected` of its line (or an `event.retracted`, when it now maps to nothing);
+/// a record deleted upstream, an `event.retracted`. The filters choose new records only:
+/// a record the log holds follows its upstream.
+pub struct Planner<'a> {
+    dataset: &'static str,
+    filters: &'a Filters,
+    custody: Option<&'a mut Custody<'a>>,
+    released: BTreeMap<(Slug, Slug, u8), u64>,
+    parties: BTreeSet<Slug>,
+    held: Held,
+    now: crate::format::time::Timestamp,
+    first_named: HashMap<Slug, WorldTime>,
+    plan: ImportPlan,
+}
+
+impl<'a> Planner<'a> {
+    /// A planner for `dataset` into a log with `parties` (those its state has) and `held`
+    /// (what its lines hold of the dataset); corrections and retractions are made at `now`.
+    pub fn new(
+        dataset: &'static str,
+        filters: &'a Filters,
+        parties: BTreeSet<Slug>,
+        held: Held,
+        now: crate::format::time::Timestamp,
+    ) -> Planner<'a> {
+        Planner {
+            dataset,
+            filters,
+            custody: None,
+            released: BTreeMap::new(),
+            parties,
+            held,
+            now,
+            first_named: HashMap::new(),
+            plan: ImportPlan::default(),
+        }
+    }
+
+    /// Reads the log's custody through `custody`, so that releases of persons can be
+    /// imported (without it, every release is skipped: the custody it ends is not known).
+    pub fn with_custody(mut self, custody: &'a mut Custody<'a>) -> Planner<'a> {
+        self.custody = Some(custody);
+        self
+    }
+
+    /// A release made an event, if the log shows the holder holding people of that side
+    /// at its time, in one category only (and more than the releases this import already
+    /// planned from it).
+    fn resolve(&mut self, release: MappedRelease) -> Mapped {
+        let MappedRelease {
+            occurred,
+            by,
+            of,
+            count,
+        } = release;
+        let Some(custody) = self.custody.as_mut() else {
+            return Mapped::Skipped("release of persons: the custody it ends is not known");
+        };
+        let held: Vec<Category> = custody(&by.party, &of.party, &occurred)
+            .into_iter()
+            .filter(|(category, range)| {
+                let planned = self
+                    .released
+                    .get(&(by.party.clone(), of.party.clone(), *category as u8))
+                    .copied()
+                    .unwrap_or(0);
+                range.high.is_none_or(|high| high > planned)
+            })
+            .map(|(category, _)| category)
+            .collect();
+        let category = match held.as_slice() {
+            [] => {
+                return Mapped::Skipped(
+                    "release of persons: the log shows the holder holding none of that side then",
+                );
+            }
+            [category] => *category,
+            _ => {
+                return Mapped::Skipped(
+                    "release of persons: the log's custody of that side is in more than one category",
+                );
+            }
+        };
+        *self
+            .released
+            .entry((by.party.clone(), of.party.clone(), category as u8))
+            .or_default() += 1;
+        Mapped::Event(Box::new(MappedEvent {
+            occurred,
+            data: EventData::ReleaseMade(ReleaseMade {
+                by: by.party.clone(),
+                of: of.party.clone(),
+                category,
+                count,
+                agreement: None,
+                provision: None,
+            }),
+            actors: vec![by, of],
+        }))
+    }
+
+    /// Adds the records of one batch. A party that a new record introduces joins at the
+    /// world time of the earliest record of the batch that names it, so that every record
+    /// naming it folds after it, in whatever order the file lists them.
+    pub fn add_batch(&mut self, records: Vec<SourceRecord>) {
+        let records: Vec<SourceRecord> = records
+            .into_iter()
+            .map(|record| match record.mapped {
+                Mapped::Release(release) => SourceRecord {
+                    mapped: self.resolve(*release),
+                    ..record
+                },
+                _ => record,
+            })
+            .collect();
+        for record in &records {
+            if self.held.records.contains_key(&record.key) {
+                continue;
+            }
+            let Mapped::Event(event) = &record.mapped else {
+                continue;
+            };
+            if self.filters.leaves_out(event).is_some() {
+                continue;
+            }
+            for actor in &event.actors {
+                if self.parties.contains(&actor.party) {
+                    continue;
+                }
+                let earliest = self.first_named.entry(actor.party.clone());
+                let earliest = earliest.or_insert_with(|| event.occurred.clone());
+                if event.occurred.start() < earliest.start() {
+                    *earliest = event.occurred.clone();
+                }
+            }
+        }
+        for record in records {
+            self.add(record);
+        }
+    }
+
+    /// Adds a record deleted upstream: `key`, and the deletion list's row as JSON fields.
+    pub fn delete(&mut self, key: &str, fields: &str) {
+        let Some(held) = self.held.records.get(key).copied() else {
+            self.plan.skip("deleted upstream, and never imported");
+            return;
+        };
+        if held.retracted {
+            self.plan.unchanged += 1;
+            return;
+        }
+        let mut draft = self.retraction(held.seq, "the record was deleted upstream");
+        draft.id = Some(event_id(&deletions_dataset(self.dataset), key));
+        draft.origin = Some(Box::new(Origin {
+            dataset: deletions_dataset(self.dataset),
+            id: key.to_string(),
+            fields: fields_of(fields),
+        }));
+        self.push(draft);
+        self.plan.retracted += 1;
+        if let Some(held) = self.held.records.get_mut(key) {
+            held.retracted = true;
+        }
+    }
+
+    /// A retraction of line `target`, made now.
+    fn retraction(&self, target: u64, reason: &str) -> Draft {
+        Draft::new(
+            WorldTime::of_point(self.now.clone()),
+            EventData::EventRetracted(EventRetracted {
+                target,
+                reason: reason.to_string(),
+            }),
+        )
+    }
+
+    /// The plan, all records added.
+    pub fn finish(self) -> ImportPlan {
+        self.plan
+    }
+
+    fn push(&mut self, draft: Draft) -> u64 {
+        let seq = self.held.next_seq;
+        self.held.next_seq += 1;
+        self.plan.drafts.push(draft);
+        seq
+    }
+
+    fn origin(&self, key: &str, fields: &str) -> Option<Box<Origin>> {
+        Some(Box::new(Origin {
+            dataset: self.dataset.to_string(),
+            id: key.to_string(),
+            fields: fields_of(fields),
+        }))
+    }
+
+    /// The `party.joined` of each actor not yet a party, at `joined`.
+    fn join(&mut self, actors: Vec<Actor>, joined: impl Fn(&Slug) -> WorldTime) {
+        for actor in actors {
+            if self.parties.contains(&actor.party) {
+                continue;
+            }
+            self.parties.insert(actor.party.clone());
+            let mut draft = Draft::new(
+                joined(&actor.party),
+                EventData::PartyJoined(PartyJoined {
+                    party: actor.party.clone(),
+                    name: actor.name,
+                    role: Role::Party,
+                    members: None,
+                }),
+            );
+            // A retracted `party.joined` of an earlier import keeps its id: the next one
+            // takes the first id not in the log.
+            let mut id = event_id(self.dataset, &format!("party\u{0}{}", actor.party));
+            let mut round = 1u32;
+            while self.held.joined_ids.contains(&id) {
+                round += 1;
+                id = event_id(
+                    self.dataset,
+                    &format!("party\u{0}{}\u{0}{round}", actor.party),
+                );
+            }
+            self.held.joined_ids.insert(id);
+            draft.id = Some(id);
+            let seq = self.push(draft);
+            self.held
+                .joined_at
+                .insert(actor.party.clone(), joined(&actor.party).start());
+            self.held.joined_by_seq.insert(seq, actor.party);
+        }
+    }
+
+    fn add(&mut self, record: SourceRecord) {
+        let digest = digest_of(&record.fields);
+        let Some(held) = self.held.records.get(&record.key).copied() else {
+            return self.add_new(record, digest);
+        };
+        if held.digest == digest {
+            self.plan.unchanged += 1;
+            return;
+        }
+        let id = event_id(
+            self.dataset,
+            &format!("{}\u{0}{}", record.key, hex_of(&digest)),
+        );
+        let draft = match record.mapped {
+            Mapped::Event(event) => {
                 let MappedEvent {
                     occurred,
                     data,
                     actors,
-                } = *mapped;
-                (occurred, data, actors)
+                } = *event;
+                // The corrected line keeps its place among lines, so a party the new
+                // record introduces joins before its world time: from the day before.
+                let before = joined_before(&occurred);
+                self.join(actors, |_| before.clone());
+                self.plan.corrected += 1;
+                Draft::new(
+                    WorldTime::of_point(self.now.clone()),
+                    EventData::EventCorrected(EventCorrected {
+                        target: held.seq,
+                        reason: "the record changed upstream".to_string(),
+                        replacement: Replacement {
+                            occurred,
+                            data: Box::new(data),
+                        },
+                    }),
+                )
+            }
+            Mapped::Release(_) => {
+                debug_assert!(false, "add_batch resolves releases first");
+                return;
+            }
+            Mapped::Skipped(reason) if held.retracted => {
+                self.plan.skip(reason);
+                if let Some(held) = self.held.records.get_mut(&record.key) {
+                    held.digest = digest;
+                }
+                return;
+            }
+            Mapped::Skipped(reason) => {
+                self.plan.retracted += 1;
+                self.retraction(
+                    held.seq,
+                    &format!("the record changed upstream, and is now skipped: {reason}"),
+                )
             }
         };
-        for actor in actors {
-            if parties.insert(actor.party.clone()) {
-                let mut joined = Draft::new(
-                    occurred.clone(),
-                    EventData::PartyJoined(PartyJoined {
-                        party: actor.party.clone(),
-                        name: actor.name,
-                        role: Role::Party,
-                        members: None,
-                    }),
-                );
-                joined.id = Some(event_id(dataset, &format!("party\u{0}{}", actor.party)));
-                self.drafts.push(joined);
-            }
+        let retracted = matches!(draft.data, EventData::EventRetracted(_));
+        let mut draft = draft;
+        draft.id = Some(id);
+        draft.origin = self.origin(&record.key, &record.fields);
+        self.push(draft);
+        if let Some(held) = self.held.records.get_mut(&record.key) {
+            held.digest = digest;
+            held.retracted = retracted;
         }
-        let mut draft = Draft::new(occurred, data);
-        draft.id = Some(event_id(dataset, key));
-        draft.origin = Some(Box::new(Origin {
-            dataset: dataset.to_string(),
-            id: key.to_string(),
-            fields: fields_of(record),
-        }));
-        self.drafts.push(draft);
-        self.imported += 1;
     }
+
+    fn add_new(&mut self, record: SourceRecord, digest: [u8; 16]) {
+        let event = match record.mapped {
+            Mapped::Skipped(reason) => return self.plan.skip(reason),
+            Mapped::Release(_) => {
+                debug_assert!(false, "add_batch resolves releases first");
+                return self
+                    .plan
+                    .skip("release of persons: the custody it ends is not known");
+            }
+            Mapped::Event(event) => event,
+        };
+        if let Some(reason) = self.filters.leaves_out(&event) {
+            return self.plan.skip(reason);
+        }
+        let start = event.occurred.start();
+        let joins_later = event.actors.iter().any(|actor| {
+            self.parties.contains(&actor.party)
+                && self
+                    .held
+                    .joined_at
+                    .get(&actor.party)
+                    .is_some_and(|joined| *joined > start)
+        });
+        if joins_later {
+            return self
+                .plan
+                .skip("names a party whose party.joined in the log is later than the record");
+        }
+        let MappedEvent {
+            occurred,
+            data,
+            actors,
+        } = *event;
+        let first_named = std::mem::take(&mut self.first_named);
+        self.join(actors, |party| {
+            first_named
+                .get(party)
+                .cloned()
+                .unwrap_or_else(|| occurred.clone())
+        });
+        self.first_named = first_named;
+        let mut draft = Draft::new(occurred, data);
+        draft.id = Some(event_id(self.dataset, &record.key));
+        draft.origin = self.origin(&record.key, &record.fields);
+        let seq = self.push(draft);
+        self.plan.imported += 1;
+        self.held.records.insert(
+            record.key,
+            HeldRecord {
+                seq,
+                digest,
+                retracted: false,
+            },
+        );
+    }
+}
+
+/// A world time that starts the day before `occurred` starts and ends with that day: when
+/// a party a correction introduces joined, at the latest.
+fn joined_before(occurred: &WorldTime) -> WorldTime {
+    let day = occurred.start().date_naive();
+    let before = day.pred_opt().unwrap_or(day);
+    WorldTime::parse(&format!(
+        "{}/{}",
+        before.format("%Y-%m-%d"),
+        day.format("%Y-%m-%d")
+    ))
+    .unwrap_or_else(|_| occurred.clone())
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// A record's JSON object, kept as it was but for the whitespace between its tokens (a

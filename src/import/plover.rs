@@ -17,17 +17,12 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::{Actor, ImportError, Mapped};
-use crate::format::event::{EventData, MeetingHeld, StatementKind, StatementMade};
-use crate::format::ids::Slug;
+use super::{Actor, Class, Described, ImportError, Mapped};
+use crate::format::event::StatementKind;
 use crate::format::world_time::WorldTime;
 
 /// The dataset's name in `origin.dataset` and in the ids.
 pub const DATASET: &str = "plover";
-
-/// The longest statement text an import writes, in characters (a record's sentence is cut
-/// there and says so).
-const MAX_TEXT_CHARS: usize = 2_000;
 
 /// One actor of a record's `source` or `target`.
 struct ActorFields {
@@ -130,30 +125,55 @@ pub fn records(bytes: &[u8]) -> Result<Vec<Record>, ImportError> {
         .collect()
 }
 
+/// A record as an import plans it: its key, its fields, and what it becomes.
+pub fn source_record(record: &Record) -> super::SourceRecord {
+    super::SourceRecord {
+        key: record.key.clone(),
+        fields: super::compact_json(&record.text),
+        mapped: map(record),
+    }
+}
+
+/// The class of a PLOVER event, mode and event text, or why such records are skipped.
+/// PLOVER codes a signed agreement (CAMEO 057) as `SUPPORT`: a `SUPPORT` whose mode is
+/// `sign`, or whose event text says it signed, is a signing.
+pub fn class_of(
+    event: &str,
+    mode: Option<&str>,
+    event_text: Option<&str>,
+) -> Result<Class, &'static str> {
+    let signed = event_text.is_some_and(|text| {
+        let text = text.trim_start().to_ascii_lowercase();
+        text.starts_with("sign ") || text.starts_with("signed ") || text.starts_with("signs ")
+    });
+    let event = event.trim().to_ascii_uppercase();
+    let mode = mode.map(|mode| mode.trim().to_ascii_lowercase());
+    Ok(match event.as_str() {
+        "CONSULT" => Class::Meeting,
+        "AGREE" => Class::Statement(StatementKind::Commitment),
+        "DEMAND" | "REQUEST" => Class::Statement(StatementKind::Demand),
+        "ACCUSE" | "DISAPPROVE" => Class::Statement(StatementKind::Accusation),
+        "REJECT" => Class::Statement(StatementKind::Denial),
+        "THREATEN" => Class::Statement(StatementKind::Threat),
+        "SUPPORT" if signed || mode.as_deref() == Some("sign") => Class::Signing,
+        "SUPPORT" => Class::Statement(StatementKind::Remark),
+        "RETREAT" if mode.as_deref() == Some("release") => Class::Release,
+        "RETREAT" => return Err("RETREAT other than a release of persons"),
+        "DOCUMENT" => return Err("documentation record, not an event"),
+        _ => return Err("event class outside negotiation (see docs/import.md)"),
+    })
+}
+
 /// What a record becomes.
 pub fn map(record: &Record) -> Mapped {
     let fields = &record.fields;
-    let key_chars = record.key.trim().chars().count();
-    if key_chars == 0 || key_chars > crate::format::provenance::MAX_ORIGIN_ID_CHARS {
-        return Mapped::Skipped("no id, or an id longer than 256 characters");
-    }
-    let event = fields.event.trim().to_ascii_uppercase();
-    let kind = match event.as_str() {
-        "CONSULT" => None,
-        "AGREE" => Some(StatementKind::Commitment),
-        "DEMAND" | "REQUEST" => Some(StatementKind::Demand),
-        "ACCUSE" | "DISAPPROVE" => Some(StatementKind::Accusation),
-        "REJECT" => Some(StatementKind::Denial),
-        "THREATEN" => Some(StatementKind::Threat),
-        "SUPPORT" => Some(StatementKind::Remark),
-        // A release ends custody the log must hold first, which a dataset's record cannot
-        // show: releases wait for the importer that reads the log's custody.
-        "RETREAT" if fields.mode.as_deref() == Some("release") => {
-            return Mapped::Skipped("release of persons: the custody it ends is not known");
-        }
-        "RETREAT" => return Mapped::Skipped("RETREAT other than a release of persons"),
-        "DOCUMENT" => return Mapped::Skipped("documentation record, not an event"),
-        _ => return Mapped::Skipped("event class outside negotiation (see docs/import.md)"),
+    let class = match class_of(
+        &fields.event,
+        fields.mode.as_deref(),
+        fields.event_text.as_deref(),
+    ) {
+        Ok(class) => class,
+        Err(reason) => return Mapped::Skipped(reason),
     };
     let Some(occurred) = fields
         .date
@@ -162,100 +182,27 @@ pub fn map(record: &Record) -> Mapped {
     else {
         return Mapped::Skipped("no date, or a date that is not a calendar date");
     };
-    let actors = |side: &[ActorFields]| -> Vec<Actor> {
-        let mut actors: Vec<Actor> = Vec::new();
-        for fields in side {
-            if let Some(actor) = Actor::from_record(
-                fields.code.as_deref(),
-                fields.sector.as_deref(),
-                &fields.actor_text,
-            ) && !actors.iter().any(|known| known.party == actor.party)
-            {
-                actors.push(actor);
-            }
-        }
-        actors
-    };
-    let sources = actors(&actor_fields(&fields.source));
-    let targets: Vec<Actor> = actors(&actor_fields(&fields.target))
-        .into_iter()
-        .filter(|target| !sources.iter().any(|source| source.party == target.party))
-        .collect();
-    let Some(by) = sources.first() else {
-        return Mapped::Skipped("no source actor");
-    };
-    let slugs = |actors: &[Actor]| -> Vec<Slug> {
-        actors.iter().map(|actor| actor.party.clone()).collect()
-    };
-    let data = match (event.as_str(), kind) {
-        ("CONSULT", _) => {
-            let Ok(meeting) = Slug::parse(&super::slug_of(&record.key).unwrap_or_default()) else {
-                return Mapped::Skipped("a record id that makes no meeting id");
-            };
-            let mut parties = slugs(&sources);
-            parties.extend(slugs(&targets));
-            EventData::MeetingHeld(MeetingHeld {
-                meeting,
-                parties,
-                title: fields
-                    .event_text
-                    .clone()
-                    .filter(|text| !text.trim().is_empty()),
-                place: None,
-                hosted_by: None,
-                mediators: None,
-                issues: None,
+    let actors = |side: &serde_json::Value| -> Vec<Actor> {
+        actor_fields(side)
+            .iter()
+            .filter_map(|fields| {
+                Actor::from_record(
+                    fields.code.as_deref(),
+                    fields.sector.as_deref(),
+                    &fields.actor_text,
+                )
             })
-        }
-        (_, Some(kind)) => {
-            let Some(text) = statement_text(fields) else {
-                return Mapped::Skipped("a statement with no text");
-            };
-            let to = (!targets.is_empty()).then(|| slugs(&targets));
-            // An accusation names whom it accuses; a criticism of no one is a remark.
-            let (kind, to, against) = match (kind, to) {
-                (StatementKind::Accusation, Some(against)) => (kind, None, Some(against)),
-                (StatementKind::Accusation, None) => (StatementKind::Remark, None, None),
-                (kind, to) => (kind, to, None),
-            };
-            EventData::StatementMade(StatementMade {
-                by: by.party.clone(),
-                speaker: None,
-                kind,
-                text,
-                to,
-                issue: None,
-                agreement: None,
-                provision: None,
-                against,
-            })
-        }
-        (_, None) => {
-            return Mapped::Skipped("event class outside negotiation (see docs/import.md)");
-        }
+            .collect()
     };
-    let mut named = sources;
-    named.extend(targets);
-    Mapped::Event(Box::new(super::MappedEvent {
-        occurred,
-        data,
-        actors: named,
-    }))
-}
-
-/// The record's sentence (or its event text), cut to `MAX_TEXT_CHARS`.
-fn statement_text(fields: &RecordFields) -> Option<String> {
-    let text = fields
-        .text
-        .as_deref()
-        .or(fields.event_text.as_deref())?
-        .trim();
-    if text.is_empty() {
-        return None;
-    }
-    if text.chars().count() <= MAX_TEXT_CHARS {
-        return Some(text.to_string());
-    }
-    let cut: String = text.chars().take(MAX_TEXT_CHARS - 20).collect();
-    Some(format!("{cut} [cut by the import]"))
+    super::build(
+        class,
+        Described {
+            key: &record.key,
+            occurred,
+            sources: actors(&fields.source),
+            targets: actors(&fields.target),
+            text: fields.text.clone().or_else(|| fields.event_text.clone()),
+            title: fields.event_text.clone(),
+        },
+    )
 }

@@ -137,12 +137,17 @@ fn copy_tree(from: &Path, to: &Path) {
     }
 }
 
-/// A document's directory: a copy of `events/`, and `accord` in `.bin/`. Every block of a
+/// A document's directory: a copy of `events/` and of the dataset samples the import
+/// walk-through reads (`tests/fixtures/import/`, at the same path as in a clone), and
+/// `accord` in `.bin/`. Every block of a
 /// document runs in it, in order, so a walk-through that goes on in a later block finds
 /// the files the earlier ones made.
 fn document_directory() -> tempfile::TempDir {
     let directory = tempfile::tempdir().unwrap();
     copy_tree(&root().join("events"), &directory.path().join("events"));
+    let samples = Path::new("tests/fixtures/import");
+    fs::create_dir_all(directory.path().join(samples)).unwrap();
+    copy_tree(&root().join(samples), &directory.path().join(samples));
     let bin = directory.path().join(".bin");
     fs::create_dir(&bin).unwrap();
     std::os::unix::fs::symlink(accord_binary(), bin.join("accord")).unwrap();

@@ -12,6 +12,10 @@ use crate::output::{print, say};
 pub enum Format {
     /// PLOVER JSON records (a JSON array, or one record per line): POLECAT's coding.
     Plover,
+    /// ICEWS event files (tab-separated, as the Dataverse publishes them): CAMEO's coding.
+    Icews,
+    /// ACLED CSV exports, and its deletions list (event_id_cnty, deleted_timestamp).
+    Acled,
 }
 
 #[derive(clap::Args)]
@@ -48,6 +52,8 @@ pub fn run(args: Args, context: &Context) -> Result<(), Failure> {
     let inputs = read_inputs(&args.files)?;
     let dataset = match args.format {
         Format::Plover => Dataset::Plover,
+        Format::Icews => Dataset::Icews,
+        Format::Acled => Dataset::Acled,
     };
     let filters = filters(
         args.actors.as_deref(),
@@ -64,8 +70,11 @@ pub fn run(args: Args, context: &Context) -> Result<(), Failure> {
         let skipped: u64 = plan.skipped.values().sum();
         let verb = if args.dry_run { "would append" } else { "read" };
         out.push_str(&format!(
-            "{} records mapped to events, {skipped} skipped; {verb} {} drafts (parties that join first, then events)\n",
+            "{} records new, {} corrected, {} retracted, {} unchanged, {skipped} skipped; {verb} {} drafts (parties that join first, events, corrections, retractions)\n",
             plan.imported,
+            plan.corrected,
+            plan.retracted,
+            plan.unchanged,
             plan.drafts.len()
         ));
         for (reason, count) in &plan.skipped {
@@ -83,7 +92,7 @@ pub fn run(args: Args, context: &Context) -> Result<(), Failure> {
         }
         if let Some(appended) = &outcome.appended {
             out.push_str(&format!(
-                "appended {} (the rest were there already); head {} ({} events)\n",
+                "appended {}; head {} ({} events)\n",
                 appended.new, appended.head, appended.events
             ));
         }

@@ -1,0 +1,194 @@
+//! ICEWS event files as the Harvard Dataverse publishes them: tab-separated, with the
+//! columns `Event ID`, `Event Date`, `Source Name`, `Source Sectors`, `Source Country`,
+//! `Event Text`, `CAMEO Code`, `Intensity`, `Target Name`, `Target Sectors`,
+//! `Target Country`, `Story ID`, `Sentence Number`, `Publisher`, `City`, `District`,
+//! `Province`, `Country`, `Latitude`, `Longitude`.
+//!
+//! A record's key is its `Event ID` and `Event Date`: `Event ID` alone repeats across the
+//! records of the published files (in the 1995-2018 files, 145,312 ids appear twice, each
+//! time with another date), and the two together are unique.
+//!
+//! Each CAMEO code becomes what its PLOVER event becomes (`cameo.rs`, `plover.rs`), except:
+//! CAMEO 057 (sign formal agreement) is a reported `agreement.signed`; 01 (make a public
+//! statement) a `remark` and 02 (appeal) an `appeal`, which the conversion table leaves
+//! out; an `ACCUSE` of mode `investigate` (CAMEO 09) is skipped: an investigation is not a
+//! statement.
+
+use super::table::{Table, columns};
+use super::{Actor, Class, Described, ImportError, Mapped, SourceRecord};
+use crate::format::event::StatementKind;
+use crate::format::ids::Slug;
+use crate::format::world_time::WorldTime;
+
+/// The dataset's name in `origin.dataset` and in the ids.
+pub const DATASET: &str = "icews";
+
+const COLUMNS: [&str; 11] = [
+    "Event ID",
+    "Event Date",
+    "Source Name",
+    "Source Sectors",
+    "Source Country",
+    "Event Text",
+    "CAMEO Code",
+    "Target Name",
+    "Target Sectors",
+    "Target Country",
+    "Publisher",
+];
+
+/// Sectors that make an actor its state's government: the state itself.
+const GOVERNMENT_SECTORS: &[&str] = &[
+    "Government",
+    "Executive",
+    "Executive Office",
+    "Cabinet",
+    "Foreign Ministry",
+    "Ministry",
+];
+
+/// The records of an ICEWS file, each with its key, fields and mapping.
+pub fn records(bytes: &[u8]) -> Result<Vec<SourceRecord>, ImportError> {
+    let table = super::table::read(bytes, b'\t', false)?;
+    let at = columns(&table, "ICEWS", COLUMNS)?;
+    Ok(table
+        .rows
+        .iter()
+        .map(|row| record_of(&table, &at, row))
+        .collect())
+}
+
+fn record_of(table: &Table, at: &[usize; 11], row: &[String]) -> SourceRecord {
+    let [
+        id,
+        date,
+        source_name,
+        source_sectors,
+        source_country,
+        event_text,
+        cameo,
+        target_name,
+        target_sectors,
+        target_country,
+        publisher,
+    ] = at.map(|index| row[index].trim());
+    let key = format!("{id}|{date}");
+    let mapped = if id.is_empty() {
+        Mapped::Skipped("no id, or an id longer than 256 characters")
+    } else {
+        map(Row {
+            key: &key,
+            date,
+            source: (source_name, source_sectors, source_country),
+            target: (target_name, target_sectors, target_country),
+            event_text,
+            cameo,
+            publisher,
+        })
+    };
+    SourceRecord {
+        key,
+        fields: table.fields(row),
+        mapped,
+    }
+}
+
+struct Row<'a> {
+    key: &'a str,
+    date: &'a str,
+    source: (&'a str, &'a str, &'a str),
+    target: (&'a str, &'a str, &'a str),
+    event_text: &'a str,
+    cameo: &'a str,
+    publisher: &'a str,
+}
+
+/// The class of a CAMEO code, or why its records are skipped.
+pub fn class_of(cameo: &str) -> Result<Class, &'static str> {
+    let code = cameo.trim();
+    if code.is_empty() || !code.chars().all(|character| character.is_ascii_digit()) {
+        return Err("a CAMEO code the conversion table does not know");
+    }
+    // Some exports lose the leading zero (`36` for `036`).
+    let code = if code.starts_with('0') || super::cameo::table().contains_key(code) {
+        code.to_string()
+    } else {
+        format!("0{code}")
+    };
+    if code == "057" {
+        return Ok(Class::Signing);
+    }
+    if code.starts_with("01") {
+        return Ok(Class::Statement(StatementKind::Remark));
+    }
+    if code.starts_with("02") {
+        return Ok(Class::Statement(StatementKind::Appeal));
+    }
+    let Some(conversion) = super::cameo::convert(&code) else {
+        return Err("a CAMEO code the conversion table does not know");
+    };
+    if conversion.event == "ACCUSE" && conversion.mode.as_deref() == Some("investigate") {
+        return Err("an investigation (CAMEO 09), not a statement");
+    }
+    super::plover::class_of(&conversion.event, conversion.mode.as_deref(), None)
+}
+
+fn map(row: Row) -> Mapped {
+    let class = match class_of(row.cameo) {
+        Ok(class) => class,
+        Err(reason) => return Mapped::Skipped(reason),
+    };
+    let Ok(occurred) = WorldTime::parse(row.date) else {
+        return Mapped::Skipped("no date, or a date that is not a calendar date");
+    };
+    let (source_name, _, _) = row.source;
+    let (target_name, _, _) = row.target;
+    let said = if target_name.is_empty() {
+        format!("{source_name}: {}", row.event_text)
+    } else {
+        format!("{source_name}: {}, to {target_name}", row.event_text)
+    };
+    let text = if row.publisher.is_empty() {
+        said
+    } else {
+        format!("{said} (ICEWS, after {})", row.publisher)
+    };
+    super::build(
+        class,
+        Described {
+            key: row.key,
+            occurred,
+            sources: actor(row.source).into_iter().collect(),
+            targets: actor(row.target).into_iter().collect(),
+            title: Some(text.clone()),
+            text: Some(text),
+        },
+    )
+}
+
+/// An ICEWS actor: its name, its sectors (comma-separated) and its country (a name). The
+/// country's name itself, or an actor in one of `GOVERNMENT_SECTORS`, is the state, by its
+/// ISO code; another actor of a country is the code and a slug of its name
+/// (`ARM.citizen-armenia`); an actor of no known country, a slug of its name.
+pub fn actor((name, sectors, country): (&str, &str, &str)) -> Option<Actor> {
+    let name = name.trim();
+    let state = super::countries::state_by_name(country);
+    let governs = sectors.split(',').map(str::trim).any(|sector| {
+        GOVERNMENT_SECTORS
+            .iter()
+            .any(|government| sector.eq_ignore_ascii_case(government))
+    });
+    match state {
+        Some(code) if governs || super::countries::state_by_name(name) == Some(code) => {
+            Actor::from_record(Some(code), None, name)
+        }
+        Some(code) => {
+            let slug = super::slug_of(name)?;
+            Some(Actor {
+                party: Slug::parse(&super::within_slug_limit(&format!("{code}.{slug}"))).ok()?,
+                name: name.to_string(),
+            })
+        }
+        None => Actor::from_record(None, None, name),
+    }
+}
