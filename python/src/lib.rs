@@ -452,9 +452,15 @@ impl Log {
                     from_.as_deref(),
                     to.as_deref(),
                 )?;
-                let inputs = accord::front::import::read_inputs(&paths)?;
-                let outcome =
-                    accord::front::import::import(&target, dataset, &inputs, &filters, dry_run)?;
+                let inputs = accord::front::import::inputs(&paths);
+                let outcome = accord::front::import::import(
+                    &target,
+                    dataset,
+                    &inputs,
+                    &filters,
+                    dry_run,
+                    &mut |_| {},
+                )?;
                 Ok(outcome.to_json(dry_run).to_string())
             })
             .map_err(|refusal| refusal_error(py, refusal))?;

@@ -59,6 +59,11 @@ pub struct Origin {
 pub struct RecordFields(Box<serde_json::value::RawValue>);
 
 impl RecordFields {
+    /// Fields from a JSON text already checked to be one (an object, for `origin`).
+    pub fn from_raw(raw: Box<serde_json::value::RawValue>) -> RecordFields {
+        RecordFields(raw)
+    }
+
     /// The object's text, as read.
     pub fn as_str(&self) -> &str {
         self.0.get()

@@ -1,17 +1,18 @@
 //! `accord import`: records of a dataset made drafts for a log, beside the parties the log
-//! already has, so that a curated log and an import meet on the same ids.
+//! already has and what it holds of the dataset, so that a curated log and an import meet
+//! on the same ids and a newer release corrects what changed. Files are read as streams,
+//! a batch of records at a time, and appended a batch of drafts at a time: memory is
+//! bounded by a batch, not by the file.
 
 use std::collections::BTreeSet;
+use std::io::Read;
+use std::path::PathBuf;
 
 use super::{Refusal, Target};
-use std::collections::HashMap;
-
-use crate::format::count::CountRange;
-use crate::format::event::Category;
+use crate::format::event::Draft;
 use crate::format::ids::Slug;
 use crate::format::time::Timestamp;
-use crate::format::world_time::WorldTime;
-use crate::import::{Filters, Held, ImportPlan, Planner, acled, icews, plover};
+use crate::import::{Filters, Held, ImportError, ImportPlan, Planner, acled, icews, plover};
 use crate::stores::query::Query;
 
 /// The datasets `accord import` reads.
@@ -33,97 +34,165 @@ impl Dataset {
     }
 }
 
-/// The most bytes of one input file an import reads.
+/// The most bytes of one PLOVER file an import reads (a JSON array is read whole; the
+/// delimited exports are streamed, whatever their size).
 pub const MAX_INPUT_BYTES: u64 = 256 << 20;
 
-/// The drafts that importing `inputs` (each a name and its bytes) into `target` appends,
-/// with the records skipped by reason (among them those `filters` leave out): new records
-/// as events, changed ones as corrections, deleted ones as retractions, made at `now`. A
-/// log that does not exist yet has no parties and holds no records.
-pub fn plan(
-    target: &Target,
+/// Records read and planned at a time.
+pub const RECORDS_PER_BATCH: usize = 10_000;
+
+/// Drafts appended at a time (each append all or none): an import of more lands in
+/// several appends, and a second run after a failure adds what the first did not.
+pub const DRAFTS_PER_APPEND: usize = 100_000;
+
+/// Drafts a dry run keeps to list; it counts the rest.
+pub const MAX_LISTED_DRAFTS: usize = 1_000;
+
+/// A file of an import: a path (read as a stream), or bytes (a test's, Python's).
+pub enum Input {
+    Path(PathBuf),
+    Bytes { name: String, bytes: Vec<u8> },
+}
+
+impl Input {
+    fn name(&self) -> String {
+        match self {
+            Input::Path(path) => {
+                crate::views::text::printable(&path.display().to_string()).into_owned()
+            }
+            Input::Bytes { name, .. } => crate::views::text::printable(name).into_owned(),
+        }
+    }
+
+    fn len(&self) -> u64 {
+        match self {
+            Input::Path(path) => std::fs::metadata(path).map_or(0, |metadata| metadata.len()),
+            Input::Bytes { bytes, .. } => bytes.len() as u64,
+        }
+    }
+
+    fn open(&self) -> Result<Box<dyn Read + '_>, Refusal> {
+        match self {
+            Input::Path(path) => {
+                let file = std::fs::File::open(path)
+                    .map_err(|error| Refusal::Io(format!("{}: {error}", self.name())))?;
+                Ok(Box::new(std::io::BufReader::with_capacity(1 << 20, file)))
+            }
+            Input::Bytes { bytes, .. } => Ok(Box::new(bytes.as_slice())),
+        }
+    }
+}
+
+/// The files of an import, by their paths.
+pub fn inputs(paths: &[PathBuf]) -> Vec<Input> {
+    paths.iter().cloned().map(Input::Path).collect()
+}
+
+/// How far an import has read: bytes of all its files.
+#[derive(Clone, Copy, Debug)]
+pub struct Progress {
+    pub bytes_read: u64,
+    pub bytes_total: u64,
+}
+
+/// A batch of a file: records, or (ACLED) rows of a deletions list.
+enum Batch {
+    Records(Vec<crate::import::SourceRecord>),
+    Deletions(Vec<(String, String)>),
+}
+
+/// Reads every input a batch at a time, handing each batch to `take`, and the bytes read
+/// so far to `progress`.
+fn each_batch(
     dataset: Dataset,
-    inputs: &[(String, Vec<u8>)],
-    filters: &Filters,
-    now: &Timestamp,
-) -> Result<ImportPlan, Refusal> {
+    inputs: &[Input],
+    records_per_batch: usize,
+    progress: &mut dyn FnMut(Progress),
+    mut take: impl FnMut(Batch) -> Result<(), Refusal>,
+) -> Result<(), Refusal> {
+    let bytes_total = inputs.iter().map(Input::len).sum();
+    let mut done = 0u64;
+    for input in inputs {
+        let shape = |error: ImportError| Refusal::Usage(format!("{}: {error}", input.name()));
+        let mut report = |read: u64| {
+            progress(Progress {
+                bytes_read: done + read,
+                bytes_total,
+            })
+        };
+        let read = input.open()?;
+        match dataset {
+            Dataset::Plover => {
+                let mut bytes = Vec::new();
+                read.take(MAX_INPUT_BYTES + 1)
+                    .read_to_end(&mut bytes)
+                    .map_err(|error| Refusal::Io(format!("{}: {error}", input.name())))?;
+                if bytes.len() as u64 > MAX_INPUT_BYTES {
+                    return Err(Refusal::Usage(format!(
+                        "{}: longer than {MAX_INPUT_BYTES} bytes, the most one PLOVER file may be",
+                        input.name()
+                    )));
+                }
+                let records = plover::records(&bytes).map_err(shape)?;
+                for chunk in records.chunks(records_per_batch) {
+                    take(Batch::Records(
+                        chunk.iter().map(plover::source_record).collect(),
+                    ))?;
+                }
+                report(bytes.len() as u64);
+                done += bytes.len() as u64;
+            }
+            Dataset::Icews => {
+                let mut records = icews::Records::new(read).map_err(shape)?;
+                loop {
+                    let batch = records.next_batch(records_per_batch).map_err(shape)?;
+                    if batch.is_empty() {
+                        break;
+                    }
+                    take(Batch::Records(batch))?;
+                    report(records.bytes_read());
+                }
+                done += records.bytes_read();
+            }
+            Dataset::Acled => {
+                let mut reader = acled::Reader::new(read).map_err(shape)?;
+                loop {
+                    let batch = match reader.next_batch(records_per_batch).map_err(shape)? {
+                        acled::Batch::Events(records) if records.is_empty() => break,
+                        acled::Batch::Deletions(rows) if rows.is_empty() => break,
+                        acled::Batch::Events(records) => Batch::Records(records),
+                        acled::Batch::Deletions(rows) => Batch::Deletions(rows),
+                    };
+                    take(batch)?;
+                    report(reader.bytes_read());
+                }
+                done += reader.bytes_read();
+            }
+        }
+    }
+    Ok(())
+}
+
+/// What a log is before an import: whether it exists, its parties, and what its lines
+/// hold of the dataset.
+fn start(target: &Target, dataset: Dataset) -> Result<(BTreeSet<Slug>, Held), Refusal> {
     if let Target::Once(path) = target {
         return Err(Refusal::Usage(format!(
             "import appends to a log file or a stream, and {} is read once as a stream",
             crate::views::text::printable(&path.display().to_string())
         )));
     }
-    let exists = !matches!(target, Target::File(path) if !path.exists());
-    let (parties, held) = match target {
-        Target::File(path) if !path.exists() => (BTreeSet::new(), Held::new(dataset.name())),
-        _ => (
-            super::query::answer(target, &Query::default())?
-                .folded
-                .state
-                .parties
-                .keys()
-                .cloned()
-                .collect(),
-            held(target, dataset.name())?,
-        ),
-    };
-    // Releases read the log's custody as of their time: one fold per holder, side and
-    // time (releases are few among a dataset's records).
-    type Holding = Vec<(Category, CountRange)>;
-    let mut known: HashMap<(Slug, Slug, String), Holding> = HashMap::new();
-    let mut custody = |holder: &Slug, of: &Slug, when: &WorldTime| -> Holding {
-        let key = (holder.clone(), of.clone(), when.as_str().to_string());
-        if !exists {
-            return Holding::new();
-        }
-        if let Some(held) = known.get(&key) {
-            return held.clone();
-        }
-        let query = Query {
-            as_of: Some(Timestamp::from_instant(when.start())),
-            ..Query::default()
-        };
-        let held: Holding = super::query::answer(target, &query)
-            .ok()
-            .and_then(|answer| {
-                let counts = *answer.folded.state.custody.get(holder)?.get(of)?;
-                Some(
-                    [Category::Combatant, Category::Civilian, Category::Remains]
-                        .into_iter()
-                        .map(|category| (category, counts.get(category)))
-                        .filter(|(_, range)| range.high != Some(0))
-                        .collect(),
-                )
-            })
-            .unwrap_or_default();
-        known.insert(key, held.clone());
-        held
-    };
-    let mut planner = Planner::new(dataset.name(), filters, parties, held, now.clone())
-        .with_custody(&mut custody);
-    let mut deletions = Vec::new();
-    for (name, bytes) in inputs {
-        let shape = |error: crate::import::ImportError| {
-            Refusal::Usage(format!("{}: {error}", crate::views::text::printable(name)))
-        };
-        match dataset {
-            Dataset::Plover => {
-                let records = plover::records(bytes).map_err(shape)?;
-                planner.add_batch(records.iter().map(plover::source_record).collect());
-            }
-            Dataset::Icews => planner.add_batch(icews::records(bytes).map_err(shape)?),
-            Dataset::Acled => match acled::read(bytes).map_err(shape)? {
-                acled::File::Events(records) => planner.add_batch(records),
-                acled::File::Deletions(rows) => deletions.extend(rows),
-            },
-        }
+    if matches!(target, Target::File(path) if !path.exists()) {
+        return Ok((BTreeSet::new(), Held::new(dataset.name())));
     }
-    // Deletions after every release read: a record deleted upstream stays deleted even when
-    // an older export listing it is read in the same import.
-    for (key, fields) in deletions {
-        planner.delete(&key, &fields);
-    }
-    Ok(planner.finish())
+    let parties = super::query::answer(target, &Query::default())?
+        .folded
+        .state
+        .parties
+        .keys()
+        .cloned()
+        .collect();
+    Ok((parties, held(target, dataset.name())?))
 }
 
 /// What the log's lines hold of `dataset`: one pass over the log.
@@ -146,6 +215,33 @@ fn held(target: &Target, dataset: &str) -> Result<Held, Refusal> {
         )
     })?;
     Ok(held)
+}
+
+/// The drafts that importing `inputs` into `target` would append, all kept, with the
+/// records counted by outcome and skip reason: what a dry run plans (and the tests read).
+pub fn plan(
+    target: &Target,
+    dataset: Dataset,
+    inputs: &[Input],
+    filters: &Filters,
+    now: &Timestamp,
+) -> Result<ImportPlan, Refusal> {
+    let (parties, held) = start(target, dataset)?;
+    let mut planner = Planner::new(dataset.name(), filters, parties, held, now.clone());
+    let mut deletions = Vec::new();
+    each_batch(dataset, inputs, RECORDS_PER_BATCH, &mut |_| {}, |batch| {
+        match batch {
+            Batch::Records(records) => planner.add_batch(records),
+            Batch::Deletions(rows) => deletions.extend(rows),
+        }
+        Ok(())
+    })?;
+    // Deletions after every release read: a record deleted upstream stays deleted even when
+    // an older export listing it is read in the same import.
+    for (key, fields) in deletions {
+        planner.delete(&key, &fields);
+    }
+    Ok(planner.finish())
 }
 
 /// The filters of `accord import` from their texts: `ARM,AZE,RUS` and two world times.
@@ -179,17 +275,20 @@ pub fn filters(
     })
 }
 
-/// What an import did: its plan, and what landed (none for a dry run, or when there was
+/// What an import did: its counts, its drafts (all of them counted; a dry run lists the
+/// first `MAX_LISTED_DRAFTS`), and what landed (none for a dry run, or when there was
 /// nothing to append).
 pub struct ImportOutcome {
     pub plan: ImportPlan,
+    pub drafts: u64,
     pub appended: Option<Appended>,
 }
 
-/// What an import appended: how many new lines (the others were there already), and the
-/// log's events and head after it.
+/// What an import appended: how many lines, in how many appends, and the log's events and
+/// head after it.
 pub struct Appended {
-    pub new: usize,
+    pub new: u64,
+    pub appends: u64,
     pub events: u64,
     pub head: crate::format::ids::Hash,
 }
@@ -203,7 +302,7 @@ impl ImportOutcome {
             "retracted": self.plan.retracted,
             "unchanged": self.plan.unchanged,
             "skipped": self.plan.skipped,
-            "drafts": self.plan.drafts.len(),
+            "drafts": self.drafts,
             "dry_run": dry_run,
         });
         if let Some(appended) = &self.appended {
@@ -215,49 +314,135 @@ impl ImportOutcome {
     }
 }
 
-/// Imports `inputs` into `target`: the plan, then (unless `dry_run`) its drafts appended as
-/// one batch, all or none.
+/// How an import batches: records read and planned at a time, drafts appended at a time.
+#[derive(Clone, Copy, Debug)]
+pub struct Batching {
+    pub records: usize,
+    pub drafts: usize,
+}
+
+impl Default for Batching {
+    fn default() -> Batching {
+        Batching {
+            records: RECORDS_PER_BATCH,
+            drafts: DRAFTS_PER_APPEND,
+        }
+    }
+}
+
+/// Imports `inputs` into `target`: records are read and planned a batch at a time, and
+/// (unless `dry_run`) the drafts appended every `DRAFTS_PER_APPEND`, each append all or
+/// none; `progress` hears how far the files have been read.
 pub fn import(
     target: &Target,
     dataset: Dataset,
-    inputs: &[(String, Vec<u8>)],
+    inputs: &[Input],
     filters: &Filters,
     dry_run: bool,
+    progress: &mut dyn FnMut(Progress),
 ) -> Result<ImportOutcome, Refusal> {
-    let clock = chrono::Utc::now();
-    let plan = plan(
+    import_batched(
         target,
         dataset,
         inputs,
         filters,
-        &Timestamp::recorded_now(clock),
-    )?;
-    if dry_run || plan.drafts.is_empty() {
-        return Ok(ImportOutcome {
-            plan,
-            appended: None,
+        dry_run,
+        progress,
+        Batching::default(),
+    )
+}
+
+/// `import`, batched as `batching` says (a test's small batches show what a big file does).
+pub fn import_batched(
+    target: &Target,
+    dataset: Dataset,
+    inputs: &[Input],
+    filters: &Filters,
+    dry_run: bool,
+    progress: &mut dyn FnMut(Progress),
+    batching: Batching,
+) -> Result<ImportOutcome, Refusal> {
+    assert!(batching.records >= 1 && batching.drafts >= 1);
+    let clock = chrono::Utc::now();
+    let now = Timestamp::recorded_now(clock);
+    let (parties, held) = start(target, dataset)?;
+    let mut planner = Planner::new(dataset.name(), filters, parties, held, now);
+    let file_store = match target {
+        Target::File(path) => Some(crate::stores::file::FileStore::new(path)),
+        _ => None,
+    };
+    let mut appender = file_store.as_ref().map(crate::stores::file::Appender::new);
+    let mut listed: Vec<Draft> = Vec::new();
+    let mut drafts = 0u64;
+    let mut appended: Option<Appended> = None;
+    let mut flush = |planner: &mut Planner, at_least: usize| -> Result<(), Refusal> {
+        if planner.pending() < at_least.max(1) {
+            return Ok(());
+        }
+        let batch = planner.take_drafts();
+        drafts += batch.len() as u64;
+        if dry_run {
+            let room = MAX_LISTED_DRAFTS.saturating_sub(listed.len());
+            listed.extend(batch.into_iter().take(room));
+            return Ok(());
+        }
+        let count = batch.len();
+        let numbered: Vec<(usize, Draft)> = batch
+            .into_iter()
+            .enumerate()
+            .map(|(index, draft)| (index + 1, draft))
+            .collect();
+        // A file log keeps one appender, which holds the fold at the tail between appends:
+        // each append costs its batch, not a reading of the tail checkpoint.
+        let outcome = match appender.as_mut() {
+            Some(appender) => appender.append(&numbered, None, clock)?,
+            None => target.store()?.append_batch(&numbered, None, clock)?,
+        };
+        let new = outcome
+            .drafts
+            .iter()
+            .filter(|draft| matches!(draft, crate::stores::append::DraftOutcome::Appended { .. }))
+            .count();
+        // The plan numbered its lines from the log's next seq: a draft found already in the
+        // log would shift every later one, and a correction planned after it would name
+        // the wrong line. The plan never makes one; this says so if it ever did.
+        if new != count {
+            return Err(Refusal::refused(format!(
+                "{}: {} of the import's {count} drafts were in the log already; the import stopped after this append, which landed whole: run it again",
+                target.name().display(),
+                count - new
+            )));
+        }
+        let total = appended.get_or_insert(Appended {
+            new: 0,
+            appends: 0,
+            events: 0,
+            head: outcome.head,
         });
+        total.new += new as u64;
+        total.appends += 1;
+        total.events = outcome.events;
+        total.head = outcome.head;
+        Ok(())
+    };
+    let mut deletions = Vec::new();
+    each_batch(dataset, inputs, batching.records, progress, |batch| {
+        match batch {
+            Batch::Records(records) => planner.add_batch(records),
+            Batch::Deletions(rows) => deletions.extend(rows),
+        }
+        flush(&mut planner, batching.drafts)
+    })?;
+    for (key, fields) in deletions {
+        planner.delete(&key, &fields);
     }
-    let drafts: Vec<_> = plan
-        .drafts
-        .iter()
-        .cloned()
-        .enumerate()
-        .map(|(index, draft)| (index + 1, draft))
-        .collect();
-    let outcome = target.store()?.append_batch(&drafts, None, clock)?;
-    let new = outcome
-        .drafts
-        .iter()
-        .filter(|draft| matches!(draft, crate::stores::append::DraftOutcome::Appended { .. }))
-        .count();
+    flush(&mut planner, 1)?;
+    let mut plan = planner.finish();
+    plan.drafts = listed;
     Ok(ImportOutcome {
         plan,
-        appended: Some(Appended {
-            new,
-            events: outcome.events,
-            head: outcome.head,
-        }),
+        drafts,
+        appended,
     })
 }
 
@@ -272,24 +457,4 @@ pub fn dataset(name: &str) -> Result<Dataset, Refusal> {
             crate::views::text::printable(other)
         ))),
     }
-}
-
-/// The files of an import, read whole up to `MAX_INPUT_BYTES` each.
-pub fn read_inputs(paths: &[std::path::PathBuf]) -> Result<Vec<(String, Vec<u8>)>, Refusal> {
-    use std::io::Read;
-    let mut inputs = Vec::new();
-    for path in paths {
-        let name = path.display().to_string();
-        let mut bytes = Vec::new();
-        std::fs::File::open(path)
-            .and_then(|opened| opened.take(MAX_INPUT_BYTES + 1).read_to_end(&mut bytes))
-            .map_err(|error| Refusal::Io(format!("{name}: {error}")))?;
-        if bytes.len() as u64 > MAX_INPUT_BYTES {
-            return Err(Refusal::Usage(format!(
-                "{name}: longer than {MAX_INPUT_BYTES} bytes, the most one import reads"
-            )));
-        }
-        inputs.push((name, bytes));
-    }
-    Ok(inputs)
 }

@@ -13,7 +13,9 @@
 //! skipped, counted by their class. A row of the deletions list retracts the line its event
 //! was imported as.
 
-use super::table::{Table, columns};
+use std::io::Read;
+
+use super::table::TableReader;
 use super::{Actor, Class, Described, ImportError, Mapped, SourceRecord};
 use crate::format::ids::Slug;
 use crate::format::world_time::WorldTime;
@@ -32,39 +34,87 @@ const COLUMNS: [&str; 8] = [
     "notes",
 ];
 
-/// An ACLED file: events, or the deletions list (told apart by its header line).
-pub enum File {
+/// A batch of an ACLED file: events, or rows of the deletions list (told apart by the
+/// file's header line).
+pub enum Batch {
     Events(Vec<SourceRecord>),
     /// Each deleted event's key, and its row as JSON fields.
     Deletions(Vec<(String, String)>),
 }
 
-/// The records of an ACLED export, or the rows of its deletions list.
-pub fn read(bytes: &[u8]) -> Result<File, ImportError> {
-    let table = super::table::read(bytes, b',', true)?;
-    if table.column("deleted_timestamp").is_some() {
-        let [key] = columns(&table, "ACLED's deletions list", ["event_id_cnty"])?;
-        return Ok(File::Deletions(
-            table
-                .rows
-                .iter()
-                .map(|row| (row[key].trim().to_string(), table.fields(row)))
-                .collect(),
-        ));
+/// An ACLED file read as a stream: an export's records, or the deletions list's rows.
+pub struct Reader<R: Read> {
+    table: TableReader<R>,
+    shape: Shape,
+}
+
+enum Shape {
+    Events {
+        at: [usize; 8],
+        associated: [Option<usize>; 2],
+    },
+    Deletions {
+        key: usize,
+    },
+}
+
+impl<R: Read> Reader<R> {
+    /// The file's header line read; `Shape` if it is neither an export nor the deletions
+    /// list.
+    pub fn new(read: R) -> Result<Reader<R>, ImportError> {
+        let table = TableReader::new(read, b',', true)?;
+        let shape = if table.column("deleted_timestamp").is_some() {
+            let [key] = table.columns("ACLED's deletions list", ["event_id_cnty"])?;
+            Shape::Deletions { key }
+        } else {
+            Shape::Events {
+                at: table.columns("ACLED", COLUMNS)?,
+                associated: [table.column("assoc_actor_1"), table.column("assoc_actor_2")],
+            }
+        };
+        Ok(Reader { table, shape })
     }
-    let at = columns(&table, "ACLED", COLUMNS)?;
-    let associated = [table.column("assoc_actor_1"), table.column("assoc_actor_2")];
-    Ok(File::Events(
-        table
-            .rows
-            .iter()
-            .map(|row| record_of(&table, &at, associated, row))
-            .collect(),
-    ))
+
+    /// Up to `most` more records or deletions (an empty batch at the end).
+    pub fn next_batch(&mut self, most: usize) -> Result<Batch, ImportError> {
+        match self.shape {
+            Shape::Events { at, associated } => {
+                let mut batch = Vec::new();
+                while batch.len() < most {
+                    let Some(row) = self.table.next_row()? else {
+                        break;
+                    };
+                    batch.push(record_of(self.table.headers(), &at, associated, &row));
+                }
+                Ok(Batch::Events(batch))
+            }
+            Shape::Deletions { key } => {
+                let mut batch = Vec::new();
+                while batch.len() < most {
+                    let Some(row) = self.table.next_row()? else {
+                        break;
+                    };
+                    let fields = super::table::fields(self.table.headers(), &row);
+                    batch.push((row[key].trim().to_string(), fields));
+                }
+                Ok(Batch::Deletions(batch))
+            }
+        }
+    }
+
+    /// How many bytes of the file have been read.
+    pub fn bytes_read(&self) -> u64 {
+        self.table.bytes_read()
+    }
+}
+
+/// An ACLED file's bytes read whole.
+pub fn read(bytes: &[u8]) -> Result<Batch, ImportError> {
+    Reader::new(bytes)?.next_batch(usize::MAX)
 }
 
 fn record_of(
-    table: &Table,
+    headers: &[String],
     at: &[usize; 8],
     associated: [Option<usize>; 2],
     row: &[String],
@@ -105,8 +155,9 @@ fn record_of(
     };
     SourceRecord {
         key: key.to_string(),
-        fields: table.fields(row),
+        fields: super::table::fields(headers, row),
         mapped,
+        digest: Some(super::table::digest(headers, row)),
     }
 }
 

@@ -14,7 +14,9 @@
 //! out; an `ACCUSE` of mode `investigate` (CAMEO 09) is skipped: an investigation is not a
 //! statement.
 
-use super::table::{Table, columns};
+use std::io::Read;
+
+use super::table::TableReader;
 use super::{Actor, Class, Described, ImportError, Mapped, SourceRecord};
 use crate::format::event::StatementKind;
 use crate::format::ids::Slug;
@@ -47,18 +49,45 @@ const GOVERNMENT_SECTORS: &[&str] = &[
     "Ministry",
 ];
 
-/// The records of an ICEWS file, each with its key, fields and mapping.
-pub fn records(bytes: &[u8]) -> Result<Vec<SourceRecord>, ImportError> {
-    let table = super::table::read(bytes, b'\t', false)?;
-    let at = columns(&table, "ICEWS", COLUMNS)?;
-    Ok(table
-        .rows
-        .iter()
-        .map(|row| record_of(&table, &at, row))
-        .collect())
+/// An ICEWS file read as a stream of records.
+pub struct Records<R: Read> {
+    table: TableReader<R>,
+    at: [usize; 11],
 }
 
-fn record_of(table: &Table, at: &[usize; 11], row: &[String]) -> SourceRecord {
+impl<R: Read> Records<R> {
+    /// The file's header line read; `Shape` if it is not ICEWS's.
+    pub fn new(read: R) -> Result<Records<R>, ImportError> {
+        let table = TableReader::new(read, b'\t', false)?;
+        let at = table.columns("ICEWS", COLUMNS)?;
+        Ok(Records { table, at })
+    }
+
+    /// Up to `most` more records (none at the end).
+    pub fn next_batch(&mut self, most: usize) -> Result<Vec<SourceRecord>, ImportError> {
+        let mut batch = Vec::new();
+        while batch.len() < most {
+            let Some(row) = self.table.next_row()? else {
+                break;
+            };
+            batch.push(record_of(self.table.headers(), &self.at, &row));
+        }
+        Ok(batch)
+    }
+
+    /// How many bytes of the file have been read.
+    pub fn bytes_read(&self) -> u64 {
+        self.table.bytes_read()
+    }
+}
+
+/// The records of an ICEWS file's bytes, each with its key, fields and mapping.
+pub fn records(bytes: &[u8]) -> Result<Vec<SourceRecord>, ImportError> {
+    let mut records = Records::new(bytes)?;
+    records.next_batch(usize::MAX)
+}
+
+fn record_of(headers: &[String], at: &[usize; 11], row: &[String]) -> SourceRecord {
     let [
         id,
         date,
@@ -88,8 +117,9 @@ fn record_of(table: &Table, at: &[usize; 11], row: &[String]) -> SourceRecord {
     };
     SourceRecord {
         key,
-        fields: table.fields(row),
+        fields: super::table::fields(headers, row),
         mapped,
+        digest: Some(super::table::digest(headers, row)),
     }
 }
 

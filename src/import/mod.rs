@@ -356,8 +356,12 @@ impl Filters {
 /// `origin.fields` keeps), and what it maps to.
 pub struct SourceRecord {
     pub key: String,
+    /// A compact JSON object (no whitespace between tokens), as `origin.fields` keeps it.
     pub fields: String,
     pub mapped: Mapped,
+    /// `digest_of(fields)`, when the reader computed it more cheaply (`None`: computed
+    /// from `fields`).
+    pub digest: Option<[u8; 16]>,
 }
 
 /// What an import of some records adds: its drafts (each actor's `party.joined` before its
@@ -380,13 +384,54 @@ impl ImportPlan {
 }
 
 /// The digest of a record's fields, whatever the order of their keys and the whitespace
-/// between them: how an import tells a record that changed upstream from one it has.
-fn digest_of(fields: &str) -> [u8; 16] {
+/// between them: how an import tells a record that changed upstream from one it has. An
+/// object of texts (a delimited export's row) is digested as its sorted pairs
+/// (`digest_of_pairs`, which a reader computes without writing JSON); any other record as
+/// its canonical JSON.
+pub fn digest_of(fields: &str) -> [u8; 16] {
     use sha2::Digest;
-    let canonical = serde_json::from_str::<serde_json::Value>(fields)
-        .map(|value| value.to_string())
-        .unwrap_or_else(|_| fields.to_string());
-    let hash = sha2::Sha256::digest(canonical.as_bytes());
+    let value = match serde_json::from_str::<serde_json::Value>(fields) {
+        Ok(value) => value,
+        Err(_) => return truncated(sha2::Sha256::digest(fields.as_bytes()).as_slice()),
+    };
+    if let serde_json::Value::Object(object) = &value
+        && let Some(pairs) = object
+            .iter()
+            .map(|(key, value)| Some((key.as_str(), value.as_str()?)))
+            .collect::<Option<Vec<(&str, &str)>>>()
+    {
+        // serde_json's map is sorted by key: the pairs are in the order digest_of_pairs
+        // sorts them.
+        return digest_of_pairs(pairs);
+    }
+    truncated(sha2::Sha256::digest(value.to_string().as_bytes()).as_slice())
+}
+
+/// The digest of an object of texts, as `digest_of` gives it: its pairs sorted by key.
+pub fn digest_of_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> [u8; 16] {
+    use sha2::Digest;
+    let mut pairs: Vec<(&str, &str)> = pairs.into_iter().collect();
+    pairs.sort_by(|left, right| left.0.cmp(right.0));
+    // A key given twice keeps its last text, as a JSON object read into a map does.
+    pairs.dedup_by(|later, earlier| {
+        let same = later.0 == earlier.0;
+        if same {
+            earlier.1 = later.1;
+        }
+        same
+    });
+    let mut hasher = sha2::Sha256::new();
+    hasher.update(b"pairs\0");
+    for (key, value) in pairs {
+        hasher.update((key.len() as u64).to_le_bytes());
+        hasher.update(key.as_bytes());
+        hasher.update((value.len() as u64).to_le_bytes());
+        hasher.update(value.as_bytes());
+    }
+    truncated(hasher.finalize().as_slice())
+}
+
+fn truncated(hash: &[u8]) -> [u8; 16] {
     let mut digest = [0u8; 16];
     digest.copy_from_slice(&hash[..16]);
     digest
@@ -418,8 +463,22 @@ pub struct Held {
     joined_ids: HashSet<EventId>,
     joined_at: HashMap<Slug, chrono::DateTime<chrono::Utc>>,
     joined_by_seq: HashMap<u64, Slug>,
+    /// The custody changes of the log's effective events, by holder, side and category,
+    /// then by seq; and the key of each line that made one.
+    custody: BTreeMap<(Slug, Slug, u8), BTreeMap<u64, CustodyChange>>,
+    custody_of_line: HashMap<u64, (Slug, Slug, u8)>,
     next_seq: u64,
 }
+
+/// A detention or a release, as custody folds it: when, how many, and which.
+#[derive(Clone, Copy, Debug)]
+struct CustodyChange {
+    start: chrono::DateTime<chrono::Utc>,
+    count: crate::format::count::CountRange,
+    release: bool,
+}
+
+const CATEGORIES: [Category; 3] = [Category::Combatant, Category::Civilian, Category::Remains];
 
 impl Held {
     pub fn new(dataset: &str) -> Held {
@@ -430,14 +489,125 @@ impl Held {
             joined_ids: HashSet::new(),
             joined_at: HashMap::new(),
             joined_by_seq: HashMap::new(),
+            custody: BTreeMap::new(),
+            custody_of_line: HashMap::new(),
             next_seq: 1,
         }
+    }
+
+    /// Takes note of what line `seq` changes of custody: its own detention or release, or
+    /// a correction's or retraction's of the line it speaks of.
+    fn custody_of(&mut self, seq: u64, occurred: &WorldTime, data: &EventData) {
+        match data {
+            EventData::DetentionReported(_) | EventData::ReleaseMade(_) => {
+                self.custody_folds(seq, occurred.start(), Some(data));
+            }
+            EventData::EventRetracted(retracted) => {
+                self.custody_folds(retracted.target, occurred.start(), None);
+            }
+            EventData::EventCorrected(corrected) => {
+                self.custody_folds(
+                    corrected.target,
+                    corrected.replacement.occurred.start(),
+                    Some(corrected.replacement.data.as_ref()),
+                );
+            }
+            _ => {}
+        }
+    }
+
+    /// Line `seq` folds `data` at `start` now (or nothing, for `None`): its custody change
+    /// replaces the one it folded before.
+    fn custody_folds(
+        &mut self,
+        seq: u64,
+        start: chrono::DateTime<chrono::Utc>,
+        data: Option<&EventData>,
+    ) {
+        if let Some(key) = self.custody_of_line.remove(&seq)
+            && let Some(changes) = self.custody.get_mut(&key)
+        {
+            changes.remove(&seq);
+        }
+        let (holder, of, category, count, release) = match data {
+            Some(EventData::DetentionReported(detention)) => (
+                &detention.holder,
+                &detention.of,
+                detention.category,
+                &detention.count,
+                false,
+            ),
+            Some(EventData::ReleaseMade(release)) => (
+                &release.by,
+                &release.of,
+                release.category,
+                &release.count,
+                true,
+            ),
+            _ => return,
+        };
+        let key = (holder.clone(), of.clone(), category as u8);
+        self.custody.entry(key.clone()).or_default().insert(
+            seq,
+            CustodyChange {
+                start,
+                count: count.range(),
+                release,
+            },
+        );
+        self.custody_of_line.insert(seq, key);
+    }
+
+    /// Whether a release of `count` by `holder` of `of`'s people in `category`, at `start`
+    /// as line `seq`, keeps the log's custody valid: the holder holds people of that side
+    /// in that category then, and every release after it still frees no more than is held.
+    fn custody_allows(
+        &self,
+        (holder, of, category): (&Slug, &Slug, Category),
+        seq: u64,
+        start: chrono::DateTime<chrono::Utc>,
+        count: crate::format::count::CountRange,
+    ) -> bool {
+        let Some(changes) = self
+            .custody
+            .get(&(holder.clone(), of.clone(), category as u8))
+        else {
+            return false;
+        };
+        let mut ordered: Vec<(chrono::DateTime<chrono::Utc>, u64, CustodyChange)> = changes
+            .iter()
+            .map(|(line, change)| (change.start, *line, *change))
+            .collect();
+        ordered.push((
+            start,
+            seq,
+            CustodyChange {
+                start,
+                count,
+                release: true,
+            },
+        ));
+        ordered.sort_by_key(|(start, line, _)| (*start, *line));
+        let mut held = crate::format::count::CountRange::exact(0);
+        for (_, _, change) in ordered {
+            let next = if change.release {
+                held.release(change.count)
+            } else {
+                held.add(change.count)
+            };
+            match next {
+                Ok(next) => held = next,
+                Err(_) => return false,
+            }
+        }
+        true
     }
 
     /// Takes note of the log's next line.
     pub fn note(&mut self, event: &crate::format::event::Event) {
         debug_assert_eq!(event.seq, self.next_seq, "lines are noted in file order");
         self.next_seq = event.seq + 1;
+        self.custody_of(event.seq, &event.occurred, &event.data);
         match &event.data {
             EventData::PartyJoined(joined) => {
                 self.joined_ids.insert(event.id);
@@ -522,12 +692,12 @@ pub type Custody<'a> =
 pub struct Planner<'a> {
     dataset: &'static str,
     filters: &'a Filters,
-    custody: Option<&'a mut Custody<'a>>,
-    released: BTreeMap<(Slug, Slug, u8), u64>,
     parties: BTreeSet<Slug>,
     held: Held,
     now: crate::format::time::Timestamp,
     first_named: HashMap<Slug, WorldTime>,
+    /// The `party.joined` lines this import planned: each party's line and what it says.
+    joined_here: HashMap<Slug, (u64, PartyJoined)>,
     plan: ImportPlan,
 }
 
@@ -544,21 +714,13 @@ impl<'a> Planner<'a> {
         Planner {
             dataset,
             filters,
-            custody: None,
-            released: BTreeMap::new(),
             parties,
             held,
             now,
             first_named: HashMap::new(),
+            joined_here: HashMap::new(),
             plan: ImportPlan::default(),
         }
-    }
-
-    /// Reads the log's custody through `custody`, so that releases of persons can be
-    /// imported (without it, every release is skipped: the custody it ends is not known).
-    pub fn with_custody(mut self, custody: &'a mut Custody<'a>) -> Planner<'a> {
-        self.custody = Some(custody);
-        self
     }
 
     /// A release made an event, if the log shows the holder holding people of that side
@@ -571,22 +733,20 @@ impl<'a> Planner<'a> {
             of,
             count,
         } = release;
-        let Some(custody) = self.custody.as_mut() else {
-            return Mapped::Skipped("release of persons: the custody it ends is not known");
-        };
-        let held: Vec<Category> = custody(&by.party, &of.party, &occurred)
+        let seq = self.held.next_seq;
+        let start = occurred.start();
+        let fits: Vec<Category> = CATEGORIES
             .into_iter()
-            .filter(|(category, range)| {
-                let planned = self
-                    .released
-                    .get(&(by.party.clone(), of.party.clone(), *category as u8))
-                    .copied()
-                    .unwrap_or(0);
-                range.high.is_none_or(|high| high > planned)
+            .filter(|category| {
+                self.held.custody_allows(
+                    (&by.party, &of.party, *category),
+                    seq,
+                    start,
+                    count.range(),
+                )
             })
-            .map(|(category, _)| category)
             .collect();
-        let category = match held.as_slice() {
+        let category = match fits.as_slice() {
             [] => {
                 return Mapped::Skipped(
                     "release of persons: the log shows the holder holding none of that side then",
@@ -599,10 +759,6 @@ impl<'a> Planner<'a> {
                 );
             }
         };
-        *self
-            .released
-            .entry((by.party.clone(), of.party.clone(), category as u8))
-            .or_default() += 1;
         Mapped::Event(Box::new(MappedEvent {
             occurred,
             data: EventData::ReleaseMade(ReleaseMade {
@@ -621,34 +777,28 @@ impl<'a> Planner<'a> {
     /// world time of the earliest record of the batch that names it, so that every record
     /// naming it folds after it, in whatever order the file lists them.
     pub fn add_batch(&mut self, records: Vec<SourceRecord>) {
-        let records: Vec<SourceRecord> = records
-            .into_iter()
-            .map(|record| match record.mapped {
-                Mapped::Release(release) => SourceRecord {
-                    mapped: self.resolve(*release),
-                    ..record
-                },
-                _ => record,
-            })
-            .collect();
         for record in &records {
             if self.held.records.contains_key(&record.key) {
                 continue;
             }
-            let Mapped::Event(event) = &record.mapped else {
-                continue;
+            let (occurred, actors) = match &record.mapped {
+                Mapped::Event(event) if self.filters.leaves_out(event).is_none() => {
+                    (&event.occurred, event.actors.clone())
+                }
+                Mapped::Release(release) => (
+                    &release.occurred,
+                    vec![release.by.clone(), release.of.clone()],
+                ),
+                _ => continue,
             };
-            if self.filters.leaves_out(event).is_some() {
-                continue;
-            }
-            for actor in &event.actors {
+            for actor in &actors {
                 if self.parties.contains(&actor.party) {
                     continue;
                 }
                 let earliest = self.first_named.entry(actor.party.clone());
-                let earliest = earliest.or_insert_with(|| event.occurred.clone());
-                if event.occurred.start() < earliest.start() {
-                    *earliest = event.occurred.clone();
+                let earliest = earliest.or_insert_with(|| occurred.clone());
+                if occurred.start() < earliest.start() {
+                    *earliest = occurred.clone();
                 }
             }
         }
@@ -668,7 +818,10 @@ impl<'a> Planner<'a> {
             return;
         }
         let mut draft = self.retraction(held.seq, "the record was deleted upstream");
-        draft.id = Some(event_id(&deletions_dataset(self.dataset), key));
+        draft.id = Some(event_id(
+            &deletions_dataset(self.dataset),
+            &format!("{key}\u{0}{}", hex_of(&digest_of(fields))),
+        ));
         draft.origin = Some(Box::new(Origin {
             dataset: deletions_dataset(self.dataset),
             id: key.to_string(),
@@ -692,6 +845,17 @@ impl<'a> Planner<'a> {
         )
     }
 
+    /// The drafts planned since the last call, in order, leaving the counts: what an
+    /// import appends batch by batch.
+    pub fn take_drafts(&mut self) -> Vec<Draft> {
+        std::mem::take(&mut self.plan.drafts)
+    }
+
+    /// How many drafts are planned and not yet taken.
+    pub fn pending(&self) -> usize {
+        self.plan.drafts.len()
+    }
+
     /// The plan, all records added.
     pub fn finish(self) -> ImportPlan {
         self.plan
@@ -700,15 +864,20 @@ impl<'a> Planner<'a> {
     fn push(&mut self, draft: Draft) -> u64 {
         let seq = self.held.next_seq;
         self.held.next_seq += 1;
+        self.held.custody_of(seq, &draft.occurred, &draft.data);
         self.plan.drafts.push(draft);
         seq
     }
 
     fn origin(&self, key: &str, fields: &str) -> Option<Box<Origin>> {
+        // A record's fields are compact already (`SourceRecord::fields`).
+        let fields = serde_json::value::RawValue::from_string(fields.to_string())
+            .ok()
+            .map(RecordFields::from_raw);
         Some(Box::new(Origin {
             dataset: self.dataset.to_string(),
             id: key.to_string(),
-            fields: fields_of(fields),
+            fields,
         }))
     }
 
@@ -719,14 +888,15 @@ impl<'a> Planner<'a> {
                 continue;
             }
             self.parties.insert(actor.party.clone());
+            let joined_data = PartyJoined {
+                party: actor.party.clone(),
+                name: actor.name,
+                role: Role::Party,
+                members: None,
+            };
             let mut draft = Draft::new(
                 joined(&actor.party),
-                EventData::PartyJoined(PartyJoined {
-                    party: actor.party.clone(),
-                    name: actor.name,
-                    role: Role::Party,
-                    members: None,
-                }),
+                EventData::PartyJoined(joined_data.clone()),
             );
             // A retracted `party.joined` of an earlier import keeps its id: the next one
             // takes the first id not in the log.
@@ -745,12 +915,22 @@ impl<'a> Planner<'a> {
             self.held
                 .joined_at
                 .insert(actor.party.clone(), joined(&actor.party).start());
-            self.held.joined_by_seq.insert(seq, actor.party);
+            self.held.joined_by_seq.insert(seq, actor.party.clone());
+            self.joined_here.insert(actor.party, (seq, joined_data));
         }
     }
 
     fn add(&mut self, record: SourceRecord) {
-        let digest = digest_of(&record.fields);
+        // A release is resolved against custody as this import leaves it so far.
+        let record = match record.mapped {
+            Mapped::Release(release) => SourceRecord {
+                mapped: self.resolve(*release),
+                ..record
+            },
+            _ => record,
+        };
+        let digest = record.digest.unwrap_or_else(|| digest_of(&record.fields));
+        debug_assert_eq!(digest, digest_of(&record.fields));
         let Some(held) = self.held.records.get(&record.key).copied() else {
             return self.add_new(record, digest);
         };
@@ -831,18 +1011,48 @@ impl<'a> Planner<'a> {
             return self.plan.skip(reason);
         }
         let start = event.occurred.start();
-        let joins_later = event.actors.iter().any(|actor| {
-            self.parties.contains(&actor.party)
-                && self
-                    .held
-                    .joined_at
-                    .get(&actor.party)
-                    .is_some_and(|joined| *joined > start)
-        });
-        if joins_later {
+        let joins_later: Vec<Slug> = event
+            .actors
+            .iter()
+            .filter(|actor| {
+                self.parties.contains(&actor.party)
+                    && self
+                        .held
+                        .joined_at
+                        .get(&actor.party)
+                        .is_some_and(|joined| *joined > start)
+            })
+            .map(|actor| actor.party.clone())
+            .collect();
+        if joins_later
+            .iter()
+            .any(|party| !self.joined_here.contains_key(party))
+        {
             return self
                 .plan
                 .skip("names a party whose party.joined in the log is later than the record");
+        }
+        // A party this import introduced in an earlier batch, at a later record: its line
+        // is corrected to this record's time, so every record naming it folds after it.
+        for party in joins_later {
+            let (seq, joined) = self.joined_here[&party].clone();
+            let mut draft = Draft::new(
+                WorldTime::of_point(self.now.clone()),
+                EventData::EventCorrected(EventCorrected {
+                    target: seq,
+                    reason: "a record of the import names the party earlier".to_string(),
+                    replacement: Replacement {
+                        occurred: event.occurred.clone(),
+                        data: Box::new(EventData::PartyJoined(joined)),
+                    },
+                }),
+            );
+            draft.id = Some(event_id(
+                self.dataset,
+                &format!("party\u{0}{party}\u{0}{}", event.occurred.as_str()),
+            ));
+            self.push(draft);
+            self.held.joined_at.insert(party, start);
         }
         let MappedEvent {
             occurred,

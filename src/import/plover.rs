@@ -131,6 +131,7 @@ pub fn source_record(record: &Record) -> super::SourceRecord {
         key: record.key.clone(),
         fields: super::compact_json(&record.text),
         mapped: map(record),
+        digest: None,
     }
 }
 

@@ -58,9 +58,12 @@ fn plan_filtered_into(
     inputs: &[(&str, Vec<u8>)],
     filters: &accord::import::Filters,
 ) -> ImportPlan {
-    let inputs: Vec<(String, Vec<u8>)> = inputs
+    let inputs: Vec<accord::front::import::Input> = inputs
         .iter()
-        .map(|(name, bytes)| (name.to_string(), bytes.clone()))
+        .map(|(name, bytes)| accord::front::import::Input::Bytes {
+            name: name.to_string(),
+            bytes: bytes.clone(),
+        })
         .collect();
     accord::front::import::plan(
         &accord::front::target::Target::File(path.to_path_buf()),
@@ -535,4 +538,78 @@ fn a_draft_built_in_code_that_breaks_a_reading_rule_is_refused_not_a_panic() {
     let refused = store.append(&[(1, draft)], None, clock).unwrap_err();
     assert!(refused.to_string().contains("two parties"), "{refused}");
     assert!(!store.path().exists() || fs::read(store.path()).unwrap().is_empty());
+}
+
+// A file read and appended in small batches lands what one batch would: a party named by
+// a later batch at an earlier date has its party.joined corrected to that date.
+#[test]
+fn an_import_in_many_small_appends_folds_as_one() {
+    use accord::front::import::{Batching, Dataset, Input, import_batched};
+    let file = fs::read(
+        crate::binary::root().join("tests/fixtures/import/icews/events.karabakh.2020-2021.tab"),
+    )
+    .unwrap();
+    let text = String::from_utf8(file).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    let header = lines.remove(0);
+    lines.reverse(); // latest first: every party is named again, earlier, by a later batch
+    let reversed = format!("{header}\n{}\n", lines.join("\n"));
+    let state_of = |batching: Batching| {
+        let directory = tempfile::tempdir().unwrap();
+        let path = directory.path().join("log.jsonl");
+        let target = accord::front::target::Target::File(path.clone());
+        let inputs = [Input::Bytes {
+            name: "reversed.tab".to_string(),
+            bytes: reversed.clone().into_bytes(),
+        }];
+        let outcome = import_batched(
+            &target,
+            Dataset::Icews,
+            &inputs,
+            &accord::import::Filters::default(),
+            false,
+            &mut |_| {},
+            batching,
+        )
+        .unwrap();
+        let (log, folded) = accord::fold::verify_log(&fs::read(&path).unwrap()).unwrap();
+        let moved = log
+            .events
+            .iter()
+            .filter(|event| match &event.data {
+                EventData::EventCorrected(corrected) => {
+                    corrected.reason == "a record of the import names the party earlier"
+                }
+                _ => false,
+            })
+            .count();
+        let state = serde_json::to_value(&folded.state).unwrap();
+        (outcome.appended.unwrap().appends, moved, state)
+    };
+    let (one_append, none_moved, whole) = state_of(Batching::default());
+    let (appends, moved, batched) = state_of(Batching {
+        records: 2,
+        drafts: 3,
+    });
+    assert_eq!((one_append, none_moved), (1, 0));
+    assert!(appends > 3 && moved > 0, "{appends} appends, {moved} moved");
+    // The same state but for the lines' seqs, which the corrections shift.
+    fn without_seqs(value: &serde_json::Value) -> serde_json::Value {
+        match value {
+            serde_json::Value::Object(fields) => fields
+                .iter()
+                .filter(|(key, _)| key.as_str() != "seq")
+                .map(|(key, value)| (key.clone(), without_seqs(value)))
+                .collect(),
+            serde_json::Value::Array(values) => values.iter().map(without_seqs).collect(),
+            other => other.clone(),
+        }
+    }
+    for key in ["parties", "agreements", "meetings", "custody"] {
+        assert_eq!(
+            without_seqs(&batched[key]),
+            without_seqs(&whole[key]),
+            "{key}"
+        );
+    }
 }

@@ -3,7 +3,9 @@
 
 use std::path::PathBuf;
 
-use accord::front::import::{Dataset, filters, import, read_inputs};
+use std::io::IsTerminal;
+
+use accord::front::import::{Dataset, Progress, filters, import, inputs};
 
 use crate::context::{Context, Failure};
 use crate::output::{print, say};
@@ -49,7 +51,7 @@ pub struct Args {
 
 pub fn run(args: Args, context: &Context) -> Result<(), Failure> {
     let target = context.target(&args.into)?;
-    let inputs = read_inputs(&args.files)?;
+    let inputs = inputs(&args.files);
     let dataset = match args.format {
         Format::Plover => Dataset::Plover,
         Format::Icews => Dataset::Icews,
@@ -60,7 +62,35 @@ pub fn run(args: Args, context: &Context) -> Result<(), Failure> {
         args.from.as_deref(),
         args.to.as_deref(),
     )?;
-    let outcome = import(&target, dataset, &inputs, &filters, args.dry_run)?;
+    // A bar over the bytes of the files, on a terminal only.
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(0);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bar:40} {binary_bytes}/{binary_total_bytes} read, {binary_bytes_per_sec}, {eta} left",
+            )
+            .expect("a valid template"),
+        );
+        bar
+    });
+    let mut progress = |read: Progress| {
+        if let Some(bar) = &bar {
+            bar.set_length(read.bytes_total);
+            bar.set_position(read.bytes_read);
+        }
+    };
+    let imported = import(
+        &target,
+        dataset,
+        &inputs,
+        &filters,
+        args.dry_run,
+        &mut progress,
+    );
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let outcome = imported?;
     let plan = &outcome.plan;
     let mut out = String::new();
     if args.json {
@@ -75,7 +105,7 @@ pub fn run(args: Args, context: &Context) -> Result<(), Failure> {
             plan.corrected,
             plan.retracted,
             plan.unchanged,
-            plan.drafts.len()
+            outcome.drafts
         ));
         for (reason, count) in &plan.skipped {
             out.push_str(&format!("  skipped {count}: {reason}\n"));
@@ -88,6 +118,10 @@ pub fn run(args: Args, context: &Context) -> Result<(), Failure> {
                     draft.occurred.as_str(),
                     draft.data.type_name()
                 ));
+            }
+            let unlisted = outcome.drafts.saturating_sub(plan.drafts.len() as u64);
+            if unlisted > 0 {
+                out.push_str(&format!("  and {unlisted} more drafts\n"));
             }
         }
         if let Some(appended) = &outcome.appended {
