@@ -182,7 +182,13 @@ fn start(target: &Target, dataset: Dataset) -> Result<(BTreeSet<Slug>, Held), Re
             crate::views::text::printable(&path.display().to_string())
         )));
     }
-    if matches!(target, Target::File(path) if !path.exists()) {
+    // A log that does not exist yet (a file, or a stream no append has made) is empty:
+    // the import makes it.
+    let absent = match target {
+        Target::File(path) => !path.exists(),
+        _ => target.store()?.head()?.0 == 0,
+    };
+    if absent {
         return Ok((BTreeSet::new(), Held::new(dataset.name())));
     }
     let parties = super::query::answer(target, &Query::default())?

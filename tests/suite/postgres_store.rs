@@ -956,3 +956,56 @@ fn a_stream_with_corrections_folds_as_its_file_and_takes_a_retraction() {
     assert_eq!(state(&from_stream), state(&from_file));
     assert_eq!(state(&from_stream)["events"], 39);
 }
+
+// An import into a stream reads what the stream holds and appends through the store: a
+// newer release and a deletions list correct and retract there as in a file. Regression:
+// an import into a stream no append had made yet was refused ("no stream named").
+#[test]
+fn an_import_into_a_stream_corrects_and_retracts_as_into_a_file() {
+    let url = fresh_database();
+    assert!(accord(&["db", "init", &url]).status.success());
+    let directory = tempfile::tempdir().unwrap();
+    let file = directory.path().join("acled.jsonl");
+    let file = file.to_str().unwrap();
+    let samples = crate::binary::root().join("tests/fixtures/import/acled");
+    let sample = |name: &str| samples.join(name).to_str().unwrap().to_string();
+    let steps = [
+        vec![sample("acled.karabakh.2020-2021.csv")],
+        vec![
+            sample("acled.karabakh.2020-2021.updated.csv"),
+            sample("acled.deletions.csv"),
+        ],
+        vec![
+            sample("acled.karabakh.2020-2021.updated.csv"),
+            sample("acled.deletions.csv"),
+        ],
+    ];
+    for files in &steps {
+        let run = |into: &[&str]| {
+            let mut arguments = vec!["import", "acled"];
+            arguments.extend(files.iter().map(String::as_str));
+            arguments.push("--into");
+            arguments.extend_from_slice(into);
+            arguments.push("--json");
+            let output = accord(&arguments);
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let mut outcome: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+            outcome.as_object_mut().unwrap().remove("head");
+            outcome
+        };
+        assert_eq!(run(&[&url, "--stream", "acled"]), run(&[file]));
+    }
+    let state = |log: &[&str]| {
+        let output = accord(&[&["state"], log, &["--json"]].concat());
+        let mut state: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        state.as_object_mut().unwrap().remove("head");
+        state
+    };
+    let streamed = state(&[&url, "--stream", "acled"]);
+    assert_eq!(streamed, state(&[file]));
+    assert_eq!(streamed["corrections"].as_array().unwrap().len(), 2);
+}
