@@ -123,6 +123,31 @@ fn each_batch(
         let read = input.open()?;
         match dataset {
             Dataset::Plover => {
+                // PLOVER JSON (an array, or a record per line) or POLECAT's tab-separated
+                // export, told apart by the first byte that is not blank.
+                let mut read = std::io::BufReader::with_capacity(1 << 16, read);
+                let json = {
+                    let start = std::io::BufRead::fill_buf(&mut read)
+                        .map_err(|error| Refusal::Io(format!("{}: {error}", input.name())))?;
+                    let start = start.strip_prefix(b"\xef\xbb\xbf").unwrap_or(start);
+                    matches!(
+                        start.iter().find(|byte| !byte.is_ascii_whitespace()),
+                        Some(b'[' | b'{') | None
+                    )
+                };
+                if !json {
+                    let mut records = plover::Polecat::new(read).map_err(shape)?;
+                    loop {
+                        let batch = records.next_batch(records_per_batch).map_err(shape)?;
+                        if batch.is_empty() {
+                            break;
+                        }
+                        take(Batch::Records(batch))?;
+                        report(records.bytes_read());
+                    }
+                    done += records.bytes_read();
+                    continue;
+                }
                 let mut bytes = Vec::new();
                 read.take(MAX_INPUT_BYTES + 1)
                     .read_to_end(&mut bytes)

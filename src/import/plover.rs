@@ -14,6 +14,8 @@
 //! - any other event (material conflict or cooperation, protests, investigations, the
 //!   file's documentation records) is skipped, counted by its reason.
 
+use std::io::Read;
+
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
@@ -206,4 +208,134 @@ pub fn map(record: &Record) -> Mapped {
             title: fields.event_text.clone(),
         },
     )
+}
+
+/// POLECAT's tab-separated exports of PLOVER records: `Event ID`, `Event Date`,
+/// `Event Type`, `Event Mode`, `Intensity`, `Quad Code`, `Contexts`, `Actor Name`,
+/// `Actor Country`, `Actor COW`, `Primary Actor Sector`, `Actor Sectors`, `Actor Title`,
+/// `Actor Name Raw`, `Wikipedia Actor ID`, `Recipient Name`, `Recipient Country`, ...,
+/// `Source`, `Publication Date`, `Story People`, ..., `Language`, `Version`. The key is
+/// `Event ID`; the event type and mode are PLOVER's, mapped as the JSON records' are; the
+/// actor and the recipient are the source and the target, by their country (an ISO
+/// alpha-3 code, or a name) and primary sector. POLECAT publishes no sentence: a
+/// statement's text says who did what to whom, after which source.
+pub struct Polecat<R: Read> {
+    table: super::table::TableReader<R>,
+    at: [usize; 11],
+}
+
+const POLECAT_COLUMNS: [&str; 11] = [
+    "Event ID",
+    "Event Date",
+    "Event Type",
+    "Event Mode",
+    "Actor Name",
+    "Actor Country",
+    "Primary Actor Sector",
+    "Recipient Name",
+    "Recipient Country",
+    "Primary Recipient Sector",
+    "Source",
+];
+
+impl<R: Read> Polecat<R> {
+    /// The file's header line read; `Shape` if it is not POLECAT's.
+    pub fn new(read: R) -> Result<Polecat<R>, ImportError> {
+        let table = super::table::TableReader::new(read, b'\t', false)?;
+        let at = table.columns("POLECAT", POLECAT_COLUMNS)?;
+        Ok(Polecat { table, at })
+    }
+
+    /// Up to `most` more records (none at the end).
+    pub fn next_batch(&mut self, most: usize) -> Result<Vec<super::SourceRecord>, ImportError> {
+        let mut batch = Vec::new();
+        while batch.len() < most {
+            let Some(row) = self.table.next_row()? else {
+                break;
+            };
+            batch.push(polecat_record(self.table.headers(), &self.at, &row));
+        }
+        Ok(batch)
+    }
+
+    /// How many bytes of the file have been read.
+    pub fn bytes_read(&self) -> u64 {
+        self.table.bytes_read()
+    }
+}
+
+/// A POLECAT actor: its name, its country (an ISO alpha-3 code, or a name) and its primary
+/// sector, as a PLOVER record's actor is mapped.
+fn polecat_actor(name: &str, country: &str, sector: &str) -> Option<Actor> {
+    let country = country.trim();
+    let code = if country.len() == 3 && country.chars().all(|c| c.is_ascii_uppercase()) {
+        Some(country.to_string())
+    } else {
+        super::countries::state_by_name(country).map(str::to_string)
+    };
+    let sector = sector.trim();
+    Actor::from_record(
+        code.as_deref(),
+        (!sector.is_empty()).then_some(sector),
+        name,
+    )
+}
+
+fn polecat_record(headers: &[String], at: &[usize; 11], row: &[String]) -> super::SourceRecord {
+    let [
+        id,
+        date,
+        event,
+        mode,
+        actor_name,
+        actor_country,
+        actor_sector,
+        recipient_name,
+        recipient_country,
+        recipient_sector,
+        source,
+    ] = at.map(|index| row[index].trim());
+    let mapped = match class_of(event, (!mode.is_empty()).then_some(mode), None) {
+        Err(reason) => Mapped::Skipped(reason),
+        Ok(class) => match WorldTime::parse(date) {
+            Err(_) => Mapped::Skipped("no date, or a date that is not a calendar date"),
+            Ok(occurred) => {
+                let did = match mode {
+                    "" => event.to_ascii_lowercase(),
+                    mode => format!("{} ({mode})", event.to_ascii_lowercase()),
+                };
+                let said = if recipient_name.is_empty() {
+                    format!("{actor_name}: {did}")
+                } else {
+                    format!("{actor_name}: {did}, to {recipient_name}")
+                };
+                let text = if source.is_empty() {
+                    format!("{said} (POLECAT)")
+                } else {
+                    format!("{said} (POLECAT, after {source})")
+                };
+                super::build(
+                    class,
+                    Described {
+                        key: id,
+                        occurred,
+                        sources: polecat_actor(actor_name, actor_country, actor_sector)
+                            .into_iter()
+                            .collect(),
+                        targets: polecat_actor(recipient_name, recipient_country, recipient_sector)
+                            .into_iter()
+                            .collect(),
+                        title: Some(text.clone()),
+                        text: Some(text),
+                    },
+                )
+            }
+        },
+    };
+    super::SourceRecord {
+        key: id.to_string(),
+        fields: super::table::fields(headers, row),
+        mapped,
+        digest: Some(super::table::digest(headers, row)),
+    }
 }

@@ -339,8 +339,8 @@ fn filters_keep_records_of_the_named_actors_and_times_and_count_the_rest() {
 }
 
 /// A row of a delimited export, as its header line and its texts, in the file's order.
-fn rows_of(dataset: &str, bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
-    let (delimiter, quoting) = if dataset == "icews" {
+fn rows_of(file: &str, bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
+    let (delimiter, quoting) = if file.ends_with(".tab") {
         (b'\t', false)
     } else {
         (b',', true)
@@ -401,8 +401,8 @@ fn dataset_exports_import_correct_and_retract_as_their_cases_say() {
                     (file, fs::read(fixtures.join(file)).unwrap())
                 })
                 .collect();
-            for (_, bytes) in &inputs {
-                let (headers, file_rows) = rows_of(dataset_name, bytes);
+            for (file, bytes) in &inputs {
+                let (headers, file_rows) = rows_of(file, bytes);
                 rows.extend(file_rows.into_iter().map(|row| (headers.clone(), row)));
             }
             let plan = plan_filtered_into(store.path(), dataset, &inputs, &filters);
@@ -474,6 +474,8 @@ proptest::proptest! {
     ) {
         let _ = accord::import::icews::records(&bytes);
         let _ = accord::import::acled::read(&bytes);
+        let _ = accord::import::plover::Polecat::new(&bytes[..])
+            .and_then(|mut records| records.next_batch(100));
         let icews_file = |rows: &[(String, String, String, String, String, String, String)]| {
             let mut text = String::from("Event ID\tEvent Date\tSource Name\tSource Sectors\tSource Country\tEvent Text\tCAMEO Code\tIntensity\tTarget Name\tTarget Sectors\tTarget Country\tStory ID\tSentence Number\tPublisher\tCity\tDistrict\tProvince\tCountry\tLatitude\tLongitude\n");
             for (id, date, country, sector, cameo, _, _) in rows {
