@@ -58,10 +58,48 @@ pub fn parse_replacement(text: &str) -> Result<Replacement, Refusal> {
     })
 }
 
+/// The fold at a file log's tail, from its checked tail checkpoint (and the lines after
+/// it); `None` when it cannot be had so (the caller reads the log).
+fn file_tail(path: &std::path::Path) -> Option<crate::stores::query::Answer> {
+    let store = crate::stores::file::FileStore::new(path);
+    let mut file = std::fs::File::open(path).ok()?;
+    crate::stores::file::tail(&store, &mut file).ok()
+}
+
 /// What line `seq` of the log says now (its last word applied), with its time replaced by
 /// `occurred`: the replacement of `accord correct --occurred` alone.
 pub fn with_time(target: &Target, seq: u64, occurred: WorldTime) -> Result<Replacement, Refusal> {
     let name = target.name();
+    // A file's tail (from its checkpoint) names the last words; the line and its last word
+    // are then found by bisection, without reading the log.
+    if let Target::File(path) = target
+        && let Some(tail) = file_tail(path)
+    {
+        let end = tail.position();
+        let found = target.read(|source| {
+            Ok(crate::replay::line_at::effective_line(
+                source,
+                &tail.folded.state.corrections,
+                &end,
+                seq,
+            ))
+        })?;
+        match found {
+            Some(Some(event)) => {
+                return Ok(Replacement {
+                    occurred,
+                    data: Box::new(event.data),
+                });
+            }
+            Some(None) => {
+                return Err(Refusal::refused(format!(
+                    "{}: line {seq} is retracted: nothing of it is left to correct",
+                    name.display()
+                )));
+            }
+            None => {}
+        }
+    }
     let found = target.read(|source| {
         let mut last_words = LastWords::default();
         for correction in

@@ -98,6 +98,38 @@ pub fn folds_as_before(
     }
 }
 
+/// What line `seq` folds in the fold that reached `end` (whose correction notes are
+/// `notes`), found without reading the log: `Some(Some(event))` its effective event (the
+/// line, or its last correction's replacement, keeping the line's seq and id),
+/// `Some(None)` when its last word retracts it, and `None` when this cannot be told so (a
+/// database stream, a damaged line, a correction line): the caller reads the log.
+pub fn effective_line(
+    source: &dyn Source,
+    notes: &[CorrectionNote],
+    end: &Position,
+    seq: u64,
+) -> Option<Option<Event>> {
+    if seq == 0 || seq > end.seq || notes.iter().any(|note| note.by == seq) {
+        return None;
+    }
+    let written = chained_line(source, seq, end)?;
+    if written.data.is_correction() {
+        return None;
+    }
+    match notes.iter().rev().find(|note| note.target == seq) {
+        None => Some(Some(written)),
+        Some(note) if note.kind == CorrectionKind::Retracted => Some(None),
+        Some(note) => match chained_line(source, note.by, end)?.data {
+            EventData::EventCorrected(said) if said.target == seq => Some(Some(Event {
+                occurred: said.replacement.occurred,
+                data: *said.replacement.data,
+                ..written
+            })),
+            _ => None,
+        },
+    }
+}
+
 /// Line `seq` of the log, found without reading the log, if the line after it (or `end`'s
 /// head, for the last line) names its hash.
 fn chained_line(source: &dyn Source, seq: u64, end: &Position) -> Option<Event> {

@@ -332,3 +332,63 @@ fn a_snapshot_stands_after_a_correction_that_leaves_its_fold_as_it_was() {
     let document = accord::fold::state::StateDocument::new(&answer.folded, answer.seq, answer.head);
     assert_eq!(document.to_json(), replayed_state(&store));
 }
+
+// `correct --occurred` keeps what a line says now: found by bisection on a file (the tail
+// names the last words), by reading the log otherwise; the two agree on every line of the
+// Karabakh log, whose corrections and retractions include lines corrected twice.
+#[test]
+fn a_time_correction_keeps_the_last_word_whether_bisected_or_read() {
+    use accord::front::corrections::with_time;
+    use accord::front::target::Target;
+    let log = crate::binary::shipped_karabakh();
+    let bytes = std::fs::read(&log).unwrap();
+    let lines = bytes.iter().filter(|byte| **byte == b'\n').count() as u64;
+    let directory = tempfile::tempdir().unwrap();
+    let copy = directory.path().join("karabakh.jsonl");
+    std::fs::copy(&log, &copy).unwrap();
+    // Line 24's text corrected, so that its last word says something the line does not.
+    let line: serde_json::Value =
+        serde_json::from_slice(bytes.split(|byte| *byte == b'\n').nth(23).unwrap()).unwrap();
+    assert_eq!(line["seq"], 24);
+    let mut data = line["data"].clone();
+    data["text"] = serde_json::json!("a corrected text");
+    let replacement = accord::front::corrections::parse_replacement(
+        &serde_json::json!({"type": line["type"], "occurred": line["occurred"], "data": data})
+            .to_string(),
+    )
+    .unwrap();
+    let correction = accord::front::corrections::correction(
+        24,
+        "the text as the source gives it",
+        replacement,
+        None,
+        &accord::format::time::Timestamp::recorded_now(clock()),
+    );
+    FileStore::new(&copy)
+        .append(&[(1, correction)], None, clock())
+        .unwrap();
+    let lines = lines + 1;
+    let bisected = Target::File(copy.clone());
+    let read = Target::Once(copy);
+    let when = accord::format::world_time::WorldTime::parse("2021-01").unwrap();
+    let mut told_apart = 0;
+    for seq in 1..=lines + 1 {
+        let fast = with_time(&bisected, seq, when.clone()).map_err(|refusal| refusal.to_string());
+        let slow = with_time(&read, seq, when.clone()).map_err(|refusal| refusal.to_string());
+        match (&fast, &slow) {
+            (Ok(fast), Ok(slow)) => assert_eq!(fast, slow, "line {seq}"),
+            (Err(_), Err(_)) => told_apart += 1,
+            _ => panic!("line {seq}: {fast:?} against {slow:?}"),
+        }
+    }
+    assert!(
+        told_apart >= 2,
+        "corrections, a retraction and the line past the end refuse"
+    );
+    let kept = with_time(&bisected, 24, when).unwrap();
+    assert!(
+        serde_json::to_string(&kept.data)
+            .unwrap()
+            .contains("a corrected text")
+    );
+}
