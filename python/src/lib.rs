@@ -420,11 +420,12 @@ impl Log {
     }
 
     /// Imports the records of a dataset's files (`format`: "plover", "icews", "acled") into
-    /// the log, as `accord import` does, all or none, each with its record kept whole: a
-    /// dict of `imported`, `corrected`, `retracted`, `unchanged`, `skipped` (by reason),
-    /// `drafts`, `dry_run`, and once something landed `appended`, `events` and `head`, as
-    /// `accord import --json` prints it. `actors` (a
-    /// list of party ids), `from_` and `to` (world times) keep only the records that fit.
+    /// the log, as `accord import` does (all or none up to 100,000 drafts, a bigger import
+    /// in appends of that size), each with its record kept whole: a dict of `imported`,
+    /// `corrected`, `retracted`, `unchanged`, `skipped` (by reason), `drafts`, `dry_run`,
+    /// and once something landed `appended`, `events` and `head`, as `accord import
+    /// --json` prints it. `actors` (a list of party ids), `from_` and `to` (world times)
+    /// keep only the new records that fit.
     #[pyo3(signature = (format, paths, actors=None, from_=None, to=None, dry_run=false))]
     #[allow(clippy::too_many_arguments)]
     fn import_records(

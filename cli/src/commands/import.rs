@@ -1,5 +1,6 @@
-//! `accord import`: records of an event dataset appended to a log as events, all or none,
-//! each with its record kept whole in `origin`.
+//! `accord import`: records of an event dataset appended to a log as events, each with its
+//! record kept whole in `origin`: all or none up to 100,000 drafts, and a bigger import in
+//! appends of that size, each all or none.
 
 use std::path::PathBuf;
 

@@ -73,9 +73,9 @@ class Log:
         to: Optional[str] = None,
         dry_run: bool = False,
     ) -> dict[str, Any]:
-        """Imports a dataset's records ("plover", "icews", "acled") as events, all or none, as
-        `accord import`: new records as events, changed ones as corrections, deleted ones as
-        retractions."""
+        """Imports a dataset's records ("plover", "icews", "acled") as `accord import` does
+        (all or none up to 100,000 drafts): new records as events, changed ones as
+        corrections, deleted ones as retractions."""
     def retract(
         self,
         seq: int,
