@@ -53,6 +53,31 @@ const GOVERNMENT_SECTORS: &[&str] = &[
 pub struct Records<R: Read> {
     table: TableReader<R>,
     at: [usize; 11],
+    actors: Actors,
+}
+
+/// The actors of the rows read so far, by name, sectors and country: a file names the same
+/// few thousand actors again and again, and mapping one (country names, slugs) costs more
+/// than looking it up.
+#[derive(Default)]
+struct Actors(std::collections::HashMap<(String, String, String), Option<Actor>>);
+
+/// The most actors remembered; past it, the memory starts again.
+const MAX_ACTORS_REMEMBERED: usize = 100_000;
+
+impl Actors {
+    fn of(&mut self, (name, sectors, country): (&str, &str, &str)) -> Option<Actor> {
+        let key = (name.to_string(), sectors.to_string(), country.to_string());
+        if let Some(actor) = self.0.get(&key) {
+            return actor.clone();
+        }
+        if self.0.len() >= MAX_ACTORS_REMEMBERED {
+            self.0.clear();
+        }
+        let actor = actor((name, sectors, country));
+        self.0.insert(key, actor.clone());
+        actor
+    }
 }
 
 impl<R: Read> Records<R> {
@@ -60,7 +85,11 @@ impl<R: Read> Records<R> {
     pub fn new(read: R) -> Result<Records<R>, ImportError> {
         let table = TableReader::new(read, b'\t', false)?;
         let at = table.columns("ICEWS", COLUMNS)?;
-        Ok(Records { table, at })
+        Ok(Records {
+            table,
+            at,
+            actors: Actors::default(),
+        })
     }
 
     /// Up to `most` more records (none at the end).
@@ -70,7 +99,12 @@ impl<R: Read> Records<R> {
             let Some(row) = self.table.next_row()? else {
                 break;
             };
-            batch.push(record_of(self.table.headers(), &self.at, &row));
+            batch.push(record_of(
+                self.table.headers(),
+                &self.at,
+                &row,
+                &mut self.actors,
+            ));
         }
         Ok(batch)
     }
@@ -87,7 +121,12 @@ pub fn records(bytes: &[u8]) -> Result<Vec<SourceRecord>, ImportError> {
     records.next_batch(usize::MAX)
 }
 
-fn record_of(headers: &[String], at: &[usize; 11], row: &[String]) -> SourceRecord {
+fn record_of(
+    headers: &[String],
+    at: &[usize; 11],
+    row: &[String],
+    actors: &mut Actors,
+) -> SourceRecord {
     let [
         id,
         date,
@@ -105,15 +144,18 @@ fn record_of(headers: &[String], at: &[usize; 11], row: &[String]) -> SourceReco
     let mapped = if id.is_empty() {
         Mapped::Skipped("no id, or an id longer than 256 characters")
     } else {
-        map(Row {
-            key: &key,
-            date,
-            source: (source_name, source_sectors, source_country),
-            target: (target_name, target_sectors, target_country),
-            event_text,
-            cameo,
-            publisher,
-        })
+        map(
+            Row {
+                key: &key,
+                date,
+                source: (source_name, source_sectors, source_country),
+                target: (target_name, target_sectors, target_country),
+                event_text,
+                cameo,
+                publisher,
+            },
+            actors,
+        )
     };
     SourceRecord {
         key,
@@ -163,7 +205,7 @@ pub fn class_of(cameo: &str) -> Result<Class, &'static str> {
     super::plover::class_of(&conversion.event, conversion.mode.as_deref(), None)
 }
 
-fn map(row: Row) -> Mapped {
+fn map(row: Row, actors: &mut Actors) -> Mapped {
     let class = match class_of(row.cameo) {
         Ok(class) => class,
         Err(reason) => return Mapped::Skipped(reason),
@@ -188,8 +230,8 @@ fn map(row: Row) -> Mapped {
         Described {
             key: row.key,
             occurred,
-            sources: actor(row.source).into_iter().collect(),
-            targets: actor(row.target).into_iter().collect(),
+            sources: actors.of(row.source).into_iter().collect(),
+            targets: actors.of(row.target).into_iter().collect(),
             title: Some(text.clone()),
             text: Some(text),
         },
