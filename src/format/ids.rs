@@ -29,6 +29,11 @@ pub struct Slug {
 /// Bytes of a slug held inline.
 const INLINE_BYTES: usize = 16;
 
+/// Bytes as lower-case hexadecimal text.
+pub fn hex_text(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
 impl PartialEq for Slug {
     #[inline]
     fn eq(&self, other: &Slug) -> bool {

@@ -12,7 +12,9 @@ use super::{Refusal, Target};
 use crate::format::event::Draft;
 use crate::format::ids::Slug;
 use crate::format::time::Timestamp;
-use crate::import::{Filters, Held, ImportError, ImportPlan, Planner, acled, icews, plover};
+use crate::import::{
+    Filters, Held, ImportError, ImportPlan, Planner, RecordStream, acled, icews, plover,
+};
 use crate::stores::query::Query;
 
 /// The datasets `accord import` reads.
@@ -137,15 +139,13 @@ fn each_batch(
                 };
                 if !json {
                     let mut records = plover::Polecat::new(read).map_err(shape)?;
-                    loop {
-                        let batch = records.next_batch(records_per_batch).map_err(shape)?;
-                        if batch.is_empty() {
-                            break;
-                        }
-                        take(Batch::Records(batch))?;
-                        report(records.bytes_read());
-                    }
-                    done += records.bytes_read();
+                    done += stream(
+                        &mut records,
+                        records_per_batch,
+                        &shape,
+                        &mut take,
+                        &mut report,
+                    )?;
                     continue;
                 }
                 let mut bytes = Vec::new();
@@ -169,15 +169,13 @@ fn each_batch(
             }
             Dataset::Icews => {
                 let mut records = icews::Records::new(read).map_err(shape)?;
-                loop {
-                    let batch = records.next_batch(records_per_batch).map_err(shape)?;
-                    if batch.is_empty() {
-                        break;
-                    }
-                    take(Batch::Records(batch))?;
-                    report(records.bytes_read());
-                }
-                done += records.bytes_read();
+                done += stream(
+                    &mut records,
+                    records_per_batch,
+                    &shape,
+                    &mut take,
+                    &mut report,
+                )?;
             }
             Dataset::Acled => {
                 let mut reader = acled::Reader::new(read).map_err(shape)?;
@@ -196,6 +194,25 @@ fn each_batch(
         }
     }
     Ok(())
+}
+
+/// Hands every batch of `records` to `take` and the bytes read after each to `report`:
+/// the bytes read in all.
+fn stream(
+    records: &mut dyn RecordStream,
+    records_per_batch: usize,
+    shape: &dyn Fn(ImportError) -> Refusal,
+    take: &mut impl FnMut(Batch) -> Result<(), Refusal>,
+    report: &mut impl FnMut(u64),
+) -> Result<u64, Refusal> {
+    loop {
+        let batch = records.next_batch(records_per_batch).map_err(shape)?;
+        if batch.is_empty() {
+            return Ok(records.bytes_read());
+        }
+        take(Batch::Records(batch))?;
+        report(records.bytes_read());
+    }
 }
 
 /// What a log is before an import: whether it exists, its parties, and what its lines
@@ -257,21 +274,47 @@ pub fn plan(
     filters: &Filters,
     now: &Timestamp,
 ) -> Result<ImportPlan, Refusal> {
+    run(
+        target,
+        dataset,
+        inputs,
+        filters,
+        now,
+        RECORDS_PER_BATCH,
+        &mut |_| {},
+        |_, _| Ok(()),
+    )
+}
+
+/// Plans an import of `inputs` into `target` batch by batch: after each batch of records,
+/// and once more at the end (`last`), `after_batch` may take the drafts planned so far.
+/// Deletions come after every release read: a record deleted upstream stays deleted even
+/// when an older export listing it is read in the same import.
+#[allow(clippy::too_many_arguments)]
+fn run(
+    target: &Target,
+    dataset: Dataset,
+    inputs: &[Input],
+    filters: &Filters,
+    now: &Timestamp,
+    records_per_batch: usize,
+    progress: &mut dyn FnMut(Progress),
+    mut after_batch: impl FnMut(&mut Planner, bool) -> Result<(), Refusal>,
+) -> Result<ImportPlan, Refusal> {
     let (parties, held) = start(target, dataset)?;
     let mut planner = Planner::new(dataset.name(), filters, parties, held, now.clone());
     let mut deletions = Vec::new();
-    each_batch(dataset, inputs, RECORDS_PER_BATCH, &mut |_| {}, |batch| {
+    each_batch(dataset, inputs, records_per_batch, progress, |batch| {
         match batch {
             Batch::Records(records) => planner.add_batch(records),
             Batch::Deletions(rows) => deletions.extend(rows),
         }
-        Ok(())
+        after_batch(&mut planner, false)
     })?;
-    // Deletions after every release read: a record deleted upstream stays deleted even when
-    // an older export listing it is read in the same import.
     for (key, fields) in deletions {
         planner.delete(&key, &fields);
     }
+    after_batch(&mut planner, true)?;
     Ok(planner.finish())
 }
 
@@ -396,8 +439,6 @@ pub fn import_batched(
     assert!(batching.records >= 1 && batching.drafts >= 1);
     let clock = chrono::Utc::now();
     let now = Timestamp::recorded_now(clock);
-    let (parties, held) = start(target, dataset)?;
-    let mut planner = Planner::new(dataset.name(), filters, parties, held, now);
     let file_store = match target {
         Target::File(path) => Some(crate::stores::file::FileStore::new(path)),
         _ => None,
@@ -406,8 +447,8 @@ pub fn import_batched(
     let mut listed: Vec<Draft> = Vec::new();
     let mut drafts = 0u64;
     let mut appended: Option<Appended> = None;
-    let mut flush = |planner: &mut Planner, at_least: usize| -> Result<(), Refusal> {
-        if planner.pending() < at_least.max(1) {
+    let flush = |planner: &mut Planner, last: bool| -> Result<(), Refusal> {
+        if planner.pending() == 0 || (!last && planner.pending() < batching.drafts) {
             return Ok(());
         }
         let batch = planner.take_drafts();
@@ -456,19 +497,16 @@ pub fn import_batched(
         total.head = outcome.head;
         Ok(())
     };
-    let mut deletions = Vec::new();
-    each_batch(dataset, inputs, batching.records, progress, |batch| {
-        match batch {
-            Batch::Records(records) => planner.add_batch(records),
-            Batch::Deletions(rows) => deletions.extend(rows),
-        }
-        flush(&mut planner, batching.drafts)
-    })?;
-    for (key, fields) in deletions {
-        planner.delete(&key, &fields);
-    }
-    flush(&mut planner, 1)?;
-    let mut plan = planner.finish();
+    let mut plan = run(
+        target,
+        dataset,
+        inputs,
+        filters,
+        &now,
+        batching.records,
+        progress,
+        flush,
+    )?;
     plan.drafts = listed;
     Ok(ImportOutcome {
         plan,

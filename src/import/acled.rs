@@ -77,29 +77,21 @@ impl<R: Read> Reader<R> {
 
     /// Up to `most` more records or deletions (an empty batch at the end).
     pub fn next_batch(&mut self, most: usize) -> Result<Batch, ImportError> {
-        match self.shape {
+        Ok(match self.shape {
             Shape::Events { at, associated } => {
-                let mut batch = Vec::new();
-                while batch.len() < most {
-                    let Some(row) = self.table.next_row()? else {
-                        break;
-                    };
-                    batch.push(record_of(self.table.headers(), &at, associated, &row));
-                }
-                Ok(Batch::Events(batch))
+                Batch::Events(self.table.next_rows(most, |headers, row| {
+                    record_of(headers, &at, associated, row)
+                })?)
             }
             Shape::Deletions { key } => {
-                let mut batch = Vec::new();
-                while batch.len() < most {
-                    let Some(row) = self.table.next_row()? else {
-                        break;
-                    };
-                    let fields = super::table::fields(self.table.headers(), &row);
-                    batch.push((row[key].trim().to_string(), fields));
-                }
-                Ok(Batch::Deletions(batch))
+                Batch::Deletions(self.table.next_rows(most, |headers, row| {
+                    (
+                        row[key].trim().to_string(),
+                        super::table::fields(headers, row),
+                    )
+                })?)
             }
-        }
+        })
     }
 
     /// How many bytes of the file have been read.

@@ -91,26 +91,16 @@ impl<R: Read> Records<R> {
             actors: Actors::default(),
         })
     }
+}
 
-    /// Up to `most` more records (none at the end).
-    pub fn next_batch(&mut self, most: usize) -> Result<Vec<SourceRecord>, ImportError> {
-        let mut batch = Vec::new();
-        while batch.len() < most {
-            let Some(row) = self.table.next_row()? else {
-                break;
-            };
-            batch.push(record_of(
-                self.table.headers(),
-                &self.at,
-                &row,
-                &mut self.actors,
-            ));
-        }
-        Ok(batch)
+impl<R: Read> super::RecordStream for Records<R> {
+    fn next_batch(&mut self, most: usize) -> Result<Vec<SourceRecord>, ImportError> {
+        let (at, actors) = (&self.at, &mut self.actors);
+        self.table
+            .next_rows(most, |headers, row| record_of(headers, at, row, actors))
     }
 
-    /// How many bytes of the file have been read.
-    pub fn bytes_read(&self) -> u64 {
+    fn bytes_read(&self) -> u64 {
         self.table.bytes_read()
     }
 }
@@ -118,7 +108,7 @@ impl<R: Read> Records<R> {
 /// The records of an ICEWS file's bytes, each with its key, fields and mapping.
 pub fn records(bytes: &[u8]) -> Result<Vec<SourceRecord>, ImportError> {
     let mut records = Records::new(bytes)?;
-    records.next_batch(usize::MAX)
+    super::RecordStream::next_batch(&mut records, usize::MAX)
 }
 
 fn record_of(

@@ -364,6 +364,14 @@ pub struct SourceRecord {
     pub digest: Option<[u8; 16]>,
 }
 
+/// A file of records read a batch at a time (ICEWS's, POLECAT's).
+pub trait RecordStream {
+    /// Up to `most` more records (none at the end).
+    fn next_batch(&mut self, most: usize) -> Result<Vec<SourceRecord>, ImportError>;
+    /// How many bytes of the file have been read.
+    fn bytes_read(&self) -> u64;
+}
+
 /// What an import of some records adds: its drafts (each actor's `party.joined` before its
 /// first event, then the events, corrections and retractions), and how many records were
 /// imported anew, corrected, retracted, found unchanged, or skipped (by reason).
@@ -777,12 +785,19 @@ impl<'a> Planner<'a> {
     /// world time of the earliest record of the batch that names it, so that every record
     /// naming it folds after it, in whatever order the file lists them.
     pub fn add_batch(&mut self, records: Vec<SourceRecord>) {
-        for record in &records {
+        // What the filters say of each new record's event, asked once (`None`: not asked).
+        let mut left_out: Vec<Option<Option<&'static str>>> = vec![None; records.len()];
+        for (record, left_out) in records.iter().zip(&mut left_out) {
             if self.held.records.contains_key(&record.key) {
                 continue;
             }
             let (occurred, actors) = match &record.mapped {
-                Mapped::Event(event) if self.filters.leaves_out(event).is_none() => {
+                Mapped::Event(event) => {
+                    let reason = self.filters.leaves_out(event);
+                    *left_out = Some(reason);
+                    if reason.is_some() {
+                        continue;
+                    }
                     (&event.occurred, event.actors.clone())
                 }
                 Mapped::Release(release) => (
@@ -802,8 +817,8 @@ impl<'a> Planner<'a> {
                 }
             }
         }
-        for record in records {
-            self.add(record);
+        for (record, left_out) in records.into_iter().zip(left_out) {
+            self.add(record, left_out);
         }
     }
 
@@ -820,7 +835,10 @@ impl<'a> Planner<'a> {
         let mut draft = self.retraction(held.seq, "the record was deleted upstream");
         draft.id = Some(event_id(
             &deletions_dataset(self.dataset),
-            &format!("{key}\u{0}{}", hex_of(&digest_of(fields))),
+            &format!(
+                "{key}\u{0}{}",
+                crate::format::ids::hex_text(&digest_of(fields))
+            ),
         ));
         draft.origin = Some(Box::new(Origin {
             dataset: deletions_dataset(self.dataset),
@@ -881,9 +899,9 @@ impl<'a> Planner<'a> {
         }))
     }
 
-    /// The `party.joined` of each actor not yet a party, at `joined`.
-    fn join(&mut self, actors: Vec<Actor>, joined: impl Fn(&Slug) -> WorldTime) {
-        for actor in actors {
+    /// The `party.joined` of each actor not yet a party, at the time given with it.
+    fn join(&mut self, actors: Vec<(Actor, WorldTime)>) {
+        for (actor, joined) in actors {
             if self.parties.contains(&actor.party) {
                 continue;
             }
@@ -894,10 +912,8 @@ impl<'a> Planner<'a> {
                 role: Role::Party,
                 members: None,
             };
-            let mut draft = Draft::new(
-                joined(&actor.party),
-                EventData::PartyJoined(joined_data.clone()),
-            );
+            let joined_start = joined.start();
+            let mut draft = Draft::new(joined, EventData::PartyJoined(joined_data.clone()));
             // A retracted `party.joined` of an earlier import keeps its id: the next one
             // takes the first id not in the log.
             let mut id = event_id(self.dataset, &format!("party\u{0}{}", actor.party));
@@ -914,13 +930,13 @@ impl<'a> Planner<'a> {
             let seq = self.push(draft);
             self.held
                 .joined_at
-                .insert(actor.party.clone(), joined(&actor.party).start());
+                .insert(actor.party.clone(), joined_start);
             self.held.joined_by_seq.insert(seq, actor.party.clone());
             self.joined_here.insert(actor.party, (seq, joined_data));
         }
     }
 
-    fn add(&mut self, record: SourceRecord) {
+    fn add(&mut self, record: SourceRecord, left_out: Option<Option<&'static str>>) {
         // A release is resolved against custody as this import leaves it so far.
         let record = match record.mapped {
             Mapped::Release(release) => SourceRecord {
@@ -932,7 +948,7 @@ impl<'a> Planner<'a> {
         let digest = record.digest.unwrap_or_else(|| digest_of(&record.fields));
         debug_assert_eq!(digest, digest_of(&record.fields));
         let Some(held) = self.held.records.get(&record.key).copied() else {
-            return self.add_new(record, digest);
+            return self.add_new(record, digest, left_out);
         };
         if held.digest == digest {
             self.plan.unchanged += 1;
@@ -940,7 +956,11 @@ impl<'a> Planner<'a> {
         }
         let id = event_id(
             self.dataset,
-            &format!("{}\u{0}{}", record.key, hex_of(&digest)),
+            &format!(
+                "{}\u{0}{}",
+                record.key,
+                crate::format::ids::hex_text(&digest)
+            ),
         );
         let draft = match record.mapped {
             Mapped::Event(event) => {
@@ -952,7 +972,12 @@ impl<'a> Planner<'a> {
                 // The corrected line keeps its place among lines, so a party the new
                 // record introduces joins before its world time: from the day before.
                 let before = joined_before(&occurred);
-                self.join(actors, |_| before.clone());
+                self.join(
+                    actors
+                        .into_iter()
+                        .map(|actor| (actor, before.clone()))
+                        .collect(),
+                );
                 self.plan.corrected += 1;
                 Draft::new(
                     WorldTime::of_point(self.now.clone()),
@@ -996,7 +1021,12 @@ impl<'a> Planner<'a> {
         }
     }
 
-    fn add_new(&mut self, record: SourceRecord, digest: [u8; 16]) {
+    fn add_new(
+        &mut self,
+        record: SourceRecord,
+        digest: [u8; 16],
+        left_out: Option<Option<&'static str>>,
+    ) {
         let event = match record.mapped {
             Mapped::Skipped(reason) => return self.plan.skip(reason),
             Mapped::Release(_) => {
@@ -1007,7 +1037,8 @@ impl<'a> Planner<'a> {
             }
             Mapped::Event(event) => event,
         };
-        if let Some(reason) = self.filters.leaves_out(&event) {
+        let left_out = left_out.unwrap_or_else(|| self.filters.leaves_out(&event));
+        if let Some(reason) = left_out {
             return self.plan.skip(reason);
         }
         let start = event.occurred.start();
@@ -1059,14 +1090,14 @@ impl<'a> Planner<'a> {
             data,
             actors,
         } = *event;
-        let first_named = std::mem::take(&mut self.first_named);
-        self.join(actors, |party| {
-            first_named
-                .get(party)
-                .cloned()
-                .unwrap_or_else(|| occurred.clone())
-        });
-        self.first_named = first_named;
+        let joining = actors
+            .into_iter()
+            .map(|actor| {
+                let when = self.first_named.get(&actor.party).cloned();
+                (actor, when.unwrap_or_else(|| occurred.clone()))
+            })
+            .collect();
+        self.join(joining);
         let mut draft = Draft::new(occurred, data);
         draft.id = Some(event_id(self.dataset, &record.key));
         draft.origin = self.origin(&record.key, &record.fields);
@@ -1094,10 +1125,6 @@ fn joined_before(occurred: &WorldTime) -> WorldTime {
         day.format("%Y-%m-%d")
     ))
     .unwrap_or_else(|_| occurred.clone())
-}
-
-fn hex_of(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// A record's JSON object, kept as it was but for the whitespace between its tokens (a

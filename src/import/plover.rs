@@ -245,21 +245,16 @@ impl<R: Read> Polecat<R> {
         let at = table.columns("POLECAT", POLECAT_COLUMNS)?;
         Ok(Polecat { table, at })
     }
+}
 
-    /// Up to `most` more records (none at the end).
-    pub fn next_batch(&mut self, most: usize) -> Result<Vec<super::SourceRecord>, ImportError> {
-        let mut batch = Vec::new();
-        while batch.len() < most {
-            let Some(row) = self.table.next_row()? else {
-                break;
-            };
-            batch.push(polecat_record(self.table.headers(), &self.at, &row));
-        }
-        Ok(batch)
+impl<R: Read> super::RecordStream for Polecat<R> {
+    fn next_batch(&mut self, most: usize) -> Result<Vec<super::SourceRecord>, ImportError> {
+        let at = &self.at;
+        self.table
+            .next_rows(most, |headers, row| polecat_record(headers, at, row))
     }
 
-    /// How many bytes of the file have been read.
-    pub fn bytes_read(&self) -> u64 {
+    fn bytes_read(&self) -> u64 {
         self.table.bytes_read()
     }
 }

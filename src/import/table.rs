@@ -100,6 +100,23 @@ impl<R: Read> TableReader<R> {
         Ok(Some(self.record.iter().map(text_of).collect()))
     }
 
+    /// Up to `most` more rows, each made a `T` by `make` (given the headers and the row's
+    /// texts); none at the end.
+    pub fn next_rows<T>(
+        &mut self,
+        most: usize,
+        mut make: impl FnMut(&[String], &[String]) -> T,
+    ) -> Result<Vec<T>, ImportError> {
+        let mut made = Vec::new();
+        while made.len() < most {
+            let Some(row) = self.next_row()? else {
+                break;
+            };
+            made.push(make(&self.headers, &row));
+        }
+        Ok(made)
+    }
+
     /// How many bytes of the stream have been read.
     pub fn bytes_read(&self) -> u64 {
         self.reader.position().byte()

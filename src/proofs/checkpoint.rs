@@ -206,10 +206,6 @@ fn key_id(name: &str, public: &[u8; 32]) -> [u8; 4] {
     [digest[0], digest[1], digest[2], digest[3]]
 }
 
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
-}
-
 /// What a private key's text begins with.
 const PRIVATE_PREFIX: &str = "PRIVATE+KEY+";
 
@@ -294,7 +290,7 @@ impl SignerKey {
         format!(
             "PRIVATE+KEY+{}+{}+{}\n",
             self.name,
-            hex(&self.id),
+            crate::format::ids::hex_text(&self.id),
             STANDARD.encode(bytes)
         )
     }
@@ -351,7 +347,7 @@ impl VerifierKey {
 
     /// The key id, in hexadecimal.
     pub fn id_hex(&self) -> String {
-        hex(&self.id)
+        crate::format::ids::hex_text(&self.id)
     }
 
     pub fn to_text(&self) -> String {
@@ -360,7 +356,7 @@ impl VerifierKey {
         format!(
             "{}+{}+{}\n",
             self.name,
-            hex(&self.id),
+            crate::format::ids::hex_text(&self.id),
             STANDARD.encode(bytes)
         )
     }
@@ -413,7 +409,7 @@ impl VerifierKey {
         Err(if named {
             CheckpointError::NoSignatureHolds {
                 name: self.name.clone(),
-                id: hex(&self.id),
+                id: crate::format::ids::hex_text(&self.id),
             }
         } else {
             CheckpointError::NoSignatureBy {

@@ -475,7 +475,7 @@ proptest::proptest! {
         let _ = accord::import::icews::records(&bytes);
         let _ = accord::import::acled::read(&bytes);
         let _ = accord::import::plover::Polecat::new(&bytes[..])
-            .and_then(|mut records| records.next_batch(100));
+            .and_then(|mut records| accord::import::RecordStream::next_batch(&mut records, 100));
         let icews_file = |rows: &[(String, String, String, String, String, String, String)]| {
             let mut text = String::from("Event ID\tEvent Date\tSource Name\tSource Sectors\tSource Country\tEvent Text\tCAMEO Code\tIntensity\tTarget Name\tTarget Sectors\tTarget Country\tStory ID\tSentence Number\tPublisher\tCity\tDistrict\tProvince\tCountry\tLatitude\tLongitude\n");
             for (id, date, country, sector, cameo, _, _) in rows {
