@@ -70,6 +70,13 @@ pub enum Command {
     Verify(commands::verify::Args),
     /// Every event that touched an entity, in application order, with what it changed.
     History(commands::history::Args),
+    /// Keep every entity's history beside the log (in LOG.index), so that `history` and
+    /// `state --entity` answer without folding the log.
+    ///
+    /// The index is a cache: it is used only while it describes the log as it is (its
+    /// length and last line) and its checksums hold; otherwise the log answers and the
+    /// index is written again.
+    Index(commands::index::Args),
     /// Cut what a crash left half-written at the end of the log, printing what is cut.
     ///
     /// Cuts a torn last line, or the lines of an append its intent file shows unfinished;
@@ -178,6 +185,7 @@ impl Arguments {
             Command::Correct(args) => args.options.json,
             Command::Import(args) => args.json,
             Command::Snapshot(_)
+            | Command::Index(_)
             | Command::Repair(_)
             | Command::Head(_)
             | Command::Report(_)

@@ -18,7 +18,7 @@ use accord::front::{Refusal, Target};
 use accord::reading::log::{EnvelopeChecker, Position, Prefix, ReadError, read_lines};
 use accord::stores::file::{DraftOutcome, FileStore, StoreError, parse_drafts};
 use accord::stores::query::Query;
-use accord::views::history::{EntityRef, HistoryEntry, stream_history};
+use accord::views::history::{EntityRef, HistoryEntry};
 
 mod players;
 mod transparency;
@@ -344,23 +344,66 @@ impl Log {
 
     /// Every event that touched an entity (`party:ARM`, `provision:AGREEMENT/PROVISION`,
     /// ...), in application order: a list of dicts with the event and the entity before and
-    /// after it, as `accord history --json` prints them.
+    /// after it, as `accord history --json` prints them. Read from the entity index
+    /// (`index()`) when it describes the log, else from the log (and an index that no
+    /// longer describes it is written again).
     fn history(&self, py: Python<'_>, entity: &str) -> PyResult<Py<PyAny>> {
         let entity =
             EntityRef::parse(entity).map_err(|error| PyValueError::new_err(error.to_string()))?;
-        let lines = self.read(py, |source| {
-            let mut lines = String::from("[");
-            stream_history(source, &entity, |_, entry: HistoryEntry<'_>| {
-                if lines.len() > 1 {
-                    lines.push(',');
-                }
-                lines.push_str(&entry.to_json().to_string());
-                true
-            })?;
-            lines.push(']');
-            Ok(lines)
-        })?;
+        let target = self.target.clone();
+        let lines = py
+            .detach(move || {
+                let mut lines = String::from("[");
+                accord::front::entities::history(
+                    &target,
+                    &entity,
+                    |_, entry: HistoryEntry<'_>| {
+                        if lines.len() > 1 {
+                            lines.push(',');
+                        }
+                        lines.push_str(&entry.to_json().to_string());
+                        true
+                    },
+                    &mut |_| {},
+                )?;
+                lines.push(']');
+                Ok(lines)
+            })
+            .map_err(|refusal| refusal_error(py, refusal))?;
         from_json(py, &lines)
+    }
+
+    /// The entity (`party:ARM`, ...) as it stands at the log's end, as `accord state
+    /// --entity` prints it, or `None` when it is not in the state. From the entity index
+    /// when it describes the log.
+    fn entity(&self, py: Python<'_>, entity: &str) -> PyResult<Py<PyAny>> {
+        let entity =
+            EntityRef::parse(entity).map_err(|error| PyValueError::new_err(error.to_string()))?;
+        let target = self.target.clone();
+        let view = py
+            .detach(move || accord::front::entities::view(&target, &entity, &mut |_| {}))
+            .map_err(|refusal| refusal_error(py, refusal))?;
+        match view {
+            Some(view) => from_json(py, &view.to_string()),
+            None => Ok(py.None()),
+        }
+    }
+
+    /// Writes the entity index beside a log file (`LOG.index`), as `accord index` does: a
+    /// dict of `path`, `seq`, `head`, `entities`, `entries` and `bytes`.
+    fn index(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        let target = self.target.clone();
+        let written = py
+            .detach(move || accord::front::entities::write_index(&target))
+            .map_err(|refusal| refusal_error(py, refusal))?;
+        let result = PyDict::new(py);
+        result.set_item("path", written.path.display().to_string())?;
+        result.set_item("seq", written.seq)?;
+        result.set_item("head", written.head.to_string())?;
+        result.set_item("entities", written.entities)?;
+        result.set_item("entries", written.entries)?;
+        result.set_item("bytes", written.bytes)?;
+        Ok(result.into_any().unbind())
     }
 
     /// What changed between two points, each a seq (`int`) or a time (`str`): a dict of

@@ -37,6 +37,24 @@ def test_history_tells_a_changed_line_as_written_then_each_word_on_it():
     assert history[6]["before"] == history[5]["after"]
 
 
+def test_an_entity_index_answers_as_the_log_does(tmp_path):
+    corrected = ROOT / "tests" / "fixtures" / "valid" / "corrections-and-meetings.jsonl"
+    copy = tmp_path / "log.jsonl"
+    shutil.copy(corrected, copy)
+    log = accord.Log.open(copy)
+    from_log = log.history("party:ARM")
+    written = log.index()
+    assert written["path"] == str(copy) + ".index"
+    assert written["seq"] == len(corrected.read_text().splitlines())
+    assert written["entities"] > 0 and written["entries"] >= len(from_log)
+    assert log.history("party:ARM") == from_log
+    assert log.entity("party:ARM") == log.state()["parties"]["ARM"] | {
+        key: value for key, value in from_log[-1]["after"].items() if key.startswith(("custody", "released"))
+    }
+    assert log.entity("party:NOBODY") is None
+    assert log.entity("party:ARM") == from_log[-1]["after"]
+
+
 def test_diff_between_a_seq_and_a_date_is_what_accord_diff_prints():
     diff = accord.Log.open(KARABAKH).diff(30, "2021-05-05")
     assert diff == cli("diff", str(KARABAKH), "30", "2021-05-05", "--json")[0]

@@ -10,12 +10,15 @@
 //! - `checkpoint`: signed checkpoints opened from their files;
 //! - `scenarios`: the scenario a simulation plays, from the files a person names, with the
 //!   shared defaults (boulware, 100 rounds);
+//! - `entities`: one entity's history and state, from the entity index when it describes
+//!   the log;
 //! - `corrections`: the drafts of a retraction and a correction (format version 2);
 //! - `import`: a dataset's records made drafts beside the parties a log already has;
 //! - `refusal`: the one refusal every call returns, built from every error type below it.
 
 pub mod checkpoint;
 pub mod corrections;
+pub mod entities;
 pub mod import;
 pub mod query;
 pub mod refusal;

@@ -12,7 +12,7 @@ use crate::format::ids::Slug;
 use crate::reading::log::LogError;
 
 /// What `history` is asked about: `party:ARM`, `provision:AGREEMENT/PROVISION`, ...
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum EntityRef {
     Party(Slug),
     Issue(Slug),
@@ -151,6 +151,117 @@ impl EntityRef {
         }
     }
 
+    /// Every entity the event's data names, each once, in the order the data names them:
+    /// exactly those for which `is_named_by` holds (a test checks both ways on every
+    /// fixture). The entity index files each event under each of them.
+    pub fn named_by(data: &EventData) -> Vec<EntityRef> {
+        let mut named: Vec<EntityRef> = Vec::new();
+        let mut name = |entity: EntityRef| {
+            if !named.contains(&entity) {
+                named.push(entity);
+            }
+        };
+        let parties = |names: &[Slug], name: &mut dyn FnMut(EntityRef)| {
+            names
+                .iter()
+                .for_each(|party| name(EntityRef::Party(party.clone())))
+        };
+        match data {
+            EventData::PartyJoined(joined) => {
+                name(EntityRef::Party(joined.party.clone()));
+                parties(joined.members.as_deref().unwrap_or_default(), &mut name);
+            }
+            EventData::IssueRaised(raised) => name(EntityRef::Issue(raised.issue.clone())),
+            EventData::ProposalMade(made) => {
+                name(EntityRef::Proposal(made.proposal.clone()));
+                for related in [&made.supersedes, &made.counters].into_iter().flatten() {
+                    name(EntityRef::Proposal(related.clone()));
+                }
+                name(EntityRef::Party(made.by.clone()));
+                parties(&made.to, &mut name);
+                for term in made.terms.iter() {
+                    name(EntityRef::Issue(term.issue.clone()));
+                }
+            }
+            EventData::ProposalAccepted(act) | EventData::ProposalWithdrawn(act) => {
+                name(EntityRef::Proposal(act.proposal.clone()));
+                name(EntityRef::Party(act.by.clone()));
+            }
+            EventData::ProposalRejected(rejected) => {
+                name(EntityRef::Proposal(rejected.proposal.clone()));
+                name(EntityRef::Party(rejected.by.clone()));
+            }
+            EventData::StatementMade(statement) => {
+                name(EntityRef::Party(statement.by.clone()));
+                parties(statement.to.as_deref().unwrap_or_default(), &mut name);
+                parties(statement.against.as_deref().unwrap_or_default(), &mut name);
+                if let Some(issue) = &statement.issue {
+                    name(EntityRef::Issue(issue.clone()));
+                }
+                if let Some(agreement) = &statement.agreement {
+                    name(EntityRef::Agreement(agreement.clone()));
+                    if let Some(provision) = &statement.provision {
+                        name(EntityRef::Provision(agreement.clone(), provision.clone()));
+                    }
+                }
+            }
+            EventData::AgreementSigned(signed) => {
+                name(EntityRef::Agreement(signed.agreement.clone()));
+                parties(&signed.signatories, &mut name);
+                parties(signed.witnesses.as_deref().unwrap_or_default(), &mut name);
+                if let Some(proposal) = &signed.proposal {
+                    name(EntityRef::Proposal(proposal.clone()));
+                }
+                for terms in &signed.provisions {
+                    name(EntityRef::Provision(
+                        signed.agreement.clone(),
+                        terms.provision.clone(),
+                    ));
+                    parties(&terms.obligated, &mut name);
+                }
+            }
+            EventData::ProvisionUpdated(updated) => {
+                name(EntityRef::Agreement(updated.agreement.clone()));
+                name(EntityRef::Provision(
+                    updated.agreement.clone(),
+                    updated.provision.clone(),
+                ));
+            }
+            EventData::AgreementTerminated(terminated) => {
+                name(EntityRef::Agreement(terminated.agreement.clone()));
+                if let Some(by) = &terminated.by {
+                    name(EntityRef::Party(by.clone()));
+                }
+            }
+            EventData::DetentionReported(reported) => {
+                name(EntityRef::Party(reported.holder.clone()));
+                name(EntityRef::Party(reported.of.clone()));
+            }
+            EventData::ReleaseMade(release) => {
+                name(EntityRef::Party(release.by.clone()));
+                name(EntityRef::Party(release.of.clone()));
+                if let Some(agreement) = &release.agreement {
+                    name(EntityRef::Agreement(agreement.clone()));
+                    if let Some(provision) = &release.provision {
+                        name(EntityRef::Provision(agreement.clone(), provision.clone()));
+                    }
+                }
+            }
+            EventData::MeetingHeld(meeting) => {
+                parties(&meeting.parties, &mut name);
+                parties(meeting.mediators.as_deref().unwrap_or_default(), &mut name);
+                if let Some(host) = &meeting.hosted_by {
+                    name(EntityRef::Party(host.clone()));
+                }
+                for issue in meeting.issues.as_deref().unwrap_or_default() {
+                    name(EntityRef::Issue(issue.clone()));
+                }
+            }
+            EventData::EventRetracted(_) | EventData::EventCorrected(_) => {}
+        }
+        named
+    }
+
     /// The entity as JSON in a state, `null` where it does not exist. A party's view adds
     /// the custody it holds and is held in, so releases show in its history.
     pub fn view(&self, state: &State) -> Value {
@@ -279,37 +390,39 @@ fn order_key(event: &Event) -> (chrono::DateTime<chrono::Utc>, u64) {
     (event.occurred.start(), event.seq)
 }
 
-/// The entity's view once `event` (if any) is applied on a copy of the fold, or the view
+/// The entities' views once `event` (if any) is applied on a copy of the fold, or the views
 /// of the fold itself with why the event would not apply.
-fn view_with(
-    entity: &EntityRef,
+fn views_with(
+    entities: &[EntityRef],
     folded: &Folded,
     event: Option<&Event>,
-) -> (Value, Option<String>) {
+) -> (Vec<Value>, Option<String>) {
+    let views_of = |state: &State| entities.iter().map(|entity| entity.view(state)).collect();
     let Some(event) = event else {
-        return (entity.view(&folded.state), None);
+        return (views_of(&folded.state), None);
     };
     let mut aside = folded.clone();
     // What a line once said may lie earlier in world time than where it is told.
     aside.occurred = None;
     match aside.apply(event) {
-        Ok(()) => (entity.view(&aside.state), None),
-        Err(refusal) => (entity.view(&folded.state), Some(refusal.detail)),
+        Ok(()) => (views_of(&aside.state), None),
+        Err(refusal) => (views_of(&folded.state), Some(refusal.detail)),
     }
 }
 
 /// Tells a line that later lines corrected or retracted (`words`, in file order), where the
-/// fold has reached: the line as written with what it would change there (on a copy of the
-/// fold), then each word with what it changed against what the line said before it. Folds
-/// `effective`, what the last word left (nothing for a retraction). Returns whether `hand`
-/// wants more.
+/// fold has reached, to each of `entities`: the line as written with what it would change
+/// there (on a copy of the fold), then each word with what it changed against what the line
+/// said before it. Folds `effective`, what the last word left (nothing for a retraction).
+/// `hand` gets the index of the entity in `entities` with each entry; returns whether
+/// `hand` wants more.
 fn tell_changed_line(
-    entity: &EntityRef,
+    entities: &[EntityRef],
     folded: &mut Folded,
     as_written: &Event,
     words: &[Event],
     effective: Option<&Event>,
-    hand: &mut dyn FnMut(HistoryEntry<'_>) -> bool,
+    hand: &mut dyn FnMut(usize, HistoryEntry<'_>) -> bool,
 ) -> Result<bool, crate::fold::Refused> {
     let Some(last_word) = words.last() else {
         debug_assert!(false, "a changed line has a word on it");
@@ -321,48 +434,62 @@ fn tell_changed_line(
             .all(|word| word.data.correction_target() == Some(as_written.seq))
     );
     debug_assert!(effective.is_none_or(|event| event.seq == as_written.seq));
-    let before = entity.view(&folded.state);
-    let (mut said, refused) = view_with(entity, folded, Some(as_written));
-    let mut go_on = hand(HistoryEntry {
-        event: as_written,
-        before,
-        after: said.clone(),
-        told: Told::AsWritten {
+    let (before, _) = views_with(entities, folded, None);
+    let (mut said, refused) = views_with(entities, folded, Some(as_written));
+    for (index, (before, after)) in before.into_iter().zip(said.iter()).enumerate() {
+        let told = Told::AsWritten {
             changed_by: last_word.seq,
             retracted: matches!(last_word.data, EventData::EventRetracted(_)),
-            refused,
-        },
-    });
-    let (earlier_words, _) = words.split_at(words.len() - 1);
-    for word in earlier_words {
-        if !go_on {
+            refused: refused.clone(),
+        };
+        let entry = HistoryEntry {
+            event: as_written,
+            before,
+            after: after.clone(),
+            told,
+        };
+        if !hand(index, entry) {
             return Ok(false);
         }
+    }
+    let (earlier_words, _) = words.split_at(words.len() - 1);
+    for word in earlier_words {
         let version = crate::fold::effective::said_by(as_written, word);
-        let (now_said, refused) = view_with(entity, folded, version.as_ref());
-        go_on = hand(HistoryEntry {
-            event: word,
-            before: std::mem::replace(&mut said, now_said.clone()),
-            after: now_said,
-            told: Told::Correction {
-                last_word: false,
-                refused,
-            },
-        });
+        let (now_said, refused) = views_with(entities, folded, version.as_ref());
+        let before = std::mem::replace(&mut said, now_said);
+        for (index, (before, after)) in before.into_iter().zip(said.iter()).enumerate() {
+            let entry = HistoryEntry {
+                event: word,
+                before,
+                after: after.clone(),
+                told: Told::Correction {
+                    last_word: false,
+                    refused: refused.clone(),
+                },
+            };
+            if !hand(index, entry) {
+                return Ok(false);
+            }
+        }
     }
     if let Some(effective) = effective {
         folded.apply(effective)?;
     }
-    Ok(go_on
-        && hand(HistoryEntry {
+    for (index, (before, entity)) in said.into_iter().zip(entities).enumerate() {
+        let entry = HistoryEntry {
             event: last_word,
-            before: said,
+            before,
             after: entity.view(&folded.state),
             told: Told::Correction {
                 last_word: true,
                 refused: None,
             },
-        }))
+        };
+        if !hand(index, entry) {
+            return Ok(false);
+        }
+    }
+    Ok(true)
 }
 
 /// A line of a log held in memory, as the history tells it: an effective event, or a
@@ -434,12 +561,12 @@ pub fn history_each(
                     continue;
                 }
                 tell_changed_line(
-                    entity,
+                    std::slice::from_ref(entity),
                     &mut folded,
                     as_written,
                     &words[&as_written.seq],
                     None,
-                    &mut hand,
+                    &mut |_, entry| hand(entry),
                 )
                 .map_err(explained)?
             }
@@ -448,12 +575,12 @@ pub fn history_each(
                     if entity.is_named_by(&as_written.data) || entity.is_named_by(&event.data) =>
                 {
                     tell_changed_line(
-                        entity,
+                        std::slice::from_ref(entity),
                         &mut folded,
                         as_written,
                         said,
                         Some(event),
-                        &mut hand,
+                        &mut |_, entry| hand(entry),
                     )
                     .map_err(explained)?
                 }
@@ -619,16 +746,90 @@ struct ChangedLine {
     words: Vec<Event>,
 }
 
+/// Which entities a two-pass history tells: one, or every entity the log names (what the
+/// entity index keeps).
+#[derive(Clone, Copy)]
+enum Which<'e> {
+    One(&'e EntityRef),
+    Every,
+}
+
+impl Which<'_> {
+    /// Whether the history tells an entity that `data` names.
+    fn tells_any(self, data: &EventData) -> bool {
+        match self {
+            Which::One(entity) => entity.is_named_by(data),
+            Which::Every => true,
+        }
+    }
+
+    /// The entities told that `data` names (or that any of `datas` names), each once.
+    fn named_by(self, datas: &[&EventData]) -> Vec<EntityRef> {
+        match self {
+            Which::One(entity) => {
+                if datas.iter().any(|data| entity.is_named_by(data)) {
+                    vec![entity.clone()]
+                } else {
+                    Vec::new()
+                }
+            }
+            Which::Every => {
+                let mut named: Vec<EntityRef> = Vec::new();
+                for data in datas {
+                    for entity in EntityRef::named_by(data) {
+                        if !named.contains(&entity) {
+                            named.push(entity);
+                        }
+                    }
+                }
+                named
+            }
+        }
+    }
+}
+
 /// `stream_history` for an entity with many entries, or with lines that were corrected or
-/// retracted: a first pass counts the entries (and finds late lines and the changed lines
-/// naming the entity, which it keeps) without folding; the second folds in application
-/// order and hands each entry over as it comes, telling a retracted line where it was
-/// written.
+/// retracted: see `histories_in_two_passes`.
 fn stream_history_in_two_passes(
     source: &dyn crate::replay::Source,
     entity: &EntityRef,
     on_entry: &mut impl FnMut(u64, HistoryEntry<'_>) -> bool,
 ) -> Result<u64, crate::reading::log::ReadError> {
+    let mut hand = |_: &EntityRef, named: u64, entry: HistoryEntry<'_>| on_entry(named, entry);
+    histories_in_two_passes(source, Which::One(entity), &mut |_| {}, &mut hand)
+        .map(|(named, _)| named)
+}
+
+/// The history of every entity the log names, handed over entry by entry as the fold in
+/// application order reaches them (the entries of different entities interleaved, each
+/// entity's in its history's order), with each line's place seen by `observe_line` in the
+/// first pass (file order). Returns the fold of the whole log.
+pub fn every_history(
+    source: &dyn crate::replay::Source,
+    observe_line: &mut dyn FnMut(&crate::replay::Seen<'_>),
+    on_entry: &mut dyn FnMut(&EntityRef, HistoryEntry<'_>),
+) -> Result<Folded, crate::reading::log::ReadError> {
+    let mut hand = |entity: &EntityRef, _: u64, entry: HistoryEntry<'_>| {
+        on_entry(entity, entry);
+        true
+    };
+    let (_, folded) = histories_in_two_passes(source, Which::Every, observe_line, &mut hand)?;
+    Ok(folded.unwrap_or_default())
+}
+
+/// Histories in two passes: a first pass counts the entries (and finds late lines and the
+/// changed lines naming the entities told, which it keeps) without folding; the second
+/// folds in application order and hands each entry over as it comes, telling a retracted
+/// line where it was written. `on_entry` gets the entity, the count of entries (of one
+/// entity; 0 for every entity, which the first pass does not count) and the entry, and
+/// stops the history when it returns false. Returns the count and, when the replay ran to
+/// the end, the fold.
+fn histories_in_two_passes(
+    source: &dyn crate::replay::Source,
+    which: Which<'_>,
+    observe_line: &mut dyn FnMut(&crate::replay::Seen<'_>),
+    on_entry: &mut dyn FnMut(&EntityRef, u64, HistoryEntry<'_>) -> bool,
+) -> Result<(u64, Option<Folded>), crate::reading::log::ReadError> {
     use std::cell::{Cell, RefCell};
     use std::collections::BTreeMap;
     let named = Cell::new(0u64);
@@ -636,24 +837,26 @@ fn stream_history_in_two_passes(
     // The retracted ones among them, by where they were written in application order.
     let retracted: RefCell<BTreeMap<(chrono::DateTime<chrono::Utc>, u64), u64>> =
         RefCell::new(BTreeMap::new());
+    let counts = matches!(which, Which::One(_));
     let mut observe = |seen: crate::replay::Seen<'_>| {
+        observe_line(&seen);
         if let Some(target) = seen.event.data.correction_target() {
             if let Some(line) = changed.borrow_mut().get_mut(&target) {
                 line.words.push(seen.event.clone());
-                named.set(named.get() + 1);
+                named.set(named.get() + u64::from(counts));
             }
             return;
         }
         let names_effective = seen
             .effective
-            .is_some_and(|event| entity.is_named_by(&event.data));
+            .is_some_and(|event| which.tells_any(&event.data));
         if !is_changed_line(&seen) {
-            named.set(named.get() + u64::from(names_effective));
+            named.set(named.get() + u64::from(counts && names_effective));
             return;
         }
-        if names_effective || entity.is_named_by(&seen.event.data) {
+        if names_effective || which.tells_any(&seen.event.data) {
             // The line as written; each word on it counts as it comes.
-            named.set(named.get() + 1);
+            named.set(named.get() + u64::from(counts));
             if seen.effective.is_none() {
                 retracted
                     .borrow_mut()
@@ -669,15 +872,32 @@ fn stream_history_in_two_passes(
         }
     };
     let stopped = Cell::new(false);
-    let mut hand = |entry: HistoryEntry<'_>| {
-        let go_on = on_entry(named.get(), entry);
+    let mut hand = |entity: &EntityRef, entry: HistoryEntry<'_>| {
+        let go_on = on_entry(entity, named.get(), entry);
         stopped.set(!go_on);
         go_on
     };
+    let tell_changed =
+        |folded: &mut Folded,
+         line: &ChangedLine,
+         effective: Option<&Event>,
+         hand: &mut dyn FnMut(&EntityRef, HistoryEntry<'_>) -> bool| {
+            let mut datas = vec![&line.as_written.data];
+            datas.extend(effective.map(|event| &event.data));
+            let entities = which.named_by(&datas);
+            tell_changed_line(
+                &entities,
+                folded,
+                &line.as_written,
+                &line.words,
+                effective,
+                &mut |index, entry| hand(&entities[index], entry),
+            )
+        };
     let tell_retracted_before =
         |folded: &mut Folded,
          key: Option<(chrono::DateTime<chrono::Utc>, u64)>,
-         hand: &mut dyn FnMut(HistoryEntry<'_>) -> bool| {
+         hand: &mut dyn FnMut(&EntityRef, HistoryEntry<'_>) -> bool| {
             let changed = changed.borrow();
             let mut retracted = retracted.borrow_mut();
             while let Some(entry) = retracted.first_entry() {
@@ -685,40 +905,43 @@ fn stream_history_in_two_passes(
                     break;
                 }
                 let seq = entry.remove();
-                let line = &changed[&seq];
-                if !tell_changed_line(entity, folded, &line.as_written, &line.words, None, hand)? {
+                if !tell_changed(folded, &changed[&seq], None, hand)? {
                     return Ok(false);
                 }
             }
             Ok(true)
         };
     let mut apply = |folded: &mut Folded, event: &Event| {
-        if named.get() == 0 {
+        if counts && named.get() == 0 {
             return Ok(false);
         }
         if !tell_retracted_before(folded, Some(order_key(event)), &mut hand)? {
             return Ok(false);
         }
         if let Some(line) = changed.borrow().get(&event.seq) {
-            return tell_changed_line(
-                entity,
-                folded,
-                &line.as_written,
-                &line.words,
-                Some(event),
-                &mut hand,
-            );
+            return tell_changed(folded, line, Some(event), &mut hand);
         }
-        if !entity.is_named_by(&event.data) {
+        let entities = which.named_by(&[&event.data]);
+        if entities.is_empty() {
             return folded.apply(event).map(|()| true);
         }
-        let (before, after) = applied_with_views(entity, folded, event)?;
-        Ok(hand(HistoryEntry {
-            event,
-            before,
-            after,
-            told: Told::Applied,
-        }))
+        let befores: Vec<Value> = entities
+            .iter()
+            .map(|entity| entity.view(&folded.state))
+            .collect();
+        folded.apply(event)?;
+        for (entity, before) in entities.iter().zip(befores) {
+            let entry = HistoryEntry {
+                event,
+                before,
+                after: entity.view(&folded.state),
+                told: Told::Applied,
+            };
+            if !hand(entity, entry) {
+                return Ok(false);
+            }
+        }
+        Ok(true)
     };
     let replayed = crate::replay::replay_with(
         source,
@@ -730,14 +953,16 @@ fn stream_history_in_two_passes(
         false,
     )?;
     // Retracted lines written after every effective event are told at the end.
+    let mut folded = None;
     if let crate::replay::Replayed::Done(mut replay) = replayed
         && !stopped.get()
-        && named.get() > 0
+        && (named.get() > 0 || !counts)
     {
         tell_retracted_before(&mut replay.folded, None, &mut hand)
             .map_err(|refused| crate::reading::log::ReadError::Rule(refused.into()))?;
+        folded = Some(replay.folded);
     }
-    Ok(named.get())
+    Ok((named.get(), folded))
 }
 
 /// One difference between two JSON documents, at a path like `provisions.exchange.status`.

@@ -42,7 +42,7 @@ fn every_command_gets_a_man_page_with_its_options_and_the_global_ones() {
     install(directory.path());
     let pages = directory.path().join("share/man/man1");
     let commands = commands();
-    assert_eq!(commands.len(), 23, "{commands:?}");
+    assert_eq!(commands.len(), 24, "{commands:?}");
     let top = fs::read_to_string(pages.join("accord.1")).unwrap();
     for command in &commands {
         let in_roff = command.replace('-', "\\-");

@@ -10,6 +10,7 @@ mod cli;
 mod closed_stdout;
 mod docs_examples;
 mod durability;
+mod entity_index;
 mod exact_analysis;
 mod exact_time;
 mod expected_outputs;

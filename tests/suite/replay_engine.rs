@@ -345,6 +345,28 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// The entity index of any log that folds (backfills, corrections and retractions
+    /// among its lines) tells every entity's history and view as the log does.
+    #[test]
+    fn the_indexed_history_is_the_streamed_history(
+        steps in prop::collection::vec(step_strategy(), 1..60),
+        order_seed in any::<u64>(),
+        fixes in fix_strategy(),
+    ) {
+        let drafts = drafts_with_fixes(&steps, order_seed, 0, 0, &fixes);
+        let bytes = seal(&drafts);
+        let folds = Log::read(&bytes[..], &Prefix::default())
+            .ok()
+            .is_some_and(|log| fold::fold(&log.events, None).is_ok());
+        prop_assume!(folds);
+        let directory = tempfile::tempdir().unwrap();
+        crate::entity_index::index_tells_what_the_log_tells(directory.path(), &bytes, "log.jsonl");
+    }
+}
+
 /// An entity with more entries than one pass keeps (300 statements by one party) gets the
 /// counting pass and the folding pass, and the same history as the held log.
 #[test]

@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use std::path::PathBuf;
 
 use accord::front::Target;
-use accord::views::history::{self, EntityRef, HistoryEntry};
+use accord::views::history::{EntityRef, HistoryEntry};
 
 use crate::context::{Context, Failure};
 use crate::output::written;
@@ -56,7 +56,8 @@ fn history(target: &Target, entity: &str, json: bool, paint: render::Paint) -> R
         outcome = out.write_all(text.as_bytes());
         outcome.is_ok()
     };
-    let named = target.read(|source| history::stream_history(source, &entity, on_entry))?;
+    let mut warned = |warning: &str| crate::output::say(&format!("warning: {warning}"));
+    let named = accord::front::entities::history(target, &entity, on_entry, &mut warned)?;
     if named == 0 {
         return Err(Failure::refused(format!(
             "{}: no event names {entity}",

@@ -13,6 +13,7 @@ pub mod follow;
 pub mod head;
 pub mod history;
 pub mod import;
+pub mod index;
 pub mod keygen;
 pub mod prove;
 pub mod repair;
@@ -63,6 +64,7 @@ pub fn run(arguments: Arguments) -> Result<(), Failure> {
         Command::Snapshot(args) => snapshot::run(args, &context),
         Command::Verify(args) => verify::run(args, &context),
         Command::History(args) => history::run(args, &context),
+        Command::Index(args) => index::run(args, &context),
         Command::Repair(args) => repair::run(args, &context),
         Command::Simulate(args) => simulate::run(args, &context),
         Command::Analyze(args) => analyze::run(args, &context),

@@ -37,6 +37,15 @@ pub struct Args {
     /// Fold from the first line, ignoring snapshots.
     #[arg(long)]
     pub no_snapshot: bool,
+    /// Only this entity (party:ID, issue:ID, proposal:ID, agreement:ID or
+    /// provision:AGREEMENT/PROVISION) as it stands at the log's end, as JSON: from the
+    /// entity index (`accord index`) when it describes the log.
+    #[arg(
+        long,
+        value_name = "KIND:ID",
+        conflicts_with_all = ["at", "known_at", "as_of", "hash", "no_snapshot", "checkpoint"]
+    )]
+    pub entity: Option<String>,
     /// Check that the lines the state stands on are in the tree a signed checkpoint
     /// signed (from the snapshot's kept tree, reading only the lines after it).
     #[command(flatten)]
@@ -52,8 +61,12 @@ pub fn run(args: Args, context: &Context) -> Result<(), Failure> {
         json,
         hash,
         no_snapshot,
+        entity,
         signed,
     } = args;
+    if let Some(entity) = entity {
+        return entity_state(&context.target(&log)?, &entity, json);
+    }
 
     let query = Query {
         at,
@@ -93,6 +106,26 @@ fn state(
         answer.snapshot,
         paint,
     ))
+}
+
+/// One entity as it stands at the log's end: its JSON, on one line with `--json`, indented
+/// for people (text from the log escaped as everywhere).
+fn entity_state(target: &Target, entity: &str, json: bool) -> Result<(), Failure> {
+    let entity = accord::views::history::EntityRef::parse(entity)
+        .map_err(|error| Failure::Usage(format!("--entity: {error}")))?;
+    let mut warned = |warning: &str| crate::output::say(&format!("warning: {warning}"));
+    let Some(view) = accord::front::entities::view(target, &entity, &mut warned)? else {
+        return Err(Failure::refused(format!(
+            "{}: {entity} is not in the state",
+            target.name().display()
+        )));
+    };
+    if json {
+        return print(&format!("{view}\n"));
+    }
+    let text = serde_json::to_string_pretty(&view).expect("a view serialises");
+    let lines: Vec<String> = text.lines().map(crate::context::printable).collect();
+    print(&format!("{}\n", lines.join("\n")))
 }
 
 /// Whether the lines an answer stands on are in the tree a checkpoint signed: the tree of

@@ -53,7 +53,12 @@ class Log:
     ) -> dict[str, Any]:
         """The state JSON of the format as Python objects."""
     def history(self, entity: str) -> list[dict[str, Any]]:
-        """Every event that touched an entity, with the entity before and after it."""
+        """Every event that touched an entity, with the entity before and after it
+        (from the entity index when it describes the log)."""
+    def entity(self, entity: str) -> Optional[dict[str, Any]]:
+        """The entity as it stands at the log's end, or None when it is not in the state."""
+    def index(self) -> dict[str, Any]:
+        """Writes the entity index beside a log file (LOG.index), as `accord index` does."""
     def diff(
         self, a: Union[int, str], b: Union[int, str], known_at: Optional[str] = None
     ) -> dict[str, Any]:

@@ -52,14 +52,14 @@ impl crate::stores::file::store::FileStore {
                     return Err(self.read_error(ReadError::Rule(replaced(position.seq))));
                 }
                 if length > 0 {
-                    let mut file = self.open_shared()?;
+                    let file = self.open_shared()?;
                     let replaced_file = seen_identity.is_some() && seen_identity != identity;
                     if replaced_file && position.seq > 0 {
                         self.check_still_holds(&file, &position)?;
                     }
                     if position.seq > 0
                         && !self.line_hashes_to(
-                            &mut file,
+                            &file,
                             position.line_start,
                             position.end_offset,
                             &position.head,

@@ -8,6 +8,7 @@
 
 pub mod durability;
 pub mod following;
+pub mod index;
 pub mod queries;
 pub mod snapshots;
 pub mod store;

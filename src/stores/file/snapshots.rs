@@ -129,7 +129,7 @@ impl FileStore {
     /// newline, and the line hashes to `head`.
     pub(crate) fn line_hashes_to(
         &self,
-        file: &mut File,
+        mut file: &File,
         line_start: u64,
         end_offset: u64,
         head: &Hash,

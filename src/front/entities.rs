@@ -1,0 +1,126 @@
+//! One entity of a log: its history and its state, from the entity index kept beside a log
+//! file (`LOG.index`) when that still describes the log, else from the log itself.
+//!
+//! An index that exists but does not describe the log (the log grew, or the index is
+//! damaged) is not believed: the question is answered from the log, a warning says why, and
+//! the index is written again, as `accord index` writes it. Without an index nothing is
+//! written: a person asks for one with `accord index`.
+
+use serde_json::Value;
+
+use crate::front::refusal::Refusal;
+use crate::front::target::Target;
+use crate::stores::file::FileStore;
+use crate::stores::file::index::{Index, IndexProblem, IndexSummary};
+use crate::views::history::{EntityRef, HistoryEntry};
+
+/// Writes the entity index of a log file (`LOG.index`), replacing any there.
+pub fn write_index(target: &Target) -> Result<IndexSummary, Refusal> {
+    match target {
+        Target::File(path) => Ok(crate::stores::file::index::write_index(&FileStore::new(
+            path,
+        ))?),
+        _ => Err(Refusal::Usage(format!(
+            "{}: an entity index is kept beside a log file",
+            target.name().display()
+        ))),
+    }
+}
+
+/// What the index said, or why the log answers.
+enum FromIndex<T> {
+    Answered(T),
+    /// No index, or not for this kind of log: nothing to say.
+    Absent,
+    /// An index that is not believed: the warning, and the index is written again.
+    NotBelieved(IndexProblem),
+}
+
+/// Asks the index of a file target, if it has one that describes the log.
+fn ask_index<T>(
+    target: &Target,
+    ask: impl FnOnce(&Index<'_>) -> Result<T, IndexProblem>,
+) -> Result<FromIndex<T>, Refusal> {
+    let Target::File(path) = target else {
+        return Ok(FromIndex::Absent);
+    };
+    let store = FileStore::new(path);
+    let log = store.open_shared()?;
+    let asked = Index::open(&store, &log).and_then(|index| ask(&index));
+    Ok(match asked {
+        Ok(answer) => FromIndex::Answered(answer),
+        Err(IndexProblem::Absent) => FromIndex::Absent,
+        Err(problem) => FromIndex::NotBelieved(problem),
+    })
+}
+
+/// After an answer from the log: writes again an index that was not believed, warning why.
+fn rebuild_after<T>(target: &Target, asked: &FromIndex<T>, warned: &mut dyn FnMut(&str)) {
+    let FromIndex::NotBelieved(problem) = asked else {
+        return;
+    };
+    let Target::File(path) = target else {
+        return;
+    };
+    let store = FileStore::new(path);
+    let index = store.index_path();
+    warned(&format!(
+        "{}: not used, as {problem}; answered from the log, and the index is written again",
+        index.display()
+    ));
+    if let Err(error) = crate::stores::file::index::write_index(&store) {
+        warned(&format!("{}: not written again: {error}", index.display()));
+    }
+}
+
+/// The history of `entity`: `on_entry` gets the count and each entry, and returns whether
+/// to go on (as `views::history::stream_history`). Returns the count, 0 when no event names
+/// the entity. `warned` hears why an index was not used.
+pub fn history(
+    target: &Target,
+    entity: &EntityRef,
+    mut on_entry: impl FnMut(u64, HistoryEntry<'_>) -> bool,
+    warned: &mut dyn FnMut(&str),
+) -> Result<u64, Refusal> {
+    let mut handed = false;
+    let asked = ask_index(target, |index| {
+        index.history(entity, |count, entry| {
+            handed = true;
+            on_entry(count, entry)
+        })
+    })?;
+    let named = match &asked {
+        FromIndex::Answered(named) => return Ok(*named),
+        // Every line is checked before the first entry is told: a problem met after that is
+        // a line that checked and then did not parse, which the log's own reading refuses.
+        FromIndex::NotBelieved(problem) if handed => {
+            return Err(Refusal::Usage(format!(
+                "{}: {problem}",
+                target.name().display()
+            )));
+        }
+        _ => target
+            .read(|source| crate::views::history::stream_history(source, entity, &mut on_entry))?,
+    };
+    rebuild_after(target, &asked, warned);
+    Ok(named)
+}
+
+/// The entity as it stands in the state of the whole log (as `history` shows it after its
+/// last entry, and the state JSON holds it), or `None` when no event names it.
+pub fn view(
+    target: &Target,
+    entity: &EntityRef,
+    warned: &mut dyn FnMut(&str),
+) -> Result<Option<Value>, Refusal> {
+    let asked = ask_index(target, |index| index.view(entity))?;
+    if let FromIndex::Answered(view) = asked {
+        // A party whose joining was retracted is named by lines, yet not in the state.
+        return Ok(view.filter(|view| !view.is_null()));
+    }
+    let answer = crate::front::query::answer(target, &crate::stores::query::Query::default())?;
+    answer.warnings.iter().for_each(|warning| warned(warning));
+    let view = entity.view(&answer.folded.state);
+    rebuild_after(target, &asked, warned);
+    Ok((!view.is_null()).then_some(view))
+}
