@@ -158,6 +158,75 @@ fn ten_million_logs(commands: bool) {
     }
 }
 
+/// Median wall time (of `rounds` runs) and the peak RSS of the last, for `accord ARGS`.
+fn timed_median(args: &[&str], rounds: usize) -> (f64, f64) {
+    let runs: Vec<(f64, f64)> = (0..rounds).map(|_| timed(args)).collect();
+    let rss = runs.last().map_or(0.0, |run| run.1);
+    (median(runs.into_iter().map(|run| run.0).collect()), rss)
+}
+
+/// Entries in an entity's history, as `accord history --json` prints them (one a line).
+fn history_length(log: &str, entity: &str) -> usize {
+    let output = Command::new(accord_binary())
+        .args(["history", log, entity, "--json"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    output.stdout.iter().filter(|byte| **byte == b'\n').count()
+}
+
+/// The entity index on the world-ordered ten-million-event log: writing it, then `history`
+/// and `state --entity` of entities of every size, from the index and (once) from the log.
+fn entity_index() {
+    let directory = data_directory();
+    fs::create_dir_all(&directory).unwrap();
+    let path = directory.join("ten-million-v1.jsonl");
+    if !path.exists() {
+        let seconds = million::write_log(&path, TEN_MILLION, None, None);
+        eprintln!("wrote ten-million-v1.jsonl in {seconds:.0} s");
+    }
+    let text = path.to_str().unwrap();
+    let mut index = path.as_os_str().to_owned();
+    index.push(".index");
+    let _ = fs::remove_file(&index);
+    let (seconds, mib) = timed(&["index", text]);
+    let bytes = fs::metadata(&index).unwrap().len() as f64 / 1e9;
+    let log_bytes = fs::metadata(&path).unwrap().len() as f64 / 1e9;
+    println!(
+        "| 10,000,000 events, world order, {log_bytes:.2} GB | what | time | peak RSS |\n|---|---|---|---|"
+    );
+    println!("| | `accord index` (writes {bytes:.2} GB) | {seconds:.1} s | {mib:.0} MiB |");
+    for entity in [
+        "proposal:X250000",
+        "agreement:framework",
+        "provision:framework/p7",
+        "issue:I7",
+        "party:P7",
+    ] {
+        let entries = history_length(text, entity);
+        let (seconds, mib) = timed_median(&["history", text, entity, "--json"], 5);
+        println!(
+            "| | `accord history {entity} --json` ({entries} entries), from the index, median of 5 | {seconds:.3} s | {mib:.0} MiB |"
+        );
+        let (seconds, mib) = timed_median(&["state", text, "--entity", entity, "--json"], 5);
+        println!(
+            "| | `accord state --entity {entity} --json`, from the index, median of 5 | {seconds:.3} s | {mib:.0} MiB |"
+        );
+    }
+    // Without the index, the same questions fold the log.
+    let aside = directory.join("ten-million-v1.jsonl.index.aside");
+    fs::rename(&index, &aside).unwrap();
+    let (seconds, mib) = timed(&["history", text, "proposal:X250000", "--json"]);
+    println!(
+        "| | `accord history proposal:X250000 --json` without the index | {seconds:.1} s | {mib:.0} MiB |"
+    );
+    let (seconds, mib) = timed(&["state", text, "--entity", "proposal:X250000", "--json"]);
+    println!(
+        "| | `accord state --entity proposal:X250000 --json` without the index | {seconds:.1} s | {mib:.0} MiB |"
+    );
+    fs::rename(&aside, &index).unwrap();
+}
+
 fn draft_line(number: u64) -> String {
     format!(
         r#"{{"type":"statement.made","occurred":"2100-01-01T00:00:00Z","data":{{"by":"P1","kind":"claim","text":"Appended claim {number}."}}}}"#
@@ -322,6 +391,9 @@ fn main() {
     }
     if run("append") {
         appends();
+    }
+    if run("entity-index") {
+        entity_index();
     }
     if run("ten-million") {
         ten_million_logs(true);

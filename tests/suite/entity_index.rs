@@ -282,3 +282,77 @@ fn an_index_is_written_whole_beside_a_regular_log_only() {
     assert!(accord::front::entities::write_index(&target).is_err());
     drop(store);
 }
+
+/// `accord index`, then `history` and `state --entity` through the binary: the same bytes
+/// as without the index, the one-line refusals, and a stale index rebuilt with a warning.
+#[test]
+fn the_command_line_answers_the_same_with_and_without_the_index() {
+    use crate::binary::{accord, path_text, stderr, stdout};
+    let directory = tempfile::tempdir().unwrap();
+    let log = directory.path().join("karabakh.jsonl");
+    fs::copy(crate::binary::root().join("events/karabakh.jsonl"), &log).unwrap();
+    let log_text = path_text(&log);
+    let ask = |arguments: &[&str]| {
+        let output = accord(arguments);
+        (output.status.code(), stdout(&output), stderr(&output))
+    };
+    let questions: [&[&str]; 4] = [
+        &["history", log_text, "party:RUS"],
+        &[
+            "history",
+            log_text,
+            "provision:trilateral-2020-11-09/exchange",
+            "--json",
+        ],
+        &["state", log_text, "--entity", "party:ARM", "--json"],
+        &["state", log_text, "--entity", "proposal:madrid-principles"],
+    ];
+    let before: Vec<_> = questions.iter().map(|question| ask(question)).collect();
+    let (code, out, err) = ask(&["index", log_text]);
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.starts_with("index of ") && out.contains("78 "), "{out}");
+    for (question, answered) in questions.iter().zip(&before) {
+        assert_eq!(answered.0, Some(0), "{question:?}: {}", answered.2);
+        assert_eq!(&ask(question), answered, "{question:?}");
+    }
+    // The state of one entity is the state's own entry.
+    let state: serde_json::Value =
+        serde_json::from_str(&ask(&["state", log_text, "--json"]).1).unwrap();
+    let madrid: serde_json::Value = serde_json::from_str(
+        &ask(&[
+            "state",
+            log_text,
+            "--entity",
+            "proposal:madrid-principles",
+            "--json",
+        ])
+        .1,
+    )
+    .unwrap();
+    assert_eq!(madrid, state["proposals"]["madrid-principles"]);
+    // Refusals: not in the state (1), not an entity or with a point in time (2), an index
+    // beside stdin (2).
+    assert_eq!(
+        ask(&["state", log_text, "--entity", "party:XYZ"]).0,
+        Some(1)
+    );
+    assert_eq!(ask(&["state", log_text, "--entity", "treaty:X"]).0, Some(2));
+    assert_eq!(
+        ask(&["state", log_text, "--entity", "party:ARM", "--at", "3"]).0,
+        Some(2)
+    );
+    assert_eq!(ask(&["index", "-"]).0, Some(2));
+    // A grown log: the answer from the log, one warning, the index written again.
+    let statement = r#"{"type":"statement.made","occurred":"2021-06-01","data":{"by":"RUS","kind":"claim","text":"A later word."}}"#;
+    let appended = crate::binary::accord_with_stdin(&["append", log_text], statement);
+    assert_eq!(appended.status.code(), Some(0), "{}", stderr(&appended));
+    let (code, out, err) = ask(&["history", log_text, "party:RUS"]);
+    assert_eq!(code, Some(0));
+    assert!(out.contains("A later word."), "{out}");
+    assert!(
+        err.contains("not used") && err.contains("written again"),
+        "{err}"
+    );
+    let (_, again, err) = ask(&["history", log_text, "party:RUS"]);
+    assert_eq!((again, err), (out, String::new()));
+}

@@ -8,10 +8,14 @@
 //! - the line table: for each line of the log, in seq order, where it starts (8 bytes,
 //!   little-endian), its length with its newline (4 bytes) and the first 16 bytes of its
 //!   SHA-256: `LINE_RECORD_BYTES` a line, so line N's record is found without a search;
-//! - one block per entity, sorted by its name (`party:ARM`): a JSON document with the
-//!   entity, its entries and its view in the state of the whole log (`final`);
+//! - the entities' entries, in chunks of about `CHUNK_BYTES`, each a JSON list of entries
+//!   of one entity, written as the fold reaches them (an entity's chunks in its history's
+//!   order, the entities' interleaved);
+//! - for each entity, sorted by name (`party:ARM`): its view in the state of the whole log,
+//!   then the list of its chunks (`[offset, length, sha256, entries]`);
 //! - the directory, in pages of at most `ENTITIES_PER_PAGE` entities: each a JSON list of
-//!   `[name, offset, length, sha256]` of the blocks, sorted;
+//!   `[name, entries, [offset, length, sha256] of the view, the same of the chunk list]`,
+//!   sorted by name;
 //! - the header line: where the index stands in the log (the seq, head and byte range of
 //!   the last line, as a snapshot's header says it) and the table of pages (first name,
 //!   offset, length, SHA-256), wrapped with the SHA-256 of its own bytes;
@@ -19,10 +23,13 @@
 //!
 //! An entry is `[seq, before, after]`, or `[seq, before, after, told]` for a line told as
 //! written (`{"changed_by", "retracted", "refused"?}`) or a correction of it (`{"last_word",
-//! "refused"?}`). Views are kept as patches (see `patch_between`): `before` from the
-//! entity's previous view (`null` for the first entry), `after` from `before`, `null` where
-//! nothing changed, so that an entry whose event does not change the entity costs a few
-//! bytes whatever the entity's size.
+//! "refused"?}`). `before` is `null` when it is the entity's previous view (its previous
+//! entry's `after`, or nothing before its first), else the whole view as a patch
+//! (`{"v": VIEW}`); `after` is a patch from `before` (see `patch_between`), `null` where
+//! nothing changed. So an entry whose event does not change the entity costs a few bytes
+//! whatever the entity's size, and writing the index keeps, of each entity, only a
+//! fingerprint of its last view and the chunk it is filling: memory is the fold's, not the
+//! histories'.
 //!
 //! **The index is a cache, never a source of truth.** It is believed only when its header's
 //! checksum holds, the log is exactly as long as the index says and its last line still
@@ -94,15 +101,21 @@ struct HeaderLine {
     header_sha256: Hash,
 }
 
-/// One entity's block.
+/// Where a part of the index is: offset, length and the SHA-256 of its bytes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+struct Span(u64, u64, Hash);
+
+/// An entity's row in a page of the directory: its name, its entries, where its view and
+/// its list of chunks are.
 #[derive(Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Block {
-    entity: String,
-    #[serde(rename = "final")]
-    final_view: Value,
-    entries: Vec<Value>,
-}
+struct DirectoryRow(String, u64, Span, Span);
+
+/// One chunk of an entity's entries: where it is, and how many entries it holds.
+#[derive(Clone, Serialize, Deserialize)]
+struct ChunkRow(Span, u64);
+
+/// Bytes of entries an entity gathers before they are written as a chunk.
+const CHUNK_BYTES: usize = 64 << 10;
 
 /// Why an index is not believed: the question is then answered from the log.
 #[derive(Debug, thiserror::Error)]
@@ -152,13 +165,15 @@ pub struct IndexSummary {
 }
 
 /// An entity's entries as the index build gathers them.
-#[derive(Default)]
 struct Gathered {
-    /// The entries' JSON, comma-separated.
-    entries: Vec<u8>,
+    /// The entries not yet written, their JSON comma-separated.
+    pending: Vec<u8>,
+    pending_count: u64,
+    /// The chunks written.
+    chunks: Vec<ChunkRow>,
     count: u64,
-    /// The view the next entry's `before` is a patch from.
-    last_view: Value,
+    /// The fingerprint of the entity's last view (`after` of its last entry).
+    last_view: u64,
 }
 
 /// The JSON a `Told` adds to an entry, if any.
@@ -213,11 +228,8 @@ fn told_from_json(value: Option<&Value>) -> Option<Told> {
 /// keys patched, the keys removed), so that a party whose custody changed in one cell is
 /// kept as that cell, not as the party.
 pub fn patch_between(from: &Value, to: &Value) -> Option<Value> {
-    if from == to {
-        return None;
-    }
     let (Value::Object(old), Value::Object(new)) = (from, to) else {
-        return Some(json!({"v": to}));
+        return (from != to).then(|| json!({"v": to}));
     };
     let mut edited = serde_json::Map::new();
     for (key, value) in new {
@@ -230,6 +242,9 @@ pub fn patch_between(from: &Value, to: &Value) -> Option<Value> {
         }
     }
     let removed: Vec<&String> = old.keys().filter(|key| !new.contains_key(*key)).collect();
+    if edited.is_empty() && removed.is_empty() {
+        return None;
+    }
     let mut patch = json!({"o": edited});
     if !removed.is_empty() {
         patch["d"] = json!(removed);
@@ -264,6 +279,78 @@ fn sha256(bytes: &[u8]) -> Hash {
     Hash::from_bytes(Sha256::digest(bytes).into())
 }
 
+/// A fingerprint of a view, to tell whether an entity's view is still the one its last
+/// entry left: a 64-bit SipHash of the value's structure (kinds, keys, strings, numbers),
+/// taken by walking it rather than writing its JSON (a party's view is kilobytes, and is
+/// fingerprinted at every entry). Only the writing process compares fingerprints; two
+/// different views share one with a chance of 2^-64, and the index is a cache `verify`
+/// never relies on.
+fn view_fingerprint(view: &Value) -> u64 {
+    use std::hash::{Hash as _, Hasher};
+    fn walk(value: &Value, hasher: &mut std::collections::hash_map::DefaultHasher) {
+        match value {
+            Value::Null => 0u8.hash(hasher),
+            Value::Bool(flag) => (1u8, flag).hash(hasher),
+            Value::Number(number) => {
+                (2u8, number.as_u64(), number.as_i64()).hash(hasher);
+                number.as_f64().map(f64::to_bits).hash(hasher);
+            }
+            Value::String(text) => (3u8, text).hash(hasher),
+            Value::Array(items) => {
+                (4u8, items.len()).hash(hasher);
+                items.iter().for_each(|item| walk(item, hasher));
+            }
+            Value::Object(object) => {
+                (5u8, object.len()).hash(hasher);
+                for (key, item) in object {
+                    key.hash(hasher);
+                    walk(item, hasher);
+                }
+            }
+        }
+    }
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    walk(view, &mut hasher);
+    hasher.finish()
+}
+
+/// The index file being written: its bytes go through a buffer into the temporary file,
+/// and every part's place is counted. The first write error is kept and reported at the
+/// end (the fold's callbacks cannot return one).
+struct IndexWriter {
+    writer: BufWriter<OutputFile>,
+    written: u64,
+    error: Option<io::Error>,
+}
+
+impl IndexWriter {
+    fn put(&mut self, bytes: &[u8]) -> Span {
+        let span = Span(self.written, bytes.len() as u64, sha256(bytes));
+        if self.error.is_none()
+            && let Err(error) = self.writer.write_all(bytes)
+        {
+            self.error = Some(error);
+        }
+        self.written += bytes.len() as u64;
+        span
+    }
+
+    /// Writes an entity's pending entries as one chunk.
+    fn flush_chunk(&mut self, gathered: &mut Gathered) {
+        if gathered.pending_count == 0 {
+            return;
+        }
+        let mut bytes = Vec::with_capacity(gathered.pending.len() + 3);
+        bytes.push(b'[');
+        bytes.extend_from_slice(&gathered.pending);
+        bytes.extend_from_slice(b"]\n");
+        let span = self.put(&bytes);
+        gathered.chunks.push(ChunkRow(span, gathered.pending_count));
+        gathered.pending.clear();
+        gathered.pending_count = 0;
+    }
+}
+
 /// Writes `LOG.index` for the whole log, replacing any index there: through a temporary
 /// beside it, synced and renamed, so a failure leaves the old index or none, never half of
 /// one. Refuses a log its fold refuses (an index tells only a log that folds).
@@ -276,11 +363,13 @@ pub fn write_index(store: &FileStore) -> Result<IndexSummary, StoreError> {
         path: path.clone(),
         source: error,
     };
-    let mut writer = BufWriter::with_capacity(1 << 20, output);
-    writer.write_all(MAGIC).map_err(failed)?;
-    let mut written = MAGIC.len() as u64;
+    let writer = std::cell::RefCell::new(IndexWriter {
+        writer: BufWriter::with_capacity(1 << 20, output),
+        written: 0,
+        error: None,
+    });
+    writer.borrow_mut().put(MAGIC);
     let mut position = crate::reading::log::Position::default();
-    let mut table_error: Option<io::Error> = None;
     let mut observe = |seen: &Seen<'_>| {
         debug_assert_eq!(
             seen.position.seq,
@@ -294,27 +383,42 @@ pub fn write_index(store: &FileStore) -> Result<IndexSummary, StoreError> {
         // A line is at most MAX_LINE_BYTES (1 MiB) long: its length fits in 4 bytes.
         record[8..12].copy_from_slice(&(length as u32).to_le_bytes());
         record[12..].copy_from_slice(&seen.position.head.as_bytes()[..16]);
-        if table_error.is_none()
-            && let Err(error) = writer.write_all(&record)
-        {
-            table_error = Some(error);
-        }
+        writer.borrow_mut().put(&record);
     };
+    let nothing = view_fingerprint(&Value::Null);
     let mut gathered: HashMap<EntityRef, Gathered> = HashMap::new();
     let mut entries = 0u64;
     let mut on_entry = |entity: &EntityRef, entry: HistoryEntry<'_>| {
-        let kept = gathered.entry(entity.clone()).or_default();
-        let before = patch_between(&kept.last_view, &entry.before);
+        let kept = gathered.entry(entity.clone()).or_insert_with(|| Gathered {
+            pending: Vec::new(),
+            pending_count: 0,
+            chunks: Vec::new(),
+            count: 0,
+            last_view: nothing,
+        });
+        let before_hash = view_fingerprint(&entry.before);
+        let before = (before_hash != kept.last_view).then(|| json!({"v": entry.before}));
         let after = patch_between(&entry.before, &entry.after);
-        let mut row = vec![json!(entry.event.seq), json!(before), json!(after)];
-        row.extend(told_json(&entry.told));
-        if kept.count > 0 {
-            kept.entries.push(b',');
+        // An entry that changes nothing leaves the view, and its hash, as they were.
+        kept.last_view = match after {
+            None => before_hash,
+            Some(_) => view_fingerprint(&entry.after),
+        };
+        if kept.pending_count > 0 {
+            kept.pending.push(b',');
         }
-        serde_json::to_writer(&mut kept.entries, &row).expect("a Vec takes any JSON");
+        let seq = entry.event.seq;
+        let written = match told_json(&entry.told) {
+            None => serde_json::to_writer(&mut kept.pending, &(seq, before, after)),
+            Some(told) => serde_json::to_writer(&mut kept.pending, &(seq, before, after, told)),
+        };
+        written.expect("a Vec takes any JSON");
+        kept.pending_count += 1;
         kept.count += 1;
-        kept.last_view = entry.after;
         entries += 1;
+        if kept.pending.len() >= CHUNK_BYTES {
+            writer.borrow_mut().flush_chunk(kept);
+        }
     };
     let folded = crate::views::history::every_history(
         &crate::replay::FileSource(&file),
@@ -322,43 +426,34 @@ pub fn write_index(store: &FileStore) -> Result<IndexSummary, StoreError> {
         &mut on_entry,
     )
     .map_err(|error| store.read_error(error))?;
-    if let Some(error) = table_error {
-        return Err(failed(error));
-    }
-    written += position.seq * LINE_RECORD_BYTES;
+    let mut writer = writer.into_inner();
     let mut names: Vec<(String, EntityRef)> = gathered
         .keys()
         .map(|entity| (entity.to_string(), entity.clone()))
         .collect();
     names.sort_by(|one, other| one.0.cmp(&other.0));
-    let mut directory: Vec<(String, u64, u64, Hash)> = Vec::with_capacity(names.len());
+    let mut directory: Vec<DirectoryRow> = Vec::with_capacity(names.len());
     for (name, entity) in &names {
-        let kept = gathered.remove(entity).expect("named from the map");
-        let mut block = Vec::with_capacity(kept.entries.len() + 64);
-        block.extend_from_slice(b"{\"entity\":");
-        serde_json::to_writer(&mut block, name).expect("a Vec takes any JSON");
-        block.extend_from_slice(b",\"final\":");
-        serde_json::to_writer(&mut block, &entity.view(&folded.state))
-            .expect("a Vec takes any JSON");
-        block.extend_from_slice(b",\"entries\":[");
-        block.extend_from_slice(&kept.entries);
-        block.extend_from_slice(b"]}\n");
-        writer.write_all(&block).map_err(failed)?;
-        directory.push((name.clone(), written, block.len() as u64, sha256(&block)));
-        written += block.len() as u64;
+        let mut kept = gathered.remove(entity).expect("named from the map");
+        writer.flush_chunk(&mut kept);
+        debug_assert_eq!(
+            kept.chunks.iter().map(|chunk| chunk.1).sum::<u64>(),
+            kept.count
+        );
+        let mut view = serde_json::to_vec(&entity.view(&folded.state)).expect("a view serialises");
+        view.push(b'\n');
+        let view = writer.put(&view);
+        let mut list = serde_json::to_vec(&kept.chunks).expect("chunk rows serialise");
+        list.push(b'\n');
+        let list = writer.put(&list);
+        directory.push(DirectoryRow(name.clone(), kept.count, view, list));
     }
     let mut pages = Vec::new();
     for page in directory.chunks(ENTITIES_PER_PAGE) {
         let mut bytes = serde_json::to_vec(page).expect("rows serialise");
         bytes.push(b'\n');
-        writer.write_all(&bytes).map_err(failed)?;
-        pages.push(PageRow(
-            page[0].0.clone(),
-            written,
-            bytes.len() as u64,
-            sha256(&bytes),
-        ));
-        written += bytes.len() as u64;
+        let Span(offset, length, sha) = writer.put(&bytes);
+        pages.push(PageRow(page[0].0.clone(), offset, length, sha));
     }
     let header = IndexHeader {
         seq: position.seq,
@@ -376,13 +471,15 @@ pub fn write_index(store: &FileStore) -> Result<IndexSummary, StoreError> {
         header_sha256,
     })
     .expect("a header line serialises");
-    let header_offset = written;
-    writer.write_all(line.as_bytes()).map_err(failed)?;
-    writer
-        .write_all(format!("\n{header_offset:020}\n").as_bytes())
-        .map_err(failed)?;
-    written += line.len() as u64 + TRAILER_BYTES;
+    let header_offset = writer.written;
+    writer.put(line.as_bytes());
+    writer.put(format!("\n{header_offset:020}\n").as_bytes());
+    if let Some(error) = writer.error {
+        return Err(failed(error));
+    }
+    let bytes = writer.written;
     let output = writer
+        .writer
         .into_inner()
         .map_err(|error| failed(error.into_error()))?;
     output.commit()?;
@@ -392,7 +489,7 @@ pub fn write_index(store: &FileStore) -> Result<IndexSummary, StoreError> {
         head: header.head,
         entities: header.entities,
         entries,
-        bytes: written,
+        bytes,
     })
 }
 
@@ -462,9 +559,19 @@ impl<'l> Index<'l> {
         Ok(Index { file, log, header })
     }
 
-    /// The block of `entity`, checked against its page and its page against the header,
-    /// or `None` when no event names it.
-    fn block(&self, entity: &EntityRef) -> Result<Option<Block>, IndexProblem> {
+    /// The bytes of a part of the index, checked against its SHA-256.
+    fn part(&self, span: &Span, what: &'static str) -> Result<Vec<u8>, IndexProblem> {
+        let Span(offset, length, sha) = span;
+        let bytes = read_exact_at(&self.file, *offset, *length)?;
+        if sha256(&bytes) != *sha {
+            return Err(IndexProblem::Checksum(what));
+        }
+        Ok(bytes)
+    }
+
+    /// The directory row of `entity`, checked against its page and its page against the
+    /// header, or `None` when no event names it.
+    fn row(&self, entity: &EntityRef) -> Result<Option<DirectoryRow>, IndexProblem> {
         let name = entity.to_string();
         let pages = &self.header.pages;
         let page_index = pages.partition_point(|row| row.0.as_str() <= name.as_str());
@@ -472,29 +579,27 @@ impl<'l> Index<'l> {
             return Ok(None);
         };
         let PageRow(_, offset, length, sha) = &pages[page_index];
-        let bytes = read_exact_at(&self.file, *offset, *length)?;
-        if sha256(&bytes) != *sha {
-            return Err(IndexProblem::Checksum("directory"));
-        }
-        let rows: Vec<(String, u64, u64, Hash)> = serde_json::from_slice(&bytes)
+        let bytes = self.part(&Span(*offset, *length, *sha), "directory")?;
+        let rows: Vec<DirectoryRow> = serde_json::from_slice(&bytes)
             .map_err(|error| IndexProblem::Malformed("directory", error.to_string()))?;
-        let Ok(found) = rows.binary_search_by(|row| row.0.as_str().cmp(name.as_str())) else {
-            return Ok(None);
-        };
-        let (_, offset, length, sha) = &rows[found];
-        let bytes = read_exact_at(&self.file, *offset, *length)?;
-        if sha256(&bytes) != *sha {
-            return Err(IndexProblem::Checksum("block"));
-        }
-        let block: Block = serde_json::from_slice(&bytes)
-            .map_err(|error| IndexProblem::Malformed("block", error.to_string()))?;
-        if block.entity != name {
+        Ok(rows
+            .binary_search_by(|row| row.0.as_str().cmp(name.as_str()))
+            .ok()
+            .map(|found| rows.into_iter().nth(found).expect("found there")))
+    }
+
+    /// The entries of a chunk, checked.
+    fn chunk(&self, chunk: &ChunkRow) -> Result<Vec<Value>, IndexProblem> {
+        let bytes = self.part(&chunk.0, "chunk of entries")?;
+        let entries: Vec<Value> = serde_json::from_slice(&bytes)
+            .map_err(|error| IndexProblem::Malformed("chunk of entries", error.to_string()))?;
+        if entries.len() as u64 != chunk.1 {
             return Err(IndexProblem::Malformed(
-                "block",
-                format!("it names {}", block.entity),
+                "chunk of entries",
+                format!("{} entries where its row says {}", entries.len(), chunk.1),
             ));
         }
-        Ok(Some(block))
+        Ok(entries)
     }
 
     /// The bytes of line `seq` of the log (without its newline), read where the line table
@@ -520,60 +625,86 @@ impl<'l> Index<'l> {
 
     /// The entity's view in the state of the whole log, or `None` when no event names it.
     pub fn view(&self, entity: &EntityRef) -> Result<Option<Value>, IndexProblem> {
-        Ok(self.block(entity)?.map(|block| block.final_view))
+        let Some(row) = self.row(entity)? else {
+            return Ok(None);
+        };
+        let bytes = self.part(&row.2, "view")?;
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(|error| IndexProblem::Malformed("view", error.to_string()))
     }
 
     /// The entity's history: `on_entry` gets the count and each entry, as `stream_history`
-    /// hands them, and returns whether to go on. Every line the history names is read and
-    /// checked before the first entry is handed over, so that a problem found in the index
-    /// is found before anything is told; then the lines are read again and told one at a
-    /// time (a long history is never held whole). Returns the count (0 when no event names
-    /// the entity).
+    /// hands them, and returns whether to go on. Every chunk and every line the history
+    /// names is read and checked before the first entry is handed over, so that a problem
+    /// found in the index is found before anything is told; then they are read again and
+    /// told a chunk at a time (a long history is never held whole). Returns the count (0
+    /// when no event names the entity).
     pub fn history(
         &self,
         entity: &EntityRef,
         mut on_entry: impl FnMut(u64, HistoryEntry<'_>) -> bool,
     ) -> Result<u64, IndexProblem> {
-        let Some(block) = self.block(entity)? else {
+        let Some(row) = self.row(entity)? else {
             return Ok(0);
         };
-        let malformed = |detail: &str| IndexProblem::Malformed("block", detail.to_string());
-        let count = block.entries.len() as u64;
-        let mut rows = Vec::with_capacity(block.entries.len());
-        for entry in &block.entries {
-            let row = entry
-                .as_array()
-                .ok_or_else(|| malformed("an entry is not a list"))?;
-            let (Some(seq), Some(before), Some(after)) =
-                (row.first().and_then(Value::as_u64), row.get(1), row.get(2))
-            else {
-                return Err(malformed("an entry is not [seq, before, after]"));
-            };
-            let how = told_from_json(row.get(3))
-                .filter(|_| row.len() <= 4)
-                .ok_or_else(|| malformed("an entry tells its line in no known way"))?;
-            self.line_bytes(seq)?;
-            rows.push((seq, before, after, how));
+        let count = row.1;
+        let list = self.part(&row.3, "list of chunks")?;
+        let chunks: Vec<ChunkRow> = serde_json::from_slice(&list)
+            .map_err(|error| IndexProblem::Malformed("list of chunks", error.to_string()))?;
+        if chunks.iter().map(|chunk| chunk.1).sum::<u64>() != count {
+            return Err(IndexProblem::Malformed(
+                "list of chunks",
+                format!("its chunks do not hold the {count} entries its row says"),
+            ));
         }
+        for chunk in &chunks {
+            for entry in self.chunk(chunk)? {
+                let (seq, ..) = entry_parts(&entry)?;
+                self.line_bytes(seq)?;
+            }
+        }
+        let malformed =
+            |detail: &str| IndexProblem::Malformed("chunk of entries", detail.to_string());
         let mut view = Value::Null;
-        for (seq, before, after, how) in rows {
-            let event = Event::parse_line(&self.line_bytes(seq)?)
-                .ok()
-                .filter(|event| event.seq == seq)
-                .ok_or(IndexProblem::OtherLine { seq })?;
-            let before = patched(&view, before).ok_or_else(|| malformed("a patch"))?;
-            let after = patched(&before, after).ok_or_else(|| malformed("a patch"))?;
-            view = after.clone();
-            let entry = HistoryEntry {
-                event: &event,
-                before,
-                after,
-                told: how,
-            };
-            if !on_entry(count, entry) {
-                break;
+        for chunk in &chunks {
+            for entry in self.chunk(chunk)? {
+                let (seq, before, after, told) = entry_parts(&entry)?;
+                let event = Event::parse_line(&self.line_bytes(seq)?)
+                    .ok()
+                    .filter(|event| event.seq == seq)
+                    .ok_or(IndexProblem::OtherLine { seq })?;
+                let before = patched(&view, before).ok_or_else(|| malformed("a patch"))?;
+                let after = patched(&before, after).ok_or_else(|| malformed("a patch"))?;
+                view = after.clone();
+                let entry = HistoryEntry {
+                    event: &event,
+                    before,
+                    after,
+                    told,
+                };
+                if !on_entry(count, entry) {
+                    return Ok(count);
+                }
             }
         }
         Ok(count)
     }
+}
+
+/// An entry's seq, `before` and `after` patches, and how it tells its line.
+fn entry_parts(entry: &Value) -> Result<(u64, &Value, &Value, Told), IndexProblem> {
+    let malformed = |detail: &str| IndexProblem::Malformed("chunk of entries", detail.to_string());
+    let row = entry
+        .as_array()
+        .ok_or_else(|| malformed("an entry is not a list"))?;
+    let (Some(seq), Some(before), Some(after)) =
+        (row.first().and_then(Value::as_u64), row.get(1), row.get(2))
+    else {
+        return Err(malformed("an entry is not [seq, before, after]"));
+    };
+    let told = told_from_json(row.get(3))
+        .filter(|_| row.len() <= 4)
+        .ok_or_else(|| malformed("an entry tells its line in no known way"))?;
+    Ok((seq, before, after, told))
 }
