@@ -4,6 +4,7 @@
 //! and the front door answers from the log and writes the index again.
 
 use std::fs;
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
 use accord::front::Target;
@@ -355,4 +356,38 @@ fn the_command_line_answers_the_same_with_and_without_the_index() {
     );
     let (_, again, err) = ask(&["history", log_text, "party:RUS"]);
     assert_eq!((again, err), (out, String::new()));
+}
+
+/// A FIFO or a directory where the index goes is no index: `history` answers from the log
+/// without blocking on the FIFO, warns that it could not write the index again, and
+/// leaves what stands there alone.
+#[test]
+fn something_else_where_the_index_goes_is_left_alone() {
+    let directory = tempfile::tempdir().unwrap();
+    let path = directory.path().join("karabakh.jsonl");
+    fs::copy(crate::binary::root().join("events/karabakh.jsonl"), &path).unwrap();
+    let store = FileStore::new(&path);
+    let armenia = EntityRef::parse("party:ARM").unwrap();
+    let expected = told_by_log(&fs::read(&path).unwrap(), &armenia);
+    let fifo = store.index_path();
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let (told, warnings) = told_by_front_door(&store, &armenia);
+    assert_eq!(told, expected);
+    assert!(
+        warnings.len() == 2
+            && warnings[0].contains("a FIFO")
+            && warnings[1].contains("not written again"),
+        "{warnings:?}"
+    );
+    assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+    fs::remove_file(&fifo).unwrap();
+    fs::create_dir(&fifo).unwrap();
+    let (told, warnings) = told_by_front_door(&store, &armenia);
+    assert_eq!(told, expected);
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert!(fifo.is_dir());
 }

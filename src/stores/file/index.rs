@@ -126,6 +126,8 @@ pub enum IndexProblem {
     Unreadable(#[from] io::Error),
     #[error("it is not an entity index of this format")]
     NotAnIndex,
+    #[error("it is {0}, not a regular file")]
+    NotAFile(&'static str),
     #[error("its {0} does not match its checksum")]
     Checksum(&'static str),
     #[error("its {0} is not what an index holds ({1})")]
@@ -512,13 +514,21 @@ impl<'l> Index<'l> {
     /// The index of `store`, read beside the log opened (under its shared lock) as `log`,
     /// if it describes the log as it is.
     pub fn open(store: &FileStore, log: &'l File) -> Result<Index<'l>, IndexProblem> {
-        let file = match File::open(store.index_path()) {
-            Ok(file) => file,
+        let path = store.index_path();
+        match std::fs::metadata(&path) {
+            Ok(metadata) if metadata.is_file() => {}
+            // A FIFO would block the open; a directory or a device is no index.
+            Ok(metadata) => {
+                return Err(IndexProblem::NotAFile(crate::files::output::kind_of(
+                    &metadata,
+                )));
+            }
             Err(error) if error.kind() == io::ErrorKind::NotFound => {
                 return Err(IndexProblem::Absent);
             }
             Err(error) => return Err(error.into()),
-        };
+        }
+        let file = File::open(&path)?;
         let length = file.metadata()?.len();
         if length < MAGIC.len() as u64 + TRAILER_BYTES
             || read_exact_at(&file, 0, MAGIC.len() as u64)? != MAGIC
