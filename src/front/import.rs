@@ -443,7 +443,9 @@ pub fn import_batched(
         Target::File(path) => Some(crate::stores::file::FileStore::new(path)),
         _ => None,
     };
-    let mut appender = file_store.as_ref().map(crate::stores::file::Appender::new);
+    let mut appender = file_store
+        .as_ref()
+        .map(crate::stores::file::Appender::remembering_ids);
     let mut listed: Vec<Draft> = Vec::new();
     let mut drafts = 0u64;
     let mut appended: Option<Appended> = None;

@@ -392,3 +392,53 @@ fn a_time_correction_keeps_the_last_word_whether_bisected_or_read() {
             .contains("a corrected text")
     );
 }
+
+/// A statement that carries its own id.
+fn statement_with_id(number: u64, text: &str) -> Vec<(usize, Draft)> {
+    draft(&format!(
+        r#"{{"id":"00000000-0000-4000-8000-{number:012}","type":"statement.made","occurred":"2021-01-03T00:00:00Z","data":{{"by":"A","kind":"claim","text":"{text}"}}}}"#
+    ))
+}
+
+/// An appender that remembers the log's ids (as an import's does) finds a draft's id in a
+/// line it wrote itself, in a line that was there before it, and in a line another writer
+/// added meanwhile: the same outcomes as an appender that reads the log for them.
+#[test]
+fn an_appender_remembering_ids_knows_every_line_s_id() {
+    use accord::stores::file::DraftOutcome;
+    let directory = tempfile::tempdir().unwrap();
+    let store = log_with_statements(directory.path(), 3);
+    store
+        .append(&statement_with_id(1, "before"), None, clock())
+        .unwrap();
+    let mut remembering = Appender::remembering_ids(&store);
+    let duplicate = |outcome: &accord::stores::file::AppendOutcome| {
+        matches!(outcome.drafts[0], DraftOutcome::Duplicate { .. })
+    };
+    // A line that was there before the appender: found in its first reading of the ids.
+    let outcome = remembering
+        .append(&statement_with_id(1, "before"), None, clock())
+        .unwrap();
+    assert!(duplicate(&outcome));
+    let outcome = remembering
+        .append(&statement_with_id(2, "mine"), None, clock())
+        .unwrap();
+    assert!(!duplicate(&outcome));
+    // A line it wrote itself, with the same content and with another.
+    let outcome = remembering
+        .append(&statement_with_id(2, "mine"), None, clock())
+        .unwrap();
+    assert!(duplicate(&outcome));
+    let refused = remembering.append(&statement_with_id(2, "changed"), None, clock());
+    assert!(refused.is_err(), "{refused:?}");
+    // Another writer's line, after the appender's last append.
+    store
+        .append(&statement_with_id(3, "theirs"), None, clock())
+        .unwrap();
+    let outcome = remembering
+        .append(&statement_with_id(3, "theirs"), None, clock())
+        .unwrap();
+    assert!(duplicate(&outcome));
+    let refused = remembering.append(&statement_with_id(3, "changed"), None, clock());
+    assert!(refused.is_err(), "{refused:?}");
+}

@@ -62,6 +62,17 @@ pub struct Appender<'a> {
     tail: Option<Tail>,
     /// Lines folded since the tail checkpoint on disk was written (or found).
     since_checkpoint: u64,
+    /// Whether to keep the ids of the log's lines between appends (`remembering_ids`).
+    remember_ids: bool,
+    known_ids: Option<KnownIds>,
+}
+
+/// The ids of every line of a log up to a position: what an appender of many batches of
+/// drafts that carry their own ids (an import) keeps, so that each batch looks its ids up
+/// here instead of reading the whole log again to find them.
+struct KnownIds {
+    through: Position,
+    ids: HashSet<EventId>,
 }
 
 impl<'a> Appender<'a> {
@@ -70,6 +81,19 @@ impl<'a> Appender<'a> {
             store,
             tail: None,
             since_checkpoint: 0,
+            remember_ids: false,
+            known_ids: None,
+        }
+    }
+
+    /// An appender for many batches of drafts that carry their own ids: the first such
+    /// append reads the ids of every line (16 bytes each, and a hash set's slack, held
+    /// until the appender is dropped), later ones add the lines they wrote. Without it,
+    /// each append that names ids reads the whole log to look for them.
+    pub fn remembering_ids(store: &'a FileStore) -> Appender<'a> {
+        Appender {
+            remember_ids: true,
+            ..Appender::new(store)
         }
     }
 
@@ -138,7 +162,22 @@ impl<'a> Appender<'a> {
         }
         let source = replay::FileSource(&file);
         let ids: HashSet<EventId> = drafts.iter().filter_map(|(_, draft)| draft.id).collect();
-        let existing = store.events_with_ids(&source, &ids)?;
+        // Taken, as the tail is: only an append that succeeds keeps them.
+        let known = self.known_ids.take();
+        let (existing, known) = if self.remember_ids && !ids.is_empty() {
+            let known = match known {
+                Some(known) if known.through == tail.position => known,
+                // Another writer's lines, or none read yet: every line's id, once.
+                _ => KnownIds {
+                    through: tail.position.clone(),
+                    ids: store.ids_of_every_line(&source)?,
+                },
+            };
+            let met: HashSet<EventId> = ids.intersection(&known.ids).copied().collect();
+            (store.events_with_ids(&source, &met)?, Some(known))
+        } else {
+            (store.events_with_ids(&source, &ids)?, None)
+        };
         let earlier = |target: u64, not_after: chrono::DateTime<chrono::Utc>| {
             queries::snapshot_before(store, &file, target, not_after)
         };
@@ -186,6 +225,15 @@ impl<'a> Appender<'a> {
             if store.write_tail_checkpoint(place, &after.folded).is_ok() {
                 self.since_checkpoint = 0;
             }
+        }
+        if let Some(mut known) = known {
+            for outcome in &plan.outcome.drafts {
+                if let crate::stores::append::DraftOutcome::Appended { id, .. } = outcome {
+                    known.ids.insert(*id);
+                }
+            }
+            known.through = after.position.clone();
+            self.known_ids = Some(known);
         }
         self.tail = Some(after);
         Ok(plan.outcome)
@@ -301,6 +349,32 @@ impl FileStore {
             return Err(self.log_error(error));
         }
         Ok(found)
+    }
+
+    /// The ids of every line of the log, in one pass.
+    fn ids_of_every_line(&self, source: &dyn Source) -> Result<HashSet<EventId>, StoreError> {
+        let mut ids = HashSet::new();
+        let start = Position::default();
+        let mut position = start.clone();
+        let mut checker = crate::reading::log::EnvelopeChecker::default();
+        let reader = source.read_at(0).map_err(|error| self.io_error(error))?;
+        read_lines(
+            reader,
+            &mut checker,
+            &mut position,
+            &Prefix::default(),
+            |event, _| {
+                ids.insert(event.id);
+                std::ops::ControlFlow::Continue(())
+            },
+        )
+        .map_err(|error| self.read_error(error))?;
+        if let Some(error) = replay::confirm_reused(source, &start, &mut checker)
+            .map_err(|error| self.read_error(error))?
+        {
+            return Err(self.log_error(error));
+        }
+        Ok(ids)
     }
 
     /// Opens the log for reading and appending, creating it if missing.
