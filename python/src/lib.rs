@@ -354,7 +354,7 @@ impl Log {
         let lines = py
             .detach(move || {
                 let mut lines = String::from("[");
-                accord::front::entities::history(
+                let (_, stale) = accord::front::entities::history(
                     &target,
                     &entity,
                     |_, entry: HistoryEntry<'_>| {
@@ -364,8 +364,10 @@ impl Log {
                         lines.push_str(&entry.to_json().to_string());
                         true
                     },
-                    &mut |_| {},
                 )?;
+                if let Some(stale) = stale {
+                    stale.write_again(&target, &mut |_| {});
+                }
                 lines.push(']');
                 Ok(lines)
             })
@@ -381,7 +383,13 @@ impl Log {
             EntityRef::parse(entity).map_err(|error| PyValueError::new_err(error.to_string()))?;
         let target = self.target.clone();
         let view = py
-            .detach(move || accord::front::entities::view(&target, &entity, &mut |_| {}))
+            .detach(move || {
+                let (view, stale) = accord::front::entities::view(&target, &entity, &mut |_| {})?;
+                if let Some(stale) = stale {
+                    stale.write_again(&target, &mut |_| {});
+                }
+                Ok(view)
+            })
             .map_err(|refusal| refusal_error(py, refusal))?;
         match view {
             Some(view) => from_json(py, &view.to_string()),

@@ -2,8 +2,9 @@
 //! file (`LOG.index`) when that still describes the log, else from the log itself.
 //!
 //! An index that exists but does not describe the log (the log grew, or the index is
-//! damaged) is not believed: the question is answered from the log, a warning says why, and
-//! the index is written again, as `accord index` writes it. Without an index nothing is
+//! damaged) is not believed: the question is answered from the log, and the caller gets a
+//! `StaleIndex` to write again once its answer is out (a warning says why), as `accord
+//! index` writes it. Without an index nothing is
 //! written: a person asks for one with `accord index`.
 
 use serde_json::Value;
@@ -54,34 +55,51 @@ fn ask_index<T>(
     })
 }
 
-/// After an answer from the log: writes again an index that was not believed, warning why.
-fn rebuild_after<T>(target: &Target, asked: &FromIndex<T>, warned: &mut dyn FnMut(&str)) {
-    let FromIndex::NotBelieved(problem) = asked else {
-        return;
-    };
-    let Target::File(path) = target else {
-        return;
-    };
-    let store = FileStore::new(path);
-    let index = store.index_path();
-    warned(&format!(
-        "{}: not used, as {problem}; answered from the log, and the index is written again",
-        index.display()
-    ));
-    if let Err(error) = crate::stores::file::index::write_index(&store) {
-        warned(&format!("{}: not written again: {error}", index.display()));
+/// An index found not to describe its log (grown, damaged, not an index): the question was
+/// answered from the log, and the index is to be written again once the answer is out, so
+/// that a person reads the answer first.
+#[must_use = "an index that was not believed is written again with `write_again`"]
+pub struct StaleIndex {
+    problem: IndexProblem,
+}
+
+impl StaleIndex {
+    /// Writes the index again, warning why first; a failure to write it is a warning too
+    /// (the answer was given).
+    pub fn write_again(self, target: &Target, warned: &mut dyn FnMut(&str)) {
+        let Target::File(path) = target else {
+            return;
+        };
+        let store = FileStore::new(path);
+        let index = store.index_path();
+        warned(&format!(
+            "{}: not used, as {}; answered from the log, and the index is written again",
+            index.display(),
+            self.problem
+        ));
+        if let Err(error) = crate::stores::file::index::write_index(&store) {
+            warned(&format!("{}: not written again: {error}", index.display()));
+        }
+    }
+}
+
+/// The index not believed, if it was not.
+fn stale<T>(asked: FromIndex<T>) -> Option<StaleIndex> {
+    match asked {
+        FromIndex::NotBelieved(problem) => Some(StaleIndex { problem }),
+        _ => None,
     }
 }
 
 /// The history of `entity`: `on_entry` gets the count and each entry, and returns whether
 /// to go on (as `views::history::stream_history`). Returns the count, 0 when no event names
-/// the entity. `warned` hears why an index was not used.
+/// the entity, and an index that was not believed, for the caller to write again once the
+/// answer is out.
 pub fn history(
     target: &Target,
     entity: &EntityRef,
     mut on_entry: impl FnMut(u64, HistoryEntry<'_>) -> bool,
-    warned: &mut dyn FnMut(&str),
-) -> Result<u64, Refusal> {
+) -> Result<(u64, Option<StaleIndex>), Refusal> {
     let mut handed = false;
     let asked = ask_index(target, |index| {
         index.history(entity, |count, entry| {
@@ -89,8 +107,8 @@ pub fn history(
             on_entry(count, entry)
         })
     })?;
-    let named = match &asked {
-        FromIndex::Answered(named) => return Ok(*named),
+    match &asked {
+        FromIndex::Answered(named) => return Ok((*named, None)),
         // Every line is checked before the first entry is told: a problem met after that is
         // a line that checked and then did not parse, which the log's own reading refuses.
         FromIndex::NotBelieved(problem) if handed => {
@@ -99,28 +117,29 @@ pub fn history(
                 target.name().display()
             )));
         }
-        _ => target
-            .read(|source| crate::views::history::stream_history(source, entity, &mut on_entry))?,
-    };
-    rebuild_after(target, &asked, warned);
-    Ok(named)
+        _ => {}
+    }
+    let named = target
+        .read(|source| crate::views::history::stream_history(source, entity, &mut on_entry))?;
+    Ok((named, stale(asked)))
 }
 
 /// The entity as it stands in the state of the whole log (as `history` shows it after its
-/// last entry, and the state JSON holds it), or `None` when no event names it.
+/// last entry, and the state JSON holds it), or `None` when it is not in the state; and an
+/// index that was not believed, as `history` gives it. `warned` hears the snapshots a fold
+/// of the log could not use.
 pub fn view(
     target: &Target,
     entity: &EntityRef,
     warned: &mut dyn FnMut(&str),
-) -> Result<Option<Value>, Refusal> {
+) -> Result<(Option<Value>, Option<StaleIndex>), Refusal> {
     let asked = ask_index(target, |index| index.view(entity))?;
     if let FromIndex::Answered(view) = asked {
         // A party whose joining was retracted is named by lines, yet not in the state.
-        return Ok(view.filter(|view| !view.is_null()));
+        return Ok((view.filter(|view| !view.is_null()), None));
     }
     let answer = crate::front::query::answer(target, &crate::stores::query::Query::default())?;
     answer.warnings.iter().for_each(|warning| warned(warning));
     let view = entity.view(&answer.folded.state);
-    rebuild_after(target, &asked, warned);
-    Ok((!view.is_null()).then_some(view))
+    Ok(((!view.is_null()).then_some(view), stale(asked)))
 }

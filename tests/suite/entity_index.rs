@@ -145,16 +145,14 @@ fn told_by_front_door(store: &FileStore, entity: &EntityRef) -> (Told, Vec<Strin
     let target = Target::File(store.path().to_path_buf());
     let mut warnings = Vec::new();
     let mut entries = Vec::new();
-    let named = accord::front::entities::history(
-        &target,
-        entity,
-        |_, entry| {
-            entries.push(plain(&entry));
-            true
-        },
-        &mut |warning| warnings.push(warning.to_string()),
-    )
+    let (named, stale) = accord::front::entities::history(&target, entity, |_, entry| {
+        entries.push(plain(&entry));
+        true
+    })
     .unwrap();
+    if let Some(stale) = stale {
+        stale.write_again(&target, &mut |warning| warnings.push(warning.to_string()));
+    }
     ((named, entries), warnings)
 }
 

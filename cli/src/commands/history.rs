@@ -56,13 +56,19 @@ fn history(target: &Target, entity: &str, json: bool, paint: render::Paint) -> R
         outcome = out.write_all(text.as_bytes());
         outcome.is_ok()
     };
-    let mut warned = |warning: &str| crate::output::say(&format!("warning: {warning}"));
-    let named = accord::front::entities::history(target, &entity, on_entry, &mut warned)?;
+    let (named, stale) = accord::front::entities::history(target, &entity, on_entry)?;
+    let printed = written(outcome.and_then(|()| out.flush()));
+    // The answer is out: an index that did not describe the log is written again now.
+    if let Some(stale) = stale {
+        stale.write_again(target, &mut |warning| {
+            crate::output::say(&format!("warning: {warning}"))
+        });
+    }
     if named == 0 {
         return Err(Failure::refused(format!(
             "{}: no event names {entity}",
             path.display()
         )));
     }
-    written(outcome.and_then(|()| out.flush()))
+    printed
 }

@@ -114,18 +114,24 @@ fn entity_state(target: &Target, entity: &str, json: bool) -> Result<(), Failure
     let entity = accord::views::history::EntityRef::parse(entity)
         .map_err(|error| Failure::Usage(format!("--entity: {error}")))?;
     let mut warned = |warning: &str| crate::output::say(&format!("warning: {warning}"));
-    let Some(view) = accord::front::entities::view(target, &entity, &mut warned)? else {
-        return Err(Failure::refused(format!(
+    let (view, stale) = accord::front::entities::view(target, &entity, &mut warned)?;
+    let printed = match &view {
+        None => Err(Failure::refused(format!(
             "{}: {entity} is not in the state",
             target.name().display()
-        )));
+        ))),
+        Some(view) if json => print(&format!("{view}\n")),
+        Some(view) => {
+            let text = serde_json::to_string_pretty(view).expect("a view serialises");
+            let lines: Vec<String> = text.lines().map(crate::context::printable).collect();
+            print(&format!("{}\n", lines.join("\n")))
+        }
     };
-    if json {
-        return print(&format!("{view}\n"));
+    // The answer is out: an index that did not describe the log is written again now.
+    if let Some(stale) = stale {
+        stale.write_again(target, &mut warned);
     }
-    let text = serde_json::to_string_pretty(&view).expect("a view serialises");
-    let lines: Vec<String> = text.lines().map(crate::context::printable).collect();
-    print(&format!("{}\n", lines.join("\n")))
+    printed
 }
 
 /// Whether the lines an answer stands on are in the tree a checkpoint signed: the tree of
