@@ -389,3 +389,35 @@ fn something_else_where_the_index_goes_is_left_alone() {
     assert_eq!(warnings.len(), 2, "{warnings:?}");
     assert!(fifo.is_dir());
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 64, ..proptest::prelude::ProptestConfig::default() })]
+
+    /// Any byte of the index changed, or the index cut anywhere: no panic, and the front
+    /// door tells every asked entity's history as the log does (from the index when the
+    /// change missed what it reads, else from the log).
+    #[test]
+    fn a_changed_byte_anywhere_never_changes_an_answer(
+        at in proptest::prelude::any::<proptest::sample::Index>(),
+        flip in 1u8..=255,
+        cut in proptest::prelude::any::<bool>(),
+        which in proptest::prelude::any::<proptest::sample::Index>(),
+    ) {
+        let directory = tempfile::tempdir().unwrap();
+        let store = indexed_karabakh(directory.path());
+        let index_path = store.index_path();
+        let mut bytes = fs::read(&index_path).unwrap();
+        let at = at.index(bytes.len());
+        if cut {
+            bytes.truncate(at);
+        } else {
+            bytes[at] ^= flip;
+        }
+        fs::write(&index_path, &bytes).unwrap();
+        let log = fs::read(store.path()).unwrap();
+        let entities = entities_of(&log);
+        let entity = &entities[which.index(entities.len())];
+        let (told, _) = told_by_front_door(&store, entity);
+        proptest::prop_assert_eq!(told, told_by_log(&log, entity));
+    }
+}
