@@ -67,7 +67,11 @@ fn objective<'a>(document: &'a Document<'a>, path: &Path) -> Result<Node<'a, 'a>
     Ok(objective)
 }
 
-fn attribute<'a>(node: Node<'a, '_>, name: &str, path: &Path) -> Result<&'a str, SimError> {
+pub(crate) fn attribute<'a>(
+    node: Node<'a, '_>,
+    name: &str,
+    path: &Path,
+) -> Result<&'a str, SimError> {
     node.attribute(name).ok_or_else(|| {
         SimError::in_file(
             path,
@@ -80,11 +84,16 @@ fn attribute<'a>(node: Node<'a, '_>, name: &str, path: &Path) -> Result<&'a str,
     })
 }
 
-fn line_of(node: Node<'_, '_>) -> u32 {
+pub(crate) fn line_of(node: Node<'_, '_>) -> u32 {
     node.document().text_pos_at(node.range().start).row
 }
 
-fn number(text: &str, what: &str, node: Node<'_, '_>, path: &Path) -> Result<f64, SimError> {
+pub(crate) fn number(
+    text: &str,
+    what: &str,
+    node: Node<'_, '_>,
+    path: &Path,
+) -> Result<f64, SimError> {
     let value: f64 = text.trim().parse().map_err(|_| {
         SimError::in_file(
             path,

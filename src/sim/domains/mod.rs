@@ -7,6 +7,7 @@
 pub mod decimal;
 pub mod genius;
 pub mod geniusweb;
+pub mod nonlinear;
 pub mod preferences;
 pub mod scenario;
 pub mod strategies;

@@ -1,0 +1,307 @@
+//! ANAC 2014 nonlinear profiles: GENIUS's `<utility_space type="nonlinear">`, integer issues
+//! with `lowerbound` and `upperbound`, and a `<utility maxutility="M">` holding a
+//! `<ufun aggregation="sum">` of `<hyperRectangle utility="U">` elements, each a conjunction
+//! of `<INCLUDES index="I" min="a" max="b"/>` ranges. An outcome's utility is the sum of
+//! `U` over the rectangles it lies in, divided by `M`.
+//!
+//! The published files open with blank lines, and some with a comment before their XML
+//! declaration, which XML forbids and strict parsers refuse: a declaration that does not
+//! open the file is dropped before parsing. `EXCLUDES` ranges are refused until their
+//! meaning is settled against GENIUS's sources; so are other aggregations than `sum`.
+
+use std::path::Path;
+
+use roxmltree::{Document, Node};
+
+use crate::sim::SimError;
+use crate::sim::domains::genius::{attribute, line_of, number};
+
+/// Most rectangles read from one profile.
+pub const MAX_RECTANGLES: usize = 100_000;
+
+/// Most issues of a nonlinear space (ANAC 2014 has 10 to 50).
+pub const MAX_ISSUES: usize = 1_000;
+
+/// An integer issue: its `index` attribute as written, its name and its inclusive bounds.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IntegerIssue {
+    pub index: String,
+    pub name: String,
+    pub lower: i64,
+    pub upper: i64,
+}
+
+/// One `INCLUDES` range of a rectangle: the issue (its position among the space's issues)
+/// and the inclusive bounds of its values.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Range {
+    pub issue: usize,
+    pub min: i64,
+    pub max: i64,
+}
+
+/// A rectangle: the utility it adds to every outcome inside all of its ranges.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Rectangle {
+    pub utility: f64,
+    pub includes: Vec<Range>,
+}
+
+impl Rectangle {
+    /// Whether the outcome (a value per issue) lies inside every range.
+    pub fn contains(&self, values: &[i64]) -> bool {
+        self.includes
+            .iter()
+            .all(|range| (range.min..=range.max).contains(&values[range.issue]))
+    }
+}
+
+/// A nonlinear profile.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RectangleProfile {
+    pub issues: Vec<IntegerIssue>,
+    pub max_utility: f64,
+    pub rectangles: Vec<Rectangle>,
+    pub reservation: Option<f64>,
+    pub discount: Option<f64>,
+}
+
+impl RectangleProfile {
+    /// An outcome's utility: the rectangles' utilities it collects, divided by
+    /// `maxutility`. `values` holds one value per issue, each within its bounds.
+    pub fn utility(&self, values: &[i64]) -> f64 {
+        debug_assert_eq!(values.len(), self.issues.len());
+        let sum: f64 = self
+            .rectangles
+            .iter()
+            .filter(|rectangle| rectangle.contains(values))
+            .map(|rectangle| rectangle.utility)
+            .sum();
+        sum / self.max_utility
+    }
+
+    /// Reads a profile's text (`path` names it in errors).
+    pub fn parse(text: &str, path: &Path) -> Result<RectangleProfile, SimError> {
+        let error = |detail: String| SimError::in_file(path, detail);
+        let text = without_late_declaration(text);
+        let document = Document::parse(&text).map_err(|problem| error(problem.to_string()))?;
+        let space = document
+            .descendants()
+            .find(|node| node.has_tag_name("utility_space"))
+            .ok_or_else(|| error("no <utility_space> element: not a GENIUS profile".into()))?;
+        if !space
+            .attribute("type")
+            .is_some_and(|kind| kind.eq_ignore_ascii_case("nonlinear"))
+        {
+            return Err(error(
+                "<utility_space> is not of type=\"nonlinear\": not an ANAC 2014 profile".into(),
+            ));
+        }
+        let issues = integer_issues(space, path)?;
+        let utility = space
+            .descendants()
+            .find(|node| node.has_tag_name("utility"))
+            .ok_or_else(|| error("no <utility> element holding the rectangles".into()))?;
+        let max_utility = number(
+            attribute(utility, "maxutility", path)?,
+            "maxutility",
+            utility,
+            path,
+        )?;
+        if max_utility <= 0.0 {
+            return Err(error(format!(
+                "maxutility {max_utility} on line {}: it divides every utility, so it must be positive",
+                line_of(utility)
+            )));
+        }
+        let mut rectangles = Vec::new();
+        for ufun in utility.children().filter(|node| node.has_tag_name("ufun")) {
+            if let Some(aggregation) = ufun.attribute("aggregation")
+                && !aggregation.eq_ignore_ascii_case("sum")
+            {
+                return Err(error(format!(
+                    "<ufun aggregation=\"{aggregation}\"> on line {}: only sum is supported",
+                    line_of(ufun)
+                )));
+            }
+            for node in ufun.children().filter(Node::is_element) {
+                if !node.has_tag_name("hyperRectangle") {
+                    return Err(error(format!(
+                        "<{}> on line {}: a ufun holds <hyperRectangle> elements",
+                        node.tag_name().name(),
+                        line_of(node)
+                    )));
+                }
+                if rectangles.len() == MAX_RECTANGLES {
+                    return Err(error(format!(
+                        "more than {MAX_RECTANGLES} rectangles, the most accord reads"
+                    )));
+                }
+                rectangles.push(rectangle(node, &issues, path)?);
+            }
+        }
+        let value_of = |tag: &str| -> Result<Option<f64>, SimError> {
+            space
+                .descendants()
+                .find(|node| node.has_tag_name(tag))
+                .map(|node| number(attribute(node, "value", path)?, tag, node, path))
+                .transpose()
+        };
+        Ok(RectangleProfile {
+            issues,
+            max_utility,
+            rectangles,
+            reservation: value_of("reservation")?,
+            discount: value_of("discount_factor")?,
+        })
+    }
+}
+
+/// The text with an XML declaration that does not open it removed (the ANAC 2014 files put
+/// a comment before theirs).
+fn without_late_declaration(text: &str) -> std::borrow::Cow<'_, str> {
+    let Some(start) = text.find("<?xml") else {
+        return text.into();
+    };
+    if start == 0 {
+        return text.into();
+    }
+    let Some(length) = text[start..].find("?>") else {
+        return text.into();
+    };
+    let mut kept = String::with_capacity(text.len());
+    kept.push_str(&text[..start]);
+    kept.push_str(&text[start + length + 2..]);
+    kept.into()
+}
+
+fn integer(text: &str, what: &str, node: Node<'_, '_>, path: &Path) -> Result<i64, SimError> {
+    text.trim().parse::<i64>().map_err(|_| {
+        SimError::in_file(
+            path,
+            format!(
+                "{what} `{text}` on line {} is not an integer",
+                line_of(node)
+            ),
+        )
+    })
+}
+
+/// The integer issues of the space, in the order written, each with bounds in order.
+fn integer_issues(space: Node<'_, '_>, path: &Path) -> Result<Vec<IntegerIssue>, SimError> {
+    let mut issues: Vec<IntegerIssue> = Vec::new();
+    for issue in space
+        .descendants()
+        .filter(|node| node.has_tag_name("issue"))
+    {
+        let line = line_of(issue);
+        let kind = issue
+            .attribute("etype")
+            .or(issue.attribute("type"))
+            .unwrap_or("");
+        if !kind.eq_ignore_ascii_case("integer") {
+            return Err(SimError::in_file(
+                path,
+                format!("issue on line {line} is `{kind}`; a nonlinear space's issues are integer"),
+            ));
+        }
+        let index = attribute(issue, "index", path)?.to_string();
+        if issues.iter().any(|known| known.index == index) {
+            return Err(SimError::in_file(
+                path,
+                format!("issue index {index} on line {line} is given twice"),
+            ));
+        }
+        let lower = integer(
+            attribute(issue, "lowerbound", path)?,
+            "lowerbound",
+            issue,
+            path,
+        )?;
+        let upper = integer(
+            attribute(issue, "upperbound", path)?,
+            "upperbound",
+            issue,
+            path,
+        )?;
+        if lower > upper {
+            return Err(SimError::in_file(
+                path,
+                format!(
+                    "issue {index} on line {line}: lowerbound {lower} is above upperbound {upper}"
+                ),
+            ));
+        }
+        if issues.len() == MAX_ISSUES {
+            return Err(SimError::in_file(
+                path,
+                format!("more than {MAX_ISSUES} issues, the most accord reads"),
+            ));
+        }
+        issues.push(IntegerIssue {
+            index,
+            name: attribute(issue, "name", path)?.to_string(),
+            lower,
+            upper,
+        });
+    }
+    if issues.is_empty() {
+        return Err(SimError::in_file(path, "no <issue> elements"));
+    }
+    Ok(issues)
+}
+
+fn rectangle(
+    node: Node<'_, '_>,
+    issues: &[IntegerIssue],
+    path: &Path,
+) -> Result<Rectangle, SimError> {
+    let utility = number(attribute(node, "utility", path)?, "utility", node, path)?;
+    let mut includes: Vec<Range> = Vec::new();
+    for range in node.children().filter(Node::is_element) {
+        let line = line_of(range);
+        if range.has_tag_name("EXCLUDES") {
+            return Err(SimError::in_file(
+                path,
+                format!("<EXCLUDES> on line {line}: excluded ranges are not supported yet"),
+            ));
+        }
+        if !range.has_tag_name("INCLUDES") {
+            return Err(SimError::in_file(
+                path,
+                format!(
+                    "<{}> on line {line}: a hyperRectangle holds <INCLUDES> ranges",
+                    range.tag_name().name()
+                ),
+            ));
+        }
+        let index = attribute(range, "index", path)?;
+        let issue = issues
+            .iter()
+            .position(|issue| issue.index == index)
+            .ok_or_else(|| {
+                SimError::in_file(
+                    path,
+                    format!(
+                        "INCLUDES on line {line} names issue {index}, which the space does not have"
+                    ),
+                )
+            })?;
+        let min = integer(attribute(range, "min", path)?, "min", range, path)?;
+        let max = integer(attribute(range, "max", path)?, "max", range, path)?;
+        if min > max {
+            return Err(SimError::in_file(
+                path,
+                format!("INCLUDES on line {line}: min {min} is above max {max}"),
+            ));
+        }
+        if includes.iter().any(|known| known.issue == issue) {
+            return Err(SimError::in_file(
+                path,
+                format!("INCLUDES on line {line}: issue {index} is ranged twice in one rectangle"),
+            ));
+        }
+        includes.push(Range { issue, min, max });
+    }
+    Ok(Rectangle { utility, includes })
+}
