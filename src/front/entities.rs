@@ -4,8 +4,8 @@
 //! An index that exists but does not describe the log (the log grew, or the index is
 //! damaged) is not believed: the question is answered from the log, and the caller gets a
 //! `StaleIndex` to write again once its answer is out (a warning says why), as `accord
-//! index` writes it. Without an index nothing is
-//! written: a person asks for one with `accord index`.
+//! index` writes it. Without an index nothing is written: a person asks for one with
+//! `accord index`.
 
 use serde_json::Value;
 
@@ -33,7 +33,7 @@ enum FromIndex<T> {
     Answered(T),
     /// No index, or not for this kind of log: nothing to say.
     Absent,
-    /// An index that is not believed: the warning, and the index is written again.
+    /// An index that is not believed, and why: the log answers.
     NotBelieved(IndexProblem),
 }
 

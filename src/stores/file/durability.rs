@@ -311,10 +311,6 @@ impl FileStore {
         Appender::new(self).append(drafts, expect_seq, clock)
     }
 
-    /// Decides what an append writes after the log's tail: which drafts are duplicates of
-    /// `existing` (the log's events that carry a draft's id), the new lines, and whether
-    /// the whole log stays valid. Returns the tail after the append. Reads the log again
-    /// only for drafts that occurred before its latest event.
     /// The events of the log that carry one of `ids`: one pass over the log, only for
     /// drafts that name their own ids.
     fn events_with_ids(
@@ -323,30 +319,12 @@ impl FileStore {
         ids: &HashSet<EventId>,
     ) -> Result<HashMap<EventId, Event>, StoreError> {
         let mut found = HashMap::new();
-        if ids.is_empty() {
-            return Ok(found);
-        }
-        let start = Position::default();
-        let mut position = start.clone();
-        let mut checker = crate::reading::log::EnvelopeChecker::default();
-        let reader = source.read_at(0).map_err(|error| self.io_error(error))?;
-        read_lines(
-            reader,
-            &mut checker,
-            &mut position,
-            &Prefix::default(),
-            |event, _| {
+        if !ids.is_empty() {
+            self.each_event(source, |event| {
                 if ids.contains(&event.id) {
                     found.entry(event.id).or_insert(event);
                 }
-                std::ops::ControlFlow::Continue(())
-            },
-        )
-        .map_err(|error| self.read_error(error))?;
-        if let Some(error) = replay::confirm_reused(source, &start, &mut checker)
-            .map_err(|error| self.read_error(error))?
-        {
-            return Err(self.log_error(error));
+            })?;
         }
         Ok(found)
     }
@@ -354,6 +332,19 @@ impl FileStore {
     /// The ids of every line of the log, in one pass.
     fn ids_of_every_line(&self, source: &dyn Source) -> Result<HashSet<EventId>, StoreError> {
         let mut ids = HashSet::new();
+        self.each_event(source, |event| {
+            ids.insert(event.id);
+        })?;
+        Ok(ids)
+    }
+
+    /// Every event of the log, from its first line, envelope-checked (a reused id
+    /// confirmed against the log).
+    fn each_event(
+        &self,
+        source: &dyn Source,
+        mut visit: impl FnMut(Event),
+    ) -> Result<(), StoreError> {
         let start = Position::default();
         let mut position = start.clone();
         let mut checker = crate::reading::log::EnvelopeChecker::default();
@@ -364,7 +355,7 @@ impl FileStore {
             &mut position,
             &Prefix::default(),
             |event, _| {
-                ids.insert(event.id);
+                visit(event);
                 std::ops::ControlFlow::Continue(())
             },
         )
@@ -374,7 +365,7 @@ impl FileStore {
         {
             return Err(self.log_error(error));
         }
-        Ok(ids)
+        Ok(())
     }
 
     /// Opens the log for reading and appending, creating it if missing.
