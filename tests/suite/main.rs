@@ -25,6 +25,7 @@ mod imports;
 mod interrupts;
 mod merkle_proofs;
 mod messages;
+mod nonlinear_analysis;
 mod nonlinear_profiles;
 #[cfg(feature = "postgres")]
 mod postgres_store;

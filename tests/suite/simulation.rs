@@ -320,14 +320,19 @@ fn genius_files_that_cannot_be_used_get_a_clear_error() {
     };
     let cases = [
         (
-            "integer.xml",
-            r#"<utility_space><objective index="0" name="o"><issue index="1" name="Price" etype="integer" lowerbound="0" upperbound="9"/></objective></utility_space>"#,
-            "only discrete issues",
+            "real.xml",
+            r#"<utility_space><objective index="0" name="o"><issue index="1" name="Price" etype="real" lowerbound="0" upperbound="9"/></objective></utility_space>"#,
+            "only discrete and integer issues",
+        ),
+        (
+            "backwards.xml",
+            r#"<utility_space><objective index="0" name="o"><issue index="1" name="Price" etype="integer" lowerbound="9" upperbound="0"/></objective></utility_space>"#,
+            "an integer issue needs 1 to 10000 values",
         ),
         (
             "nonlinear.xml",
             r#"<utility_space type="nonlinear"><objective index="0" name="o"/></utility_space>"#,
-            "nonlinear",
+            "has no issues",
         ),
         (
             "broken.xml",
@@ -345,6 +350,21 @@ fn genius_files_that_cannot_be_used_get_a_clear_error() {
         let error = genius::load_domain(&write(name, text)).unwrap_err();
         assert!(error.to_string().contains(expected), "{name}: {error}");
     }
+    // An integer issue reads in a domain; a linear profile cannot value it yet.
+    let integer = r#"<utility_space><objective index="0" name="o"><issue index="1" name="Price" etype="integer" lowerbound="0" upperbound="9"/></objective></utility_space>"#;
+    let domain = genius::load_domain(&write("integer.xml", integer)).unwrap();
+    assert_eq!(domain.issues[0].options.len(), 10);
+    let linear = integer.replace(
+        "</objective>",
+        r#"<weight index="1" value="1"/></objective>"#,
+    );
+    let error = genius::load_profile(&write("linear.xml", &linear), &domain).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("a linear profile's integer issues are not supported yet"),
+        "{error}"
+    );
     let domain_path = samples().join("EnglandZimbabwe/EnglandZimbabwe_domain.xml");
     let domain = genius::load_domain(&domain_path).unwrap();
     let error =

@@ -150,6 +150,21 @@ pub fn analyze_with(
         );
         return analysis;
     }
+    let nonlinear = preferences
+        .iter()
+        .filter(|prefs| prefs.rectangles.is_some())
+        .count();
+    if nonlinear == preferences.len() {
+        crate::sim::analysis::rectangles::answer(domain, preferences, list_frontier, &mut analysis);
+        return analysis;
+    }
+    if nonlinear > 0 {
+        analysis.reasons.push(
+            "every figure but n_outcomes: some parties' preferences are nonlinear and some linear"
+                .into(),
+        );
+        return analysis;
+    }
     if !preferences
         .iter()
         .all(|prefs| fits_the_domain(prefs, domain))

@@ -1,6 +1,7 @@
-//! GENIUS XML: domains and linear additive profiles (the format of the GENIUS platform and
-//! the ANAC competitions). Discrete issues only; integer, real and nonlinear spaces are
-//! refused with a clear error.
+//! GENIUS XML: domains and profiles (the format of the GENIUS platform and the ANAC
+//! competitions). Linear additive profiles over discrete issues, and nonlinear (ANAC 2014)
+//! profiles over integer issues, read by `sim::domains::nonlinear`; real issues, and
+//! integer issues in linear profiles, are refused with a clear error.
 
 use std::path::Path;
 
@@ -38,16 +39,6 @@ fn objective<'a>(document: &'a Document<'a>, path: &Path) -> Result<Node<'a, 'a>
                 "no <utility_space> element: not a GENIUS domain or profile",
             )
         })?;
-    for node in std::iter::once(space).chain(space.descendants()) {
-        if let Some(kind) = node.attribute("type")
-            && kind.eq_ignore_ascii_case("nonlinear")
-        {
-            return Err(SimError::in_file(
-                path,
-                "a nonlinear utility space: only linear additive ones are supported",
-            ));
-        }
-    }
     if space.children().any(|node| node.has_tag_name("issue")) {
         return Ok(space);
     }
@@ -109,11 +100,18 @@ pub(crate) fn number(
     Ok(value)
 }
 
-/// The discrete issues of an objective: (index attribute, name, item values, items).
-fn issues<'a>(
-    objective: Node<'a, 'a>,
-    path: &Path,
-) -> Result<Vec<(String, String, Vec<Node<'a, 'a>>)>, SimError> {
+/// An issue of an objective as written: its index attribute, its name, and its options:
+/// a discrete issue's `<item>` elements, or an integer issue's bounds.
+struct WrittenIssue<'a> {
+    index: String,
+    name: String,
+    items: Vec<Node<'a, 'a>>,
+    bounds: Option<(i64, i64)>,
+    line: u32,
+}
+
+/// The issues of an objective, discrete or integer.
+fn issues<'a>(objective: Node<'a, 'a>, path: &Path) -> Result<Vec<WrittenIssue<'a>>, SimError> {
     let mut found = Vec::new();
     for issue in objective
         .children()
@@ -124,11 +122,21 @@ fn issues<'a>(
             .attribute("etype")
             .or(issue.attribute("type"))
             .unwrap_or("discrete");
+        if kind.eq_ignore_ascii_case("integer") {
+            found.push(WrittenIssue {
+                index: attribute(issue, "index", path)?.to_string(),
+                name: name.to_string(),
+                items: Vec::new(),
+                bounds: Some(integer_bounds(issue, name, path)?),
+                line: line_of(issue),
+            });
+            continue;
+        }
         if !kind.eq_ignore_ascii_case("discrete") {
             return Err(SimError::in_file(
                 path,
                 format!(
-                    "issue `{name}` (line {}) is {kind}: only discrete issues are supported",
+                    "issue `{name}` (line {}) is {kind}: only discrete and integer issues are supported",
                     line_of(issue)
                 ),
             ));
@@ -143,13 +151,47 @@ fn issues<'a>(
                 format!("issue `{name}` (line {}) has no items", line_of(issue)),
             ));
         }
-        let index = attribute(issue, "index", path)?.to_string();
-        found.push((index, name.to_string(), items));
+        found.push(WrittenIssue {
+            index: attribute(issue, "index", path)?.to_string(),
+            name: name.to_string(),
+            items,
+            bounds: None,
+            line: line_of(issue),
+        });
     }
     if found.is_empty() {
         return Err(SimError::in_file(path, "the objective has no issues"));
     }
     Ok(found)
+}
+
+/// An integer issue's `lowerbound` and `upperbound`: in order, and at most
+/// `MAX_INTEGER_VALUES` values apart (each value is an option).
+fn integer_bounds(issue: Node<'_, '_>, name: &str, path: &Path) -> Result<(i64, i64), SimError> {
+    let bound = |what: &str| -> Result<i64, SimError> {
+        let text = attribute(issue, what, path)?;
+        text.trim().parse::<i64>().map_err(|_| {
+            SimError::in_file(
+                path,
+                format!(
+                    "{what} `{text}` of issue `{name}` (line {}) is not an integer",
+                    line_of(issue)
+                ),
+            )
+        })
+    };
+    let (lower, upper) = (bound("lowerbound")?, bound("upperbound")?);
+    let limit = crate::sim::domains::nonlinear::MAX_INTEGER_VALUES;
+    if lower > upper || upper.checked_sub(lower).is_none_or(|span| span >= limit) {
+        return Err(SimError::in_file(
+            path,
+            format!(
+                "issue `{name}` (line {}) runs {lower}..={upper}: an integer issue needs 1 to {limit} values",
+                line_of(issue)
+            ),
+        ));
+    }
+    Ok((lower, upper))
 }
 
 /// The XML of a file, its size checked here too for text that did not come from `read`.
@@ -174,20 +216,27 @@ pub fn load_domain(path: &Path) -> Result<Domain, SimError> {
 
 /// A GENIUS domain from its XML text; `path` names it in errors.
 pub fn domain_from_text(text: &str, path: &Path) -> Result<Domain, SimError> {
+    let text = &crate::sim::domains::nonlinear::without_late_declaration(text);
     let document = parse(text, path)?;
     let objective = objective(&document, path)?;
     let mut domain = Domain { issues: Vec::new() };
     let mut taken = Vec::new();
-    for (_, name, items) in issues(objective, path)? {
-        let id = slugify(&name, &taken);
+    for issue in issues(objective, path)? {
+        let id = slugify(&issue.name, &taken);
         taken.push(id.clone());
-        let options = items
-            .iter()
-            .map(|item| attribute(*item, "value", path).map(std::sync::Arc::from))
-            .collect::<Result<Vec<_>, _>>()?;
+        let options = match issue.bounds {
+            Some((lower, upper)) => (lower..=upper)
+                .map(|value| std::sync::Arc::from(value.to_string()))
+                .collect(),
+            None => issue
+                .items
+                .iter()
+                .map(|item| attribute(*item, "value", path).map(std::sync::Arc::from))
+                .collect::<Result<Vec<_>, _>>()?,
+        };
         domain.issues.push(Issue {
             id,
-            title: name,
+            title: issue.name,
             options,
             exchange_options: Vec::new(),
         });
@@ -278,21 +327,41 @@ pub fn profile_from_text(
     path: &Path,
     domain: &Domain,
 ) -> Result<Preferences, SimError> {
+    // The ANAC 2014 files put a comment before their XML declaration.
+    let text = &crate::sim::domains::nonlinear::without_late_declaration(text);
     let document = parse(text, path)?;
+    let nonlinear = document
+        .descendants()
+        .find(|node| node.has_tag_name("utility_space"))
+        .and_then(|space| space.attribute("type"))
+        .is_some_and(|kind| kind.eq_ignore_ascii_case("nonlinear"));
+    if nonlinear {
+        return nonlinear_profile(&document, text, path, domain);
+    }
     let objective = objective(&document, path)?;
     let found = issues(objective, path)?;
     let mut weights = Vec::with_capacity(domain.issues.len());
     let mut evaluations = Vec::with_capacity(domain.issues.len());
     for issue in &domain.issues {
-        let (index, _, items) = found
+        let written = found
             .iter()
-            .find(|(_, name, _)| *name == issue.title)
+            .find(|written| written.name == issue.title)
             .ok_or_else(|| {
                 SimError::in_file(
                     path,
                     format!("the profile has no issue `{}` of the domain", issue.title),
                 )
             })?;
+        if written.bounds.is_some() {
+            return Err(SimError::in_file(
+                path,
+                format!(
+                    "issue `{}` (line {}) is integer: a linear profile's integer issues are not supported yet",
+                    issue.title, written.line
+                ),
+            ));
+        }
+        let (index, items) = (&written.index, &written.items);
         let weight = objective
             .children()
             .find(|node| {
@@ -335,4 +404,22 @@ pub fn profile_from_text(
     let mut preferences = Preferences::from_evaluations(weights, evaluations, reservation);
     preferences.discount = discount;
     Ok(preferences)
+}
+
+/// A nonlinear (ANAC 2014) profile for a domain: its rectangles over the domain's options,
+/// its reservation value and its discount factor (read as for linear profiles).
+fn nonlinear_profile(
+    document: &Document<'_>,
+    text: &str,
+    path: &Path,
+    domain: &Domain,
+) -> Result<Preferences, SimError> {
+    let profile = crate::sim::domains::nonlinear::RectangleProfile::parse(text, path)?;
+    let rectangles = profile.onto(domain, path)?;
+    Ok(Preferences {
+        reservation: profile.reservation.unwrap_or(0.0),
+        discount: discount_of(document, path)?,
+        rectangles: Some(std::sync::Arc::new(rectangles)),
+        ..Preferences::default()
+    })
 }

@@ -295,6 +295,7 @@ pub fn profile_from_text(text: &str, path: &Path) -> Result<(Domain, Preferences
             weights: written_weights,
             ..Default::default()
         },
+        rectangles: None,
     };
     if let Some(bid) = space.get("reservationBid").filter(|bid| !bid.is_null()) {
         let outcome = reservation_outcome(bid, &domain, &ranges, path)?;

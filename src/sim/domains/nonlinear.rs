@@ -159,7 +159,7 @@ impl RectangleProfile {
 
 /// The text with an XML declaration that does not open it removed (the ANAC 2014 files put
 /// a comment before theirs).
-fn without_late_declaration(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn without_late_declaration(text: &str) -> std::borrow::Cow<'_, str> {
     let Some(start) = text.find("<?xml") else {
         return text.into();
     };
@@ -304,4 +304,239 @@ fn rectangle(
         includes.push(Range { issue, min, max });
     }
     Ok(Rectangle { utility, includes })
+}
+
+/// Most values an integer issue may take: each is an option of the domain.
+pub const MAX_INTEGER_VALUES: i64 = 10_000;
+
+/// A rectangle over a domain's options: the utility it adds, and per ranged issue (its
+/// position in the domain) the inclusive range of option indexes it covers.
+#[derive(Clone, Debug, PartialEq)]
+pub struct OptionBox {
+    pub utility: f64,
+    pub ranges: Vec<(usize, usize, usize)>,
+}
+
+impl OptionBox {
+    pub fn contains(&self, outcome: &[usize]) -> bool {
+        self.ranges
+            .iter()
+            .all(|(issue, first, last)| (*first..=*last).contains(&outcome[*issue]))
+    }
+}
+
+/// A nonlinear party's utility over a domain's outcomes (one option index per issue): the
+/// sum of the utilities of the boxes an outcome lies in, divided by `max_utility`, as the
+/// profile wrote them. Boxes wholly outside the domain's bounds are dropped: no outcome
+/// lies in them.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RectangleUtility {
+    pub boxes: Vec<OptionBox>,
+    pub max_utility: f64,
+}
+
+impl RectangleUtility {
+    /// The utility of an outcome: the boxes' utilities summed in the profile's order, so
+    /// equal outcomes get bit-identical utilities, divided by `max_utility`.
+    pub fn utility(&self, outcome: &[usize]) -> f64 {
+        let mut sum = 0.0;
+        for rectangle in &self.boxes {
+            if rectangle.contains(outcome) {
+                sum += rectangle.utility;
+            }
+        }
+        sum / self.max_utility
+    }
+}
+
+impl RectangleProfile {
+    /// The profile over `domain`'s outcomes: its issues matched to the domain's by name,
+    /// with the same bounds (the domain's options are those bounds' values, in order).
+    pub fn onto(
+        &self,
+        domain: &crate::sim::domains::preferences::Domain,
+        path: &Path,
+    ) -> Result<RectangleUtility, SimError> {
+        let error = |detail: String| SimError::in_file(path, detail);
+        if self.issues.len() != domain.issues.len() {
+            return Err(error(format!(
+                "{} issues, the domain has {}",
+                self.issues.len(),
+                domain.issues.len()
+            )));
+        }
+        // Per profile issue: its position in the domain.
+        let mut positions = Vec::with_capacity(self.issues.len());
+        for issue in &self.issues {
+            let position = domain
+                .issues
+                .iter()
+                .position(|known| known.title == issue.name)
+                .ok_or_else(|| error(format!("the domain has no issue `{}`", issue.name)))?;
+            let options = &domain.issues[position].options;
+            let written_bounds = options
+                .first()
+                .zip(options.last())
+                .and_then(|(first, last)| {
+                    Some((first.parse::<i64>().ok()?, last.parse::<i64>().ok()?))
+                });
+            if written_bounds != Some((issue.lower, issue.upper))
+                || options.len() as i64 != issue.upper - issue.lower + 1
+            {
+                return Err(error(format!(
+                    "issue `{}` runs {}..={} here and differently in the domain",
+                    issue.name, issue.lower, issue.upper
+                )));
+            }
+            positions.push(position);
+        }
+        let mut boxes = Vec::with_capacity(self.rectangles.len());
+        'rectangles: for rectangle in &self.rectangles {
+            let mut ranges = Vec::with_capacity(rectangle.includes.len());
+            for range in &rectangle.includes {
+                let issue = &self.issues[range.issue];
+                let (min, max) = (range.min.max(issue.lower), range.max.min(issue.upper));
+                if min > max {
+                    continue 'rectangles;
+                }
+                ranges.push((
+                    positions[range.issue],
+                    (min - issue.lower) as usize,
+                    (max - issue.lower) as usize,
+                ));
+            }
+            ranges.sort_unstable();
+            boxes.push(OptionBox {
+                utility: rectangle.utility,
+                ranges,
+            });
+        }
+        Ok(RectangleUtility {
+            boxes,
+            max_utility: self.max_utility,
+        })
+    }
+}
+
+/// A rectangle to write: its utility and its ranges (issue from 1, min, max).
+pub type WrittenRectangle = (u32, Vec<(usize, u32, u32)>);
+
+/// A GENIUS domain of `issues` integer issues `i1`, `i2`, ... with values 0 to
+/// `values - 1`, in the published ANAC 2014 layout.
+pub fn domain_xml(issues: usize, values: u32) -> String {
+    let mut text = format!(
+        "\n<negotiation_template>\n<utility_space number_of_issues=\"{issues}\">\n<objective description=\"\" etype=\"objective\" index=\"0\" name=\"root\" type=\"objective\">\n"
+    );
+    for issue in 1..=issues {
+        text.push_str(&format!(
+            "   <issue etype=\"integer\" index=\"{issue}\"  name=\"i{issue}\" type=\"integer\" vtype=\"integer\" lowerbound=\"0\" upperbound=\"{}\"/>\n",
+            values.saturating_sub(1)
+        ));
+    }
+    text.push_str("</objective>\n</utility_space>\n</negotiation_template>\n");
+    text
+}
+
+/// A nonlinear profile over `domain_xml(issues, values)`, in the published files' layout:
+/// blank lines and a comment before the XML declaration, then the rectangles.
+pub fn profile_xml(
+    issues: usize,
+    values: u32,
+    rectangles: &[WrittenRectangle],
+    max_utility: u32,
+    reservation: Option<f64>,
+) -> String {
+    let mut text = String::from(
+        "\n\n<!-- drawn by accord -->\n<?xml version=\"1.0\" encoding=\"utf-8\" ?>\n<utility_space type=\"nonlinear\">\n<objective description=\"\" etype=\"objective\" index=\"0\" name=\"root\" type=\"objective\">\n",
+    );
+    for issue in 1..=issues {
+        text.push_str(&format!(
+            "   <issue etype=\"integer\" index=\"{issue}\"  name=\"i{issue}\" type=\"integer\" vtype=\"integer\" lowerbound=\"0\" upperbound=\"{}\"/>\n",
+            values.saturating_sub(1)
+        ));
+    }
+    text.push_str(&format!(
+        "\n   <utility maxutility=\"{max_utility}\">\n      <ufun type=\"PlainUfun\" weight=\"1\" aggregation=\"sum\">\n"
+    ));
+    for (utility, ranges) in rectangles {
+        text.push_str(&format!(
+            "         <hyperRectangle utility=\"{utility}\">\n"
+        ));
+        for (issue, min, max) in ranges {
+            text.push_str(&format!(
+                "            <INCLUDES index=\"{issue}\" min=\"{min}\" max=\"{max}\"/>\n"
+            ));
+        }
+        text.push_str("         </hyperRectangle>\n");
+    }
+    text.push_str("      </ufun>\n   </utility>\n</objective>\n");
+    if let Some(reservation) = reservation {
+        text.push_str(&format!("<reservation value=\"{reservation}\" />\n"));
+    }
+    text.push_str("</utility_space>\n");
+    text
+}
+
+/// Rectangles drawn to look like the published ANAC 2014 files': each over one to four
+/// distinct issues (as many of each), with ranges within `0..values` as wide as theirs, and
+/// an integer utility from 1 to 100.
+pub fn drawn_rectangles(
+    rng: &mut impl rand_core::Rng,
+    issues: usize,
+    values: u32,
+    count: usize,
+) -> Vec<WrittenRectangle> {
+    assert!(issues > 0 && values > 0, "a space has issues and values");
+    (0..count)
+        .map(|_| {
+            let ranged = (1 + (rng.next_u32() % 4) as usize).min(issues);
+            let mut chosen: Vec<usize> = Vec::with_capacity(ranged);
+            while chosen.len() < ranged {
+                let issue = 1 + (rng.next_u32() as usize % issues);
+                if !chosen.contains(&issue) {
+                    chosen.push(issue);
+                }
+            }
+            chosen.sort_unstable();
+            // The published 30-issue files' ranges: a third 1 to 5 values wide, the rest
+            // 6 to 9 (of 10).
+            let narrow = (values / 2).max(1);
+            let wide_from = (values * 6 / 10).max(1);
+            let ranges = chosen
+                .into_iter()
+                .map(|issue| {
+                    let width = if rng.next_u32().is_multiple_of(3) {
+                        1 + rng.next_u32() % narrow
+                    } else {
+                        wide_from + rng.next_u32() % (values - wide_from).max(1)
+                    }
+                    .min(values);
+                    let start = rng.next_u32() % (values - width + 1);
+                    (issue, start, start + width - 1)
+                })
+                .collect();
+            (1 + rng.next_u32() % 100, ranges)
+        })
+        .collect()
+}
+
+/// A drawn space like the published ANAC 2014 ones (which give 2 rectangles per issue
+/// per party): the domain's text and one profile's text per party, each with `rectangles`
+/// rectangles and a `maxutility` of 70% of their sum, from `seed`.
+pub fn drawn_space(
+    issues: usize,
+    rectangles: usize,
+    parties: usize,
+    seed: u64,
+) -> (String, Vec<String>) {
+    use rand_core::SeedableRng;
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let profiles = (0..parties)
+        .map(|_| {
+            let drawn = drawn_rectangles(&mut rng, issues, 10, rectangles);
+            let total: u32 = drawn.iter().map(|(utility, _)| utility).sum();
+            profile_xml(issues, 10, &drawn, (total * 7 / 10).max(1), None)
+        })
+        .collect();
+    (domain_xml(issues, 10), profiles)
 }

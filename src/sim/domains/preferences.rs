@@ -122,6 +122,11 @@ pub struct Preferences {
     /// The numbers the profile wrote, where `values` and `reservation` are computed from
     /// them: what the exact analysis (`sim::exact`) reads.
     pub written: Written,
+    /// A nonlinear (ANAC 2014) party's utility. **When it is given, `weights` and `values`
+    /// are empty and every utility comes from it**: `utility` and the analysis
+    /// (`sim::analysis::rectangles`) read it; the linear paths (`all_utilities_into`,
+    /// `sim::exact`) do not apply.
+    pub rectangles: Option<std::sync::Arc<crate::sim::domains::nonlinear::RectangleUtility>>,
 }
 
 /// What a profile wrote, where it differs from the doubles `Preferences` computes with. The
@@ -160,6 +165,35 @@ impl Preferences {
                 weights: written_weights,
                 reservation_outcome: None,
             },
+            rectangles: None,
+        }
+    }
+
+    /// Whether these preferences value every outcome of `domain`: a weight and a value per
+    /// issue and option, or rectangles that range only the domain's issues and options.
+    pub fn fits(&self, domain: &Domain) -> bool {
+        match &self.rectangles {
+            Some(rectangles) => {
+                self.weights.is_empty()
+                    && self.values.is_empty()
+                    && rectangles.boxes.iter().all(|rectangle| {
+                        rectangle.ranges.iter().all(|(issue, first, last)| {
+                            domain
+                                .issues
+                                .get(*issue)
+                                .is_some_and(|issue| first <= last && *last < issue.options.len())
+                        })
+                    })
+            }
+            None => {
+                self.weights.len() == domain.issues.len()
+                    && self.values.len() == domain.issues.len()
+                    && self
+                        .values
+                        .iter()
+                        .zip(&domain.issues)
+                        .all(|(values, issue)| values.len() == issue.options.len())
+            }
         }
     }
 
@@ -174,6 +208,9 @@ impl Preferences {
     /// The utility of an outcome, summed issue by issue in order (always the same order, so
     /// equal outcomes get bit-identical utilities however they are reached), in [0, 1].
     pub fn utility(&self, outcome: &[usize]) -> f64 {
+        if let Some(rectangles) = &self.rectangles {
+            return rectangles.utility(outcome);
+        }
         let mut total = 0.0;
         for (issue, option) in outcome.iter().enumerate() {
             total += self.weights[issue] * self.values[issue][*option];

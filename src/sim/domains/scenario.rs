@@ -108,6 +108,13 @@ impl Scenario {
     /// so the space must be enumerable. The analysis has no such limit (it answers larger
     /// spaces without enumerating), so loading a scenario does not check this.
     pub fn check_simulable(&self) -> Result<(), SimError> {
+        if self.parties.iter().any(|party| {
+            matches!(&party.preferences, PreferenceSource::Given(given) if given.rectangles.is_some())
+        }) {
+            return Err(SimError::Scenario(
+                "nonlinear (ANAC 2014) preferences are analysed (`accord analyze`), not yet simulated".into(),
+            ));
+        }
         let count = self.domain.outcome_count().unwrap_or(u128::MAX);
         if count > crate::sim::domains::preferences::MAX_ENUMERATED_OUTCOMES {
             return Err(SimError::Scenario(format!(
@@ -178,12 +185,7 @@ impl Scenario {
         check_custody(&self.custody, &ids)?;
         for party in &self.parties {
             if let PreferenceSource::Given(preferences) = &party.preferences
-                && (preferences.weights.len() != self.domain.issues.len()
-                    || preferences
-                        .values
-                        .iter()
-                        .zip(&self.domain.issues)
-                        .any(|(values, issue)| values.len() != issue.options.len()))
+                && !preferences.fits(&self.domain)
             {
                 return Err(SimError::Scenario(format!(
                     "the preferences of {} do not fit the issues",

@@ -173,6 +173,7 @@ mod tests {
                 reservation,
                 discount: None,
                 written: Default::default(),
+                rectangles: None,
             };
             let mut agent = Agent::new(Strategy::TitForTat, &preferences, &ranking, &[], 2);
             for target in targets {

@@ -1000,6 +1000,7 @@ mod tests {
                 reservation: *reservation,
                 discount: None,
                 written: Default::default(),
+                rectangles: None,
             })
             .collect();
         let rankings: Vec<Ranking> = columns
