@@ -27,6 +27,7 @@ mod merkle_proofs;
 mod messages;
 mod nonlinear_analysis;
 mod nonlinear_profiles;
+mod nonlinear_simulation;
 #[cfg(feature = "postgres")]
 mod postgres_store;
 mod properties;

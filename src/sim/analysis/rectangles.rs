@@ -888,3 +888,122 @@ fn opposition(exact: &[ExactRectangles], frontier: &[Found]) -> f64 {
         })
         .fold(f64::INFINITY, f64::min)
 }
+
+/// Utility levels per party the offer pool searches for (`offer_pool`).
+pub const POOL_LEVELS: usize = 100;
+
+/// Most moves one search of the offer pool makes.
+const POOL_SEARCH_MOVES: usize = 64;
+
+/// The outcomes a simulation of nonlinear parties offers from (its *pool*): spaces of
+/// 10^10 outcomes and more cannot be ranked whole, so each party's "outcome nearest my
+/// target" is taken among these. Per party, in acting order: its best outcome (exact, from
+/// the search above; by local search from seeded starts if the search gives up), then for
+/// each level `best * k / POOL_LEVELS`, `k` from `POOL_LEVELS - 1` down to 0, the outcome a
+/// local search finds nearest that level from two starts: the outcome found for the level
+/// above (so a party's outcomes descend from its best as it would concede) and an outcome
+/// drawn from `rng`, the nearer kept (the first on a tie). A local search moves to the
+/// outcome one option away that is nearest the level (the first, in issue then option
+/// order, of equals), at most `POOL_SEARCH_MOVES` times, and stops where no move is
+/// nearer. Each outcome appears once, where it was first found.
+///
+/// Cost: per party at most `2 * POOL_LEVELS * POOL_SEARCH_MOVES` moves, each weighing
+/// every outcome one option away (the sum of the issues' option counts) by every
+/// rectangle; the published 30-issue domains take about 0.1 s per party.
+pub fn offer_pool(
+    domain: &Domain,
+    preferences: &[Preferences],
+    rng: &mut impl rand_core::Rng,
+) -> Vec<Outcome> {
+    let mut pool: Vec<Outcome> = Vec::new();
+    let mut seen: std::collections::BTreeSet<Outcome> = std::collections::BTreeSet::new();
+    let mut keep = |outcome: Outcome, pool: &mut Vec<Outcome>| {
+        if seen.insert(outcome.clone()) {
+            pool.push(outcome);
+        }
+    };
+    let drawn = |rng: &mut dyn FnMut() -> u32| -> Outcome {
+        domain
+            .issues
+            .iter()
+            .map(|issue| rng() as usize % issue.options.len())
+            .collect()
+    };
+    for (party, prefs) in preferences.iter().enumerate() {
+        let best = exact_best(domain, preferences, party).unwrap_or_else(|| {
+            let start = drawn(&mut || rng.next_u32());
+            nearest_by_moves(domain, prefs, f64::INFINITY, start)
+        });
+        let best_utility = prefs.utility(&best);
+        keep(best.clone(), &mut pool);
+        let mut previous = best;
+        for level in (0..POOL_LEVELS).rev() {
+            let target = best_utility * level as f64 / POOL_LEVELS as f64;
+            let from_above = nearest_by_moves(domain, prefs, target, previous.clone());
+            let from_drawn = nearest_by_moves(domain, prefs, target, drawn(&mut || rng.next_u32()));
+            let distance = |outcome: &Outcome| (prefs.utility(outcome) - target).abs();
+            let found = if distance(&from_drawn) < distance(&from_above) {
+                from_drawn
+            } else {
+                from_above
+            };
+            keep(found.clone(), &mut pool);
+            previous = found;
+        }
+    }
+    pool
+}
+
+/// A party's best outcome by the exact search, or `None` if the search cannot say.
+fn exact_best(domain: &Domain, preferences: &[Preferences], party: usize) -> Option<Outcome> {
+    let prefs = &preferences[party];
+    let utility = prefs.rectangles.as_deref()?;
+    let exact = ExactRectangles::of(prefs, utility).ok()?;
+    let mut search = Conflicts::new(domain, &[utility], std::slice::from_ref(&exact)).ok()?;
+    search.aim(vec![vec![1]]);
+    let best = search.best(&search.every_box()).ok()?;
+    Some(search.first_outcome(&best.first()?.boxes))
+}
+
+/// Local search from `start` for an outcome whose utility is nearest `target` (for an
+/// infinite target: the largest), as `offer_pool` describes.
+fn nearest_by_moves(domain: &Domain, prefs: &Preferences, target: f64, start: Outcome) -> Outcome {
+    let distance = |utility: f64| {
+        if target.is_infinite() {
+            -utility
+        } else {
+            (utility - target).abs()
+        }
+    };
+    let mut current = start;
+    let mut current_distance = distance(prefs.utility(&current));
+    for _ in 0..POOL_SEARCH_MOVES {
+        if current_distance == 0.0 {
+            break;
+        }
+        let mut best_move: Option<(f64, usize, usize)> = None;
+        let mut candidate = current.clone();
+        for (issue, options) in domain.issues.iter().enumerate() {
+            let kept = candidate[issue];
+            for option in 0..options.options.len() {
+                if option == kept {
+                    continue;
+                }
+                candidate[issue] = option;
+                let moved = distance(prefs.utility(&candidate));
+                if moved < current_distance
+                    && best_move.is_none_or(|(nearest, _, _)| moved < nearest)
+                {
+                    best_move = Some((moved, issue, option));
+                }
+            }
+            candidate[issue] = kept;
+        }
+        let Some((moved, issue, option)) = best_move else {
+            break;
+        };
+        current[issue] = option;
+        current_distance = moved;
+    }
+    current
+}

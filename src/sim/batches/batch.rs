@@ -497,6 +497,13 @@ pub fn simulate_with_players<'p>(
     make_players: &mut dyn FnMut(u64) -> Result<PlayerList<'p>, SimError>,
     on_result: &mut dyn FnMut(u64, &RunResult),
 ) -> Result<Summary, SimError> {
+    if scenario.is_nonlinear() {
+        // Players choose outcomes by index over every outcome; nonlinear runs offer from a
+        // pool (`Prepared::pool`).
+        return Err(SimError::Scenario(
+            "strategies written in Python play linear spaces; nonlinear (ANAC 2014) ones are played by the built-in strategies only".into(),
+        ));
+    }
     let output = check_batch(scenario, options)?;
     let staging = output.as_ref().map(OutputDirectory::staging);
     let shared = shared_preferences(scenario, options.seed);

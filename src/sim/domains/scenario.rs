@@ -97,6 +97,14 @@ impl Scenario {
         }
     }
 
+    /// Whether the parties' preferences are nonlinear (ANAC 2014 rectangles): runs then
+    /// offer from a pool of outcomes (`Prepared::pool`).
+    pub fn is_nonlinear(&self) -> bool {
+        self.parties.iter().any(|party| {
+            matches!(&party.preferences, PreferenceSource::Given(given) if given.rectangles.is_some())
+        })
+    }
+
     /// Whether every run draws its own preferences.
     pub fn has_random_preferences(&self) -> bool {
         self.parties
@@ -108,12 +116,36 @@ impl Scenario {
     /// so the space must be enumerable. The analysis has no such limit (it answers larger
     /// spaces without enumerating), so loading a scenario does not check this.
     pub fn check_simulable(&self) -> Result<(), SimError> {
-        if self.parties.iter().any(|party| {
-            matches!(&party.preferences, PreferenceSource::Given(given) if given.rectangles.is_some())
-        }) {
-            return Err(SimError::Scenario(
-                "nonlinear (ANAC 2014) preferences are analysed (`accord analyze`), not yet simulated".into(),
-            ));
+        let nonlinear: Vec<&Preferences> = self
+            .parties
+            .iter()
+            .filter_map(|party| match &party.preferences {
+                PreferenceSource::Given(given) if given.rectangles.is_some() => Some(given),
+                _ => None,
+            })
+            .collect();
+        if !nonlinear.is_empty() {
+            if nonlinear.len() != self.parties.len() {
+                return Err(SimError::Scenario(
+                    "some parties' preferences are nonlinear and some linear: a simulation takes one kind".into(),
+                ));
+            }
+            let negative = nonlinear.iter().any(|prefs| {
+                prefs.rectangles.as_ref().is_some_and(|rectangles| {
+                    rectangles
+                        .boxes
+                        .iter()
+                        .any(|rectangle| rectangle.utility < 0.0)
+                })
+            });
+            if negative {
+                return Err(SimError::Scenario(
+                    "a rectangle of negative utility: nonlinear simulations take positive ones"
+                        .into(),
+                ));
+            }
+            // Played from an offer pool (`rectangles::offer_pool`), not from every outcome.
+            return Ok(());
         }
         let count = self.domain.outcome_count().unwrap_or(u128::MAX);
         if count > crate::sim::domains::preferences::MAX_ENUMERATED_OUTCOMES {
@@ -675,7 +707,7 @@ pub fn from_genius(
 }
 
 /// The scenario of a GENIUS directory: its one `.xml` file with `domain` in its name, and
-/// every other `.xml` file in it as a profile (in name order), one party each, all playing
+/// every other `.xml` file in it but `pareto.xml` as a profile (in name order), one party each, all playing
 /// `strategies` (one, or one per profile) until `deadline`; named after the directory, as
 /// papers name domains.
 pub fn from_genius_directory(
@@ -688,7 +720,14 @@ pub fn from_genius_directory(
         .map(|entry| entry.map(|entry| entry.path()))
         .collect::<Result<_, _>>()
         .map_err(|error| SimError::io(directory, error))?;
-    files.retain(|file| file.extension().is_some_and(|extension| extension == "xml"));
+    // GENIUS ships a `pareto.xml` (utility pairs, not XML) beside some domains.
+    files.retain(|file| {
+        file.extension().is_some_and(|extension| extension == "xml")
+            && !file
+                .file_stem()
+                .and_then(|stem| stem.to_str())
+                .is_some_and(|stem| stem.eq_ignore_ascii_case("pareto"))
+    });
     files.sort();
     let is_domain = |file: &PathBuf| {
         file.file_name()

@@ -67,27 +67,24 @@ impl TermsCache {
         }
     }
 
-    /// The terms of an offer of outcome `index` (the cache serves `scenario`).
+    /// The terms of an offer of outcome `index` (the cache serves `scenario`), of the
+    /// run's `pool` when it offers from one (`Prepared::pool`; not cached: two scenarios
+    /// with the same issues have different pools).
     pub(crate) fn terms_of(
         &mut self,
         scenario: &Scenario,
+        pool: Option<&Vec<Outcome>>,
         index: u32,
         outcome: &mut Outcome,
     ) -> Arc<[Term]> {
+        if let Some(pool) = pool {
+            return terms_of_outcome(scenario, &pool[index as usize]);
+        }
         if let Some(Some(cached)) = self.terms.get(index as usize) {
             return cached.clone();
         }
         scenario.domain.outcome_into(u64::from(index), outcome);
-        let terms: Arc<[Term]> = scenario
-            .domain
-            .issues
-            .iter()
-            .zip(outcome.iter())
-            .map(|(issue, option)| Term {
-                issue: issue.id.clone(),
-                text: issue.options[*option].clone(),
-            })
-            .collect();
+        let terms = terms_of_outcome(scenario, outcome);
         let cacheable = scenario
             .domain
             .outcome_count()
@@ -100,6 +97,20 @@ impl TermsCache {
         }
         terms
     }
+}
+
+/// An outcome's terms: each issue's option.
+fn terms_of_outcome(scenario: &Scenario, outcome: &[usize]) -> Arc<[Term]> {
+    scenario
+        .domain
+        .issues
+        .iter()
+        .zip(outcome)
+        .map(|(issue, option)| Term {
+            issue: issue.id.clone(),
+            text: issue.options[*option].clone(),
+        })
+        .collect()
 }
 
 /// The id of the `number`th offer of a run (from 1), its number zero-padded to `width`

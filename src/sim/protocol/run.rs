@@ -145,9 +145,63 @@ pub struct Prepared {
     /// measured only if the run agrees, and then only as far as its agreement needs
     /// (`measure`).
     pub yardstick: Option<Yardstick>,
+    /// Nonlinear parties' outcomes to offer from (`rectangles::offer_pool`): outcome `i`
+    /// of a run is `pool[i]`, and rankings rank the pool. `None`: outcome `i` is the
+    /// domain's outcome of index `i`, and rankings rank every outcome.
+    pub pool: Option<Arc<Vec<Outcome>>>,
+    /// Whether some outcome meets every reservation, when the exact analysis said (the
+    /// pool cannot).
+    pub agreement_possible: Option<bool>,
 }
 
 impl Prepared {
+    /// The outcome a run's index stands for.
+    pub fn outcome(&self, scenario: &Scenario, index: u32) -> Outcome {
+        match &self.pool {
+            Some(pool) => pool[index as usize].clone(),
+            None => scenario.domain.outcome(u64::from(index)),
+        }
+    }
+
+    /// Nonlinear parties: the offer pool from `rng`, each party's ranking of it, and the
+    /// yardstick of the exact analysis.
+    fn fill_nonlinear(&mut self, scenario: &Scenario, rng: &mut ChaCha8Rng) {
+        let pool =
+            crate::sim::analysis::rectangles::offer_pool(&scenario.domain, &self.preferences, rng);
+        self.rankings = self
+            .preferences
+            .iter()
+            .map(|prefs| {
+                Ranking::from_utilities(pool.iter().map(|outcome| prefs.utility(outcome)).collect())
+            })
+            .collect();
+        self.pool = Some(Arc::new(pool));
+        let analysis = analyze_with(&scenario.domain, &self.preferences, 0, true);
+        self.agreement_possible = if analysis.nash.is_some() {
+            Some(true)
+        } else if analysis.nash_none {
+            Some(false)
+        } else {
+            None
+        };
+        self.yardstick = Yardstick::from_analysis(&analysis, &self.preferences);
+        if self.yardstick.is_none() {
+            // The analysis gave up: measured against the pool's own frontier, in doubles.
+            let columns: Vec<&[f64]> = self
+                .rankings
+                .iter()
+                .map(|ranking| ranking.utilities.as_slice())
+                .collect();
+            frontier_and_nash(
+                &self.preferences,
+                &self.rankings[0],
+                &columns,
+                &mut FrontierScratch::default(),
+                self.yardstick.get_or_insert_with(Yardstick::default),
+            );
+        }
+    }
+
     /// Draws (or takes) the preferences of a run and ranks and analyses them, reusing the
     /// memory of the previous run's.
     fn refill(
@@ -158,6 +212,17 @@ impl Prepared {
         measuring: Measuring,
     ) {
         scenario.preferences_into(rng, &mut self.preferences);
+        if scenario.is_nonlinear() {
+            debug_assert_eq!(
+                measuring,
+                Measuring::InAdvance,
+                "nonlinear preferences are given"
+            );
+            self.fill_nonlinear(scenario, rng);
+            return;
+        }
+        self.pool = None;
+        self.agreement_possible = None;
         self.rankings
             .resize_with(self.preferences.len(), Ranking::default);
         for (ranking, preferences) in self.rankings.iter_mut().zip(&self.preferences) {
@@ -380,6 +445,11 @@ pub fn run_with(
         Some(prepared) => prepared,
         None => own,
     };
+    if prepared.pool.is_some() && players.any() {
+        return Err(SimError::Scenario(
+            "strategies written in Python play linear spaces; nonlinear (ANAC 2014) ones are played by the built-in strategies only".into(),
+        ));
+    }
     let mut recorder = Recorder {
         state: State::default(),
         seq: 0,
@@ -605,7 +675,10 @@ fn play_rounds(
             }
             offers += 1;
             let id = offer_id(naming.ids, naming.width, offers);
-            let terms = naming.terms.terms_of(scenario, next, naming.outcome);
+            let terms =
+                naming
+                    .terms
+                    .terms_of(scenario, prepared.pool.as_deref(), next, naming.outcome);
             recorder.record(EventData::ProposalMade(ProposalMade {
                 proposal: id.clone(),
                 by: parties[party].id.clone(),
@@ -799,7 +872,7 @@ fn close_the_talks(
     let count = parties.len();
     match (talks.agreed_round, &talks.standing) {
         (Some(_), Some((proposal, _, index))) => {
-            let outcome = scenario.domain.outcome(u64::from(*index));
+            let outcome = prepared.outcome(scenario, *index);
             recorder.tick();
             let all: Vec<Slug> = parties.iter().map(|party| party.id.clone()).collect();
             let provisions = scenario
@@ -904,6 +977,9 @@ pub fn relative_time(round: u32, deadline: u32) -> f64 {
 /// Whether some outcome is worth every party's reservation value: what a run that did not
 /// agree reports. One pass over the outcomes, paid only by runs that did not agree.
 fn some_outcome_meets_every_reservation(prepared: &Prepared) -> bool {
+    if let Some(possible) = prepared.agreement_possible {
+        return possible;
+    }
     let (preferences, rankings) = (&prepared.preferences, &prepared.rankings);
     let Some(first) = rankings.first() else {
         return false;
@@ -1022,6 +1098,7 @@ mod tests {
             preferences,
             rankings,
             yardstick,
+            ..Prepared::default()
         }
     }
 
