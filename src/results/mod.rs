@@ -94,10 +94,41 @@ pub struct StrategyRanking {
     pub kalai_smorodinsky_distance_mean: Option<f64>,
     pub max_welfare_distance_mean: Option<f64>,
     pub rounds_mean: Option<f64>,
+    /// The 95% confidence interval of `utility_mean` (`sim::batches::statistics`); `None`
+    /// under two runs. Absent from results saved before it existed.
+    #[serde(default)]
+    pub utility_ci95: Option<[f64; 2]>,
+}
+
+/// Welch's t-test of the difference between two strategies' mean utilities, `first`
+/// ranked above `second`, with Holm's adjustment over every pair of the tournament.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct PairwiseTest {
+    pub first: String,
+    pub second: String,
+    /// `first`'s mean utility minus `second`'s.
+    pub difference: f64,
+    /// The statistic and its degrees of freedom; `None` where infinite (neither sample
+    /// spreads) or where there is no test (a sample of fewer than two).
+    pub t: Option<f64>,
+    pub df: Option<f64>,
+    /// The two-sided p-value and Holm's adjustment of it; `None` without a test.
+    pub p: Option<f64>,
+    pub p_holm: Option<f64>,
+    /// Whether `p_holm` is below 0.05.
+    pub significant: bool,
+}
+
+/// One domain's ranking: the strategies' figures over the runs of that domain only.
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+pub struct DomainRanking {
+    pub domain: String,
+    pub ranking: Vec<StrategyRanking>,
 }
 
 /// A tournament's result: the ranking (best mean utility first; ties in the order the
-/// strategies were given) and what was played.
+/// strategies were given), the tests between its strategies, each domain's ranking, and
+/// what was played.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Tournament {
     pub seed: u64,
@@ -107,6 +138,13 @@ pub struct Tournament {
     pub assignments: u64,
     pub total_runs: u64,
     pub ranking: Vec<StrategyRanking>,
+    /// Every pair of strategies, in ranking order (the first with each below it, then the
+    /// second, ...). Absent from results saved before it existed.
+    #[serde(default)]
+    pub pairwise: Vec<PairwiseTest>,
+    /// Per domain, in the order given.
+    #[serde(default)]
+    pub per_domain: Vec<DomainRanking>,
 }
 
 /// `analyze --json`'s document.

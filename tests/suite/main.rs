@@ -42,4 +42,5 @@ mod store_model;
 mod streams;
 mod tail_checkpoint;
 mod time_travel;
+mod tournament_statistics;
 mod typed_events;

@@ -7,9 +7,11 @@
 //! indices (the first role varying slowest), runs in run order; every assignment's batch
 //! uses the tournament's seed (common random numbers: assignments differ by their
 //! strategies only). Each batch is a `batch::simulate`, so the whole is the same for a seed
-//! on any number of threads.
+//! on any number of threads. The ranking comes with each mean's 95% confidence interval,
+//! Welch's tests between every two strategies with Holm's correction (`statistics`), and
+//! each domain's own ranking.
 
-pub use crate::results::{StrategyRanking, Tournament};
+pub use crate::results::{DomainRanking, PairwiseTest, StrategyRanking, Tournament};
 
 use crate::sim::SimError;
 use crate::sim::batches::batch::{BatchOptions, DistanceSums, SpreadSum, simulate_prepared};
@@ -26,6 +28,27 @@ pub struct TournamentOptions {
     pub runs: u64,
     pub seed: u64,
     pub threads: usize,
+}
+
+/// The strategies' totals over every domain, and per domain.
+struct Totals {
+    overall: Vec<StrategyTotals>,
+    per_domain: Vec<Vec<StrategyTotals>>,
+}
+
+impl Totals {
+    fn new(strategies: usize, domains: usize) -> Totals {
+        let overall = vec![StrategyTotals::default(); strategies];
+        Totals {
+            per_domain: vec![overall.clone(); domains],
+            overall,
+        }
+    }
+
+    fn add(&mut self, domain: usize, assignment: &[usize], record: &RunRecord) {
+        record.add_to(assignment, &mut self.overall);
+        record.add_to(assignment, &mut self.per_domain[domain]);
+    }
 }
 
 #[derive(Default, Clone)]
@@ -128,7 +151,7 @@ pub fn play(
     let threads = options
         .threads
         .clamp(1, crate::sim::batches::batch::MAX_THREADS);
-    let mut totals = vec![StrategyTotals::default(); options.strategies.len()];
+    let mut totals = Totals::new(options.strategies.len(), scenarios.len());
     // A batch shares its runs among the threads by chunks of 16; one too short to keep
     // every thread busy is played on one, and the assignments share the threads instead.
     if options.runs >= RUNS_TO_SHARE_A_BATCH * threads as u64 || jobs.len() < 2 || threads == 1 {
@@ -143,7 +166,7 @@ pub fn play(
                 &|done| progress(runs_done + done),
             )?;
             for record in &records {
-                record.add_to(assignment, &mut totals);
+                totals.add(*domain, assignment, record);
             }
             runs_done += options.runs;
         }
@@ -161,9 +184,16 @@ pub fn play(
     let assignments_played = jobs.len() as u64;
     let runs_done = assignments_played * options.runs;
     debug_assert_eq!(runs_done, total_runs);
-    let mut ranking = strategy_rankings(&options.strategies, &totals);
-    // A stable sort: equal means keep the order the strategies were given.
-    ranking.sort_by(|a, b| b.utility_mean.total_cmp(&a.utility_mean));
+    let ranking = ranked(&options.strategies, &totals.overall);
+    let pairwise = pairwise_tests(&ranking);
+    let per_domain = scenarios
+        .iter()
+        .zip(&totals.per_domain)
+        .map(|(scenario, totals)| DomainRanking {
+            domain: scenario.name.clone(),
+            ranking: ranked(&options.strategies, totals),
+        })
+        .collect();
     Ok(Tournament {
         seed: options.seed,
         runs_per_assignment: options.runs,
@@ -175,7 +205,51 @@ pub fn play(
         assignments: assignments_played,
         total_runs,
         ranking,
+        pairwise,
+        per_domain,
     })
+}
+
+/// The strategies' figures, best mean utility first (a stable sort: equal means keep the
+/// order the strategies were given).
+fn ranked(strategies: &[String], totals: &[StrategyTotals]) -> Vec<StrategyRanking> {
+    let mut ranking = strategy_rankings(strategies, totals);
+    ranking.sort_by(|a, b| b.utility_mean.total_cmp(&a.utility_mean));
+    ranking
+}
+
+/// Welch's test for every pair of the ranking, in ranking order, Holm-adjusted together.
+fn pairwise_tests(ranking: &[StrategyRanking]) -> Vec<PairwiseTest> {
+    use crate::sim::batches::statistics::{ALPHA, holm, welch};
+    let finite = |value: f64| value.is_finite().then_some(value);
+    let mut tests = Vec::new();
+    for (index, first) in ranking.iter().enumerate() {
+        for second in &ranking[index + 1..] {
+            let test = welch(
+                (first.utility_mean, first.utility_sd, first.runs),
+                (second.utility_mean, second.utility_sd, second.runs),
+            );
+            tests.push(PairwiseTest {
+                first: first.strategy.clone(),
+                second: second.strategy.clone(),
+                difference: first.utility_mean - second.utility_mean,
+                t: test.and_then(|(t, _, _)| finite(t)),
+                df: test.and_then(|(_, df, _)| finite(df)),
+                p: test.map(|(_, _, p)| p),
+                p_holm: None,
+                significant: false,
+            });
+        }
+    }
+    let tested: Vec<usize> = (0..tests.len())
+        .filter(|index| tests[*index].p.is_some())
+        .collect();
+    let p_values: Vec<f64> = tested.iter().filter_map(|index| tests[*index].p).collect();
+    for (index, adjusted) in tested.into_iter().zip(holm(&p_values)) {
+        tests[index].p_holm = Some(adjusted);
+        tests[index].significant = adjusted < ALPHA;
+    }
+    tests
 }
 
 /// Each strategy's figures, from its totals, in the order the strategies were given.
@@ -201,6 +275,17 @@ fn strategy_rankings(strategies: &[String], totals: &[StrategyTotals]) -> Vec<St
                 kalai_smorodinsky_distance_mean: totals.distances.kalai_smorodinsky.mean(),
                 max_welfare_distance_mean: totals.distances.max_welfare.mean(),
                 rounds_mean: totals.rounds.mean(),
+                utility_ci95: totals
+                    .utility
+                    .mean()
+                    .and_then(|mean| {
+                        crate::sim::batches::statistics::mean_interval(
+                            mean,
+                            totals.utility.sd(),
+                            runs,
+                        )
+                    })
+                    .map(|(low, high)| [low, high]),
             }
         })
         .collect()
@@ -282,7 +367,7 @@ fn play_assignments_together(
     options: &TournamentOptions,
     threads: usize,
     progress: &(dyn Fn(u64) + Sync),
-    totals: &mut [StrategyTotals],
+    totals: &mut Totals,
 ) -> Result<(), SimError> {
     use std::sync::atomic::{AtomicU64, Ordering};
     let lookahead = (MAX_WAITING_RUNS / options.runs.max(1)).max(1);
@@ -301,9 +386,9 @@ fn play_assignments_together(
         played
     };
     let mut add = |job: u64, played: Result<Vec<RunRecord>, SimError>| {
-        let (_, assignment) = &jobs[job as usize];
+        let (domain, assignment) = &jobs[job as usize];
         for record in &played? {
-            record.add_to(assignment, totals);
+            totals.add(*domain, assignment, record);
         }
         Ok(())
     };

@@ -474,10 +474,12 @@ pub(super) fn simulation_summary(summary: &Summary) -> Markup {
     }
 }
 
-/// A tournament's ranking: bars of mean utility, then every figure in a table.
+/// A tournament's ranking: bars of mean utility, then every figure in a table, then the
+/// tests between strategies and each domain's ranking.
 pub(super) fn tournament_section(tournament: &Tournament) -> Markup {
     const COLUMNS: &[&str] = &[
         "Mean utility",
+        "95% CI",
         "SD",
         "Agreements",
         "Welfare",
@@ -488,6 +490,16 @@ pub(super) fn tournament_section(tournament: &Tournament) -> Markup {
         "To max welfare",
         "Runs",
     ];
+    let interval = |bounds: Option<[f64; 2]>| {
+        bounds.map_or("–".to_string(), |[low, high]| {
+            format!("{} – {}", figure(Some(low)), figure(Some(high)))
+        })
+    };
+    let probability = |p: Option<f64>| match p {
+        None => "–".to_string(),
+        Some(p) if p > 0.0 && p < 0.0001 => "< 0.0001".to_string(),
+        Some(p) => figure(Some(p)),
+    };
     html! {
         section #ranking-section {
             h2 {
@@ -505,8 +517,10 @@ pub(super) fn tournament_section(tournament: &Tournament) -> Markup {
                         tr {
                             td { (index + 1) }
                             th scope="row" { (shown(&row.strategy)) }
+                            td { (figure(Some(row.utility_mean))) }
+                            td { (interval(row.utility_ci95)) }
                             @for value in [
-                                Some(row.utility_mean), Some(row.utility_sd), Some(row.agreement_rate),
+                                Some(row.utility_sd), Some(row.agreement_rate),
                                 Some(row.welfare_mean), row.rounds_mean, row.pareto_distance_mean,
                                 row.nash_distance_mean, row.kalai_smorodinsky_distance_mean,
                                 row.max_welfare_distance_mean,
@@ -514,6 +528,53 @@ pub(super) fn tournament_section(tournament: &Tournament) -> Markup {
                                 td { (figure(value)) }
                             }
                             td { (row.runs) }
+                        }
+                    }
+                }
+            }
+            @if !tournament.pairwise.is_empty() {
+                h3 { "Differences of mean utility (Welch's t-test, Holm-adjusted, 5%)" }
+                table #pairwise {
+                    thead { tr {
+                        th scope="col" { "Strategy" } th scope="col" { "Against" }
+                        th scope="col" { "Difference" } th scope="col" { "p" }
+                        th scope="col" { "p (Holm)" } th scope="col" { "Significant" }
+                    } }
+                    tbody {
+                        @for test in &tournament.pairwise {
+                            tr {
+                                th scope="row" { (shown(&test.first)) }
+                                td { (shown(&test.second)) }
+                                td { (figure(Some(test.difference))) }
+                                td { (probability(test.p)) }
+                                td { (probability(test.p_holm)) }
+                                td { (if test.significant { "yes" } else { "no" }) }
+                            }
+                        }
+                    }
+                }
+            }
+            @if tournament.per_domain.len() > 1 {
+                h3 { "Per domain" }
+                @for domain in &tournament.per_domain {
+                    table.per-domain {
+                        caption { (shown(&domain.domain)) }
+                        thead { tr {
+                            th scope="col" { "#" } th scope="col" { "Strategy" }
+                            th scope="col" { "Mean utility" } th scope="col" { "95% CI" }
+                            th scope="col" { "Agreements" } th scope="col" { "Runs" }
+                        } }
+                        tbody {
+                            @for (index, row) in domain.ranking.iter().enumerate() {
+                                tr {
+                                    td { (index + 1) }
+                                    th scope="row" { (shown(&row.strategy)) }
+                                    td { (figure(Some(row.utility_mean))) }
+                                    td { (interval(row.utility_ci95)) }
+                                    td { (figure(Some(row.agreement_rate))) }
+                                    td { (row.runs) }
+                                }
+                            }
                         }
                     }
                 }
