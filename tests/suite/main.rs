@@ -28,6 +28,7 @@ mod messages;
 mod nonlinear_analysis;
 mod nonlinear_profiles;
 mod nonlinear_simulation;
+mod partial_consensus;
 #[cfg(feature = "postgres")]
 mod postgres_store;
 mod properties;

@@ -731,6 +731,7 @@ fn small_scenario(
         } else {
             Vec::new()
         },
+        protocol: Default::default(),
     }
 }
 
@@ -898,6 +899,7 @@ fn like_minded(deadline: u32) -> Scenario {
         parties: vec![party("A"), party("B")],
         others: Vec::new(),
         custody: Vec::new(),
+        protocol: Default::default(),
     }
 }
 

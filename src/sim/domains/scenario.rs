@@ -28,6 +28,28 @@ pub enum ReleasePolicy {
     OnAgreement,
 }
 
+/// The protocol a scenario's parties negotiate by.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Protocol {
+    /// Stacked alternating offers: an agreement binds every party.
+    #[default]
+    Saop,
+    /// GeniusWeb's MOPAC (multiple offers, partial consensus): every round each party
+    /// offers and votes on the others' offers, and an offer enough parties vote for binds
+    /// them alone; the others negotiate on (`protocol::run`).
+    Mopac,
+}
+
+impl Protocol {
+    pub fn parse(name: &str) -> Result<Protocol, String> {
+        match name {
+            "saop" => Ok(Protocol::Saop),
+            "mopac" => Ok(Protocol::Mopac),
+            other => Err(format!("`protocol` is `{other}`; it is saop or mopac")),
+        }
+    }
+}
+
 /// Where a party's preferences come from.
 #[derive(Clone, Debug, PartialEq)]
 pub enum PreferenceSource {
@@ -69,6 +91,7 @@ pub struct Scenario {
     /// Mediators and observers: they join the log, they do not bid.
     pub others: Vec<(Slug, String)>,
     pub custody: Vec<Holding>,
+    pub protocol: Protocol,
 }
 
 /// Longest deadline a scenario may set.
@@ -215,6 +238,17 @@ impl Scenario {
             )));
         }
         check_custody(&self.custody, &ids)?;
+        if self.protocol == Protocol::Mopac
+            && (!self.custody.is_empty()
+                || self
+                    .parties
+                    .iter()
+                    .any(|party| party.release != ReleasePolicy::None))
+        {
+            return Err(SimError::Scenario(
+                "custody and release policies are played under saop only, not mopac".into(),
+            ));
+        }
         for party in &self.parties {
             if let PreferenceSource::Given(preferences) = &party.preferences
                 && !preferences.fits(&self.domain)
@@ -315,6 +349,8 @@ struct ScenarioFile {
     mediators: Vec<OtherFile>,
     #[serde(default)]
     custody: Vec<HoldingFile>,
+    #[serde(default)]
+    protocol: Option<String>,
 }
 
 fn default_step() -> i64 {
@@ -425,6 +461,10 @@ pub fn from_text(text: &str, path: &Path, base: &Path) -> Result<Scenario, SimEr
         .into_iter()
         .map(|party| party_of(party, &domain, path, base))
         .collect::<Result<Vec<_>, _>>()?;
+    let protocol = match &file.protocol {
+        Some(name) => Protocol::parse(name).map_err(|error| SimError::in_file(path, error))?,
+        None => Protocol::Saop,
+    };
     Scenario {
         name: file.name,
         start: file.start,
@@ -447,6 +487,7 @@ pub fn from_text(text: &str, path: &Path, base: &Path) -> Result<Scenario, SimEr
                 count: holding.count,
             })
             .collect(),
+        protocol,
     }
     .check()
     .map_err(|error| SimError::in_file(path, error.to_string()))
@@ -852,6 +893,7 @@ fn profiles_scenario(
         parties,
         others: Vec::new(),
         custody: Vec::new(),
+        protocol: Protocol::Saop,
     }
     .check()
 }

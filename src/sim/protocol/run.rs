@@ -22,7 +22,7 @@ use crate::sim::analysis::ranking::Ranking;
 use crate::sim::analysis::space::analyze_with;
 use crate::sim::analysis::yardstick::{Distances, FrontierScratch, Yardstick, frontier_and_nash};
 use crate::sim::domains::preferences::{MAX_ENUMERATED_OUTCOMES, Outcome, Preferences};
-use crate::sim::domains::scenario::{PartySpec, ReleasePolicy, Scenario};
+use crate::sim::domains::scenario::{PartySpec, Protocol, ReleasePolicy, Scenario};
 use crate::sim::domains::strategies::Strategy;
 use crate::sim::protocol::agent::{Agent, time_dependent_targets};
 use crate::sim::protocol::fast_paths::{TargetTable, TermsCache, offer_id};
@@ -465,6 +465,14 @@ pub fn run_with(
         }),
     };
     record_the_opening(&mut recorder, scenario)?;
+    if scenario.protocol == Protocol::Mopac {
+        if players.any() {
+            return Err(SimError::Scenario(
+                "strategies written in Python play saop; mopac is played by the built-in strategies only".into(),
+            ));
+        }
+        return play_mopac(scenario, prepared, targets, &mut recorder, terms);
+    }
     let naming = OfferNaming {
         ids: offer_ids,
         width: *offer_ids_width,
@@ -1056,6 +1064,317 @@ fn release(
         freed += count;
     }
     Ok(freed)
+}
+
+// ---- MOPAC: multiple offers, partial consensus ----
+
+/// One offer of a MOPAC round: its proposer, its proposal, its outcome, and who voted for
+/// it (its proposer first, then the voters in acting order).
+struct RoundOffer {
+    proposer: usize,
+    proposal: Slug,
+    outcome: u32,
+    supporters: Vec<usize>,
+    /// Every addressee voted for it: the reducer holds it `accepted`, no longer open.
+    accepted_by_all: bool,
+}
+
+/// GeniusWeb's MOPAC, as accord events. Each round, every party still negotiating offers
+/// (a `proposal.made` to the others still negotiating, superseding its offer of the round
+/// before), then each votes for every other offer it would accept (its acceptance rule:
+/// worth at least its own offer of the round, and its reservation; a vote is a
+/// `proposal.accepted`). Then, while some offer's proposer and at least one voter are still
+/// free, the offer with the most free supporters (the first offered of equals) binds them:
+/// unless every addressee voted, its proposer narrows it to them (a `proposal.made` with
+/// the same terms, to the supporters, superseding it) and they accept it; they sign an
+/// `agreement.signed` naming it, with one provision per issue obligating them, withdraw
+/// their other open offers, and leave. The others negotiate on while two remain, until the
+/// deadline, when every open offer is withdrawn.
+///
+/// Each party's utility is that of the agreement binding it (discounted to the round of
+/// that agreement), 0 for a party bound by none; the run's outcome is its first
+/// agreement's. Distances to the frontier and its points are measured for an agreement of
+/// every party only: a partial agreement is not a point of the whole outcome space.
+fn play_mopac(
+    scenario: &Scenario,
+    prepared: &Prepared,
+    targets: &[TargetTable],
+    recorder: &mut Recorder,
+    terms: &mut TermsCache,
+) -> Result<RunResult, SimError> {
+    let parties = &scenario.parties;
+    let count = parties.len();
+    let mut agents = seat_the_agents(scenario, prepared, targets);
+    let mut negotiating = vec![true; count];
+    let mut open: Vec<Option<Slug>> = vec![None; count];
+    let mut bound: Vec<Option<(u32, u32)>> = vec![None; count];
+    let mut agreements: Vec<u32> = Vec::new();
+    let mut outcome_scratch = Outcome::new();
+    // Each round makes at most a proposal per party and a narrowed one per two parties.
+    let most_proposals = u64::from(scenario.deadline) * (count as u64 + count as u64 / 2);
+    let width = most_proposals.max(1).ilog10() as usize + 1;
+    let mut proposals = 0u64;
+    let mut next_id = || {
+        proposals += 1;
+        Slug::parse(&format!("offer-{proposals:0width$}")).expect("a valid slug")
+    };
+    let ids_of = |members: &[usize]| -> Vec<Slug> {
+        members
+            .iter()
+            .map(|party| parties[*party].id.clone())
+            .collect()
+    };
+    let someone_unsatisfiable = (0..count).any(|party| {
+        prepared.rankings[party].best_utility() < prepared.preferences[party].reservation
+    });
+    let deadline = if someone_unsatisfiable {
+        0
+    } else {
+        scenario.deadline
+    };
+    let mut last_round = 0;
+    for round in 1..=deadline {
+        let still: Vec<usize> = (0..count).filter(|party| negotiating[*party]).collect();
+        if still.len() < 2 {
+            break;
+        }
+        last_round = round;
+        // Offers.
+        let mut offers: Vec<RoundOffer> = Vec::new();
+        for (place, party) in still.iter().enumerate() {
+            recorder.tick();
+            // Tit-for-tat answers the party offering before it in this round's order.
+            let before = still[(place + still.len() - 1) % still.len()];
+            let outcome = agents[*party].next_offer(round, scenario.deadline, Some(before));
+            let proposal = next_id();
+            let to: Vec<usize> = still
+                .iter()
+                .copied()
+                .filter(|other| other != party)
+                .collect();
+            recorder.record(EventData::ProposalMade(ProposalMade {
+                proposal: proposal.clone(),
+                by: parties[*party].id.clone(),
+                to: ids_of(&to).into(),
+                terms: terms.terms_of(
+                    scenario,
+                    prepared.pool.as_deref(),
+                    outcome,
+                    &mut outcome_scratch,
+                ),
+                supersedes: open[*party].take(),
+                counters: None,
+            }))?;
+            agents[*party].offered(outcome);
+            for other in &to {
+                agents[*other].observe(*party, outcome);
+            }
+            offers.push(RoundOffer {
+                proposer: *party,
+                proposal,
+                outcome,
+                supporters: vec![*party],
+                accepted_by_all: false,
+            });
+        }
+        // Votes.
+        for voter in &still {
+            recorder.tick();
+            let own = offers
+                .iter()
+                .find(|offer| offer.proposer == *voter)
+                .map(|offer| offer.outcome)
+                .expect("every party still negotiating offered");
+            for offer in offers.iter_mut().filter(|offer| offer.proposer != *voter) {
+                if agents[*voter].accepts(offer.outcome, own) {
+                    recorder.record(EventData::ProposalAccepted(ProposalAct {
+                        proposal: offer.proposal.clone(),
+                        by: parties[*voter].id.clone(),
+                    }))?;
+                    offer.supporters.push(*voter);
+                }
+            }
+        }
+        for offer in &mut offers {
+            offer.accepted_by_all = offer.supporters.len() == still.len();
+        }
+        // Coalitions, the largest first.
+        let mut free: Vec<bool> = negotiating.clone();
+        loop {
+            let best = offers
+                .iter()
+                .enumerate()
+                .filter(|(_, offer)| free[offer.proposer])
+                .map(|(index, offer)| {
+                    (
+                        index,
+                        offer
+                            .supporters
+                            .iter()
+                            .filter(|party| free[**party])
+                            .count(),
+                    )
+                })
+                .filter(|(_, supporters)| *supporters >= 2)
+                .fold(
+                    None,
+                    |best: Option<(usize, usize)>, (index, supporters)| match best {
+                        Some((_, most)) if most >= supporters => best,
+                        _ => Some((index, supporters)),
+                    },
+                );
+            let Some((chosen, _)) = best else {
+                break;
+            };
+            let offer = &offers[chosen];
+            let mut coalition: Vec<usize> = offer
+                .supporters
+                .iter()
+                .copied()
+                .filter(|party| free[*party])
+                .collect();
+            coalition.sort_unstable();
+            recorder.tick();
+            let signed = if offer.accepted_by_all && coalition.len() == still.len() {
+                offer.proposal.clone()
+            } else {
+                let narrowed = next_id();
+                let to: Vec<usize> = coalition
+                    .iter()
+                    .copied()
+                    .filter(|party| *party != offer.proposer)
+                    .collect();
+                recorder.record(EventData::ProposalMade(ProposalMade {
+                    proposal: narrowed.clone(),
+                    by: parties[offer.proposer].id.clone(),
+                    to: ids_of(&to).into(),
+                    terms: terms.terms_of(
+                        scenario,
+                        prepared.pool.as_deref(),
+                        offer.outcome,
+                        &mut outcome_scratch,
+                    ),
+                    supersedes: (!offer.accepted_by_all).then(|| offer.proposal.clone()),
+                    counters: None,
+                }))?;
+                for member in &to {
+                    recorder.record(EventData::ProposalAccepted(ProposalAct {
+                        proposal: narrowed.clone(),
+                        by: parties[*member].id.clone(),
+                    }))?;
+                }
+                narrowed
+            };
+            let outcome = prepared.outcome(scenario, offer.outcome);
+            let signatories = ids_of(&coalition);
+            agreements.push(offer.outcome);
+            recorder.record(EventData::AgreementSigned(AgreementSigned {
+                agreement: Slug::parse(&format!("agreement-{}", agreements.len()))
+                    .expect("a valid slug"),
+                title: format!(
+                    "Agreement of {} among {}",
+                    scenario.name,
+                    signatories
+                        .iter()
+                        .map(Slug::as_str)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                signatories: signatories.clone(),
+                witnesses: None,
+                proposal: Some(signed),
+                provisions: scenario
+                    .domain
+                    .issues
+                    .iter()
+                    .zip(&outcome)
+                    .map(|(issue, option)| ProvisionTerms {
+                        provision: issue.id.clone(),
+                        text: format!("{}: {}", issue.title, issue.options[*option]),
+                        obligated: signatories.clone(),
+                    })
+                    .collect(),
+            }))?;
+            let chosen_proposer = offer.proposer;
+            for member in &coalition {
+                free[*member] = false;
+                negotiating[*member] = false;
+                bound[*member] = Some((offer.outcome, round));
+                // A member's own offer of the round, still open, is withdrawn as it leaves.
+                if let Some(own) = offers.iter().find(|own| own.proposer == *member)
+                    && *member != chosen_proposer
+                    && !own.accepted_by_all
+                {
+                    recorder.record(EventData::ProposalWithdrawn(ProposalAct {
+                        proposal: own.proposal.clone(),
+                        by: parties[*member].id.clone(),
+                    }))?;
+                }
+            }
+        }
+        for offer in &offers {
+            if negotiating[offer.proposer] {
+                open[offer.proposer] = (!offer.accepted_by_all).then(|| offer.proposal.clone());
+            }
+        }
+    }
+    // The deadline: every offer still open is withdrawn by its proposer.
+    if open.iter().any(Option::is_some) {
+        recorder.tick();
+    }
+    for (party, proposal) in open.iter_mut().enumerate() {
+        if let Some(proposal) = proposal.take() {
+            recorder.record(EventData::ProposalWithdrawn(ProposalAct {
+                proposal,
+                by: parties[party].id.clone(),
+            }))?;
+        }
+    }
+    let utilities: Vec<f64> = (0..count)
+        .map(|party| match bound[party] {
+            Some((index, round)) => {
+                let prefs = &prepared.preferences[party];
+                let outcome = prepared.outcome(scenario, index);
+                prefs.discounted(
+                    prefs.utility(&outcome),
+                    relative_time(round, scenario.deadline),
+                )
+            }
+            None => 0.0,
+        })
+        .collect();
+    let everyone = agreements.len() == 1 && bound.iter().all(Option::is_some);
+    let distances = match (everyone, &prepared.yardstick) {
+        (true, Some(yardstick)) => {
+            let index = agreements[0];
+            let outcome = prepared.outcome(scenario, index);
+            let undiscounted: Vec<f64> = prepared
+                .preferences
+                .iter()
+                .map(|prefs| prefs.utility(&outcome))
+                .collect();
+            yardstick.distances(&undiscounted)
+        }
+        _ => Distances::default(),
+    };
+    let agreed = !agreements.is_empty();
+    let last_agreement = bound
+        .iter()
+        .filter_map(|entry| entry.map(|(_, round)| round))
+        .max();
+    Ok(RunResult {
+        agreed,
+        agreement_possible: agreed
+            || (!someone_unsatisfiable && some_outcome_meets_every_reservation(prepared)),
+        rounds: last_agreement.unwrap_or(last_round),
+        outcome: agreements
+            .first()
+            .map(|index| prepared.outcome(scenario, *index)),
+        utilities,
+        released: 0,
+        distances,
+        log: recorder.lines.take(),
+    })
 }
 
 #[cfg(test)]
