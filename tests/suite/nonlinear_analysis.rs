@@ -16,23 +16,12 @@ use accord::sim::domains::nonlinear::{domain_xml, drawn_rectangles, drawn_space,
 use rand_chacha::ChaCha8Rng;
 use rand_core::{Rng, SeedableRng};
 
+use crate::nonlinear_profiles::frontier_written;
+
 fn shared(name: &str) -> PathBuf {
     crate::binary::root()
         .join("tests/fixtures/nonlinear")
         .join(name)
-}
-
-/// The utility pairs of a `pareto.txt`.
-fn frontier_written(path: &Path) -> Vec<(f64, f64)> {
-    std::fs::read_to_string(path)
-        .unwrap()
-        .lines()
-        .filter(|line| !line.starts_with('#') && !line.trim().is_empty())
-        .map(|line| {
-            let (a, b) = line.split_once(',').unwrap();
-            (a.trim().parse().unwrap(), b.trim().parse().unwrap())
-        })
-        .collect()
 }
 
 fn shared_analysis(name: &str) -> (Domain, Vec<Preferences>, Analysis) {

@@ -18,7 +18,7 @@ fn profile(path: &Path) -> RectangleProfile {
 }
 
 /// The utility pairs of `pareto.txt`.
-fn frontier_written(path: &Path) -> Vec<(f64, f64)> {
+pub(crate) fn frontier_written(path: &Path) -> Vec<(f64, f64)> {
     fs::read_to_string(path)
         .unwrap()
         .lines()

@@ -41,8 +41,9 @@ use num_integer::Integer;
 use num_rational::BigRational;
 use num_traits::{One, Signed, ToPrimitive};
 
-use crate::sim::analysis::exact::compare_fractions;
-use crate::sim::analysis::space::{Analysis, Point};
+use crate::sim::analysis::space::{
+    Analysis, Candidate, Point, kalai_smorodinsky_index, nash_index, opposition_of,
+};
 use crate::sim::domains::decimal::{nearest_double, written_decimal};
 use crate::sim::domains::nonlinear::RectangleUtility;
 use crate::sim::domains::preferences::{Domain, Outcome, Preferences};
@@ -696,10 +697,19 @@ pub fn answer(
         .expect("the frontier has a point");
     analysis.max_welfare = Some(welfare.to_f64(value));
     analysis.max_welfare_point = Some(rounded(&welfare_point.sums, &welfare_point.outcome));
-    analysis.nash = nash(&exact, &frontier).map(|point| rounded(&point.sums, &point.outcome));
+    // The rules of the linear analysis, on the same kind of integers.
+    let candidates: Vec<Candidate> = frontier
+        .iter()
+        .map(|point| Candidate {
+            surpluses: surpluses(&exact, point),
+            welfare: BigInt::from(welfare.value(&point.sums)),
+            first: BigInt::from(point.sums[0]),
+        })
+        .collect();
+    let point_at = |index: usize| rounded(&frontier[index].sums, &frontier[index].outcome);
+    analysis.nash = nash_index(&candidates).map(point_at);
     analysis.nash_none = analysis.nash.is_none();
-    analysis.kalai_smorodinsky = kalai_smorodinsky(&exact, &welfare, &frontier)
-        .map(|point| rounded(&point.sums, &point.outcome));
+    analysis.kalai_smorodinsky = kalai_smorodinsky_index(&candidates, exact.len()).map(point_at);
     analysis.opposition = Some(opposition(&exact, &frontier));
     if list_frontier {
         let mut listed: Vec<&Found> = frontier.iter().collect();
@@ -788,105 +798,20 @@ fn surpluses(exact: &[ExactRectangles], point: &Found) -> Option<Vec<BigInt>> {
         .collect()
 }
 
-/// The Nash point: the largest product of surpluses among the frontier points that meet
-/// every reservation, the first in outcome order among equals.
-fn nash<'a>(exact: &[ExactRectangles], frontier: &'a [Found]) -> Option<&'a Found> {
-    let mut best: Option<(BigInt, &Found)> = None;
-    for point in frontier {
-        let Some(surpluses) = surpluses(exact, point) else {
-            continue;
-        };
-        let product: BigInt = surpluses.iter().product();
-        if best.as_ref().is_none_or(|(largest, _)| product > *largest) {
-            best = Some((product, point));
-        }
-    }
-    best.map(|(_, point)| point)
-}
-
-/// The Kalai-Smorodinsky point, by the rule of `space::kalai_smorodinsky`: the largest
-/// smallest share of the ideal gain, then the larger welfare, then the larger first
-/// utility, then the first outcome.
-fn kalai_smorodinsky<'a>(
-    exact: &[ExactRectangles],
-    welfare: &Welfare,
-    frontier: &'a [Found],
-) -> Option<&'a Found> {
-    let feasible: Vec<(&Found, Vec<BigInt>)> = frontier
-        .iter()
-        .filter_map(|point| surpluses(exact, point).map(|surpluses| (point, surpluses)))
-        .collect();
-    let ranges: Vec<BigInt> = (0..exact.len())
-        .map(|party| {
-            feasible
-                .iter()
-                .map(|(_, surpluses)| &surpluses[party])
-                .max()
-                .cloned()
-                .unwrap_or_default()
-        })
-        .collect();
-    let smallest_share = |surpluses: &[BigInt]| -> (BigInt, BigInt) {
-        let mut smallest = (BigInt::one(), BigInt::one());
-        for (surplus, range) in surpluses.iter().zip(&ranges) {
-            if range.is_positive()
-                && compare_fractions(surplus, range, &smallest.0, &smallest.1).is_lt()
-            {
-                smallest = (surplus.clone(), range.clone());
-            }
-        }
-        smallest
-    };
-    let mut chosen: Option<(&Found, (BigInt, BigInt), i128)> = None;
-    for (point, surpluses) in &feasible {
-        let share = smallest_share(surpluses);
-        let sum = welfare.value(&point.sums);
-        let better = chosen.as_ref().is_none_or(|(best, best_share, best_sum)| {
-            compare_fractions(&share.0, &share.1, &best_share.0, &best_share.1)
-                .then_with(|| sum.cmp(best_sum))
-                .then_with(|| point.sums[0].cmp(&best.sums[0]))
-                .is_gt()
-        });
-        if better {
-            chosen = Some((point, share, sum));
-        }
-    }
-    chosen.map(|(point, _, _)| point)
-}
-
-/// The opposition level: the least distance from the utilities, each divided by the
-/// party's best (on the frontier, which holds each party's best), to the all-ones vector.
+/// The opposition level (`space::opposition_of`) of the frontier's rounded utilities.
 fn opposition(exact: &[ExactRectangles], frontier: &[Found]) -> f64 {
-    let best: Vec<f64> = (0..exact.len())
-        .map(|party| {
-            let largest = frontier
-                .iter()
-                .map(|point| point.sums[party])
-                .max()
-                .unwrap_or(0);
-            exact[party].to_f64(largest)
-        })
-        .collect();
-    frontier
+    let rounded: Vec<Vec<f64>> = frontier
         .iter()
         .map(|point| {
             point
                 .sums
                 .iter()
                 .zip(exact)
-                .zip(&best)
-                .map(|((sum, party), best)| {
-                    let normalised = if *best > 0.0 {
-                        party.to_f64(*sum) / best
-                    } else {
-                        0.0
-                    };
-                    (normalised - 1.0) * (normalised - 1.0)
-                })
-                .sum::<f64>()
-                .sqrt()
+                .map(|(sum, party)| party.to_f64(*sum))
+                .collect()
         })
-        .fold(f64::INFINITY, f64::min)
+        .collect();
+    opposition_of(&rounded)
 }
 
 /// Utility levels per party the offer pool searches for (`offer_pool`).

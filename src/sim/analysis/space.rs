@@ -250,11 +250,12 @@ impl Request<'_> {
         // outcome.
         frontier.sort_by(|a, b| a.outcome.cmp(&b.outcome));
         analysis.pareto_size = Some(frontier.iter().map(|point| point.count).sum());
+        let candidates = candidates(parties, &welfare, &frontier);
         analysis.nash =
-            nash(parties, &frontier).map(|point| rounded_point(parties, &point.outcome));
+            nash_index(&candidates).map(|index| rounded_point(parties, &frontier[index].outcome));
         analysis.nash_none = analysis.nash.is_none();
-        analysis.kalai_smorodinsky = kalai_smorodinsky(parties, &welfare, &frontier)
-            .map(|point| rounded_point(parties, &point.outcome));
+        analysis.kalai_smorodinsky = kalai_smorodinsky_index(&candidates, parties.len())
+            .map(|index| rounded_point(parties, &frontier[index].outcome));
         analysis.opposition = Some(opposition(parties, &frontier));
         if self.list_frontier {
             analysis.frontier_points_shared =
@@ -569,26 +570,34 @@ fn surpluses<N: Numerator>(
         .collect()
 }
 
+/// A frontier point as the Nash and Kalai-Smorodinsky rules see it: its surpluses
+/// `u_i - r_i` (each party's scaled by a positive constant of its own, so they compare and
+/// multiply as the surpluses do) when it meets every reservation, its welfare sum (over a
+/// common denominator) and its first party's utility (over that party's denominator).
+pub(crate) struct Candidate {
+    pub surpluses: Option<Vec<BigInt>>,
+    pub welfare: BigInt,
+    pub first: BigInt,
+}
+
 /// The Nash point: the largest product of `u_i - r_i` among the outcomes where every
 /// `u_i >= r_i`, the first in outcome order among the Pareto-optimal ones reaching it.
 /// (Every outcome reaching a positive largest product is Pareto-optimal, so the rule only
 /// matters when the largest product is 0.) Denominators are the same for every outcome, so
-/// products of numerators compare as the products do.
-fn nash<'a, N: Numerator>(
-    parties: &[ExactParty<N>],
-    frontier: &'a [ExactPoint<N>],
-) -> Option<&'a ExactPoint<N>> {
-    let mut best: Option<(BigInt, &ExactPoint<N>)> = None;
-    for point in frontier {
-        let Some(surpluses) = surpluses(parties, point) else {
+/// products of numerators compare as the products do. `candidates` are the frontier's
+/// points in outcome order.
+pub(crate) fn nash_index(candidates: &[Candidate]) -> Option<usize> {
+    let mut best: Option<(BigInt, usize)> = None;
+    for (index, candidate) in candidates.iter().enumerate() {
+        let Some(surpluses) = &candidate.surpluses else {
             continue;
         };
         let product: BigInt = surpluses.iter().product();
         if best.as_ref().is_none_or(|(largest, _)| product > *largest) {
-            best = Some((product, point));
+            best = Some((product, index));
         }
     }
-    best.map(|(_, point)| point)
+    best.map(|(_, index)| index)
 }
 
 /// The Kalai-Smorodinsky point: among the outcomes where every `u_i >= r_i`, the one whose
@@ -598,20 +607,22 @@ fn nash<'a, N: Numerator>(
 /// utility of the first party, then to the first outcome. `None` when no outcome meets
 /// every reservation. It lies on the frontier: an outcome that dominates another has
 /// shares at least as large and a larger sum; and so do the `m_i`.
-fn kalai_smorodinsky<'a, N: Numerator>(
-    parties: &[ExactParty<N>],
-    welfare: &Welfare,
-    frontier: &'a [ExactPoint<N>],
-) -> Option<&'a ExactPoint<N>> {
-    let feasible: Vec<(&ExactPoint<N>, Vec<BigInt>)> = frontier
+pub(crate) fn kalai_smorodinsky_index(candidates: &[Candidate], parties: usize) -> Option<usize> {
+    let feasible: Vec<(usize, &Candidate, &Vec<BigInt>)> = candidates
         .iter()
-        .filter_map(|point| surpluses(parties, point).map(|surpluses| (point, surpluses)))
+        .enumerate()
+        .filter_map(|(index, candidate)| {
+            candidate
+                .surpluses
+                .as_ref()
+                .map(|surpluses| (index, candidate, surpluses))
+        })
         .collect();
-    let ranges: Vec<BigInt> = (0..parties.len())
+    let ranges: Vec<BigInt> = (0..parties)
         .map(|party| {
             feasible
                 .iter()
-                .map(|(_, surpluses)| &surpluses[party])
+                .map(|(_, _, surpluses)| &surpluses[party])
                 .max()
                 .cloned()
                 .unwrap_or_default()
@@ -629,44 +640,75 @@ fn kalai_smorodinsky<'a, N: Numerator>(
         }
         smallest
     };
-    let mut chosen: Option<(&ExactPoint<N>, (BigInt, BigInt), BigInt)> = None;
-    for (point, surpluses) in &feasible {
+    let mut chosen: Option<(usize, &Candidate, (BigInt, BigInt))> = None;
+    for (index, candidate, surpluses) in feasible {
         let share = smallest_share(surpluses);
-        let sum = welfare.sum(point.utilities.iter());
-        let better = chosen.as_ref().is_none_or(|(best, best_share, best_sum)| {
+        let better = chosen.as_ref().is_none_or(|(_, best, best_share)| {
             compare_fractions(&share.0, &share.1, &best_share.0, &best_share.1)
-                .then_with(|| sum.cmp(best_sum))
-                .then_with(|| point.utilities[0].cmp(&best.utilities[0]))
+                .then_with(|| candidate.welfare.cmp(&best.welfare))
+                .then_with(|| candidate.first.cmp(&best.first))
                 .is_gt()
         });
         if better {
-            chosen = Some((point, share, sum));
+            chosen = Some((index, candidate, share));
         }
     }
-    chosen.map(|(point, _, _)| point)
+    chosen.map(|(index, _, _)| index)
+}
+
+/// The frontier's points as candidates for `nash_index` and `kalai_smorodinsky_index`.
+fn candidates<N: Numerator>(
+    parties: &[ExactParty<N>],
+    welfare: &Welfare,
+    frontier: &[ExactPoint<N>],
+) -> Vec<Candidate> {
+    frontier
+        .iter()
+        .map(|point| Candidate {
+            surpluses: surpluses(parties, point),
+            welfare: welfare.sum(point.utilities.iter()),
+            first: point.utilities[0].to_big(),
+        })
+        .collect()
 }
 
 /// The opposition level: the least distance from the utilities, each divided by that
 /// party's best utility, to the all-ones vector; the least lies on the frontier (a better
 /// utility is nearer 1). A square root, so computed in doubles from the rounded utilities.
 fn opposition<N: Numerator>(parties: &[ExactParty<N>], frontier: &[ExactPoint<N>]) -> f64 {
-    let best: Vec<f64> = parties
-        .iter()
-        .map(|party| party.to_f64(&party.best()))
-        .collect();
-    frontier
+    let rounded: Vec<Vec<f64>> = frontier
         .iter()
         .map(|point| {
             parties
                 .iter()
                 .zip(&point.utilities)
+                .map(|(party, utility)| party.to_f64(utility))
+                .collect()
+        })
+        .collect();
+    opposition_of(&rounded)
+}
+
+/// The opposition level of a frontier given as rounded utilities, one vector per point:
+/// each party's best is its largest on the frontier (which holds every party's best).
+pub(crate) fn opposition_of(frontier: &[Vec<f64>]) -> f64 {
+    let parties = frontier.first().map_or(0, Vec::len);
+    let best: Vec<f64> = (0..parties)
+        .map(|party| {
+            frontier
+                .iter()
+                .map(|point| point[party])
+                .fold(f64::MIN, f64::max)
+        })
+        .collect();
+    frontier
+        .iter()
+        .map(|point| {
+            point
+                .iter()
                 .zip(&best)
-                .map(|((party, utility), best)| {
-                    let normalised = if *best > 0.0 {
-                        party.to_f64(utility) / best
-                    } else {
-                        0.0
-                    };
+                .map(|(utility, best)| {
+                    let normalised = if *best > 0.0 { utility / best } else { 0.0 };
                     (normalised - 1.0) * (normalised - 1.0)
                 })
                 .sum::<f64>()

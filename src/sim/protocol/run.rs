@@ -187,19 +187,24 @@ impl Prepared {
         self.yardstick = Yardstick::from_analysis(&analysis, &self.preferences);
         if self.yardstick.is_none() {
             // The analysis gave up: measured against the pool's own frontier, in doubles.
-            let columns: Vec<&[f64]> = self
-                .rankings
-                .iter()
-                .map(|ranking| ranking.utilities.as_slice())
-                .collect();
-            frontier_and_nash(
-                &self.preferences,
-                &self.rankings[0],
-                &columns,
-                &mut FrontierScratch::default(),
-                self.yardstick.get_or_insert_with(Yardstick::default),
-            );
+            self.measure_in_doubles(&mut FrontierScratch::default());
         }
+    }
+
+    /// The yardstick of the ranked outcomes' own frontier and points, in doubles.
+    fn measure_in_doubles(&mut self, frontier_scratch: &mut FrontierScratch) {
+        let columns: Vec<&[f64]> = self
+            .rankings
+            .iter()
+            .map(|ranking| ranking.utilities.as_slice())
+            .collect();
+        frontier_and_nash(
+            &self.preferences,
+            &self.rankings[0],
+            &columns,
+            frontier_scratch,
+            self.yardstick.get_or_insert_with(Yardstick::default),
+        );
     }
 
     /// Draws (or takes) the preferences of a run and ranks and analyses them, reusing the
@@ -249,18 +254,7 @@ impl Prepared {
             self.yardstick = None;
             return;
         }
-        let columns: Vec<&[f64]> = self
-            .rankings
-            .iter()
-            .map(|ranking| ranking.utilities.as_slice())
-            .collect();
-        frontier_and_nash(
-            &self.preferences,
-            &self.rankings[0],
-            &columns,
-            frontier_scratch,
-            self.yardstick.get_or_insert_with(Yardstick::default),
-        );
+        self.measure_in_doubles(frontier_scratch);
     }
 }
 
@@ -883,17 +877,7 @@ fn close_the_talks(
             let outcome = prepared.outcome(scenario, *index);
             recorder.tick();
             let all: Vec<Slug> = parties.iter().map(|party| party.id.clone()).collect();
-            let provisions = scenario
-                .domain
-                .issues
-                .iter()
-                .zip(&outcome)
-                .map(|(issue, option)| ProvisionTerms {
-                    provision: issue.id.clone(),
-                    text: format!("{}: {}", issue.title, issue.options[*option]),
-                    obligated: all.clone(),
-                })
-                .collect();
+            let provisions = provisions_of(scenario, &outcome, &all);
             recorder.record(EventData::AgreementSigned(AgreementSigned {
                 agreement: Slug::parse("agreement").expect("a valid slug"),
                 title: format!("Agreement of {}", scenario.name),
@@ -934,6 +918,25 @@ fn close_the_talks(
         }
         (_, None) => Ok((None, vec![0.0; count], 0)),
     }
+}
+
+/// An agreement's provisions: one per issue, `ISSUE TITLE: OPTION`, obligating `obligated`.
+fn provisions_of(
+    scenario: &Scenario,
+    outcome: &[usize],
+    obligated: &[Slug],
+) -> Vec<ProvisionTerms> {
+    scenario
+        .domain
+        .issues
+        .iter()
+        .zip(outcome)
+        .map(|(issue, option)| ProvisionTerms {
+            provision: issue.id.clone(),
+            text: format!("{}: {}", issue.title, issue.options[*option]),
+            obligated: obligated.to_vec(),
+        })
+        .collect()
 }
 
 /// Each party's utility of the outcome agreed.
@@ -1283,17 +1286,7 @@ fn play_mopac(
                 signatories: signatories.clone(),
                 witnesses: None,
                 proposal: Some(signed),
-                provisions: scenario
-                    .domain
-                    .issues
-                    .iter()
-                    .zip(&outcome)
-                    .map(|(issue, option)| ProvisionTerms {
-                        provision: issue.id.clone(),
-                        text: format!("{}: {}", issue.title, issue.options[*option]),
-                        obligated: signatories.clone(),
-                    })
-                    .collect(),
+                provisions: provisions_of(scenario, &outcome, &signatories),
             }))?;
             let chosen_proposer = offer.proposer;
             for member in &coalition {
