@@ -38,6 +38,22 @@ def test_analyze_and_tournament_are_the_command_lines():
     assert [row["strategy"] for row in ranked["ranking"]]
 
 
+def test_nonlinear_domains_mopac_and_tournament_statistics_reach_python():
+    nonlinear = SCENARIOS / "nonlinear" / "5issues"
+    analysis = accord.analyze(nonlinear, frontier=True)
+    assert analysis["pareto_size"] == 86 and len(analysis["frontier"]) == 9
+    ranked = accord.tournament([nonlinear, SCENARIOS / "england-zimbabwe.json"],
+                               ["boulware", "conceder", "hardliner"], runs=2)
+    assert len(ranked["pairwise"]) == 3
+    assert all(test["p_holm"] >= test["p"] for test in ranked["pairwise"])
+    assert [domain["domain"] for domain in ranked["per_domain"]] == ["5issues", "england-zimbabwe"]
+    low, high = ranked["ranking"][0]["utility_ci95"]
+    assert low <= ranked["ranking"][0]["utility_mean"] <= high
+    mopac = accord.simulate(SCENARIOS / "karabakh-mopac.json", seed=1)
+    assert mopac == cli("simulate", str(SCENARIOS / "karabakh-mopac.json"), "--seed", "1", "--json")
+    assert mopac["utilities"][0]["mean"] == 0.0
+
+
 def test_refusals_are_python_exceptions():
     with pytest.raises(OSError):
         accord.simulate(SCENARIOS / "no-such.json")

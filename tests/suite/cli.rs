@@ -888,7 +888,7 @@ fn analyze_answers_a_space_of_a_trillion_outcomes_and_simulate_says_why_it_canno
 
 #[test]
 fn analyze_and_simulate_read_anac_2014_nonlinear_files() {
-    let directory = crate::binary::root().join("tests/fixtures/nonlinear/5issues");
+    let directory = crate::binary::root().join("events/scenarios/nonlinear/5issues");
     let files: Vec<String> = ["5issues-domain.xml", "profile-1.xml", "profile-2.xml"]
         .iter()
         .map(|name| path_text(&directory.join(name)).to_string())
@@ -908,6 +908,15 @@ fn analyze_and_simulate_read_anac_2014_nonlinear_files() {
     assert!(output.status.success(), "{}", stderr(&output));
     let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
     assert_eq!(summary["agreement_rate"], 1.0);
+    // The directory stands for its files, as a tournament's domains do.
+    let by_directory = accord(&["simulate", "--json", path_text(&directory)]);
+    assert_eq!(
+        stdout(&by_directory),
+        stdout(&output).replace("5issues-domain", "5issues")
+    );
+    let analysed = accord(&["analyze", "--json", path_text(&directory)]);
+    let analysed: Value = serde_json::from_str(&stdout(&analysed)).unwrap();
+    assert_eq!(analysed["pareto_size"], 86);
 }
 
 /// The GeniusWeb JSON of a GENIUS profile: the same domain, weights and (normalised) value

@@ -20,7 +20,7 @@ use crate::nonlinear_profiles::frontier_written;
 
 fn shared(name: &str) -> PathBuf {
     crate::binary::root()
-        .join("tests/fixtures/nonlinear")
+        .join("events/scenarios/nonlinear")
         .join(name)
 }
 

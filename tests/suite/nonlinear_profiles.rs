@@ -9,7 +9,7 @@ use accord::sim::domains::nonlinear::RectangleProfile;
 
 fn domain(name: &str) -> PathBuf {
     crate::binary::root()
-        .join("tests/fixtures/nonlinear")
+        .join("events/scenarios/nonlinear")
         .join(name)
 }
 

@@ -13,7 +13,7 @@ use serde_json::Value;
 use crate::binary::{accord, path_text, root, stderr, stdout};
 
 fn shared(name: &str) -> PathBuf {
-    root().join("tests/fixtures/nonlinear").join(name)
+    root().join("events/scenarios/nonlinear").join(name)
 }
 
 fn genius_arguments(name: &str) -> Vec<String> {

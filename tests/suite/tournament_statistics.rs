@@ -11,7 +11,7 @@ use crate::binary::{accord, path_text, root, stderr, stdout};
 fn domains() -> Vec<std::path::PathBuf> {
     vec![
         root().join("events/scenarios/genius/EnglandZimbabwe"),
-        root().join("tests/fixtures/nonlinear/5issues"),
+        root().join("events/scenarios/nonlinear/5issues"),
     ]
 }
 

@@ -104,7 +104,8 @@ pub fn scenario_files<'a>(
             path.display()
         ))),
         (_, Some([domain, profiles @ ..]), None) => Ok(ScenarioFiles::Genius { domain, profiles }),
-        (Some(path), _, None) => Ok(ScenarioFiles::Scenario(path)),
+        // A GENIUS directory is a scenario, as a tournament's domains are.
+        (Some(path), _, None) => Ok(ScenarioFiles::of_path(path)),
         _ => Err(Failure::Usage(
             "give a SCENARIO or --genius DOMAIN.xml PROFILE.xml...".into(),
         )),

@@ -183,7 +183,9 @@ def tournament(
     threads: Optional[int] = None,
     deadline: Optional[int] = None,
 ) -> dict[str, Any]:
-    """Every assignment of the strategies to every scenario's roles, ranked."""
+    """Every assignment of the strategies to every scenario's roles, ranked, with each
+    mean's 95% interval, Welch's tests between strategies (Holm-adjusted) and each domain's
+    ranking (`ranking`, `pairwise`, `per_domain`), as `accord tournament --json`."""
 
 def check_proof(
     proof: Union[dict[str, Any], str],
