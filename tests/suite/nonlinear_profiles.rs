@@ -30,6 +30,23 @@ pub(crate) fn frontier_written(path: &Path) -> Vec<(f64, f64)> {
         .collect()
 }
 
+/// An outcome's utility (a value per issue) as the format defines it, straight from the
+/// profile as read: independent of the library's placing of rectangles on options.
+fn utility(profile: &RectangleProfile, values: &[i64]) -> f64 {
+    let sum: f64 = profile
+        .rectangles
+        .iter()
+        .filter(|rectangle| {
+            rectangle
+                .includes
+                .iter()
+                .all(|range| (range.min..=range.max).contains(&values[range.issue]))
+        })
+        .map(|rectangle| rectangle.utility)
+        .sum();
+    sum / profile.max_utility
+}
+
 #[test]
 fn the_five_issue_domain_gives_its_enumerated_frontier() {
     let directory = domain("5issues");
@@ -53,7 +70,7 @@ fn the_five_issue_domain_gives_its_enumerated_frontier() {
             *value = i64::from(rest % 10);
             rest /= 10;
         }
-        pairs.push((one.utility(&values), two.utility(&values)));
+        pairs.push((utility(&one, &values), utility(&two, &values)));
     }
     pairs.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.total_cmp(&a.1)));
     let mut frontier: Vec<(f64, f64)> = Vec::new();
@@ -113,8 +130,8 @@ fn what_a_nonlinear_profile_cannot_hold_is_refused_by_line() {
     let good =
         r#"<hyperRectangle utility="5"><INCLUDES index="1" min="2" max="3"/></hyperRectangle>"#;
     let read = RectangleProfile::parse(&profile(good, "10"), path).unwrap();
-    assert_eq!(read.utility(&[2, 0]), 0.5);
-    assert_eq!(read.utility(&[4, 0]), 0.0);
+    assert_eq!(utility(&read, &[2, 0]), 0.5);
+    assert_eq!(utility(&read, &[4, 0]), 0.0);
     for (body, maximum, expected) in [
         (good, "0", "maxutility 0"),
         (good, "x", "maxutility `x`"),

@@ -125,7 +125,7 @@ impl ExactRectangles {
 /// pair).
 pub const MAX_BOXES: usize = 4_096;
 
-/// A set of boxes, by their place in the search order.
+/// A set of boxes, by their index among the search's boxes.
 #[derive(Clone, Debug, PartialEq, Eq)]
 struct BoxSet(Vec<u64>);
 
@@ -339,6 +339,13 @@ impl Conflicts {
             .collect()
     }
 
+    /// Adds a box's worth in each objective to `sums`.
+    fn add_worth(&self, sums: &mut [i128], vertex: usize) {
+        for (sum, worth) in sums.iter_mut().zip(self.worth(vertex)) {
+            *sum += worth;
+        }
+    }
+
     /// The boxes of `boxes` that conflict with none of the others.
     fn free(&self, boxes: &BoxSet) -> BoxSet {
         let mut free = BoxSet::empty(self.vertices.len());
@@ -405,9 +412,7 @@ impl Conflicts {
             boxes: free.clone(),
         };
         for vertex in free.iter() {
-            for (sum, worth) in taken.sums.iter_mut().zip(self.worth(vertex)) {
-                *sum += worth;
-            }
+            self.add_worth(&mut taken.sums, vertex);
         }
         let rest = boxes.minus(&free);
         let mut best = vec![taken];
@@ -423,12 +428,9 @@ impl Conflicts {
             without.remove(vertex);
             let with = without.minus(&self.conflicts[vertex]);
             let mut choices: Vec<Choice> = self.best(&without)?.as_ref().clone();
-            let worth = self.worth(vertex);
             for choice in self.best(&with)?.iter() {
                 let mut choice = choice.clone();
-                for (sum, worth) in choice.sums.iter_mut().zip(&worth) {
-                    *sum += worth;
-                }
+                self.add_worth(&mut choice.sums, vertex);
                 choice.boxes.insert(vertex);
                 choices.push(choice);
             }
@@ -497,9 +499,7 @@ impl Conflicts {
         let free = self.free(boxes);
         for vertex in free.iter() {
             taken.insert(vertex);
-            for (sum, worth) in sums.iter_mut().zip(self.worth(vertex)) {
-                *sum += worth;
-            }
+            self.add_worth(&mut sums, vertex);
         }
         let rest = boxes.minus(&free);
         if rest.is_empty() {
@@ -518,9 +518,7 @@ impl Conflicts {
         let with = without.minus(&self.conflicts[vertex]);
         let excluded = self.count_on(&without, taken.clone(), sums.clone(), wanted)?;
         taken.insert(vertex);
-        for (sum, worth) in sums.iter_mut().zip(self.worth(vertex)) {
-            *sum += worth;
-        }
+        self.add_worth(&mut sums, vertex);
         let included = self.count_on(&with, taken, sums, wanted)?;
         excluded.checked_add(included).ok_or(GaveUp::Overflow)
     }
@@ -585,7 +583,9 @@ pub fn answer(
     {
         Ok(exact) => exact,
         Err(reason) => {
-            analysis.reasons.push(format!("every figure: {reason}"));
+            analysis
+                .reasons
+                .push(format!("every figure but n_outcomes: {reason}"));
             return;
         }
     };
@@ -672,7 +672,7 @@ pub fn answer(
     search.nodes = 0;
     match search.count_on(
         &every_box,
-        BoxSet::empty(every_box.0.len() * 64),
+        BoxSet::empty(search.vertices.len()),
         vec![0, 0],
         &wanted,
     ) {

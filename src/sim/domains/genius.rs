@@ -336,7 +336,7 @@ pub fn profile_from_text(
         .and_then(|space| space.attribute("type"))
         .is_some_and(|kind| kind.eq_ignore_ascii_case("nonlinear"));
     if nonlinear {
-        return nonlinear_profile(&document, text, path, domain);
+        return nonlinear_profile(&document, path, domain);
     }
     let objective = objective(&document, path)?;
     let found = issues(objective, path)?;
@@ -410,11 +410,10 @@ pub fn profile_from_text(
 /// its reservation value and its discount factor (read as for linear profiles).
 fn nonlinear_profile(
     document: &Document<'_>,
-    text: &str,
     path: &Path,
     domain: &Domain,
 ) -> Result<Preferences, SimError> {
-    let profile = crate::sim::domains::nonlinear::RectangleProfile::parse(text, path)?;
+    let profile = crate::sim::domains::nonlinear::RectangleProfile::from_document(document, path)?;
     let rectangles = profile.onto(domain, path)?;
     Ok(Preferences {
         reservation: profile.reservation.unwrap_or(0.0),

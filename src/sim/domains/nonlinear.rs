@@ -47,15 +47,6 @@ pub struct Rectangle {
     pub includes: Vec<Range>,
 }
 
-impl Rectangle {
-    /// Whether the outcome (a value per issue) lies inside every range.
-    pub fn contains(&self, values: &[i64]) -> bool {
-        self.includes
-            .iter()
-            .all(|range| (range.min..=range.max).contains(&values[range.issue]))
-    }
-}
-
 /// A nonlinear profile.
 #[derive(Clone, Debug, PartialEq)]
 pub struct RectangleProfile {
@@ -67,24 +58,20 @@ pub struct RectangleProfile {
 }
 
 impl RectangleProfile {
-    /// An outcome's utility: the rectangles' utilities it collects, divided by
-    /// `maxutility`. `values` holds one value per issue, each within its bounds.
-    pub fn utility(&self, values: &[i64]) -> f64 {
-        debug_assert_eq!(values.len(), self.issues.len());
-        let sum: f64 = self
-            .rectangles
-            .iter()
-            .filter(|rectangle| rectangle.contains(values))
-            .map(|rectangle| rectangle.utility)
-            .sum();
-        sum / self.max_utility
-    }
-
     /// Reads a profile's text (`path` names it in errors).
     pub fn parse(text: &str, path: &Path) -> Result<RectangleProfile, SimError> {
-        let error = |detail: String| SimError::in_file(path, detail);
         let text = without_late_declaration(text);
-        let document = Document::parse(&text).map_err(|problem| error(problem.to_string()))?;
+        let document = Document::parse(&text)
+            .map_err(|problem| SimError::in_file(path, problem.to_string()))?;
+        RectangleProfile::from_document(&document, path)
+    }
+
+    /// A profile from its parsed XML (`path` names it in errors).
+    pub fn from_document(
+        document: &Document<'_>,
+        path: &Path,
+    ) -> Result<RectangleProfile, SimError> {
+        let error = |detail: String| SimError::in_file(path, detail);
         let space = document
             .descendants()
             .find(|node| node.has_tag_name("utility_space"))
