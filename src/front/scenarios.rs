@@ -20,6 +20,9 @@ impl From<SimError> for Refusal {
     fn from(error: SimError) -> Refusal {
         if error.is_io() {
             Refusal::Io(error.to_string())
+        } else if matches!(error, SimError::UnknownStrategyArgument { .. }) {
+            // A flag's value that names no strategy: a usage error, as a bad flag is.
+            Refusal::Usage(error.to_string())
         } else {
             Refusal::refused(error.to_string())
         }

@@ -3,6 +3,7 @@
 //!
 //! A new test file is a new module here. Fixture logs live in `tests/fixtures/`.
 
+mod baseline_agents;
 mod binary;
 mod common;
 

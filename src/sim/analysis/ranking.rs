@@ -280,6 +280,34 @@ impl Ranking {
         }
     }
 
+    /// Up to `limit` outcomes worth from `low` to `high` (both included), into `out`: bucket
+    /// by bucket from `high` down, so when the band holds more than `limit` the better ones
+    /// come first (exactly so between buckets, in bucket order within one). What the
+    /// baseline agents choose among (`protocol::boa`).
+    pub fn outcomes_between(&self, low: f64, high: f64, limit: usize, out: &mut Vec<u32>) {
+        out.clear();
+        if low.is_nan() || high.is_nan() || low > high {
+            return;
+        }
+        let first = self.bucket_of_utility(high.min(self.largest));
+        let last = self.bucket_of_utility(low.max(0.0));
+        for bucket in first..=last.max(first) {
+            let Bucket {
+                outcomes,
+                utilities,
+            } = self.bucket(bucket);
+            for outcome in outcomes {
+                let utility = utilities[*outcome as usize];
+                if (low..=high).contains(&utility) {
+                    out.push(*outcome);
+                    if out.len() >= limit {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
     /// The worst utility still worth `floor` (the best one, if none is).
     pub fn least_worth(&self, floor: f64) -> f64 {
         self.least_from(floor, |utility| utility >= floor)

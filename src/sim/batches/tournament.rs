@@ -79,7 +79,13 @@ pub fn planned_runs(scenarios: &[Scenario], options: &TournamentOptions) -> Resu
     // against itself as two.
     let mut parsed: Vec<(&str, crate::sim::domains::strategies::Strategy)> = Vec::new();
     for name in &options.strategies {
-        let strategy = crate::sim::domains::strategies::Strategy::parse(name)?;
+        let strategy =
+            crate::sim::domains::strategies::Strategy::parse(name).map_err(|source| {
+                SimError::UnknownStrategyArgument {
+                    argument: "--strategies",
+                    source,
+                }
+            })?;
         if let Some((first, _)) = parsed.iter().find(|(_, seen)| *seen == strategy) {
             return Err(SimError::Batch(if *first == name.as_str() {
                 format!("--strategies names {name} twice; a tournament ranks each strategy once")

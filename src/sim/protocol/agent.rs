@@ -5,6 +5,7 @@
 use crate::sim::analysis::ranking::{Bracket, Ranking};
 use crate::sim::domains::preferences::Preferences;
 use crate::sim::domains::strategies::Strategy;
+use crate::sim::protocol::boa::BoaAgent;
 
 /// A time-dependent party's target utility in round `round` of `deadline`: `1 - t^(1/e)`
 /// at relative time `t`, or its best utility for `e = 0`.
@@ -47,6 +48,8 @@ pub struct Agent<'a> {
     last_bracket: Option<Bracket>,
     least_worth_reservation: Option<f64>,
     last_pick: Option<(f64, u32)>,
+    /// A BOA party's parts and what they learnt (`Strategy::Boa`).
+    boa: Option<Box<BoaAgent<'a>>>,
 }
 
 impl<'a> Agent<'a> {
@@ -67,11 +70,23 @@ impl<'a> Agent<'a> {
             last_bracket: None,
             least_worth_reservation: None,
             last_pick: None,
+            boa: None,
         }
     }
 
-    /// Another party made an offer.
-    pub fn observe(&mut self, party: usize, outcome: u32) {
+    /// A BOA party: its moves are its parts' (`protocol::boa`).
+    pub fn with_boa(mut self, boa: BoaAgent<'a>) -> Agent<'a> {
+        debug_assert!(matches!(self.strategy, Strategy::Boa(_)));
+        self.boa = Some(Box::new(boa));
+        self
+    }
+
+    /// Another party made an offer in `round` of `deadline`.
+    pub fn observe(&mut self, party: usize, outcome: u32, round: u32, deadline: u32) {
+        if let Some(boa) = &mut self.boa {
+            boa.observe(party, outcome, round, deadline);
+            return;
+        }
         let utility = self.ranking.utilities[outcome as usize];
         let (_, last) = self.seen[party];
         self.seen[party] = (last, Some(utility));
@@ -80,6 +95,9 @@ impl<'a> Agent<'a> {
     /// The offer this party would make now, in round `round` of `deadline`, with `standing`
     /// made by `proposer`.
     pub fn next_offer(&mut self, round: u32, deadline: u32, proposer: Option<usize>) -> u32 {
+        if let Some(boa) = &mut self.boa {
+            return boa.next_offer(round, deadline);
+        }
         let floor = self.preferences.reservation;
         let best = self.ranking.best_utility();
         let target = match self.strategy {
@@ -97,6 +115,8 @@ impl<'a> Agent<'a> {
                     .max(0.0);
                 self.last_offer_utility.unwrap_or(best) - concession
             }
+            // Not reached: a BOA party is seated with its parts, which answered above.
+            Strategy::Boa(_) => best,
         };
         self.nearest(target.max(floor), floor)
     }
@@ -128,13 +148,20 @@ impl<'a> Agent<'a> {
 
     /// Records the offer this party made.
     pub fn offered(&mut self, outcome: u32) {
+        if let Some(boa) = &mut self.boa {
+            boa.offered(outcome);
+        }
         self.last_offer_utility = Some(self.ranking.utilities[outcome as usize]);
     }
 
     /// GENIUS's AC_next: accepts when the standing offer is worth at least as much as the
     /// offer it would make next (so two parties who would offer each other the same outcome
-    /// agree on it), and never below its reservation value.
-    pub fn accepts(&self, standing: u32, next: u32) -> bool {
+    /// agree on it), and never below its reservation value. A BOA party asks its acceptance
+    /// condition.
+    pub fn accepts(&mut self, standing: u32, next: u32) -> bool {
+        if let Some(boa) = &mut self.boa {
+            return boa.accepts(standing, next);
+        }
         let standing_utility = self.ranking.utilities[standing as usize];
         standing_utility >= self.ranking.utilities[next as usize]
             && standing_utility >= self.preferences.reservation

@@ -5,5 +5,6 @@
 //! In order, each module using only those before it: `agent`, `fast_paths`, `run`.
 
 pub mod agent;
+pub mod boa;
 pub mod fast_paths;
 pub mod run;

@@ -25,6 +25,7 @@ use crate::sim::domains::preferences::{MAX_ENUMERATED_OUTCOMES, Outcome, Prefere
 use crate::sim::domains::scenario::{PartySpec, Protocol, ReleasePolicy, Scenario};
 use crate::sim::domains::strategies::Strategy;
 use crate::sim::protocol::agent::{Agent, time_dependent_targets};
+use crate::sim::protocol::boa::{BoaAgent, OutcomeView};
 use crate::sim::protocol::fast_paths::{TargetTable, TermsCache, offer_id};
 
 /// What one run came to.
@@ -458,6 +459,8 @@ pub fn run_with(
             std::mem::take(spare_log)
         }),
     };
+    // The baseline agents' own generators are seeded from here (`protocol::boa`).
+    let agent_seed = rng.next_u64();
     record_the_opening(&mut recorder, scenario)?;
     if scenario.protocol == Protocol::Mopac {
         if players.any() {
@@ -465,7 +468,14 @@ pub fn run_with(
                 "strategies written in Python play saop; mopac is played by the built-in strategies only".into(),
             ));
         }
-        return play_mopac(scenario, prepared, targets, &mut recorder, terms);
+        return play_mopac(
+            scenario,
+            prepared,
+            targets,
+            agent_seed,
+            &mut recorder,
+            terms,
+        );
     }
     let naming = OfferNaming {
         ids: offer_ids,
@@ -473,7 +483,15 @@ pub fn run_with(
         terms,
         outcome: outcome_scratch,
     };
-    let talks = play_rounds(scenario, prepared, targets, &mut recorder, players, naming)?;
+    let talks = play_rounds(
+        scenario,
+        prepared,
+        targets,
+        agent_seed,
+        &mut recorder,
+        players,
+        naming,
+    )?;
     let (outcome, utilities, released_on_agreement) =
         close_the_talks(scenario, prepared, &mut recorder, players, &talks)?;
     // Distances are measured in undiscounted utility, as GENIUS's analysis is.
@@ -606,10 +624,12 @@ struct Talks {
 
 /// The rounds of the stacked alternating offers protocol: in each, every party in turn
 /// accepts the standing offer or makes its own, then the releases of the round.
+#[allow(clippy::too_many_arguments)]
 fn play_rounds(
     scenario: &Scenario,
     prepared: &Prepared,
     targets: &[TargetTable],
+    agent_seed: u64,
     recorder: &mut Recorder,
     players: &mut impl Players,
     naming: OfferNaming<'_>,
@@ -617,7 +637,7 @@ fn play_rounds(
     let (preferences, rankings) = (&prepared.preferences, &prepared.rankings);
     let parties = &scenario.parties;
     let count = parties.len();
-    let mut agents = seat_the_agents(scenario, prepared, targets);
+    let mut agents = seat_the_agents(scenario, prepared, targets, agent_seed);
     let addressees = addressees_of(parties);
     // A party that no outcome satisfies can neither offer nor accept: the talks cannot
     // start, and the run says so rather than make a move below its reservation.
@@ -689,7 +709,7 @@ fn play_rounds(
                 supersedes: None,
                 counters: standing.as_ref().map(|(previous, _, _)| previous.clone()),
             }))?;
-            tell_of_the_offer(&mut agents, players, party, next, round)?;
+            tell_of_the_offer(&mut agents, players, party, next, round, scenario.deadline)?;
             talks.standing = Some((id, party, next));
             acceptances = 0;
         }
@@ -735,22 +755,42 @@ fn choose(
     player_move(player, &turn, outcome_space)
 }
 
-/// Each party's agent, playing its strategy on its preferences and ranking.
+/// Each party's agent, playing its strategy on its preferences and ranking; a BOA party's
+/// generator seeded from `agent_seed` and its seat.
 fn seat_the_agents<'a>(
-    scenario: &Scenario,
+    scenario: &'a Scenario,
     prepared: &'a Prepared,
     targets: &'a [TargetTable],
+    agent_seed: u64,
 ) -> Vec<Agent<'a>> {
     let count = scenario.parties.len();
+    let view = OutcomeView {
+        domain: &scenario.domain,
+        pool: prepared.pool.as_deref().map(Vec::as_slice),
+    };
     (0..count)
         .map(|party| {
-            Agent::new(
-                scenario.parties[party].strategy,
-                &prepared.preferences[party],
-                &prepared.rankings[party],
+            let strategy = scenario.parties[party].strategy;
+            let (preferences, ranking) = (&prepared.preferences[party], &prepared.rankings[party]);
+            let agent = Agent::new(
+                strategy,
+                preferences,
+                ranking,
                 &targets[party].targets,
                 count,
-            )
+            );
+            match strategy {
+                Strategy::Boa(boa) => agent.with_boa(BoaAgent::new(
+                    boa,
+                    party,
+                    count,
+                    view,
+                    ranking,
+                    preferences,
+                    agent_seed,
+                )),
+                _ => agent,
+            }
         })
         .collect()
 }
@@ -797,11 +837,12 @@ fn tell_of_the_offer(
     party: usize,
     outcome: u32,
     round: u32,
+    deadline: u32,
 ) -> Result<(), SimError> {
     agents[party].offered(outcome);
     for (other, agent) in agents.iter_mut().enumerate() {
         if other != party {
-            agent.observe(party, outcome);
+            agent.observe(party, outcome, round, deadline);
         }
     }
     if players.any() {
@@ -1102,12 +1143,13 @@ fn play_mopac(
     scenario: &Scenario,
     prepared: &Prepared,
     targets: &[TargetTable],
+    agent_seed: u64,
     recorder: &mut Recorder,
     terms: &mut TermsCache,
 ) -> Result<RunResult, SimError> {
     let parties = &scenario.parties;
     let count = parties.len();
-    let mut agents = seat_the_agents(scenario, prepared, targets);
+    let mut agents = seat_the_agents(scenario, prepared, targets, agent_seed);
     let mut negotiating = vec![true; count];
     let mut open: Vec<Option<Slug>> = vec![None; count];
     let mut bound: Vec<Option<(u32, u32)>> = vec![None; count];
@@ -1170,7 +1212,7 @@ fn play_mopac(
             }))?;
             agents[*party].offered(outcome);
             for other in &to {
-                agents[*other].observe(*party, outcome);
+                agents[*other].observe(*party, outcome, round, scenario.deadline);
             }
             offers.push(RoundOffer {
                 proposer: *party,

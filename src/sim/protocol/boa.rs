@@ -1,0 +1,991 @@
+//! The baseline agents, built from BOA parts (Baarslag et al. 2014): a bidding strategy that
+//! says what utility to ask for, an opponent model that guesses what the others want, and an
+//! acceptance condition. An agent is its published three parts; a user may recombine them
+//! (`boa:BIDDING:MODEL:ACCEPTANCE`). docs/agents.md gives each agent's source and every
+//! place accord departs from it.
+//!
+//! **Everything an agent draws comes from its own generator, seeded from the run's seed and
+//! its seat**, so a run gives the same bytes on any thread. No agent reads a clock: an
+//! agent's time is GENIUS's for a deadline in rounds, `round / deadline` (1 in the last
+//! round, where the agents' closing moves happen); a time-dependent bidding strategy keeps
+//! the time-dependent strategy's own `(round - 1) / (deadline + 1)`, so `boa:boulware:none:
+//! ac_next` plays exactly as `boulware`.
+
+use rand_chacha::ChaCha8Rng;
+use rand_core::{Rng, SeedableRng};
+
+use crate::sim::analysis::ranking::Ranking;
+use crate::sim::domains::preferences::{Domain, Outcome, Preferences};
+use crate::sim::domains::strategies::{Acceptance, Baseline, Bidding, Boa, Model};
+
+/// Most outcomes a bidding strategy weighs on one turn: a band of its own utility can hold
+/// millions, and the model needs only enough to find one the others like.
+const MAX_CANDIDATES: usize = 128;
+
+/// The band above its target an agent looks in for an outcome the others like, in its own
+/// utility (GENIUS's BOA offering strategies look within 0.01 to 0.05 of their target).
+const CANDIDATE_BAND: f64 = 0.02;
+
+/// The outcomes whose option per issue the models read: a domain's, by mixed-radix index,
+/// or a nonlinear run's offer pool.
+#[derive(Clone, Copy)]
+pub struct OutcomeView<'a> {
+    pub domain: &'a Domain,
+    pub pool: Option<&'a [Outcome]>,
+}
+
+impl OutcomeView<'_> {
+    fn options_into(&self, index: u32, options: &mut Outcome) {
+        match self.pool {
+            Some(pool) => {
+                options.clear();
+                options.extend_from_slice(&pool[index as usize]);
+            }
+            None => self.domain.outcome_into(u64::from(index), options),
+        }
+    }
+
+    fn option_counts(&self) -> Vec<usize> {
+        self.domain
+            .issues
+            .iter()
+            .map(|issue| issue.options.len())
+            .collect()
+    }
+}
+
+/// A uniform draw from [0, 1).
+fn unit(rng: &mut ChaCha8Rng) -> f64 {
+    (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// A uniform draw from 0..count (count > 0).
+fn below(rng: &mut ChaCha8Rng, count: usize) -> usize {
+    debug_assert!(count > 0);
+    ((u128::from(rng.next_u64()) * count as u128) >> 64) as usize
+}
+
+/// The frequency model of HardHeaded: an issue whose option the opponent keeps from one
+/// offer to the next gains weight, and each option gains value each time it is offered.
+#[derive(Clone, Debug)]
+pub struct FrequencyModel {
+    weights: Vec<f64>,
+    counts: Vec<Vec<f64>>,
+    last: Option<Outcome>,
+}
+
+/// What HardHeaded adds to the weight of an issue left unchanged (before normalising).
+const FREQUENCY_WEIGHT_STEP: f64 = 0.2;
+
+impl FrequencyModel {
+    fn new(option_counts: &[usize]) -> FrequencyModel {
+        let issues = option_counts.len().max(1);
+        FrequencyModel {
+            weights: vec![1.0 / issues as f64; option_counts.len()],
+            counts: option_counts
+                .iter()
+                .map(|count| vec![1.0; *count])
+                .collect(),
+            last: None,
+        }
+    }
+
+    fn update(&mut self, offer: &[usize]) {
+        if let Some(last) = &self.last {
+            let mut changed = false;
+            for (issue, (now, before)) in offer.iter().zip(last).enumerate() {
+                if now == before {
+                    self.weights[issue] += FREQUENCY_WEIGHT_STEP;
+                    changed = true;
+                }
+            }
+            if changed {
+                let total: f64 = self.weights.iter().sum();
+                for weight in &mut self.weights {
+                    *weight /= total;
+                }
+            }
+        }
+        for (issue, option) in offer.iter().enumerate() {
+            self.counts[issue][*option] += 1.0;
+        }
+        self.last = Some(offer.to_vec());
+    }
+
+    fn estimate(&self, outcome: &[usize]) -> f64 {
+        outcome
+            .iter()
+            .enumerate()
+            .map(|(issue, option)| {
+                let counts = &self.counts[issue];
+                let most = counts.iter().copied().fold(0.0, f64::max);
+                self.weights[issue] * counts[*option] / most
+            })
+            .sum()
+    }
+}
+
+/// Weight levels the Bayesian model weighs per issue.
+const BAYESIAN_WEIGHT_LEVELS: usize = 10;
+
+/// Most peaks of triangular evaluation hypotheses per issue (issues with more options get
+/// peaks spread evenly over them).
+const BAYESIAN_MAX_PEAKS: usize = 16;
+
+/// The spread of the Bayesian model's likelihood, in utility.
+const BAYESIAN_SIGMA: f64 = 0.25;
+
+/// The scalable Bayesian model of Hindriks and Tykhonov (2008): per issue, a distribution
+/// over weight levels and over evaluation shapes (downhill, uphill, triangular with a
+/// peak), each updated by how near the utility it gives the offer comes to what an opponent
+/// conceding steadily would offer now, the other issues held at their expectations.
+#[derive(Clone, Debug)]
+pub struct BayesianModel {
+    weight_beliefs: Vec<Vec<f64>>,
+    shapes: Vec<Vec<Vec<f64>>>,
+    shape_beliefs: Vec<Vec<f64>>,
+}
+
+impl BayesianModel {
+    fn new(option_counts: &[usize]) -> BayesianModel {
+        let shapes: Vec<Vec<Vec<f64>>> = option_counts
+            .iter()
+            .map(|count| evaluation_shapes(*count))
+            .collect();
+        BayesianModel {
+            weight_beliefs: vec![
+                vec![1.0 / BAYESIAN_WEIGHT_LEVELS as f64; BAYESIAN_WEIGHT_LEVELS];
+                option_counts.len()
+            ],
+            shape_beliefs: shapes
+                .iter()
+                .map(|hypotheses| vec![1.0 / hypotheses.len() as f64; hypotheses.len()])
+                .collect(),
+            shapes,
+        }
+    }
+
+    fn weight_level(level: usize) -> f64 {
+        (level + 1) as f64 / BAYESIAN_WEIGHT_LEVELS as f64
+    }
+
+    fn expected_raw_weights(&self) -> Vec<f64> {
+        self.weight_beliefs
+            .iter()
+            .map(|beliefs| {
+                beliefs
+                    .iter()
+                    .enumerate()
+                    .map(|(level, p)| p * BayesianModel::weight_level(level))
+                    .sum()
+            })
+            .collect()
+    }
+
+    fn expected_evaluation(&self, issue: usize, option: usize) -> f64 {
+        self.shapes[issue]
+            .iter()
+            .zip(&self.shape_beliefs[issue])
+            .map(|(shape, p)| p * shape[option])
+            .sum()
+    }
+
+    /// `offer` made at relative time `t`: an opponent assumed to concede steadily from 1
+    /// to 0.5 over the talks.
+    fn update(&mut self, offer: &[usize], t: f64) {
+        let expected_utility = 1.0 - 0.5 * t;
+        let likelihood = |utility: f64| {
+            let gap = utility - expected_utility;
+            (-(gap * gap) / (2.0 * BAYESIAN_SIGMA * BAYESIAN_SIGMA)).exp()
+        };
+        let raw = self.expected_raw_weights();
+        let raw_total: f64 = raw.iter().sum();
+        let evaluations: Vec<f64> = offer
+            .iter()
+            .enumerate()
+            .map(|(issue, option)| self.expected_evaluation(issue, *option))
+            .collect();
+        let weighted: f64 = raw.iter().zip(&evaluations).map(|(w, e)| w * e).sum();
+        for issue in 0..offer.len() {
+            let others_raw = raw_total - raw[issue];
+            let others_weighted = weighted - raw[issue] * evaluations[issue];
+            let mut new_weights = self.weight_beliefs[issue].clone();
+            for (level, belief) in new_weights.iter_mut().enumerate() {
+                let own = BayesianModel::weight_level(level);
+                let utility = (own * evaluations[issue] + others_weighted) / (own + others_raw);
+                *belief *= likelihood(utility);
+            }
+            normalise(&mut new_weights);
+            let share = raw[issue] / raw_total;
+            let rest = others_weighted / raw_total;
+            let option = offer[issue];
+            let mut new_shapes = self.shape_beliefs[issue].clone();
+            for (shape, belief) in self.shapes[issue].iter().zip(new_shapes.iter_mut()) {
+                *belief *= likelihood(share * shape[option] + rest);
+            }
+            normalise(&mut new_shapes);
+            self.weight_beliefs[issue] = new_weights;
+            self.shape_beliefs[issue] = new_shapes;
+        }
+    }
+
+    fn estimate(&self, outcome: &[usize]) -> f64 {
+        let raw = self.expected_raw_weights();
+        let total: f64 = raw.iter().sum();
+        outcome
+            .iter()
+            .enumerate()
+            .map(|(issue, option)| raw[issue] / total * self.expected_evaluation(issue, *option))
+            .sum()
+    }
+}
+
+/// Scales `beliefs` to sum to 1; beliefs that all vanished start over, uniform.
+fn normalise(beliefs: &mut [f64]) {
+    let total: f64 = beliefs.iter().sum();
+    if total > 0.0 && total.is_finite() {
+        for belief in beliefs.iter_mut() {
+            *belief /= total;
+        }
+    } else {
+        let uniform = 1.0 / beliefs.len() as f64;
+        beliefs.fill(uniform);
+    }
+}
+
+/// The evaluation hypotheses of an issue of `count` options, in option order: downhill,
+/// uphill and triangular ones, each scaled to a best of 1.
+fn evaluation_shapes(count: usize) -> Vec<Vec<f64>> {
+    if count <= 1 {
+        return vec![vec![1.0; count]];
+    }
+    let last = (count - 1) as f64;
+    let mut shapes = vec![
+        (0..count)
+            .map(|option| 1.0 - option as f64 / last)
+            .collect(),
+        (0..count).map(|option| option as f64 / last).collect(),
+    ];
+    let peaks = count.min(BAYESIAN_MAX_PEAKS);
+    for peak in 1..peaks.saturating_sub(1) {
+        let at = (peak as f64 * last / (peaks - 1) as f64).round();
+        let reach = at.max(last - at);
+        shapes.push(
+            (0..count)
+                .map(|option| 1.0 - (option as f64 - at).abs() / reach)
+                .collect(),
+        );
+    }
+    shapes
+}
+
+/// One opponent's model.
+#[derive(Clone, Debug)]
+enum OpponentModel {
+    Frequency(FrequencyModel),
+    Bayesian(BayesianModel),
+}
+
+impl OpponentModel {
+    fn update(&mut self, offer: &[usize], t: f64) {
+        match self {
+            OpponentModel::Frequency(model) => model.update(offer),
+            OpponentModel::Bayesian(model) => model.update(offer, t),
+        }
+    }
+
+    fn estimate(&self, outcome: &[usize]) -> f64 {
+        match self {
+            OpponentModel::Frequency(model) => model.estimate(outcome),
+            OpponentModel::Bayesian(model) => model.estimate(outcome),
+        }
+    }
+}
+
+/// An offer received: which, its utility to this party and when.
+#[derive(Clone, Copy, Debug)]
+struct Received {
+    outcome: u32,
+    utility: f64,
+    time: f64,
+}
+
+/// What a baseline agent's offering strategy decided on this turn: the utility it asks
+/// for, the least it accepts now, and an outcome it offers outright (a received one).
+#[derive(Clone, Copy, Debug)]
+struct Decision {
+    offer_target: f64,
+    accept_threshold: f64,
+    outright: Option<u32>,
+}
+
+/// AgentK's running estimates, kept between turns.
+#[derive(Clone, Copy, Debug, Default)]
+struct AgentKEstimates {
+    target: f64,
+    estimate_max: f64,
+    alpha: f64,
+}
+
+/// One BOA party in one run.
+pub struct BoaAgent<'a> {
+    boa: Boa,
+    party: usize,
+    view: OutcomeView<'a>,
+    ranking: &'a Ranking,
+    preferences: &'a Preferences,
+    rng: ChaCha8Rng,
+    models: Vec<Option<OpponentModel>>,
+    received: Vec<Received>,
+    /// Per other party: its first and its last offer.
+    first_from: Vec<Option<u32>>,
+    last_from: Vec<Option<u32>>,
+    lowest_offered: f64,
+    offers_made: u32,
+    time: f64,
+    /// This turn's decisions, by agent, made once whether bidding or acceptance asks.
+    decided: Vec<(Baseline, Decision)>,
+    agent_k: AgentKEstimates,
+    pon_poko_pattern: usize,
+    /// Atlas3's closing offers: how many of the best received it has offered again.
+    atlas_replays: usize,
+    candidates: Vec<u32>,
+    options: Outcome,
+}
+
+impl<'a> BoaAgent<'a> {
+    pub fn new(
+        boa: Boa,
+        party: usize,
+        parties: usize,
+        view: OutcomeView<'a>,
+        ranking: &'a Ranking,
+        preferences: &'a Preferences,
+        seed: u64,
+    ) -> BoaAgent<'a> {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(party as u64);
+        let counts = view.option_counts();
+        let models = (0..parties)
+            .map(|other| {
+                if other == party {
+                    return None;
+                }
+                match boa.model {
+                    Model::None => None,
+                    Model::Frequency => {
+                        Some(OpponentModel::Frequency(FrequencyModel::new(&counts)))
+                    }
+                    Model::Bayesian => Some(OpponentModel::Bayesian(BayesianModel::new(&counts))),
+                }
+            })
+            .collect();
+        let pon_poko_pattern = below(&mut rng, 5);
+        BoaAgent {
+            boa,
+            party,
+            view,
+            ranking,
+            preferences,
+            rng,
+            models,
+            received: Vec::new(),
+            first_from: vec![None; parties],
+            last_from: vec![None; parties],
+            lowest_offered: f64::INFINITY,
+            offers_made: 0,
+            time: 0.0,
+            decided: Vec::new(),
+            agent_k: AgentKEstimates::default(),
+            pon_poko_pattern,
+            atlas_replays: 0,
+            candidates: Vec::new(),
+            options: Vec::new(),
+        }
+    }
+
+    fn utility(&self, outcome: u32) -> f64 {
+        self.ranking.utilities[outcome as usize]
+    }
+
+    fn best(&self) -> f64 {
+        self.ranking.best_utility()
+    }
+
+    fn floor(&self) -> f64 {
+        self.preferences.reservation
+    }
+
+    /// Another party offered `outcome` in `round` of `deadline`.
+    pub fn observe(&mut self, party: usize, outcome: u32, round: u32, deadline: u32) {
+        debug_assert_ne!(party, self.party);
+        let t = agent_time(round, deadline);
+        let utility = self.utility(outcome);
+        self.received.push(Received {
+            outcome,
+            utility,
+            time: t,
+        });
+        self.first_from[party].get_or_insert(outcome);
+        self.last_from[party] = Some(outcome);
+        if let Some(model) = self.models[party].as_mut() {
+            self.view.options_into(outcome, &mut self.options);
+            model.update(&self.options, t);
+        }
+    }
+
+    /// Records the offer this party made.
+    pub fn offered(&mut self, outcome: u32) {
+        self.lowest_offered = self.lowest_offered.min(self.utility(outcome));
+        self.offers_made += 1;
+    }
+
+    /// The offer this party makes in `round` of `deadline`.
+    pub fn next_offer(&mut self, round: u32, deadline: u32) -> u32 {
+        self.time = agent_time(round, deadline);
+        self.decided.clear();
+        let (target, outright) = match self.boa.bidding {
+            Bidding::TimeDependent { e } => {
+                let best = self.best();
+                // As the time-dependent strategy's own target, at its own time (`agent`).
+                let t = crate::sim::protocol::run::relative_time(round, deadline);
+                let target = if e == 0.0 {
+                    best
+                } else {
+                    1.0 - t.powf(1.0 / e)
+                };
+                (target, None)
+            }
+            Bidding::Agent(agent) => {
+                let decision = self.decide(agent);
+                (decision.offer_target, decision.outright)
+            }
+        };
+        let offer = match outright {
+            Some(outcome) if self.utility(outcome) >= self.floor() => outcome,
+            _ => self.offer_near(target),
+        };
+        debug_assert!(
+            self.utility(offer) >= self.floor() || self.best() < self.floor(),
+            "an agent never offers below its reservation value"
+        );
+        offer
+    }
+
+    /// Whether this party accepts `standing`, having chosen `next` as its own offer.
+    pub fn accepts(&mut self, standing: u32, next: u32) -> bool {
+        let utility = self.utility(standing);
+        if utility < self.floor() {
+            return false;
+        }
+        let ac_next = utility >= self.utility(next);
+        match self.boa.acceptance {
+            Acceptance::Next => ac_next,
+            Acceptance::Time(from) => ac_next || self.time >= from,
+            Acceptance::Combi(from) => {
+                ac_next || (self.time >= from && utility >= self.best_in_last_window())
+            }
+            Acceptance::Agent(agent) => self.agent_accepts(agent, utility, ac_next),
+        }
+    }
+
+    /// The best utility received in the last stretch of time as long as what remains
+    /// (AC_combi's MAX^W).
+    fn best_in_last_window(&self) -> f64 {
+        let since = self.time - (1.0 - self.time);
+        self.received
+            .iter()
+            .filter(|offer| offer.time >= since)
+            .map(|offer| offer.utility)
+            .reduce(f64::max)
+            .unwrap_or(f64::INFINITY)
+    }
+
+    fn agent_accepts(&mut self, agent: Baseline, utility: f64, ac_next: bool) -> bool {
+        let decision = self.decide(agent);
+        match agent {
+            Baseline::AgentK => {
+                let AgentKEstimates {
+                    target,
+                    estimate_max,
+                    alpha,
+                } = self.agent_k;
+                if self.received.is_empty() {
+                    return false;
+                }
+                let p = self.time.powf(alpha) / 5.0 + (utility - estimate_max) + (utility - target);
+                let p = if p < 0.1 { 0.0 } else { p };
+                p > unit(&mut self.rng)
+            }
+            Baseline::HardHeaded => ac_next || utility >= self.lowest_offered,
+            Baseline::PonPokoAgent => utility > decision.accept_threshold,
+            Baseline::NiceTitForTat => {
+                ac_next || (self.time >= 0.98 && utility >= self.best_in_last_window())
+            }
+            Baseline::CuhkAgent | Baseline::TheFawkes => {
+                ac_next
+                    || utility >= decision.accept_threshold
+                    || (self.time >= 0.99 && utility >= self.best_received_utility())
+            }
+            _ => ac_next || utility >= decision.accept_threshold,
+        }
+    }
+
+    fn best_received(&self) -> Option<Received> {
+        self.received.iter().copied().reduce(|best, offer| {
+            if offer.utility > best.utility {
+                offer
+            } else {
+                best
+            }
+        })
+    }
+
+    fn best_received_utility(&self) -> f64 {
+        self.best_received().map_or(0.0, |offer| offer.utility)
+    }
+
+    fn mean_and_deviation(&self) -> (f64, f64) {
+        let count = self.received.len() as f64;
+        if count == 0.0 {
+            return (0.0, 0.0);
+        }
+        let mean = self.received.iter().map(|offer| offer.utility).sum::<f64>() / count;
+        let variance = self
+            .received
+            .iter()
+            .map(|offer| (offer.utility - mean).powi(2))
+            .sum::<f64>()
+            / count;
+        (mean, variance.sqrt())
+    }
+
+    /// `agent`'s offering decision this turn, made once.
+    fn decide(&mut self, agent: Baseline) -> Decision {
+        if let Some((_, decision)) = self.decided.iter().find(|(made, _)| *made == agent) {
+            return *decision;
+        }
+        let decision = self.make_decision(agent);
+        debug_assert!(!decision.offer_target.is_nan() && !decision.accept_threshold.is_nan());
+        self.decided.push((agent, decision));
+        decision
+    }
+
+    fn make_decision(&mut self, agent: Baseline) -> Decision {
+        let t = self.time;
+        let best = self.best();
+        let floor = self.floor();
+        let plain = |target: f64| Decision {
+            offer_target: target,
+            accept_threshold: target,
+            outright: None,
+        };
+        match agent {
+            Baseline::AgentK => self.agent_k_decision(),
+            Baseline::HardHeaded => {
+                // Boulware with e = 0.05 from the best outcome down to 0.585 of it.
+                let least = floor.max(0.585 * best);
+                plain(least + (best - least) * (1.0 - t.powf(1.0 / 0.05)))
+            }
+            Baseline::CuhkAgent => {
+                let best_received = self.best_received_utility();
+                let first = self
+                    .received
+                    .first()
+                    .map_or(best_received, |offer| offer.utility);
+                // How far the opponents came towards this party, of the way they could.
+                let conceded = if best - first > 1e-9 {
+                    ((best_received - first) / (best - first)).clamp(0.0, 1.0)
+                } else {
+                    0.0
+                };
+                let least = floor.max(best_received).max(0.5 * best);
+                let exponent = 1.0 / (0.05 + 0.45 * conceded);
+                let threshold = least + (best - least) * (1.0 - t.powf(exponent));
+                let outright = (t >= 0.99)
+                    .then(|| self.best_received().map(|offer| offer.outcome))
+                    .flatten();
+                Decision {
+                    offer_target: threshold,
+                    accept_threshold: threshold,
+                    outright,
+                }
+            }
+            Baseline::TheFawkes => {
+                let predicted = self.predicted_final_utility().clamp(floor, best);
+                plain(predicted + (best - predicted) * (1.0 - t.powf(1.0 / 0.1)))
+            }
+            Baseline::AgentM => {
+                let least = floor.max(self.best_received_utility()).max(0.6 * best);
+                plain(best - (best - least) * t.powi(3))
+            }
+            Baseline::Atlas3 => {
+                let (mean, deviation) = self.mean_and_deviation();
+                let least = floor.max((mean + deviation).min(best));
+                let threshold = least + (best - least) * (1.0 - t.powf(1.0 / 0.1));
+                let outright = if t >= 0.98 {
+                    let replay = self.nth_best_received(self.atlas_replays);
+                    self.atlas_replays += 1;
+                    replay
+                } else {
+                    None
+                };
+                Decision {
+                    offer_target: threshold,
+                    accept_threshold: threshold,
+                    outright,
+                }
+            }
+            Baseline::Caduceus => {
+                if t < 0.83 {
+                    return Decision {
+                        offer_target: best,
+                        accept_threshold: 0.95 * best,
+                        outright: None,
+                    };
+                }
+                // The weighted vote of its experts, best first.
+                let experts = [
+                    (Baseline::Atlas3, 5.0),
+                    (Baseline::HardHeaded, 4.0),
+                    (Baseline::CuhkAgent, 3.0),
+                    (Baseline::TheFawkes, 2.0),
+                    (Baseline::AgreeableAgent2018, 1.0),
+                ];
+                let mut offer = 0.0;
+                let mut accept = 0.0;
+                for (expert, weight) in experts {
+                    let decision = self.decide(expert);
+                    offer += weight * decision.offer_target;
+                    accept += weight * decision.accept_threshold;
+                }
+                Decision {
+                    offer_target: offer / 15.0,
+                    accept_threshold: accept / 15.0,
+                    outright: None,
+                }
+            }
+            Baseline::PonPokoAgent => {
+                let (high, low) = pon_poko_thresholds(self.pon_poko_pattern, t);
+                Decision {
+                    offer_target: high * best,
+                    accept_threshold: low * best,
+                    outright: self.pon_poko_pick(low * best, high * best),
+                }
+            }
+            Baseline::AgreeableAgent2018 => {
+                if t < 0.05 {
+                    return plain(best);
+                }
+                let least = floor.max(0.8 * best).max(self.best_received_utility());
+                plain(least + (best - least) * (1.0 - t.powf(1.0 / 0.1)))
+            }
+            Baseline::AgentGG => {
+                let nash = self.estimated_nash_utility();
+                let least = floor.max(nash);
+                let lower = if t < 0.01 {
+                    0.9999
+                } else if t < 0.02 {
+                    0.99
+                } else if t < 0.2 {
+                    0.99 - 0.1 * (t - 0.02) / 0.18
+                } else if t < 0.9 {
+                    0.89 - 0.09 * (t - 0.2) / 0.7
+                } else {
+                    0.8 - 0.8 * (t - 0.9) / 0.1
+                };
+                let threshold = (least + (best - least) * lower).min(best);
+                plain(threshold)
+            }
+            Baseline::NiceTitForTat => self.nice_tit_for_tat_decision(),
+        }
+    }
+
+    /// AgentK (Kawaguchi, Fujita and Ito 2011): the utility it hopes to get, from the mean
+    /// and spread of what it has been offered, with a random tremor in its bids.
+    fn agent_k_decision(&mut self) -> Decision {
+        let best = self.best();
+        if self.received.is_empty() {
+            return Decision {
+                offer_target: best,
+                accept_threshold: best,
+                outright: None,
+            };
+        }
+        const TREMOR: f64 = 2.0;
+        let t = self.time;
+        let (mean, deviation) = self.mean_and_deviation();
+        let deviation = (deviation * deviation * 12.0).sqrt();
+        let estimate_max = (mean + (1.0 - mean) * deviation).min(best);
+        let alpha = 1.0 + TREMOR + 10.0 * mean - 2.0 * TREMOR * mean;
+        let beta = alpha + unit(&mut self.rng) * TREMOR - TREMOR / 2.0;
+        let concede = |exponent: f64| {
+            let pre = 1.0 - t.powf(exponent) * (1.0 - estimate_max);
+            let ratio = (deviation + 0.1) / (1.0 - pre);
+            let ratio = if ratio.is_nan() || ratio > 2.0 {
+                2.0
+            } else {
+                ratio
+            };
+            let target = ratio * pre + 1.0 - ratio;
+            let most = t.powi(3) * -300.0 + 400.0;
+            if target > estimate_max {
+                let gap = target - estimate_max;
+                let pull = (1.0 / (gap * gap)).min(most);
+                target - gap * pull / most
+            } else {
+                estimate_max
+            }
+        };
+        let target = concede(alpha);
+        let bid_target = concede(beta);
+        self.agent_k = AgentKEstimates {
+            target,
+            estimate_max,
+            alpha,
+        };
+        // An offer received that beats its target is offered back, one at random.
+        let better: Vec<u32> = self
+            .received
+            .iter()
+            .filter(|offer| offer.utility > target)
+            .map(|offer| offer.outcome)
+            .collect();
+        let outright = (!better.is_empty()).then(|| better[below(&mut self.rng, better.len())]);
+        Decision {
+            offer_target: bid_target,
+            accept_threshold: target,
+            outright,
+        }
+    }
+
+    /// Nice Tit-for-Tat (Baarslag, Hindriks and Jonker 2013): concedes towards the
+    /// estimated Nash point as far, in proportion, as the opponents came towards it.
+    fn nice_tit_for_tat_decision(&mut self) -> Decision {
+        let best = self.best();
+        let nash = self.estimated_nash_utility().min(best);
+        let first = self
+            .first_from
+            .iter()
+            .flatten()
+            .map(|outcome| self.utility(*outcome))
+            .fold(f64::INFINITY, f64::min);
+        let last = self
+            .last_from
+            .iter()
+            .flatten()
+            .map(|outcome| self.utility(*outcome))
+            .fold(f64::INFINITY, f64::min);
+        let ratio = if first.is_finite() && nash - first > 1e-9 {
+            ((last - first) / (nash - first)).clamp(0.0, 1.0)
+        } else {
+            0.0
+        };
+        let target = best - ratio * (best - nash);
+        Decision {
+            offer_target: target,
+            accept_threshold: target,
+            outright: None,
+        }
+    }
+
+    /// TheFawkes's forecast: the utility the opponents' offers reach at the deadline, by a
+    /// least-squares line through them (its wavelet forecast replaced, docs/agents.md).
+    fn predicted_final_utility(&self) -> f64 {
+        let count = self.received.len() as f64;
+        if count < 2.0 {
+            return self.best_received_utility();
+        }
+        let mean_t = self.received.iter().map(|offer| offer.time).sum::<f64>() / count;
+        let mean_u = self.received.iter().map(|offer| offer.utility).sum::<f64>() / count;
+        let (mut covariance, mut variance) = (0.0, 0.0);
+        for offer in &self.received {
+            covariance += (offer.time - mean_t) * (offer.utility - mean_u);
+            variance += (offer.time - mean_t).powi(2);
+        }
+        let slope = if variance > 0.0 {
+            covariance / variance
+        } else {
+            0.0
+        };
+        (mean_u + slope * (1.0 - mean_t)).max(self.best_received_utility())
+    }
+
+    /// The `n`th best offer received (best first, each outcome once), if there are so many.
+    fn nth_best_received(&self, n: usize) -> Option<u32> {
+        let mut offers: Vec<Received> = self.received.clone();
+        offers.sort_by(|a, b| {
+            b.utility
+                .total_cmp(&a.utility)
+                .then(a.outcome.cmp(&b.outcome))
+        });
+        offers.dedup_by_key(|offer| offer.outcome);
+        offers.get(n).map(|offer| offer.outcome)
+    }
+
+    /// PonPokoAgent offers an outcome drawn from those between its thresholds.
+    fn pon_poko_pick(&mut self, low: f64, high: f64) -> Option<u32> {
+        let mut candidates = std::mem::take(&mut self.candidates);
+        self.ranking
+            .outcomes_between(low, high, MAX_CANDIDATES, &mut candidates);
+        let pick =
+            (!candidates.is_empty()).then(|| candidates[below(&mut self.rng, candidates.len())]);
+        self.candidates = candidates;
+        pick
+    }
+
+    /// This party's utility at the outcome that maximises its utility times the modelled
+    /// utility of the others (their mean), over outcomes sampled at 21 levels of its own
+    /// utility and the offers received; its reservation value when it has no model.
+    fn estimated_nash_utility(&mut self) -> f64 {
+        let (best, floor) = (self.best(), self.floor());
+        if self.models.iter().all(Option::is_none) || self.received.is_empty() {
+            return floor.max(0.5 * best);
+        }
+        let mut candidates = std::mem::take(&mut self.candidates);
+        let mut sampled = Vec::new();
+        for level in 0..=20 {
+            let low = floor + (best - floor) * f64::from(level) / 21.0;
+            let high = floor + (best - floor) * f64::from(level + 1) / 21.0;
+            self.ranking.outcomes_between(low, high, 8, &mut candidates);
+            sampled.extend_from_slice(&candidates);
+        }
+        sampled.extend(self.received.iter().map(|offer| offer.outcome));
+        self.candidates = candidates;
+        let mut best_product = (f64::NEG_INFINITY, floor);
+        for outcome in sampled {
+            let own = self.utility(outcome);
+            let product = own * self.modelled_utility_of_others(outcome);
+            if product > best_product.0 {
+                best_product = (product, own);
+            }
+        }
+        best_product.1
+    }
+
+    /// The mean of the others' modelled utilities of `outcome`.
+    fn modelled_utility_of_others(&mut self, outcome: u32) -> f64 {
+        self.view.options_into(outcome, &mut self.options);
+        let (mut total, mut count) = (0.0, 0.0);
+        for model in self.models.iter().flatten() {
+            total += model.estimate(&self.options);
+            count += 1.0;
+        }
+        if count == 0.0 { 0.0 } else { total / count }
+    }
+
+    /// The outcome to offer for a target utility: with a model and offers to learn from,
+    /// the one the others like best among those worth from the target to a little above it
+    /// (GENIUS's "best bid" offering strategy); without, the one nearest the target. Never
+    /// one below the reservation value.
+    fn offer_near(&mut self, target: f64) -> u32 {
+        let floor = self.floor();
+        let target = target.clamp(floor, self.best().max(floor));
+        let learnt = !self.received.is_empty() && self.models.iter().any(Option::is_some);
+        if learnt {
+            let mut candidates = std::mem::take(&mut self.candidates);
+            self.ranking.outcomes_between(
+                target,
+                target + CANDIDATE_BAND,
+                MAX_CANDIDATES,
+                &mut candidates,
+            );
+            let mut chosen: Option<(f64, f64, u32)> = None;
+            for outcome in &candidates {
+                let liked = self.modelled_utility_of_others(*outcome);
+                let own = self.utility(*outcome);
+                let better = match chosen {
+                    None => true,
+                    Some((best_liked, best_own, best_outcome)) => {
+                        liked > best_liked
+                            || (liked == best_liked
+                                && (own > best_own || (own == best_own && *outcome < best_outcome)))
+                    }
+                };
+                if better {
+                    chosen = Some((liked, own, *outcome));
+                }
+            }
+            self.candidates = candidates;
+            if let Some((_, _, outcome)) = chosen {
+                return outcome;
+            }
+        }
+        self.ranking.nearest(target, floor)
+    }
+}
+
+/// An agent's time in `round` of `deadline`: GENIUS's discrete timeline.
+fn agent_time(round: u32, deadline: u32) -> f64 {
+    debug_assert!(deadline > 0);
+    (f64::from(round) / f64::from(deadline.max(1))).min(1.0)
+}
+
+/// PonPokoAgent's five threshold patterns, one drawn per run: (high, low) at time `t`, in
+/// parts of the best utility.
+fn pon_poko_thresholds(pattern: usize, t: f64) -> (f64, f64) {
+    match pattern {
+        0 => (1.0 - 0.1 * t, 1.0 - 0.1 * t - 0.1 * (t * 40.0).sin().abs()),
+        1 => (
+            1.0 - 0.22 * t,
+            1.0 - 0.22 * t - 0.1 * (t * 40.0).sin().abs(),
+        ),
+        2 => (1.0 - 0.1 * t, 1.0 - 0.1 * t - 0.2 * (t * 20.0).sin().abs()),
+        3 => {
+            let low = if t > 0.99 {
+                1.0 - 0.3 * t
+            } else {
+                1.0 - 0.1 * t
+            };
+            (1.0 - 0.05 * t, low)
+        }
+        _ => (
+            1.0 - 0.15 * t * (t * 20.0).sin().abs(),
+            1.0 - 0.21 * t * (t * 20.0).sin().abs(),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{BayesianModel, FrequencyModel, evaluation_shapes};
+
+    #[test]
+    fn the_frequency_model_learns_what_an_opponent_keeps() {
+        let mut model = FrequencyModel::new(&[3, 3]);
+        // Issue 0 never moves from option 2; issue 1 wanders.
+        for offer in [[2, 0], [2, 1], [2, 2], [2, 0]] {
+            model.update(&offer);
+        }
+        assert!(model.weights[0] > model.weights[1]);
+        assert!(model.estimate(&[2, 0]) > model.estimate(&[0, 0]));
+        let total: f64 = model.weights.iter().sum();
+        assert!((total - 1.0).abs() < 1e-12);
+    }
+
+    #[test]
+    fn the_bayesian_model_ranks_an_opponents_opening_high() {
+        let mut model = BayesianModel::new(&[5, 5, 5]);
+        for (offer, t) in [([4, 4, 0], 0.0), ([4, 3, 0], 0.1), ([4, 4, 1], 0.2)] {
+            model.update(&offer, t);
+        }
+        assert!(model.estimate(&[4, 4, 0]) > model.estimate(&[0, 0, 4]));
+        let estimate = model.estimate(&[4, 4, 0]);
+        assert!((0.0..=1.0).contains(&estimate));
+    }
+
+    #[test]
+    fn evaluation_shapes_peak_at_one() {
+        for count in 1..40 {
+            for shape in evaluation_shapes(count) {
+                assert_eq!(shape.len(), count);
+                let most = shape.iter().copied().fold(0.0, f64::max);
+                assert!(
+                    count == 0 || (most - 1.0).abs() < 1e-12,
+                    "{count}: {shape:?}"
+                );
+                assert!(shape.iter().all(|value| (0.0..=1.0).contains(value)));
+            }
+        }
+    }
+}
