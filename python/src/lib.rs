@@ -950,34 +950,390 @@ fn analyze(
     from_json(py, &text)
 }
 
+/// Per strategy of a tournament, its Python class (`None`: a built-in strategy's name).
+type StrategyClasses = Vec<Option<Py<PyAny>>>;
+
+/// A tournament's strategies as Python gives them: a built-in strategy's name, a strategy
+/// class (named by its `__name__`), or a `(name, class)` pair. Their names, and per
+/// strategy its class (`None` for a built-in one).
+fn tournament_strategies(
+    strategies: &Bound<'_, pyo3::types::PyList>,
+) -> PyResult<(Vec<String>, StrategyClasses)> {
+    use pyo3::exceptions::PyTypeError;
+    use pyo3::types::{PyTuple, PyType};
+    let mut names = Vec::new();
+    let mut classes = Vec::new();
+    for item in strategies.iter() {
+        if let Ok(name) = item.extract::<String>() {
+            names.push(name);
+            classes.push(None);
+            continue;
+        }
+        let (name, class) = if let Ok(pair) = item.cast::<PyTuple>() {
+            if pair.len() != 2 {
+                return Err(PyTypeError::new_err(
+                    "a strategy given as a tuple is (name, class)",
+                ));
+            }
+            let name: String = pair.get_item(0)?.extract().map_err(|_| {
+                PyTypeError::new_err("a strategy given as a tuple is (name, class): name is a str")
+            })?;
+            (name, pair.get_item(1)?)
+        } else if item.is_instance_of::<PyType>() {
+            let name: String = item.getattr("__name__")?.extract()?;
+            (name, item.clone())
+        } else {
+            return Err(PyTypeError::new_err(format!(
+                "a strategy is a built-in strategy's name, a class or a (name, class) pair; \
+                 a {} object is not (a class is made afresh for every run)",
+                item.get_type().name()?
+            )));
+        };
+        if !class.is_instance_of::<PyType>() {
+            return Err(PyTypeError::new_err(format!(
+                "the strategy `{name}` is a class (made afresh for every run), not an object"
+            )));
+        }
+        for method in ["propose", "respond"] {
+            if !class.hasattr(method)? {
+                return Err(PyTypeError::new_err(format!(
+                    "the strategy `{name}` has no `{method}` method"
+                )));
+            }
+        }
+        names.push(name);
+        classes.push(Some(class.unbind()));
+    }
+    Ok((names, classes))
+}
+
+fn tournament_scenarios(
+    scenario_paths: &[PathBuf],
+    deadline: Option<u32>,
+) -> PyResult<Vec<accord::sim::scenario::Scenario>> {
+    scenario_paths
+        .iter()
+        .map(|path| scenario(path, None, deadline))
+        .collect()
+}
+
 /// Every assignment of `strategies` to the roles of each scenario file, `runs` seeded runs
-/// each, and the strategies ranked, as `accord tournament ... --json`.
+/// each, and the strategies ranked, as `accord tournament ... --json`. A strategy is a
+/// built-in strategy's name, a strategy class written in Python (see `Negotiation`; named
+/// by its `__name__`), or a `(name, class)` pair. Built-in strategies alone play on
+/// `threads`; with Python strategies the tournament plays on the calling thread (`accord.
+/// tournament(..., processes=N)` shares it among processes).
 #[pyfunction]
 #[pyo3(signature = (scenario_paths, strategies, runs=10, seed=0, threads=None, deadline=None))]
 fn tournament(
     py: Python<'_>,
     scenario_paths: Vec<PathBuf>,
-    strategies: Vec<String>,
+    strategies: Bound<'_, pyo3::types::PyList>,
     runs: u64,
     seed: u64,
     threads: Option<usize>,
     deadline: Option<u32>,
 ) -> PyResult<Py<PyAny>> {
-    let scenarios = scenario_paths
-        .iter()
-        .map(|path| scenario(path, None, deadline))
-        .collect::<PyResult<Vec<_>>>()?;
+    let scenarios = tournament_scenarios(&scenario_paths, deadline)?;
+    let (names, classes) = tournament_strategies(&strategies)?;
     let options = accord::sim::tournament::TournamentOptions {
-        strategies,
+        strategies: names,
         runs,
         seed,
         threads: self::threads(threads)?,
     };
-    let text = py.detach(|| {
-        accord::sim::tournament::play(&scenarios, &options, &|_| {})
-            .map(|played| serde_json::to_string(&played).expect("a tournament serialises"))
-    });
-    from_json(py, &text.map_err(sim_error)?)
+    if classes.iter().all(Option::is_none) {
+        let text = py.detach(|| {
+            accord::sim::tournament::play(&scenarios, &options, &|_| {})
+                .map(|played| serde_json::to_string(&played).expect("a tournament serialises"))
+        });
+        return from_json(py, &text.map_err(sim_error)?);
+    }
+    let outside: Vec<bool> = classes.iter().map(Option::is_some).collect();
+    let every_job: Vec<usize> =
+        (0..accord::sim::tournament::jobs(&scenarios, &options).len()).collect();
+    let records = tournament_records(&scenarios, &options, classes, &every_job)?;
+    let played = accord::sim::tournament::ranked_records(
+        &scenarios,
+        &options,
+        &|strategy| outside[strategy],
+        &records,
+    )
+    .map_err(sim_error)?;
+    from_json(
+        py,
+        &serde_json::to_string(&played).expect("a tournament serialises"),
+    )
+}
+
+/// Plays the assignments numbered `part` of a tournament with Python strategies on this
+/// thread.
+fn tournament_records(
+    scenarios: &[accord::sim::scenario::Scenario],
+    options: &accord::sim::tournament::TournamentOptions,
+    classes: Vec<Option<Py<PyAny>>>,
+    part: &[usize],
+) -> PyResult<Vec<Vec<accord::sim::tournament::RunRecord>>> {
+    let mut players = players::TournamentPlayers::new(classes, scenarios.to_vec(), options.seed);
+    let played = accord::sim::tournament::play_with_outside(scenarios, options, &mut players, part);
+    if let Some(raised) = players.take_raised() {
+        return Err(raised);
+    }
+    played.map_err(sim_error)
+}
+
+/// A run record as Python keeps it: `(agreed, rounds, utilities, (pareto, nash,
+/// kalai_smorodinsky, max_welfare))`; floats cross as Python floats, exactly.
+type RecordTuple = (
+    bool,
+    u32,
+    Vec<f64>,
+    (Option<f64>, Option<f64>, Option<f64>, Option<f64>),
+);
+
+fn record_tuple(record: &accord::sim::tournament::RunRecord) -> RecordTuple {
+    let distances = record.distances;
+    (
+        record.agreed,
+        record.rounds,
+        record.utilities.clone(),
+        (
+            distances.pareto,
+            distances.nash,
+            distances.kalai_smorodinsky,
+            distances.max_welfare,
+        ),
+    )
+}
+
+fn record_of_tuple(tuple: RecordTuple) -> accord::sim::tournament::RunRecord {
+    let (agreed, rounds, utilities, (pareto, nash, kalai_smorodinsky, max_welfare)) = tuple;
+    accord::sim::tournament::RunRecord {
+        agreed,
+        rounds,
+        utilities,
+        distances: accord::sim::analysis::yardstick::Distances {
+            pareto,
+            nash,
+            kalai_smorodinsky,
+            max_welfare,
+        },
+    }
+}
+
+/// A worker process's share of a tournament (`accord.tournament(..., processes=N)`): the
+/// assignments numbered `part`, their run records as tuples.
+#[pyfunction]
+#[pyo3(signature = (scenario_paths, strategies, runs, seed, deadline, part))]
+fn _tournament_part(
+    scenario_paths: Vec<PathBuf>,
+    strategies: Bound<'_, pyo3::types::PyList>,
+    runs: u64,
+    seed: u64,
+    deadline: Option<u32>,
+    part: Vec<usize>,
+) -> PyResult<Vec<Vec<RecordTuple>>> {
+    let scenarios = tournament_scenarios(&scenario_paths, deadline)?;
+    let (names, classes) = tournament_strategies(&strategies)?;
+    let options = accord::sim::tournament::TournamentOptions {
+        strategies: names,
+        runs,
+        seed,
+        threads: 1,
+    };
+    let records = tournament_records(&scenarios, &options, classes, &part)?;
+    Ok(records
+        .iter()
+        .map(|runs| runs.iter().map(record_tuple).collect())
+        .collect())
+}
+
+/// How many assignments a tournament plays (for sharing it among processes).
+#[pyfunction]
+#[pyo3(signature = (scenario_paths, strategies, deadline))]
+fn _tournament_size(
+    scenario_paths: Vec<PathBuf>,
+    strategies: Bound<'_, pyo3::types::PyList>,
+    deadline: Option<u32>,
+) -> PyResult<usize> {
+    let scenarios = tournament_scenarios(&scenario_paths, deadline)?;
+    let (names, _) = tournament_strategies(&strategies)?;
+    let options = accord::sim::tournament::TournamentOptions {
+        strategies: names,
+        runs: 1,
+        seed: 0,
+        threads: 1,
+    };
+    Ok(accord::sim::tournament::jobs(&scenarios, &options).len())
+}
+
+/// The tournament of every share's records, in assignment order, ranked.
+#[pyfunction]
+#[pyo3(signature = (scenario_paths, strategies, runs, seed, deadline, records))]
+fn _tournament_rank(
+    py: Python<'_>,
+    scenario_paths: Vec<PathBuf>,
+    strategies: Bound<'_, pyo3::types::PyList>,
+    runs: u64,
+    seed: u64,
+    deadline: Option<u32>,
+    records: Vec<Vec<RecordTuple>>,
+) -> PyResult<Py<PyAny>> {
+    let scenarios = tournament_scenarios(&scenario_paths, deadline)?;
+    let (names, classes) = tournament_strategies(&strategies)?;
+    let options = accord::sim::tournament::TournamentOptions {
+        strategies: names,
+        runs,
+        seed,
+        threads: 1,
+    };
+    let records: Vec<Vec<_>> = records
+        .into_iter()
+        .map(|runs| runs.into_iter().map(record_of_tuple).collect())
+        .collect();
+    let played = accord::sim::tournament::ranked_records(
+        &scenarios,
+        &options,
+        &|strategy| classes.get(strategy).is_some_and(Option::is_some),
+        &records,
+    )
+    .map_err(sim_error)?;
+    from_json(
+        py,
+        &serde_json::to_string(&played).expect("a tournament serialises"),
+    )
+}
+
+/// A run's result as Python keeps it: `(agreed, agreement_possible, rounds, outcome,
+/// utilities, released, distances, log)`.
+type ResultTuple = (
+    bool,
+    bool,
+    u32,
+    Option<Vec<usize>>,
+    Vec<f64>,
+    u64,
+    (Option<f64>, Option<f64>, Option<f64>, Option<f64>),
+    Option<Py<pyo3::types::PyBytes>>,
+);
+
+/// A worker process's share of `accord.simulate(..., players=..., processes=N)`: runs
+/// `start` to `end`, their results as tuples (with their logs when `keep_logs`).
+#[pyfunction]
+#[pyo3(signature = (scenario_path, players, seed, start, end, keep_logs, strategies, deadline))]
+#[allow(clippy::too_many_arguments)]
+fn _simulate_part(
+    py: Python<'_>,
+    scenario_path: PathBuf,
+    players: Bound<'_, PyDict>,
+    seed: u64,
+    start: u64,
+    end: u64,
+    keep_logs: bool,
+    strategies: Option<Vec<String>>,
+    deadline: Option<u32>,
+) -> PyResult<Vec<ResultTuple>> {
+    let scenario = scenario(&scenario_path, strategies.as_deref(), deadline)?;
+    let factory = players::PlayerFactory::new(&scenario, seed, &players)?;
+    let played = accord::sim::batch::play_runs_with_players(
+        &scenario,
+        seed,
+        start..end,
+        keep_logs,
+        &mut |index| factory.players_of_run(index),
+    );
+    if let Some(raised) = factory.take_raised() {
+        return Err(raised);
+    }
+    Ok(played
+        .map_err(sim_error)?
+        .into_iter()
+        .map(|result| {
+            let distances = result.distances;
+            (
+                result.agreed,
+                result.agreement_possible,
+                result.rounds,
+                result.outcome,
+                result.utilities,
+                result.released,
+                (
+                    distances.pareto,
+                    distances.nash,
+                    distances.kalai_smorodinsky,
+                    distances.max_welfare,
+                ),
+                result
+                    .log
+                    .map(|log| pyo3::types::PyBytes::new(py, &log).unbind()),
+            )
+        })
+        .collect())
+}
+
+/// The batch of every share's results, in run order: its summary as `simulate` gives it,
+/// and its logs written into `log_dir` as `simulate` writes them.
+#[pyfunction]
+#[pyo3(signature = (scenario_path, seed, runs, results, per_run, log_dir, force, strategies, deadline))]
+#[allow(clippy::too_many_arguments)]
+fn _simulate_finish(
+    py: Python<'_>,
+    scenario_path: PathBuf,
+    seed: u64,
+    runs: u64,
+    results: Vec<ResultTuple>,
+    per_run: bool,
+    log_dir: Option<PathBuf>,
+    force: bool,
+    strategies: Option<Vec<String>>,
+    deadline: Option<u32>,
+) -> PyResult<Py<PyAny>> {
+    let scenario = scenario(&scenario_path, strategies.as_deref(), deadline)?;
+    let options = accord::sim::batch::BatchOptions {
+        seed,
+        runs,
+        threads: 1,
+        out_dir: log_dir,
+        keep_logs: false,
+        overwrite: force,
+    };
+    let results = results
+        .into_iter()
+        .map(
+            |(agreed, agreement_possible, rounds, outcome, utilities, released, distances, log)| {
+                let (pareto, nash, kalai_smorodinsky, max_welfare) = distances;
+                accord::sim::run::RunResult {
+                    agreed,
+                    agreement_possible,
+                    rounds,
+                    outcome,
+                    utilities,
+                    released,
+                    distances: accord::sim::analysis::yardstick::Distances {
+                        pareto,
+                        nash,
+                        kalai_smorodinsky,
+                        max_welfare,
+                    },
+                    log: log.map(|log| log.as_bytes(py).to_vec()),
+                }
+            },
+        )
+        .collect();
+    let mut rows: Vec<serde_json::Value> = Vec::new();
+    let mut on_result = |index: u64, result: &accord::sim::run::RunResult| {
+        if per_run {
+            rows.push(accord::sim::batch::run_row(&scenario, seed, index, result));
+        }
+    };
+    let summary =
+        accord::sim::batch::simulate_from_results(&scenario, &options, results, &mut on_result)
+            .map_err(sim_error)?;
+    let mut document = serde_json::to_value(&summary).expect("a summary serialises");
+    if per_run {
+        document["per_run"] = serde_json::Value::Array(rows);
+    }
+    from_json(py, &document.to_string())
 }
 
 #[pymodule]
@@ -991,6 +1347,11 @@ fn _accord(module: &Bound<'_, PyModule>) -> PyResult<()> {
     module.add_function(wrap_pyfunction!(transparency::check_proof, module)?)?;
     module.add_function(wrap_pyfunction!(analyze, module)?)?;
     module.add_function(wrap_pyfunction!(tournament, module)?)?;
+    module.add_function(wrap_pyfunction!(_tournament_part, module)?)?;
+    module.add_function(wrap_pyfunction!(_tournament_size, module)?)?;
+    module.add_function(wrap_pyfunction!(_tournament_rank, module)?)?;
+    module.add_function(wrap_pyfunction!(_simulate_part, module)?)?;
+    module.add_function(wrap_pyfunction!(_simulate_finish, module)?)?;
     module.add("AccordError", module.py().get_type::<AccordError>())?;
     Ok(())
 }

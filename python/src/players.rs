@@ -411,6 +411,31 @@ impl PlayerFactory {
         })
     }
 
+    /// The players of a batch whose roles are given one by one (`None`: a built-in
+    /// strategy's), their exceptions kept in `raised`.
+    pub fn of_roles(
+        scenario: &Scenario,
+        seed: u64,
+        by_party: Vec<Option<Py<PyAny>>>,
+        raised: Rc<RefCell<Option<PyErr>>>,
+    ) -> PlayerFactory {
+        let parties: Vec<String> = scenario
+            .parties
+            .iter()
+            .map(|party| party.id.to_string())
+            .collect();
+        debug_assert_eq!(by_party.len(), parties.len());
+        PlayerFactory {
+            by_party,
+            space: Arc::new(OutcomeSpace::of(scenario)),
+            seed,
+            shared_preferences: !scenario.has_random_preferences(),
+            rankings: Rc::new(RefCell::new(vec![None; parties.len()])),
+            parties,
+            raised,
+        }
+    }
+
     /// The players of run `index`: a class is instantiated afresh for each run.
     pub fn players_of_run(&self, index: u64) -> Result<PlayerList<'static>, SimError> {
         Python::attach(|py| {
@@ -453,5 +478,72 @@ impl PlayerFactory {
     /// The exception a strategy raised, if one did.
     pub fn take_raised(&self) -> Option<PyErr> {
         self.raised.borrow_mut().take()
+    }
+}
+
+/// A tournament's strategies written in Python (`tournament::OutsideStrategies`): per
+/// strategy index, its class, or `None` for a built-in strategy's name.
+pub struct TournamentPlayers {
+    classes: Vec<Option<Py<PyAny>>>,
+    scenarios: Vec<Scenario>,
+    seed: u64,
+    /// The players of the assignment being played, kept from run to run.
+    current: Option<((usize, Vec<usize>), PlayerFactory)>,
+    pub raised: Rc<RefCell<Option<PyErr>>>,
+}
+
+impl TournamentPlayers {
+    pub fn new(classes: Vec<Option<Py<PyAny>>>, scenarios: Vec<Scenario>, seed: u64) -> Self {
+        TournamentPlayers {
+            classes,
+            scenarios,
+            seed,
+            current: None,
+            raised: Rc::new(RefCell::new(None)),
+        }
+    }
+
+    /// The exception a strategy raised, if one did.
+    pub fn take_raised(&self) -> Option<PyErr> {
+        self.raised.borrow_mut().take()
+    }
+}
+
+impl accord::sim::tournament::OutsideStrategies for TournamentPlayers {
+    fn plays(&self, strategy: usize) -> bool {
+        self.classes.get(strategy).is_some_and(Option::is_some)
+    }
+
+    fn players_of_run(
+        &mut self,
+        domain: usize,
+        assignment: &[usize],
+        run: u64,
+    ) -> Result<PlayerList<'static>, SimError> {
+        let current =
+            matches!(&self.current, Some((key, _)) if key.0 == domain && key.1 == assignment);
+        if !current {
+            let by_party = Python::attach(|py| {
+                assignment
+                    .iter()
+                    .map(|strategy| {
+                        self.classes[*strategy]
+                            .as_ref()
+                            .map(|class| class.clone_ref(py))
+                    })
+                    .collect()
+            });
+            let factory = PlayerFactory::of_roles(
+                &self.scenarios[domain],
+                self.seed,
+                by_party,
+                self.raised.clone(),
+            );
+            self.current = Some(((domain, assignment.to_vec()), factory));
+        }
+        match &self.current {
+            Some((_, factory)) => factory.players_of_run(run),
+            None => Err(SimError::Party("no players were made".into())),
+        }
     }
 }

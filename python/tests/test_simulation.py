@@ -57,8 +57,11 @@ def test_nonlinear_domains_mopac_and_tournament_statistics_reach_python():
 def test_refusals_are_python_exceptions():
     with pytest.raises(OSError):
         accord.simulate(SCENARIOS / "no-such.json")
-    with pytest.raises(accord.AccordError) as refused:
+    # A strategy's name that names none is a bad argument, as on the command line (exit 2).
+    with pytest.raises(ValueError, match="unknown strategy `no-such-strategy`"):
         accord.tournament([SCENARIOS / "england-zimbabwe.json"], ["no-such-strategy"])
+    with pytest.raises(accord.AccordError) as refused:
+        accord.tournament([SCENARIOS / "england-zimbabwe.json"], ["boulware", "e=0.2"])
     # A simulation refused breaks none of the format's rules, which are about logs.
     assert refused.value.rule is None
     with pytest.raises(ValueError):

@@ -17,10 +17,9 @@ from ._accord import (
     analyze,
     check_proof,
     play,
-    simulate,
-    tournament,
     world_time,
 )
+from ._processes import simulate, tournament
 
 __all__ = [
     "AccordError",

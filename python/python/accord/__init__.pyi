@@ -154,9 +154,12 @@ def simulate(
     force: bool = False,
     strategies: Optional[list[str]] = None,
     deadline: Optional[int] = None,
+    processes: Optional[int] = None,
 ) -> dict[str, Any]:
     """A seeded batch of a scenario: the summary, and `per_run` rows when asked. `players`
-    maps party ids to Python strategies (a class is made afresh each run)."""
+    maps party ids to Python strategies (a class is made afresh each run); `processes=N`
+    plays a batch with players in N worker processes, the same bytes at any N (players are
+    then classes importable by module name)."""
 
 def play(
     scenario_path: Union[str, "PathLike[str]"],
@@ -177,15 +180,19 @@ def analyze(
 
 def tournament(
     scenario_paths: list[Union[str, "PathLike[str]"]],
-    strategies: list[str],
+    strategies: list[Union[str, type, tuple[str, type]]],
     runs: int = 10,
     seed: int = 0,
     threads: Optional[int] = None,
     deadline: Optional[int] = None,
+    processes: Optional[int] = None,
 ) -> dict[str, Any]:
     """Every assignment of the strategies to every scenario's roles, ranked, with each
     mean's 95% interval, Welch's tests between strategies (Holm-adjusted) and each domain's
-    ranking (`ranking`, `pairwise`, `per_domain`), as `accord tournament --json`."""
+    ranking (`ranking`, `pairwise`, `per_domain`), as `accord tournament --json`. A
+    strategy is a built-in name, a Python strategy class (named by `__name__`) or a
+    `(name, class)` pair; `processes=N` shares a tournament with Python strategies among N
+    worker processes, the same bytes at any N."""
 
 def check_proof(
     proof: Union[dict[str, Any], str],

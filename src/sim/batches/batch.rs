@@ -538,6 +538,84 @@ fn shared_preferences(scenario: &Scenario, seed: u64) -> Option<Prepared> {
     (!scenario.has_random_preferences()).then(|| prepare(scenario, &mut run_rng(seed, 0)))
 }
 
+/// Runs `runs` of a batch (a part of it: another process plays the rest), with players, on
+/// the calling thread, each as the whole batch would play it; each result keeps its log when
+/// `keep_logs`. What a worker process of `simulate` with players plays
+/// (`simulate_from_results` adds the parts up).
+pub fn play_runs_with_players<'p>(
+    scenario: &Scenario,
+    seed: u64,
+    runs: std::ops::Range<u64>,
+    keep_logs: bool,
+    make_players: &mut dyn FnMut(u64) -> Result<PlayerList<'p>, SimError>,
+) -> Result<Vec<RunResult>, SimError> {
+    scenario.check_simulable()?;
+    if runs.end > MAX_RUNS {
+        return Err(SimError::Batch(format!(
+            "a batch plays at most {MAX_RUNS} runs"
+        )));
+    }
+    let shared = shared_preferences(scenario, seed);
+    let mut workspace = Workspace::default();
+    let mut results = Vec::with_capacity(runs.clone().count().min(1 << 16));
+    for index in runs {
+        let mut players = make_players(index)?;
+        results.push(run_with(
+            scenario,
+            seed,
+            index,
+            shared.as_ref(),
+            keep_logs,
+            &mut workspace,
+            &mut players,
+        )?);
+    }
+    Ok(results)
+}
+
+/// The summary of a batch whose runs were played elsewhere (`play_runs_with_players` in
+/// other processes), given in run order, with their logs written into `options.out_dir` as
+/// `simulate` writes them (all at once, or none). The same runs give the same bytes as one
+/// process playing them all.
+pub fn simulate_from_results(
+    scenario: &Scenario,
+    options: &BatchOptions,
+    results: Vec<RunResult>,
+    on_result: &mut dyn FnMut(u64, &RunResult),
+) -> Result<Summary, SimError> {
+    if results.len() as u64 != options.runs {
+        return Err(SimError::Batch(format!(
+            "a batch of {} runs was given {} results",
+            options.runs,
+            results.len()
+        )));
+    }
+    let output = check_batch(scenario, options)?;
+    let staging = output.as_ref().map(OutputDirectory::staging);
+    let mut totals = Totals::new(scenario.parties.len());
+    for (index, mut result) in (0u64..).zip(results) {
+        if let Some(directory) = staging {
+            let log = result.log.take().ok_or_else(|| {
+                SimError::Batch(format!("run {} came without its log", index + 1))
+            })?;
+            let path = directory.join(run_log_name(index));
+            crate::files::output::write_in_staging(&path, &log).map_err(|error| {
+                SimError::io(
+                    options.out_dir.as_deref().unwrap_or(directory),
+                    format!("writing {}: {error}", run_log_name(index)),
+                )
+            })?;
+        }
+        totals.add(index, &result)?;
+        on_result(index, &result);
+    }
+    let summary = summarise(scenario, options, totals);
+    if let Some(output) = output {
+        output.commit()?;
+    }
+    Ok(summary)
+}
+
 /// Plays run `index` of a batch of `scenario` from `seed` on its own, as the batch plays it,
 /// with its log, some parties' moves chosen by `players`.
 pub fn play_run(

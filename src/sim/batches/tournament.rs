@@ -17,7 +17,10 @@ use crate::sim::SimError;
 use crate::sim::batches::batch::{BatchOptions, DistanceSums, SpreadSum, simulate_prepared};
 use crate::sim::batches::pool;
 use crate::sim::domains::scenario::Scenario;
-use crate::sim::protocol::run::{Prepared, prepare, run_rng};
+use crate::sim::domains::strategies::Strategy;
+use crate::sim::protocol::run::{
+    PlayerList, Prepared, RunResult, Workspace, prepare, run_rng, run_with,
+};
 
 /// Most assignments of one tournament: strategies ^ roles over every domain.
 pub const MAX_ASSIGNMENTS: u64 = 100_000;
@@ -75,10 +78,28 @@ fn assignments(strategies: usize, roles: usize) -> impl Iterator<Item = Vec<usiz
 
 /// How many runs a tournament plays, or why it is too large.
 pub fn planned_runs(scenarios: &[Scenario], options: &TournamentOptions) -> Result<u64, SimError> {
+    planned_runs_with(scenarios, options, &|_| false)
+}
+
+/// `planned_runs`, where the strategies `outside` says are played outside the library
+/// (`OutsideStrategies`): their names are labels, not strategy names.
+fn planned_runs_with(
+    scenarios: &[Scenario],
+    options: &TournamentOptions,
+    outside: &dyn Fn(usize) -> bool,
+) -> Result<u64, SimError> {
     // A strategy given twice (or under two names, `boulware` and `e=0.2`) would be ranked
     // against itself as two.
     let mut parsed: Vec<(&str, crate::sim::domains::strategies::Strategy)> = Vec::new();
-    for name in &options.strategies {
+    for (index, name) in options.strategies.iter().enumerate() {
+        if outside(index) {
+            if options.strategies[..index].contains(name) {
+                return Err(SimError::Batch(format!(
+                    "--strategies names {name} twice; a tournament ranks each strategy once"
+                )));
+            }
+            continue;
+        }
         let strategy =
             crate::sim::domains::strategies::Strategy::parse(name).map_err(|source| {
                 SimError::UnknownStrategyArgument {
@@ -118,12 +139,140 @@ pub fn planned_runs(scenarios: &[Scenario], options: &TournamentOptions) -> Resu
         .ok_or_else(|| SimError::Batch("the tournament would play too many runs".into()))
 }
 
-/// Plays the tournament; `progress` hears the runs done so far.
-pub fn play(
+/// Strategies played outside the library (written in Python, say), beside the built-in
+/// ones: each is a `run::Player` in the roles it holds.
+pub trait OutsideStrategies {
+    /// Whether strategy `index` of `TournamentOptions::strategies` is played outside.
+    fn plays(&self, strategy: usize) -> bool;
+    /// The players of run `run` of `assignment` on domain `domain`, for the roles whose
+    /// strategies are played outside (the others `None`).
+    fn players_of_run(
+        &mut self,
+        domain: usize,
+        assignment: &[usize],
+        run: u64,
+    ) -> Result<PlayerList<'static>, SimError>;
+}
+
+/// A tournament's assignments, in the order it plays them: (domain, strategy per role).
+pub fn jobs(scenarios: &[Scenario], options: &TournamentOptions) -> Vec<(usize, Vec<usize>)> {
+    scenarios
+        .iter()
+        .enumerate()
+        .flat_map(|(domain, scenario)| {
+            assignments(options.strategies.len(), scenario.parties.len())
+                .map(move |assignment| (domain, assignment))
+        })
+        .collect()
+}
+
+/// Plays the assignments numbered `part` in `jobs(scenarios, options)` (all of them, or a
+/// worker process's share), in that order, on the calling thread, with some strategies
+/// played `outside`: each assignment's run records, in run order. `ranked_records` ranks
+/// the whole.
+pub fn play_with_outside(
     scenarios: &[Scenario],
     options: &TournamentOptions,
-    progress: &(dyn Fn(u64) + Sync),
+    outside: &mut dyn OutsideStrategies,
+    part: &[usize],
+) -> Result<Vec<Vec<RunRecord>>, SimError> {
+    check_tournament(scenarios, options, &|strategy| outside.plays(strategy))?;
+    let jobs = jobs(scenarios, options);
+    if let Some(job) = part.iter().find(|job| **job >= jobs.len()) {
+        return Err(SimError::Batch(format!(
+            "the tournament has {} assignments, not {}",
+            jobs.len(),
+            job + 1
+        )));
+    }
+    let prepared: Vec<Option<Prepared>> = scenarios
+        .iter()
+        .map(|scenario| {
+            (!scenario.has_random_preferences())
+                .then(|| prepare(scenario, &mut run_rng(options.seed, 0)))
+        })
+        .collect();
+    let mut workspace = Workspace::default();
+    let mut played = Vec::with_capacity(part.len());
+    for (domain, assignment) in part.iter().map(|job| &jobs[*job]) {
+        let scenario = &scenarios[*domain];
+        let prepared = prepared[*domain].as_ref();
+        if !assignment.iter().any(|strategy| outside.plays(*strategy)) {
+            played.push(play_assignment(
+                scenario,
+                prepared,
+                assignment,
+                options,
+                1,
+                &|_| {},
+            )?);
+            continue;
+        }
+        // Roles held outside keep the scenario's own strategy, which their players replace.
+        let mut scenario = scenario.clone();
+        for (party, strategy) in scenario.parties.iter_mut().zip(assignment) {
+            if !outside.plays(*strategy) {
+                party.strategy = Strategy::parse(&options.strategies[*strategy])?;
+            }
+        }
+        let scenario = &scenario;
+        let mut records = Vec::with_capacity(options.runs.min(1 << 16) as usize);
+        for run in 0..options.runs {
+            let mut players = outside.players_of_run(*domain, assignment, run)?;
+            let result = run_with(
+                scenario,
+                options.seed,
+                run,
+                prepared,
+                false,
+                &mut workspace,
+                &mut players,
+            )?;
+            records.push(RunRecord::of(&result));
+        }
+        played.push(records);
+    }
+    Ok(played)
+}
+
+/// The tournament of every assignment's run records (`play_with_outside`, in job order),
+/// ranked as `play` ranks them: the same records give the same bytes.
+pub fn ranked_records(
+    scenarios: &[Scenario],
+    options: &TournamentOptions,
+    outside: &dyn Fn(usize) -> bool,
+    records: &[Vec<RunRecord>],
 ) -> Result<Tournament, SimError> {
+    let total_runs = check_tournament(scenarios, options, outside)?;
+    let jobs = jobs(scenarios, options);
+    if records.len() != jobs.len() || records.iter().any(|runs| runs.len() as u64 != options.runs) {
+        return Err(SimError::Batch(format!(
+            "a tournament of {} assignments of {} runs was given other records",
+            jobs.len(),
+            options.runs
+        )));
+    }
+    let mut totals = Totals::new(options.strategies.len(), scenarios.len());
+    for ((domain, assignment), runs) in jobs.iter().zip(records) {
+        for record in runs {
+            totals.add(*domain, assignment, record);
+        }
+    }
+    Ok(finish(
+        scenarios,
+        options,
+        totals,
+        jobs.len() as u64,
+        total_runs,
+    ))
+}
+
+/// What every tournament checks first: strategies and domains to play, and how many runs.
+fn check_tournament(
+    scenarios: &[Scenario],
+    options: &TournamentOptions,
+    outside: &dyn Fn(usize) -> bool,
+) -> Result<u64, SimError> {
     if options.strategies.is_empty() {
         return Err(SimError::Batch(
             "a tournament needs at least one strategy".into(),
@@ -134,18 +283,56 @@ pub fn play(
             "a tournament needs at least one domain".into(),
         ));
     }
-    let total_runs = planned_runs(scenarios, options)?;
+    let total_runs = planned_runs_with(scenarios, options, outside)?;
     for scenario in scenarios {
         scenario.check_simulable()?;
     }
-    let jobs: Vec<(usize, Vec<usize>)> = scenarios
+    Ok(total_runs)
+}
+
+/// The ranking, the tests and the per-domain rankings of the totals.
+fn finish(
+    scenarios: &[Scenario],
+    options: &TournamentOptions,
+    totals: Totals,
+    assignments_played: u64,
+    total_runs: u64,
+) -> Tournament {
+    debug_assert_eq!(assignments_played * options.runs, total_runs);
+    let ranking = ranked(&options.strategies, &totals.overall);
+    let pairwise = pairwise_tests(&ranking);
+    let per_domain = scenarios
         .iter()
-        .enumerate()
-        .flat_map(|(domain, scenario)| {
-            assignments(options.strategies.len(), scenario.parties.len())
-                .map(move |assignment| (domain, assignment))
+        .zip(&totals.per_domain)
+        .map(|(scenario, totals)| DomainRanking {
+            domain: scenario.name.clone(),
+            ranking: ranked(&options.strategies, totals),
         })
         .collect();
+    Tournament {
+        seed: options.seed,
+        runs_per_assignment: options.runs,
+        domains: scenarios
+            .iter()
+            .map(|scenario| scenario.name.clone())
+            .collect(),
+        strategies: options.strategies.clone(),
+        assignments: assignments_played,
+        total_runs,
+        ranking,
+        pairwise,
+        per_domain,
+    }
+}
+
+/// Plays the tournament; `progress` hears the runs done so far.
+pub fn play(
+    scenarios: &[Scenario],
+    options: &TournamentOptions,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Tournament, SimError> {
+    let total_runs = check_tournament(scenarios, options, &|_| false)?;
+    let jobs = jobs(scenarios, options);
     // Strategies do not change preferences: each domain's are ranked and analysed once.
     let prepared: Vec<Option<Prepared>> = scenarios
         .iter()
@@ -187,33 +374,13 @@ pub fn play(
             &mut totals,
         )?;
     }
-    let assignments_played = jobs.len() as u64;
-    let runs_done = assignments_played * options.runs;
-    debug_assert_eq!(runs_done, total_runs);
-    let ranking = ranked(&options.strategies, &totals.overall);
-    let pairwise = pairwise_tests(&ranking);
-    let per_domain = scenarios
-        .iter()
-        .zip(&totals.per_domain)
-        .map(|(scenario, totals)| DomainRanking {
-            domain: scenario.name.clone(),
-            ranking: ranked(&options.strategies, totals),
-        })
-        .collect();
-    Ok(Tournament {
-        seed: options.seed,
-        runs_per_assignment: options.runs,
-        domains: scenarios
-            .iter()
-            .map(|scenario| scenario.name.clone())
-            .collect(),
-        strategies: options.strategies.clone(),
-        assignments: assignments_played,
+    Ok(finish(
+        scenarios,
+        options,
+        totals,
+        jobs.len() as u64,
         total_runs,
-        ranking,
-        pairwise,
-        per_domain,
-    })
+    ))
 }
 
 /// The strategies' figures, best mean utility first (a stable sort: equal means keep the
@@ -305,14 +472,24 @@ const RUNS_TO_SHARE_A_BATCH: u64 = 16;
 const MAX_WAITING_RUNS: u64 = 1 << 18;
 
 /// What one run adds to the strategies' totals.
-struct RunRecord {
-    agreed: bool,
-    rounds: u32,
-    utilities: Vec<f64>,
-    distances: crate::sim::analysis::yardstick::Distances,
+#[derive(Clone, Debug, PartialEq)]
+pub struct RunRecord {
+    pub agreed: bool,
+    pub rounds: u32,
+    pub utilities: Vec<f64>,
+    pub distances: crate::sim::analysis::yardstick::Distances,
 }
 
 impl RunRecord {
+    pub fn of(result: &RunResult) -> RunRecord {
+        RunRecord {
+            agreed: result.agreed,
+            rounds: result.rounds,
+            utilities: result.utilities.clone(),
+            distances: result.distances,
+        }
+    }
+
     fn add_to(&self, assignment: &[usize], totals: &mut [StrategyTotals]) {
         let welfare: f64 = self.utilities.iter().sum();
         for (role, strategy) in assignment.iter().enumerate() {
@@ -352,12 +529,7 @@ fn play_assignment(
     };
     let mut records = Vec::with_capacity(options.runs.min(1 << 16) as usize);
     simulate_prepared(&played, &batch, prepared, progress, &mut |_, result| {
-        records.push(RunRecord {
-            agreed: result.agreed,
-            rounds: result.rounds,
-            utilities: result.utilities.clone(),
-            distances: result.distances,
-        })
+        records.push(RunRecord::of(result))
     })?;
     Ok(records)
 }
