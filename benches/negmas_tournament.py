@@ -19,7 +19,9 @@ agreement rate, per domain and overall.
 
 Run: cargo build --release && pip install negmas pandas &&
      python3 benches/negmas_tournament.py [REPETITIONS]
-Not part of the Rust build or of CI.
+Not part of the Rust build or of CI. `negmas_aligned.py` takes the gaps between the two
+tools' time-based strategies apart; `negmas_agents.py` puts the baseline agents beside
+`negmas-genius-agents`.
 """
 import json
 import shutil

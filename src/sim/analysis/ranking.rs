@@ -234,6 +234,21 @@ impl Ranking {
         self.largest
     }
 
+    /// The smallest utility of any outcome: found in the last bucket that holds one.
+    pub fn worst_utility(&self) -> f64 {
+        (0..self.bucket_count())
+            .rev()
+            .find_map(|bucket| {
+                let bucket = self.bucket(bucket);
+                bucket
+                    .outcomes
+                    .iter()
+                    .map(|outcome| bucket.utilities[*outcome as usize])
+                    .reduce(f64::min)
+            })
+            .unwrap_or(self.largest)
+    }
+
     /// The best outcome, the lowest index among equals.
     pub fn best(&self) -> u32 {
         self.lowest_index_worth(self.largest)
@@ -595,6 +610,35 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// The band the baseline agents choose among holds exactly the outcomes worth from
+        /// `low` to `high` (up to the limit, from the better buckets), and the worst
+        /// utility is the least there is.
+        #[test]
+        fn bands_and_the_worst_utility_match_the_definition(
+            utilities in utilities(),
+            bands in prop::collection::vec((-0.2f64..1.2, 0.0f64..0.5, 1usize..40), 1..10),
+        ) {
+            let ranking = Ranking::from_utilities(utilities.clone());
+            let least = utilities.iter().copied().fold(f64::INFINITY, f64::min);
+            prop_assert_eq!(ranking.worst_utility(), least);
+            let mut out = Vec::new();
+            for (low, width, limit) in bands {
+                let high = low + width;
+                ranking.outcomes_between(low, high, limit, &mut out);
+                let inside: Vec<usize> = (0..utilities.len())
+                    .filter(|index| (low..=high).contains(&utilities[*index]))
+                    .collect();
+                prop_assert_eq!(out.len(), inside.len().min(limit));
+                for outcome in &out {
+                    prop_assert!((low..=high).contains(&utilities[*outcome as usize]));
+                }
+                let mut unique = out.clone();
+                unique.sort_unstable();
+                unique.dedup();
+                prop_assert_eq!(unique.len(), out.len());
+            }
+        }
 
         #[test]
         fn nearest_and_best_match_a_full_sort(

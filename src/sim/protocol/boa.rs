@@ -327,6 +327,32 @@ struct AgentKEstimates {
     alpha: f64,
 }
 
+/// AgentGG's state between turns, its thresholds as parts of the way from its worst
+/// utility to its best.
+#[derive(Clone, Copy, Debug)]
+struct AgentGGState {
+    /// The lower end of the band it offers from, and accepts at.
+    lower: f64,
+    /// Where its middle-phase curve is anchored, fixed at time 0.32 from the outcome both
+    /// sides seem to like.
+    ratio_base: Option<f64>,
+    /// Turns played between times 0.32 and 0.92 (its pace).
+    middle_turns: u32,
+    /// The best utility received since time 0.92.
+    best_late: f64,
+}
+
+impl Default for AgentGGState {
+    fn default() -> Self {
+        AgentGGState {
+            lower: 1.0,
+            ratio_base: None,
+            middle_turns: 0,
+            best_late: 0.0,
+        }
+    }
+}
+
 /// One BOA party in one run.
 pub struct BoaAgent<'a> {
     boa: Boa,
@@ -349,6 +375,7 @@ pub struct BoaAgent<'a> {
     pon_poko_pattern: usize,
     /// Atlas3's closing offers: how many of the best received it has offered again.
     atlas_replays: usize,
+    agent_gg: AgentGGState,
     candidates: Vec<u32>,
     options: Outcome,
 }
@@ -399,6 +426,7 @@ impl<'a> BoaAgent<'a> {
             agent_k: AgentKEstimates::default(),
             pon_poko_pattern,
             atlas_replays: 0,
+            agent_gg: AgentGGState::default(),
             candidates: Vec::new(),
             options: Vec::new(),
         }
@@ -518,10 +546,25 @@ impl<'a> BoaAgent<'a> {
                 p > unit(&mut self.rng)
             }
             Baseline::HardHeaded => ac_next || utility >= self.lowest_offered,
-            Baseline::PonPokoAgent => utility > decision.accept_threshold,
-            Baseline::NiceTitForTat => {
-                ac_next || (self.time >= 0.98 && utility >= self.best_in_last_window())
+            Baseline::AgreeableAgent2018 => ac_next || self.time >= 0.99,
+            Baseline::Caduceus => {
+                if self.time < CADUCEUS_BEST_OFFER_TIME * self.discount_factor() {
+                    return false;
+                }
+                // The experts vote, each by its own threshold, weighted.
+                let (mut accept, mut offer) = (0.0, 0.0);
+                for (expert, weight) in CADUCEUS_EXPERTS {
+                    if utility >= self.decide(expert).accept_threshold {
+                        accept += weight;
+                    } else {
+                        offer += weight;
+                    }
+                }
+                accept > offer
             }
+            Baseline::PonPokoAgent => utility > decision.accept_threshold,
+            Baseline::AgentGG => utility >= decision.accept_threshold,
+            Baseline::NiceTitForTat => ac_next || self.nice_tit_for_tat_late_acceptance(utility),
             Baseline::CuhkAgent | Baseline::TheFawkes => {
                 ac_next
                     || utility >= decision.accept_threshold
@@ -637,32 +680,26 @@ impl<'a> BoaAgent<'a> {
                 }
             }
             Baseline::Caduceus => {
-                if t < 0.83 {
-                    return Decision {
-                        offer_target: best,
-                        accept_threshold: 0.95 * best,
-                        outright: None,
-                    };
+                if t < CADUCEUS_BEST_OFFER_TIME * self.discount_factor() {
+                    // It offers its best and accepts nothing (`agent_accepts`).
+                    return plain(best);
                 }
-                // The weighted vote of its experts, best first.
-                let experts = [
-                    (Baseline::Atlas3, 5.0),
-                    (Baseline::HardHeaded, 4.0),
-                    (Baseline::CuhkAgent, 3.0),
-                    (Baseline::TheFawkes, 2.0),
-                    (Baseline::AgreeableAgent2018, 1.0),
-                ];
-                let mut offer = 0.0;
-                let mut accept = 0.0;
-                for (expert, weight) in experts {
-                    let decision = self.decide(expert);
-                    offer += weight * decision.offer_target;
-                    accept += weight * decision.accept_threshold;
+                // One expert's offer, drawn by the experts' weights.
+                let total: f64 = CADUCEUS_EXPERTS.iter().map(|(_, weight)| weight).sum();
+                let mut draw = unit(&mut self.rng) * total;
+                let mut chosen = CADUCEUS_EXPERTS[0].0;
+                for (expert, weight) in CADUCEUS_EXPERTS {
+                    if draw < weight {
+                        chosen = expert;
+                        break;
+                    }
+                    draw -= weight;
                 }
+                let decision = self.decide(chosen);
                 Decision {
-                    offer_target: offer / 15.0,
-                    accept_threshold: accept / 15.0,
-                    outright: None,
+                    offer_target: decision.offer_target,
+                    accept_threshold: decision.accept_threshold,
+                    outright: decision.outright,
                 }
             }
             Baseline::PonPokoAgent => {
@@ -673,32 +710,146 @@ impl<'a> BoaAgent<'a> {
                     outright: self.pon_poko_pick(low * best, high * best),
                 }
             }
-            Baseline::AgreeableAgent2018 => {
-                if t < 0.05 {
-                    return plain(best);
-                }
-                let least = floor.max(0.8 * best).max(self.best_received_utility());
-                plain(least + (best - least) * (1.0 - t.powf(1.0 / 0.1)))
-            }
-            Baseline::AgentGG => {
-                let nash = self.estimated_nash_utility();
-                let least = floor.max(nash);
-                let lower = if t < 0.01 {
-                    0.9999
-                } else if t < 0.02 {
-                    0.99
-                } else if t < 0.2 {
-                    0.99 - 0.1 * (t - 0.02) / 0.18
-                } else if t < 0.9 {
-                    0.89 - 0.09 * (t - 0.2) / 0.7
-                } else {
-                    0.8 - 0.8 * (t - 0.9) / 0.1
-                };
-                let threshold = (least + (best - least) * lower).min(best);
-                plain(threshold)
-            }
+            Baseline::AgreeableAgent2018 => self.agreeable_decision(),
+            Baseline::AgentGG => self.agent_gg_decision(),
             Baseline::NiceTitForTat => self.nice_tit_for_tat_decision(),
         }
+    }
+
+    /// AgentGG, as its GENIUS source does it, with its importance maps replaced by this
+    /// party's utility and the frequency model: a threshold (a part of the way from its
+    /// worst utility to its best) held near 0.98, then lowered on a curve anchored at time
+    /// 0.32 on the outcome both sides seem to like; an offer from the band above the
+    /// threshold that the model rates best; accepts at the threshold, and late in the talks,
+    /// at the best offer it has seen since time 0.92.
+    fn agent_gg_decision(&mut self) -> Decision {
+        let (best, worst, t) = (self.best(), self.worst(), self.time);
+        let range = (best - worst).max(1e-12);
+        // Acceptance uses the threshold set on the turn before, as the source does.
+        let accept_threshold = worst + self.agent_gg.lower * range;
+        let late_acceptance = self.agent_gg_late_acceptance();
+        let lower = if t < 0.08 {
+            0.98
+        } else if t < 0.32 {
+            0.98 - 1.2 * (t - 0.08).powi(2) - 17.0 / 375.0 * (t - 0.08)
+        } else {
+            let base = match self.agent_gg.ratio_base {
+                Some(base) => base,
+                None => {
+                    let liked = self.outcome_both_like();
+                    let base = 0.6 + 0.4 * (liked - worst) / range;
+                    self.agent_gg.ratio_base = Some(base);
+                    base
+                }
+            };
+            if t < 0.92 {
+                self.agent_gg.middle_turns += 1;
+                0.92 - 0.5 * (t - 0.32).powi(2) + (t - 0.32) * (10.0 / 6.0 * base - 37.0 / 30.0)
+            } else {
+                self.agent_gg.lower
+            }
+        };
+        self.agent_gg.lower = lower;
+        let (low, high) = (worst + lower * range, worst + (lower + 0.08) * range);
+        let outright = self.best_for_model_between(low, high);
+        Decision {
+            offer_target: low,
+            accept_threshold: late_acceptance
+                .map_or(accept_threshold, |late| late.min(accept_threshold)),
+            outright,
+        }
+    }
+
+    /// AgentGG from time 0.92 on: the least utility it accepts, if its late rule applies.
+    /// It notes the best offer received until `1 - 31.8 / turns` of the talks (its middle
+    /// phase's pace), accepts better than that best until `1 - 13.8 / turns`, and 95% of
+    /// it after.
+    fn agent_gg_late_acceptance(&mut self) -> Option<f64> {
+        let t = self.time;
+        if t < 0.92 {
+            return None;
+        }
+        let turns = f64::from(self.agent_gg.middle_turns.max(1));
+        let received = self.received.last().map_or(0.0, |offer| offer.utility);
+        if t < 1.0 - 53.0 * 0.6 / turns {
+            self.agent_gg.best_late = self.agent_gg.best_late.max(received);
+            None
+        } else if t < 1.0 - 23.0 * 0.6 / turns {
+            // "Better than" as an "at least" threshold.
+            Some(self.agent_gg.best_late.next_up())
+        } else {
+            Some((0.95 * self.agent_gg.best_late).next_up())
+        }
+    }
+
+    /// This party's utility of the outcome that, issue by issue, takes an option the
+    /// others' model rates within 80% of their best there and this party rates within 80%
+    /// of its best, or else the others' favourite (AgentGG's estimate of where the frontier
+    /// meets the others).
+    fn outcome_both_like(&mut self) -> f64 {
+        let Some(model) = self.models.iter().flatten().next() else {
+            return self.worst();
+        };
+        let counts = self.view.option_counts();
+        let best = self.ranking.best();
+        self.view.options_into(best, &mut self.options);
+        let own_best = self.options.clone();
+        let mut chosen = own_best.clone();
+        let mut probe = own_best.clone();
+        for (issue, count) in counts.iter().enumerate() {
+            let others: Vec<f64> = (0..*count)
+                .map(|option| {
+                    probe[issue] = option;
+                    model.estimate(&probe)
+                })
+                .collect();
+            let own: Vec<f64> = (0..*count)
+                .map(|option| {
+                    probe[issue] = option;
+                    self.preferences.utility(&probe)
+                })
+                .collect();
+            probe[issue] = own_best[issue];
+            let (others_top, others_low) = spread(&others);
+            let (own_top, own_low) = spread(&own);
+            let liked_by_others = |option: usize| {
+                others_top - others_low <= 1e-12
+                    || (others[option] - others_low) >= 0.8 * (others_top - others_low)
+            };
+            let liked_by_self = |option: usize| {
+                own_top - own_low <= 1e-12 || (own[option] - own_low) >= 0.8 * (own_top - own_low)
+            };
+            let favourite = (0..*count)
+                .max_by(|a, b| others[*a].total_cmp(&others[*b]).then(b.cmp(a)))
+                .unwrap_or(0);
+            chosen[issue] = (0..*count)
+                .find(|option| liked_by_others(*option) && liked_by_self(*option))
+                .unwrap_or(favourite);
+        }
+        self.preferences.utility(&chosen)
+    }
+
+    /// Among the outcomes worth from `low` to `high`, the one the model rates best for the
+    /// others (ties: the better for this party, then the lower index).
+    fn best_for_model_between(&mut self, low: f64, high: f64) -> Option<u32> {
+        let mut candidates = std::mem::take(&mut self.candidates);
+        self.ranking
+            .outcomes_between(low, high, MAX_CANDIDATES, &mut candidates);
+        let mut chosen: Option<(f64, f64, u32)> = None;
+        for outcome in &candidates {
+            let liked = self.modelled_utility_of_others(*outcome);
+            let own = self.utility(*outcome);
+            let better = chosen.is_none_or(|(best_liked, best_own, best_outcome)| {
+                liked > best_liked
+                    || (liked == best_liked
+                        && (own > best_own || (own == best_own && *outcome < best_outcome)))
+            });
+            if better {
+                chosen = Some((liked, own, *outcome));
+            }
+        }
+        self.candidates = candidates;
+        chosen.map(|(_, _, outcome)| outcome)
     }
 
     /// AgentK (Kawaguchi, Fujita and Ito 2011): the utility it hopes to get, from the mean
@@ -759,34 +910,198 @@ impl<'a> BoaAgent<'a> {
         }
     }
 
-    /// Nice Tit-for-Tat (Baarslag, Hindriks and Jonker 2013): concedes towards the
-    /// estimated Nash point as far, in proportion, as the opponents came towards it.
+    /// Nice Tit-for-Tat (Baarslag, Hindriks and Jonker 2013), as its GENIUS source does
+    /// it: concedes, of the way from 1 to its (scaled) Nash estimate, the share by which the
+    /// opponents' best offer has come towards it from their first ones, plus a bonus near
+    /// the deadline; offers one of the outcomes near that target the model rates best, or
+    /// the opponents' best offer when that is worth as much.
     fn nice_tit_for_tat_decision(&mut self) -> Decision {
         let best = self.best();
-        let nash = self.estimated_nash_utility().min(best);
-        let first = self
-            .first_from
+        if self.received.is_empty() {
+            return Decision {
+                offer_target: best,
+                accept_threshold: best,
+                outright: None,
+            };
+        }
+        let first_bids = self
+            .received
             .iter()
-            .flatten()
-            .map(|outcome| self.utility(*outcome))
-            .fold(f64::INFINITY, f64::min);
-        let last = self
-            .last_from
-            .iter()
-            .flatten()
-            .map(|outcome| self.utility(*outcome))
-            .fold(f64::INFINITY, f64::min);
-        let ratio = if first.is_finite() && nash - first > 1e-9 {
-            ((last - first) / (nash - first)).clamp(0.0, 1.0)
+            .filter(|offer| offer.time <= 0.01)
+            .map(|offer| offer.utility)
+            .reduce(f64::min)
+            .unwrap_or(self.received[0].utility);
+        let initial_gap = 1.0 - first_bids;
+        let multiplier = (1.4 - 0.6 * initial_gap).max(0.0);
+        let nash = (self.estimated_nash_utility() * multiplier).clamp(0.5, 1.0);
+        let conceded = self.best_received_utility() - first_bids;
+        let factor = if nash - first_bids > 1e-12 {
+            (conceded / (nash - first_bids)).min(1.0)
+        } else {
+            1.0
+        };
+        let mut target = 1.0 - factor * (1.0 - nash);
+        let big = self.ranking.utilities.len() > 3000;
+        let time_bonus_from = if big { 0.85 } else { 0.91 };
+        let time_bonus = if self.time > time_bonus_from {
+            (20.0 * (self.time - time_bonus_from)).min(1.0)
         } else {
             0.0
         };
-        let target = best - ratio * (best - nash);
+        let discount_bonus = 0.5 - 0.4 * self.discount_factor();
+        let bonus = time_bonus.max(discount_bonus).clamp(0.0, 1.0);
+        target -= bonus * (target - nash).max(0.0);
+        let target = target.min(best);
+        let planned = self.nice_tit_for_tat_pick(target);
+        // Never ask for less than the opponents already offered ("makeAppropriate").
+        let outright = match (planned, self.best_received()) {
+            (_, Some(offer))
+                if planned.is_none_or(|planned| offer.utility >= self.utility(planned)) =>
+            {
+                Some(offer.outcome)
+            }
+            (planned, _) => planned,
+        };
         Decision {
             offer_target: target,
             accept_threshold: target,
-            outright: None,
+            outright,
         }
+    }
+
+    /// Nice Tit-for-Tat's bid: among the outcomes worth from 98% of the target to a little
+    /// above it (widened by 0.01 until two are found), one drawn from the 3 to 20 the model
+    /// rates best.
+    fn nice_tit_for_tat_pick(&mut self, target: f64) -> Option<u32> {
+        let target = target.min(1.0);
+        let low = target * 0.98;
+        let mut high = target + 0.04;
+        let mut candidates = std::mem::take(&mut self.candidates);
+        loop {
+            high += 0.01;
+            self.ranking
+                .outcomes_between(low, high, MAX_CANDIDATES, &mut candidates);
+            if candidates.len() > 1 || (high >= 1.0 && !candidates.is_empty()) || high > 1.0 {
+                break;
+            }
+        }
+        let mut rated: Vec<(f64, u32)> = candidates
+            .iter()
+            .map(|outcome| (self.modelled_utility_of_others(*outcome), *outcome))
+            .collect();
+        self.candidates = candidates;
+        if rated.is_empty() {
+            return None;
+        }
+        rated.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+        let top = ((rated.len() as f64 / 10.0).round() as usize)
+            .clamp(3, 20)
+            .min(rated.len());
+        Some(rated[below(&mut self.rng, top)].1)
+    }
+
+    /// Nice Tit-for-Tat's acceptance from time 0.98 on: the offer unless a better one came
+    /// in the last stretch of time as long as what remains, or more than 10 offers did
+    /// (40 in spaces of more than 10,000 outcomes), so that more are to come.
+    fn nice_tit_for_tat_late_acceptance(&self, utility: f64) -> bool {
+        if self.time < 0.98 {
+            return false;
+        }
+        let since = self.time - (1.0 - self.time);
+        let recent: Vec<f64> = self
+            .received
+            .iter()
+            .filter(|offer| offer.time >= since)
+            .map(|offer| offer.utility)
+            .collect();
+        let enough_to_come = if self.ranking.utilities.len() > 10_000 {
+            40
+        } else {
+            10
+        };
+        if recent.len() > enough_to_come {
+            return false;
+        }
+        !recent.iter().any(|received| *received > utility)
+    }
+
+    /// AgreeableAgent2018, as its GENIUS source does it: its best outcome until time 0.2,
+    /// then Boulware (e = 0.1) over the rest of the time from its best utility down to its
+    /// worst, never below 0.8; once the model has had time to learn (0.2, 0.3 or 0.4 of the
+    /// talks, by the space's size), an outcome within 5% of the remaining range of the
+    /// target, drawn by a roulette wheel weighted by the others' modelled utilities.
+    fn agreeable_decision(&mut self) -> Decision {
+        let (best, t) = (self.best(), self.time);
+        let worst = self.worst();
+        if t < 0.2 {
+            return Decision {
+                offer_target: best,
+                accept_threshold: best,
+                outright: None,
+            };
+        }
+        let concession = ((t - 0.2) / 0.8).powf(1.0 / 0.1);
+        let by_time = worst + (best - worst) * (1.0 - concession);
+        let target = by_time.max(0.8_f64.min(best));
+        let size = self.ranking.utilities.len();
+        let model_from = if size < 1000 {
+            0.2
+        } else if size < 10_000 {
+            0.3
+        } else {
+            0.4
+        };
+        let outright = if t >= model_from && !self.received.is_empty() {
+            let reach = 0.05 * (1.0 - by_time);
+            self.roulette_pick(target - reach, target + reach)
+        } else {
+            None
+        };
+        Decision {
+            offer_target: target,
+            accept_threshold: target,
+            outright,
+        }
+    }
+
+    /// An outcome worth from `low` to `high`, drawn with a chance in proportion to the
+    /// others' modelled utility of it.
+    fn roulette_pick(&mut self, low: f64, high: f64) -> Option<u32> {
+        let mut candidates = std::mem::take(&mut self.candidates);
+        self.ranking
+            .outcomes_between(low, high, MAX_CANDIDATES, &mut candidates);
+        let weights: Vec<f64> = candidates
+            .iter()
+            .map(|outcome| self.modelled_utility_of_others(*outcome).max(0.0))
+            .collect();
+        let total: f64 = weights.iter().sum();
+        let pick = if candidates.is_empty() {
+            None
+        } else if total <= 0.0 {
+            Some(candidates[below(&mut self.rng, candidates.len())])
+        } else {
+            let mut draw = unit(&mut self.rng) * total;
+            let mut chosen = *candidates.last().unwrap_or(&candidates[0]);
+            for (outcome, weight) in candidates.iter().zip(&weights) {
+                if draw < *weight {
+                    chosen = *outcome;
+                    break;
+                }
+                draw -= weight;
+            }
+            Some(chosen)
+        };
+        self.candidates = candidates;
+        pick
+    }
+
+    /// The discount factor, 1 without one.
+    fn discount_factor(&self) -> f64 {
+        self.preferences.discount.unwrap_or(1.0)
+    }
+
+    fn worst(&self) -> f64 {
+        self.ranking.worst_utility()
     }
 
     /// TheFawkes's forecast: the utility the opponents' offers reach at the deadline, by a
@@ -823,13 +1138,21 @@ impl<'a> BoaAgent<'a> {
         offers.get(n).map(|offer| offer.outcome)
     }
 
-    /// PonPokoAgent offers an outcome drawn from those between its thresholds.
+    /// PonPokoAgent offers an outcome drawn from those between its thresholds; when none
+    /// lies there, its source lowers the lower threshold until one does, which finds the
+    /// best outcome below the band.
     fn pon_poko_pick(&mut self, low: f64, high: f64) -> Option<u32> {
         let mut candidates = std::mem::take(&mut self.candidates);
         self.ranking
             .outcomes_between(low, high, MAX_CANDIDATES, &mut candidates);
-        let pick =
-            (!candidates.is_empty()).then(|| candidates[below(&mut self.rng, candidates.len())]);
+        let pick = if candidates.is_empty() {
+            self.ranking
+                .bracket(low)
+                .at_or_below
+                .map(|utility| self.ranking.lowest_index_worth(utility))
+        } else {
+            Some(candidates[below(&mut self.rng, candidates.len())])
+        };
         self.candidates = candidates;
         pick
     }
@@ -915,6 +1238,28 @@ impl<'a> BoaAgent<'a> {
     }
 }
 
+/// Until this share of the talks (times the discount factor) Caduceus offers its best.
+const CADUCEUS_BEST_OFFER_TIME: f64 = 0.83;
+
+/// Caduceus's experts and their weights (500, 10, 5, 3, 1, as its source gives them):
+/// baseline agents standing for ParsAgent, RandomDance, Kawaii, Atlas3 and CaduceusAgent,
+/// which accord does not play (docs/agents.md).
+const CADUCEUS_EXPERTS: [(Baseline, f64); 5] = [
+    (Baseline::HardHeaded, 500.0),
+    (Baseline::AgentK, 10.0),
+    (Baseline::CuhkAgent, 5.0),
+    (Baseline::Atlas3, 3.0),
+    (Baseline::TheFawkes, 1.0),
+];
+
+/// The largest and the smallest of some values.
+fn spread(values: &[f64]) -> (f64, f64) {
+    (
+        values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
+        values.iter().copied().fold(f64::INFINITY, f64::min),
+    )
+}
+
 /// An agent's time in `round` of `deadline`: GENIUS's discrete timeline.
 fn agent_time(round: u32, deadline: u32) -> f64 {
     debug_assert!(deadline > 0);
@@ -926,11 +1271,8 @@ fn agent_time(round: u32, deadline: u32) -> f64 {
 fn pon_poko_thresholds(pattern: usize, t: f64) -> (f64, f64) {
     match pattern {
         0 => (1.0 - 0.1 * t, 1.0 - 0.1 * t - 0.1 * (t * 40.0).sin().abs()),
-        1 => (
-            1.0 - 0.22 * t,
-            1.0 - 0.22 * t - 0.1 * (t * 40.0).sin().abs(),
-        ),
-        2 => (1.0 - 0.1 * t, 1.0 - 0.1 * t - 0.2 * (t * 20.0).sin().abs()),
+        1 => (1.0, 1.0 - 0.22 * t),
+        2 => (1.0 - 0.1 * t, 1.0 - 0.1 * t - 0.15 * (t * 20.0).sin().abs()),
         3 => {
             let low = if t > 0.99 {
                 1.0 - 0.3 * t
