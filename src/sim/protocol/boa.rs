@@ -22,6 +22,11 @@ use crate::sim::domains::strategies::{Acceptance, Baseline, Bidding, Boa, Model}
 /// millions, and the model needs only enough to find one the others like.
 const MAX_CANDIDATES: usize = 128;
 
+/// Most outcomes an agent draws one at random from (PonPokoAgent's band, a roulette
+/// wheel): enough that the draw is nearly uniform over a band in the spaces of GENIUS's
+/// domains, bounded for the largest.
+const MAX_DRAWN_FROM: usize = 4096;
+
 /// The band above its target an agent looks in for an outcome the others like, in its own
 /// utility (GENIUS's BOA offering strategies look within 0.01 to 0.05 of their target).
 const CANDIDATE_BAND: f64 = 0.02;
@@ -1069,7 +1074,7 @@ impl<'a> BoaAgent<'a> {
     fn roulette_pick(&mut self, low: f64, high: f64) -> Option<u32> {
         let mut candidates = std::mem::take(&mut self.candidates);
         self.ranking
-            .outcomes_between(low, high, MAX_CANDIDATES, &mut candidates);
+            .outcomes_between(low, high, MAX_DRAWN_FROM, &mut candidates);
         let weights: Vec<f64> = candidates
             .iter()
             .map(|outcome| self.modelled_utility_of_others(*outcome).max(0.0))
@@ -1144,7 +1149,7 @@ impl<'a> BoaAgent<'a> {
     fn pon_poko_pick(&mut self, low: f64, high: f64) -> Option<u32> {
         let mut candidates = std::mem::take(&mut self.candidates);
         self.ranking
-            .outcomes_between(low, high, MAX_CANDIDATES, &mut candidates);
+            .outcomes_between(low, high, MAX_DRAWN_FROM, &mut candidates);
         let pick = if candidates.is_empty() {
             self.ranking
                 .bracket(low)
