@@ -880,8 +880,17 @@ fn simulate(
             summary.map_err(sim_error)?
         }
     };
-    let mut document = serde_json::to_value(&summary).expect("a summary serialises");
-    if per_run {
+    summary_document(py, &summary, per_run.then_some(rows))
+}
+
+/// A batch's summary as `simulate` returns it: with `per_run` rows when asked.
+fn summary_document(
+    py: Python<'_>,
+    summary: &accord::sim::batch::Summary,
+    rows: Option<Vec<serde_json::Value>>,
+) -> PyResult<Py<PyAny>> {
+    let mut document = serde_json::to_value(summary).expect("a summary serialises");
+    if let Some(rows) = rows {
         document["per_run"] = serde_json::Value::Array(rows);
     }
     from_json(py, &document.to_string())
@@ -1329,11 +1338,7 @@ fn _simulate_finish(
     let summary =
         accord::sim::batch::simulate_from_results(&scenario, &options, results, &mut on_result)
             .map_err(sim_error)?;
-    let mut document = serde_json::to_value(&summary).expect("a summary serialises");
-    if per_run {
-        document["per_run"] = serde_json::Value::Array(rows);
-    }
-    from_json(py, &document.to_string())
+    summary_document(py, &summary, per_run.then_some(rows))
 }
 
 #[pymodule]

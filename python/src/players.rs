@@ -400,15 +400,12 @@ impl PlayerFactory {
             }
             by_party[position] = Some(strategy.unbind());
         }
-        Ok(PlayerFactory {
-            by_party,
-            space: Arc::new(OutcomeSpace::of(scenario)),
+        Ok(PlayerFactory::of_roles(
+            scenario,
             seed,
-            shared_preferences: !scenario.has_random_preferences(),
-            rankings: Rc::new(RefCell::new(vec![None; parties.len()])),
-            parties,
-            raised: Rc::new(RefCell::new(None)),
-        })
+            by_party,
+            Rc::new(RefCell::new(None)),
+        ))
     }
 
     /// The players of a batch whose roles are given one by one (`None`: a built-in

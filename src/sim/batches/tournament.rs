@@ -185,13 +185,7 @@ pub fn play_with_outside(
             job + 1
         )));
     }
-    let prepared: Vec<Option<Prepared>> = scenarios
-        .iter()
-        .map(|scenario| {
-            (!scenario.has_random_preferences())
-                .then(|| prepare(scenario, &mut run_rng(options.seed, 0)))
-        })
-        .collect();
+    let prepared = prepared_domains(scenarios, options.seed);
     let mut workspace = Workspace::default();
     let mut played = Vec::with_capacity(part.len());
     for (domain, assignment) in part.iter().map(|job| &jobs[*job]) {
@@ -267,6 +261,17 @@ pub fn ranked_records(
     ))
 }
 
+/// Each domain's preferences ranked and analysed once for all its assignments, where every
+/// run shares them: strategies do not change preferences.
+fn prepared_domains(scenarios: &[Scenario], seed: u64) -> Vec<Option<Prepared>> {
+    scenarios
+        .iter()
+        .map(|scenario| {
+            (!scenario.has_random_preferences()).then(|| prepare(scenario, &mut run_rng(seed, 0)))
+        })
+        .collect()
+}
+
 /// What every tournament checks first: strategies and domains to play, and how many runs.
 fn check_tournament(
     scenarios: &[Scenario],
@@ -333,14 +338,7 @@ pub fn play(
 ) -> Result<Tournament, SimError> {
     let total_runs = check_tournament(scenarios, options, &|_| false)?;
     let jobs = jobs(scenarios, options);
-    // Strategies do not change preferences: each domain's are ranked and analysed once.
-    let prepared: Vec<Option<Prepared>> = scenarios
-        .iter()
-        .map(|scenario| {
-            (!scenario.has_random_preferences())
-                .then(|| prepare(scenario, &mut run_rng(options.seed, 0)))
-        })
-        .collect();
+    let prepared = prepared_domains(scenarios, options.seed);
     let threads = options
         .threads
         .clamp(1, crate::sim::batches::batch::MAX_THREADS);

@@ -1210,34 +1210,10 @@ impl<'a> BoaAgent<'a> {
         let floor = self.floor();
         let target = target.clamp(floor, self.best().max(floor));
         let learnt = !self.received.is_empty() && self.models.iter().any(Option::is_some);
-        if learnt {
-            let mut candidates = std::mem::take(&mut self.candidates);
-            self.ranking.outcomes_between(
-                target,
-                target + CANDIDATE_BAND,
-                MAX_CANDIDATES,
-                &mut candidates,
-            );
-            let mut chosen: Option<(f64, f64, u32)> = None;
-            for outcome in &candidates {
-                let liked = self.modelled_utility_of_others(*outcome);
-                let own = self.utility(*outcome);
-                let better = match chosen {
-                    None => true,
-                    Some((best_liked, best_own, best_outcome)) => {
-                        liked > best_liked
-                            || (liked == best_liked
-                                && (own > best_own || (own == best_own && *outcome < best_outcome)))
-                    }
-                };
-                if better {
-                    chosen = Some((liked, own, *outcome));
-                }
-            }
-            self.candidates = candidates;
-            if let Some((_, _, outcome)) = chosen {
-                return outcome;
-            }
+        if learnt
+            && let Some(outcome) = self.best_for_model_between(target, target + CANDIDATE_BAND)
+        {
+            return outcome;
         }
         self.ranking.nearest(target, floor)
     }
