@@ -54,7 +54,9 @@ pub struct Args {
     pub geniusweb: Option<Vec<PathBuf>>,
     /// The strategies, in profile order with --genius (default boulware for all), or in
     /// the scenario's acting order, replacing the scenario's: boulware, linear,
-    /// conceder, hardliner, e=VALUE, tit_for_tat. One name applies to every party.
+    /// conceder, hardliner, e=VALUE, tit_for_tat, a baseline agent (atlas3, hardheaded,
+    /// nice_tit_for_tat, ...) or boa:BIDDING:MODEL:ACCEPTANCE (docs/agents.md). One name
+    /// applies to every party.
     #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
     pub strategies: Option<Vec<String>>,
     /// The deadline in rounds: 100 by default with --genius; with a scenario file it

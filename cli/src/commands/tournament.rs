@@ -18,7 +18,10 @@ pub struct Args {
     /// files its profiles, one party each) or a scenario file.
     #[arg(required = true)]
     pub domains: Vec<PathBuf>,
-    /// The strategies: boulware, linear, conceder, hardliner, e=VALUE, tit_for_tat.
+    /// The strategies: boulware, linear, conceder, hardliner, e=VALUE, tit_for_tat, a
+    /// baseline agent (agentk, hardheaded, cuhkagent, thefawkes, agentm, atlas3, caduceus,
+    /// ponpokoagent, agreeableagent2018, agentgg, nice_tit_for_tat), or
+    /// boa:BIDDING:MODEL:ACCEPTANCE (docs/agents.md).
     #[arg(long, value_delimiter = ',', value_name = "NAME,...", required = true)]
     pub strategies: Vec<String>,
     /// Seeded runs of each assignment.
