@@ -324,6 +324,17 @@ struct Decision {
     outright: Option<u32>,
 }
 
+impl Decision {
+    /// Asks for `target` and accepts at it.
+    fn at(target: f64) -> Decision {
+        Decision {
+            offer_target: target,
+            accept_threshold: target,
+            outright: None,
+        }
+    }
+}
+
 /// AgentK's running estimates, kept between turns.
 #[derive(Clone, Copy, Debug, Default)]
 struct AgentKEstimates {
@@ -368,11 +379,7 @@ pub struct BoaAgent<'a> {
     rng: ChaCha8Rng,
     models: Vec<Option<OpponentModel>>,
     received: Vec<Received>,
-    /// Per other party: its first and its last offer.
-    first_from: Vec<Option<u32>>,
-    last_from: Vec<Option<u32>>,
     lowest_offered: f64,
-    offers_made: u32,
     time: f64,
     /// This turn's decisions, by agent, made once whether bidding or acceptance asks.
     decided: Vec<(Baseline, Decision)>,
@@ -422,10 +429,7 @@ impl<'a> BoaAgent<'a> {
             rng,
             models,
             received: Vec::new(),
-            first_from: vec![None; parties],
-            last_from: vec![None; parties],
             lowest_offered: f64::INFINITY,
-            offers_made: 0,
             time: 0.0,
             decided: Vec::new(),
             agent_k: AgentKEstimates::default(),
@@ -459,8 +463,6 @@ impl<'a> BoaAgent<'a> {
             utility,
             time: t,
         });
-        self.first_from[party].get_or_insert(outcome);
-        self.last_from[party] = Some(outcome);
         if let Some(model) = self.models[party].as_mut() {
             self.view.options_into(outcome, &mut self.options);
             model.update(&self.options, t);
@@ -470,7 +472,6 @@ impl<'a> BoaAgent<'a> {
     /// Records the offer this party made.
     pub fn offered(&mut self, outcome: u32) {
         self.lowest_offered = self.lowest_offered.min(self.utility(outcome));
-        self.offers_made += 1;
     }
 
     /// The offer this party makes in `round` of `deadline`.
@@ -623,17 +624,12 @@ impl<'a> BoaAgent<'a> {
         let t = self.time;
         let best = self.best();
         let floor = self.floor();
-        let plain = |target: f64| Decision {
-            offer_target: target,
-            accept_threshold: target,
-            outright: None,
-        };
         match agent {
             Baseline::AgentK => self.agent_k_decision(),
             Baseline::HardHeaded => {
                 // Boulware with e = 0.05 from the best outcome down to 0.585 of it.
                 let least = floor.max(0.585 * best);
-                plain(least + (best - least) * (1.0 - t.powf(1.0 / 0.05)))
+                Decision::at(least + (best - least) * (1.0 - t.powf(1.0 / 0.05)))
             }
             Baseline::CuhkAgent => {
                 let best_received = self.best_received_utility();
@@ -661,11 +657,11 @@ impl<'a> BoaAgent<'a> {
             }
             Baseline::TheFawkes => {
                 let predicted = self.predicted_final_utility().clamp(floor, best);
-                plain(predicted + (best - predicted) * (1.0 - t.powf(1.0 / 0.1)))
+                Decision::at(predicted + (best - predicted) * (1.0 - t.powf(1.0 / 0.1)))
             }
             Baseline::AgentM => {
                 let least = floor.max(self.best_received_utility()).max(0.6 * best);
-                plain(best - (best - least) * t.powi(3))
+                Decision::at(best - (best - least) * t.powi(3))
             }
             Baseline::Atlas3 => {
                 let (mean, deviation) = self.mean_and_deviation();
@@ -687,7 +683,7 @@ impl<'a> BoaAgent<'a> {
             Baseline::Caduceus => {
                 if t < CADUCEUS_BEST_OFFER_TIME * self.discount_factor() {
                     // It offers its best and accepts nothing (`agent_accepts`).
-                    return plain(best);
+                    return Decision::at(best);
                 }
                 // One expert's offer, drawn by the experts' weights.
                 let total: f64 = CADUCEUS_EXPERTS.iter().map(|(_, weight)| weight).sum();
@@ -862,11 +858,7 @@ impl<'a> BoaAgent<'a> {
     fn agent_k_decision(&mut self) -> Decision {
         let best = self.best();
         if self.received.is_empty() {
-            return Decision {
-                offer_target: best,
-                accept_threshold: best,
-                outright: None,
-            };
+            return Decision::at(best);
         }
         const TREMOR: f64 = 2.0;
         let t = self.time;
@@ -923,11 +915,7 @@ impl<'a> BoaAgent<'a> {
     fn nice_tit_for_tat_decision(&mut self) -> Decision {
         let best = self.best();
         if self.received.is_empty() {
-            return Decision {
-                offer_target: best,
-                accept_threshold: best,
-                outright: None,
-            };
+            return Decision::at(best);
         }
         let first_bids = self
             .received
@@ -1039,11 +1027,7 @@ impl<'a> BoaAgent<'a> {
         let (best, t) = (self.best(), self.time);
         let worst = self.worst();
         if t < 0.2 {
-            return Decision {
-                offer_target: best,
-                accept_threshold: best,
-                outright: None,
-            };
+            return Decision::at(best);
         }
         let concession = ((t - 0.2) / 0.8).powf(1.0 / 0.1);
         let by_time = worst + (best - worst) * (1.0 - concession);
