@@ -347,27 +347,40 @@ struct AgentKEstimates {
 /// utility to its best.
 #[derive(Clone, Copy, Debug)]
 struct AgentGGState {
-    /// The lower end of the band it offers from, and accepts at.
+    /// The lower end of the band it offers from, and accepts at on its next turn.
     lower: f64,
-    /// Where its middle-phase curve is anchored, fixed at time 0.32 from the outcome both
-    /// sides seem to like.
-    ratio_base: Option<f64>,
-    /// Turns played between times 0.32 and 0.92 (its pace).
-    middle_turns: u32,
-    /// The best utility received since time 0.92.
-    best_late: f64,
+    /// Its estimate of the Nash point, from the best of the first offers received
+    /// (0 until made, as in its source).
+    nash: f64,
+    /// Whether the estimate is made.
+    nash_fixed: bool,
+    /// When it first answered an offer.
+    first_answer: Option<f64>,
+    /// Whether it still offers at random within its band (until time 0.2).
+    offers_randomly: bool,
+    /// Its reservation value as a part of its range, through its median outcome.
+    reservation_ratio: Option<f64>,
 }
 
 impl Default for AgentGGState {
     fn default() -> Self {
         AgentGGState {
             lower: 1.0,
-            ratio_base: None,
-            middle_turns: 0,
-            best_late: 0.0,
+            nash: 0.0,
+            nash_fixed: false,
+            first_answer: None,
+            offers_randomly: true,
+            reservation_ratio: None,
         }
     }
 }
+
+/// How long after its first answer AgentGG takes the best offer received as the end of the
+/// frontier (3/1000 of the talks, as in its source).
+const AGENT_GG_NASH_WINDOW: f64 = 3.0 / 1000.0;
+
+/// Until this time AgentGG's frequency model learns from the offers received.
+const AGENT_GG_LEARNS_UNTIL: f64 = 0.3;
 
 /// One BOA party in one run.
 pub struct BoaAgent<'a> {
@@ -463,7 +476,10 @@ impl<'a> BoaAgent<'a> {
             utility,
             time: t,
         });
-        if let Some(model) = self.models[party].as_mut() {
+        // AgentGG's source stops learning its opponent's map at time 0.3.
+        let learning = !(matches!(self.boa.bidding, Bidding::Agent(Baseline::AgentGG))
+            && t >= AGENT_GG_LEARNS_UNTIL);
+        if learning && let Some(model) = self.models[party].as_mut() {
             self.view.options_into(outcome, &mut self.options);
             model.update(&self.options, t);
         }
@@ -717,117 +733,110 @@ impl<'a> BoaAgent<'a> {
         }
     }
 
-    /// AgentGG, as its GENIUS source does it, with its importance maps replaced by this
-    /// party's utility and the frequency model: a threshold (a part of the way from its
-    /// worst utility to its best) held near 0.98, then lowered on a curve anchored at time
-    /// 0.32 on the outcome both sides seem to like; an offer from the band above the
-    /// threshold that the model rates best; accepts at the threshold, and late in the talks,
-    /// at the best offer it has seen since time 0.92.
+    /// AgentGG, as its ANAC 2019 source (`agents.anac.y2019.agentgg`) does it, with its
+    /// importance maps replaced by this party's utility and the frequency model. Its
+    /// threshold, a part of the way from its worst utility to its best, stays near 1 until
+    /// time 0.02, falls to 0.9 by 0.2, then down towards its estimate of the Nash point and
+    /// past it in the last hundredth; it offers from the band from the threshold to 0.1
+    /// above it (at random until 0.2, then the outcome the model rates best for the
+    /// others), and accepts at the threshold set on its turn before.
     fn agent_gg_decision(&mut self) -> Decision {
         let (best, worst, t) = (self.best(), self.worst(), self.time);
         let range = (best - worst).max(1e-12);
-        // Acceptance uses the threshold set on the turn before, as the source does.
-        let accept_threshold = worst + self.agent_gg.lower * range;
-        let late_acceptance = self.agent_gg_late_acceptance();
-        let lower = if t < 0.08 {
-            0.98
-        } else if t < 0.32 {
-            0.98 - 1.2 * (t - 0.08).powi(2) - 17.0 / 375.0 * (t - 0.08)
-        } else {
-            let base = match self.agent_gg.ratio_base {
-                Some(base) => base,
-                None => {
-                    let liked = self.outcome_both_like();
-                    let base = 0.6 + 0.4 * (liked - worst) / range;
-                    self.agent_gg.ratio_base = Some(base);
-                    base
-                }
+        let Some(received) = self.received.last().map(|offer| offer.utility) else {
+            // It opens with its best outcome.
+            return Decision {
+                offer_target: best,
+                accept_threshold: f64::INFINITY,
+                outright: Some(self.ranking.best()),
             };
-            if t < 0.92 {
-                self.agent_gg.middle_turns += 1;
-                0.92 - 0.5 * (t - 0.32).powi(2) + (t - 0.32) * (10.0 / 6.0 * base - 37.0 / 30.0)
-            } else {
-                self.agent_gg.lower
-            }
         };
+        debug_assert!(received >= worst - 1e-9);
+        // Acceptance uses the threshold set on the turn before, as the source does.
+        let mut accept_threshold = worst + self.agent_gg.lower * range;
+        self.agent_gg_estimate_nash(t, worst, range);
+        let reservation_ratio = self.agent_gg_reservation_ratio(worst, range);
+        if (0.2..0.5).contains(&t) {
+            self.agent_gg.offers_randomly = false;
+        }
+        let lower = agent_gg_threshold(t, self.agent_gg.nash, reservation_ratio);
         self.agent_gg.lower = lower;
-        let (low, high) = (worst + lower * range, worst + (lower + 0.08) * range);
-        let outright = self.best_for_model_between(low, high);
+        if t >= 0.9989 {
+            // In its last round it takes anything above its reservation ratio plus 0.2.
+            let last = (worst + (reservation_ratio + 0.2) * range).next_up();
+            accept_threshold = accept_threshold.min(last);
+        }
+        let (low, high) = (worst + lower * range, worst + (lower + 0.1) * range);
+        let outright = if self.agent_gg.offers_randomly {
+            self.random_between(low, high)
+        } else {
+            self.best_for_model_between(low, high)
+        };
         Decision {
             offer_target: low,
-            accept_threshold: late_acceptance
-                .map_or(accept_threshold, |late| late.min(accept_threshold)),
+            accept_threshold,
             outright,
         }
     }
 
-    /// AgentGG from time 0.92 on: the least utility it accepts, if its late rule applies.
-    /// It notes the best offer received until `1 - 31.8 / turns` of the talks (its middle
-    /// phase's pace), accepts better than that best until `1 - 13.8 / turns`, and 95% of
-    /// it after.
-    fn agent_gg_late_acceptance(&mut self) -> Option<f64> {
-        let t = self.time;
-        if t < 0.92 {
-            return None;
+    /// AgentGG's estimate of the Nash point: once 3/1000 of the talks have passed since it
+    /// first answered, the best offer received so far (`m`, a part of its range) is taken
+    /// as the far end of the frontier, and the point as `(1 - m) / 1.7 + m`.
+    fn agent_gg_estimate_nash(&mut self, t: f64, worst: f64, range: f64) {
+        if self.agent_gg.nash_fixed {
+            return;
         }
-        let turns = f64::from(self.agent_gg.middle_turns.max(1));
-        let received = self.received.last().map_or(0.0, |offer| offer.utility);
-        if t < 1.0 - 53.0 * 0.6 / turns {
-            self.agent_gg.best_late = self.agent_gg.best_late.max(received);
-            None
-        } else if t < 1.0 - 23.0 * 0.6 / turns {
-            // "Better than" as an "at least" threshold.
-            Some(self.agent_gg.best_late.next_up())
-        } else {
-            Some((0.95 * self.agent_gg.best_late).next_up())
+        match self.agent_gg.first_answer {
+            None => self.agent_gg.first_answer = Some(t),
+            Some(start) if t - start > AGENT_GG_NASH_WINDOW => {
+                let best_received = (self.best_received_utility() - worst) / range;
+                self.agent_gg.nash = (1.0 - best_received) / 1.7 + best_received;
+                self.agent_gg.nash_fixed = true;
+            }
+            Some(_) => {}
         }
     }
 
-    /// This party's utility of the outcome that, issue by issue, takes an option the
-    /// others' model rates within 80% of their best there and this party rates within 80%
-    /// of its best, or else the others' favourite (AgentGG's estimate of where the frontier
-    /// meets the others).
-    fn outcome_both_like(&mut self) -> f64 {
-        let Some(model) = self.models.iter().flatten().next() else {
-            return self.worst();
-        };
-        let counts = self.view.option_counts();
-        let best = self.ranking.best();
-        self.view.options_into(best, &mut self.options);
-        let own_best = self.options.clone();
-        let mut chosen = own_best.clone();
-        let mut probe = own_best.clone();
-        for (issue, count) in counts.iter().enumerate() {
-            let others: Vec<f64> = (0..*count)
-                .map(|option| {
-                    probe[issue] = option;
-                    model.estimate(&probe)
-                })
-                .collect();
-            let own: Vec<f64> = (0..*count)
-                .map(|option| {
-                    probe[issue] = option;
-                    self.preferences.utility(&probe)
-                })
-                .collect();
-            probe[issue] = own_best[issue];
-            let (others_top, others_low) = spread(&others);
-            let (own_top, own_low) = spread(&own);
-            let liked_by_others = |option: usize| {
-                others_top - others_low <= 1e-12
-                    || (others[option] - others_low) >= 0.8 * (others_top - others_low)
-            };
-            let liked_by_self = |option: usize| {
-                own_top - own_low <= 1e-12 || (own[option] - own_low) >= 0.8 * (own_top - own_low)
-            };
-            let favourite = (0..*count)
-                .max_by(|a, b| others[*a].total_cmp(&others[*b]).then(b.cmp(a)))
-                .unwrap_or(0);
-            chosen[issue] = (0..*count)
-                .find(|option| liked_by_others(*option) && liked_by_self(*option))
-                .unwrap_or(favourite);
+    /// AgentGG's reservation value as a part of its range: the reservation value times the
+    /// median outcome's part, over 0.5 (its source's conversion; 0 without a reservation
+    /// value, so the median is only sought when there is one).
+    fn agent_gg_reservation_ratio(&mut self, worst: f64, range: f64) -> f64 {
+        if let Some(ratio) = self.agent_gg.reservation_ratio {
+            return ratio;
         }
-        self.preferences.utility(&chosen)
+        let reservation = self.floor();
+        let ratio = if reservation <= 0.0 {
+            0.0
+        } else {
+            let mut sorted = self.ranking.utilities.clone();
+            sorted.sort_unstable_by(f64::total_cmp);
+            // The source counts from 1 to (n - 1) / 2: the element before the middle, and
+            // for an even count its mean with the next.
+            let middle = ((sorted.len() - 1) / 2).saturating_sub(1);
+            let median = if sorted.len().is_multiple_of(2) && middle + 1 < sorted.len() {
+                (sorted[middle] + sorted[middle + 1]) / 2.0
+            } else {
+                sorted[middle]
+            };
+            reservation * ((median - worst) / range) / 0.5
+        };
+        self.agent_gg.reservation_ratio = Some(ratio);
+        ratio
+    }
+
+    /// An outcome drawn at random from those worth from `low` to `high` (from at most
+    /// `MAX_DRAWN_FROM` of them), if any.
+    fn random_between(&mut self, low: f64, high: f64) -> Option<u32> {
+        let mut candidates = std::mem::take(&mut self.candidates);
+        self.ranking
+            .outcomes_between(low, high, MAX_DRAWN_FROM, &mut candidates);
+        let pick = if candidates.is_empty() {
+            None
+        } else {
+            Some(candidates[below(&mut self.rng, candidates.len())])
+        };
+        self.candidates = candidates;
+        pick
     }
 
     /// Among the outcomes worth from `low` to `high`, the one the model rates best for the
@@ -1131,19 +1140,12 @@ impl<'a> BoaAgent<'a> {
     /// lies there, its source lowers the lower threshold until one does, which finds the
     /// best outcome below the band.
     fn pon_poko_pick(&mut self, low: f64, high: f64) -> Option<u32> {
-        let mut candidates = std::mem::take(&mut self.candidates);
-        self.ranking
-            .outcomes_between(low, high, MAX_DRAWN_FROM, &mut candidates);
-        let pick = if candidates.is_empty() {
+        self.random_between(low, high).or_else(|| {
             self.ranking
                 .bracket(low)
                 .at_or_below
                 .map(|utility| self.ranking.lowest_index_worth(utility))
-        } else {
-            Some(candidates[below(&mut self.rng, candidates.len())])
-        };
-        self.candidates = candidates;
-        pick
+        })
     }
 
     /// This party's utility at the outcome that maximises its utility times the modelled
@@ -1217,12 +1219,35 @@ const CADUCEUS_EXPERTS: [(Baseline, f64); 5] = [
     (Baseline::TheFawkes, 1.0),
 ];
 
-/// The largest and the smallest of some values.
-fn spread(values: &[f64]) -> (f64, f64) {
-    (
-        values.iter().copied().fold(f64::NEG_INFINITY, f64::max),
-        values.iter().copied().fold(f64::INFINITY, f64::min),
-    )
+/// AgentGG's threshold at time `t`, a part of its range, given its Nash estimate and its
+/// reservation ratio (its source's `getThreshold`, which also stops offering at random
+/// when it is first called between times 0.2 and 0.5).
+fn agent_gg_threshold(t: f64, nash: f64, reservation_ratio: f64) -> f64 {
+    let towards_nash = |share: f64| share * (1.0 - nash) + nash;
+    if t < 0.01 {
+        0.9999
+    } else if t < 0.02 {
+        0.99
+    } else if t < 0.2 {
+        0.99 - 0.5 * (t - 0.02)
+    } else if t < 0.5 {
+        let to = towards_nash(0.3);
+        0.9 - (0.9 - to) / 0.3 * (t - 0.2)
+    } else if t < 0.9 {
+        let (from, to) = (towards_nash(0.3), towards_nash(0.15));
+        from - (from - to) / 0.4 * (t - 0.5)
+    } else if t < 0.98 {
+        let (from, to) = (towards_nash(0.15), towards_nash(0.05));
+        (from - (from - to) / 0.08 * (t - 0.9)).max(reservation_ratio + 0.3)
+    } else if t < 0.995 {
+        let (from, to) = (towards_nash(0.05), nash);
+        (from - (from - to) / 0.015 * (t - 0.98)).max(reservation_ratio + 0.25)
+    } else if t < 0.999 {
+        let (from, to) = (nash, towards_nash(-0.35));
+        (from - (from - to) / (0.9989 - 0.995) * (t - 0.995)).max(reservation_ratio + 0.25)
+    } else {
+        towards_nash(-0.4).max(reservation_ratio + 0.2)
+    }
 }
 
 /// An agent's time in `round` of `deadline`: GENIUS's discrete timeline.
@@ -1255,7 +1280,7 @@ fn pon_poko_thresholds(pattern: usize, t: f64) -> (f64, f64) {
 
 #[cfg(test)]
 mod tests {
-    use super::{BayesianModel, FrequencyModel, evaluation_shapes};
+    use super::{BayesianModel, FrequencyModel, agent_gg_threshold, evaluation_shapes};
 
     #[test]
     fn the_frequency_model_learns_what_an_opponent_keeps() {
@@ -1279,6 +1304,29 @@ mod tests {
         assert!(model.estimate(&[4, 4, 0]) > model.estimate(&[0, 0, 4]));
         let estimate = model.estimate(&[4, 4, 0]);
         assert!((0.0..=1.0).contains(&estimate));
+    }
+
+    #[test]
+    fn agent_gg_thresholds_follow_its_competition_source() {
+        // Post-mortem: accord's AgentGG followed a pre-competition draft of its source
+        // (thresholds turning at times 0.08, 0.32 and 0.92); the ANAC 2019 agent's schedule
+        // is this one, and with it accord and NegMAS's AgentGG agree within 0.03.
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        assert!(close(agent_gg_threshold(0.005, 0.5, 0.0), 0.9999));
+        assert!(close(agent_gg_threshold(0.015, 0.5, 0.0), 0.99));
+        assert!(close(agent_gg_threshold(0.1, 0.5, 0.0), 0.95));
+        assert!(close(agent_gg_threshold(0.35, 0.5, 0.0), 0.775));
+        assert!(close(agent_gg_threshold(0.7, 0.5, 0.0), 0.6125));
+        assert!(close(agent_gg_threshold(0.94, 0.5, 0.0), 0.55));
+        assert!(close(agent_gg_threshold(0.94, 0.5, 0.3), 0.6));
+        assert!(close(agent_gg_threshold(1.0, 0.5, 0.0), 0.3));
+        // The curve falls, phase after phase, until its floors.
+        let mut previous = 1.0;
+        for step in 0..=1000 {
+            let threshold = agent_gg_threshold(f64::from(step) / 1000.0, 0.6, 0.0);
+            assert!(threshold <= previous + 1e-12, "rises at step {step}");
+            previous = threshold;
+        }
     }
 
     #[test]
