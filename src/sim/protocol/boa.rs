@@ -394,6 +394,8 @@ pub struct BoaAgent<'a> {
     received: Vec<Received>,
     lowest_offered: f64,
     time: f64,
+    /// Rounds after this one before the deadline.
+    rounds_left: u32,
     /// This turn's decisions, by agent, made once whether bidding or acceptance asks.
     decided: Vec<(Baseline, Decision)>,
     agent_k: AgentKEstimates,
@@ -444,6 +446,7 @@ impl<'a> BoaAgent<'a> {
             received: Vec::new(),
             lowest_offered: f64::INFINITY,
             time: 0.0,
+            rounds_left: u32::MAX,
             decided: Vec::new(),
             agent_k: AgentKEstimates::default(),
             pon_poko_pattern,
@@ -493,6 +496,7 @@ impl<'a> BoaAgent<'a> {
     /// The offer this party makes in `round` of `deadline`.
     pub fn next_offer(&mut self, round: u32, deadline: u32) -> u32 {
         self.time = agent_time(round, deadline);
+        self.rounds_left = deadline.saturating_sub(round);
         self.decided.clear();
         let (target, outright) = match self.boa.bidding {
             Bidding::TimeDependent { e } => {
@@ -535,7 +539,10 @@ impl<'a> BoaAgent<'a> {
             Acceptance::Combi(from) => {
                 ac_next || (self.time >= from && utility >= self.best_in_last_window())
             }
-            Acceptance::Agent(agent) => self.agent_accepts(agent, utility, ac_next),
+            Acceptance::Agent(agent) => {
+                let next_utility = self.utility(next);
+                self.agent_accepts(agent, utility, next_utility)
+            }
         }
     }
 
@@ -551,7 +558,8 @@ impl<'a> BoaAgent<'a> {
             .unwrap_or(f64::INFINITY)
     }
 
-    fn agent_accepts(&mut self, agent: Baseline, utility: f64, ac_next: bool) -> bool {
+    fn agent_accepts(&mut self, agent: Baseline, utility: f64, next_utility: f64) -> bool {
+        let ac_next = utility >= next_utility;
         let decision = self.decide(agent);
         match agent {
             Baseline::AgentK => {
@@ -568,6 +576,8 @@ impl<'a> BoaAgent<'a> {
                 p > unit(&mut self.rng)
             }
             Baseline::HardHeaded => ac_next || utility >= self.lowest_offered,
+            // Better than the worst it has offered, this turn's offer included.
+            Baseline::AgentM => utility > self.lowest_offered.min(next_utility),
             Baseline::AgreeableAgent2018 => ac_next || self.time >= 0.99,
             Baseline::Caduceus => {
                 if self.time < CADUCEUS_BEST_OFFER_TIME * self.discount_factor() {
@@ -587,7 +597,8 @@ impl<'a> BoaAgent<'a> {
             Baseline::PonPokoAgent => utility > decision.accept_threshold,
             Baseline::AgentGG => utility >= decision.accept_threshold,
             Baseline::NiceTitForTat => ac_next || self.nice_tit_for_tat_late_acceptance(utility),
-            Baseline::CuhkAgent | Baseline::TheFawkes => {
+            Baseline::CuhkAgent => ac_next || utility >= decision.accept_threshold,
+            Baseline::TheFawkes => {
                 ac_next
                     || utility >= decision.accept_threshold
                     || (self.time >= 0.99 && utility >= self.best_received_utility())
@@ -647,37 +658,26 @@ impl<'a> BoaAgent<'a> {
                 let least = floor.max(0.585 * best);
                 Decision::at(least + (best - least) * (1.0 - t.powf(1.0 / 0.05)))
             }
-            Baseline::CuhkAgent => {
-                let best_received = self.best_received_utility();
-                let first = self
-                    .received
-                    .first()
-                    .map_or(best_received, |offer| offer.utility);
-                // How far the opponents came towards this party, of the way they could.
-                let conceded = if best - first > 1e-9 {
-                    ((best_received - first) / (best - first)).clamp(0.0, 1.0)
-                } else {
-                    0.0
-                };
-                let least = floor.max(best_received).max(0.5 * best);
-                let exponent = 1.0 / (0.05 + 0.45 * conceded);
-                let threshold = least + (best - least) * (1.0 - t.powf(exponent));
-                let outright = (t >= 0.99)
-                    .then(|| self.best_received().map(|offer| offer.outcome))
-                    .flatten();
-                Decision {
-                    offer_target: threshold,
-                    accept_threshold: threshold,
-                    outright,
-                }
-            }
+            Baseline::CuhkAgent => self.cuhk_decision(),
             Baseline::TheFawkes => {
                 let predicted = self.predicted_final_utility().clamp(floor, best);
                 Decision::at(predicted + (best - predicted) * (1.0 - t.powf(1.0 / 0.1)))
             }
             Baseline::AgentM => {
-                let least = floor.max(self.best_received_utility()).max(0.6 * best);
-                Decision::at(best - (best - least) * t.powi(3))
+                // Its source's endpoint: 0.999 less the concession rate, the squared spread
+                // of the utilities received plus a tenth of the time.
+                let (mut lowest, mut highest) = (f64::INFINITY, f64::NEG_INFINITY);
+                for offer in &self.received {
+                    lowest = lowest.min(offer.utility);
+                    highest = highest.max(offer.utility);
+                }
+                let spread = if self.received.is_empty() {
+                    0.0
+                } else {
+                    highest - lowest
+                };
+                let rate = spread.powi(2) + t / 10.0;
+                Decision::at(((0.999 - rate) * best).max(floor))
             }
             Baseline::Atlas3 => {
                 let (mean, deviation) = self.mean_and_deviation();
@@ -860,6 +860,72 @@ impl<'a> BoaAgent<'a> {
         }
         self.candidates = candidates;
         chosen.map(|(_, _, outcome)| outcome)
+    }
+
+    /// CUHKAgent, as its GENIUS source does it (the code it shares with its authors' later
+    /// AresParty). Its threshold is conceded only to the discount: `best · δ / δ^c`
+    /// reached at time `c = 0.08 + 0.92 · δ^β` (β by δ), then `best · δ^(1 - t)`; on an
+    /// undiscounted domain it holds its best, or its best less 0.05 on domains of more
+    /// than 3,000 outcomes (less 0.25 from time 0.98 past 10,000). It offers the best
+    /// offer received when that reaches the threshold, else what its model rates best
+    /// between the threshold and its best; when the best offer received is worth more,
+    /// discounted, than its threshold discounted to now, it offers that instead. In the
+    /// last round it offers the best offer received, and accepts anything as good.
+    fn cuhk_decision(&mut self) -> Decision {
+        let (best, t, discount) = (self.best(), self.time, self.discount_factor());
+        let outcomes = self.ranking.utilities.len();
+        let concede_until = {
+            let beta = if discount > 0.9 {
+                1.9
+            } else if discount > 0.75 {
+                1.85
+            } else if discount > 0.5 {
+                1.45
+            } else {
+                1.15
+            };
+            0.08 + 0.92 * discount.powf(beta)
+        };
+        let threshold = if discount >= 1.0 && outcomes > 3000 {
+            if outcomes > 10000 && t >= 0.98 {
+                best - 0.25
+            } else {
+                best - 0.05
+            }
+        } else if t <= concede_until {
+            let least = best * discount / discount.powf(concede_until);
+            best - (best - least) * (t / concede_until).powi(2)
+        } else {
+            best * discount / discount.powf(t)
+        };
+        let best_received = self.best_received();
+        // Its last chance: past time 0.9985 with fewer than 5 rounds left.
+        let last_chance = t > 0.9985 && self.rounds_left < 5;
+        // When the best offer received, discounted to now, beats what it can still hope for,
+        // it offers that offer back and takes anything within 0.01 of it.
+        let concedes_to_best_received = best_received.is_some_and(|offer| {
+            (offer.utility * discount.powf(t) > best * discount && t > concede_until)
+                || offer.utility > threshold
+        });
+        let outright = match best_received {
+            Some(offer) if last_chance || concedes_to_best_received => Some(offer.outcome),
+            Some(offer) if offer.utility >= threshold => Some(offer.outcome),
+            _ => self.best_for_model_between(threshold, best),
+        };
+        let mut accept_threshold = threshold;
+        if let Some(offer) = best_received {
+            if concedes_to_best_received {
+                accept_threshold = accept_threshold.min(offer.utility - 0.01);
+            }
+            if last_chance {
+                accept_threshold = accept_threshold.min(offer.utility);
+            }
+        }
+        Decision {
+            offer_target: threshold,
+            accept_threshold,
+            outright,
+        }
     }
 
     /// AgentK (Kawaguchi, Fujita and Ito 2011): the utility it hopes to get, from the mean
