@@ -595,6 +595,7 @@ impl<'a> BoaAgent<'a> {
                 accept > offer
             }
             Baseline::PonPokoAgent => utility > decision.accept_threshold,
+            Baseline::Atlas3 => utility >= decision.accept_threshold,
             Baseline::AgentGG => utility >= decision.accept_threshold,
             Baseline::NiceTitForTat => ac_next || self.nice_tit_for_tat_late_acceptance(utility),
             Baseline::CuhkAgent => ac_next || utility >= decision.accept_threshold,
@@ -603,7 +604,6 @@ impl<'a> BoaAgent<'a> {
                     || utility >= decision.accept_threshold
                     || (self.time >= 0.99 && utility >= self.best_received_utility())
             }
-            _ => ac_next || utility >= decision.accept_threshold,
         }
     }
 
@@ -679,23 +679,7 @@ impl<'a> BoaAgent<'a> {
                 let rate = spread.powi(2) + t / 10.0;
                 Decision::at(((0.999 - rate) * best).max(floor))
             }
-            Baseline::Atlas3 => {
-                let (mean, deviation) = self.mean_and_deviation();
-                let least = floor.max((mean + deviation).min(best));
-                let threshold = least + (best - least) * (1.0 - t.powf(1.0 / 0.1));
-                let outright = if t >= 0.98 {
-                    let replay = self.nth_best_received(self.atlas_replays);
-                    self.atlas_replays += 1;
-                    replay
-                } else {
-                    None
-                };
-                Decision {
-                    offer_target: threshold,
-                    accept_threshold: threshold,
-                    outright,
-                }
-            }
+            Baseline::Atlas3 => self.atlas3_decision(),
             Baseline::Caduceus => {
                 if t < CADUCEUS_BEST_OFFER_TIME * self.discount_factor() {
                     // It offers its best and accepts nothing (`agent_accepts`).
@@ -925,6 +909,58 @@ impl<'a> BoaAgent<'a> {
             offer_target: threshold,
             accept_threshold,
             outright,
+        }
+    }
+
+    /// Atlas3, as its GENIUS source does it (`agents.anac.y2015.Atlas3`). Its threshold
+    /// falls linearly in time from its best utility to the utility it expects from the
+    /// final-offer game (below, `atlas3_expected_final`); it accepts at that threshold.
+    /// Its final-offer phase starts when fewer rounds remain than it has received distinct
+    /// offers: it then offers those offers again, best first, while they beat the offer on
+    /// the table, and accepts the offer on the table otherwise (if above its reservation
+    /// value).
+    fn atlas3_decision(&mut self) -> Decision {
+        let (best, t, floor, discount) =
+            (self.best(), self.time, self.floor(), self.discount_factor());
+        let best_received = self.best_received_utility();
+        let target = atlas3_expected_final(best, best_received, floor, discount) / discount.powf(t);
+        let threshold = if discount >= 1.0 {
+            target + (best - target) * (1.0 - t)
+        } else {
+            (best * (1.0 - t / discount)).max(target)
+        };
+        let mut offers: Vec<Received> = self.received.clone();
+        offers.sort_by(|a, b| {
+            b.utility
+                .total_cmp(&a.utility)
+                .then(a.outcome.cmp(&b.outcome))
+        });
+        offers.dedup_by_key(|offer| offer.outcome);
+        let final_phase = !offers.is_empty() && (self.rounds_left as usize) < offers.len() + 1;
+        if !final_phase {
+            return Decision::at(threshold);
+        }
+        let standing = self.received.last().map_or(0.0, |offer| offer.utility);
+        match offers.get(self.atlas_replays) {
+            // Every offer received has been offered back: anything above the reservation.
+            None => Decision {
+                offer_target: threshold,
+                accept_threshold: floor,
+                outright: None,
+            },
+            Some(replay) if replay.utility > standing && replay.utility > floor => {
+                self.atlas_replays += 1;
+                Decision {
+                    offer_target: threshold,
+                    accept_threshold: replay.utility,
+                    outright: Some(replay.outcome),
+                }
+            }
+            Some(_) => Decision {
+                offer_target: threshold,
+                accept_threshold: floor.next_up(),
+                outright: None,
+            },
         }
     }
 
@@ -1190,18 +1226,6 @@ impl<'a> BoaAgent<'a> {
         (mean_u + slope * (1.0 - mean_t)).max(self.best_received_utility())
     }
 
-    /// The `n`th best offer received (best first, each outcome once), if there are so many.
-    fn nth_best_received(&self, n: usize) -> Option<u32> {
-        let mut offers: Vec<Received> = self.received.clone();
-        offers.sort_by(|a, b| {
-            b.utility
-                .total_cmp(&a.utility)
-                .then(a.outcome.cmp(&b.outcome))
-        });
-        offers.dedup_by_key(|offer| offer.outcome);
-        offers.get(n).map(|offer| offer.outcome)
-    }
-
     /// PonPokoAgent offers an outcome drawn from those between its thresholds; when none
     /// lies there, its source lowers the lower threshold until one does, which finds the
     /// best outcome below the band.
@@ -1316,6 +1340,34 @@ fn agent_gg_threshold(t: f64, nash: f64, reservation_ratio: f64) -> f64 {
     }
 }
 
+/// The utility Atlas3 expects from the final-offer game: each side either holds (and gets
+/// its reservation value, discounted once) or compromises; the compromise is the best offer
+/// received (`compromise`). The opponent's equilibrium mix, `q` holding, weighs Atlas3's
+/// payoffs when it compromises: the compromise itself against the opponent holding, and
+/// half the compromise and half its best against the opponent compromising too.
+fn atlas3_expected_final(best: f64, compromise: f64, reservation: f64, discount: f64) -> f64 {
+    let both_hold = reservation * discount;
+    let holds_against_compromise = best * discount;
+    let compromises_against_hold = if compromise >= reservation {
+        compromise * discount
+    } else {
+        reservation * discount
+    };
+    let both_compromise = 0.5 * compromises_against_hold + 0.5 * holds_against_compromise;
+    let mut q = 1.0;
+    let denominator = holds_against_compromise - both_compromise;
+    if denominator != 0.0 {
+        let ratio = (both_hold - compromises_against_hold) / denominator;
+        if 1.0 - ratio != 0.0 {
+            q = 1.0 / (1.0 - ratio);
+        }
+    }
+    if !(0.0..=1.0).contains(&q) {
+        q = 1.0;
+    }
+    q * compromises_against_hold + (1.0 - q) * both_compromise
+}
+
 /// An agent's time in `round` of `deadline`: GENIUS's discrete timeline.
 fn agent_time(round: u32, deadline: u32) -> f64 {
     debug_assert!(deadline > 0);
@@ -1346,7 +1398,9 @@ fn pon_poko_thresholds(pattern: usize, t: f64) -> (f64, f64) {
 
 #[cfg(test)]
 mod tests {
-    use super::{BayesianModel, FrequencyModel, agent_gg_threshold, evaluation_shapes};
+    use super::{
+        BayesianModel, FrequencyModel, agent_gg_threshold, atlas3_expected_final, evaluation_shapes,
+    };
 
     #[test]
     fn the_frequency_model_learns_what_an_opponent_keeps() {
@@ -1392,6 +1446,24 @@ mod tests {
             let threshold = agent_gg_threshold(f64::from(step) / 1000.0, 0.6, 0.0);
             assert!(threshold <= previous + 1e-12, "rises at step {step}");
             previous = threshold;
+        }
+    }
+
+    #[test]
+    fn atlas3_expects_its_final_offer_game_equilibrium() {
+        // Post-mortem: accord's Atlas3 read its paper alone (mean plus one deviation);
+        // its source expects q·C + (1 − q)·(C + best)/2 with q = (1 − C)/(1 + C) when
+        // undiscounted with no reservation value.
+        let close = |a: f64, b: f64| (a - b).abs() < 1e-12;
+        assert!(close(atlas3_expected_final(1.0, 0.6, 0.0, 1.0), 0.75));
+        // A compromise as good as its best leaves nothing to expect but it.
+        assert!(close(atlas3_expected_final(1.0, 1.0, 0.0, 1.0), 1.0));
+        // A compromise below the reservation value counts as the reservation value.
+        let low = atlas3_expected_final(1.0, 0.2, 0.3, 1.0);
+        assert!(close(low, atlas3_expected_final(1.0, 0.3, 0.3, 1.0)));
+        for compromise in [0.0, 0.25, 0.5, 0.75, 1.0] {
+            let expected = atlas3_expected_final(1.0, compromise, 0.0, 1.0);
+            assert!((compromise - 1e-12..=1.0 + 1e-12).contains(&expected));
         }
     }
 
