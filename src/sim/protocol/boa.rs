@@ -382,6 +382,30 @@ const AGENT_GG_NASH_WINDOW: f64 = 3.0 / 1000.0;
 /// Until this time AgentGG's frequency model learns from the offers received.
 const AGENT_GG_LEARNS_UNTIL: f64 = 0.3;
 
+/// TheFawkes's state between turns.
+#[derive(Clone, Debug, Default)]
+struct TheFawkesState {
+    /// Its last offer: its utility and the time it was made.
+    last_offer: Option<(f64, f64)>,
+    /// The utilities of its last ten offers (its OM strategy's memory).
+    last_ten: std::collections::VecDeque<f64>,
+    /// How often it has offered the second best for the others instead of the best.
+    second_best_count: u32,
+    /// Offers made.
+    offers: u32,
+    /// The mean utility over all outcomes, below which it accepts nothing.
+    mean_utility: Option<f64>,
+}
+
+/// TheFawkes's concession rate (β, its source's formula 7): the reserved utility stays
+/// near its best until the very end.
+const FAWKES_BETA: f64 = 0.002;
+/// TheFawkes's tolerance (ρ, formula 12): a pessimistic forecast is used while it is
+/// within this share of the reserved utility.
+const FAWKES_RHO: f64 = 0.8;
+/// TheFawkes's risk factor (ν, formula 7) on the discount.
+const FAWKES_NU: f64 = 0.2;
+
 /// One BOA party in one run.
 pub struct BoaAgent<'a> {
     boa: Boa,
@@ -396,6 +420,8 @@ pub struct BoaAgent<'a> {
     time: f64,
     /// Rounds after this one before the deadline.
     rounds_left: u32,
+    /// The deadline in rounds.
+    deadline: u32,
     /// This turn's decisions, by agent, made once whether bidding or acceptance asks.
     decided: Vec<(Baseline, Decision)>,
     agent_k: AgentKEstimates,
@@ -403,6 +429,7 @@ pub struct BoaAgent<'a> {
     /// Atlas3's closing offers: how many of the best received it has offered again.
     atlas_replays: usize,
     agent_gg: AgentGGState,
+    fawkes: TheFawkesState,
     candidates: Vec<u32>,
     options: Outcome,
 }
@@ -447,11 +474,16 @@ impl<'a> BoaAgent<'a> {
             lowest_offered: f64::INFINITY,
             time: 0.0,
             rounds_left: u32::MAX,
+            deadline: 1,
             decided: Vec::new(),
             agent_k: AgentKEstimates::default(),
             pon_poko_pattern,
             atlas_replays: 0,
             agent_gg: AgentGGState::default(),
+            fawkes: TheFawkesState {
+                second_best_count: 1,
+                ..TheFawkesState::default()
+            },
             candidates: Vec::new(),
             options: Vec::new(),
         }
@@ -490,13 +522,17 @@ impl<'a> BoaAgent<'a> {
 
     /// Records the offer this party made.
     pub fn offered(&mut self, outcome: u32) {
-        self.lowest_offered = self.lowest_offered.min(self.utility(outcome));
+        let utility = self.utility(outcome);
+        self.lowest_offered = self.lowest_offered.min(utility);
+        self.fawkes.last_offer = Some((utility, self.time));
+        self.fawkes.offers += 1;
     }
 
     /// The offer this party makes in `round` of `deadline`.
     pub fn next_offer(&mut self, round: u32, deadline: u32) -> u32 {
         self.time = agent_time(round, deadline);
         self.rounds_left = deadline.saturating_sub(round);
+        self.deadline = deadline;
         self.decided.clear();
         let (target, outright) = match self.boa.bidding {
             Bidding::TimeDependent { e } => {
@@ -599,11 +635,7 @@ impl<'a> BoaAgent<'a> {
             Baseline::AgentGG => utility >= decision.accept_threshold,
             Baseline::NiceTitForTat => ac_next || self.nice_tit_for_tat_late_acceptance(utility),
             Baseline::CuhkAgent => ac_next || utility >= decision.accept_threshold,
-            Baseline::TheFawkes => {
-                ac_next
-                    || utility >= decision.accept_threshold
-                    || (self.time >= 0.99 && utility >= self.best_received_utility())
-            }
+            Baseline::TheFawkes => self.the_fawkes_accepts(utility, ac_next),
         }
     }
 
@@ -659,10 +691,7 @@ impl<'a> BoaAgent<'a> {
                 Decision::at(least + (best - least) * (1.0 - t.powf(1.0 / 0.05)))
             }
             Baseline::CuhkAgent => self.cuhk_decision(),
-            Baseline::TheFawkes => {
-                let predicted = self.predicted_final_utility().clamp(floor, best);
-                Decision::at(predicted + (best - predicted) * (1.0 - t.powf(1.0 / 0.1)))
-            }
+            Baseline::TheFawkes => self.the_fawkes_decision(),
             Baseline::AgentM => {
                 // Its source's endpoint: 0.999 less the concession rate, the squared spread
                 // of the utilities received plus a tenth of the time.
@@ -964,6 +993,151 @@ impl<'a> BoaAgent<'a> {
         }
     }
 
+    /// TheFawkes, as its GENIUS sources do it (`Fawkes_Offering`, `TheFawkes_OMS`,
+    /// `AC_TheFawkes`), with its wavelet forecast of the opponent's offers replaced by a
+    /// least-squares line. Its reserved utility holds its best until the very end
+    /// (β = 0.002). It looks over the next ten opponent turns for the time its forecast most
+    /// exceeds the reserved utility (or, failing that, comes closest, if within ρ = 0.8 of
+    /// it), and moves its target from its last offer towards that forecast. It offers,
+    /// of the outcomes worth at least (1 − t/10 − inertia) × target, the one its model
+    /// rates best for the others (the second best when the last ten offers were all worth
+    /// the same).
+    fn the_fawkes_decision(&mut self) -> Decision {
+        let (best, t, floor, discount) =
+            (self.best(), self.time, self.floor(), self.discount_factor());
+        if self.received.len() <= 1 {
+            // Its opening bid: its best outcome.
+            return Decision {
+                offer_target: best,
+                accept_threshold: best,
+                outright: Some(self.ranking.best()),
+            };
+        }
+        let reserved = |time: f64| {
+            floor + (1.0 - time.powf(1.0 / FAWKES_BETA)) * (best * discount.powf(FAWKES_NU) - floor)
+        };
+        let discounted = |utility: f64, time: f64| utility * discount.powf(time);
+        let gap = self.largest_gap_between_received();
+        let (intercept, slope) = self.received_trend();
+        let forecast = |time: f64| (intercept + slope * time).clamp(0.0, best);
+        let (mut optimistic, mut best_difference) = (None, 0.0);
+        let (mut pessimistic, mut least_distance) = (None, f64::INFINITY);
+        let mut time = t;
+        let window_end = (t + gap * 10.0).min(1.0);
+        while time < window_end {
+            let difference = discounted(forecast(time), time) - discounted(reserved(time), time);
+            if difference >= 0.0 && difference > best_difference {
+                best_difference = difference;
+                optimistic = Some((time, forecast(time)));
+            }
+            if optimistic.is_none() && difference.abs() < least_distance {
+                least_distance = difference.abs();
+                pessimistic = Some((time, forecast(time)));
+            }
+            time += gap;
+        }
+        let estimate = optimistic.or_else(|| {
+            pessimistic.filter(|(time, utility)| {
+                discounted(*utility, *time) / FAWKES_RHO > discounted(reserved(*time), *time)
+            })
+        });
+        let target = match (estimate, self.fawkes.last_offer) {
+            (Some((estimated_time, estimated_utility)), Some((previous, previous_time)))
+                if (previous_time - estimated_time).abs() > 1e-12 =>
+            {
+                let factor = (t - estimated_time) / (previous_time - estimated_time);
+                estimated_utility + (previous - estimated_utility) * factor
+            }
+            (Some((_, estimated_utility)), _) => estimated_utility,
+            (None, _) => reserved(t),
+        };
+        let inertia = f64::from(self.fawkes.second_best_count)
+            / (f64::from(self.fawkes.offers.max(1)) * 10.0);
+        let lower_bound = ((1.0 - t / 10.0 - inertia) * target).max(floor);
+        let outright = self.the_fawkes_pick(lower_bound, best);
+        Decision {
+            offer_target: target,
+            accept_threshold: target,
+            outright,
+        }
+    }
+
+    /// TheFawkes's OM strategy: of the outcomes worth from `low` to `high`, the one the
+    /// model rates best for the others, or the second best when its last ten offers were
+    /// all worth what that one is worth (an empty memory counts as all equal, as in the
+    /// source).
+    fn the_fawkes_pick(&mut self, low: f64, high: f64) -> Option<u32> {
+        let mut candidates = std::mem::take(&mut self.candidates);
+        self.ranking
+            .outcomes_between(low, high, MAX_CANDIDATES, &mut candidates);
+        let mut rated: Vec<(f64, f64, u32)> = candidates
+            .iter()
+            .map(|outcome| {
+                let liked = self.modelled_utility_of_others(*outcome);
+                (liked, self.utility(*outcome), *outcome)
+            })
+            .collect();
+        self.candidates = candidates;
+        rated.sort_by(|a, b| {
+            b.0.total_cmp(&a.0)
+                .then(b.1.total_cmp(&a.1))
+                .then(a.2.cmp(&b.2))
+        });
+        let mut pick = rated.first().copied()?;
+        let all_equal = self
+            .fawkes
+            .last_ten
+            .iter()
+            .all(|utility| *utility == pick.1);
+        if all_equal {
+            self.fawkes.second_best_count += 1;
+            if let Some(second) = rated.get(1) {
+                pick = *second;
+            }
+        }
+        self.fawkes.last_ten.push_back(pick.1);
+        if self.fawkes.last_ten.len() > 10 {
+            self.fawkes.last_ten.pop_front();
+        }
+        Some(pick.2)
+    }
+
+    /// AC_TheFawkes: nothing below the mean utility of all outcomes; AC_next; and in the
+    /// opponent's last turn, an offer as good as the best of its last ten.
+    fn the_fawkes_accepts(&mut self, utility: f64, ac_next: bool) -> bool {
+        let mean = *self.fawkes.mean_utility.get_or_insert_with(|| {
+            let utilities = &self.ranking.utilities;
+            utilities.iter().sum::<f64>() / utilities.len().max(1) as f64
+        });
+        if utility < mean {
+            return false;
+        }
+        if ac_next {
+            return true;
+        }
+        let gap = self.largest_gap_between_received();
+        if self.time >= 1.0 - gap {
+            let since = self.time - gap * 10.0;
+            let best_lately = self
+                .received
+                .iter()
+                .filter(|offer| offer.time >= since)
+                .map(|offer| offer.utility)
+                .fold(f64::NEG_INFINITY, f64::max);
+            return utility >= best_lately;
+        }
+        false
+    }
+
+    /// The largest time between two successive offers received (at least one round).
+    fn largest_gap_between_received(&self) -> f64 {
+        let one_round = 1.0 / f64::from(self.deadline.max(1));
+        self.received
+            .windows(2)
+            .map(|pair| pair[1].time - pair[0].time)
+            .fold(one_round, f64::max)
+    }
+
     /// AgentK (Kawaguchi, Fujita and Ito 2011): the utility it hopes to get, from the mean
     /// and spread of what it has been offered, with a random tremor in its bids.
     fn agent_k_decision(&mut self) -> Decision {
@@ -1204,12 +1378,12 @@ impl<'a> BoaAgent<'a> {
         self.ranking.worst_utility()
     }
 
-    /// TheFawkes's forecast: the utility the opponents' offers reach at the deadline, by a
-    /// least-squares line through them (its wavelet forecast replaced, docs/agents.md).
-    fn predicted_final_utility(&self) -> f64 {
+    /// The least-squares line through the utilities received against their times:
+    /// (intercept, slope); flat at the best received with fewer than two offers.
+    fn received_trend(&self) -> (f64, f64) {
         let count = self.received.len() as f64;
         if count < 2.0 {
-            return self.best_received_utility();
+            return (self.best_received_utility(), 0.0);
         }
         let mean_t = self.received.iter().map(|offer| offer.time).sum::<f64>() / count;
         let mean_u = self.received.iter().map(|offer| offer.utility).sum::<f64>() / count;
@@ -1223,7 +1397,7 @@ impl<'a> BoaAgent<'a> {
         } else {
             0.0
         };
-        (mean_u + slope * (1.0 - mean_t)).max(self.best_received_utility())
+        (mean_u - slope * mean_t, slope)
     }
 
     /// PonPokoAgent offers an outcome drawn from those between its thresholds; when none
