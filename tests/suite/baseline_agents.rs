@@ -186,3 +186,29 @@ fn a_name_that_is_no_strategy_is_refused_with_the_names_there_are() {
         assert_eq!(message.trim().lines().count(), 1, "{message}");
     }
 }
+
+/// The mean utility of the first party in `runs` runs of `strategies` on EnglandZimbabwe.
+fn first_party_mean(strategies: &str, runs: &str) -> f64 {
+    let files = genius(
+        "genius/EnglandZimbabwe",
+        &["EnglandZimbabwe_domain.xml", "England.xml", "Zimbabwe.xml"],
+    );
+    let mut arguments = vec!["simulate", "--runs", runs, "--seed", "7", "--genius"];
+    arguments.extend(files.iter().map(String::as_str));
+    arguments.extend(["--strategies", strategies, "--json"]);
+    let output = accord(&arguments);
+    assert!(output.status.success(), "{strategies}: {}", stderr(&output));
+    let summary: Value = serde_json::from_str(&stdout(&output)).unwrap();
+    summary["utilities"][0]["mean"].as_f64().unwrap()
+}
+
+#[test]
+fn agents_read_from_their_sources_keep_the_sources_defining_behaviour() {
+    // Post-mortem: CUHKAgent conceded towards the best offer received, as its paper reads;
+    // its source concedes only to the discount, so on this undiscounted domain of 576
+    // outcomes it holds its best and a conceding opponent gives it all of it.
+    assert_eq!(first_party_mean("cuhkagent,conceder", "3"), 1.0);
+    // Post-mortem: TheFawkes conceded towards a forecast from time 0; its source's reserved
+    // utility holds its best until the end, so against Boulware it keeps most of it.
+    assert!(first_party_mean("thefawkes,boulware", "3") > 0.9);
+}
