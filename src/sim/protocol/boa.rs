@@ -391,8 +391,6 @@ struct TheFawkesState {
     last_ten: std::collections::VecDeque<f64>,
     /// How often it has offered the second best for the others instead of the best.
     second_best_count: u32,
-    /// Offers made.
-    offers: u32,
     /// The mean utility over all outcomes, below which it accepts nothing.
     mean_utility: Option<f64>,
 }
@@ -417,6 +415,8 @@ pub struct BoaAgent<'a> {
     models: Vec<Option<OpponentModel>>,
     received: Vec<Received>,
     lowest_offered: f64,
+    /// Offers this party has made.
+    offers_made: u32,
     time: f64,
     /// Rounds after this one before the deadline.
     rounds_left: u32,
@@ -472,6 +472,7 @@ impl<'a> BoaAgent<'a> {
             models,
             received: Vec::new(),
             lowest_offered: f64::INFINITY,
+            offers_made: 0,
             time: 0.0,
             rounds_left: u32::MAX,
             deadline: 1,
@@ -525,7 +526,7 @@ impl<'a> BoaAgent<'a> {
         let utility = self.utility(outcome);
         self.lowest_offered = self.lowest_offered.min(utility);
         self.fawkes.last_offer = Some((utility, self.time));
-        self.fawkes.offers += 1;
+        self.offers_made += 1;
     }
 
     /// The offer this party makes in `round` of `deadline`.
@@ -611,7 +612,7 @@ impl<'a> BoaAgent<'a> {
                 let p = if p < 0.1 { 0.0 } else { p };
                 p > unit(&mut self.rng)
             }
-            Baseline::HardHeaded => ac_next || utility >= self.lowest_offered,
+            Baseline::HardHeaded => ac_next || utility > self.lowest_offered,
             // Better than the worst it has offered, this turn's offer included.
             Baseline::AgentM => utility > self.lowest_offered.min(next_utility),
             Baseline::AgreeableAgent2018 => ac_next || self.time >= 0.99,
@@ -686,9 +687,19 @@ impl<'a> BoaAgent<'a> {
         match agent {
             Baseline::AgentK => self.agent_k_decision(),
             Baseline::HardHeaded => {
-                // Boulware with e = 0.05 from the best outcome down to 0.585 of it.
+                if self.offers_made == 0 {
+                    // It opens with its best outcome.
+                    return Decision {
+                        offer_target: best,
+                        accept_threshold: best,
+                        outright: Some(self.ranking.best()),
+                    };
+                }
+                // Its source's p(t): from 0.95 of the way above 0.585 of its best, Boulware
+                // with e = 0.05 (Ka = 0.05).
                 let least = floor.max(0.585 * best);
-                Decision::at(least + (best - least) * (1.0 - t.powf(1.0 / 0.05)))
+                let conceded = 0.05 + 0.95 * t.powf(1.0 / 0.05);
+                Decision::at(least + (1.0 - conceded) * (best - least))
             }
             Baseline::CuhkAgent => self.cuhk_decision(),
             Baseline::TheFawkes => self.the_fawkes_decision(),
@@ -1051,8 +1062,8 @@ impl<'a> BoaAgent<'a> {
             (Some((_, estimated_utility)), _) => estimated_utility,
             (None, _) => reserved(t),
         };
-        let inertia = f64::from(self.fawkes.second_best_count)
-            / (f64::from(self.fawkes.offers.max(1)) * 10.0);
+        let inertia =
+            f64::from(self.fawkes.second_best_count) / (f64::from(self.offers_made.max(1)) * 10.0);
         let lower_bound = ((1.0 - t / 10.0 - inertia) * target).max(floor);
         let outright = self.the_fawkes_pick(lower_bound, best);
         Decision {
