@@ -50,6 +50,7 @@ from negmas_aligned import (  # noqa: E402
 from negmas.sao import SAOMechanism  # noqa: E402
 
 RUNS = 5
+REPETITIONS = 1
 
 DOMAINS = [
     ("EnglandZimbabwe", "EnglandZimbabwe_domain.xml", ["England.xml", "Zimbabwe.xml"]),
@@ -106,7 +107,7 @@ def negmas_side(genius_time=False):
         results = cartesian_tournament(
             competitors=[shown_genius_time(agent) if genius_time else agent
                          for agent in (getattr(genius_agents, name) for name in AGENTS.values())],
-            scenarios=scenarios, n_repetitions=1, n_steps=DEADLINE, njobs=-1, verbosity=0,
+            scenarios=scenarios, n_repetitions=REPETITIONS, n_steps=DEADLINE, njobs=-1, verbosity=0,
             path=Path(out), self_play=True, rotate_ufuns=True, normalize_ufuns=False,
             save_scenario_figs=False, plot_fraction=0.0, raise_exceptions=False)
     elapsed = time.perf_counter() - started
@@ -128,7 +129,7 @@ def accord_side(root):
             shutil.copy(GENIUS / name / file, directory / file)
         directories.append(str(directory))
     command = [str(ACCORD), "tournament", *directories, "--strategies", ",".join(AGENTS),
-               "--runs", "2", "--seed", "7", "--threads", "1", "--deadline", str(DEADLINE),
+               "--runs", str(2 * REPETITIONS), "--seed", "7", "--threads", "1", "--deadline", str(DEADLINE),
                "--json"]
     started = time.perf_counter()
     result = json.loads(subprocess.run(command, check=True, capture_output=True,
@@ -211,6 +212,11 @@ def against_curves():
 
 
 def main():
+    global REPETITIONS
+    # `--repetitions N` plays every round-robin pairing N times on each side (NegMAS's
+    # agents are unseeded; averaging narrows their run-to-run spread).
+    if "--repetitions" in sys.argv[1:]:
+        REPETITIONS = int(sys.argv[sys.argv.index("--repetitions") + 1])
     # `--agents a,b,...` (accord's names) plays a subset of the eleven.
     if "--agents" in sys.argv[1:]:
         chosen = sys.argv[sys.argv.index("--agents") + 1].split(",")

@@ -327,10 +327,15 @@ struct Decision {
 impl Decision {
     /// Asks for `target` and accepts at it.
     fn at(target: f64) -> Decision {
+        Decision::offering(target, None)
+    }
+
+    /// Asks for `target`, accepts at it, and offers `outright` if there is one.
+    fn offering(target: f64, outright: Option<u32>) -> Decision {
         Decision {
             offer_target: target,
             accept_threshold: target,
-            outright: None,
+            outright,
         }
     }
 }
@@ -1066,11 +1071,7 @@ impl<'a> BoaAgent<'a> {
             f64::from(self.fawkes.second_best_count) / (f64::from(self.offers_made.max(1)) * 10.0);
         let lower_bound = ((1.0 - t / 10.0 - inertia) * target).max(floor);
         let outright = self.the_fawkes_pick(lower_bound, best);
-        Decision {
-            offer_target: target,
-            accept_threshold: target,
-            outright,
-        }
+        Decision::offering(target, outright)
     }
 
     /// TheFawkes's OM strategy: of the outcomes worth from `low` to `high`, the one the
@@ -1195,7 +1196,13 @@ impl<'a> BoaAgent<'a> {
             .filter(|offer| offer.utility > target)
             .map(|offer| offer.outcome)
             .collect();
-        let outright = (!better.is_empty()).then(|| better[below(&mut self.rng, better.len())]);
+        let outright = if better.is_empty() {
+            // Its source draws random outcomes until one is worth its bid target: an outcome
+            // drawn at random from those worth at least that.
+            self.random_between(bid_target, best)
+        } else {
+            Some(better[below(&mut self.rng, better.len())])
+        };
         Decision {
             offer_target: bid_target,
             accept_threshold: target,
@@ -1251,11 +1258,7 @@ impl<'a> BoaAgent<'a> {
             }
             (planned, _) => planned,
         };
-        Decision {
-            offer_target: target,
-            accept_threshold: target,
-            outright,
-        }
+        Decision::offering(target, outright)
     }
 
     /// Nice Tit-for-Tat's bid: among the outcomes worth from 98% of the target to a little
@@ -1342,11 +1345,7 @@ impl<'a> BoaAgent<'a> {
         } else {
             None
         };
-        Decision {
-            offer_target: target,
-            accept_threshold: target,
-            outright,
-        }
+        Decision::offering(target, outright)
     }
 
     /// An outcome worth from `low` to `high`, drawn with a chance in proportion to the
