@@ -6,11 +6,13 @@ reimplementations of `negmas-genius-agents` (PyPI), on the same domains and util
 Both sides play every ordered pair of the eleven agents (self-play included) on every
 two-party domain below, each agent in both roles, 100 rounds, one thread:
 
-- NegMAS 0.16: `cartesian_tournament` with `rotate_ufuns`, one repetition, `njobs=-1`
-  (serial), on GENIUS's utilities (weight x evaluation / the issue's largest evaluation,
-  as accord reads the files; `normalize_ufuns=False`);
-- accord: `accord tournament` of the same directories, two runs per assignment (NegMAS's
-  two rotations), `--threads 1`.
+- NegMAS 0.16: `cartesian_tournament` with `rotate_ufuns`, one repetition (`--repetitions
+  N` for N), `njobs=-1` (serial), on GENIUS's utilities (weight x evaluation / the issue's
+  largest evaluation, as accord reads the files; `normalize_ufuns=False`);
+- accord: `accord tournament` of the same directories, two runs per assignment and
+  repetition (NegMAS's two rotations), `--threads 1`.
+
+`--agents a,b,...` (accord's names) plays a subset of the eleven.
 
 Prints each agent's mean utility and agreement rate on both sides, the rank correlation
 (Spearman) of the mean utilities, and every difference over 0.05. With `--genius-time`,
@@ -26,7 +28,10 @@ opponents being the same, what differs is the agent alone; NegMAS's agents see G
 time here.
 
 Run: cargo build --release && pip install negmas==0.16.0 negmas-genius-agents pandas scipy &&
-     python3 benches/negmas_agents.py
+     python3 benches/negmas_agents.py [--genius-time] [--repetitions 3] [--against-curves]
+The figures in docs/benchmarks.md: `--against-curves`; no flag; `--genius-time
+--repetitions 3`; and `--genius-time --repetitions 3 --agents agentk,hardheaded,agentm,
+atlas3,ponpokoagent,agreeableagent2018,agentgg,nice_tit_for_tat`.
 Not part of the Rust build or of CI.
 """
 import copy
