@@ -848,20 +848,9 @@ fn simulate(
     deadline: Option<u32>,
 ) -> PyResult<Py<PyAny>> {
     let scenario = scenario(&scenario_path, strategies.as_deref(), deadline)?;
-    let options = accord::sim::batch::BatchOptions {
-        seed,
-        runs,
-        threads: self::threads(threads)?,
-        out_dir: log_dir,
-        keep_logs: false,
-        overwrite: force,
-    };
+    let options = batch_options(seed, runs, self::threads(threads)?, log_dir, force);
     let mut rows: Vec<serde_json::Value> = Vec::new();
-    let mut on_result = |index: u64, result: &accord::sim::run::RunResult| {
-        if per_run {
-            rows.push(accord::sim::batch::run_row(&scenario, seed, index, result));
-        }
-    };
+    let mut on_result = row_collector(&scenario, seed, per_run, &mut rows);
     let summary = match players.filter(|players| !players.is_empty()) {
         None => py
             .detach(|| accord::sim::batch::simulate(&scenario, &options, &|_| {}, &mut on_result))
@@ -880,7 +869,40 @@ fn simulate(
             summary.map_err(sim_error)?
         }
     };
+    drop(on_result);
     summary_document(py, &summary, per_run.then_some(rows))
+}
+
+/// The options of a batch `simulate` plays (its logs written, none kept).
+fn batch_options(
+    seed: u64,
+    runs: u64,
+    threads: usize,
+    log_dir: Option<PathBuf>,
+    force: bool,
+) -> accord::sim::batch::BatchOptions {
+    accord::sim::batch::BatchOptions {
+        seed,
+        runs,
+        threads,
+        out_dir: log_dir,
+        keep_logs: false,
+        overwrite: force,
+    }
+}
+
+/// What `simulate` does with each run's result: a `per_run` row when asked.
+fn row_collector<'a>(
+    scenario: &'a accord::sim::scenario::Scenario,
+    seed: u64,
+    per_run: bool,
+    rows: &'a mut Vec<serde_json::Value>,
+) -> impl FnMut(u64, &accord::sim::run::RunResult) + 'a {
+    move |index, result| {
+        if per_run {
+            rows.push(accord::sim::batch::run_row(scenario, seed, index, result));
+        }
+    }
 }
 
 /// A batch's summary as `simulate` returns it: with `per_run` rows when asked.
@@ -1298,14 +1320,7 @@ fn _simulate_finish(
     deadline: Option<u32>,
 ) -> PyResult<Py<PyAny>> {
     let scenario = scenario(&scenario_path, strategies.as_deref(), deadline)?;
-    let options = accord::sim::batch::BatchOptions {
-        seed,
-        runs,
-        threads: 1,
-        out_dir: log_dir,
-        keep_logs: false,
-        overwrite: force,
-    };
+    let options = batch_options(seed, runs, 1, log_dir, force);
     let results = results
         .into_iter()
         .map(
@@ -1330,14 +1345,11 @@ fn _simulate_finish(
         )
         .collect();
     let mut rows: Vec<serde_json::Value> = Vec::new();
-    let mut on_result = |index: u64, result: &accord::sim::run::RunResult| {
-        if per_run {
-            rows.push(accord::sim::batch::run_row(&scenario, seed, index, result));
-        }
-    };
+    let mut on_result = row_collector(&scenario, seed, per_run, &mut rows);
     let summary =
         accord::sim::batch::simulate_from_results(&scenario, &options, results, &mut on_result)
             .map_err(sim_error)?;
+    drop(on_result);
     summary_document(py, &summary, per_run.then_some(rows))
 }
 

@@ -456,11 +456,7 @@ pub fn simulate_prepared(
         &play_chunk,
         &mut add_chunk,
     )?;
-    let summary = summarise(scenario, options, totals);
-    if let Some(output) = output {
-        output.commit()?;
-    }
-    Ok(summary)
+    finish_batch(scenario, options, totals, output)
 }
 
 /// What every batch checks before its first run: the scenario can be simulated, the number
@@ -525,16 +521,12 @@ pub fn simulate_with_players<'p>(
         totals.add(index, &result)?;
         on_result(index, &result);
     }
-    let summary = summarise(scenario, options, totals);
-    if let Some(output) = output {
-        output.commit()?;
-    }
-    Ok(summary)
+    finish_batch(scenario, options, totals, output)
 }
 
 /// The preferences every run of a batch from `seed` shares, ranked and analysed once;
 /// `None` when each run draws its own.
-fn shared_preferences(scenario: &Scenario, seed: u64) -> Option<Prepared> {
+pub(crate) fn shared_preferences(scenario: &Scenario, seed: u64) -> Option<Prepared> {
     (!scenario.has_random_preferences()).then(|| prepare(scenario, &mut run_rng(seed, 0)))
 }
 
@@ -598,22 +590,12 @@ pub fn simulate_from_results(
             let log = result.log.take().ok_or_else(|| {
                 SimError::Batch(format!("run {} came without its log", index + 1))
             })?;
-            let path = directory.join(run_log_name(index));
-            crate::files::output::write_in_staging(&path, &log).map_err(|error| {
-                SimError::io(
-                    options.out_dir.as_deref().unwrap_or(directory),
-                    format!("writing {}: {error}", run_log_name(index)),
-                )
-            })?;
+            write_run_log(options, directory, index, &log)?;
         }
         totals.add(index, &result)?;
         on_result(index, &result);
     }
-    let summary = summarise(scenario, options, totals);
-    if let Some(output) = output {
-        output.commit()?;
-    }
-    Ok(summary)
+    finish_batch(scenario, options, totals, output)
 }
 
 /// Plays run `index` of a batch of `scenario` from `seed` on its own, as the batch plays it,
@@ -722,14 +704,8 @@ fn run_and_write(
         players,
     )?;
     if let Some(directory) = staging {
-        let path = directory.join(run_log_name(index));
         let log = result.log.take().unwrap_or_default();
-        crate::files::output::write_in_staging(&path, &log).map_err(|error| {
-            SimError::io(
-                options.out_dir.as_deref().unwrap_or(directory),
-                format!("writing {}: {error}", run_log_name(index)),
-            )
-        })?;
+        write_run_log(options, directory, index, &log)?;
         if options.keep_logs {
             result.log = Some(log);
         } else {
@@ -737,6 +713,36 @@ fn run_and_write(
         }
     }
     Ok(result)
+}
+
+/// Writes run `index`'s log into the batch's staging `directory`.
+fn write_run_log(
+    options: &BatchOptions,
+    directory: &Path,
+    index: u64,
+    log: &[u8],
+) -> Result<(), SimError> {
+    let path = directory.join(run_log_name(index));
+    crate::files::output::write_in_staging(&path, log).map_err(|error| {
+        SimError::io(
+            options.out_dir.as_deref().unwrap_or(directory),
+            format!("writing {}: {error}", run_log_name(index)),
+        )
+    })
+}
+
+/// A batch's summary, its logs committed from staging (all at once, or none).
+fn finish_batch(
+    scenario: &Scenario,
+    options: &BatchOptions,
+    totals: Totals,
+    output: Option<OutputDirectory>,
+) -> Result<Summary, SimError> {
+    let summary = summarise(scenario, options, totals);
+    if let Some(output) = output {
+        output.commit()?;
+    }
+    Ok(summary)
 }
 
 #[cfg(test)]

@@ -14,13 +14,13 @@
 pub use crate::results::{DomainRanking, PairwiseTest, StrategyRanking, Tournament};
 
 use crate::sim::SimError;
-use crate::sim::batches::batch::{BatchOptions, DistanceSums, SpreadSum, simulate_prepared};
+use crate::sim::batches::batch::{
+    BatchOptions, DistanceSums, SpreadSum, shared_preferences, simulate_prepared,
+};
 use crate::sim::batches::pool;
 use crate::sim::domains::scenario::Scenario;
 use crate::sim::domains::strategies::Strategy;
-use crate::sim::protocol::run::{
-    PlayerList, Prepared, RunResult, Workspace, prepare, run_rng, run_with,
-};
+use crate::sim::protocol::run::{PlayerList, Prepared, RunResult, Workspace, run_with};
 
 /// Most assignments of one tournament: strategies ^ roles over every domain.
 pub const MAX_ASSIGNMENTS: u64 = 100_000;
@@ -266,9 +266,7 @@ pub fn ranked_records(
 fn prepared_domains(scenarios: &[Scenario], seed: u64) -> Vec<Option<Prepared>> {
     scenarios
         .iter()
-        .map(|scenario| {
-            (!scenario.has_random_preferences()).then(|| prepare(scenario, &mut run_rng(seed, 0)))
-        })
+        .map(|scenario| shared_preferences(scenario, seed))
         .collect()
 }
 

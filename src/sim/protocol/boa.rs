@@ -591,13 +591,17 @@ impl<'a> BoaAgent<'a> {
     /// The best utility received in the last stretch of time as long as what remains
     /// (AC_combi's MAX^W).
     fn best_in_last_window(&self) -> f64 {
-        let since = self.time - (1.0 - self.time);
+        self.best_received_since(self.time - (1.0 - self.time))
+            .unwrap_or(f64::INFINITY)
+    }
+
+    /// The best utility received at or after time `since`, if any.
+    fn best_received_since(&self, since: f64) -> Option<f64> {
         self.received
             .iter()
             .filter(|offer| offer.time >= since)
             .map(|offer| offer.utility)
             .reduce(f64::max)
-            .unwrap_or(f64::INFINITY)
     }
 
     fn agent_accepts(&mut self, agent: Baseline, utility: f64, next_utility: f64) -> bool {
@@ -1129,14 +1133,9 @@ impl<'a> BoaAgent<'a> {
         }
         let gap = self.largest_gap_between_received();
         if self.time >= 1.0 - gap {
-            let since = self.time - gap * 10.0;
-            let best_lately = self
-                .received
-                .iter()
-                .filter(|offer| offer.time >= since)
-                .map(|offer| offer.utility)
-                .fold(f64::NEG_INFINITY, f64::max);
-            return utility >= best_lately;
+            return self
+                .best_received_since(self.time - gap * 10.0)
+                .is_none_or(|best_lately| utility >= best_lately);
         }
         false
     }
