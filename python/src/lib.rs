@@ -984,6 +984,30 @@ fn analyze(
 /// Per strategy of a tournament, its Python class (`None`: a built-in strategy's name).
 type StrategyClasses = Vec<Option<Py<PyAny>>>;
 
+/// A tournament's domains, strategies' names as options, and the Python classes among them.
+fn tournament_setup(
+    scenario_paths: &[PathBuf],
+    strategies: &Bound<'_, pyo3::types::PyList>,
+    runs: u64,
+    seed: u64,
+    threads: usize,
+    deadline: Option<u32>,
+) -> PyResult<(
+    Vec<accord::sim::scenario::Scenario>,
+    accord::sim::tournament::TournamentOptions,
+    StrategyClasses,
+)> {
+    let scenarios = tournament_scenarios(scenario_paths, deadline)?;
+    let (names, classes) = tournament_strategies(strategies)?;
+    let options = accord::sim::tournament::TournamentOptions {
+        strategies: names,
+        runs,
+        seed,
+        threads,
+    };
+    Ok((scenarios, options, classes))
+}
+
 /// A tournament's strategies as Python gives them: a built-in strategy's name, a strategy
 /// class (named by its `__name__`), or a `(name, class)` pair. Their names, and per
 /// strategy its class (`None` for a built-in one).
@@ -1065,14 +1089,14 @@ fn tournament(
     threads: Option<usize>,
     deadline: Option<u32>,
 ) -> PyResult<Py<PyAny>> {
-    let scenarios = tournament_scenarios(&scenario_paths, deadline)?;
-    let (names, classes) = tournament_strategies(&strategies)?;
-    let options = accord::sim::tournament::TournamentOptions {
-        strategies: names,
+    let (scenarios, options, classes) = tournament_setup(
+        &scenario_paths,
+        &strategies,
         runs,
         seed,
-        threads: self::threads(threads)?,
-    };
+        self::threads(threads)?,
+        deadline,
+    )?;
     if classes.iter().all(Option::is_none) {
         let text = py.detach(|| {
             accord::sim::tournament::play(&scenarios, &options, &|_| {})
@@ -1164,14 +1188,8 @@ fn _tournament_part(
     deadline: Option<u32>,
     part: Vec<usize>,
 ) -> PyResult<Vec<Vec<RecordTuple>>> {
-    let scenarios = tournament_scenarios(&scenario_paths, deadline)?;
-    let (names, classes) = tournament_strategies(&strategies)?;
-    let options = accord::sim::tournament::TournamentOptions {
-        strategies: names,
-        runs,
-        seed,
-        threads: 1,
-    };
+    let (scenarios, options, classes) =
+        tournament_setup(&scenario_paths, &strategies, runs, seed, 1, deadline)?;
     let records = tournament_records(&scenarios, &options, classes, &part)?;
     Ok(records
         .iter()
@@ -1187,14 +1205,8 @@ fn _tournament_size(
     strategies: Bound<'_, pyo3::types::PyList>,
     deadline: Option<u32>,
 ) -> PyResult<usize> {
-    let scenarios = tournament_scenarios(&scenario_paths, deadline)?;
-    let (names, _) = tournament_strategies(&strategies)?;
-    let options = accord::sim::tournament::TournamentOptions {
-        strategies: names,
-        runs: 1,
-        seed: 0,
-        threads: 1,
-    };
+    let (scenarios, options, _) =
+        tournament_setup(&scenario_paths, &strategies, 1, 0, 1, deadline)?;
     Ok(accord::sim::tournament::jobs(&scenarios, &options).len())
 }
 
@@ -1210,14 +1222,8 @@ fn _tournament_rank(
     deadline: Option<u32>,
     records: Vec<Vec<RecordTuple>>,
 ) -> PyResult<Py<PyAny>> {
-    let scenarios = tournament_scenarios(&scenario_paths, deadline)?;
-    let (names, classes) = tournament_strategies(&strategies)?;
-    let options = accord::sim::tournament::TournamentOptions {
-        strategies: names,
-        runs,
-        seed,
-        threads: 1,
-    };
+    let (scenarios, options, classes) =
+        tournament_setup(&scenario_paths, &strategies, runs, seed, 1, deadline)?;
     let records: Vec<Vec<_>> = records
         .into_iter()
         .map(|runs| runs.into_iter().map(record_of_tuple).collect())
